@@ -1,0 +1,37 @@
+/*
+ * app.h -- answering one HTTP request: route, handle, log, count.
+ *
+ * struct mamori_app is what a worker process serves with: the generation
+ * it was forked with and its own store connection.
+ */
+#ifndef MAMORI_APP_H
+#define MAMORI_APP_H
+
+#include <time.h>
+
+#include "generation.h"
+#include "http.h"
+#include "router.h"
+#include "store.h"
+
+struct mamori_app {
+    const struct mamori_generation *gen;
+    struct mamori_store *store;
+    time_t (*clock)(void);   /* time(NULL) unless a test fixes it */
+};
+
+/* Answer h completely (every path ends in exactly one response). */
+void mamori_app_handle(struct mamori_app *app, struct mamori_http *h);
+
+/* The handlers, one file each. Each sends exactly one response. */
+void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
+void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h);
+void mamori_handle_healthz(struct mamori_app *app, struct mamori_http *h);
+void mamori_handle_metrics(struct mamori_app *app, struct mamori_http *h);
+
+/* Shared by the webhook and annotate handlers: read and check a JSON body.
+ * On failure the error response has been sent and *root is NULL. */
+int mamori_app_read_json(struct mamori_app *app, struct mamori_http *h, json_t **root, int verify_first,
+                         int (*verify)(void *ctx, struct mamori_http *h), void *verify_ctx);
+
+#endif

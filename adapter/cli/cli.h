@@ -1,0 +1,25 @@
+/*
+ * cli.h -- the `mamori` command: one file per command group (cmd_*.c),
+ * dispatched from main.c. Each command returns the process exit status:
+ * 0 success, 1 the check failed / the work failed, 2 usage error.
+ */
+#ifndef MAMORI_CLI_H
+#define MAMORI_CLI_H
+
+#include "settings.h"
+#include "store.h"
+
+struct mamori_cli {
+    const char *config_path;   /* -c, or the default */
+    int config_given;          /* whether -c was passed */
+};
+
+/* Load the settings (no tenants, no plugins). Prints the error. */
+int mamori_cli_settings(const struct mamori_cli *cli, struct mamori_settings *s);
+
+/* Open the store named by the settings. Prints the error. */
+int mamori_cli_open_store(const struct mamori_cli *cli, int flags, struct mamori_store **st);
+
+int mamori_cmd_audit(const struct mamori_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * cli/main.c -- `mamori COMMAND ...`, the tool for lawyers and admins.
+ * See mamori(1).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+struct command {
+    const char *name;
+    int (*run)(const struct mamori_cli *cli, int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"audit", mamori_cmd_audit, "verify the tamper-evident audit chain (audit verify)"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: mamori [-c CONFIG] COMMAND [ARGS]...\n\nCommands:\n");
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out, "\nOptions:\n"
+                 "  -c, --config FILE  configuration file (default " MAMORI_DEFAULT_CONFIG ")\n"
+                 "  -V, --version      print the version\n"
+                 "  -h, --help         print this help\n"
+                 "\nRun `mamori COMMAND --help` for a command's own options. See mamori(1).\n");
+}
+
+int mamori_cli_settings(const struct mamori_cli *cli, struct mamori_settings *s)
+{
+    struct mamori_error err;
+
+    if (mamori_settings_load(s, cli->config_path, &err) != 0) {
+        fprintf(stderr, "mamori: %s\n", err.message);
+        mamori_settings_free(s);
+        return 1;
+    }
+    return 0;
+}
+
+int mamori_cli_open_store(const struct mamori_cli *cli, int flags, struct mamori_store **st)
+{
+    struct mamori_settings s;
+    struct mamori_error err;
+    int rc;
+
+    if (mamori_cli_settings(cli, &s) != 0)
+        return 1;
+    rc = mamori_store_open(st, s.store_path, s.sync_mode, s.busy_timeout_ms, flags, &err);
+    if (rc != 0)
+        fprintf(stderr, "mamori: %s\n", err.message);
+    mamori_settings_free(&s);
+    return rc != 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct mamori_cli cli = {MAMORI_DEFAULT_CONFIG, 0};
+    int i = 1;
+
+    mamori_log_init("mamori", MAMORI_LOG_LEVEL_WARNING, 0);
+    while (i < argc && argv[i][0] == '-') {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+            cli.config_path = argv[i + 1];
+            cli.config_given = 1;
+            i += 2;
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            cli.config_path = argv[i] + 9;
+            cli.config_given = 1;
+            i++;
+        } else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
+            printf("mamori %s\n", PACKAGE_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "mamori: unknown option %s\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    for (const struct command *c = commands; c->name; c++)
+        if (strcmp(argv[i], c->name) == 0)
+            return c->run(&cli, argc - i, argv + i);
+    fprintf(stderr, "mamori: unknown command \"%s\"\n", argv[i]);
+    usage(stderr);
+    return 2;
+}

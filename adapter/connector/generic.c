@@ -1,0 +1,96 @@
+/*
+ * connector/generic.c -- mamori's own webhook (doc/generic-webhook.md).
+ *
+ * Body: the normalized ticket as JSON (ticket.h). Signature:
+ *
+ *   X-Mamori-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
+ *
+ * Several v1= entries may be given (secret rotation); any match passes.
+ * The timestamp must be within the tenant's replay window.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "../connector.h"
+#include "../signature.h"
+#include "../tenant.h"
+
+#define HEADER "X-Mamori-Signature"
+#define MAX_SIGS 4
+
+static int generic_verify(const struct mamori_webhook *in, struct mamori_error *err)
+{
+    const char *h = mamori_webhook_header(in, HEADER);
+    const struct mamori_tenant *t = in->tenant;
+    const char *sigs[MAX_SIGS];
+    size_t sig_len[MAX_SIGS], nsigs = 0;
+    char tbuf[24] = "", expected[2 * MAMORI_HMAC_MAX + 1];
+    unsigned char mac[MAMORI_HMAC_MAX];
+    size_t mac_len = 0;
+    time_t ts;
+    int ok = 0;
+
+    if (h == NULL || h[0] == '\0')
+        return mamori_error_set(err, MAMORI_EAUTH, "missing " HEADER " header");
+    /* t=...,v1=...[,v1=...] in any order. */
+    for (const char *p = h; *p != '\0';) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len > 0 && *p == ' ')
+            p++, len--;
+        if (len > 2 && strncmp(p, "t=", 2) == 0) {
+            if (len - 2 >= sizeof tbuf || tbuf[0] != '\0')
+                goto malformed;
+            memcpy(tbuf, p + 2, len - 2);
+            tbuf[len - 2] = '\0';
+        } else if (len > 3 && strncmp(p, "v1=", 3) == 0) {
+            if (nsigs == MAX_SIGS)
+                goto malformed;
+            sigs[nsigs] = p + 3;
+            sig_len[nsigs++] = len - 3;
+        } else if (len > 0 && memchr(p, '=', len) == NULL) {
+            goto malformed;
+        } /* other schemes (v0=, v2=) are ignored, as Stripe-style headers allow */
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (tbuf[0] == '\0' || nsigs == 0 || mamori_parse_unix_time(tbuf, &ts) != 0)
+        goto malformed;
+    if (!mamori_within_window(ts, in->now, t->replay_window))
+        return mamori_error_set(err, MAMORI_EAUTH,
+                                HEADER " timestamp is outside the replay window of %ld s (check the sender's clock)",
+                                t->replay_window);
+    {
+        struct mamori_bytes parts[3] = {{tbuf, strlen(tbuf)}, {".", 1}, {in->body, in->body_len}};
+        if (mamori_hmac(MAMORI_HMAC_SHA256, t->webhook_secret.data, t->webhook_secret.len, parts, 3, mac, &mac_len) != 0)
+            return mamori_error_set(err, MAMORI_EAUTH, "signature could not be computed");
+    }
+    mamori_hex_encode(mac, mac_len, expected);
+    /* Compare every candidate so timing does not reveal which one matched. */
+    for (size_t i = 0; i < nsigs; i++)
+        ok |= mamori_signature_equal(sigs[i], sig_len[i], expected, 1);
+    if (!ok)
+        return mamori_error_set(err, MAMORI_EAUTH, HEADER " does not match the body");
+    return MAMORI_OK;
+malformed:
+    return mamori_error_set(err, MAMORI_EAUTH, "malformed " HEADER " header (expected t=<unix seconds>,v1=<hex>)");
+}
+
+static int generic_parse(const struct mamori_webhook *in, json_t *root, struct mamori_ticket *out,
+                         struct mamori_error *err)
+{
+    (void)in;
+    return mamori_ticket_from_json(out, root, 1, err);
+}
+
+const struct mamori_connector mamori_connector_generic = {
+    .name = "generic",
+    .display_name = "mamori generic webhook",
+    .option_keys = NULL,
+    .verify = generic_verify,
+    .parse = generic_parse,
+    .respond = NULL,
+    .writes_back = 1,
+};

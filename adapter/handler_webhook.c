@@ -1,0 +1,332 @@
+/*
+ * handler_webhook.c -- POST /hooks/<tenant>/<connector>: the main path.
+ *
+ *   route -> verify -> parse -> loop guard -> dedupe -> history -> annotate
+ *   -> ONE transaction (event, annotation, outbox, contact, audit) -> 200
+ *
+ * The helpdesk gets its 2xx only after the transaction is durable; if the
+ * commit fails it gets 503 and retries, and dedupe makes the retry safe.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "annotation.h"
+#include "app.h"
+#include "audit.h"
+#include "buf.h"
+#include "connector.h"
+#include "host_api.h"
+#include "log.h"
+#include "metrics.h"
+#include "outbox.h"
+#include "signature.h"
+#include "tenant.h"
+
+struct verify_ctx {
+    const struct mamori_tenant *tenant;
+    const char *suffix;
+    time_t now;
+};
+
+static const char *header_cb(const void *ctx, const char *name)
+{
+    return mamori_http_header(ctx, name);
+}
+
+static void webhook_view(struct mamori_webhook *in, const struct mamori_tenant *t, struct mamori_http *h,
+                         const char *suffix, time_t now)
+{
+    memset(in, 0, sizeof *in);
+    in->tenant = t;
+    in->body = h->body ? h->body : "";
+    in->body_len = h->body_len;
+    in->content_type = h->content_type;
+    in->header = header_cb;
+    in->header_ctx = h;
+    in->now = now;
+    in->path_suffix = suffix;
+}
+
+static int verify_cb(void *ctx, struct mamori_http *h)
+{
+    struct verify_ctx *v = ctx;
+    struct mamori_webhook in;
+    struct mamori_error err;
+
+    webhook_view(&in, v->tenant, h, v->suffix, v->now);
+    mamori_error_clear(&err);
+    if (v->tenant->connector->verify(&in, &err) != 0) {
+        /* The reason names what was wrong, never anything derived from the secret. */
+        mamori_log_warn("auth_failed", "webhook refused: %s", err.message);
+        mamori_http_error(h, 401, "unauthorized", NULL, "%s", err.message);
+        return MAMORI_EAUTH;
+    }
+    return MAMORI_OK;
+}
+
+/* Evidence text and the reply draft (which may carry the requester's name)
+ * are only kept when the tenant asks for it; the note gets them from the
+ * outbox job, which is cleared once delivered. */
+static json_t *redacted(const json_t *full, int keep_evidence)
+{
+    json_t *copy = json_deep_copy(full), *cat, *ev;
+    size_t i, j;
+
+    if (copy == NULL || keep_evidence)
+        return copy;
+    json_array_foreach(json_object_get(copy, "categories"), i, cat)
+        json_array_foreach(json_object_get(cat, "evidence"), j, ev)
+            json_object_del(ev, "text");
+    json_object_del(json_object_get(copy, "first_response"), "reply_draft");
+    return copy;
+}
+
+static int join_categories(const struct mamori_annotation *a, struct mamori_buf *b)
+{
+    for (size_t i = 0; i < a->category_count; i++)
+        mamori_buf_printf(b, "%s%s", i ? "," : "", a->categories[i].id);
+    if (b->data == NULL)
+        mamori_buf_puts(b, "");
+    return b->failed ? MAMORI_ENOMEM : MAMORI_OK;
+}
+
+/* Whether to write a note for this annotation. */
+static int wants_note(const struct mamori_tenant *t, const struct mamori_annotation *a)
+{
+    if (!t->connector->writes_back)
+        return 0;
+    if (strcmp(t->connector->name, "generic") == 0 && t->helpdesk_url == NULL)
+        return 0; /* the generic connector writes back only to a configured callback */
+    return mamori_annotation_is_harassment(a) || t->note_on_legitimate || a->category_count > 0;
+}
+
+static int commit_all(struct mamori_app *app, const struct mamori_tenant *t, const struct mamori_ticket *ticket,
+                      const struct mamori_annotation *a, json_t *full, json_t *ticket_json, json_t *answer, time_t now,
+                      struct mamori_error *err)
+{
+    struct mamori_store *st = app->store;
+    struct mamori_buf cats = MAMORI_BUF_INIT, key = MAMORI_BUF_INIT;
+    char *answer_text = NULL, *stored_text = NULL, *job_text = NULL, *audit_text = NULL;
+    json_t *stored = json_object_get(answer, "annotation"), *job = NULL, *audit = NULL;
+    struct mamori_annotation_row row;
+    char digest_hex[65], hash[65];
+    unsigned char digest[32];
+    int rc = MAMORI_ENOMEM;
+
+    answer_text = json_dumps(answer, JSON_COMPACT);
+    stored_text = json_dumps(stored, JSON_COMPACT);
+    if (answer_text == NULL || stored_text == NULL || join_categories(a, &cats) != 0)
+        goto out;
+    if (mamori_sha256(stored_text, strlen(stored_text), digest) != 0)
+        goto out;
+    mamori_hex_encode(digest, 32, digest_hex);
+
+    if ((rc = mamori_store_begin(st, err)) != 0)
+        goto out;
+    rc = mamori_store_event_put(st, t->id, t->connector->name, ticket->event_id, ticket->ticket_id, 200, answer_text,
+                                now, err);
+    if (rc != 0)
+        goto rollback;
+    memset(&row, 0, sizeof row);
+    row.tenant = t->id;
+    row.connector = t->connector->name;
+    row.event_id = ticket->event_id;
+    row.ticket_id = ticket->ticket_id;
+    row.is_harassment = mamori_annotation_is_harassment(a);
+    row.severity = mamori_severity_name(mamori_annotation_severity(a));
+    row.categories = mamori_buf_str(&cats);
+    row.escalation = mamori_escalation_name(a->escalation_level);
+    row.json = stored_text;
+    row.created_at = now;
+    if ((rc = mamori_store_annotation_put(st, &row, NULL, err)) != 0)
+        goto rollback;
+    if (wants_note(t, a)) {
+        job = json_pack("{s:s, s:s, s:O, s:O}", "tenant", t->id, "event_id", ticket->event_id, "ticket",
+                        ticket_json, "annotation", full);
+        mamori_buf_printf(&key, "%s:%s:%s:note", t->id, t->connector->name, ticket->event_id);
+        if (job == NULL || key.failed || (job_text = json_dumps(job, JSON_COMPACT)) == NULL) {
+            rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+            goto rollback;
+        }
+        if ((rc = mamori_outbox_enqueue(st, t->id, t->connector->name, "note", key.data, job_text, now, NULL, err)) != 0)
+            goto rollback;
+    }
+    if (ticket->requester_id != NULL) {
+        if (mamori_store_requester_hash(app->gen->identity_key.data, app->gen->identity_key.len, t->id,
+                                        ticket->requester_id, hash) != 0) {
+            rc = mamori_error_set(err, MAMORI_EINVAL, "cannot hash the requester id");
+            goto rollback;
+        }
+        if ((rc = mamori_store_contact_add(st, t->id, hash, now, err)) != 0)
+            goto rollback;
+    }
+    audit = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event_id", ticket->event_id, "connector",
+                      t->connector->name, "categories", mamori_buf_str(&cats), "severity", row.severity, "escalation",
+                      row.escalation, "is_harassment", row.is_harassment ? "yes" : "no", "annotation_sha256",
+                      digest_hex);
+    if (audit == NULL || (audit_text = json_dumps(audit, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+        rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+        goto rollback;
+    }
+    if ((rc = mamori_audit_append(st, t->id, "annotated", ticket->ticket_id, audit_text, now, err)) != 0)
+        goto rollback;
+    rc = mamori_store_commit(st, err);
+    goto out;
+rollback:
+    mamori_store_rollback(st);
+out:
+    free(answer_text);
+    free(stored_text);
+    free(job_text);
+    free(audit_text);
+    json_decref(job);
+    json_decref(audit);
+    mamori_buf_free(&cats);
+    mamori_buf_free(&key);
+    return rc;
+}
+
+static void answer_duplicate(struct mamori_http *h, const char *stored, int status)
+{
+    mamori_metrics_event("duplicate");
+    mamori_log_info("duplicate", "event seen before: answering with the first answer, doing nothing else");
+    mamori_http_respond(h, status, "application/json; charset=utf-8", "X-Mamori-Duplicate: 1\r\n", stored,
+                        strlen(stored));
+}
+
+void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route)
+{
+    const struct mamori_tenant *t = mamori_generation_tenant(app->gen, route->tenant);
+    struct mamori_ticket ticket;
+    struct mamori_annotation a;
+    struct mamori_history hist;
+    struct mamori_request req;
+    struct mamori_chain_result chain;
+    struct mamori_webhook in;
+    struct mamori_error err;
+    struct verify_ctx vctx;
+    json_t *root = NULL, *full = NULL, *answer = NULL, *ticket_json = NULL;
+    char *stored = NULL;
+    time_t now = app->clock();
+    int status, rc;
+
+    mamori_ticket_init(&ticket);
+    mamori_annotation_init(&a);
+    mamori_error_clear(&err);
+    if (t == NULL) {
+        mamori_http_error(h, 404, "unknown_tenant", NULL, "no tenant \"%s\" is configured", route->tenant);
+        return;
+    }
+    if (strcmp(route->connector, t->connector->name) != 0) {
+        mamori_http_error(h, 404, "unknown_connector", NULL, "tenant \"%s\" receives webhooks at /hooks/%s/%s",
+                          t->id, t->id, t->connector->name);
+        return;
+    }
+    vctx.tenant = t;
+    vctx.suffix = route->suffix;
+    vctx.now = now;
+    if (mamori_app_read_json(app, h, &root, 1, verify_cb, &vctx) != 0)
+        goto out;
+
+    webhook_view(&in, t, h, route->suffix, now);
+    if ((rc = t->connector->parse(&in, root, &ticket, &err)) != 0) {
+        if (rc == MAMORI_ENOMEM)
+            mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory; retry later");
+        else
+            mamori_http_error(h, 400, "invalid_payload", NULL, "%s", err.message);
+        goto out;
+    }
+    if (ticket.ignore_reason != NULL) {
+        json_t *j = json_pack("{s:s, s:s}", "status", "ignored", "reason", ticket.ignore_reason);
+        mamori_metrics_event("ignored");
+        mamori_log_info("ignored", "event ignored: %s", ticket.ignore_reason);
+        mamori_http_respond_json(h, 200, j, NULL);
+        json_decref(j);
+        goto out;
+    }
+
+    rc = mamori_store_event_get(app->store, t->id, t->connector->name, ticket.event_id, &stored, &status, &err);
+    if (rc == MAMORI_OK) {
+        answer_duplicate(h, stored, status);
+        goto out;
+    }
+    if (rc != MAMORI_ENOTFOUND) {
+        mamori_log_err("store_error", "%s", err.message);
+        mamori_http_error(h, 503, "store_unavailable", "Retry-After: 5\r\n",
+                          "the store is unavailable; nothing was recorded, retry later");
+        goto out;
+    }
+
+    memset(&hist, 0, sizeof hist);
+    hist.store = app->store;
+    hist.identity_key = app->gen->identity_key.data;
+    hist.identity_key_len = app->gen->identity_key.len;
+    hist.fixed_contacts = -1;
+    memset(&req, 0, sizeof req);
+    req.tenant = t;
+    req.ticket = &ticket;
+    req.annotation = &a;
+    req.history = &hist;
+    req.now = now;
+    if (mamori_chain_run(t, &req, &chain, mamori_metrics_plugin_error) != 0) {
+        mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory while annotating; retry later");
+        goto out;
+    }
+
+    full = mamori_annotation_to_json(&a);
+    ticket_json = mamori_ticket_to_json(&ticket, 0);
+    if (full == NULL || ticket_json == NULL) {
+        mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory; retry later");
+        goto out;
+    }
+    if (ticket.connector_data != NULL)
+        json_object_set(ticket_json, "connector_data", ticket.connector_data);
+    answer = json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", "annotated", "tenant", t->id, "event_id",
+                       ticket.event_id, "ticket_id", ticket.ticket_id, "annotation",
+                       redacted(full, t->keep_evidence));
+    if (answer == NULL) {
+        mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory; retry later");
+        goto out;
+    }
+    if (t->connector->respond != NULL && t->connector->respond(t, &ticket, &a, answer, &err) != 0) {
+        mamori_http_error(h, 500, "internal", NULL, "connector %s could not build its answer: %s", t->connector->name,
+                          err.message);
+        goto out;
+    }
+    rc = commit_all(app, t, &ticket, &a, full, ticket_json, answer, now, &err);
+    if (rc == MAMORI_ECONFLICT) {
+        /* A concurrent delivery of the same event won the race. */
+        free(stored);
+        stored = NULL;
+        if (mamori_store_event_get(app->store, t->id, t->connector->name, ticket.event_id, &stored, &status, &err) == 0)
+            answer_duplicate(h, stored, status);
+        else
+            mamori_http_error(h, 503, "store_unavailable", "Retry-After: 5\r\n", "retry later");
+    } else if (rc != 0) {
+        mamori_log_err("commit_failed", "webhook not recorded: %s", err.message);
+        mamori_http_error(h, 503, "store_unavailable", "Retry-After: 5\r\n",
+                          "the annotation could not be stored durably; nothing was recorded, retry later");
+    } else {
+        mamori_metrics_event("annotated");
+        for (size_t i = 0; i < a.category_count; i++)
+            mamori_metrics_annotation(a.categories[i].id);
+        if (a.category_count == 0)
+            mamori_metrics_annotation("none");
+        mamori_log_info("annotated", "ticket %s: harassment=%s severity=%s categories=%zu escalation=%s",
+                        ticket.ticket_id, mamori_annotation_is_harassment(&a) ? "yes" : "no",
+                        mamori_severity_name(mamori_annotation_severity(&a)), a.category_count,
+                        mamori_escalation_name(a.escalation_level));
+        mamori_http_respond_json(h, 200, answer, NULL);
+    }
+out:
+    free(stored);
+    json_decref(root);
+    json_decref(full);
+    json_decref(answer);
+    json_decref(ticket_json);
+    mamori_annotation_free(&a);
+    mamori_ticket_free(&ticket);
+}

@@ -1,0 +1,58 @@
+## adapter/ -- the host: libmamori_core (everything but the mains), the
+## mamori-fcgi daemon and the mamori command.
+
+noinst_LTLIBRARIES += adapter/libmamori_core.la
+adapter_libmamori_core_la_SOURCES = \
+	adapter/annotation.c adapter/annotation.h \
+	adapter/app.c adapter/app.h \
+	adapter/audit.c adapter/audit.h \
+	adapter/buf.c adapter/buf.h \
+	adapter/connector.c adapter/connector.h \
+	adapter/connector/generic.c \
+	adapter/error.c adapter/error.h \
+	adapter/fcgi_worker.c adapter/fcgi_worker.h \
+	adapter/generation.c adapter/generation.h \
+	adapter/handler_annotate.c \
+	adapter/handler_health.c \
+	adapter/handler_webhook.c \
+	adapter/host_api.c adapter/host_api.h \
+	adapter/http.c adapter/http.h \
+	adapter/ini_file.c adapter/ini_file.h \
+	adapter/listen.c adapter/listen.h \
+	adapter/log.c adapter/log.h \
+	adapter/metrics.c adapter/metrics.h \
+	adapter/outbox.c adapter/outbox.h \
+	adapter/plugin_loader.c adapter/plugin_loader.h \
+	adapter/roles.c adapter/roles.h \
+	adapter/router.c adapter/router.h \
+	adapter/secret.c adapter/secret.h \
+	adapter/settings.c adapter/settings.h \
+	adapter/signature.c adapter/signature.h \
+	adapter/store.c adapter/store.h \
+	adapter/store_history.c \
+	adapter/store_schema.c adapter/store_schema.h \
+	adapter/strv.c adapter/strv.h \
+	adapter/supervisor.c adapter/supervisor.h \
+	adapter/tenant.c adapter/tenant.h \
+	adapter/ticket.c adapter/ticket.h \
+	adapter/utf8.c adapter/utf8.h
+adapter_libmamori_core_la_CFLAGS = $(AM_CFLAGS) $(FCGI_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) \
+	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(INIH_CFLAGS)
+adapter_libmamori_core_la_LIBADD = $(FCGI_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
+	$(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(INIH_LIBS)
+
+MAMORI_CORE = adapter/libmamori_core.la
+
+sbin_PROGRAMS += adapter/mamori-fcgi
+adapter_mamori_fcgi_SOURCES = adapter/main_fcgi.c
+adapter_mamori_fcgi_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+adapter_mamori_fcgi_LDADD = $(MAMORI_CORE)
+# The host must export nothing plugins could link against by accident.
+adapter_mamori_fcgi_LDFLAGS = $(AM_LDFLAGS)
+
+bin_PROGRAMS += adapter/mamori
+adapter_mamori_SOURCES = \
+	adapter/cli/main.c adapter/cli/cli.h \
+	adapter/cli/cmd_audit.c
+adapter_mamori_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+adapter_mamori_LDADD = $(MAMORI_CORE)

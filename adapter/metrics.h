@@ -1,0 +1,37 @@
+/*
+ * metrics.h -- counters shared by every process of one mamori-fcgi, kept
+ * in an anonymous shared mapping the supervisor creates before it forks,
+ * updated with atomic adds, rendered in the Prometheus text format by
+ * whichever worker answers GET /metrics. They survive reloads (SIGHUP) and
+ * worker restarts; they reset when the supervisor restarts.
+ */
+#ifndef MAMORI_METRICS_H
+#define MAMORI_METRICS_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "router.h"
+
+/* Create the shared mapping (supervisor, before fork). 0 or MAMORI_ENOMEM.
+ * Without it (tools, tests) every call below is a no-op. */
+int mamori_metrics_init(void);
+
+void mamori_metrics_request(enum mamori_route_kind route, int status, double seconds);
+void mamori_metrics_annotation(const char *category);
+void mamori_metrics_plugin_error(const char *plugin);
+void mamori_metrics_worker_restart(void);
+void mamori_metrics_event(const char *what);  /* "duplicate", "ignored", "annotated" */
+void mamori_metrics_reload(int ok, unsigned long generation);
+
+/* Values only the caller knows at scrape time. */
+struct mamori_metrics_gauges {
+    int64_t outbox_pending;
+    int64_t outbox_dead;
+    int store_ok;
+};
+
+/* Append the whole exposition to out. */
+int mamori_metrics_render(struct mamori_buf *out, const struct mamori_metrics_gauges *g);
+
+#endif

@@ -1,0 +1,1 @@
+## packaging/ -- quick start, web server snippets, systemd, Debian

@@ -1,0 +1,309 @@
+/*
+ * mamori/plugin.h -- the mamori plugin ABI, version 1.
+ *
+ * This is the only header a plugin includes. A plugin is a shared object
+ * that exports exactly one symbol, MAMORI_PLUGIN_ENTRY_NAME, and links
+ * against nothing of mamori: everything it may ask of the host arrives as a
+ * table of function pointers (struct mamori_host).
+ *
+ * Versioning
+ *   MAMORI_PLUGIN_ABI_MAJOR changes only when an existing struct or function
+ *   changes meaning; the host refuses a plugin whose major differs.
+ *   MAMORI_PLUGIN_ABI_MINOR grows when something is appended; the host
+ *   refuses a plugin built for a newer minor than its own, and a plugin
+ *   checks host->abi_minor before calling a function added after 1.0.
+ *   Every struct that crosses the boundary starts with its own size and only
+ *   ever grows at the end; the reserved slots keep room for that.
+ *
+ * Memory and ownership
+ *   - No heap memory crosses the boundary. Strings the host hands to the
+ *     plugin (ticket fields, config values) are borrowed: valid until the
+ *     call that received them returns. Strings the plugin hands to the host
+ *     are copied by the host before the host function returns.
+ *   - Plugin state is created by open() and freed only by close().
+ *   - Errors are reported as a negative return value plus a message in a
+ *     struct mamori_plugin_error that the caller owns.
+ *
+ * Processes and threads
+ *   - open() runs in the supervisor process while a new configuration
+ *     generation is built; worker processes are forked afterwards and use the
+ *     state copy-on-write. open() must therefore not start threads or keep
+ *     per-process resources that do not survive fork(); do that lazily in
+ *     annotate() if needed.
+ *   - annotate() may run in several worker processes at once. A plugin whose
+ *     annotate() is also safe to call concurrently from several threads of
+ *     one process sets MAMORI_PLUGIN_REENTRANT; otherwise the host never
+ *     calls it concurrently within one process.
+ *   - close() runs once per process that called open() or inherited the
+ *     state, when the generation is retired.
+ *
+ * A crash or hang inside a plugin takes down at most one worker process,
+ * which the supervisor replaces; the helpdesk's retry and mamori's dedupe
+ * recover the request.
+ */
+#ifndef MAMORI_PLUGIN_H
+#define MAMORI_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MAMORI_PLUGIN_ABI_MAJOR 1
+#define MAMORI_PLUGIN_ABI_MINOR 0
+
+/* The one exported symbol. Its name carries the major so that a future
+ * major can be offered side by side. */
+#define MAMORI_PLUGIN_ENTRY mamori_plugin_entry_v1
+#define MAMORI_PLUGIN_ENTRY_NAME "mamori_plugin_entry_v1"
+
+#if defined(__GNUC__)
+#define MAMORI_PLUGIN_EXPORT __attribute__((visibility("default")))
+#define MAMORI_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define MAMORI_PLUGIN_EXPORT
+#define MAMORI_PRINTF(f, a)
+#endif
+
+/* Return codes shared by host and plugins: 0 or one of these. */
+enum {
+    MAMORI_PLUGIN_OK = 0,
+    MAMORI_PLUGIN_ENOMEM = -1,     /* out of memory */
+    MAMORI_PLUGIN_EINVAL = -2,     /* bad argument or bad configuration */
+    MAMORI_PLUGIN_EIO = -3,        /* a file could not be read */
+    MAMORI_PLUGIN_ENOTFOUND = -5,  /* no such field / counter */
+    MAMORI_PLUGIN_EUNSUPPORTED = -6,
+    MAMORI_PLUGIN_EINTERNAL = -9
+};
+
+/* Log levels: the syslog numbers. */
+enum {
+    MAMORI_LOG_ERR = 3,
+    MAMORI_LOG_WARNING = 4,
+    MAMORI_LOG_NOTICE = 5,
+    MAMORI_LOG_INFO = 6,
+    MAMORI_LOG_DEBUG = 7
+};
+
+/* Severity of a category, lowest first. */
+enum mamori_severity {
+    MAMORI_SEVERITY_NONE = 0,
+    MAMORI_SEVERITY_LOW = 1,
+    MAMORI_SEVERITY_MEDIUM = 2,
+    MAMORI_SEVERITY_HIGH = 3,
+    MAMORI_SEVERITY_CRITICAL = 4
+};
+
+/* Escalation levels, lowest first. */
+enum mamori_escalation_level {
+    MAMORI_ESCALATE_NONE = 0,
+    MAMORI_ESCALATE_SUPERVISOR = 1,
+    MAMORI_ESCALATE_LEGAL = 2,
+    MAMORI_ESCALATE_LAWYER = 3,
+    MAMORI_ESCALATE_POLICE = 4
+};
+
+/* Flame (SNS backlash) risk levels. */
+enum mamori_flame_level {
+    MAMORI_FLAME_NONE = 0,
+    MAMORI_FLAME_LOW = 1,
+    MAMORI_FLAME_MEDIUM = 2,
+    MAMORI_FLAME_HIGH = 3
+};
+
+/* Caller-owned error detail. The callee writes a NUL-terminated message
+ * (truncated to fit) and returns a negative code. */
+struct mamori_plugin_error {
+    int code;
+    char message[512];
+};
+
+/* One key = value option from the tenant's [plugin NAME] section. */
+struct mamori_plugin_option {
+    const char *key;
+    const char *value;
+};
+
+/* What open() receives. Borrowed for the duration of open(). */
+struct mamori_plugin_config {
+    uint32_t struct_size;          /* sizeof(struct mamori_plugin_config) */
+    const char *tenant_id;         /* the company this chain belongs to */
+    const char *language;          /* tenant language: "ja" or "en" */
+    const char *config_dir;        /* directory of the tenant file, for relative paths */
+    size_t option_count;
+    const struct mamori_plugin_option *options;
+    void *reserved[8];
+};
+
+/* Opaque: the ticket being annotated and the annotation being built. */
+typedef struct mamori_request mamori_request;
+
+/* Ticket fields readable with host->ticket_field(). */
+#define MAMORI_FIELD_SUBJECT "subject"
+#define MAMORI_FIELD_BODY "body"
+#define MAMORI_FIELD_CHANNEL "channel"        /* email, web, chat, phone, phone_note, sns, api, other */
+#define MAMORI_FIELD_LANGUAGE "language"      /* BCP 47 ("ja", "en") or "" */
+#define MAMORI_FIELD_TICKET_ID "ticket_id"
+#define MAMORI_FIELD_TICKET_URL "ticket_url"
+#define MAMORI_FIELD_REQUESTER_NAME "requester_name"
+#define MAMORI_FIELD_COMPANY "company"        /* the tenant's display name */
+#define MAMORI_FIELD_CREATED_AT "created_at"  /* RFC 3339 UTC */
+
+/* History counters readable with host->history_count(). */
+#define MAMORI_COUNTER_CONTACTS "contacts"    /* contacts by this requester, this one included */
+
+/* A category the plugin found. Copied by the host. */
+struct mamori_category {
+    uint32_t struct_size;          /* sizeof(struct mamori_category) */
+    const char *id;                /* e.g. "threat"; [a-z0-9_]+ */
+    const char *label;             /* localized, e.g. "威嚇・脅迫" */
+    double score;                  /* the plugin's score, >= its threshold */
+    int severity;                  /* enum mamori_severity */
+    uint32_t flags;                /* MAMORI_CATEGORY_* */
+    void *reserved[4];
+};
+#define MAMORI_CATEGORY_HARASSMENT 0x1u  /* counts as harassment (not a legitimate complaint) */
+
+/* One quoted piece of evidence: a byte range of a ticket field, exactly as
+ * the customer wrote it. The host copies the quoted text itself. */
+struct mamori_evidence {
+    uint32_t struct_size;          /* sizeof(struct mamori_evidence) */
+    const char *category_id;       /* the category this supports */
+    const char *field;             /* MAMORI_FIELD_SUBJECT or MAMORI_FIELD_BODY */
+    size_t begin;                  /* byte offset in the original field */
+    size_t end;                    /* one past the last byte */
+    const char *rule_id;           /* the rule that matched, or NULL */
+    double weight;                 /* what this match added to the score */
+    void *reserved[4];
+};
+
+/* An escalation the plugin raises. Several raises merge: the highest level
+ * wins and reasons and legal bases accumulate. */
+struct mamori_escalation {
+    uint32_t struct_size;          /* sizeof(struct mamori_escalation) */
+    int level;                     /* enum mamori_escalation_level */
+    const char *category_id;       /* the category behind it, or NULL */
+    const char *reason;            /* one sentence for the lawyer / supervisor */
+    const char *legal_basis;       /* e.g. "刑法222条 脅迫", or NULL */
+    void *reserved[4];
+};
+
+/*
+ * The host function table. Every function is safe to call from annotate();
+ * log() is also safe from open() and close() with req == NULL. The table
+ * outlives every call into the plugin.
+ */
+struct mamori_host {
+    uint32_t struct_size;          /* sizeof(struct mamori_host) in the host */
+    uint16_t abi_major;            /* MAMORI_PLUGIN_ABI_MAJOR of the host */
+    uint16_t abi_minor;            /* MAMORI_PLUGIN_ABI_MINOR of the host */
+
+    /* Log one line. The host prefixes the plugin name, tenant and request
+     * id, and writes to its log (stderr / journald or syslog). */
+    void (*log)(mamori_request *req, int level, const char *fmt, ...) MAMORI_PRINTF(3, 4);
+
+    /* Read a ticket field (MAMORI_FIELD_*). *value is borrowed until
+     * annotate() returns; *len is its length in bytes (valid UTF-8, not
+     * necessarily NUL-free). Returns 0, or MAMORI_PLUGIN_ENOTFOUND. */
+    int (*ticket_field)(mamori_request *req, const char *name, const char **value, size_t *len);
+
+    /* The ticket's current tags: count, and the i-th (borrowed). */
+    size_t (*ticket_tag_count)(mamori_request *req);
+    const char *(*ticket_tag)(mamori_request *req, size_t i);
+
+    /* A history counter (MAMORI_COUNTER_*) over the last `days` days, from
+     * the store (keyed by a hash of the requester id, never the id). */
+    int (*history_count)(mamori_request *req, const char *counter, uint32_t days, int64_t *out);
+
+    /* Add a category. Adding an id that is already present keeps the
+     * higher score and severity. */
+    int (*add_category)(mamori_request *req, const struct mamori_category *category);
+
+    /* Add evidence for a category already added. Ranges outside the field
+     * are refused with MAMORI_PLUGIN_EINVAL. */
+    int (*add_evidence)(mamori_request *req, const struct mamori_evidence *evidence);
+
+    /* First response: append one step (duplicates are ignored), and set the
+     * reply draft (placeholders already filled; a later call replaces). */
+    int (*add_first_response_step)(mamori_request *req, const char *step);
+    int (*set_reply_draft)(mamori_request *req, const char *draft);
+
+    /* A training or manual link for exactly this case. */
+    int (*add_training_link)(mamori_request *req, const char *title, const char *url);
+
+    /* Flame risk: the highest level wins; advice accumulates. */
+    int (*set_flame_risk)(mamori_request *req, int level, const char *advice);
+
+    int (*raise_escalation)(mamori_request *req, const struct mamori_escalation *escalation);
+
+    /* A tag to add on the ticket ([a-z0-9_:-], at most 64 bytes). */
+    int (*add_tag)(mamori_request *req, const char *tag);
+
+    /* Record what produced the annotation, e.g. ("policy", "default-ja",
+     * "1.2.0"); shown to agents and kept in the audit record. */
+    int (*add_source)(mamori_request *req, const char *kind, const char *id, const char *version);
+
+    void *reserved[16];
+};
+
+/* Descriptor flags. */
+#define MAMORI_PLUGIN_REENTRANT 0x1u  /* annotate() may run concurrently in one process */
+
+/*
+ * The plugin's descriptor, returned by the entry point. It must stay valid
+ * while the shared object is loaded (a static const object is the norm).
+ */
+struct mamori_plugin {
+    uint32_t struct_size;          /* sizeof(struct mamori_plugin) in the plugin */
+    uint16_t abi_major;            /* MAMORI_PLUGIN_ABI_MAJOR the plugin was built with */
+    uint16_t abi_minor;            /* MAMORI_PLUGIN_ABI_MINOR the plugin was built with */
+    const char *name;              /* short name, [a-z0-9_-]+ */
+    const char *version;           /* the plugin's own version */
+    const char *description;       /* one line, shown by `mamori status` */
+    uint32_t flags;                /* MAMORI_PLUGIN_* */
+
+    /* Option keys the plugin accepts, NULL-terminated; the host refuses any
+     * other key in the tenant file, naming the file and line. */
+    const char *const *option_keys;
+
+    /* Create the plugin's state from its options. On failure return a
+     * negative code and explain in err->message what the admin should fix;
+     * *state is then ignored. */
+    int (*open)(const struct mamori_host *host, const struct mamori_plugin_config *config,
+                void **state, struct mamori_plugin_error *err);
+
+    /* Annotate one ticket: read it through host, add to the annotation
+     * through host. Returning an error marks this plugin failed for this
+     * request; the rest of the chain still runs. */
+    int (*annotate)(void *state, const struct mamori_host *host, mamori_request *req,
+                    struct mamori_plugin_error *err);
+
+    /* Free the state created by open(). May be NULL. */
+    void (*close)(void *state);
+
+    void *reserved[8];
+};
+
+/*
+ * The entry point. The host passes its own ABI version; the plugin returns
+ * its descriptor (or NULL if it cannot work with that host). Nothing else
+ * may be done here: no allocation, no I/O.
+ */
+typedef const struct mamori_plugin *(*mamori_plugin_entry_fn)(uint16_t host_abi_major,
+                                                              uint16_t host_abi_minor);
+
+MAMORI_PLUGIN_EXPORT const struct mamori_plugin *MAMORI_PLUGIN_ENTRY(uint16_t host_abi_major,
+                                                                      uint16_t host_abi_minor);
+
+/* Smallest struct sizes of ABI 1.0: the host accepts anything at least this
+ * large, so a plugin built against a later 1.x that grew a struct still
+ * loads. */
+#define MAMORI_PLUGIN_V1_0_SIZE offsetof(struct mamori_plugin, reserved)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MAMORI_PLUGIN_H */

@@ -1,0 +1,1 @@
+## plugins/rules -- filled in with the rules engine

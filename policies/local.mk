@@ -1,0 +1,1 @@
+## policies/ -- shipped policies (filled in with the default policies)

@@ -1,0 +1,1 @@
+## tests/ -- unit tests (TAP), plugin-loader tests, integration tests.
