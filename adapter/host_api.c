@@ -13,12 +13,21 @@
 #include "tenant.h"
 #include "utf8.h"
 
+/* The plugin being opened or closed, for log lines without a request. */
+static const char *context_plugin;
+
+void mamori_host_set_context(const char *plugin_name)
+{
+    context_plugin = plugin_name;
+}
+
 static void host_log(mamori_request *req, int level, const char *fmt, ...)
 {
     char prefix[96];
+    const char *name = req && req->plugin_name ? req->plugin_name : context_plugin;
     va_list ap;
 
-    snprintf(prefix, sizeof prefix, "plugin %s: ", req && req->plugin_name ? req->plugin_name : "?");
+    snprintf(prefix, sizeof prefix, "plugin %s: ", name ? name : "?");
     va_start(ap, fmt);
     mamori_logv(level, "plugin_log", prefix, fmt, ap);
     va_end(ap);

@@ -36,6 +36,10 @@ struct mamori_request {
     int host_failed;                   /* an allocation in a host function failed */
 };
 
+/* Name the plugin that log lines without a request belong to (set around
+ * open() and close()); NULL clears it. */
+void mamori_host_set_context(const char *plugin_name);
+
 /* The table given to every plugin. */
 extern const struct mamori_host mamori_host_table;
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "host_api.h"
 #include "settings.h"
 #include "strv.h"
 
@@ -142,7 +143,9 @@ int mamori_plugin_open(struct mamori_plugin_handle *h, const struct mamori_host 
     }
     memset(&perr, 0, sizeof perr);
     h->state = NULL;
+    mamori_host_set_context(h->name);
     rc = h->desc->open(host, config, &h->state, &perr);
+    mamori_host_set_context(NULL);
     if (rc != 0) {
         perr.message[sizeof perr.message - 1] = '\0';
         h->state = NULL;
@@ -155,8 +158,11 @@ int mamori_plugin_open(struct mamori_plugin_handle *h, const struct mamori_host 
 
 void mamori_plugin_unload(struct mamori_plugin_handle *h)
 {
-    if (h->opened && h->desc && h->desc->close)
+    if (h->opened && h->desc && h->desc->close) {
+        mamori_host_set_context(h->name);
         h->desc->close(h->state);
+        mamori_host_set_context(NULL);
+    }
     if (h->dl != NULL)
         dlclose(h->dl);
     free(h->name);

@@ -1,0 +1,243 @@
+# tests/integration/lib.sh -- start real nginx and mamori-fcgi on loopback in
+# a temporary directory, send signed requests, and report TAP.
+#
+# Source it from a test script run by `make check` (top_srcdir and
+# top_builddir are exported by the harness):
+#
+#   . "$top_srcdir/tests/integration/lib.sh"
+#   it_init 12                 # plan 12 assertions (skips all without nginx)
+#   it_tenant acme             # write tenant acme (generic connector, example plugin)
+#   it_start                   # mamori-fcgi + nginx
+#   it_post_generic acme body.json
+#   tap_is "$HTTP_STATUS" 200 "annotated"
+#
+# Everything runs from $IT_DIR; it is removed at exit unless KEEP_TMP=1.
+
+set -u
+
+: "${top_srcdir:?run through make check}"
+: "${top_builddir:?run through make check}"
+
+MAMORI_FCGI="$top_builddir/adapter/mamori-fcgi"
+MAMORI="$top_builddir/adapter/mamori"
+NGINX="${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}"
+unset NGINX_BIN  # nginx reads $NGINX as a list of inherited sockets
+TAP_N=0
+TAP_FAILED=0
+IT_PIDS=""
+
+tap_plan() { echo "1..$1"; }
+tap_ok() {  # tap_ok CONDITION-STATUS MESSAGE  (0 = pass)
+    TAP_N=$((TAP_N + 1))
+    if [ "$1" -eq 0 ]; then echo "ok $TAP_N - $2"; else echo "not ok $TAP_N - $2"; TAP_FAILED=$((TAP_FAILED + 1)); fi
+}
+tap_is() {  # tap_is GOT WANT MESSAGE
+    if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else tap_ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi
+}
+tap_like() {  # tap_like TEXT SUBSTRING MESSAGE
+    case "$1" in *"$2"*) tap_ok 0 "$3" ;; *) tap_ok 1 "$3"; echo "#   '$(printf '%s' "$1" | head -c 400)'"; echo "#   does not contain '$2'" ;; esac
+}
+tap_unlike() {
+    case "$1" in *"$2"*) tap_ok 1 "$3"; echo "#   unexpectedly contains '$2'" ;; *) tap_ok 0 "$3" ;; esac
+}
+tap_diag() { sed 's/^/# /'; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+it_cleanup() {
+    local rc=$?
+    [ -n "${IT_DIR:-}" ] || return
+    if [ -f "$IT_DIR/nginx.pid" ]; then
+        "$NGINX" -p "$IT_DIR" -c "$IT_DIR/nginx.conf" -s stop 2>/dev/null
+    fi
+    for p in $IT_PIDS; do kill -TERM "$p" 2>/dev/null; done
+    for p in $IT_PIDS; do
+        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null
+    done
+    if [ "$TAP_FAILED" -gt 0 ] || [ "${KEEP_TMP:-0}" = 1 ]; then
+        echo "# mamori log (last 40 lines of $IT_DIR/mamori.log):"
+        tail -n 40 "$IT_DIR/mamori.log" 2>/dev/null | tap_diag
+    fi
+    if [ "${KEEP_TMP:-0}" != 1 ]; then rm -rf "$IT_DIR"; else echo "# kept $IT_DIR"; fi
+    return $rc
+}
+
+it_init() {  # it_init PLAN
+    [ -x "$NGINX" ] || skip_all "nginx not found (apt-get install nginx)"
+    command -v curl >/dev/null || skip_all "curl not found"
+    command -v python3 >/dev/null || skip_all "python3 not found"
+    IT_DIR=$(mktemp -d /tmp/mamori-it.XXXXXX)
+    chmod 755 "$IT_DIR"
+    trap it_cleanup EXIT
+    mkdir -p "$IT_DIR/tenants.d" "$IT_DIR/secrets" "$IT_DIR/plugins" "$IT_DIR/nginx-tmp"
+    chmod 700 "$IT_DIR/secrets"
+    for so in "$top_builddir"/plugins/*/.libs/*.so "$top_builddir"/tests/plugins/.libs/*.so; do
+        [ -f "$so" ] && cp "$so" "$IT_DIR/plugins/"
+    done
+    chmod 644 "$IT_DIR"/plugins/*.so 2>/dev/null
+    IT_SOCK="$IT_DIR/mamori.sock"
+    IT_PORT=$(free_port)
+    IT_URL="http://127.0.0.1:$IT_PORT"
+    IT_WORKERS=${IT_WORKERS:-2}
+    it_write_config
+    tap_plan "$1"
+}
+
+it_write_config() {  # the main config; call again after changing IT_* settings
+    cat > "$IT_DIR/mamori.conf" <<CONF
+[server]
+listen = $IT_SOCK
+listen_mode = 0666
+workers = $IT_WORKERS
+log_level = ${IT_LOG_LEVEL:-info}
+max_body = ${IT_MAX_BODY:-1M}
+shutdown_timeout = 10
+
+[store]
+path = $IT_DIR/mamori.db
+identity_key_file = $IT_DIR/identity.key
+
+[plugins]
+dir = $IT_DIR/plugins
+
+[tenants]
+dir = $IT_DIR/tenants.d
+${IT_EXTRA_CONFIG:-}
+CONF
+}
+
+it_secret() {  # it_secret NAME VALUE -> path
+    printf '%s\n' "$2" > "$IT_DIR/secrets/$1"
+    chmod 600 "$IT_DIR/secrets/$1"
+    echo "$IT_DIR/secrets/$1"
+}
+
+# it_tenant ID [CONNECTOR] [PLUGIN-SECTION-TEXT] -- writes tenants.d/ID.conf
+# with webhook secret "secret-ID" and API token "token-ID".
+it_tenant() {
+    local id=$1 connector=${2:-generic}
+    local plugins=${3:-"[plugin example]
+path = example.so
+word = refund"}
+    it_secret "$id.webhook" "secret-$id" >/dev/null
+    it_secret "$id.token" "token-$id" >/dev/null
+    cat > "$IT_DIR/tenants.d/$id.conf" <<CONF
+[tenant]
+name = $id Co., Ltd.
+language = ${IT_LANGUAGE:-ja}
+connector = $connector
+webhook_secret_file = $IT_DIR/secrets/$id.webhook
+api_token_file = $IT_DIR/secrets/$id.token
+${IT_TENANT_EXTRA:-}
+
+$plugins
+CONF
+}
+
+it_start_mamori() {
+    "$MAMORI_FCGI" -c "$IT_DIR/mamori.conf" "$@" >>"$IT_DIR/mamori.log" 2>&1 &
+    IT_MAMORI_PID=$!
+    IT_PIDS="$IT_PIDS $IT_MAMORI_PID"
+    for _ in $(seq 100); do
+        [ -S "$IT_SOCK" ] && return 0
+        kill -0 "$IT_MAMORI_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "# mamori-fcgi did not start:"; tail -20 "$IT_DIR/mamori.log" | tap_diag
+    return 1
+}
+
+it_start_nginx() {
+    local user_line=""
+    [ "$(id -u)" = 0 ] && user_line="user root root;"
+    sed "s#unix:/run/mamori/mamori.sock#unix:$IT_SOCK#g" "$top_srcdir/packaging/web/nginx/mamori.conf" \
+        > "$IT_DIR/mamori-snippet.conf"
+    cat > "$IT_DIR/nginx.conf" <<CONF
+$user_line
+worker_processes 1;
+daemon on;
+pid $IT_DIR/nginx.pid;
+error_log $IT_DIR/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log $IT_DIR/nginx-access.log;
+    client_body_temp_path $IT_DIR/nginx-tmp/body;
+    fastcgi_temp_path $IT_DIR/nginx-tmp/fastcgi;
+    proxy_temp_path $IT_DIR/nginx-tmp/proxy;
+    uwsgi_temp_path $IT_DIR/nginx-tmp/uwsgi;
+    scgi_temp_path $IT_DIR/nginx-tmp/scgi;
+    server {
+        listen 127.0.0.1:$IT_PORT;
+        server_name localhost;
+        include $IT_DIR/mamori-snippet.conf;
+    }
+}
+CONF
+    # fastcgi_params lives next to the system nginx.conf.
+    cp /etc/nginx/fastcgi_params "$IT_DIR/fastcgi_params"
+    sed -i "s#include fastcgi_params;#include $IT_DIR/fastcgi_params;#" "$IT_DIR/mamori-snippet.conf"
+    "$NGINX" -p "$IT_DIR" -c "$IT_DIR/nginx.conf" 2>>"$IT_DIR/nginx-error.log" || {
+        echo "# nginx did not start:"; tap_diag < "$IT_DIR/nginx-error.log"; return 1; }
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "$IT_URL/healthz" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+it_start() {
+    it_start_mamori "$@" && it_start_nginx
+}
+
+# Wait until the log contains TEXT (up to 10 s).
+it_wait_log() {
+    for _ in $(seq 200); do
+        grep -q -- "$1" "$IT_DIR/mamori.log" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# X-Mamori-Signature for FILE with SECRET at time T (default now).
+sign_generic() {
+    local file=$1 secret=$2 t=${3:-$(date +%s)} mac
+    mac=$({ printf '%s.' "$t"; cat "$file"; } | openssl dgst -sha256 -hmac "$secret" -r | cut -d' ' -f1)
+    echo "t=$t,v1=$mac"
+}
+
+# http METHOD PATH [curl args...] -> HTTP_STATUS, HTTP_BODY, HTTP_HEADERS
+http() {
+    local method=$1 path=$2
+    shift 2
+    HTTP_STATUS=$(curl -s -X "$method" -D "$IT_DIR/last.headers" -o "$IT_DIR/last.body" -w '%{http_code}' \
+        --max-time 20 "$@" "$IT_URL$path")
+    HTTP_BODY=$(cat "$IT_DIR/last.body")
+    HTTP_HEADERS=$(cat "$IT_DIR/last.headers")
+}
+
+# it_post_generic TENANT FILE [curl args...] -- signed with secret-TENANT
+it_post_generic() {
+    local tenant=$1 file=$2
+    shift 2
+    http POST "/hooks/$tenant/generic" -H 'Content-Type: application/json' \
+        -H "X-Mamori-Signature: $(sign_generic "$file" "secret-$tenant")" --data-binary "@$file" "$@"
+}
+
+# json FIELD-EXPRESSION < JSON  (a python expression on `d`)
+json() {
+    python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)' "$1"
+}
+
+# sqlite query against the test store
+it_sql() {
+    python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); [print("|".join(str(x) for x in r)) for r in c.execute(sys.argv[2])]' \
+        "$IT_DIR/mamori.db" "$1"
+}
+
+it_done() {
+    [ "$TAP_FAILED" -eq 0 ]
+}
