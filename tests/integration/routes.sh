@@ -1,7 +1,7 @@
 #!/bin/bash
 # Every route and every error status, through real nginx and mamori-fcgi.
 . "$top_srcdir/tests/integration/lib.sh"
-it_init 48
+it_init 49
 it_tenant acme
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 D="$top_srcdir/tests/integration/data"
@@ -17,7 +17,9 @@ tap_like "$HTTP_HEADERS" "Allow: GET, HEAD" "405 names the allowed methods"
 tap_is "$(echo "$HTTP_BODY" | json 'd["error"]')" method_not_allowed "405 body is JSON with a reason"
 
 http GET /nope
-tap_is "$HTTP_STATUS" 404 "unknown path is 404"
+tap_is "$HTTP_STATUS" 404 "a path outside mamori's four is 404 (not even passed on by nginx)"
+http POST /hooks/acme
+tap_is "$HTTP_STATUS" 404 "an unknown path under /hooks/ is 404 from mamori"
 tap_is "$(echo "$HTTP_BODY" | json 'd["error"]')" not_found "404 body is JSON"
 
 http GET /hooks/acme/generic
