@@ -236,7 +236,7 @@ int mamori_store_event_put(struct mamori_store *st, const char *tenant, const ch
     rc = sqlite3_step(s);
     if (rc == SQLITE_DONE)
         rc = MAMORI_OK;
-    else if (rc == SQLITE_CONSTRAINT || sqlite3_errcode(st->db) == SQLITE_CONSTRAINT)
+    else if ((rc & 0xff) == SQLITE_CONSTRAINT)
         rc = mamori_error_set(err, MAMORI_ECONFLICT, "event %s already recorded", event_id);
     else
         rc = db_error(st, err, "recording an event");

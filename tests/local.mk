@@ -3,3 +3,48 @@
 INTEGRATION_TESTS = tests/integration/routes.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
+
+# Plugins for the tests: one helper and one broken plugin per refusal case.
+TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere $(AM_LDFLAGS)
+check_LTLIBRARIES += tests/plugins/testkit.la tests/plugins/bad_major.la tests/plugins/newer_minor.la \
+	tests/plugins/no_entry.la
+tests_plugins_testkit_la_SOURCES = tests/plugins/testkit.c
+tests_plugins_testkit_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_plugins_testkit_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_bad_major_la_SOURCES = tests/plugins/broken_abi.c
+tests_plugins_bad_major_la_CFLAGS = $(PLUGIN_CFLAGS) -DBROKEN_MAJOR
+tests_plugins_bad_major_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_newer_minor_la_SOURCES = tests/plugins/broken_abi.c
+tests_plugins_newer_minor_la_CFLAGS = $(PLUGIN_CFLAGS) -DBROKEN_MINOR
+tests_plugins_newer_minor_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_no_entry_la_SOURCES = tests/plugins/broken_abi.c
+tests_plugins_no_entry_la_CFLAGS = $(PLUGIN_CFLAGS) -DBROKEN_NO_ENTRY
+tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+
+# C unit tests (TAP).
+UNIT_TESTS = tests/unit/test_config tests/unit/test_signature tests/unit/test_router tests/unit/test_store \
+	tests/unit/test_loader tests/unit/test_annotation tests/unit/test_http
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+UNIT_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/tap.h
+tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(MAMORI_CORE)
+tests_unit_test_signature_SOURCES = tests/unit/test_signature.c
+tests_unit_test_signature_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_signature_LDADD = $(MAMORI_CORE)
+tests_unit_test_router_SOURCES = tests/unit/test_router.c
+tests_unit_test_router_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_router_LDADD = $(MAMORI_CORE)
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(MAMORI_CORE)
+tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
+tests_unit_test_loader_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_loader_LDADD = $(MAMORI_CORE)
+tests_unit_test_annotation_SOURCES = tests/unit/test_annotation.c
+tests_unit_test_annotation_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_annotation_LDADD = $(MAMORI_CORE)
+tests_unit_test_http_SOURCES = tests/unit/test_http.c
+tests_unit_test_http_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_http_LDADD = $(MAMORI_CORE)
