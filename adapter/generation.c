@@ -93,9 +93,22 @@ int mamori_generation_load(struct mamori_generation **out, const char *config_pa
                         g->settings.tenant_dir);
 
     if (!(flags & MAMORI_GEN_NO_PLUGINS)) {
-        if ((rc = mamori_identity_key_load(&g->identity_key, g->settings.identity_key_file,
-                                           flags & MAMORI_GEN_CREATE_KEY, err)) != 0)
+        if ((flags & MAMORI_GEN_CHECK) && access(g->settings.identity_key_file, F_OK) != 0) {
+            /* First start: the daemon creates the key; check it can. */
+            char *dir = mamori_strdup(g->settings.identity_key_file), *slash = dir ? strrchr(dir, '/') : NULL;
+            if (slash != NULL)
+                *slash = '\0';
+            rc = (dir == NULL || access(slash ? (dir[0] ? dir : "/") : ".", W_OK) != 0)
+                     ? mamori_error_set(err, MAMORI_EIO, "identity key %s does not exist and its directory is not "
+                                        "writable", g->settings.identity_key_file)
+                     : 0;
+            free(dir);
+            if (rc != 0)
+                goto fail;
+        } else if ((rc = mamori_identity_key_load(&g->identity_key, g->settings.identity_key_file,
+                                                  flags & MAMORI_GEN_CREATE_KEY, err)) != 0) {
             goto fail;
+        }
         for (size_t i = 0; i < g->tenant_count; i++)
             if ((rc = mamori_tenant_activate(&g->tenants[i], &g->settings, &mamori_host_table, err)) != 0)
                 goto fail;

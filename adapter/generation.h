@@ -27,6 +27,7 @@ struct mamori_generation {
 enum {
     MAMORI_GEN_CREATE_KEY = 0x1,     /* create the identity key file if missing */
     MAMORI_GEN_NO_PLUGINS = 0x2,     /* read tenants but do not load plugins or secrets */
+    MAMORI_GEN_CHECK = 0x4,          /* --check-config: a missing identity key is fine if it can be created */
 };
 
 /* Build a generation from the config file. *out is owned by the caller. */
