@@ -21,6 +21,7 @@ adapter_libmamori_core_la_SOURCES = \
 	adapter/listen.c adapter/listen.h \
 	adapter/log.c adapter/log.h \
 	adapter/metrics.c adapter/metrics.h \
+	adapter/note.c adapter/note.h \
 	adapter/outbox.c adapter/outbox.h \
 	adapter/plugin_loader.c adapter/plugin_loader.h \
 	adapter/roles.c adapter/roles.h \
@@ -53,6 +54,7 @@ adapter_mamori_fcgi_LDFLAGS = $(AM_LDFLAGS)
 bin_PROGRAMS += adapter/mamori
 adapter_mamori_SOURCES = \
 	adapter/cli/main.c adapter/cli/cli.h \
-	adapter/cli/cmd_audit.c
+	adapter/cli/cmd_audit.c \
+	adapter/cli/cmd_note.c
 adapter_mamori_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
 adapter_mamori_LDADD = $(MAMORI_CORE)

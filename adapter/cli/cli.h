@@ -21,5 +21,6 @@ int mamori_cli_settings(const struct mamori_cli *cli, struct mamori_settings *s)
 int mamori_cli_open_store(const struct mamori_cli *cli, int flags, struct mamori_store **st);
 
 int mamori_cmd_audit(const struct mamori_cli *cli, int argc, char **argv);
+int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv);
 
 #endif

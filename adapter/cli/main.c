@@ -19,6 +19,7 @@ struct command {
 
 static const struct command commands[] = {
     {"audit", mamori_cmd_audit, "verify the tamper-evident audit chain (audit verify)"},
+    {"note", mamori_cmd_note, "render the agent's note from an annotation JSON"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,306 @@
+/* note.c -- see note.h. */
+#include "config.h"
+
+#include "note.h"
+
+#include <string.h>
+
+#include <mamori/plugin.h>
+
+struct words {
+    const char *severity[5];
+    const char *no_harassment;
+    const char *legit;
+    const char *todo, *draft, *training, *evidence, *flame, *escalation, *subject, *body, *line, *none_needed;
+    const char *level[5];
+    const char *flame_level[4];
+    const char *legal_basis;
+    const char *footer;
+};
+
+static const struct words ja = {
+    {"なし", "低", "中", "高", "重大"},
+    "カスハラの兆候は見つかりませんでした。通常どおり丁寧に対応してください。",
+    "正当な苦情の可能性が高い内容です（カスハラの兆候なし）。事実確認のうえ、通常どおり誠実に対応してください。",
+    "今すぐやること", "返信文案", "研修・マニュアル", "証拠（お客様の記載どおり）", "炎上リスク", "エスカレーション", "件名",
+    "本文", "行目", "不要",
+    {"不要", "上長へ報告", "法務へ相談", "弁護士へ相談", "警察へ通報"},
+    {"なし", "低", "中", "高"},
+    "根拠",
+    "mamori による自動注記（社内限定）",
+};
+
+static const struct words en = {
+    {"none", "LOW", "MEDIUM", "HIGH", "CRITICAL"},
+    "No signs of customer harassment. Handle as usual.",
+    "Likely a legitimate complaint (no signs of harassment). Check the facts and respond as usual.",
+    "Do now", "Reply draft", "Training / manual", "Evidence (as the customer wrote it)", "Flame risk", "Escalation",
+    "subject", "body", "line", "not needed",
+    {"not needed", "tell your supervisor", "consult the legal team", "consult the lawyer", "call the police"},
+    {"none", "low", "medium", "high"},
+    "legal basis",
+    "automatic note by mamori (internal only)",
+};
+
+int mamori_note_format_parse(const char *name)
+{
+    static const char *names[] = {"text", "markdown", "html", "textile"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int mamori_note_wanted(const struct mamori_annotation *a, int calm_on_legitimate)
+{
+    return mamori_annotation_is_harassment(a) || calm_on_legitimate;
+}
+
+/* Append s escaped for the format. */
+static void put_text(struct mamori_buf *out, enum mamori_note_format f, const char *s)
+{
+    if (f != MAMORI_NOTE_HTML) {
+        mamori_buf_puts(out, s);
+        return;
+    }
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': mamori_buf_puts(out, "&lt;"); break;
+        case '>': mamori_buf_puts(out, "&gt;"); break;
+        case '&': mamori_buf_puts(out, "&amp;"); break;
+        case '"': mamori_buf_puts(out, "&quot;"); break;
+        case '\n': mamori_buf_puts(out, "<br>"); break;
+        default: mamori_buf_putc(out, *s);
+        }
+    }
+}
+
+static void heading(struct mamori_buf *out, enum mamori_note_format f, const char *title)
+{
+    switch (f) {
+    case MAMORI_NOTE_HTML: mamori_buf_puts(out, "<p><b>"); put_text(out, f, title); mamori_buf_puts(out, "</b></p>\n"); break;
+    case MAMORI_NOTE_MARKDOWN: mamori_buf_printf(out, "\n**%s**\n", title); break;
+    case MAMORI_NOTE_TEXTILE: mamori_buf_printf(out, "\n*%s*\n", title); break;
+    default: mamori_buf_printf(out, "\n■ %s\n", title);
+    }
+}
+
+static void list_open(struct mamori_buf *out, enum mamori_note_format f, int ordered)
+{
+    if (f == MAMORI_NOTE_HTML)
+        mamori_buf_puts(out, ordered ? "<ol>\n" : "<ul>\n");
+}
+
+static void list_close(struct mamori_buf *out, enum mamori_note_format f, int ordered)
+{
+    if (f == MAMORI_NOTE_HTML)
+        mamori_buf_puts(out, ordered ? "</ol>\n" : "</ul>\n");
+}
+
+static void item(struct mamori_buf *out, enum mamori_note_format f, int ordered, size_t n, const char *s)
+{
+    switch (f) {
+    case MAMORI_NOTE_HTML:
+        mamori_buf_puts(out, "<li>");
+        put_text(out, f, s);
+        mamori_buf_puts(out, "</li>\n");
+        break;
+    case MAMORI_NOTE_TEXTILE: mamori_buf_printf(out, "%s %s\n", ordered ? "#" : "*", s); break;
+    case MAMORI_NOTE_MARKDOWN:
+        if (ordered)
+            mamori_buf_printf(out, "%zu. %s\n", n, s);
+        else
+            mamori_buf_printf(out, "- %s\n", s);
+        break;
+    default:
+        if (ordered)
+            mamori_buf_printf(out, "%zu. %s\n", n, s);
+        else
+            mamori_buf_printf(out, "・%s\n", s);
+    }
+}
+
+static void link_item(struct mamori_buf *out, enum mamori_note_format f, const char *title, const char *url)
+{
+    switch (f) {
+    case MAMORI_NOTE_HTML:
+        mamori_buf_puts(out, "<li><a href=\"");
+        put_text(out, f, url);
+        mamori_buf_puts(out, "\">");
+        put_text(out, f, title);
+        mamori_buf_puts(out, "</a></li>\n");
+        break;
+    case MAMORI_NOTE_MARKDOWN: mamori_buf_printf(out, "- [%s](%s)\n", title, url); break;
+    case MAMORI_NOTE_TEXTILE: mamori_buf_printf(out, "* \"%s\":%s\n", title, url); break;
+    default: mamori_buf_printf(out, "・%s: %s\n", title, url);
+    }
+}
+
+static void paragraph(struct mamori_buf *out, enum mamori_note_format f, const char *s)
+{
+    if (f == MAMORI_NOTE_HTML) {
+        mamori_buf_puts(out, "<p>");
+        put_text(out, f, s);
+        mamori_buf_puts(out, "</p>\n");
+    } else {
+        mamori_buf_puts(out, s);
+        mamori_buf_putc(out, '\n');
+    }
+}
+
+/* 1-based line of a byte offset in text. */
+static size_t line_of(const char *text, size_t offset)
+{
+    size_t line = 1, len = strlen(text);
+
+    for (size_t i = 0; i < offset && i < len; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+int mamori_note_render(const struct mamori_annotation *a, const struct mamori_note_context *ctx,
+                       enum mamori_note_format f, struct mamori_buf *out)
+{
+    const struct words *w = (ctx->language && strcmp(ctx->language, "en") == 0) ? &en : &ja;
+    int harassment = mamori_annotation_is_harassment(a);
+    int sev = mamori_annotation_severity(a);
+    struct mamori_buf line = MAMORI_BUF_INIT;
+    size_t n;
+
+    /* Line 1: severity and categories in plain words. */
+    mamori_buf_puts(&line, MAMORI_NOTE_MARKER " ");
+    if (harassment) {
+        int first = 1;
+        mamori_buf_printf(&line, "%s%s%s — ", w == &ja ? "重大度: " : "Severity ", w->severity[sev],
+                          w == &ja ? "" : "");
+        for (size_t i = 0; i < a->category_count; i++) {
+            if (!a->categories[i].harassment)
+                continue;
+            mamori_buf_printf(&line, "%s%s", first ? "" : (w == &ja ? "、" : ", "), a->categories[i].label);
+            first = 0;
+        }
+    } else {
+        int legit = 0;
+        for (size_t i = 0; i < a->category_count; i++)
+            legit |= strcmp(a->categories[i].id, "legitimate_complaint") == 0;
+        mamori_buf_puts(&line, legit ? w->legit : w->no_harassment);
+    }
+    if (f == MAMORI_NOTE_HTML) {
+        mamori_buf_puts(out, "<p><b>");
+        put_text(out, f, mamori_buf_str(&line));
+        mamori_buf_puts(out, "</b></p>\n");
+    } else if (f == MAMORI_NOTE_MARKDOWN || f == MAMORI_NOTE_TEXTILE) {
+        mamori_buf_printf(out, f == MAMORI_NOTE_MARKDOWN ? "**%s**\n" : "*%s*\n", mamori_buf_str(&line));
+    } else {
+        mamori_buf_printf(out, "%s\n", mamori_buf_str(&line));
+    }
+    mamori_buf_free(&line);
+    if (!harassment)
+        return out->failed ? MAMORI_ENOMEM : MAMORI_OK;
+
+    if (a->escalation_level > MAMORI_ESCALATE_NONE) {
+        struct mamori_buf e = MAMORI_BUF_INIT;
+        heading(out, f, w->escalation);
+        mamori_buf_printf(&e, "%s", w->level[a->escalation_level]);
+        if (ctx->lawyer_status)
+            mamori_buf_printf(&e, " — %s", ctx->lawyer_status);
+        paragraph(out, f, mamori_buf_str(&e));
+        mamori_buf_free(&e);
+        list_open(out, f, 0);
+        for (size_t i = 0; i < a->escalation_reasons.count; i++)
+            item(out, f, 0, i + 1, a->escalation_reasons.items[i]);
+        if (a->legal_basis.count) {
+            struct mamori_buf lb = MAMORI_BUF_INIT;
+            mamori_buf_printf(&lb, "%s: ", w->legal_basis);
+            for (size_t i = 0; i < a->legal_basis.count; i++)
+                mamori_buf_printf(&lb, "%s%s", i ? (w == &ja ? "、" : "; ") : "", a->legal_basis.items[i]);
+            item(out, f, 0, 0, mamori_buf_str(&lb));
+            mamori_buf_free(&lb);
+        }
+        list_close(out, f, 0);
+    }
+    if (a->steps.count) {
+        heading(out, f, w->todo);
+        list_open(out, f, 1);
+        for (size_t i = 0; i < a->steps.count; i++)
+            item(out, f, 1, i + 1, a->steps.items[i]);
+        list_close(out, f, 1);
+    }
+    if (a->reply_draft != NULL && a->reply_draft[0]) {
+        heading(out, f, w->draft);
+        if (f == MAMORI_NOTE_MARKDOWN)
+            mamori_buf_printf(out, "```\n%s\n```\n", a->reply_draft);
+        else if (f == MAMORI_NOTE_TEXTILE)
+            mamori_buf_printf(out, "<pre>\n%s\n</pre>\n", a->reply_draft);
+        else if (f == MAMORI_NOTE_HTML) {
+            mamori_buf_puts(out, "<blockquote>");
+            put_text(out, f, a->reply_draft);
+            mamori_buf_puts(out, "</blockquote>\n");
+        } else
+            mamori_buf_printf(out, "%s\n", a->reply_draft);
+    }
+    n = 0;
+    for (size_t i = 0; i < a->category_count; i++)
+        n += a->categories[i].harassment ? a->categories[i].evidence_count : 0;
+    if (n) {
+        heading(out, f, w->evidence);
+        list_open(out, f, 0);
+        for (size_t i = 0; i < a->category_count; i++) {
+            const struct mamori_category_item *c = &a->categories[i];
+            if (!c->harassment)
+                continue;
+            for (size_t j = 0; j < c->evidence_count && j < 3; j++) {
+                const struct mamori_evidence_item *e = &c->evidence[j];
+                const char *text = strcmp(e->field, "subject") == 0 ? ctx->subject : ctx->body;
+                struct mamori_buf ev = MAMORI_BUF_INIT;
+                const char *where = strcmp(e->field, "subject") == 0 ? w->subject : w->body;
+                if (text != NULL && w == &ja)
+                    mamori_buf_printf(&ev, "%s（%s %zu%s）: 「%s」", c->label, where, line_of(text, e->begin), w->line,
+                                      e->text);
+                else if (text != NULL)
+                    mamori_buf_printf(&ev, "%s (%s, %s %zu): \"%s\"", c->label, where, w->line,
+                                      line_of(text, e->begin), e->text);
+                else
+                    mamori_buf_printf(&ev, w == &ja ? "%s（%s）: 「%s」" : "%s (%s): \"%s\"", c->label, where, e->text);
+                item(out, f, 0, 0, mamori_buf_str(&ev));
+                mamori_buf_free(&ev);
+            }
+        }
+        list_close(out, f, 0);
+    }
+    if (a->flame_level > MAMORI_FLAME_NONE) {
+        struct mamori_buf fl = MAMORI_BUF_INIT;
+        heading(out, f, w->flame);
+        mamori_buf_printf(&fl, "%s", w->flame_level[a->flame_level]);
+        paragraph(out, f, mamori_buf_str(&fl));
+        mamori_buf_free(&fl);
+        list_open(out, f, 0);
+        for (size_t i = 0; i < a->flame_advice.count; i++)
+            item(out, f, 0, 0, a->flame_advice.items[i]);
+        list_close(out, f, 0);
+    }
+    if (a->link_count) {
+        heading(out, f, w->training);
+        list_open(out, f, 0);
+        for (size_t i = 0; i < a->link_count; i++)
+            link_item(out, f, a->links[i].title, a->links[i].url);
+        list_close(out, f, 0);
+    }
+    {
+        struct mamori_buf foot = MAMORI_BUF_INIT;
+        mamori_buf_puts(&foot, "— ");
+        mamori_buf_puts(&foot, w->footer);
+        for (size_t i = 0; i < a->source_count; i++)
+            if (strcmp(a->sources[i].kind, "policy") == 0)
+                mamori_buf_printf(&foot, " · %s %s", a->sources[i].id, a->sources[i].version);
+        if (f == MAMORI_NOTE_HTML) {
+            mamori_buf_puts(out, "<p><small>");
+            put_text(out, f, mamori_buf_str(&foot));
+            mamori_buf_puts(out, "</small></p>\n");
+        } else {
+            mamori_buf_printf(out, "\n%s\n", mamori_buf_str(&foot));
+        }
+        mamori_buf_free(&foot);
+    }
+    return out->failed ? MAMORI_ENOMEM : MAMORI_OK;
+}
