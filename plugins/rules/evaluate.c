@@ -1,0 +1,851 @@
+/*
+ * evaluate.c -- one ticket through a compiled policy.
+ *
+ *   1. normalize subject and body (offset map kept);
+ *   2. one automaton scan per field finds every phrase of the policy (plus
+ *      a few short re-reads of the text around a wildcard, and MeCab for
+ *      lemma rules when the policy has them and the text is Japanese);
+ *   3. policy-wide cues found by the same scan (benign look-alikes,
+ *      negation and quotation cues, history markers, staff prefixes) decide
+ *      each occurrence's flags: masked, negated, quoted;
+ *   4. each occurrence is handed to the rule leaves that use its key,
+ *      filtered by that rule's field, channel, negation, quoted and unless;
+ *   5. only rules with a touched leaf (plus the few that can be true with no
+ *      occurrence: contacts, channel, not) are evaluated; fired rules add
+ *      their weight to their category, categories reaching their threshold
+ *      fire, harassment suppresses complaint categories.
+ *
+ * Steps 2-4 cost time linear in the ticket (and in the occurrences found),
+ * whatever the number of phrases in the policy.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <mamori/plugin.h>
+
+#include "eval_internal.h"
+
+#define MAX_EVIDENCE_PER_RULE 64
+
+/* ---- scratch --------------------------------------------------------- */
+
+int mamori_rules_scratch_new(const struct rules_policy *p, struct rules_scratch **out)
+{
+    struct rules_scratch *s = calloc(1, sizeof *s);
+
+    *out = NULL;
+    if (s == NULL)
+        return RULES_ENOMEM;
+    s->p = p;
+    for (int f = 0; f < RULES_NFIELDS; f++)
+        rules_ntext_init(&s->nt[f]);
+    rules_ntext_init(&s->alt);
+    rules_ntext_init(&s->lemma_nt);
+    s->leaf_first = calloc(p->nexprs + 1, sizeof *s->leaf_first);
+    s->leaf_n = calloc(p->nexprs + 1, sizeof *s->leaf_n);
+    s->rule_mark = calloc(p->nrules + 1, 1);
+    s->cand = calloc(p->nrules + 1, sizeof *s->cand);
+    s->score = calloc(p->ncats + 1, sizeof *s->score);
+    s->cat_fired = calloc(p->ncats + 1, 1);
+    s->cat_reached = calloc(p->ncats + 1, 1);
+    s->fired = calloc(p->ncats + 1, sizeof *s->fired);
+    s->rule_fired = calloc(p->nrules + 1, 1);
+    s->rule_ev = calloc(p->nrules + 1, sizeof *s->rule_ev);
+    s->rule_nev = calloc(p->nrules + 1, sizeof *s->rule_nev);
+    if (!s->leaf_first || !s->leaf_n || !s->rule_mark || !s->cand || !s->score || !s->cat_fired || !s->cat_reached ||
+        !s->fired || !s->rule_fired || !s->rule_ev || !s->rule_nev) {
+        mamori_rules_scratch_free(s);
+        return RULES_ENOMEM;
+    }
+    *out = s;
+    return RULES_OK;
+}
+
+static void field_ctx_free(struct rules_field_ctx *fc)
+{
+    free(fc->bcount);
+    free(fc->xcount);
+    free(fc->excl);
+    free(fc->benign);
+    free(fc->neg_after);
+    free(fc->neg_before);
+    free(fc->q_after);
+    free(fc->q_before);
+    free(fc->history);
+    free(fc->staff);
+}
+
+void mamori_rules_scratch_free(struct rules_scratch *s)
+{
+    if (s == NULL)
+        return;
+    for (int f = 0; f < RULES_NFIELDS; f++) {
+        rules_ntext_free(&s->nt[f]);
+        field_ctx_free(&s->fc[f]);
+    }
+    rules_ntext_free(&s->alt);
+    rules_ntext_free(&s->lemma_nt);
+    free(s->altmap);
+    free(s->occ);
+    free(s->unl);
+    free(s->pairs);
+    free(s->leaf_first);
+    free(s->leaf_n);
+    free(s->touched);
+    free(s->rule_mark);
+    free(s->cand);
+    free(s->score);
+    free(s->cat_fired);
+    free(s->cat_reached);
+    free(s->rule_fired);
+    free(s->rule_ev);
+    free(s->rule_nev);
+    free(s->ev);
+    free(s->stack);
+    free(s->fired);
+    free(s->na);
+    free(s->nb);
+    free(s->nia);
+    free(s->nib);
+    free(s->traces);
+    rules_mecab_free(s->mecab);
+    free(s);
+}
+
+const struct rules_result *mamori_rules_result(const struct rules_scratch *s)
+{
+    return &s->res;
+}
+
+const struct rules_ntext *mamori_rules_field_text(const struct rules_scratch *s, int field)
+{
+    return &s->nt[field];
+}
+
+void mamori_rules_trace_enable(struct rules_scratch *s, int on)
+{
+    s->trace_on = on;
+}
+
+const struct rules_trace *mamori_rules_traces(const struct rules_scratch *s, size_t *n)
+{
+    *n = s->ntraces;
+    return s->traces;
+}
+
+int rules_occ_push(struct rules_scratch *s, const struct rules_occ *o)
+{
+    if (RULES_GROW(s->occ, s->occ_cap, s->nocc + 1) != 0)
+        return RULES_ENOMEM;
+    s->occ[s->nocc++] = *o;
+    return RULES_OK;
+}
+
+/* ---- scanning -------------------------------------------------------- */
+
+struct scan {
+    struct rules_scratch *s;
+    const struct rules_ntext *t;   /* the text scanned (the field, or a wildcard window) */
+    const struct rules_ntext *nt;  /* the field */
+    const uint32_t *map;           /* window char -> field char, or NULL */
+    uint32_t must_lo, must_hi;     /* window: keep matches with s < must_hi && e > must_lo */
+    uint8_t field, extra_flags;
+    int oom;
+};
+
+static size_t char_at(const struct rules_ntext *t, size_t b)
+{
+    size_t lo = 0, hi = t->len;
+
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->u8off[mid] <= b)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void on_hit(void *ctx, uint32_t key, size_t end)
+{
+    struct scan *sc = ctx;
+    const struct rules_key *k = &sc->s->p->keys[key];
+    const struct rules_ntext *t = sc->t;
+    size_t cs = char_at(t, end - k->blen), ce = cs + k->clen;
+    struct rules_occ o;
+
+    if (sc->map != NULL && !(cs < sc->must_hi && ce > sc->must_lo))
+        return; /* found without the wildcard: the main scan has it */
+    o.flags = sc->extra_flags;
+    if (cs == 0 || !rules_is_latin_alnum(t->cp[cs - 1]))
+        o.flags |= RULES_OCC_START_OK;
+    else if (k->latin_start)
+        return; /* "kill" inside "skill" */
+    if (ce >= t->len || !rules_is_latin_alnum(t->cp[ce]))
+        o.flags |= RULES_OCC_END_OK;
+    o.key = key;
+    o.field = sc->field;
+    o.s = sc->map ? sc->map[cs] : (uint32_t)cs;
+    o.e = sc->map ? sc->map[ce - 1] + 1 : (uint32_t)ce;
+    o.ob = sc->nt->ob[o.s];
+    o.oe = sc->nt->oe[o.e - 1];
+    if (rules_occ_push(sc->s, &o) != 0)
+        sc->oom = 1;
+}
+
+/* Copy field chars [lo, hi) into the window text, with char w dropped
+ * (drop) or replaced by `with`, and scan it. */
+static int scan_window(struct rules_scratch *s, int field, size_t lo, size_t hi, size_t w, int drop, uint32_t with)
+{
+    const struct rules_ntext *nt = &s->nt[field];
+    struct rules_ntext *a = &s->alt;
+    struct scan sc;
+    size_t n = 0, b = 0, need = hi - lo + 1;
+
+    if (RULES_GROW(a->cp, a->cap, need) != 0 || RULES_GROW(s->altmap, s->altmap_cap, need) != 0 ||
+        RULES_GROW(a->u8off, a->offcap, need + 1) != 0 || RULES_GROW(a->u8, a->u8cap, 4 * need + 1) != 0)
+        return RULES_ENOMEM;
+    for (size_t i = lo; i < hi; i++) {
+        if (i == w && drop)
+            continue;
+        a->cp[n] = i == w ? with : nt->cp[i];
+        s->altmap[n] = (uint32_t)i;
+        a->u8off[n] = (uint32_t)b;
+        b += rules_utf8_put(a->cp[n], a->u8 + b);
+        n++;
+    }
+    a->u8off[n] = (uint32_t)b;
+    a->len = n;
+    a->u8len = b;
+    memset(&sc, 0, sizeof sc);
+    sc.s = s;
+    sc.t = a;
+    sc.nt = nt;
+    sc.map = s->altmap;
+    sc.field = (uint8_t)field;
+    sc.extra_flags = RULES_OCC_WILDCARD;
+    if (drop) {
+        /* The match must join the two sides of the dropped wildcard. */
+        sc.must_lo = (uint32_t)(w - lo);
+        sc.must_hi = (uint32_t)(w - lo);
+    } else {
+        sc.must_lo = (uint32_t)(w - lo);
+        sc.must_hi = (uint32_t)(w - lo + 1);
+    }
+    rules_ac_scan(s->p->ac, a->u8, a->u8len, on_hit, &sc);
+    return sc.oom ? RULES_ENOMEM : RULES_OK;
+}
+
+/* A wildcard between kana stands for one kana (ころ○ぞ) or for nothing
+ * (ク＊ズ): re-read a window around it both ways. Costs a few hundred
+ * bytes of scanning per wildcard, none when there is none. */
+static int scan_wildcards(struct rules_scratch *s, int field)
+{
+    const struct rules_policy *p = s->p;
+    const struct rules_ntext *nt = &s->nt[field];
+    size_t span = p->max_clen ? p->max_clen : 1;
+    int rc;
+
+    for (size_t w = 0; w < nt->len; w++) {
+        size_t lo, hi;
+        if (!(nt->fl[w] & RULES_NF_WILD))
+            continue;
+        lo = w >= span ? w - span + 1 : 0;
+        hi = w + span + 1 < nt->len ? w + span + 1 : nt->len;
+        if ((rc = scan_window(s, field, lo, hi, w, 1, 0)) != 0)
+            return rc;
+        for (size_t k = 0; k < p->nkana; k++)
+            if ((rc = scan_window(s, field, lo, hi, w, 0, p->kana[k])) != 0)
+                return rc;
+    }
+    return RULES_OK;
+}
+
+/* ---- cue arrays ------------------------------------------------------ */
+
+static int push_u32(uint32_t **a, size_t *n, size_t *cap, uint32_t v)
+{
+    if (rules_grow((void **)a, cap, *n + 1, sizeof **a) != 0)
+        return RULES_ENOMEM;
+    (*a)[(*n)++] = v;
+    return RULES_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const struct rules_span *x = a, *y = b;
+    if (x->s != y->s)
+        return x->s < y->s ? -1 : 1;
+    return x->e < y->e ? -1 : x->e > y->e;
+}
+
+static int cmp_unless(const void *a, const void *b)
+{
+    const struct rules_unless *x = a, *y = b;
+    if (x->rule != y->rule)
+        return x->rule < y->rule ? -1 : 1;
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    return x->s < y->s ? -1 : x->s > y->s;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const struct rules_pair *x = a, *y = b;
+    if (x->leaf != y->leaf)
+        return x->leaf < y->leaf ? -1 : 1;
+    return x->occ < y->occ ? -1 : x->occ > y->occ;
+}
+
+static int use_ok(const struct rules_key *k, const struct rules_use *u, const struct rules_occ *o)
+{
+    return !k->latin_end || (o->flags & RULES_OCC_END_OK) || u->allow_suffix;
+}
+
+static int reset_field(struct rules_field_ctx *fc, size_t n)
+{
+    if (n + 1 > fc->cap) {
+        size_t cap = fc->cap;
+        if (RULES_GROW(fc->bcount, cap, n + 1) != 0)
+            return RULES_ENOMEM;
+        cap = fc->cap;
+        if (RULES_GROW(fc->xcount, cap, n + 1) != 0)
+            return RULES_ENOMEM;
+        cap = fc->cap;
+        if (RULES_GROW(fc->excl, cap, n + 1) != 0)
+            return RULES_ENOMEM;
+        fc->cap = cap;
+    }
+    fc->nbenign = fc->nneg_after = fc->nneg_before = fc->nq_after = fc->nq_before = fc->nhistory = fc->nstaff = 0;
+    return RULES_OK;
+}
+
+static int collect_cues(struct rules_scratch *s)
+{
+    const struct rules_policy *p = s->p;
+
+    for (size_t i = 0; i < s->nocc; i++) {
+        const struct rules_occ *o = &s->occ[i];
+        const struct rules_key *k = &p->keys[o->key];
+        struct rules_field_ctx *fc = &s->fc[o->field];
+        int rc = 0;
+
+        for (uint32_t u = k->uses; u < k->uses + k->nuses && rc == 0; u++) {
+            const struct rules_use *use = &p->uses[u];
+            if (!use_ok(k, use, o))
+                continue;
+            switch (use->kind) {
+            case RULES_USE_BENIGN:
+                if (RULES_GROW(fc->benign, fc->benign_cap, fc->nbenign + 1) != 0)
+                    return RULES_ENOMEM;
+                fc->benign[fc->nbenign].s = o->s;
+                fc->benign[fc->nbenign].e = o->e;
+                fc->nbenign++;
+                break;
+            case RULES_USE_NEG_AFTER:
+                rc = push_u32(&fc->neg_after, &fc->nneg_after, &fc->cneg_after, o->s);
+                break;
+            case RULES_USE_NEG_BEFORE:
+                rc = push_u32(&fc->neg_before, &fc->nneg_before, &fc->cneg_before, o->e);
+                break;
+            case RULES_USE_Q_AFTER:
+                rc = push_u32(&fc->q_after, &fc->nq_after, &fc->cq_after, o->s);
+                break;
+            case RULES_USE_Q_BEFORE:
+                rc = push_u32(&fc->q_before, &fc->nq_before, &fc->cq_before, o->e);
+                break;
+            case RULES_USE_HISTORY:
+                rc = push_u32(&fc->history, &fc->nhistory, &fc->chistory, o->s);
+                break;
+            case RULES_USE_STAFF:
+                rc = push_u32(&fc->staff, &fc->nstaff, &fc->cstaff, o->s);
+                break;
+            case RULES_USE_UNLESS:
+                if (RULES_GROW(s->unl, s->unl_cap, s->nunl + 1) != 0)
+                    return RULES_ENOMEM;
+                s->unl[s->nunl].rule = use->target;
+                s->unl[s->nunl].field = o->field;
+                s->unl[s->nunl].s = o->s;
+                s->unl[s->nunl].e = o->e;
+                s->nunl++;
+                break;
+            default:
+                break;
+            }
+        }
+        if (rc != 0)
+            return rc;
+    }
+    for (int f = 0; f < RULES_NFIELDS; f++) {
+        struct rules_field_ctx *fc = &s->fc[f];
+        qsort(fc->benign, fc->nbenign, sizeof *fc->benign, cmp_span);
+        for (size_t i = 0; i < fc->nbenign; i++)
+            fc->benign[i].maxe = i && fc->benign[i - 1].maxe > fc->benign[i].e ? fc->benign[i - 1].maxe : fc->benign[i].e;
+        qsort(fc->neg_after, fc->nneg_after, sizeof(uint32_t), cmp_u32);
+        qsort(fc->neg_before, fc->nneg_before, sizeof(uint32_t), cmp_u32);
+        qsort(fc->q_after, fc->nq_after, sizeof(uint32_t), cmp_u32);
+        qsort(fc->q_before, fc->nq_before, sizeof(uint32_t), cmp_u32);
+        qsort(fc->history, fc->nhistory, sizeof(uint32_t), cmp_u32);
+        qsort(fc->staff, fc->nstaff, sizeof(uint32_t), cmp_u32);
+    }
+    qsort(s->unl, s->nunl, sizeof *s->unl, cmp_unless);
+    return RULES_OK;
+}
+
+/* Is [a, b) inside one of the sorted spans? */
+static int inside(const struct rules_span *sp, size_t n, uint32_t a, uint32_t b)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) { /* first span with s > a */
+        size_t mid = lo + (hi - lo) / 2;
+        if (sp[mid].s <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && sp[lo - 1].maxe >= b;
+}
+
+static int unless_masks(const struct rules_scratch *s, uint32_t rule, const struct rules_occ *o)
+{
+    size_t lo = 0, hi = s->nunl;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->unl[mid].rule < rule)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < s->nunl && s->unl[lo].rule == rule; lo++)
+        if (s->unl[lo].field == o->field && s->unl[lo].s <= o->s && s->unl[lo].e >= o->e)
+            return 1;
+    return 0;
+}
+
+static int drop_reason(const struct rules_scratch *s, const struct rules_rule *r, uint32_t rule,
+                       const struct rules_occ *o)
+{
+    if (r->channels != 0 && !(r->channels & s->chan))
+        return RULES_DROP_CHANNEL;
+    if (r->field != RULES_FIELD_ANY && r->field != o->field)
+        return RULES_DROP_FIELD;
+    if (r->quoted == RULES_QUOTED_EXCLUDE && (o->flags & RULES_OCC_QUOTED))
+        return RULES_DROP_QUOTED;
+    if (o->flags & RULES_OCC_BENIGN)
+        return RULES_DROP_BENIGN;
+    if (r->negation == RULES_NEG_CANCEL && (o->flags & RULES_OCC_NEGATED))
+        return RULES_DROP_NEGATED;
+    if (r->negation == RULES_NEG_ONLY && !(o->flags & RULES_OCC_NEGATED))
+        return RULES_DROP_NOT_NEGATED;
+    if (r->has_unless && unless_masks(s, rule, o))
+        return RULES_DROP_UNLESS;
+    return RULES_DROP_NONE;
+}
+
+static int trace(struct rules_scratch *s, uint32_t occ, uint32_t leaf, uint32_t rule, int why)
+{
+    if (!s->trace_on)
+        return RULES_OK;
+    if (RULES_GROW(s->traces, s->traces_cap, s->ntraces + 1) != 0)
+        return RULES_ENOMEM;
+    s->traces[s->ntraces].occ = occ;
+    s->traces[s->ntraces].leaf = leaf;
+    s->traces[s->ntraces].rule = rule;
+    s->traces[s->ntraces].why = (uint8_t)why;
+    s->ntraces++;
+    return RULES_OK;
+}
+
+/* ---- expressions ----------------------------------------------------- */
+
+static int push_ev(struct rules_scratch *s, uint32_t occ)
+{
+    if (RULES_GROW(s->stack, s->stack_cap, s->nstack + 1) != 0)
+        return RULES_ENOMEM;
+    s->stack[s->nstack++] = occ;
+    return RULES_OK;
+}
+
+static int contacts(struct rules_scratch *s, uint32_t days, int64_t *out)
+{
+    const struct rules_input *in = s->in;
+
+    for (size_t i = 0; i < s->nccache; i++)
+        if (s->ccache[i].days == days) {
+            *out = s->ccache[i].n;
+            return RULES_OK;
+        }
+    *out = in->fixed_contacts > 0 ? in->fixed_contacts : 1;
+    if (in->contacts != NULL && in->contacts(in->contacts_ctx, days, out) != 0)
+        *out = 1; /* history unavailable: only this contact is known */
+    if (s->nccache < sizeof s->ccache / sizeof s->ccache[0]) {
+        s->ccache[s->nccache].days = days;
+        s->ccache[s->nccache].n = *out;
+        s->nccache++;
+    }
+    return RULES_OK;
+}
+
+static int occ_cmp_pos(const struct rules_occ *a, const struct rules_occ *b)
+{
+    if (a->field != b->field)
+        return a->field < b->field ? -1 : 1;
+    return a->s < b->s ? -1 : a->s > b->s;
+}
+
+/* near: keep the occurrences of A and B that have a partner within N. */
+static int near_filter(struct rules_scratch *s, size_t a0, size_t a1, size_t b1, uint32_t within)
+{
+    size_t na = a1 - a0, nb = b1 - a1, keep = a0;
+    uint8_t *used;
+    int any = 0;
+
+    used = calloc(na + nb, 1);
+    if (used == NULL)
+        return -1;
+    /* Sort B by position for a window walk per occurrence of A. */
+    for (size_t i = a1 + 1; i < b1; i++) {
+        uint32_t v = s->stack[i];
+        size_t j = i;
+        while (j > a1 && occ_cmp_pos(&s->occ[s->stack[j - 1]], &s->occ[v]) > 0) {
+            s->stack[j] = s->stack[j - 1];
+            j--;
+        }
+        s->stack[j] = v;
+    }
+    for (size_t i = a0; i < a1; i++) {
+        const struct rules_occ *x = &s->occ[s->stack[i]];
+        for (size_t j = a1; j < b1; j++) {
+            const struct rules_occ *y = &s->occ[s->stack[j]];
+            uint32_t gap;
+            if (y->field != x->field)
+                continue;
+            if (y->s > x->e + within)
+                break; /* sorted by start: later ones are farther */
+            gap = y->s >= x->e ? y->s - x->e : (x->s >= y->e ? x->s - y->e : 0);
+            if (gap <= within) {
+                used[i - a0] = used[na + j - a1] = 1;
+                any = 1;
+            }
+        }
+    }
+    for (size_t i = a0; i < b1; i++)
+        if (used[i - a0])
+            s->stack[keep++] = s->stack[i];
+    free(used);
+    s->nstack = keep;
+    (void)nb;
+    return any;
+}
+
+/* Evaluate expression x; its evidence is pushed on s->stack when true.
+ * Returns 1 (true), 0 (false) or -1 (out of memory). */
+static int eval_expr(struct rules_scratch *s, uint32_t x)
+{
+    const struct rules_policy *p = s->p;
+    const struct rules_expr *e = &p->exprs[x];
+    size_t mark = s->nstack;
+    int r, any;
+    int64_t n;
+
+    switch (e->type) {
+    case RULES_EX_TERM:
+        if (s->leaf_n[x] == 0)
+            return 0;
+        for (uint32_t i = 0; i < s->leaf_n[x]; i++)
+            if (push_ev(s, s->pairs[s->leaf_first[x] + i].occ) != 0)
+                return -1;
+        return 1;
+    case RULES_EX_ANY:
+        any = 0;
+        for (uint32_t i = 0; i < e->nkids; i++) {
+            r = eval_expr(s, p->kids[e->kids + i]);
+            if (r < 0)
+                return -1;
+            any |= r;
+        }
+        return any;
+    case RULES_EX_ALL:
+        for (uint32_t i = 0; i < e->nkids; i++) {
+            r = eval_expr(s, p->kids[e->kids + i]);
+            if (r <= 0) {
+                s->nstack = mark;
+                return r;
+            }
+        }
+        return 1;
+    case RULES_EX_NOT:
+        r = eval_expr(s, p->kids[e->kids]);
+        s->nstack = mark; /* evidence never comes from under a not */
+        return r < 0 ? -1 : !r;
+    case RULES_EX_NEAR: {
+        size_t a1, b1;
+        r = eval_expr(s, p->kids[e->kids]);
+        if (r <= 0) {
+            s->nstack = mark;
+            return r;
+        }
+        a1 = s->nstack;
+        r = eval_expr(s, p->kids[e->kids + 1]);
+        if (r <= 0) {
+            s->nstack = mark;
+            return r;
+        }
+        b1 = s->nstack;
+        r = near_filter(s, mark, a1, b1, e->within);
+        if (r <= 0)
+            s->nstack = mark;
+        return r;
+    }
+    case RULES_EX_CONTACTS:
+        contacts(s, e->days, &n);
+        return n >= (int64_t)e->contacts;
+    case RULES_EX_CHANNEL:
+        return (e->channels & s->chan) != 0;
+    default:
+        return 0;
+    }
+}
+
+/* ---- the whole ticket ------------------------------------------------ */
+
+static int cmp_fired(const void *a, const void *b, const struct rules_policy *p)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (p->cats[x].severity != p->cats[y].severity)
+        return p->cats[x].severity > p->cats[y].severity ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static void sort_fired(uint32_t *v, size_t n, const struct rules_policy *p)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint32_t t = v[i];
+        size_t j = i;
+        while (j > 0 && cmp_fired(&v[j - 1], &t, p) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = t;
+    }
+}
+
+static int distribute(struct rules_scratch *s)
+{
+    const struct rules_policy *p = s->p;
+
+    for (size_t i = 0; i < s->nocc; i++) {
+        const struct rules_occ *o = &s->occ[i];
+        const struct rules_key *k = &p->keys[o->key];
+
+        for (uint32_t u = k->uses; u < k->uses + k->nuses; u++) {
+            const struct rules_use *use = &p->uses[u];
+            uint32_t rule;
+            int why;
+
+            if (use->kind != RULES_USE_LEAF)
+                continue;
+            rule = p->exprs[use->target].rule;
+            why = use_ok(k, use, o) ? drop_reason(s, &p->rules[rule], rule, o) : RULES_DROP_BOUNDARY;
+            if (trace(s, (uint32_t)i, use->target, rule, why) != 0)
+                return RULES_ENOMEM;
+            if (why != RULES_DROP_NONE)
+                continue;
+            if (RULES_GROW(s->pairs, s->pairs_cap, s->npairs + 1) != 0)
+                return RULES_ENOMEM;
+            s->pairs[s->npairs].leaf = use->target;
+            s->pairs[s->npairs].occ = (uint32_t)i;
+            s->npairs++;
+        }
+    }
+    qsort(s->pairs, s->npairs, sizeof *s->pairs, cmp_pair);
+    for (size_t i = 0; i < s->npairs; i++) {
+        uint32_t leaf = s->pairs[i].leaf, rule = p->exprs[leaf].rule;
+        if (s->leaf_n[leaf] == 0) {
+            s->leaf_first[leaf] = (uint32_t)i;
+            if (RULES_GROW(s->touched, s->touched_cap, s->ntouched + 1) != 0)
+                return RULES_ENOMEM;
+            s->touched[s->ntouched++] = leaf;
+        }
+        s->leaf_n[leaf]++;
+        if (!s->rule_mark[rule]) {
+            s->rule_mark[rule] = 1;
+            s->cand[s->ncand++] = rule;
+        }
+    }
+    for (size_t i = 0; i < p->nalways; i++)
+        if (!s->rule_mark[p->always_rules[i]]) {
+            s->rule_mark[p->always_rules[i]] = 1;
+            s->cand[s->ncand++] = p->always_rules[i];
+        }
+    return RULES_OK;
+}
+
+static int evaluate_rules(struct rules_scratch *s)
+{
+    const struct rules_policy *p = s->p;
+
+    qsort(s->cand, s->ncand, sizeof *s->cand, cmp_u32);
+    for (size_t c = 0; c < s->ncand; c++) {
+        uint32_t ri = s->cand[c];
+        const struct rules_rule *r = &p->rules[ri];
+        size_t start = s->nev;
+        int fired;
+
+        s->rule_mark[ri] = 0;
+        if (r->channels != 0 && !(r->channels & s->chan))
+            continue;
+        s->nstack = 0;
+        fired = eval_expr(s, r->root);
+        if (fired < 0)
+            return RULES_ENOMEM;
+        if (!fired)
+            continue;
+        s->rule_fired[ri] = 1;
+        s->score[r->category] += r->weight;
+        /* Evidence: distinct occurrences, in text order. */
+        qsort(s->stack, s->nstack, sizeof *s->stack, cmp_u32);
+        for (size_t i = 0; i < s->nstack && s->nev - start < MAX_EVIDENCE_PER_RULE; i++) {
+            if (i > 0 && s->stack[i] == s->stack[i - 1])
+                continue;
+            if (RULES_GROW(s->ev, s->ev_cap, s->nev + 1) != 0)
+                return RULES_ENOMEM;
+            s->ev[s->nev++] = s->stack[i];
+        }
+        s->rule_ev[ri] = (uint32_t)start;
+        s->rule_nev[ri] = (uint32_t)(s->nev - start);
+    }
+    return RULES_OK;
+}
+
+static void conclude(struct rules_scratch *s)
+{
+    const struct rules_policy *p = s->p;
+    struct rules_result *res = &s->res;
+
+    res->harassment = 0;
+    for (size_t c = 0; c < p->ncats; c++) {
+        /* A small tolerance so 0.1 + 0.2 + 0.7 reaches 1.0. */
+        s->cat_reached[c] = s->score[c] >= p->cats[c].threshold - 1e-9;
+        s->cat_fired[c] = s->cat_reached[c];
+        if (s->cat_fired[c] && p->cats[c].harassment)
+            res->harassment = 1;
+    }
+    res->nfired = 0;
+    res->severity = MAMORI_SEVERITY_NONE;
+    res->flame = MAMORI_FLAME_NONE;
+    res->escalation = MAMORI_ESCALATE_NONE;
+    for (size_t c = 0; c < p->ncats; c++) {
+        if (res->harassment && !p->cats[c].harassment)
+            s->cat_fired[c] = 0; /* a valid complaint pushed by harassing means */
+        if (!s->cat_fired[c])
+            continue;
+        s->fired[res->nfired++] = (uint32_t)c;
+        if (p->cats[c].severity > res->severity)
+            res->severity = p->cats[c].severity;
+        if (p->cats[c].flame_level > res->flame)
+            res->flame = p->cats[c].flame_level;
+        if (p->cats[c].esc_level > res->escalation)
+            res->escalation = p->cats[c].esc_level;
+    }
+    for (size_t r = 0; r < p->nrules; r++) {
+        const struct rules_rule *rule = &p->rules[r];
+        if (!s->rule_fired[r])
+            continue;
+        /* Rule flame applies whether or not the category fires (a valid
+         * complaint already spreading); rule escalation only with it. */
+        if (rule->flame > res->flame)
+            res->flame = rule->flame;
+        if (rule->escalation > res->escalation && s->cat_fired[rule->category])
+            res->escalation = rule->escalation;
+    }
+    sort_fired(s->fired, res->nfired, p);
+    res->score = s->score;
+    res->cat_fired = s->cat_fired;
+    res->cat_reached = s->cat_reached;
+    res->rule_fired = s->rule_fired;
+    res->rule_ev = s->rule_ev;
+    res->rule_nev = s->rule_nev;
+    res->ev = s->ev;
+    res->fired = s->fired;
+    res->occ = s->occ;
+    res->nocc = s->nocc;
+}
+
+int mamori_rules_eval(const struct rules_policy *p, const struct rules_input *in, struct rules_scratch *s,
+                      struct rules_error *err)
+{
+    int rc;
+
+    if (s->p != p)
+        return rules_err(err, RULES_EINTERNAL, "scratch belongs to another policy");
+    /* Reset what the previous ticket left. */
+    for (size_t i = 0; i < s->ntouched; i++)
+        s->leaf_n[s->touched[i]] = 0;
+    s->ntouched = 0;
+    s->nocc = s->nunl = s->npairs = s->ncand = s->nev = s->nstack = s->ntraces = s->nccache = 0;
+    memset(s->score, 0, p->ncats * sizeof *s->score);
+    memset(s->rule_fired, 0, p->nrules);
+    memset(&s->res, 0, sizeof s->res);
+    s->in = in;
+    s->chan = rules_ticket_channel(in->channel);
+
+    for (int f = 0; f < RULES_NFIELDS; f++) {
+        struct scan sc;
+        const char *text = in->text[f] ? in->text[f] : "";
+        size_t len = in->text[f] ? in->len[f] : 0;
+
+        rc = rules_normalize(&p->norm, text, len, &s->nt[f]);
+        if (rc != 0)
+            return rules_err(err, rc, rc == RULES_ENOMEM ? "out of memory" : "field too large");
+        if (reset_field(&s->fc[f], s->nt[f].len) != 0)
+            return rules_err(err, RULES_ENOMEM, "out of memory");
+        memset(&sc, 0, sizeof sc);
+        sc.s = s;
+        sc.t = &s->nt[f];
+        sc.nt = &s->nt[f];
+        sc.field = (uint8_t)f;
+        rules_ac_scan(p->ac, s->nt[f].u8, s->nt[f].u8len, on_hit, &sc);
+        if (sc.oom)
+            return rules_err(err, RULES_ENOMEM, "out of memory");
+        if (p->norm.nwildcards > 0 && scan_wildcards(s, f) != 0)
+            return rules_err(err, RULES_ENOMEM, "out of memory");
+        if (p->nlemmas > 0 && s->nt[f].has_japanese && (rc = rules_lemma_scan(s, f, text, len, err)) != 0)
+            return rc;
+    }
+    if (collect_cues(s) != 0)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    for (int f = 0; f < RULES_NFIELDS; f++) {
+        struct rules_field_ctx *fc = &s->fc[f];
+        const struct rules_ntext *nt = &s->nt[f];
+        fc->bcount[0] = 0;
+        for (size_t i = 0; i < nt->len; i++)
+            fc->bcount[i + 1] = fc->bcount[i] + ((nt->fl[i] & RULES_NF_BOUNDARY) != 0);
+        rules_quote_scope(p, nt, fc, (p->notes_channels & s->chan) != 0);
+    }
+    for (size_t i = 0; i < s->nocc; i++) {
+        struct rules_occ *o = &s->occ[i];
+        const struct rules_field_ctx *fc = &s->fc[o->field];
+        if (fc->xcount[o->e] != fc->xcount[o->s])
+            o->flags |= RULES_OCC_QUOTED;
+        if (rules_negated(p, fc, o->s, o->e))
+            o->flags |= RULES_OCC_NEGATED;
+        if (inside(fc->benign, fc->nbenign, o->s, o->e))
+            o->flags |= RULES_OCC_BENIGN;
+    }
+    if (distribute(s) != 0 || evaluate_rules(s) != 0)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    conclude(s);
+    return RULES_OK;
+}

@@ -1,0 +1,209 @@
+/*
+ * lemma_mecab.c -- lemma rules: MeCab base forms mapped back to offsets.
+ *
+ * Japanese conjugates (殺す 殺して 殺されたいのか 殺すぞ), so a rule can name
+ * the lemma once. MeCab (ipadic) gives each token's base form in feature
+ * field 7. MeCab costs about 10 MB/s, so it runs only when the policy has
+ * lemma rules and the field contains Japanese, one line at a time, on the
+ * original text (it tags original script far better than the kana-folded
+ * normalized text). Token byte ranges are exact original offsets.
+ *
+ * The tagger is created lazily on the first ticket that needs it, in the
+ * process that evaluates: open() runs in the supervisor, which forks the
+ * workers afterwards (see plugin.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mecab.h>
+
+#include "eval_internal.h"
+
+struct rules_mecab {
+    mecab_t *m;
+    /* tokens of the current line */
+    struct tok {
+        int32_t lemma;         /* policy lemma id, or -1 */
+        uint8_t skip;          /* particle / symbol: skipped between lemmas */
+        uint32_t ob, oe;       /* original bytes */
+    } *tok;
+    size_t ntok, tok_cap;
+};
+
+static int mecab_open(struct rules_mecab **out, struct rules_error *err)
+{
+    struct rules_mecab *mc = calloc(1, sizeof *mc);
+
+    *out = NULL;
+    if (mc == NULL)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    mc->m = mecab_new2("");
+    if (mc->m == NULL) {
+        const char *why = mecab_strerror(NULL);
+        free(mc);
+        return rules_err(err, RULES_EINTERNAL,
+                         "MeCab cannot start (%s); lemma rules need it: apt-get install mecab-ipadic-utf8",
+                         why ? why : "unknown error");
+    }
+    *out = mc;
+    return RULES_OK;
+}
+
+void rules_mecab_free(struct rules_mecab *mc)
+{
+    if (mc == NULL)
+        return;
+    if (mc->m)
+        mecab_destroy(mc->m);
+    free(mc->tok);
+    free(mc);
+}
+
+int rules_mecab_probe(struct rules_error *err)
+{
+    struct rules_mecab *mc;
+    int rc = mecab_open(&mc, err);
+
+    rules_mecab_free(mc);
+    return rc;
+}
+
+/* Field n (0-based) of a CSV feature string; *len its length. */
+static const char *feature_field(const char *f, int n, size_t *len)
+{
+    for (int i = 0; i < n && f; i++) {
+        f = strchr(f, ',');
+        if (f)
+            f++;
+    }
+    if (f == NULL)
+        return NULL;
+    *len = strcspn(f, ",");
+    return f;
+}
+
+static int is_skippable(const char *feature)
+{
+    /* 助詞 (particle) and 記号 (symbol): 火をつける, 火、つける */
+    return strncmp(feature, "\xE5\x8A\xA9\xE8\xA9\x9E", 6) == 0 || strncmp(feature, "\xE8\xA8\x98\xE5\x8F\xB7", 6) == 0;
+}
+
+static int scan_line(struct rules_scratch *s, int field, const char *text, size_t a, size_t b)
+{
+    const struct rules_policy *p = s->p;
+    struct rules_mecab *mc = s->mecab;
+    const struct rules_ntext *nt = &s->nt[field];
+    const mecab_node_t *node = mecab_sparse_tonode2(mc->m, text + a, b - a);
+
+    mc->ntok = 0;
+    for (; node != NULL; node = node->next) {
+        const char *base;
+        size_t blen = 0, off;
+        struct tok *t;
+
+        if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE || node->length == 0)
+            continue;
+        /* surface points into the sentence we passed in. */
+        if (node->surface < text + a || node->surface + node->length > text + b)
+            continue;
+        off = (size_t)(node->surface - text);
+        if (RULES_GROW(mc->tok, mc->tok_cap, mc->ntok + 1) != 0)
+            return RULES_ENOMEM;
+        t = &mc->tok[mc->ntok++];
+        t->ob = (uint32_t)off;
+        t->oe = (uint32_t)(off + node->length);
+        t->skip = node->feature ? (uint8_t)is_skippable(node->feature) : 0;
+        base = node->feature ? feature_field(node->feature, 6, &blen) : NULL;
+        if (base == NULL || blen == 0 || (blen == 1 && base[0] == '*')) {
+            base = node->surface;
+            blen = node->length;
+        }
+        if (rules_normalize(NULL, base, blen, &s->lemma_nt) != 0)
+            return RULES_ENOMEM;
+        t->lemma = rules_lemma_lookup(p, (const char *)s->lemma_nt.u8, s->lemma_nt.u8len);
+    }
+    for (size_t i = 0; i < mc->ntok; i++) {
+        int32_t l = mc->tok[i].lemma;
+        if (l < 0)
+            continue;
+        for (uint32_t q = p->lemma_first_off[l]; q < p->lemma_first_off[l + 1]; q++) {
+            uint32_t key = p->lemma_first_keys[q];
+            const struct rules_key *k = &p->keys[key];
+            size_t j = i + 1, last = i;
+            uint32_t m;
+            struct rules_occ o;
+
+            for (m = 1; m < k->nlemmas; m++) {
+                while (j < mc->ntok && mc->tok[j].skip && mc->tok[j].lemma != (int32_t)p->lemma_seq[k->lemmas + m])
+                    j++;
+                if (j >= mc->ntok || mc->tok[j].lemma != (int32_t)p->lemma_seq[k->lemmas + m])
+                    break;
+                last = j++;
+            }
+            if (m < k->nlemmas)
+                continue;
+            /* Map the original bytes to normalized characters. */
+            {
+                uint32_t ob = mc->tok[i].ob, oe = mc->tok[last].oe;
+                size_t lo = 0, hi = nt->len;
+                while (lo < hi) { /* first char ending after ob */
+                    size_t mid = lo + (hi - lo) / 2;
+                    if (nt->oe[mid] <= ob)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                o.s = (uint32_t)lo;
+                hi = nt->len;
+                while (lo < hi) { /* first char starting at or after oe */
+                    size_t mid = lo + (hi - lo) / 2;
+                    if (nt->ob[mid] < oe)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                o.e = (uint32_t)lo;
+                if (o.e <= o.s)
+                    continue; /* only dropped characters */
+                o.ob = ob;
+                o.oe = oe;
+            }
+            o.key = key;
+            o.field = (uint8_t)field;
+            o.flags = RULES_OCC_START_OK | RULES_OCC_END_OK | RULES_OCC_LEMMA;
+            if (rules_occ_push(s, &o) != 0)
+                return RULES_ENOMEM;
+        }
+    }
+    return RULES_OK;
+}
+
+int rules_lemma_scan(struct rules_scratch *s, int field, const char *text, size_t len, struct rules_error *err)
+{
+    size_t a = 0;
+    int rc;
+
+    if (s->mecab != NULL && s->mecab_pid != getpid()) {
+        /* Inherited across fork(): a copy that works, but make it ours so
+         * nothing is shared with the process that created it. */
+        rules_mecab_free(s->mecab);
+        s->mecab = NULL;
+    }
+    if (s->mecab == NULL) {
+        if ((rc = mecab_open(&s->mecab, err)) != 0)
+            return rc;
+        s->mecab_pid = getpid();
+    }
+    while (a < len) {
+        size_t b = a;
+        while (b < len && text[b] != '\n')
+            b++;
+        if (b > a && (rc = scan_line(s, field, text, a, b)) != 0)
+            return rules_err(err, rc, "out of memory");
+        a = b + 1;
+    }
+    return RULES_OK;
+}

@@ -1,0 +1,757 @@
+/* normalize.c -- see normalize.h. */
+#include "config.h"
+
+#include "normalize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+/* Stage-A character classes (low nibble) and flags. */
+enum {
+    CL_JA = 1,      /* kana, kanji: Japanese letters */
+    CL_PROLONG,     /* ー: a letter after a Japanese letter, a symbol elsewhere */
+    CL_LAT,         /* other letters and digits */
+    CL_NL,          /* line break */
+    CL_SENT,        /* sentence punctuation kept as a boundary */
+    CL_SPACE,       /* spaces */
+    CL_KEEP,        /* quotes, brackets, ':' and controls: never dropped */
+    CL_DROP,        /* other punctuation and symbols: dropped between letters */
+    CL_MASK_FLAG = 0x10, /* a symbol people put inside Latin words (f*ck, k_i_l_l) */
+    CL_WILD_FLAG = 0x20, /* one of the policy's wildcard characters */
+    CL_MASK = 0x0F
+};
+
+#define CLUSTER_MAX 16   /* code points in one cluster (longer runs of marks are split) */
+#define DECOMP_MAX 18    /* longest compatibility decomposition (U+FDFA) */
+
+void rules_ntext_init(struct rules_ntext *nt)
+{
+    memset(nt, 0, sizeof *nt);
+}
+
+void rules_ntext_free(struct rules_ntext *nt)
+{
+    free(nt->cp);
+    free(nt->ob);
+    free(nt->oe);
+    free(nt->fl);
+    free(nt->u8);
+    free(nt->u8off);
+    free(nt->wcp);
+    free(nt->wob);
+    free(nt->woe);
+    free(nt->wcl);
+    free(nt->wfl);
+    memset(nt, 0, sizeof *nt);
+}
+
+/* Grow the parallel arrays (both sets, so they can be swapped) to n. */
+static int ensure(struct rules_ntext *nt, size_t n)
+{
+    size_t cap = nt->cap ? nt->cap : 256;
+    void *p;
+
+    if (n <= nt->cap)
+        return RULES_OK;
+    while (cap < n) {
+        if (cap > ((size_t)-1) / 16)
+            return RULES_ENOMEM;
+        cap *= 2;
+    }
+#define GROW_ONE(field, type)                                   \
+    do {                                                        \
+        p = realloc(nt->field, cap * sizeof(type));             \
+        if (p == NULL)                                          \
+            return RULES_ENOMEM;                                \
+        nt->field = p;                                          \
+    } while (0)
+    GROW_ONE(cp, uint32_t);
+    GROW_ONE(ob, uint32_t);
+    GROW_ONE(oe, uint32_t);
+    GROW_ONE(fl, uint8_t);
+    GROW_ONE(wcp, uint32_t);
+    GROW_ONE(wob, uint32_t);
+    GROW_ONE(woe, uint32_t);
+    GROW_ONE(wcl, uint8_t);
+    GROW_ONE(wfl, uint8_t);
+#undef GROW_ONE
+    nt->cap = cap;
+    return RULES_OK;
+}
+
+/* Swap the output set and the work set after a rewriting stage. */
+static void swap_sets(struct rules_ntext *nt)
+{
+    uint32_t *t;
+    uint8_t *f;
+
+    t = nt->cp, nt->cp = nt->wcp, nt->wcp = t;
+    t = nt->ob, nt->ob = nt->wob, nt->wob = t;
+    t = nt->oe, nt->oe = nt->woe, nt->woe = t;
+    f = nt->fl, nt->fl = nt->wfl, nt->wfl = f;
+}
+
+static int is_ellipsis(int32_t cp)
+{
+    return cp == 0x2026 || cp == 0x2025 || cp == 0x22EF || cp == 0xFE19;
+}
+
+/* Code points that attach to the preceding character: combining marks and
+ * the half-width / spacing voiced sound marks, which NFKC turns into
+ * combining ones (ﾊﾞ -> バ). */
+static int attaches(int32_t cp)
+{
+    if (cp == 0xFF9E || cp == 0xFF9F || cp == 0x309B || cp == 0x309C)
+        return 1;
+    if ((cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF))
+        return 1; /* variation selectors: dropped, but their bytes belong to the base */
+    if (cp < 0x300)
+        return 0;
+    return utf8proc_get_property(cp)->combining_class != 0;
+}
+
+/* Applied before utf8proc's own mappings: spacing voiced marks become
+ * combining ones (NFKC would give a space plus a mark), and typographic
+ * apostrophes become ASCII so "I’m" and "I'm" are one word. */
+static utf8proc_int32_t custom_map(utf8proc_int32_t cp, void *data)
+{
+    (void)data;
+    switch (cp) {
+    case 0x309B:
+        return 0x3099;
+    case 0x309C:
+        return 0x309A;
+    case 0x2019:
+    case 0x2018:
+    case 0x02BC:
+    case 0xFF07:
+        return '\'';
+    default:
+        return cp;
+    }
+}
+
+static uint32_t fold_kana(uint32_t cp)
+{
+    if (cp >= 0x30A1 && cp <= 0x30F6)
+        return cp - 0x60;
+    if (cp == 0x30FD || cp == 0x30FE)
+        return cp - 0x60;
+    return cp;
+}
+
+static int base_class(uint32_t cp, int32_t orig)
+{
+    utf8proc_category_t cat;
+
+    if (cp == 0x30FC)
+        return CL_PROLONG;
+    if (rules_is_japanese(cp))
+        return CL_JA;
+    if (cp < 0x80) {
+        if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') || cp == '\'')
+            return CL_LAT;
+        switch (cp) {
+        case '\n':
+        case '\r':
+        case '\v':
+        case '\f':
+            return CL_NL;
+        case ' ':
+        case '\t':
+            return CL_SPACE;
+        case '.':
+            return is_ellipsis(orig) ? (CL_DROP | CL_MASK_FLAG) : CL_SENT;
+        case '!':
+        case '?':
+            return CL_SENT;
+        case '"':
+        case ':':
+        case '(':
+        case ')':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
+        case '<':
+            return CL_KEEP;
+        case '*':
+        case '_':
+            return CL_DROP | CL_MASK_FLAG;
+        default:
+            return cp < 0x20 || cp == 0x7F ? CL_KEEP : CL_DROP;
+        }
+    }
+    if (cp == 0x3002)
+        return CL_SENT;
+    if (cp == 0x2028 || cp == 0x2029 || cp == 0x85)
+        return CL_NL;
+    if (cp == 0x30FB || cp == 0xB7 || cp == 0x2022)
+        return CL_DROP | CL_MASK_FLAG;
+    cat = utf8proc_category((utf8proc_int32_t)cp);
+    switch (cat) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return CL_LAT;
+    case UTF8PROC_CATEGORY_ZS:
+        return CL_SPACE;
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
+        return CL_NL;
+    case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI:
+    case UTF8PROC_CATEGORY_PF:
+        return CL_KEEP;
+    case UTF8PROC_CATEGORY_PD:
+    case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_PO:
+    case UTF8PROC_CATEGORY_SM:
+    case UTF8PROC_CATEGORY_SC:
+    case UTF8PROC_CATEGORY_SK:
+    case UTF8PROC_CATEGORY_SO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+        return CL_DROP;
+    default:
+        return CL_KEEP;
+    }
+}
+
+static int is_wildcard(const struct rules_norm_config *cfg, uint32_t cp)
+{
+    if (cfg == NULL)
+        return 0;
+    for (size_t i = 0; i < cfg->nwildcards; i++)
+        if (cfg->wildcards[i] == cp)
+            return 1;
+    return 0;
+}
+
+/* Append one stage-A character. */
+static int emit_a(struct rules_ntext *nt, size_t *na, const struct rules_norm_config *cfg, uint32_t cp,
+                  int32_t orig, size_t ob, size_t oe)
+{
+    int cl;
+
+    if (ensure(nt, *na + 1) != 0)
+        return RULES_ENOMEM;
+    cl = base_class(cp, orig);
+    if ((cl & CL_MASK) == CL_PROLONG) {
+        /* ー lengthens the vowel of a preceding kana; anywhere else it is a
+         * dash people insert between letters. */
+        if (*na > 0 && ((nt->wcl[*na - 1] & CL_MASK) == CL_JA))
+            cl = CL_JA;
+        else
+            cl = CL_DROP;
+    }
+    if (is_wildcard(cfg, cp))
+        cl |= CL_WILD_FLAG;
+    nt->wcp[*na] = cp;
+    nt->wob[*na] = (uint32_t)ob;
+    nt->woe[*na] = (uint32_t)oe;
+    nt->wcl[*na] = (uint8_t)cl;
+    (*na)++;
+    return RULES_OK;
+}
+
+/* Stage A: NFKC + case fold + kana fold, one grapheme cluster at a time. */
+static int stage_a(const struct rules_norm_config *cfg, const uint8_t *s, size_t len, struct rules_ntext *nt,
+                   size_t *out_n)
+{
+    const utf8proc_option_t opts =
+        UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STABLE | UTF8PROC_DECOMPOSE;
+    utf8proc_int32_t buf[CLUSTER_MAX * DECOMP_MAX];
+    size_t na = 0, i = 0;
+
+    while (i < len) {
+        size_t start = i, j, ncl = 1;
+        int32_t cp = rules_utf8_next(s, len, &i);
+        utf8proc_ssize_t n;
+
+        if (cp < 0) {
+            /* Malformed byte (the host only passes valid UTF-8; be safe):
+             * keep a replacement character so offsets stay exact. */
+            if (emit_a(nt, &na, cfg, 0xFFFD, 0xFFFD, start, i) != 0)
+                return RULES_ENOMEM;
+            continue;
+        }
+        j = i;
+        while (j < len && ncl < CLUSTER_MAX) {
+            size_t k = j;
+            int32_t next = rules_utf8_next(s, len, &k);
+            if (next < 0 || !attaches(next))
+                break;
+            j = k;
+            ncl++;
+        }
+        if (j == i) {
+            /* Fast paths for what most text is made of; each is what NFKC +
+             * case folding + kana folding would give. */
+            if (cp < 0x80) {
+                uint32_t c = (uint32_t)cp;
+                if (c >= 'A' && c <= 'Z')
+                    c += 32;
+                if (emit_a(nt, &na, cfg, c, cp, start, i) != 0)
+                    return RULES_ENOMEM;
+                continue;
+            }
+            if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x4E00 && cp <= 0x9FFF) || cp == 0x30FC ||
+                (cp >= 0x30A1 && cp <= 0x30F6)) {
+                if (emit_a(nt, &na, cfg, fold_kana((uint32_t)cp), cp, start, i) != 0)
+                    return RULES_ENOMEM;
+                continue;
+            }
+        }
+        n = utf8proc_decompose_custom(s + start, (utf8proc_ssize_t)(j - start), buf,
+                                      (utf8proc_ssize_t)(sizeof buf / sizeof buf[0]), opts, custom_map, NULL);
+        if (n < 0 || (size_t)n > sizeof buf / sizeof buf[0]) {
+            /* Cannot happen within CLUSTER_MAX * DECOMP_MAX; keep the text. */
+            if (emit_a(nt, &na, cfg, 0xFFFD, cp, start, j) != 0)
+                return RULES_ENOMEM;
+            i = j;
+            continue;
+        }
+        n = utf8proc_normalize_utf32(buf, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+        for (utf8proc_ssize_t k = 0; k < n; k++)
+            if (emit_a(nt, &na, cfg, fold_kana((uint32_t)buf[k]), cp, start, j) != 0)
+                return RULES_ENOMEM;
+        i = j;
+    }
+    *out_n = na;
+    return RULES_OK;
+}
+
+static int eff_class(const struct rules_ntext *nt, size_t k)
+{
+    return nt->wcl[k] & CL_MASK;
+}
+
+/* Whether stage-A char k is a gap character (a candidate for dropping). */
+static int is_gap(const struct rules_ntext *nt, size_t k)
+{
+    int c = eff_class(nt, k);
+    return c == CL_SPACE || c == CL_DROP;
+}
+
+static int wild_between_kana(const struct rules_ntext *nt, size_t na, size_t k)
+{
+    return (nt->wcl[k] & CL_WILD_FLAG) && k > 0 && k + 1 < na && rules_is_kana(nt->wcp[k - 1]) &&
+           rules_is_kana(nt->wcp[k + 1]) && !(nt->wcl[k + 1] & CL_WILD_FLAG);
+}
+
+static int is_ascii_digit(uint32_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Should the gap a[k..r) be dropped? */
+static int drop_gap(const struct rules_ntext *nt, size_t na, size_t k, size_t r)
+{
+    int pc, nc, pj, nj, pd, nd, spaces = 0, masks_only = 1;
+
+    if (k == 0 || r >= na)
+        return 0; /* at the edge of the text: nothing to join */
+    pc = eff_class(nt, k - 1);
+    nc = eff_class(nt, r);
+    pj = pc == CL_JA;
+    nj = nc == CL_JA;
+    pd = is_ascii_digit(nt->wcp[k - 1]);
+    nd = is_ascii_digit(nt->wcp[r]);
+    /* し ね, し・ね, ク＊ズ, 4 ね: Japanese on at least one side, a letter
+     * or digit on the other. */
+    if ((pj || pd) && (nj || nd) && (pj || nj))
+        return 1;
+    if (pc != CL_LAT || nc != CL_LAT)
+        return 0;
+    for (size_t i = k; i < r; i++) {
+        if (eff_class(nt, i) == CL_SPACE)
+            spaces = 1;
+        else if (!(nt->wcl[i] & CL_MASK_FLAG))
+            masks_only = 0;
+    }
+    /* f*ck, k_i_l_l: masking symbols inside a Latin word. */
+    if (!spaces && masks_only)
+        return 1;
+    /* S H I N E: single letters spaced out. Words of two or more letters
+     * keep their spaces so English word boundaries survive. */
+    if ((k < 2 || eff_class(nt, k - 2) != CL_LAT) && (r + 1 >= na || eff_class(nt, r + 1) != CL_LAT))
+        return 1;
+    return 0;
+}
+
+/* Stage B: drop gaps, collapse spaces, mark wildcards and boundaries. Reads
+ * the work set (stage A), writes the output set. */
+static int stage_b(struct rules_ntext *nt, size_t na, size_t *out_n)
+{
+    size_t n = 0, k = 0;
+
+    while (k < na) {
+        if (wild_between_kana(nt, na, k)) {
+            nt->cp[n] = RULES_WILDCARD_CP;
+            nt->ob[n] = nt->wob[k];
+            nt->oe[n] = nt->woe[k];
+            nt->fl[n] = RULES_NF_WILD;
+            n++;
+            k++;
+            continue;
+        }
+        if (is_gap(nt, k)) {
+            size_t r = k;
+            while (r < na && is_gap(nt, r) && !wild_between_kana(nt, na, r))
+                r++;
+            if (!drop_gap(nt, na, k, r)) {
+                for (size_t i = k; i < r; i++) {
+                    if (eff_class(nt, i) == CL_SPACE) {
+                        size_t e = i;
+                        while (e + 1 < r && eff_class(nt, e + 1) == CL_SPACE)
+                            e++;
+                        nt->cp[n] = ' ';
+                        nt->ob[n] = nt->wob[i];
+                        nt->oe[n] = nt->woe[e];
+                        nt->fl[n] = RULES_NF_SPACE;
+                        n++;
+                        i = e;
+                    } else {
+                        nt->cp[n] = nt->wcp[i];
+                        nt->ob[n] = nt->wob[i];
+                        nt->oe[n] = nt->woe[i];
+                        nt->fl[n] = 0;
+                        n++;
+                    }
+                }
+            }
+            k = r;
+            continue;
+        }
+        nt->cp[n] = nt->wcp[k];
+        nt->ob[n] = nt->wob[k];
+        nt->oe[n] = nt->woe[k];
+        switch (eff_class(nt, k)) {
+        case CL_NL:
+            nt->fl[n] = RULES_NF_BOUNDARY | RULES_NF_NEWLINE;
+            break;
+        case CL_SENT:
+            nt->fl[n] = RULES_NF_BOUNDARY;
+            break;
+        default:
+            nt->fl[n] = 0;
+        }
+        n++;
+        k++;
+    }
+    *out_n = n;
+    return RULES_OK;
+}
+
+static uint8_t flags_for(uint32_t cp)
+{
+    if (cp == '\n' || cp == '\r')
+        return RULES_NF_BOUNDARY | RULES_NF_NEWLINE;
+    if (rules_is_sentence_end(cp))
+        return RULES_NF_BOUNDARY;
+    if (cp == ' ')
+        return RULES_NF_SPACE;
+    return 0;
+}
+
+/* Stage C and D: replace trie keys. word_mode: keys must start and end at
+ * Latin word boundaries (romaji). */
+static int rewrite(struct rules_ntext *nt, size_t *len, const struct rules_cptrie *t, int word_mode)
+{
+    size_t n = *len, out = 0, p = 0;
+
+    if (t->nvalues == 0)
+        return RULES_OK;
+    while (p < n) {
+        size_t best_len = 0;
+        int32_t best_val = -1;
+
+        if (!word_mode || (rules_is_latin_alnum(nt->cp[p]) && (p == 0 || !rules_is_latin_alnum(nt->cp[p - 1])))) {
+            uint32_t node = 0;
+            for (size_t q = p; q < n; q++) {
+                node = rules_cptrie_step(t, node, nt->cp[q]);
+                if (node == 0)
+                    break;
+                if (t->node_value[node] >= 0 &&
+                    (!word_mode || q + 1 >= n || !rules_is_latin_alnum(nt->cp[q + 1]))) {
+                    best_len = q - p + 1;
+                    best_val = t->node_value[node];
+                }
+            }
+        }
+        if (best_val >= 0) {
+            uint32_t voff = t->values[2 * (size_t)best_val], vlen = t->values[2 * (size_t)best_val + 1];
+            uint32_t ob = nt->ob[p], oe = nt->oe[p + best_len - 1];
+
+            if (ensure(nt, out + vlen + (n - p)) != 0)
+                return RULES_ENOMEM;
+            /* Every replacement character maps to the whole original key,
+             * so evidence quotes what was written (4ね, not 4). */
+            for (uint32_t v = 0; v < vlen; v++) {
+                nt->wcp[out] = t->value_cps[voff + v];
+                nt->wob[out] = ob;
+                nt->woe[out] = oe;
+                nt->wfl[out] = flags_for(t->value_cps[voff + v]);
+                out++;
+            }
+            p += best_len;
+        } else {
+            if (ensure(nt, out + 1 + (n - p)) != 0)
+                return RULES_ENOMEM;
+            nt->wcp[out] = nt->cp[p];
+            nt->wob[out] = nt->ob[p];
+            nt->woe[out] = nt->oe[p];
+            nt->wfl[out] = nt->fl[p];
+            out++;
+            p++;
+        }
+    }
+    swap_sets(nt);
+    *len = out;
+    return RULES_OK;
+}
+
+static int encode(struct rules_ntext *nt, size_t n)
+{
+    size_t b = 0;
+    int ja = 0;
+
+    if (n + 1 > nt->offcap) {
+        size_t cap = nt->offcap;
+        if (RULES_GROW(nt->u8off, cap, n + 1) != 0)
+            return RULES_ENOMEM;
+        nt->offcap = cap;
+    }
+    if (4 * n + 1 > nt->u8cap) {
+        size_t cap = nt->u8cap;
+        if (RULES_GROW(nt->u8, cap, 4 * n + 1) != 0)
+            return RULES_ENOMEM;
+        nt->u8cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = nt->cp[i];
+        nt->u8off[i] = (uint32_t)b;
+        if (c < 0x80)
+            nt->u8[b++] = (uint8_t)c;
+        else {
+            b += rules_utf8_put(c, nt->u8 + b);
+            if (!ja && rules_is_japanese(c))
+                ja = 1;
+        }
+    }
+    nt->u8off[n] = (uint32_t)b;
+    nt->u8[b] = 0;
+    nt->u8len = b;
+    nt->len = n;
+    nt->has_japanese = ja;
+    return RULES_OK;
+}
+
+int rules_normalize(const struct rules_norm_config *cfg, const char *s, size_t len, struct rules_ntext *nt)
+{
+    size_t na = 0, n = 0;
+    int rc;
+
+    if (len >= UINT32_MAX / 2)
+        return RULES_EINVAL;
+    if (ensure(nt, len + 16) != 0)
+        return RULES_ENOMEM;
+    if ((rc = stage_a(cfg, (const uint8_t *)s, len, nt, &na)) != 0)
+        return rc;
+    if (ensure(nt, na + 1) != 0)
+        return RULES_ENOMEM;
+    if ((rc = stage_b(nt, na, &n)) != 0)
+        return rc;
+    if (cfg != NULL) {
+        if ((rc = rewrite(nt, &n, &cfg->subst, 0)) != 0)
+            return rc;
+        if ((rc = rewrite(nt, &n, &cfg->romaji, 1)) != 0)
+            return rc;
+    }
+    return encode(nt, n);
+}
+
+static int trimmable(uint32_t cp)
+{
+    int c = base_class(cp, (int32_t)cp);
+    return (c & CL_MASK) == CL_SPACE || (c & CL_MASK) == CL_DROP || (c & CL_MASK) == CL_NL;
+}
+
+int rules_normalize_phrase(const struct rules_norm_config *cfg, const char *s, size_t len, struct rules_ntext *nt)
+{
+    size_t a = 0, b;
+    int rc;
+
+    if ((rc = rules_normalize(cfg, s, len, nt)) != 0)
+        return rc;
+    b = nt->len;
+    while (a < b && trimmable(nt->cp[a]) && nt->cp[a] != RULES_WILDCARD_CP)
+        a++;
+    while (b > a && trimmable(nt->cp[b - 1]) && nt->cp[b - 1] != RULES_WILDCARD_CP)
+        b--;
+    if (a > 0 || b < nt->len) {
+        memmove(nt->cp, nt->cp + a, (b - a) * sizeof *nt->cp);
+        memmove(nt->ob, nt->ob + a, (b - a) * sizeof *nt->ob);
+        memmove(nt->oe, nt->oe + a, (b - a) * sizeof *nt->oe);
+        memmove(nt->fl, nt->fl + a, (b - a) * sizeof *nt->fl);
+        return encode(nt, b - a);
+    }
+    return RULES_OK;
+}
+
+size_t rules_ntext_char_at(const struct rules_ntext *nt, size_t b)
+{
+    size_t lo = 0, hi = nt->len;
+
+    /* Last i with u8off[i] <= b. */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (nt->u8off[mid] <= b)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ---- code-point trie ------------------------------------------------- */
+
+void rules_cptrie_init(struct rules_cptrie *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+void rules_cptrie_free(struct rules_cptrie *t)
+{
+    free(t->slot_key_node);
+    free(t->slot_key_cp);
+    free(t->slot_child);
+    free(t->node_value);
+    free(t->value_cps);
+    free(t->values);
+    memset(t, 0, sizeof *t);
+}
+
+static size_t slot_of(const struct rules_cptrie *t, uint32_t node, uint32_t cp)
+{
+    uint64_t h = ((uint64_t)node * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)cp * 0xC2B2AE3D27D4EB4FULL);
+    return (size_t)(h ^ (h >> 29)) & (t->slot_cap - 1);
+}
+
+uint32_t rules_cptrie_step(const struct rules_cptrie *t, uint32_t node, uint32_t cp)
+{
+    size_t s;
+
+    if (t->slot_cap == 0)
+        return 0;
+    s = slot_of(t, node, cp);
+    while (t->slot_child[s] != 0) {
+        if (t->slot_key_node[s] == node && t->slot_key_cp[s] == cp)
+            return t->slot_child[s];
+        s = (s + 1) & (t->slot_cap - 1);
+    }
+    return 0;
+}
+
+static int rehash(struct rules_cptrie *t)
+{
+    size_t ncap = t->slot_cap ? t->slot_cap * 2 : 64;
+    uint32_t *kn = calloc(ncap, sizeof *kn), *kc = calloc(ncap, sizeof *kc), *ch = calloc(ncap, sizeof *ch);
+    struct rules_cptrie nt = *t;
+
+    if (kn == NULL || kc == NULL || ch == NULL) {
+        free(kn);
+        free(kc);
+        free(ch);
+        return RULES_ENOMEM;
+    }
+    nt.slot_key_node = kn;
+    nt.slot_key_cp = kc;
+    nt.slot_child = ch;
+    nt.slot_cap = ncap;
+    for (size_t i = 0; i < t->slot_cap; i++)
+        if (t->slot_child[i] != 0) {
+            size_t s = slot_of(&nt, t->slot_key_node[i], t->slot_key_cp[i]);
+            while (ch[s] != 0)
+                s = (s + 1) & (ncap - 1);
+            kn[s] = t->slot_key_node[i];
+            kc[s] = t->slot_key_cp[i];
+            ch[s] = t->slot_child[i];
+        }
+    free(t->slot_key_node);
+    free(t->slot_key_cp);
+    free(t->slot_child);
+    *t = nt;
+    return RULES_OK;
+}
+
+static int new_node(struct rules_cptrie *t, uint32_t *out)
+{
+    if (RULES_GROW(t->node_value, t->node_cap, t->nodes + 1) != 0)
+        return RULES_ENOMEM;
+    t->node_value[t->nodes] = -1;
+    *out = (uint32_t)t->nodes++;
+    return RULES_OK;
+}
+
+int rules_cptrie_insert(struct rules_cptrie *t, const uint32_t *key, size_t klen, const uint32_t *val, size_t vlen)
+{
+    uint32_t node = 0;
+
+    if (klen == 0)
+        return RULES_EINVAL;
+    if (t->nodes == 0 && new_node(t, &node) != 0)
+        return RULES_ENOMEM;
+    node = 0;
+    for (size_t i = 0; i < klen; i++) {
+        uint32_t child = rules_cptrie_step(t, node, key[i]);
+        if (child == 0) {
+            size_t s;
+            if ((t->nodes + 1) * 2 > t->slot_cap && rehash(t) != 0)
+                return RULES_ENOMEM;
+            if (new_node(t, &child) != 0)
+                return RULES_ENOMEM;
+            s = slot_of(t, node, key[i]);
+            while (t->slot_child[s] != 0)
+                s = (s + 1) & (t->slot_cap - 1);
+            t->slot_key_node[s] = node;
+            t->slot_key_cp[s] = key[i];
+            t->slot_child[s] = child;
+        }
+        node = child;
+    }
+    if (RULES_GROW(t->value_cps, t->value_cap, t->value_len + vlen + 1) != 0 ||
+        RULES_GROW(t->values, t->values_cap, 2 * (t->nvalues + 1)) != 0)
+        return RULES_ENOMEM;
+    if (vlen)
+        memcpy(t->value_cps + t->value_len, val, vlen * sizeof *val);
+    t->values[2 * t->nvalues] = (uint32_t)t->value_len;
+    t->values[2 * t->nvalues + 1] = (uint32_t)vlen;
+    t->value_len += vlen;
+    t->node_value[node] = (int32_t)t->nvalues++;
+    return RULES_OK;
+}
+
+int rules_norm_config_init(struct rules_norm_config *c)
+{
+    memset(c, 0, sizeof *c);
+    rules_cptrie_init(&c->subst);
+    rules_cptrie_init(&c->romaji);
+    return RULES_OK;
+}
+
+void rules_norm_config_free(struct rules_norm_config *c)
+{
+    rules_cptrie_free(&c->subst);
+    rules_cptrie_free(&c->romaji);
+}

@@ -1,0 +1,1710 @@
+/* policy_compile.c -- see policy_compile.h. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mamori/plugin.h>
+
+#include "policy_compile.h"
+
+#define LEMMA_TAG 0x80000000u
+#define MAX_EXPR_DEPTH 32
+
+struct lexlist {
+    const char *name;
+    json_t *value;
+    uint32_t *keys;            /* tagged keys */
+    uint8_t *suffix;
+    size_t n, cap, scap;
+};
+
+struct pend {
+    uint32_t key;              /* tagged */
+    struct rules_use use;
+};
+
+struct compile {
+    struct rules_loadctx *ctx;
+    struct rules_policy *p;
+    struct rules_ntext nt;
+    uint32_t *reg;             /* registry of keys: tagged key + 1, 0 empty */
+    size_t reg_cap, reg_n;
+    struct rules_key *lkeys;   /* lemma keys until they are appended after the phrases */
+    size_t nlkeys, lkeys_cap;
+    struct pend *pend;
+    size_t npend, pend_cap;
+    struct lexlist *lex;
+    size_t nlex;
+    uint8_t *lex_used;
+    json_t *cat_index;         /* id -> index */
+    json_t *rule_ids;          /* id -> true */
+};
+
+/* ---- small validation helpers ---------------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[65];
+
+    if (la > 64 || lb > 64)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j], best = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+static int ignored_key(const char *k)
+{
+    return strncmp(k, "//", 2) == 0 || strncmp(k, "x-", 2) == 0;
+}
+
+static int allowed(const char *k, const char *const *keys)
+{
+    for (const char *const *a = keys; *a; a++)
+        if (strcmp(*a, k) == 0)
+            return 1;
+    return 0;
+}
+
+static void check_keys(struct compile *c, json_t *obj, const char *what, const char *const *keys)
+{
+    const char *k;
+    json_t *v;
+
+    json_object_foreach(obj, k, v) {
+        const char *best = NULL;
+        size_t bd = 3;
+        char hint[256];
+
+        if (ignored_key(k) || allowed(k, keys))
+            continue;
+        for (const char *const *a = keys; *a; a++) {
+            size_t d = edit_distance(k, *a);
+            if (d < bd) {
+                bd = d;
+                best = *a;
+            }
+        }
+        if (best)
+            snprintf(hint, sizeof hint, "did you mean \"%s\"? (notes go in keys starting with \"//\" or \"x-\")",
+                     best);
+        else
+            snprintf(hint, sizeof hint, "remove it, or prefix it with \"//\" or \"x-\"; %s accepts: see FORMAT.md",
+                     what);
+        rules_diag_at(c->ctx, v, obj, 1, RULES_DIAG_ERROR, hint, "unknown key \"%s\" in %s", k, what);
+    }
+}
+
+#define ERR(v, cont, hint, ...) rules_diag_at(c->ctx, (v), (cont), 0, RULES_DIAG_ERROR, (hint), __VA_ARGS__)
+#define WARN(v, cont, hint, ...) rules_diag_at(c->ctx, (v), (cont), 0, RULES_DIAG_WARNING, (hint), __VA_ARGS__)
+
+static int valid_id(const char *s, const char *extra, int first_alnum)
+{
+    if (s == NULL || s[0] == '\0' || strlen(s) > 128)
+        return 0;
+    for (const char *p = s; *p; p++) {
+        int ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || (*p && strchr(extra, *p));
+        if (!ok)
+            return 0;
+        if (p == s && first_alnum && !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return 0;
+    }
+    return 1;
+}
+
+static int enum_index(const char *s, const char *const *names)
+{
+    for (int i = 0; s && names[i]; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static const char *const severity_names[] = {"none", "low", "medium", "high", "critical", NULL};
+static const char *const flame_names[] = {"none", "low", "medium", "high", NULL};
+static const char *const escalation_names[] = {"none", "supervisor", "legal", "lawyer", "police", NULL};
+
+static int parse_enum(struct compile *c, json_t *v, json_t *cont, const char *what, const char *const *names,
+                      int min, int dflt)
+{
+    int i;
+    char hint[256];
+    size_t off = 0;
+
+    if (v == NULL)
+        return dflt;
+    i = json_is_string(v) ? enum_index(json_string_value(v), names) : -1;
+    if (i >= min)
+        return i;
+    off += (size_t)snprintf(hint, sizeof hint, "use one of:");
+    for (int k = min; names[k] && off < sizeof hint; k++)
+        off += (size_t)snprintf(hint + off, sizeof hint - off, " %s", names[k]);
+    ERR(v, cont, hint, "%s: unknown value %s%s%s", what, json_is_string(v) ? "\"" : "",
+        json_is_string(v) ? json_string_value(v) : "(not a string)", json_is_string(v) ? "\"" : "");
+    return dflt;
+}
+
+static char *dup_str(struct compile *c, const char *s)
+{
+    char *d = rules_strdup(s);
+    if (d == NULL && s != NULL)
+        c->ctx->oom = 1;
+    return d;
+}
+
+/* A string or {"ja": ..., "en": ...}. */
+static void parse_text(struct compile *c, json_t *v, json_t *cont, const char *what, struct rules_text *out)
+{
+    static const char *const langs[] = {"ja", "en", NULL};
+
+    if (v == NULL)
+        return;
+    if (json_is_string(v)) {
+        out->v[0] = dup_str(c, json_string_value(v));
+        out->v[1] = dup_str(c, json_string_value(v));
+        return;
+    }
+    if (json_is_object(v)) {
+        check_keys(c, v, what, langs);
+        for (int l = 0; l < RULES_NLANG; l++) {
+            json_t *t = json_object_get(v, langs[l]);
+            if (t == NULL)
+                continue;
+            if (!json_is_string(t))
+                ERR(t, v, "write the text as a string", "%s.%s must be a string", what, langs[l]);
+            else
+                out->v[l] = dup_str(c, json_string_value(t));
+        }
+        return;
+    }
+    ERR(v, cont, "write a string, or {\"ja\": \"...\", \"en\": \"...\"}", "%s must be a text", what);
+}
+
+static void push_texts(struct compile *c, json_t *arr, const char *what, struct rules_texts *out, int lang)
+{
+    size_t i;
+    json_t *e;
+
+    out->v[lang] = calloc(json_array_size(arr) + 1, sizeof(char *));
+    if (out->v[lang] == NULL) {
+        c->ctx->oom = 1;
+        return;
+    }
+    json_array_foreach(arr, i, e) {
+        if (!json_is_string(e) || json_string_length(e) == 0) {
+            ERR(e, arr, "each entry is a non-empty string", "%s[%zu] must be a non-empty string", what, i);
+            continue;
+        }
+        out->v[lang][out->n[lang]++] = dup_str(c, json_string_value(e));
+    }
+}
+
+/* A list of strings or {"ja": [...], "en": [...]}. */
+static void parse_texts(struct compile *c, json_t *v, json_t *cont, const char *what, struct rules_texts *out)
+{
+    static const char *const langs[] = {"ja", "en", NULL};
+
+    if (v == NULL)
+        return;
+    if (json_is_array(v)) {
+        push_texts(c, v, what, out, 0);
+        push_texts(c, v, what, out, 1);
+        return;
+    }
+    if (json_is_object(v)) {
+        check_keys(c, v, what, langs);
+        for (int l = 0; l < RULES_NLANG; l++) {
+            json_t *t = json_object_get(v, langs[l]);
+            if (t == NULL)
+                continue;
+            if (!json_is_array(t))
+                ERR(t, v, "write a list of strings", "%s.%s must be a list of strings", what, langs[l]);
+            else
+                push_texts(c, t, what, out, l);
+        }
+        return;
+    }
+    ERR(v, cont, "write [\"...\", ...] or {\"ja\": [...], \"en\": [...]}", "%s must be a list of texts", what);
+}
+
+static double get_number(struct compile *c, json_t *obj, const char *key, double dflt, double min, double max,
+                         const char *what)
+{
+    json_t *v = json_object_get(obj, key);
+    double d;
+
+    if (v == NULL)
+        return dflt;
+    if (!json_is_number(v)) {
+        ERR(v, obj, "write a number", "%s.%s must be a number", what, key);
+        return dflt;
+    }
+    d = json_number_value(v);
+    if (!(d >= min && d <= max)) {
+        ERR(v, obj, NULL, "%s.%s must be between %g and %g", what, key, min, max);
+        return dflt;
+    }
+    return d;
+}
+
+static long get_int(struct compile *c, json_t *obj, const char *key, long dflt, long min, long max, const char *what)
+{
+    json_t *v = json_object_get(obj, key);
+    json_int_t i;
+
+    if (v == NULL)
+        return dflt;
+    if (!json_is_integer(v)) {
+        ERR(v, obj, "write a whole number", "%s.%s must be an integer", what, key);
+        return dflt;
+    }
+    i = json_integer_value(v);
+    if (i < min || i > max) {
+        ERR(v, obj, NULL, "%s.%s must be between %ld and %ld", what, key, min, max);
+        return dflt;
+    }
+    return (long)i;
+}
+
+static const char *get_string(struct compile *c, json_t *obj, const char *key, int required, const char *what)
+{
+    json_t *v = json_object_get(obj, key);
+
+    if (v == NULL) {
+        if (required)
+            ERR(obj, obj, NULL, "%s: missing \"%s\"", what, key);
+        return NULL;
+    }
+    if (!json_is_string(v)) {
+        ERR(v, obj, "write a string", "%s.%s must be a string", what, key);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+/* ---- keys ------------------------------------------------------------ */
+
+static struct rules_key *key_of(struct compile *c, uint32_t tagged)
+{
+    return (tagged & LEMMA_TAG) ? &c->lkeys[tagged & ~LEMMA_TAG] : &c->p->keys[tagged];
+}
+
+static uint64_t key_hash(const char *text, int lemma)
+{
+    return rules_hash(text, strlen(text)) ^ (lemma ? 0x5bd1e995u : 0);
+}
+
+static int reg_find(struct compile *c, const char *text, int lemma, uint32_t *tagged)
+{
+    size_t s;
+
+    if (c->reg_cap == 0)
+        return 0;
+    s = (size_t)key_hash(text, lemma) & (c->reg_cap - 1);
+    while (c->reg[s] != 0) {
+        struct rules_key *k = key_of(c, c->reg[s] - 1);
+        if (k->is_lemma == lemma && strcmp(k->text, text) == 0) {
+            *tagged = c->reg[s] - 1;
+            return 1;
+        }
+        s = (s + 1) & (c->reg_cap - 1);
+    }
+    return 0;
+}
+
+static int reg_add(struct compile *c, uint32_t tagged)
+{
+    size_t s;
+
+    if ((c->reg_n + 1) * 2 > c->reg_cap) {
+        size_t ncap = c->reg_cap ? c->reg_cap * 2 : 1024;
+        uint32_t *n = calloc(ncap, sizeof *n);
+        if (n == NULL)
+            return RULES_ENOMEM;
+        for (size_t i = 0; i < c->reg_cap; i++)
+            if (c->reg[i] != 0) {
+                struct rules_key *k = key_of(c, c->reg[i] - 1);
+                size_t t = (size_t)key_hash(k->text, k->is_lemma) & (ncap - 1);
+                while (n[t] != 0)
+                    t = (t + 1) & (ncap - 1);
+                n[t] = c->reg[i];
+            }
+        free(c->reg);
+        c->reg = n;
+        c->reg_cap = ncap;
+    }
+    {
+        struct rules_key *k = key_of(c, tagged);
+        s = (size_t)key_hash(k->text, k->is_lemma) & (c->reg_cap - 1);
+    }
+    while (c->reg[s] != 0)
+        s = (s + 1) & (c->reg_cap - 1);
+    c->reg[s] = tagged + 1;
+    c->reg_n++;
+    return RULES_OK;
+}
+
+/* Normalize a phrase and find or create its key. Returns 0, or -1 after a
+ * diagnostic. */
+static int phrase_key(struct compile *c, json_t *v, json_t *cont, const char *what, uint32_t *tagged, uint8_t *suffix)
+{
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    struct rules_key *k;
+    struct rules_policy *p = c->p;
+
+    *suffix = 0;
+    if (len > 1 && s[len - 1] == '*') {
+        len--;
+        *suffix = 1;
+    }
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20) {
+            ERR(v, cont, "remove control characters (line breaks, tabs) from the phrase",
+                "%s: phrase contains a control character", what);
+            return -1;
+        }
+    if (rules_normalize_phrase(&p->norm, s, len, &c->nt) != 0) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    if (c->nt.len == 0) {
+        ERR(v, cont, "use letters, digits or kana; separators and symbols alone are dropped by normalization",
+            "%s: phrase \"%s\" is empty after normalization", what, s);
+        return -1;
+    }
+    if (reg_find(c, (const char *)c->nt.u8, 0, tagged))
+        return 0;
+    if (RULES_GROW(p->keys, p->keys_cap, p->nkeys + 1) != 0) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    k = &p->keys[p->nkeys];
+    memset(k, 0, sizeof *k);
+    k->text = rules_strndup((const char *)c->nt.u8, c->nt.u8len);
+    if (k->text == NULL) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    k->blen = (uint32_t)c->nt.u8len;
+    k->clen = (uint32_t)c->nt.len;
+    k->latin_start = rules_is_latin_alnum(c->nt.cp[0]);
+    k->latin_end = rules_is_latin_alnum(c->nt.cp[c->nt.len - 1]);
+    *tagged = (uint32_t)p->nkeys++;
+    if (k->clen > p->max_clen)
+        p->max_clen = k->clen;
+    if (reg_add(c, *tagged) != 0) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static uint32_t lemma_hash_of(const char *s, size_t n)
+{
+    return (uint32_t)rules_hash(s, n);
+}
+
+int32_t rules_lemma_lookup(const struct rules_policy *p, const char *s, size_t len)
+{
+    size_t slot;
+
+    if (p->lemma_hcap == 0)
+        return -1;
+    slot = lemma_hash_of(s, len) & (p->lemma_hcap - 1);
+    while (p->lemma_hash[slot] != 0) {
+        const char *t = p->lemma_str[p->lemma_hash[slot] - 1];
+        if (strlen(t) == len && memcmp(t, s, len) == 0)
+            return (int32_t)(p->lemma_hash[slot] - 1);
+        slot = (slot + 1) & (p->lemma_hcap - 1);
+    }
+    return -1;
+}
+
+static int lemma_intern(struct compile *c, const char *s, size_t len, uint32_t *id)
+{
+    struct rules_policy *p = c->p;
+    int32_t found = rules_lemma_lookup(p, s, len);
+    size_t slot;
+
+    if (found >= 0) {
+        *id = (uint32_t)found;
+        return RULES_OK;
+    }
+    if ((p->nlemmas + 1) * 2 > p->lemma_hcap) {
+        size_t ncap = p->lemma_hcap ? p->lemma_hcap * 2 : 64;
+        uint32_t *n = calloc(ncap, sizeof *n);
+        if (n == NULL)
+            return RULES_ENOMEM;
+        for (size_t i = 0; i < p->nlemmas; i++) {
+            size_t t = lemma_hash_of(p->lemma_str[i], strlen(p->lemma_str[i])) & (ncap - 1);
+            while (n[t] != 0)
+                t = (t + 1) & (ncap - 1);
+            n[t] = (uint32_t)i + 1;
+        }
+        free(p->lemma_hash);
+        p->lemma_hash = n;
+        p->lemma_hcap = ncap;
+    }
+    if (RULES_GROW(p->lemma_str, p->lemma_cap, p->nlemmas + 1) != 0)
+        return RULES_ENOMEM;
+    p->lemma_str[p->nlemmas] = rules_strndup(s, len);
+    if (p->lemma_str[p->nlemmas] == NULL)
+        return RULES_ENOMEM;
+    slot = lemma_hash_of(s, len) & (p->lemma_hcap - 1);
+    while (p->lemma_hash[slot] != 0)
+        slot = (slot + 1) & (p->lemma_hcap - 1);
+    p->lemma_hash[slot] = (uint32_t)p->nlemmas + 1;
+    *id = (uint32_t)p->nlemmas++;
+    return RULES_OK;
+}
+
+/* {"lemma": "殺す"} or {"lemmas": ["火", "つける"]}. */
+static int lemma_key(struct compile *c, json_t *obj, const char *what, uint32_t *tagged)
+{
+    struct rules_policy *p = c->p;
+    json_t *one = json_object_get(obj, "lemma"), *many = json_object_get(obj, "lemmas"), *e;
+    struct rules_buf text = RULES_BUF_INIT;
+    uint32_t ids[16];
+    size_t n = 0, i;
+    struct rules_key *k;
+
+    if (one != NULL) {
+        if (!json_is_string(one) || json_string_length(one) == 0) {
+            ERR(one, obj, "write the dictionary form, e.g. \"殺す\"", "%s: lemma must be a non-empty string", what);
+            return -1;
+        }
+        many = NULL;
+    } else if (!json_is_array(many) || json_array_size(many) == 0 || json_array_size(many) > 16) {
+        ERR(many, obj, "write 1 to 16 dictionary forms, e.g. [\"火\", \"つける\"]",
+            "%s: lemmas must be a list of 1 to 16 strings", what);
+        return -1;
+    }
+    for (i = 0; i < (one ? 1 : json_array_size(many)); i++) {
+        e = one ? one : json_array_get(many, i);
+        if (!json_is_string(e) || json_string_length(e) == 0) {
+            ERR(e, obj, NULL, "%s: lemmas[%zu] must be a non-empty string", what, i);
+            return -1;
+        }
+        /* MeCab gives base forms in their own script; fold width and
+         * katakana the same way on both sides. */
+        if (rules_normalize(NULL, json_string_value(e), json_string_length(e), &c->nt) != 0 || c->nt.len == 0) {
+            ERR(e, obj, NULL, "%s: lemma \"%s\" is empty after normalization", what, json_string_value(e));
+            return -1;
+        }
+        if (lemma_intern(c, (const char *)c->nt.u8, c->nt.u8len, &ids[n]) != 0) {
+            c->ctx->oom = 1;
+            return -1;
+        }
+        if (n > 0)
+            rules_buf_putc(&text, '+');
+        rules_buf_add(&text, c->nt.u8, c->nt.u8len);
+        n++;
+    }
+    if (text.failed) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    if (reg_find(c, text.data, 1, tagged)) {
+        rules_buf_free(&text);
+        return 0;
+    }
+    if (RULES_GROW(c->lkeys, c->lkeys_cap, c->nlkeys + 1) != 0 ||
+        RULES_GROW(p->lemma_seq, p->lemma_seq_cap, p->nlemma_seq + n) != 0) {
+        rules_buf_free(&text);
+        c->ctx->oom = 1;
+        return -1;
+    }
+    k = &c->lkeys[c->nlkeys];
+    memset(k, 0, sizeof *k);
+    k->text = text.data;
+    k->is_lemma = 1;
+    k->lemmas = (uint32_t)p->nlemma_seq;
+    k->nlemmas = (uint32_t)n;
+    memcpy(p->lemma_seq + p->nlemma_seq, ids, n * sizeof *ids);
+    p->nlemma_seq += n;
+    *tagged = (uint32_t)c->nlkeys++ | LEMMA_TAG;
+    if (reg_add(c, *tagged) != 0) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static void add_use(struct compile *c, uint32_t tagged, int kind, uint32_t target, uint8_t suffix)
+{
+    if (RULES_GROW(c->pend, c->pend_cap, c->npend + 1) != 0) {
+        c->ctx->oom = 1;
+        return;
+    }
+    c->pend[c->npend].key = tagged;
+    c->pend[c->npend].use.kind = (uint8_t)kind;
+    c->pend[c->npend].use.target = target;
+    c->pend[c->npend].use.allow_suffix = suffix;
+    c->npend++;
+}
+
+static struct lexlist *find_lex(struct compile *c, const char *name, size_t *index)
+{
+    for (size_t i = 0; i < c->nlex; i++)
+        if (strcmp(c->lex[i].name, name) == 0) {
+            *index = i;
+            return &c->lex[i];
+        }
+    return NULL;
+}
+
+/* A list of phrases (strings; "@list" references allowed when allow_refs)
+ * for a policy-wide role. */
+static void role_phrases(struct compile *c, json_t *arr, json_t *cont, const char *what, int kind, uint32_t target,
+                         int allow_refs)
+{
+    size_t i;
+    json_t *e;
+
+    if (arr == NULL)
+        return;
+    if (!json_is_array(arr)) {
+        ERR(arr, cont, "write [\"phrase\", ...]", "%s must be a list of phrases", what);
+        return;
+    }
+    json_array_foreach(arr, i, e) {
+        uint32_t key;
+        uint8_t suffix;
+
+        if (!json_is_string(e) || json_string_length(e) == 0) {
+            ERR(e, arr, "write the phrase as a string", "%s[%zu] must be a non-empty string", what, i);
+            continue;
+        }
+        if (allow_refs && json_string_value(e)[0] == '@') {
+            size_t li;
+            struct lexlist *l = find_lex(c, json_string_value(e) + 1, &li);
+            if (l == NULL) {
+                ERR(e, arr, "define it under \"lexicon\", or check the spelling", "%s: unknown lexicon list %s",
+                    what, json_string_value(e));
+                continue;
+            }
+            c->lex_used[li] = 1;
+            for (size_t k = 0; k < l->n; k++)
+                if (!(l->keys[k] & LEMMA_TAG))
+                    add_use(c, l->keys[k], kind, target, l->suffix[k]);
+            continue;
+        }
+        if (phrase_key(c, e, arr, what, &key, &suffix) == 0)
+            add_use(c, key, kind, target, suffix);
+    }
+}
+
+/* ---- top-level blocks ------------------------------------------------ */
+
+static void compile_normalization(struct compile *c, json_t *root)
+{
+    static const char *const keys[] = {"substitutions", "wildcards", "romaji", NULL};
+    json_t *n = json_object_get(root, "normalization"), *v, *e;
+    struct rules_policy *p = c->p;
+    const char *k;
+    size_t i;
+
+    if (n == NULL)
+        return;
+    if (!json_is_object(n)) {
+        ERR(n, root, NULL, "normalization must be an object");
+        return;
+    }
+    check_keys(c, n, "normalization", keys);
+    v = json_object_get(n, "wildcards");
+    if (v != NULL && !json_is_array(v))
+        ERR(v, n, "write [\"○\", \"〇\", ...]", "normalization.wildcards must be a list of single characters");
+    else if (v != NULL)
+        json_array_foreach(v, i, e) {
+            if (!json_is_string(e) || rules_normalize(NULL, json_string_value(e), json_string_length(e), &c->nt) != 0 ||
+                c->nt.len != 1) {
+                ERR(e, v, "each wildcard is one character", "normalization.wildcards[%zu] must be one character", i);
+                continue;
+            }
+            if (rules_is_latin_alnum(c->nt.cp[0]) || rules_is_japanese(c->nt.cp[0])) {
+                ERR(e, v, "use a symbol such as ○ or ＊", "normalization.wildcards[%zu]: a letter cannot be a wildcard",
+                    i);
+                continue;
+            }
+            if (p->norm.nwildcards >= sizeof p->norm.wildcards / sizeof p->norm.wildcards[0]) {
+                ERR(e, v, NULL, "normalization.wildcards: at most 16");
+                break;
+            }
+            p->norm.wildcards[p->norm.nwildcards++] = c->nt.cp[0];
+        }
+    for (int pass = 0; pass < 2; pass++) {
+        const char *name = pass == 0 ? "substitutions" : "romaji";
+        struct rules_cptrie *t = pass == 0 ? &p->norm.subst : &p->norm.romaji;
+
+        v = json_object_get(n, name);
+        if (v == NULL)
+            continue;
+        if (!json_is_object(v)) {
+            ERR(v, n, "write {\"from\": \"to\", ...}", "normalization.%s must be an object", name);
+            continue;
+        }
+        json_object_foreach(v, k, e) {
+            uint32_t key[256], val[256];
+            size_t kl, vl;
+
+            if (ignored_key(k))
+                continue;
+            if (!json_is_string(e)) {
+                ERR(e, v, NULL, "normalization.%s.%s must be a string", name, k);
+                continue;
+            }
+            /* Keys and values are normalized by steps 1-3, as the text is
+             * when they are applied. */
+            if (rules_normalize(NULL, k, strlen(k), &c->nt) != 0 || c->nt.len == 0 || c->nt.len > 256) {
+                rules_diag_at(c->ctx, e, v, 1, RULES_DIAG_ERROR, NULL, "normalization.%s: key \"%s\" is empty or too long",
+                              name, k);
+                continue;
+            }
+            kl = c->nt.len;
+            memcpy(key, c->nt.cp, kl * sizeof *key);
+            if (pass == 1)
+                for (size_t j = 0; j < kl; j++)
+                    if (!(key[j] < 0x80 && ((key[j] >= 'a' && key[j] <= 'z') || key[j] == ' ' ||
+                                            (key[j] >= '0' && key[j] <= '9')))) {
+                        rules_diag_at(c->ctx, e, v, 1, RULES_DIAG_ERROR,
+                                      "romaji keys are Latin words separated by spaces",
+                                      "normalization.romaji: key \"%s\" is not romaji", k);
+                        kl = 0;
+                        break;
+                    }
+            if (kl == 0)
+                continue;
+            if (rules_normalize(NULL, json_string_value(e), json_string_length(e), &c->nt) != 0 || c->nt.len == 0 ||
+                c->nt.len > 256) {
+                ERR(e, v, NULL, "normalization.%s.%s: value is empty or too long", name, k);
+                continue;
+            }
+            vl = c->nt.len;
+            memcpy(val, c->nt.cp, vl * sizeof *val);
+            if (rules_cptrie_insert(t, key, kl, val, vl) != 0)
+                c->ctx->oom = 1;
+        }
+    }
+}
+
+static void compile_negation(struct compile *c, json_t *root)
+{
+    static const char *const keys[] = {"after", "before", "window", NULL};
+    json_t *n = json_object_get(root, "negation");
+
+    c->p->neg_window = 12;
+    if (n == NULL)
+        return;
+    if (!json_is_object(n)) {
+        ERR(n, root, NULL, "negation must be an object");
+        return;
+    }
+    check_keys(c, n, "negation", keys);
+    c->p->neg_window = (uint32_t)get_int(c, n, "window", 12, 0, 200, "negation");
+    role_phrases(c, json_object_get(n, "after"), n, "negation.after", RULES_USE_NEG_AFTER, 0, 1);
+    role_phrases(c, json_object_get(n, "before"), n, "negation.before", RULES_USE_NEG_BEFORE, 0, 1);
+}
+
+static uint32_t channel_list(struct compile *c, json_t *arr, json_t *cont, const char *what)
+{
+    uint32_t mask = 0;
+    size_t i;
+    json_t *e;
+
+    if (!json_is_array(arr) || json_array_size(arr) == 0) {
+        ERR(arr, cont, "write e.g. [\"email\", \"web\"]", "%s must be a non-empty list of channels", what);
+        return 0;
+    }
+    json_array_foreach(arr, i, e) {
+        uint32_t b = json_is_string(e) ? rules_channel_bit(json_string_value(e)) : 0;
+        if (b == 0)
+            ERR(e, arr, "channels are: email, web, chat, phone, phone_note, sns, api, other",
+                "%s: unknown channel %s", what, json_is_string(e) ? json_string_value(e) : "(not a string)");
+        mask |= b;
+    }
+    return mask;
+}
+
+static void compile_quotation(struct compile *c, json_t *root)
+{
+    static const char *const keys[] = {"history_markers",   "staff_prefixes", "attributed_after",
+                                       "attributed_before", "window",         "notes_channels", NULL};
+    json_t *q = json_object_get(root, "quotation"), *nc;
+
+    c->p->q_window = 6;
+    c->p->notes_channels = RULES_CH_PHONE_NOTE;
+    if (q == NULL)
+        return;
+    if (!json_is_object(q)) {
+        ERR(q, root, NULL, "quotation must be an object");
+        return;
+    }
+    check_keys(c, q, "quotation", keys);
+    c->p->q_window = (uint32_t)get_int(c, q, "window", 6, 0, 200, "quotation");
+    nc = json_object_get(q, "notes_channels");
+    if (nc != NULL)
+        c->p->notes_channels = json_array_size(nc) == 0 && json_is_array(nc) ? 0 : channel_list(c, nc, q, "quotation.notes_channels");
+    role_phrases(c, json_object_get(q, "history_markers"), q, "quotation.history_markers", RULES_USE_HISTORY, 0, 0);
+    role_phrases(c, json_object_get(q, "staff_prefixes"), q, "quotation.staff_prefixes", RULES_USE_STAFF, 0, 0);
+    role_phrases(c, json_object_get(q, "attributed_after"), q, "quotation.attributed_after", RULES_USE_Q_AFTER, 0, 0);
+    role_phrases(c, json_object_get(q, "attributed_before"), q, "quotation.attributed_before", RULES_USE_Q_BEFORE, 0,
+                 0);
+}
+
+static void compile_lexicon(struct compile *c, json_t *root)
+{
+    json_t *lex = json_object_get(root, "lexicon"), *list, *e;
+    const char *name;
+    size_t i;
+
+    if (lex == NULL)
+        return;
+    if (!json_is_object(lex)) {
+        ERR(lex, root, "write {\"name\": [\"phrase\", ...]}", "lexicon must be an object of phrase lists");
+        return;
+    }
+    c->lex = calloc(json_object_size(lex) + 1, sizeof *c->lex);
+    c->lex_used = calloc(json_object_size(lex) + 1, 1);
+    if (c->lex == NULL || c->lex_used == NULL) {
+        c->ctx->oom = 1;
+        return;
+    }
+    json_object_foreach(lex, name, list) {
+        struct lexlist *l;
+        char what[160];
+
+        if (ignored_key(name))
+            continue;
+        if (!valid_id(name, "_.-", 0)) {
+            rules_diag_at(c->ctx, list, lex, 1, RULES_DIAG_ERROR, "use lower-case letters, digits, _ . -",
+                          "lexicon list name \"%s\" is not valid", name);
+            continue;
+        }
+        if (!json_is_array(list)) {
+            ERR(list, lex, "write [\"phrase\", {\"lemma\": \"...\"}, ...]", "lexicon.%s must be a list", name);
+            continue;
+        }
+        l = &c->lex[c->nlex++];
+        l->name = name;
+        l->value = list;
+        snprintf(what, sizeof what, "lexicon.%s", name);
+        json_array_foreach(list, i, e) {
+            uint32_t key;
+            uint8_t suffix = 0;
+            int ok;
+
+            if (json_is_string(e)) {
+                if (json_string_value(e)[0] == '@') {
+                    ERR(e, list, "list the phrases here, or reference both lists from the rule",
+                        "%s[%zu]: a lexicon list cannot reference another list", what, i);
+                    continue;
+                }
+                ok = phrase_key(c, e, list, what, &key, &suffix) == 0;
+            } else if (json_is_object(e)) {
+                static const char *const lk[] = {"lemma", "lemmas", NULL};
+                check_keys(c, e, "a lexicon lemma entry", lk);
+                if (json_object_get(e, "lemma") == NULL && json_object_get(e, "lemmas") == NULL) {
+                    ERR(e, list, "write {\"lemma\": \"殺す\"} or {\"lemmas\": [\"火\", \"つける\"]}",
+                        "%s[%zu]: an object entry needs \"lemma\" or \"lemmas\"", what, i);
+                    continue;
+                }
+                ok = lemma_key(c, e, what, &key) == 0;
+            } else {
+                ERR(e, list, "write a phrase or a lemma object", "%s[%zu] must be a phrase or a lemma object", what, i);
+                continue;
+            }
+            if (!ok)
+                continue;
+            if (RULES_GROW(l->keys, l->cap, l->n + 1) != 0 || RULES_GROW(l->suffix, l->scap, l->n + 1) != 0) {
+                c->ctx->oom = 1;
+                return;
+            }
+            l->keys[l->n] = key;
+            l->suffix[l->n] = suffix;
+            l->n++;
+        }
+    }
+}
+
+static void compile_guidance(struct compile *c, json_t *g, json_t *cat, struct rules_category *k)
+{
+    static const char *const keys[] = {"first_response", "reply_draft", "training", "flame_risk", "escalation",
+                                       "tags", NULL};
+    static const char *const fkeys[] = {"level", "advice", NULL};
+    static const char *const ekeys[] = {"level", "reasons", "legal_basis", NULL};
+    static const char *const tkeys[] = {"title", "url", NULL};
+    json_t *v, *e;
+    size_t i;
+
+    if (!json_is_object(g)) {
+        ERR(g, cat, NULL, "category %s: guidance must be an object", k->id);
+        return;
+    }
+    k->has_guidance = 1;
+    check_keys(c, g, "guidance", keys);
+    parse_texts(c, json_object_get(g, "first_response"), g, "guidance.first_response", &k->steps);
+    parse_text(c, json_object_get(g, "reply_draft"), g, "guidance.reply_draft", &k->draft);
+    v = json_object_get(g, "training");
+    if (v != NULL && !json_is_array(v))
+        ERR(v, g, "write [{\"title\": \"...\", \"url\": \"https://...\"}]", "guidance.training must be a list");
+    else if (v != NULL) {
+        k->training = calloc(json_array_size(v) + 1, sizeof *k->training);
+        if (k->training == NULL) {
+            c->ctx->oom = 1;
+            return;
+        }
+        json_array_foreach(v, i, e) {
+            const char *url;
+            if (!json_is_object(e)) {
+                ERR(e, v, "write {\"title\": \"...\", \"url\": \"https://...\"}", "guidance.training[%zu] must be an object", i);
+                continue;
+            }
+            check_keys(c, e, "a training link", tkeys);
+            url = get_string(c, e, "url", 1, "training link");
+            if (url == NULL)
+                continue;
+            if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
+                ERR(json_object_get(e, "url"), e, "write a full https:// address", "training url must start with https:// or http://");
+                continue;
+            }
+            parse_text(c, json_object_get(e, "title"), e, "training.title", &k->training[k->ntraining].title);
+            k->training[k->ntraining++].url = dup_str(c, url);
+        }
+    }
+    v = json_object_get(g, "flame_risk");
+    if (v != NULL && !json_is_object(v))
+        ERR(v, g, "write {\"level\": \"high\", \"advice\": \"...\"}", "guidance.flame_risk must be an object");
+    else if (v != NULL) {
+        check_keys(c, v, "guidance.flame_risk", fkeys);
+        k->flame_level = parse_enum(c, json_object_get(v, "level"), v, "flame_risk.level", flame_names, 0, 0);
+        parse_text(c, json_object_get(v, "advice"), v, "flame_risk.advice", &k->flame_advice);
+    }
+    v = json_object_get(g, "escalation");
+    if (v != NULL && !json_is_object(v))
+        ERR(v, g, "write {\"level\": \"lawyer\", \"reasons\": [...]}", "guidance.escalation must be an object");
+    else if (v != NULL) {
+        check_keys(c, v, "guidance.escalation", ekeys);
+        k->esc_level = parse_enum(c, json_object_get(v, "level"), v, "escalation.level", escalation_names, 0, 0);
+        parse_texts(c, json_object_get(v, "reasons"), v, "escalation.reasons", &k->esc_reasons);
+        parse_texts(c, json_object_get(v, "legal_basis"), v, "escalation.legal_basis", &k->legal_basis);
+    }
+    v = json_object_get(g, "tags");
+    if (v != NULL && !json_is_array(v))
+        ERR(v, g, "write [\"mamori-threat\"]", "guidance.tags must be a list");
+    else if (v != NULL) {
+        k->tags = calloc(json_array_size(v) + 1, sizeof *k->tags);
+        if (k->tags == NULL) {
+            c->ctx->oom = 1;
+            return;
+        }
+        json_array_foreach(v, i, e) {
+            const char *t = json_string_value(e);
+            if (t == NULL || !valid_id(t, "_:-", 0) || strlen(t) > 64) {
+                ERR(e, v, "tags use a-z 0-9 _ : - and are at most 64 bytes", "guidance.tags[%zu] is not a valid tag", i);
+                continue;
+            }
+            k->tags[k->ntags++] = dup_str(c, t);
+        }
+    }
+}
+
+static void compile_categories(struct compile *c, json_t *root)
+{
+    static const char *const keys[] = {"id", "kind", "label", "severity", "threshold", "guidance", "remove", NULL};
+    static const char *const kinds[] = {"harassment", "complaint", NULL};
+    json_t *cats = json_object_get(root, "categories"), *e;
+    struct rules_policy *p = c->p;
+    size_t i;
+
+    if (cats == NULL)
+        return;
+    if (!json_is_array(cats)) {
+        ERR(cats, root, NULL, "categories must be a list");
+        return;
+    }
+    p->cats = calloc(json_array_size(cats) + 1, sizeof *p->cats);
+    if (p->cats == NULL) {
+        c->ctx->oom = 1;
+        return;
+    }
+    json_array_foreach(cats, i, e) {
+        struct rules_category *k;
+        const char *id;
+        json_t *g;
+        int kind;
+
+        if (!json_is_object(e)) {
+            ERR(e, cats, NULL, "categories[%zu] must be an object", i);
+            continue;
+        }
+        check_keys(c, e, "a category", keys);
+        id = get_string(c, e, "id", 1, "category");
+        if (id == NULL)
+            continue;
+        if (!valid_id(id, "_", 0)) {
+            ERR(json_object_get(e, "id"), e, "category ids use a-z 0-9 _", "category id \"%s\" is not valid", id);
+            continue;
+        }
+        k = &p->cats[p->ncats];
+        k->id = dup_str(c, id);
+        kind = parse_enum(c, json_object_get(e, "kind"), e, "category kind", kinds, 0, -1);
+        if (json_object_get(e, "kind") == NULL)
+            ERR(e, cats, "add \"kind\": \"harassment\" or \"complaint\"", "category %s: missing \"kind\"", id);
+        k->harassment = kind != 1;
+        if (json_object_get(e, "severity") == NULL)
+            ERR(e, cats, "add \"severity\": \"low\" | \"medium\" | \"high\" | \"critical\"",
+                "category %s: missing \"severity\"", id);
+        k->severity = parse_enum(c, json_object_get(e, "severity"), e, "category severity", severity_names, 1, 1);
+        k->threshold = get_number(c, e, "threshold", 1.0, 1e-9, 1e9, "category");
+        parse_text(c, json_object_get(e, "label"), e, "category label", &k->label);
+        if (k->label.v[0] == NULL && k->label.v[1] == NULL) {
+            k->label.v[0] = dup_str(c, id);
+            k->label.v[1] = dup_str(c, id);
+        }
+        g = json_object_get(e, "guidance");
+        if (g != NULL)
+            compile_guidance(c, g, e, k);
+        json_object_set_new(c->cat_index, id, json_integer((json_int_t)p->ncats));
+        p->ncats++;
+    }
+}
+
+/* ---- expressions ----------------------------------------------------- */
+
+static int new_expr(struct compile *c, int type, uint32_t rule, const char *label, uint32_t *out)
+{
+    struct rules_policy *p = c->p;
+    struct rules_expr *x;
+
+    if (RULES_GROW(p->exprs, p->exprs_cap, p->nexprs + 1) != 0) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    x = &p->exprs[p->nexprs];
+    memset(x, 0, sizeof *x);
+    x->type = (uint8_t)type;
+    x->rule = rule;
+    if (label != NULL && (x->label = rules_strdup(label)) == NULL) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    *out = (uint32_t)p->nexprs++;
+    return 0;
+}
+
+static int set_kids(struct compile *c, uint32_t x, const uint32_t *kids, size_t n)
+{
+    struct rules_policy *p = c->p;
+
+    if (RULES_GROW(p->kids, p->kids_cap, p->nkids + n) != 0) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    memcpy(p->kids + p->nkids, kids, n * sizeof *kids);
+    p->exprs[x].kids = (uint32_t)p->nkids;
+    p->exprs[x].nkids = (uint32_t)n;
+    p->nkids += n;
+    return 0;
+}
+
+static const char *const expr_ops[] = {"any", "all", "not", "near", "lemma", "lemmas", "contacts_at_least",
+                                       "channel", NULL};
+
+static int compile_expr(struct compile *c, json_t *v, json_t *cont, uint32_t rule, int depth, uint32_t *out);
+
+static int compile_list(struct compile *c, json_t *arr, json_t *obj, uint32_t rule, int depth, uint32_t x,
+                        const char *op, size_t exact)
+{
+    uint32_t *kids;
+    size_t i, n = 0;
+    json_t *e;
+    int rc = 0;
+
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || (exact && json_array_size(arr) != exact)) {
+        if (exact)
+            ERR(arr, obj, "write {\"near\": [a, b], \"within\": N}", "\"%s\" takes a list of exactly %zu expressions",
+                op, exact);
+        else
+            ERR(arr, obj, NULL, "\"%s\" takes a non-empty list of expressions", op);
+        return -1;
+    }
+    kids = calloc(json_array_size(arr), sizeof *kids);
+    if (kids == NULL) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    json_array_foreach(arr, i, e) {
+        if (compile_expr(c, e, arr, rule, depth + 1, &kids[n]) == 0)
+            n++;
+        else
+            rc = -1;
+    }
+    if (rc == 0)
+        rc = set_kids(c, x, kids, n);
+    free(kids);
+    return rc;
+}
+
+static int compile_expr(struct compile *c, json_t *v, json_t *cont, uint32_t rule, int depth, uint32_t *out)
+{
+    struct rules_policy *p = c->p;
+    const char *op = NULL, *k;
+    json_t *m;
+    uint32_t x;
+    int nops = 0;
+
+    if (depth > MAX_EXPR_DEPTH) {
+        ERR(v, cont, "split the rule into several rules", "match expression nested deeper than %d", MAX_EXPR_DEPTH);
+        return -1;
+    }
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (new_expr(c, RULES_EX_TERM, rule, s, &x) != 0)
+            return -1;
+        if (s[0] == '@') {
+            size_t li;
+            struct lexlist *l = find_lex(c, s + 1, &li);
+            if (l == NULL) {
+                ERR(v, cont, "define it under \"lexicon\", or check the spelling", "unknown lexicon list %s", s);
+                return -1;
+            }
+            c->lex_used[li] = 1;
+            for (size_t i = 0; i < l->n; i++)
+                add_use(c, l->keys[i], RULES_USE_LEAF, x, l->suffix[i]);
+        } else {
+            uint32_t key;
+            uint8_t suffix;
+            if (phrase_key(c, v, cont, "match", &key, &suffix) != 0)
+                return -1;
+            add_use(c, key, RULES_USE_LEAF, x, suffix);
+        }
+        *out = x;
+        return 0;
+    }
+    if (!json_is_object(v)) {
+        ERR(v, cont, "write a phrase, \"@list\", or an object with any/all/not/near/lemma/lemmas/contacts_at_least/channel",
+            "not a match expression");
+        return -1;
+    }
+    json_object_foreach(v, k, m) {
+        if (ignored_key(k))
+            continue;
+        if (allowed(k, expr_ops)) {
+            op = op ? op : k;
+            nops++;
+        } else if (!(strcmp(k, "within") == 0 || strcmp(k, "days") == 0)) {
+            check_keys(c, v, "a match expression", (const char *const[]){"any", "all", "not", "near", "within", "lemma",
+                                                                         "lemmas", "contacts_at_least", "days",
+                                                                         "channel", NULL});
+            return -1;
+        }
+    }
+    if (nops != 1 || ((json_object_get(v, "lemma") != NULL) && (json_object_get(v, "lemmas") != NULL))) {
+        ERR(v, cont, "use one of any, all, not, near, lemma, lemmas, contacts_at_least, channel; nest objects to combine",
+            nops == 0 ? "match expression has no operator" : "match expression has more than one operator");
+        return -1;
+    }
+    if ((json_object_get(v, "within") != NULL && strcmp(op, "near") != 0) ||
+        (json_object_get(v, "days") != NULL && strcmp(op, "contacts_at_least") != 0)) {
+        ERR(v, cont, "\"within\" goes with \"near\", \"days\" with \"contacts_at_least\"",
+            "\"%s\" does not take this option", op);
+        return -1;
+    }
+    if (strcmp(op, "lemma") == 0 || strcmp(op, "lemmas") == 0) {
+        uint32_t key;
+        char label[300];
+        json_t *l = json_object_get(v, op);
+        if (json_is_string(l))
+            snprintf(label, sizeof label, "lemma:%s", json_string_value(l));
+        else {
+            size_t off = (size_t)snprintf(label, sizeof label, "lemmas:");
+            size_t i;
+            json_t *e;
+            json_array_foreach(l, i, e) if (json_is_string(e) && off < sizeof label)
+                off += (size_t)snprintf(label + off, sizeof label - off, "%s%s", i ? "+" : "", json_string_value(e));
+        }
+        if (lemma_key(c, v, "match", &key) != 0 || new_expr(c, RULES_EX_TERM, rule, label, &x) != 0)
+            return -1;
+        add_use(c, key, RULES_USE_LEAF, x, 0);
+        *out = x;
+        return 0;
+    }
+    if (strcmp(op, "any") == 0 || strcmp(op, "all") == 0) {
+        if (new_expr(c, op[1] == 'n' ? RULES_EX_ANY : RULES_EX_ALL, rule, op, &x) != 0)
+            return -1;
+        if (compile_list(c, json_object_get(v, op), v, rule, depth, x, op, 0) != 0)
+            return -1;
+        *out = x;
+        return 0;
+    }
+    if (strcmp(op, "not") == 0) {
+        uint32_t kid;
+        if (new_expr(c, RULES_EX_NOT, rule, "not", &x) != 0)
+            return -1;
+        if (compile_expr(c, json_object_get(v, "not"), v, rule, depth + 1, &kid) != 0 || set_kids(c, x, &kid, 1) != 0)
+            return -1;
+        *out = x;
+        return 0;
+    }
+    if (strcmp(op, "near") == 0) {
+        json_t *w = json_object_get(v, "within");
+        if (w == NULL) {
+            ERR(v, cont, "add \"within\": N (normalized characters)", "\"near\" needs \"within\"");
+            return -1;
+        }
+        if (new_expr(c, RULES_EX_NEAR, rule, "near", &x) != 0)
+            return -1;
+        p->exprs[x].within = (uint32_t)get_int(c, v, "within", 10, 0, 10000, "near");
+        if (compile_list(c, json_object_get(v, "near"), v, rule, depth, x, "near", 2) != 0)
+            return -1;
+        for (uint32_t i = 0; i < p->exprs[x].nkids; i++) {
+            int t = p->exprs[p->kids[p->exprs[x].kids + i]].type;
+            if (t == RULES_EX_NOT || t == RULES_EX_CONTACTS || t == RULES_EX_CHANNEL) {
+                ERR(json_array_get(json_object_get(v, "near"), i), v,
+                    "near compares positions in the text: use phrases, lists, lemmas, any, all or near",
+                    "near: operand %u has no position in the text", i + 1);
+                return -1;
+            }
+        }
+        *out = x;
+        return 0;
+    }
+    if (strcmp(op, "contacts_at_least") == 0) {
+        if (new_expr(c, RULES_EX_CONTACTS, rule, "contacts_at_least", &x) != 0)
+            return -1;
+        p->exprs[x].contacts = (uint32_t)get_int(c, v, "contacts_at_least", 1, 1, 1000000, "contacts_at_least");
+        p->exprs[x].days = (uint32_t)get_int(c, v, "days", 30, 1, 3650, "contacts_at_least");
+        *out = x;
+        return 0;
+    }
+    /* channel */
+    if (new_expr(c, RULES_EX_CHANNEL, rule, "channel", &x) != 0)
+        return -1;
+    p->exprs[x].channels = channel_list(c, json_object_get(v, "channel"), v, "channel");
+    *out = x;
+    return 0;
+}
+
+/* Can the expression be true when no phrase or lemma occurs? Such rules
+ * are evaluated on every ticket; the others only when touched. */
+static int can_fire_empty(const struct rules_policy *p, uint32_t x)
+{
+    const struct rules_expr *e = &p->exprs[x];
+
+    switch (e->type) {
+    case RULES_EX_TERM:
+    case RULES_EX_NEAR:
+        return 0;
+    case RULES_EX_CONTACTS:
+    case RULES_EX_CHANNEL:
+    case RULES_EX_NOT:
+        return 1;
+    case RULES_EX_ANY:
+        for (uint32_t i = 0; i < e->nkids; i++)
+            if (can_fire_empty(p, p->kids[e->kids + i]))
+                return 1;
+        return 0;
+    default: /* all */
+        for (uint32_t i = 0; i < e->nkids; i++)
+            if (!can_fire_empty(p, p->kids[e->kids + i]))
+                return 0;
+        return 1;
+    }
+}
+
+static void compile_rules(struct compile *c, json_t *root)
+{
+    static const char *const keys[] = {"id",     "category", "weight",     "match",      "field",   "channels",
+                                       "negation", "quoted", "unless",     "flame_risk", "escalation", "explain",
+                                       "remove", NULL};
+    static const char *const negs[] = {"cancel", "ignore", "only", NULL};
+    static const char *const quoted[] = {"exclude", "include", NULL};
+    json_t *rules = json_object_get(root, "rules"), *e;
+    struct rules_policy *p = c->p;
+    size_t i;
+
+    if (rules == NULL)
+        return;
+    if (!json_is_array(rules)) {
+        ERR(rules, root, NULL, "rules must be a list");
+        return;
+    }
+    p->rules = calloc(json_array_size(rules) + 1, sizeof *p->rules);
+    if (p->rules == NULL) {
+        c->ctx->oom = 1;
+        return;
+    }
+    json_array_foreach(rules, i, e) {
+        struct rules_rule *r;
+        const char *id, *cat, *ex;
+        json_t *cv, *m, *f;
+        uint32_t ri, root_x;
+
+        if (!json_is_object(e)) {
+            ERR(e, rules, NULL, "rules[%zu] must be an object", i);
+            continue;
+        }
+        check_keys(c, e, "a rule", keys);
+        id = get_string(c, e, "id", 1, "rule");
+        if (id == NULL)
+            continue;
+        if (!valid_id(id, "_.-", 0)) {
+            ERR(json_object_get(e, "id"), e, "rule ids use a-z 0-9 _ . -", "rule id \"%s\" is not valid", id);
+            continue;
+        }
+        if (json_object_get(c->rule_ids, id) != NULL) {
+            ERR(json_object_get(e, "id"), e, "give each rule its own id", "duplicate rule id \"%s\"", id);
+            continue;
+        }
+        json_object_set_new(c->rule_ids, id, json_true());
+        cat = get_string(c, e, "category", 1, "rule");
+        cv = cat ? json_object_get(c->cat_index, cat) : NULL;
+        if (cat != NULL && cv == NULL) {
+            ERR(json_object_get(e, "category"), e, "define the category under \"categories\", or check the spelling",
+                "rule %s: unknown category \"%s\"", id, cat);
+            continue;
+        }
+        if (cv == NULL)
+            continue;
+        m = json_object_get(e, "match");
+        if (m == NULL) {
+            ERR(e, rules, "add \"match\": a phrase, \"@list\" or an expression", "rule %s: missing \"match\"", id);
+            continue;
+        }
+        ri = (uint32_t)p->nrules;
+        r = &p->rules[ri];
+        memset(r, 0, sizeof *r);
+        r->id = dup_str(c, id);
+        r->category = (uint32_t)json_integer_value(cv);
+        r->weight = get_number(c, e, "weight", 1.0, -1e6, 1e6, "rule");
+        f = json_object_get(e, "field");
+        r->field = RULES_FIELD_ANY;
+        if (f != NULL) {
+            static const char *const fields[] = {"subject", "body", "any", NULL};
+            int fi = parse_enum(c, f, e, "rule field", fields, 0, 2);
+            r->field = fi == 0 ? RULES_FIELD_SUBJECT : fi == 1 ? RULES_FIELD_BODY : RULES_FIELD_ANY;
+        }
+        r->channels = json_object_get(e, "channels") ? channel_list(c, json_object_get(e, "channels"), e, "rule channels")
+                                                     : 0;
+        r->negation = (uint8_t)parse_enum(c, json_object_get(e, "negation"), e, "rule negation", negs, 0, 0);
+        r->quoted = (uint8_t)parse_enum(c, json_object_get(e, "quoted"), e, "rule quoted", quoted, 0, 0);
+        r->flame = json_object_get(e, "flame_risk") ? parse_enum(c, json_object_get(e, "flame_risk"), e,
+                                                                  "rule flame_risk", flame_names, 0, -1)
+                                                    : -1;
+        r->escalation = json_object_get(e, "escalation") ? parse_enum(c, json_object_get(e, "escalation"), e,
+                                                                       "rule escalation", escalation_names, 0, -1)
+                                                         : -1;
+        ex = get_string(c, e, "explain", 0, "rule");
+        r->explain = ex ? dup_str(c, ex) : NULL;
+        p->nrules++;
+        if (compile_expr(c, m, e, ri, 0, &root_x) != 0) {
+            p->nrules--;
+            free(p->rules[ri].id);
+            free(p->rules[ri].explain);
+            continue;
+        }
+        p->rules[ri].root = root_x;
+        p->rules[ri].always = (uint8_t)can_fire_empty(p, root_x);
+        if (json_object_get(e, "unless") != NULL) {
+            size_t before = c->npend;
+            role_phrases(c, json_object_get(e, "unless"), e, "rule unless", RULES_USE_UNLESS, ri, 1);
+            p->rules[ri].has_unless = c->npend > before;
+        }
+    }
+}
+
+/* ---- finishing ------------------------------------------------------- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int finish(struct compile *c, const struct rules_load_options *opt)
+{
+    struct rules_policy *p = c->p;
+    struct rules_ac_builder *b = NULL;
+    uint32_t *count = NULL;
+    size_t nk;
+    int rc;
+
+    /* Lemma keys go after the phrase keys. */
+    p->nphrases = p->nkeys;
+    if (c->nlkeys > 0) {
+        if (RULES_GROW(p->keys, p->keys_cap, p->nkeys + c->nlkeys) != 0)
+            return RULES_ENOMEM;
+        memcpy(p->keys + p->nkeys, c->lkeys, c->nlkeys * sizeof *c->lkeys);
+        p->nkeys += c->nlkeys;
+        free(c->lkeys);
+        c->lkeys = NULL;
+        c->nlkeys = 0;
+    }
+    nk = p->nkeys;
+    for (size_t i = 0; i < c->npend; i++)
+        if (c->pend[i].key & LEMMA_TAG)
+            c->pend[i].key = (uint32_t)p->nphrases + (c->pend[i].key & ~LEMMA_TAG);
+    /* Uses, grouped by key (counting sort keeps their order). */
+    count = calloc(nk + 1, sizeof *count);
+    p->uses = malloc((c->npend + 1) * sizeof *p->uses);
+    if (count == NULL || p->uses == NULL) {
+        free(count);
+        return RULES_ENOMEM;
+    }
+    for (size_t i = 0; i < c->npend; i++)
+        count[c->pend[i].key + 1]++;
+    for (size_t k = 0; k < nk; k++)
+        count[k + 1] += count[k];
+    for (size_t k = 0; k < nk; k++) {
+        p->keys[k].uses = count[k];
+        p->keys[k].nuses = count[k + 1] - count[k];
+    }
+    for (size_t i = 0; i < c->npend; i++)
+        p->uses[count[c->pend[i].key]++] = c->pend[i].use;
+    p->nuses = c->npend;
+    free(count);
+
+    /* The automaton: every phrase of the policy, once. */
+    if ((rc = rules_ac_builder_new(&b)) != 0)
+        return rc;
+    for (size_t k = 0; k < p->nphrases; k++)
+        if ((rc = rules_ac_builder_add(b, (const uint8_t *)p->keys[k].text, p->keys[k].blen, (uint32_t)k)) != 0) {
+            rules_ac_builder_free(b);
+            return rc;
+        }
+    rc = rules_ac_build(b, opt->dense_budget, &p->ac);
+    rules_ac_builder_free(b);
+    if (rc != 0)
+        return rc;
+
+    /* Kana that phrases use: the readings tried for a wildcard. */
+    if (p->norm.nwildcards > 0) {
+        uint8_t seen[0x100];
+        memset(seen, 0, sizeof seen);
+        for (size_t k = 0; k < p->nphrases; k++) {
+            size_t i = 0;
+            const uint8_t *t = (const uint8_t *)p->keys[k].text;
+            while (i < p->keys[k].blen) {
+                int32_t cp = rules_utf8_next(t, p->keys[k].blen, &i);
+                if (cp >= 0x3000 && cp < 0x3100 && rules_is_kana((uint32_t)cp))
+                    seen[cp - 0x3000] = 1;
+            }
+        }
+        p->kana = calloc(0x100, sizeof *p->kana);
+        if (p->kana == NULL)
+            return RULES_ENOMEM;
+        for (uint32_t i = 0; i < 0x100; i++)
+            if (seen[i])
+                p->kana[p->nkana++] = 0x3000 + i;
+    }
+
+    /* Lemma keys by their first lemma. */
+    if (p->nlemmas > 0) {
+        p->lemma_first_off = calloc(p->nlemmas + 1, sizeof *p->lemma_first_off);
+        p->lemma_first_keys = calloc(nk - p->nphrases + 1, sizeof *p->lemma_first_keys);
+        if (p->lemma_first_off == NULL || p->lemma_first_keys == NULL)
+            return RULES_ENOMEM;
+        for (size_t k = p->nphrases; k < nk; k++)
+            p->lemma_first_off[p->lemma_seq[p->keys[k].lemmas] + 1]++;
+        for (size_t l = 0; l < p->nlemmas; l++)
+            p->lemma_first_off[l + 1] += p->lemma_first_off[l];
+        {
+            uint32_t *fill = calloc(p->nlemmas + 1, sizeof *fill);
+            if (fill == NULL)
+                return RULES_ENOMEM;
+            for (size_t k = p->nphrases; k < nk; k++) {
+                uint32_t l = p->lemma_seq[p->keys[k].lemmas];
+                p->lemma_first_keys[p->lemma_first_off[l] + fill[l]++] = (uint32_t)k;
+            }
+            free(fill);
+        }
+    }
+
+    p->always_rules = calloc(p->nrules + 1, sizeof *p->always_rules);
+    if (p->always_rules == NULL)
+        return RULES_ENOMEM;
+    for (size_t r = 0; r < p->nrules; r++)
+        if (p->rules[r].always)
+            p->always_rules[p->nalways++] = (uint32_t)r;
+    qsort(p->always_rules, p->nalways, sizeof *p->always_rules, cmp_u32);
+    return RULES_OK;
+}
+
+static void compile_meta(struct compile *c, json_t *root)
+{
+    static const char *const keys[] = {"mamori_policy", "id",          "version",   "title",      "company",
+                                       "author",        "languages",   "effective_date", "extends", "tests",
+                                       "quality",       "placeholders", "normalization", "negation", "quotation",
+                                       "benign",        "lexicon",     "categories", "rules",      NULL};
+    static const char *const qkeys[] = {"harassment_recall", "benign_fp_rate_max", "escalation_recall",
+                                        "escalation_precision", "macro_f1", NULL};
+    struct rules_policy *p = c->p;
+    const char *s;
+    json_t *v, *e;
+    size_t i;
+
+    check_keys(c, root, "the policy", keys);
+    s = get_string(c, root, "id", 1, "policy");
+    if (s != NULL && !valid_id(s, "_.-", 1))
+        ERR(json_object_get(root, "id"), root, "policy ids match [a-z0-9][a-z0-9_.-]*", "policy id \"%s\" is not valid",
+            s);
+    p->id = dup_str(c, s ? s : "");
+    s = get_string(c, root, "version", 1, "policy");
+    p->version = dup_str(c, s ? s : "");
+    p->title = dup_str(c, get_string(c, root, "title", 0, "policy"));
+    p->company = dup_str(c, get_string(c, root, "company", 0, "policy"));
+    p->author = dup_str(c, get_string(c, root, "author", 0, "policy"));
+    s = get_string(c, root, "effective_date", 0, "policy");
+    if (s != NULL) {
+        int y, m, d;
+        char tail;
+        if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 ||
+            d > 31)
+            ERR(json_object_get(root, "effective_date"), root, "write the date as YYYY-MM-DD",
+                "effective_date \"%s\" is not a date", s);
+        p->effective_date = dup_str(c, s);
+    }
+    p->primary_lang = -1;
+    v = json_object_get(root, "languages");
+    if (v != NULL && !json_is_array(v))
+        ERR(v, root, "write [\"ja\"] or [\"ja\", \"en\"]", "languages must be a list");
+    else if (v != NULL)
+        json_array_foreach(v, i, e) {
+            int l = rules_lang_parse(json_string_value(e));
+            if (l < 0 || strlen(json_string_value(e)) != 2) {
+                ERR(e, v, "languages are \"ja\" and \"en\"", "unknown language");
+                continue;
+            }
+            p->languages |= 1u << l;
+            if (p->primary_lang < 0)
+                p->primary_lang = l;
+        }
+    if (p->primary_lang < 0)
+        p->primary_lang = RULES_LANG_JA;
+    s = get_string(c, root, "tests", 0, "policy");
+    if (s != NULL && s[0] != '\0') {
+        struct rules_origin o;
+        const char *base = c->ctx->files[0];
+        if (rules_origin_get(c->ctx, json_object_get(root, "tests"), &o) == 0)
+            base = c->ctx->files[o.file];
+        p->tests_path = rules_path_resolve(base, s);
+        if (p->tests_path == NULL)
+            c->ctx->oom = 1;
+    }
+    v = json_object_get(root, "quality");
+    if (v != NULL && !json_is_object(v))
+        ERR(v, root, NULL, "quality must be an object");
+    else if (v != NULL) {
+        double *dst[] = {&p->quality.harassment_recall, &p->quality.benign_fp_rate_max, &p->quality.escalation_recall,
+                         &p->quality.escalation_precision, &p->quality.macro_f1};
+        check_keys(c, v, "quality", qkeys);
+        for (int k = 0; qkeys[k]; k++)
+            if (json_object_get(v, qkeys[k]) != NULL) {
+                *dst[k] = get_number(c, v, qkeys[k], 0, 0, 1, "quality");
+                p->quality.set |= 1u << k;
+            }
+    }
+    v = json_object_get(root, "placeholders");
+    if (v != NULL && !json_is_object(v))
+        ERR(v, root, "write {\"requester_name\": \"お客様\"}", "placeholders must be an object");
+    else if (v != NULL) {
+        const char *k;
+        p->placeholders = calloc(json_object_size(v) + 1, sizeof *p->placeholders);
+        if (p->placeholders == NULL) {
+            c->ctx->oom = 1;
+            return;
+        }
+        json_object_foreach(v, k, e) {
+            if (ignored_key(k))
+                continue;
+            if (!valid_id(k, "_", 0)) {
+                rules_diag_at(c->ctx, e, v, 1, RULES_DIAG_ERROR, "placeholder names use a-z 0-9 _",
+                              "placeholder name \"%s\" is not valid", k);
+                continue;
+            }
+            p->placeholders[p->nplaceholders].name = dup_str(c, k);
+            parse_text(c, e, v, "placeholder", &p->placeholders[p->nplaceholders].value);
+            p->nplaceholders++;
+        }
+    }
+}
+
+int rules_policy_compile(struct rules_loadctx *ctx, json_t *root, const struct rules_load_options *opt,
+                         struct rules_policy **out)
+{
+    struct compile c;
+    struct rules_policy *p;
+    const char **lex_names = NULL;
+    json_t **lex_values = NULL;
+    int rc = RULES_OK;
+
+    *out = NULL;
+    memset(&c, 0, sizeof c);
+    p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return RULES_ENOMEM;
+    c.ctx = ctx;
+    c.p = p;
+    rules_ntext_init(&c.nt);
+    rules_norm_config_init(&p->norm);
+    c.cat_index = json_object();
+    c.rule_ids = json_object();
+    p->path = rules_strdup(ctx->files[0]);
+    if (c.cat_index == NULL || c.rule_ids == NULL || p->path == NULL) {
+        rc = RULES_ENOMEM;
+        goto done;
+    }
+    compile_meta(&c, root);
+    /* Normalization first: every phrase below is normalized with it. */
+    compile_normalization(&c, root);
+    compile_lexicon(&c, root);
+    compile_negation(&c, root);
+    compile_quotation(&c, root);
+    role_phrases(&c, json_object_get(root, "benign"), root, "benign", RULES_USE_BENIGN, 0, 1);
+    compile_categories(&c, root);
+    compile_rules(&c, root);
+    if (ctx->oom) {
+        rc = RULES_ENOMEM;
+        goto done;
+    }
+    if (ctx->diags->errors == 0 && (rc = finish(&c, opt)) != 0)
+        goto done;
+    if (ctx->lint && ctx->diags->errors == 0) {
+        lex_names = calloc(c.nlex + 1, sizeof *lex_names);
+        lex_values = calloc(c.nlex + 1, sizeof *lex_values);
+        if (lex_names == NULL || lex_values == NULL) {
+            rc = RULES_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < c.nlex; i++) {
+            lex_names[i] = c.lex[i].name;
+            lex_values[i] = c.lex[i].value;
+        }
+        rules_lint_checks(ctx, root, p, c.lex_used, lex_names, lex_values, c.nlex);
+    }
+done:
+    if (rc == 0 && !ctx->oom) {
+        *out = p;
+        p = NULL;
+    } else if (rc == 0) {
+        rc = RULES_ENOMEM;
+    }
+    mamori_rules_policy_free(p);
+    free(lex_names);
+    free(lex_values);
+    rules_ntext_free(&c.nt);
+    free(c.reg);
+    for (size_t i = 0; i < c.nlkeys; i++)
+        free(c.lkeys[i].text);
+    free(c.lkeys);
+    free(c.pend);
+    for (size_t i = 0; i < c.nlex; i++) {
+        free(c.lex[i].keys);
+        free(c.lex[i].suffix);
+    }
+    free(c.lex);
+    free(c.lex_used);
+    json_decref(c.cat_index);
+    json_decref(c.rule_ids);
+    return rc;
+}
+
+/* ---- freeing --------------------------------------------------------- */
+
+static void text_free(struct rules_text *t)
+{
+    for (int l = 0; l < RULES_NLANG; l++)
+        free(t->v[l]);
+}
+
+static void texts_free(struct rules_texts *t)
+{
+    for (int l = 0; l < RULES_NLANG; l++) {
+        for (size_t i = 0; i < t->n[l]; i++)
+            free(t->v[l][i]);
+        free(t->v[l]);
+    }
+}
+
+void mamori_rules_policy_free(struct rules_policy *p)
+{
+    if (p == NULL)
+        return;
+    free(p->path);
+    free(p->id);
+    free(p->version);
+    free(p->title);
+    free(p->company);
+    free(p->author);
+    free(p->effective_date);
+    free(p->tests_path);
+    for (size_t i = 0; i < p->nplaceholders; i++) {
+        free(p->placeholders[i].name);
+        text_free(&p->placeholders[i].value);
+    }
+    free(p->placeholders);
+    rules_norm_config_free(&p->norm);
+    for (size_t i = 0; i < p->ncats; i++) {
+        struct rules_category *k = &p->cats[i];
+        free(k->id);
+        text_free(&k->label);
+        texts_free(&k->steps);
+        text_free(&k->draft);
+        for (size_t j = 0; j < k->ntraining; j++) {
+            text_free(&k->training[j].title);
+            free(k->training[j].url);
+        }
+        free(k->training);
+        text_free(&k->flame_advice);
+        texts_free(&k->esc_reasons);
+        texts_free(&k->legal_basis);
+        for (size_t j = 0; j < k->ntags; j++)
+            free(k->tags[j]);
+        free(k->tags);
+    }
+    free(p->cats);
+    for (size_t i = 0; i < p->nrules; i++) {
+        free(p->rules[i].id);
+        free(p->rules[i].explain);
+    }
+    free(p->rules);
+    for (size_t i = 0; i < p->nexprs; i++)
+        free(p->exprs[i].label);
+    free(p->exprs);
+    free(p->kids);
+    for (size_t i = 0; i < p->nkeys; i++)
+        free(p->keys[i].text);
+    free(p->keys);
+    free(p->uses);
+    rules_ac_free(p->ac);
+    free(p->kana);
+    for (size_t i = 0; i < p->nlemmas; i++)
+        free(p->lemma_str[i]);
+    free(p->lemma_str);
+    free(p->lemma_hash);
+    free(p->lemma_seq);
+    free(p->lemma_first_keys);
+    free(p->lemma_first_off);
+    free(p->always_rules);
+    for (size_t i = 0; i < p->nfiles; i++)
+        free(p->files[i]);
+    free(p->files);
+    free(p);
+}

@@ -1,0 +1,53 @@
+/*
+ * policy_internal.h -- what the loader's parts share: the load context
+ * (diagnostics, the files of the extends chain) and the origin map that
+ * remembers, for every JSON value of every file, where it was written. The
+ * merge keeps values by reference, so after merging a value still knows its
+ * file, line and column, and validation can point at it.
+ */
+#ifndef MAMORI_RULES_POLICY_INTERNAL_H
+#define MAMORI_RULES_POLICY_INTERNAL_H
+
+#include <jansson.h>
+
+#include "json_pos.h"
+#include "rules.h"
+
+#define RULES_MAX_EXTENDS 8
+
+struct rules_origin {
+    const json_t *value;
+    int file;                  /* index into ctx->files */
+    struct rules_jpos pos;
+};
+
+struct rules_loadctx {
+    struct rules_diags *diags;
+    struct rules_diags own;    /* used when the caller passed no diags */
+    char *files[RULES_MAX_EXTENDS + 2];
+    size_t nfiles;
+    struct rules_origin *origins;
+    size_t ocap, ocount;
+    int lint;
+    int oom;
+};
+
+/* Remember where v is (file index and position). */
+int rules_origin_put(struct rules_loadctx *ctx, const json_t *v, int file, const struct rules_jpos *pos);
+/* Give a value created by the merge the origin of another. */
+int rules_origin_copy(struct rules_loadctx *ctx, const json_t *to, const json_t *from);
+/* Where v is; 0 or RULES_ENOTFOUND. */
+int rules_origin_get(const struct rules_loadctx *ctx, const json_t *v, struct rules_origin *out);
+
+/* Report a problem at value v (use_key: at its key, for "unknown key").
+ * Falls back to `container` when v has no recorded position (true, false
+ * and null are shared singletons in jansson). */
+void rules_diag_at(struct rules_loadctx *ctx, const json_t *v, const json_t *container, int use_key, int severity,
+                   const char *hint, const char *fmt, ...) RULES_PRINTF(7, 8);
+
+/* Merge child onto parent per FORMAT.md "Inheritance"; parent may be NULL
+ * (a root file: `remove` entries and `lexicon_add` are still applied).
+ * *out is a new reference. */
+int rules_policy_merge(struct rules_loadctx *ctx, json_t *parent, json_t *child, json_t **out);
+
+#endif

@@ -1,0 +1,324 @@
+/*
+ * policy_load.c -- read the extends chain, verify signatures, merge, then
+ * validate and compile the merged policy (policy_compile.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "policy_compile.h"
+#include "policy_internal.h"
+#include "rules.h"
+
+#define MAX_POLICY_BYTES (64u << 20)
+
+static int read_file(const char *path, char **data, size_t *len, struct rules_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    char *buf;
+    size_t n;
+
+    *data = NULL;
+    *len = 0;
+    if (f == NULL)
+        return rules_err(err, RULES_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return rules_err(err, RULES_EIO, "%s: not a regular file", path);
+    }
+    if ((unsigned long long)st.st_size > MAX_POLICY_BYTES) {
+        fclose(f);
+        return rules_err(err, RULES_EIO, "%s: larger than %u MiB; is this a policy file?", path,
+                         MAX_POLICY_BYTES >> 20);
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    }
+    n = fread(buf, 1, (size_t)st.st_size, f);
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        return rules_err(err, RULES_EIO, "%s: read failed: %s", path, strerror(errno));
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return RULES_OK;
+}
+
+/* dirname(path) joined with rel, unless rel is absolute. */
+char *rules_path_resolve(const char *base_file, const char *rel)
+{
+    const char *slash;
+    size_t dlen;
+    char *out;
+
+    if (rel[0] == '/' || (slash = strrchr(base_file, '/')) == NULL)
+        return rules_strdup(rel);
+    dlen = (size_t)(slash - base_file);
+    out = malloc(dlen + 1 + strlen(rel) + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, base_file, dlen);
+    out[dlen] = '/';
+    memcpy(out + dlen + 1, rel, strlen(rel) + 1);
+    return out;
+}
+
+/* Record the position of every value of a file's tree. */
+static int walk_origins(struct rules_loadctx *ctx, json_t *v, int file, const struct rules_jpos_index *ix,
+                        struct rules_buf *ptr)
+{
+    struct rules_jpos pos;
+    size_t base = ptr->len;
+    const char *k;
+    json_t *m;
+    size_t i;
+
+    if (rules_jpos_lookup(ix, ptr->data ? ptr->data : "", &pos) == 0 && rules_origin_put(ctx, v, file, &pos) != 0)
+        return RULES_ENOMEM;
+    if (json_is_object(v)) {
+        json_object_foreach(v, k, m) {
+            if (rules_jpos_append(ptr, k) != 0 || walk_origins(ctx, m, file, ix, ptr) != 0)
+                return RULES_ENOMEM;
+            ptr->len = base;
+            ptr->data[base] = '\0';
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m) {
+            if (rules_jpos_append_index(ptr, i) != 0 || walk_origins(ctx, m, file, ix, ptr) != 0)
+                return RULES_ENOMEM;
+            ptr->len = base;
+            ptr->data[base] = '\0';
+        }
+    }
+    return RULES_OK;
+}
+
+static const char *const metadata_keys[] = {"mamori_policy", "id",     "version", "title", "company",
+                                            "author",        "effective_date", "extends", "tests", NULL};
+
+/* Describe the first error for callers that show one line. */
+static void first_error(const struct rules_diags *d, struct rules_error *err)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].severity == RULES_DIAG_ERROR) {
+            const struct rules_diag *g = &d->v[i];
+            if (d->errors > 1)
+                rules_err(err, RULES_EINVAL, "%s:%d:%d: %s (and %zu more error%s; run: mamori policy lint %s)",
+                          g->file, g->line, g->col, g->message, d->errors - 1, d->errors > 2 ? "s" : "",
+                          d->v[0].file);
+            else
+                rules_err(err, RULES_EINVAL, "%s:%d:%d: %s%s%s", g->file, g->line, g->col, g->message,
+                          g->hint ? " -- " : "", g->hint ? g->hint : "");
+            return;
+        }
+}
+
+int mamori_rules_policy_load(const char *path, const struct rules_load_options *opt, struct rules_policy **out,
+                             struct rules_diags *diags, struct rules_error *err)
+{
+    static const struct rules_load_options defaults = {NULL, 0, 0};
+    struct rules_loadctx ctx;
+    json_t *roots[RULES_MAX_EXTENDS + 2] = {NULL};
+    struct rules_jpos_index *ix[RULES_MAX_EXTENDS + 2] = {NULL};
+    char *real[RULES_MAX_EXTENDS + 2] = {NULL};
+    char *cur = NULL;
+    json_t *merged = NULL;
+    size_t n = 0;
+    double t0 = rules_now_ms();
+    int rc = RULES_OK;
+
+    *out = NULL;
+    if (opt == NULL)
+        opt = &defaults;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.diags = diags ? diags : &ctx.own;
+    ctx.lint = opt->lint;
+    cur = rules_strdup(path);
+    if (cur == NULL) {
+        rc = rules_err(err, RULES_ENOMEM, "out of memory");
+        goto done;
+    }
+
+    /* The chain: the loaded file first, then each parent. */
+    for (;;) {
+        json_error_t jerr;
+        char *data = NULL, rbuf[PATH_MAX];
+        size_t len = 0;
+        json_t *ext;
+        struct rules_buf ptr = RULES_BUF_INIT;
+
+        if (n > RULES_MAX_EXTENDS) {
+            rules_diag_at(&ctx, json_object_get(roots[n - 1], "extends"), roots[n - 1], 0, RULES_DIAG_ERROR,
+                          "flatten the chain: a policy may extend at most 8 levels of parents",
+                          "extends chain is deeper than %d files", RULES_MAX_EXTENDS);
+            free(cur);
+            cur = NULL;
+            break;
+        }
+        if (realpath(cur, rbuf) == NULL) {
+            if (n == 0) {
+                rc = rules_err(err, RULES_EIO, "%s: %s", cur, strerror(errno));
+                goto done;
+            }
+            rules_diag_at(&ctx, json_object_get(roots[n - 1], "extends"), roots[n - 1], 0, RULES_DIAG_ERROR,
+                          "check the path; it is relative to the file that names it", "extends: cannot open %s: %s",
+                          cur, strerror(errno));
+            free(cur);
+            cur = NULL;
+            break;
+        }
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(real[k], rbuf) == 0) {
+                rules_diag_at(&ctx, json_object_get(roots[n - 1], "extends"), roots[n - 1], 0, RULES_DIAG_ERROR,
+                              "a policy cannot extend itself, directly or through its parents",
+                              "extends cycle: %s is already in the chain", cur);
+                free(cur);
+                cur = NULL;
+                goto chain_done;
+            }
+        ctx.files[n] = cur;
+        ctx.nfiles = n + 1;
+        cur = NULL;
+        real[n] = rules_strdup(rbuf);
+        if (real[n] == NULL) {
+            rc = rules_err(err, RULES_ENOMEM, "out of memory");
+            goto done;
+        }
+        if ((rc = read_file(ctx.files[n], &data, &len, err)) != 0)
+            goto done;
+        /* Check the signature before reading anything from the file, so an
+         * unsigned file's `extends` is never followed. */
+        if (opt->pubkey_path != NULL &&
+            (rc = mamori_rules_sig_verify(opt->pubkey_path, ctx.files[n], data, len, err)) != 0) {
+            free(data);
+            goto done;
+        }
+        roots[n] = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (roots[n] == NULL) {
+            mamori_rules_diag_add(ctx.diags, ctx.files[n], jerr.line, jerr.column, RULES_DIAG_ERROR,
+                                  "fix the JSON syntax (no comments, no trailing commas; use \"//\" keys for notes)",
+                                  "%s", jerr.text);
+            free(data);
+            n++;
+            break;
+        }
+        if (!json_is_object(roots[n])) {
+            mamori_rules_diag_add(ctx.diags, ctx.files[n], 1, 1, RULES_DIAG_ERROR, NULL,
+                                  "a policy is a JSON object { ... }");
+            free(data);
+            n++;
+            break;
+        }
+        rules_jpos_build(data, len, &ix[n]);
+        free(data);
+        if (ix[n] == NULL || rules_buf_add(&ptr, "", 0) != 0 ||
+            walk_origins(&ctx, roots[n], (int)n, ix[n], &ptr) != 0) {
+            rules_buf_free(&ptr);
+            rc = rules_err(err, RULES_ENOMEM, "out of memory");
+            goto done;
+        }
+        rules_buf_free(&ptr);
+        ext = json_object_get(roots[n], "extends");
+        n++;
+        if (ext == NULL || json_is_null(ext))
+            break;
+        if (!json_is_string(ext) || json_string_length(ext) == 0) {
+            rules_diag_at(&ctx, ext, roots[n - 1], 0, RULES_DIAG_ERROR,
+                          "write the parent's path, relative to this file, or null", "extends must be a path or null");
+            break;
+        }
+        cur = rules_path_resolve(ctx.files[n - 1], json_string_value(ext));
+        if (cur == NULL) {
+            rc = rules_err(err, RULES_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+chain_done:
+    if (ctx.diags->errors > 0)
+        goto compile_failed;
+
+    /* Every file declares the format it is written in. */
+    for (size_t k = 0; k < n; k++) {
+        json_t *v = json_object_get(roots[k], "mamori_policy");
+        if (v == NULL)
+            rules_diag_at(&ctx, roots[k], roots[k], 0, RULES_DIAG_ERROR, "add \"mamori_policy\": 1",
+                          "missing \"mamori_policy\" (the format version)");
+        else if (!json_is_integer(v) || json_integer_value(v) != 1)
+            rules_diag_at(&ctx, v, roots[k], 0, RULES_DIAG_ERROR,
+                          "this mamori reads format 1; upgrade mamori for newer formats",
+                          "unsupported policy format %s", json_is_integer(v) ? "version" : "(not an integer)");
+    }
+
+    /* Merge from the farthest parent down to the loaded file. */
+    for (size_t k = n; k-- > 0;) {
+        json_t *m = NULL;
+        if ((rc = rules_policy_merge(&ctx, merged, roots[k], &m)) != 0) {
+            rules_err(err, rc, "out of memory");
+            goto done;
+        }
+        json_decref(merged);
+        merged = m;
+    }
+    /* Metadata is the loaded file's own, never inherited. */
+    for (const char *const *k = metadata_keys; *k; k++) {
+        json_t *v = json_object_get(roots[0], *k);
+        if (v != NULL)
+            json_object_set(merged, *k, v);
+        else
+            json_object_del(merged, *k);
+    }
+
+    rc = rules_policy_compile(&ctx, merged, opt, out);
+    if (rc == RULES_ENOMEM || ctx.oom) {
+        rc = rules_err(err, RULES_ENOMEM, "out of memory");
+        goto done;
+    }
+compile_failed:
+    if (ctx.diags->errors > 0) {
+        mamori_rules_diags_sort(ctx.diags);
+        first_error(ctx.diags, err);
+        mamori_rules_policy_free(*out);
+        *out = NULL;
+        rc = RULES_EINVAL;
+        goto done;
+    }
+    mamori_rules_diags_sort(ctx.diags);
+    if (*out != NULL) {
+        (*out)->files = calloc(n, sizeof *(*out)->files);
+        if ((*out)->files == NULL) {
+            mamori_rules_policy_free(*out);
+            *out = NULL;
+            rc = rules_err(err, RULES_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t k = 0; k < n; k++) {
+            (*out)->files[k] = ctx.files[k];
+            ctx.files[k] = NULL;
+        }
+        (*out)->nfiles = n;
+        (*out)->load_ms = rules_now_ms() - t0;
+    }
+done:
+    json_decref(merged);
+    for (size_t k = 0; k < RULES_MAX_EXTENDS + 2; k++) {
+        json_decref(roots[k]);
+        rules_jpos_free(ix[k]);
+        free(real[k]);
+        free(ctx.files[k]);
+    }
+    free(cur);
+    free(ctx.origins);
+    mamori_rules_diags_free(&ctx.own);
+    return rc;
+}
