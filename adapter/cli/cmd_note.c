@@ -15,20 +15,21 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: mamori note [--format text|markdown|html|textile] [--lang ja|en] [FILE]\n"
-                 "Render the internal note an agent sees from an annotation JSON (FILE or stdin).\n");
+    fprintf(out, "Usage: mamori note [--format text|markdown|html|textile] [--lang ja|en] [--ticket TICKET.json] [FILE]\n"
+                 "Render the internal note an agent sees from an annotation JSON (FILE or stdin).\n"
+                 "--ticket gives the original ticket, so evidence says on which line it is.\n");
 }
 
 int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv)
 {
-    const char *file = NULL, *lang = "ja";
+    const char *file = NULL, *lang = "ja", *ticket_file = NULL;
     int format = MAMORI_NOTE_TEXT;
     struct mamori_annotation a;
     struct mamori_note_context ctx;
     struct mamori_buf out = MAMORI_BUF_INIT;
     struct mamori_error err;
     json_error_t jerr;
-    json_t *root, *ann, *ticket;
+    json_t *root, *ann, *ticket, *ticket_root = NULL;
     int rc;
 
     (void)cli;
@@ -38,6 +39,8 @@ int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv)
                 fprintf(stderr, "mamori note: unknown format \"%s\"\n", argv[i]);
                 return 2;
             }
+        } else if (strcmp(argv[i], "--ticket") == 0 && i + 1 < argc) {
+            ticket_file = argv[++i];
         } else if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) {
             lang = argv[++i];
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -59,6 +62,15 @@ int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv)
     if (ann == NULL)
         ann = root;
     ticket = json_object_get(root, "ticket");
+    if (ticket_file != NULL) {
+        ticket_root = json_load_file(ticket_file, 0, &jerr);
+        if (ticket_root == NULL) {
+            fprintf(stderr, "mamori note: %s:%d:%d: %s\n", ticket_file, jerr.line, jerr.column, jerr.text);
+            json_decref(root);
+            return 1;
+        }
+        ticket = ticket_root;
+    }
     mamori_annotation_init(&a);
     memset(&ctx, 0, sizeof ctx);
     ctx.language = lang;
@@ -74,5 +86,6 @@ int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv)
     mamori_buf_free(&out);
     mamori_annotation_free(&a);
     json_decref(root);
+    json_decref(ticket_root);
     return rc == 0 ? 0 : 1;
 }

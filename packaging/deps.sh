@@ -1,0 +1,30 @@
+# packaging/deps.sh -- the Debian packages mamori needs, in one place.
+# Sourced by quickstart.sh and run-tests.sh.
+
+# To build.
+MAMORI_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
+  libfcgi-dev libjansson-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev
+  libutf8proc-dev libinih-dev libmecab-dev mecab-ipadic-utf8"
+# To run the quick start (the daemon behind nginx, signed samples).
+MAMORI_RUN_DEPS="nginx curl openssl ca-certificates"
+# To run the whole test suite.
+MAMORI_TEST_DEPS="python3 valgrind sqlite3 procps"
+
+# mamori_install_deps PACKAGE-LIST...: apt-get install what is missing.
+mamori_install_deps() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "missing Debian packages: ${missing[*]}" >&2
+        echo "run as root, or: sudo apt-get install ${missing[*]}" >&2
+        return 1
+    fi
+    echo "==> installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null || { echo "apt-get update failed" >&2; return 1; }
+    apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null ||
+        { echo "apt-get install failed" >&2; return 1; }
+}

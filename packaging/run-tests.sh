@@ -1,0 +1,136 @@
+#!/bin/bash
+# mamori's whole test suite -- the README's second command (as root on a
+# fresh Debian 12 machine; CI runs it through .ci/run):
+#
+#   packaging/run-tests.sh
+#
+# 1. installs the Debian packages it needs;
+# 2. builds with warnings as errors and runs `make check` (unit tests,
+#    plugin-loader tests, policy tests, integration tests against real nginx,
+#    and the daemon under valgrind);
+# 3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
+#    runs `make check` there;
+# 4. runs `make distcheck`.
+#
+# Builds happen out of tree in build-tests/. Every assertion counts; the
+# last line is the plain summary "N passed, N failed, N skipped".
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+OUT="$TOP/build-tests"
+JOBS=$(nproc 2>/dev/null || echo 2)
+. "$TOP/packaging/deps.sh"
+
+PASSED=0 FAILED=0 SKIPPED=0
+FAILED_STEPS=()
+
+note() { printf '==> %s\n' "$*"; }
+
+# Add one suite's counts (automake's test-suite.log) to the totals.
+count_suite() {
+    local log=$1 p f e x s
+    [ -f "$log" ] || return 1
+    p=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
+    x=$(sed -n 's/^# XFAIL: *//p' "$log" | head -1)
+    f=$(sed -n 's/^# FAIL: *//p' "$log" | head -1)
+    e=$(sed -n 's/^# ERROR: *//p' "$log" | head -1)
+    s=$(sed -n 's/^# SKIP: *//p' "$log" | head -1)
+    local xp
+    xp=$(sed -n 's/^# XPASS: *//p' "$log" | head -1)
+    PASSED=$((PASSED + ${p:-0} + ${x:-0}))
+    FAILED=$((FAILED + ${f:-0} + ${e:-0} + ${xp:-0}))
+    SKIPPED=$((SKIPPED + ${s:-0}))
+    echo "    $(basename "$(dirname "$log")"): pass ${p:-0}, fail $(( ${f:-0} + ${e:-0} + ${xp:-0} )), skip ${s:-0}"
+}
+
+# run_step NAME LOGFILE COMMAND...: a step that is one pass or one failure.
+run_step() {
+    local name=$1 log=$2 start
+    shift 2
+    start=$(date +%s)
+    note "$name (log: ${log#$TOP/})"
+    if "$@" >"$log" 2>&1; then
+        echo "    ok ($(( $(date +%s) - start )) s)"
+        return 0
+    fi
+    echo "    FAILED ($(( $(date +%s) - start )) s); last lines:"
+    tail -n 25 "$log" | sed 's/^/    | /'
+    FAILED_STEPS+=("$name")
+    return 1
+}
+
+# check_suite NAME BUILDDIR: make check, then count every assertion.
+check_suite() {
+    local name=$1 dir=$2 start
+    start=$(date +%s)
+    note "$name: make check"
+    (cd "$dir" && make -j"$JOBS" check) >"$dir/check.log" 2>&1
+    local rc=$?
+    if ! count_suite "$dir/test-suite.log"; then
+        echo "    make check did not produce test-suite.log; last lines:"
+        tail -n 25 "$dir/check.log" | sed 's/^/    | /'
+        FAILED=$((FAILED + 1))
+        FAILED_STEPS+=("$name")
+        return
+    fi
+    if [ $rc -ne 0 ]; then
+        FAILED_STEPS+=("$name")
+        grep -E '^(FAIL|ERROR|XPASS):' "$dir/test-suite.log" | head -30 | sed 's/^/    | /'
+    fi
+    echo "    ($(( $(date +%s) - start )) s)"
+}
+
+finish() {
+    echo
+    if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
+        echo "failed steps: ${FAILED_STEPS[*]}"
+    fi
+    echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+    [ "$FAILED" -eq 0 ]
+    exit $?
+}
+
+t0=$(date +%s)
+mkdir -p "$OUT"
+if ! run_step "install Debian packages" "$OUT/apt.log" \
+        mamori_install_deps $MAMORI_BUILD_DEPS $MAMORI_RUN_DEPS $MAMORI_TEST_DEPS; then
+    FAILED=$((FAILED + 1)); finish
+fi
+if [ -f "$TOP/config.status" ]; then
+    note "the source tree is configured in place; running make distclean there first"
+    (cd "$TOP" && make distclean) >/dev/null 2>&1 || true
+fi
+run_step "autogen" "$OUT/autogen.log" sh -c "cd '$TOP' && ./autogen.sh" || { FAILED=$((FAILED + 1)); finish; }
+
+# 1. Release build, warnings are errors.
+rm -rf "$OUT/release"; mkdir -p "$OUT/release"
+if run_step "build (-Werror)" "$OUT/release-build.log" \
+        sh -c "cd '$OUT/release' && '$TOP/configure' --enable-werror && make -j$JOBS"; then
+    PASSED=$((PASSED + 1))
+    check_suite "release" "$OUT/release"
+else
+    FAILED=$((FAILED + 1))
+fi
+
+# 2. ASan + UBSan build.
+rm -rf "$OUT/asan"; mkdir -p "$OUT/asan"
+if run_step "build (ASan+UBSan)" "$OUT/asan-build.log" \
+        sh -c "cd '$OUT/asan' && '$TOP/configure' --enable-sanitizers --enable-werror && make -j$JOBS"; then
+    PASSED=$((PASSED + 1))
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 check_suite "asan" "$OUT/asan"
+else
+    FAILED=$((FAILED + 1))
+fi
+
+# 3. The release tarball builds and passes its own tests.
+if [ -f "$OUT/release/Makefile" ]; then
+    if run_step "make distcheck" "$OUT/distcheck.log" \
+            sh -c "cd '$OUT/release' && make -j$JOBS distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror"; then
+        PASSED=$((PASSED + 1))
+    else
+        FAILED=$((FAILED + 1))
+    fi
+fi
+
+note "total time $(( $(date +%s) - t0 )) s"
+finish

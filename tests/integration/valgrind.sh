@@ -1,0 +1,52 @@
+#!/bin/bash
+# The daemon paths under valgrind (memcheck): supervisor and workers, every
+# route, good and bad input, a reload and a shutdown. Any memory error or
+# definite leak in any process fails the test.
+. "$top_srcdir/tests/integration/lib.sh"
+[ "${MAMORI_SANITIZERS:-no}" = yes ] && skip_all "built with sanitizers (valgrind cannot run ASan binaries)"
+command -v valgrind >/dev/null || skip_all "valgrind not found (apt-get install valgrind)"
+IT_WORKERS=1
+it_init 9
+it_tenant acme
+VG="valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=no --log-file=$IT_DIR/vg.%p.log"
+# Under valgrind everything is ~30x slower: give it time to start.
+$VG "$MAMORI_FCGI" -c "$IT_DIR/mamori.conf" >>"$IT_DIR/mamori.log" 2>&1 &
+IT_MAMORI_PID=$!
+IT_PIDS="$IT_PIDS $IT_MAMORI_PID"
+for _ in $(seq 600); do [ -S "$IT_SOCK" ] && break; sleep 0.1; done
+it_start_nginx || { echo "Bail out! nginx did not start"; exit 1; }
+for _ in $(seq 300); do http GET /healthz; [ "$HTTP_STATUS" = 200 ] && break; sleep 0.1; done
+tap_is "$HTTP_STATUS" 200 "healthz under valgrind"
+D="$top_srcdir/tests/integration/data"
+it_post_generic acme "$D/ticket-refund.json"
+tap_is "$HTTP_STATUS" 200 "a webhook is annotated under valgrind"
+it_post_generic acme "$D/ticket-refund.json"
+tap_is "$HTTP_STATUS" 200 "a duplicate is answered"
+http POST /hooks/acme/generic -H 'Content-Type: application/json' \
+    -H "X-Mamori-Signature: $(sign_generic "$D/ticket-refund.json" wrong)" --data-binary "@$D/ticket-refund.json"
+tap_is "$HTTP_STATUS" 401 "a bad signature is refused"
+printf '{"event_id": "x", "ticket_id": "1", "body": "\xff"}' > "$IT_DIR/badutf8.json"
+it_post_generic acme "$IT_DIR/badutf8.json"
+http POST /v1/annotate -H 'Authorization: Bearer token-acme' -H 'Content-Type: application/json' \
+    --data-binary "@$D/ticket-refund.json"
+tap_is "$HTTP_STATUS" 200 "annotate works"
+http GET /metrics
+tap_is "$HTTP_STATUS" 200 "metrics work"
+kill -HUP "$IT_MAMORI_PID"
+for _ in $(seq 600); do grep -q "generation 2 serving" "$IT_DIR/mamori.log" && break; sleep 0.1; done
+tap_like "$(cat "$IT_DIR/mamori.log")" "generation 2 serving" "a reload works"
+sleep 1
+kill -TERM "$IT_MAMORI_PID"
+wait "$IT_MAMORI_PID"
+tap_is "$?" 0 "the supervisor exits 0 (no valgrind errors in it)"
+# With --quiet valgrind writes nothing unless it found something.
+bad=$(find "$IT_DIR" -maxdepth 1 -name 'vg.*.log' -size +0c)
+nlogs=$(ls "$IT_DIR"/vg.*.log 2>/dev/null | wc -l)
+[ "$nlogs" -ge 3 ] || bad="only $nlogs valgrind logs: the processes did not run under valgrind"
+if [ -z "$bad" ]; then
+    tap_ok 0 "no memory errors or leaks in any process ($nlogs processes checked)"
+else
+    tap_ok 1 "no memory errors or leaks in any process"
+    for f in $bad; do [ -f "$f" ] && sed 's/^/# /' "$f" | head -60 || echo "# $f"; done
+fi
+it_done
