@@ -23,4 +23,10 @@ int mamori_cli_open_store(const struct mamori_cli *cli, int flags, struct mamori
 int mamori_cmd_audit(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv);
 
+/* Policy tools (cmd_policy*.c) and offline annotation (cmd_annotate.c). */
+int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv);
+int mamori_cmd_policy_test(int argc, char **argv);
+int mamori_cmd_policy_explain(int argc, char **argv);
+int mamori_cmd_annotate(const struct mamori_cli *cli, int argc, char **argv);
+
 #endif

@@ -20,6 +20,8 @@ struct command {
 static const struct command commands[] = {
     {"audit", mamori_cmd_audit, "verify the tamper-evident audit chain (audit verify)"},
     {"note", mamori_cmd_note, "render the agent's note from an annotation JSON"},
+    {"policy", mamori_cmd_policy, "lint, test, explain, sign and verify policies (policy --help)"},
+    {"annotate", mamori_cmd_annotate, "run a policy over labelled cases, one JSON line each"},
     {NULL, NULL, NULL},
 };
 

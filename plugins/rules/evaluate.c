@@ -232,8 +232,10 @@ static int scan_window(struct rules_scratch *s, int field, size_t lo, size_t hi,
         sc.must_lo = (uint32_t)(w - lo);
         sc.must_hi = (uint32_t)(w - lo);
     } else {
-        sc.must_lo = (uint32_t)(w - lo);
-        sc.must_hi = (uint32_t)(w - lo + 1);
+        /* The wildcard must stand inside the match, between two of its
+         * kana: ころ○ぞ reads as ころすぞ, not as a match ending at ○. */
+        sc.must_lo = (uint32_t)(w - lo + 1);
+        sc.must_hi = (uint32_t)(w - lo);
     }
     rules_ac_scan(s->p->ac, a->u8, a->u8len, on_hit, &sc);
     return sc.oom ? RULES_ENOMEM : RULES_OK;

@@ -638,7 +638,7 @@ static void compile_normalization(struct compile *c, json_t *root)
                 ERR(e, v, "each wildcard is one character", "normalization.wildcards[%zu] must be one character", i);
                 continue;
             }
-            if (rules_is_latin_alnum(c->nt.cp[0]) || rules_is_japanese(c->nt.cp[0])) {
+            if (rules_is_latin_alnum(c->nt.cp[0]) || rules_is_kana(c->nt.cp[0])) {
                 ERR(e, v, "use a symbol such as ○ or ＊", "normalization.wildcards[%zu]: a letter cannot be a wildcard",
                     i);
                 continue;

@@ -322,3 +322,66 @@ done:
     mamori_rules_diags_free(&ctx.own);
     return rc;
 }
+
+int mamori_rules_verify_chain(const char *path, const char *pubkey_path,
+                              void (*report)(void *ctx, const char *file, int ok, const char *message), void *ctx,
+                              struct rules_error *err)
+{
+    char *seen[RULES_MAX_EXTENDS + 2] = {NULL};
+    char *cur = rules_strdup(path);
+    size_t n = 0;
+    int rc = RULES_OK;
+
+    if (cur == NULL)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    while (cur != NULL) {
+        char rbuf[PATH_MAX], *data = NULL;
+        size_t len;
+        json_t *root, *ext;
+
+        if (n > RULES_MAX_EXTENDS) {
+            rc = rules_err(err, RULES_EINVAL, "%s: extends chain is deeper than %d files", cur, RULES_MAX_EXTENDS);
+            break;
+        }
+        if (realpath(cur, rbuf) == NULL) {
+            rc = rules_err(err, RULES_EIO, "%s: %s", cur, strerror(errno));
+            break;
+        }
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(seen[k], rbuf) == 0) {
+                rc = rules_err(err, RULES_EINVAL, "%s: extends cycle", cur);
+                goto done;
+            }
+        if ((seen[n++] = rules_strdup(rbuf)) == NULL) {
+            rc = rules_err(err, RULES_ENOMEM, "out of memory");
+            break;
+        }
+        if ((rc = read_file(cur, &data, &len, err)) != 0)
+            break;
+        rc = mamori_rules_sig_verify(pubkey_path, cur, data, len, err);
+        report(ctx, cur, rc == 0, rc == 0 ? "signature verified" : err->message);
+        if (rc != 0) {
+            free(data);
+            break;
+        }
+        root = json_loadb(data, len, 0, NULL);
+        free(data);
+        ext = json_object_get(root, "extends");
+        if (json_is_string(ext) && json_string_length(ext) > 0) {
+            char *next = rules_path_resolve(cur, json_string_value(ext));
+            free(cur);
+            cur = next;
+            if (cur == NULL)
+                rc = rules_err(err, RULES_ENOMEM, "out of memory");
+        } else {
+            free(cur);
+            cur = NULL;
+        }
+        json_decref(root);
+    }
+done:
+    free(cur);
+    for (size_t k = 0; k < n; k++)
+        free(seen[k]);
+    return rc;
+}

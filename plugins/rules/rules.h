@@ -189,6 +189,13 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
  * at pubkey_path. RULES_EAUTH with the reason when it does not verify. */
 int mamori_rules_sig_verify(const char *pubkey_path, const char *file, const void *data, size_t len,
                             struct rules_error *err);
+/* Verify the signature of every file of the extends chain of path;
+ * report(ctx, file, ok, message) is called for each file checked. Returns 0
+ * when all verify, RULES_EAUTH at the first that does not, RULES_EIO /
+ * RULES_EINVAL when a file cannot be read or its extends followed. */
+int mamori_rules_verify_chain(const char *path, const char *pubkey_path,
+                              void (*report)(void *ctx, const char *file, int ok, const char *message), void *ctx,
+                              struct rules_error *err);
 /* Sign data with the private key at key_path; *b64 receives the base64
  * signature (caller frees). */
 int mamori_rules_sig_sign(const char *key_path, const void *data, size_t len, char **b64, struct rules_error *err);

@@ -1,0 +1,212 @@
+/*
+ * cli/cmd_policy.c -- `mamori policy ...`, the lawyer's tools:
+ *   lint     every problem as FILE:LINE:COLUMN: severity: message -- what to do
+ *   test     run labelled cases, per-category precision/recall (cmd_policy_test.c)
+ *   explain  why does this text match (cmd_policy_explain.c)
+ *   sign / verify / keygen   Ed25519 signatures over policy files
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd_policy_cases.h"
+
+static int usage(FILE *out, int rc)
+{
+    fprintf(out,
+            "Usage: mamori policy COMMAND [ARGS]\n"
+            "\n"
+            "  lint POLICY [--pubkey PUB]\n"
+            "      check the policy (and its extends chain); every problem is printed as\n"
+            "      FILE:LINE:COLUMN: error|warning: message -- what to do. Exit 1 on errors.\n"
+            "  test POLICY [CASES.jsonl] [--json] [--quiet]\n"
+            "      run labelled cases (default: the policy's \"tests\" file) and report\n"
+            "      per-category precision/recall/F1, macro-F1, harassment recall, escalation\n"
+            "      and flame-risk precision/recall, the benign false-positive rate and every\n"
+            "      failing case. Exit 1 below the policy's \"quality\" thresholds.\n"
+            "  explain POLICY [--text TEXT | -] [--subject S] [--channel C] [--contacts N]\n"
+            "                 [--lang ja|en]\n"
+            "      show the normalized text, every match and what became of it, the rule\n"
+            "      and category scores, and the resulting annotation. Without --text the\n"
+            "      body is read from standard input.\n"
+            "  sign --key KEY.pem POLICY...\n"
+            "      write POLICY.sig (base64 Ed25519 over the exact bytes of POLICY)\n"
+            "  verify --pubkey PUB.pem POLICY\n"
+            "      check the signature of POLICY and of every file it extends\n"
+            "  keygen OUT\n"
+            "      make an Ed25519 key pair: OUT (private, mode 0600) and OUT.pub\n");
+    return rc;
+}
+
+static int cmd_lint(int argc, char **argv)
+{
+    const char *path = NULL, *pubkey = NULL;
+    struct rules_policy *p;
+    size_t errors = 0, warnings = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc)
+            pubkey = argv[++i];
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return usage(stderr, 2);
+        else if (path == NULL)
+            path = argv[i];
+        else
+            return usage(stderr, 2);
+    }
+    if (path == NULL)
+        return usage(stderr, 2);
+    p = policy_load_print(path, pubkey, 1, stdout, &errors, &warnings);
+    if (p != NULL) {
+        struct rules_ac_stats st;
+        rules_ac_get_stats(p->ac, &st);
+        printf("%s: policy %s %s: %zu categories, %zu rules, %zu phrases, %zu lemma sequences, "
+               "%zu files; loaded in %.1f ms\n",
+               path, p->id, p->version, p->ncats, p->nrules, p->nphrases, p->nkeys - p->nphrases, p->nfiles,
+               p->load_ms);
+    }
+    printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+    mamori_rules_policy_free(p);
+    return errors > 0 || p == NULL ? 1 : 0;
+}
+
+static int cmd_sign(int argc, char **argv)
+{
+    const char *key = NULL;
+    int status = 0, files = 0;
+
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+            key = argv[++i];
+    if (key == NULL)
+        return usage(stderr, 2);
+    for (int i = 1; i < argc; i++) {
+        struct rules_error err = {0, ""};
+        char sigpath[4096], *b64 = NULL, *data;
+        size_t len;
+        FILE *f;
+
+        if (strcmp(argv[i], "--key") == 0) {
+            i++;
+            continue;
+        }
+        files++;
+        data = policy_read_all(argv[i], &len);
+        if (data == NULL) {
+            fprintf(stderr, "mamori policy sign: %s: %s\n", argv[i], strerror(errno));
+            status = 1;
+            continue;
+        }
+        if (mamori_rules_sig_sign(key, data, len, &b64, &err) != 0) {
+            fprintf(stderr, "mamori policy sign: %s\n", err.message);
+            free(data);
+            return 1;
+        }
+        free(data);
+        if ((size_t)snprintf(sigpath, sizeof sigpath, "%s.sig", argv[i]) >= sizeof sigpath ||
+            (f = fopen(sigpath, "w")) == NULL) {
+            fprintf(stderr, "mamori policy sign: cannot write %s.sig\n", argv[i]);
+            free(b64);
+            status = 1;
+            continue;
+        }
+        fprintf(f, "%s\n", b64);
+        if (fclose(f) != 0) {
+            fprintf(stderr, "mamori policy sign: cannot write %s\n", sigpath);
+            status = 1;
+        } else {
+            printf("signed %s -> %s\n", argv[i], sigpath);
+        }
+        free(b64);
+    }
+    return files == 0 ? usage(stderr, 2) : status;
+}
+
+static void verify_report(void *ctx, const char *file, int ok, const char *message)
+{
+    (void)ctx;
+    if (ok)
+        printf("%s: %s\n", file, message);
+    else
+        printf("%s\n", message);
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+    const char *pub = NULL, *path = NULL;
+    struct rules_error err = {0, ""};
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc)
+            pub = argv[++i];
+        else if (path == NULL && argv[i][0] != '-')
+            path = argv[i];
+        else
+            return usage(stderr, 2);
+    }
+    if (pub == NULL || path == NULL)
+        return usage(stderr, 2);
+    rc = mamori_rules_verify_chain(path, pub, verify_report, NULL, &err);
+    if (rc != 0) {
+        if (rc != RULES_EAUTH)
+            printf("%s\n", err.message);
+        printf("FAILED: %s must not be loaded with %s\n", path, pub);
+        return 1;
+    }
+    printf("OK: every file of %s is signed by %s\n", path, pub);
+    return 0;
+}
+
+static int cmd_keygen(int argc, char **argv)
+{
+    struct rules_error err = {0, ""};
+    char pub[4096];
+
+    if (argc != 2 || argv[1][0] == '-')
+        return usage(stderr, 2);
+    if ((size_t)snprintf(pub, sizeof pub, "%s.pub", argv[1]) >= sizeof pub) {
+        fprintf(stderr, "mamori policy keygen: path too long\n");
+        return 1;
+    }
+    if (mamori_rules_sig_keygen(argv[1], pub, &err) != 0) {
+        fprintf(stderr, "mamori policy keygen: %s\n", err.message);
+        return 1;
+    }
+    printf("private key: %s (mode 0600; keep it with the law firm, never on the server)\n"
+           "public key:  %s (copy it to the server and set policy_pubkey = in the tenant's [plugin rules])\n",
+           argv[1], pub);
+    return 0;
+}
+
+int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    if (argc < 2)
+        return usage(stderr, 2);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
+        return usage(stdout, 0);
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return usage(stdout, 0);
+    if (strcmp(argv[1], "lint") == 0)
+        return cmd_lint(argc - 1, argv + 1);
+    if (strcmp(argv[1], "test") == 0)
+        return mamori_cmd_policy_test(argc - 1, argv + 1);
+    if (strcmp(argv[1], "explain") == 0)
+        return mamori_cmd_policy_explain(argc - 1, argv + 1);
+    if (strcmp(argv[1], "sign") == 0)
+        return cmd_sign(argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify") == 0)
+        return cmd_verify(argc - 1, argv + 1);
+    if (strcmp(argv[1], "keygen") == 0)
+        return cmd_keygen(argc - 1, argv + 1);
+    fprintf(stderr, "mamori policy: unknown command \"%s\"\n", argv[1]);
+    return usage(stderr, 2);
+}
