@@ -2,7 +2,7 @@
 # How mamori-fcgi gets its socket: --listen host:port, an inherited socket on
 # fd 0 (spawn-fcgi, StandardInput=socket), systemd's LISTEN_FDS; and -t.
 . "$top_srcdir/tests/integration/lib.sh"
-it_init 12
+it_init 11
 it_tenant acme
 
 # -t / --check-config

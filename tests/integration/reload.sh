@@ -2,7 +2,7 @@
 # SIGHUP: a broken config leaves the old generation serving, with the reason
 # logged; a good one replaces it without refusing requests.
 . "$top_srcdir/tests/integration/lib.sh"
-it_init 13
+it_init 12
 it_tenant acme
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 D="$top_srcdir/tests/integration/data"

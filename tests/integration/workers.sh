@@ -4,7 +4,7 @@
 # and the daemon exits 0.
 . "$top_srcdir/tests/integration/lib.sh"
 IT_WORKERS=2
-it_init 14
+it_init 13
 it_tenant acme generic "[plugin testkit]
 path = testkit.so
 sleep_ms = 1500"
