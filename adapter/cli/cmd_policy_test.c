@@ -451,7 +451,7 @@ int mamori_cmd_policy_test(int argc, char **argv)
             for (int i = 0; i < 5; i++)
                 if (th[i].set)
                     printf("  %-21s %.3f %s %.3f  %s\n", th[i].name, th[i].value, th[i].max ? "<=" : ">=",
-                           th[i].limit, th[i].ok ? "ok" : "BELOW THRESHOLD");
+                           th[i].limit, th[i].ok ? "ok" : th[i].max ? "ABOVE THRESHOLD" : "BELOW THRESHOLD");
         }
         if (st.bad_lines)
             printf("\n%zu line%s of %s could not be read as cases\n", st.bad_lines, st.bad_lines == 1 ? "" : "s",

@@ -104,9 +104,13 @@ static void check_keys(struct compile *c, json_t *obj, const char *what, const c
         if (best)
             snprintf(hint, sizeof hint, "did you mean \"%s\"? (notes go in keys starting with \"//\" or \"x-\")",
                      best);
-        else
-            snprintf(hint, sizeof hint, "remove it, or prefix it with \"//\" or \"x-\"; %s accepts: see FORMAT.md",
-                     what);
+        else {
+            size_t off = (size_t)snprintf(hint, sizeof hint, "known keys:");
+            for (const char *const *a = keys; *a && off < sizeof hint; a++)
+                off += (size_t)snprintf(hint + off, sizeof hint - off, " %s", *a);
+            if (off < sizeof hint)
+                snprintf(hint + off, sizeof hint - off, " (notes go in keys starting with \"//\" or \"x-\")");
+        }
         rules_diag_at(c->ctx, v, obj, 1, RULES_DIAG_ERROR, hint, "unknown key \"%s\" in %s", k, what);
     }
 }

@@ -1,0 +1,92 @@
+#!/bin/sh
+# tests/rules/cli.sh -- the lawyer's and admin's commands end to end:
+# mamori policy lint|test|explain|sign|verify|keygen and mamori annotate.
+# TAP output for automake's tap-driver.
+
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+MAMORI="$top_builddir/adapter/mamori"
+R="$top_srcdir/tests/rules"
+T=$(mktemp -d "${TMPDIR:-/tmp}/mamori-cli-XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+check() { # check DESCRIPTION COMMAND...
+    d=$1
+    shift
+    if "$@"; then ok "$d"; else notok "$d"; fi
+}
+has() { grep -F -q -- "$1" "$2"; }
+
+echo "1..24"
+
+# lint
+"$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
+check "lint: exit 1 on errors" test $? -eq 1
+check "lint: FILE:LINE:COL: error: message -- hint" \
+    has 'errors.json:8:83: error: unknown key "treshold" in a category -- did you mean "threshold"?' "$T/lint.out"
+check "lint: counts" has "9 errors, 0 warnings" "$T/lint.out"
+"$MAMORI" policy lint "$R/lint/warnings.json" >"$T/lint2.out" 2>&1
+check "lint: warnings only: exit 0" test $? -eq 0
+check "lint: warning for an unused list" \
+    has 'warnings.json:8:5: warning: lexicon list "unused" is not used' "$T/lint2.out"
+
+# annotate
+"$MAMORI" annotate --policy "$R/basic/policy.json" --jsonl "$R/basic/cases.jsonl" >"$T/ann.out" 2>"$T/ann.err"
+check "annotate: exit 0" test $? -eq 0
+check "annotate: the stable line shape of FORMAT.md" \
+    has '{"id": "b-1", "categories": ["verbal_abuse"], "escalate": false, "flame_risk": false, "severity": "medium", "escalation_level": "none", "flame_level": "none", "scores": {"verbal_abuse": 1.0}}' "$T/ann.out"
+{
+    echo '{"id": "z-1", "channel": "chat", "body": "ころすぞ"}'
+    echo 'not json'
+    echo ''
+    echo '{"id": "z-3", "channel": "email", "body": "ありがとう"}'
+} >"$T/in.jsonl"
+"$MAMORI" annotate --policy "$R/basic/policy.json" --jsonl - <"$T/in.jsonl" >"$T/ann2.out" 2>&1
+check "annotate: a bad line makes the exit status 1" test $? -eq 1
+check "annotate: one output line per case, in input order" \
+    test "$(sed -n 's/^{"id": \([^,]*\),.*/\1/p' "$T/ann2.out" | tr '\n' ' ')" = '"z-1" null "z-3" '
+check "annotate: the bad line is reported in place" has '"error": "line 2: not JSON' "$T/ann2.out"
+check "annotate: nothing fired is [\"none\"]" \
+    has '{"id": "z-3", "categories": ["none"], "escalate": false, "flame_risk": false, "severity": "none"' "$T/ann2.out"
+
+# test
+"$MAMORI" policy test "$R/basic/policy.json" >"$T/test.out" 2>&1
+check "test: the policy's own tests pass its quality thresholds" test $? -eq 0
+check "test: reports macro-F1 and the benign false-positive rate" \
+    sh -c "grep -q 'macro-F1' '$T/test.out' && grep -q 'benign false-positive rate' '$T/test.out'"
+{
+    echo '{"id": "t-1", "lang": "ja", "channel": "email", "subject": "", "body": "ありがとうございました", "labels": ["threat"], "escalate": true, "flame_risk": false}'
+    echo '{"id": "t-2", "lang": "ja", "channel": "email", "subject": "", "body": "このばか", "labels": ["legitimate_complaint"], "escalate": false, "flame_risk": false}'
+} >"$T/cases.jsonl"
+"$MAMORI" policy test "$R/basic/policy.json" "$T/cases.jsonl" >"$T/test2.out" 2>&1
+check "test: exit 1 below the quality thresholds" test $? -eq 1
+check "test: a failing case shows expected vs got" \
+    has 'FAIL t-2 (line 2, email): expected [legitimate_complaint], got [verbal_abuse]' "$T/test2.out"
+check "test: ... and the rule and quote behind it" has 'rule abuse.words (+1) "ばか" body[6..12)' "$T/test2.out"
+check "test: thresholds are shown" has "BELOW THRESHOLD" "$T/test2.out"
+"$MAMORI" policy test "$R/basic/policy.json" "$T/cases.jsonl" --json >"$T/test3.out" 2>&1
+check "test --json: machine-readable result" has '"passed": false' "$T/test3.out"
+
+# explain
+"$MAMORI" policy explain "$R/basic/policy.json" --channel chat --text "おまえ　ほんと使えねーな。し　ね" >"$T/ex.out" 2>&1
+check "explain: the normalized text" has "normalized: おまえほんと使えねーな。しね" "$T/ex.out"
+check "explain: the match, its bytes and what the rule did with it" \
+    sh -c "grep -q 'body bytes \[39..48) \"し　ね\"' '$T/ex.out' && grep -q 'rule abuse.shine via @shine_ja (verbal_abuse +1): counted' '$T/ex.out'"
+
+# keygen, sign, verify
+"$MAMORI" policy keygen "$T/firm.pem" >/dev/null 2>&1
+check "keygen: private key mode 0600" test "$(stat -c %a "$T/firm.pem")" = 600
+cp "$R/basic/policy.json" "$T/policy.json"
+"$MAMORI" policy sign --key "$T/firm.pem" "$T/policy.json" >/dev/null 2>&1 &&
+    "$MAMORI" policy verify --pubkey "$T/firm.pem.pub" "$T/policy.json" >"$T/ver.out" 2>&1
+check "sign + verify: OK" has "OK: every file" "$T/ver.out"
+echo " " >>"$T/policy.json"
+"$MAMORI" policy verify --pubkey "$T/firm.pem.pub" "$T/policy.json" >"$T/ver2.out" 2>&1
+check "verify: a changed file fails (exit 1)" test $? -eq 1
+"$MAMORI" policy frobnicate >/dev/null 2>&1
+check "an unknown policy command is a usage error (exit 2)" test $? -eq 2
+
+test $fails -eq 0
