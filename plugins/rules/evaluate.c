@@ -300,6 +300,20 @@ static int cmp_unless(const void *a, const void *b)
     return x->s < y->s ? -1 : x->s > y->s;
 }
 
+static int cmp_occ(const void *a, const void *b)
+{
+    const struct rules_occ *x = a, *y = b;
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    if (x->s != y->s)
+        return x->s < y->s ? -1 : 1;
+    if (x->e != y->e)
+        return x->e < y->e ? -1 : 1;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->flags < y->flags ? -1 : x->flags > y->flags;
+}
+
 static int cmp_pair(const void *a, const void *b)
 {
     const struct rules_pair *x = a, *y = b;
@@ -826,6 +840,9 @@ int mamori_rules_eval(const struct rules_policy *p, const struct rules_input *in
         if (p->nlemmas > 0 && s->nt[f].has_japanese && (rc = rules_lemma_scan(s, f, text, len, err)) != 0)
             return rc;
     }
+    /* Text order (the scans report in no particular order), so evidence
+     * and explain read naturally and results are deterministic. */
+    qsort(s->occ, s->nocc, sizeof *s->occ, cmp_occ);
     if (collect_cues(s) != 0)
         return rules_err(err, RULES_ENOMEM, "out of memory");
     for (int f = 0; f < RULES_NFIELDS; f++) {

@@ -180,13 +180,16 @@ struct rules_ac {
     uint32_t nclasses;
     uint32_t shift;          /* row stride = 1 << shift */
     uint32_t nstates, ndense;
-    uint32_t *dense;         /* ndense rows of targets (with OUT_FLAG) */
+    uint32_t maxlen;         /* longest pattern, bytes */
+    uint16_t *dense16;       /* ndense rows of target states, when nstates <= 65536 */
+    uint32_t *dense32;       /* otherwise */
+    uint64_t *outbits;       /* per state: it (or its suffix chain) ends a pattern */
     uint32_t *fail;          /* per state */
     uint32_t *out;           /* per state: pattern id or NO_ID */
     uint32_t *dict;          /* per state: next state on the suffix chain with an output, or 0 */
     uint32_t *sp_first;      /* per sparse state: first edge (one extra entry at the end) */
     uint8_t *sp_cls;
-    uint32_t *sp_to;         /* target with OUT_FLAG */
+    uint32_t *sp_to;
     size_t nsp_edges;
 };
 
@@ -194,7 +197,9 @@ void rules_ac_free(struct rules_ac *ac)
 {
     if (ac == NULL)
         return;
-    free(ac->dense);
+    free(ac->dense16);
+    free(ac->dense32);
+    free(ac->outbits);
     free(ac->fail);
     free(ac->out);
     free(ac->dict);
@@ -212,9 +217,9 @@ static int cmp_u8(const void *a, const void *b)
 int rules_ac_build(struct rules_ac_builder *b, size_t dense_budget, struct rules_ac **out)
 {
     struct rules_ac *ac = NULL;
-    uint32_t *order = NULL, *newid = NULL, *ofail = NULL;
+    uint32_t *order = NULL, *newid = NULL, *ofail = NULL, *depth = NULL;
     uint8_t used[256];
-    size_t n = b->nodes, head = 0, tail = 0, stride, ndense;
+    size_t n = b->nodes, head = 0, tail = 0, stride, ndense, esize;
     int rc = RULES_ENOMEM;
 
     *out = NULL;
@@ -224,7 +229,8 @@ int rules_ac_build(struct rules_ac_builder *b, size_t dense_budget, struct rules
     order = malloc(n * sizeof *order);
     newid = malloc(n * sizeof *newid);
     ofail = calloc(n, sizeof *ofail);
-    if (ac == NULL || order == NULL || newid == NULL || ofail == NULL)
+    depth = calloc(n, sizeof *depth);
+    if (ac == NULL || order == NULL || newid == NULL || ofail == NULL || depth == NULL)
         goto done;
 
     /* Byte classes: one per byte used by some pattern. */
@@ -252,6 +258,9 @@ int rules_ac_build(struct rules_ac_builder *b, size_t dense_budget, struct rules
         for (uint32_t e = b->first_edge[u]; e != NO_ID; e = b->edge_next[e]) {
             uint32_t v = b->edge_to[e];
             uint8_t byte = b->edge_byte[e];
+            depth[v] = depth[u] + 1;
+            if (depth[v] > ac->maxlen)
+                ac->maxlen = depth[v];
             if (u == 0) {
                 ofail[v] = 0;
             } else {
@@ -274,7 +283,8 @@ int rules_ac_build(struct rules_ac_builder *b, size_t dense_budget, struct rules
     ac->fail = malloc(n * sizeof *ac->fail);
     ac->out = malloc(n * sizeof *ac->out);
     ac->dict = calloc(n, sizeof *ac->dict);
-    if (ac->fail == NULL || ac->out == NULL || ac->dict == NULL)
+    ac->outbits = calloc(n / 64 + 1, sizeof *ac->outbits);
+    if (ac->fail == NULL || ac->out == NULL || ac->dict == NULL || ac->outbits == NULL)
         goto done;
     for (size_t i = 0; i < n; i++) {
         uint32_t old = order[i];
@@ -286,16 +296,24 @@ int rules_ac_build(struct rules_ac_builder *b, size_t dense_budget, struct rules
         uint32_t f = ac->fail[i];
         ac->dict[i] = ac->out[f] != NO_ID ? f : ac->dict[f];
     }
+    for (size_t i = 0; i < n; i++)
+        if (ac->out[i] != NO_ID || ac->dict[i] != 0)
+            ac->outbits[i / 64] |= (uint64_t)1 << (i % 64);
 
-    ndense = dense_budget / (stride * sizeof(uint32_t));
+    /* 16-bit rows when every state id fits: half the cache footprint. */
+    esize = n <= 65536 ? 2 : 4;
+    ndense = dense_budget / (stride * esize);
     if (ndense < 1)
         ndense = 1;
     if (ndense > n)
         ndense = n;
     ac->ndense = (uint32_t)ndense;
-    ac->dense = malloc(ndense * stride * sizeof *ac->dense);
+    if (esize == 2)
+        ac->dense16 = malloc(ndense * stride * esize);
+    else
+        ac->dense32 = malloc(ndense * stride * esize);
     ac->sp_first = malloc((n - ndense + 1) * sizeof *ac->sp_first);
-    if (ac->dense == NULL || ac->sp_first == NULL)
+    if ((ac->dense16 == NULL && ac->dense32 == NULL) || ac->sp_first == NULL)
         goto done;
 
     /* Count sparse edges. */
@@ -308,18 +326,25 @@ int rules_ac_build(struct rules_ac_builder *b, size_t dense_budget, struct rules
     if (ac->sp_cls == NULL || ac->sp_to == NULL)
         goto done;
 
-#define TARGET(v) ((v) | ((ac->out[v] != NO_ID || ac->dict[v] != 0) ? OUT_FLAG : 0u))
     /* Dense rows: a row is its failure state's row with its own edges on
      * top; the failure state is shallower, so its row is already done. */
     for (size_t i = 0; i < ndense; i++) {
-        uint32_t *row = ac->dense + i * stride;
-        if (i == 0)
-            memset(row, 0, stride * sizeof *row);
-        else
-            memcpy(row, ac->dense + (size_t)ac->fail[i] * stride, stride * sizeof *row);
-        for (uint32_t e = b->first_edge[order[i]]; e != NO_ID; e = b->edge_next[e]) {
-            uint32_t v = newid[b->edge_to[e]];
-            row[ac->cls[b->edge_byte[e]]] = TARGET(v);
+        if (esize == 2) {
+            uint16_t *row = ac->dense16 + i * stride;
+            if (i == 0)
+                memset(row, 0, stride * esize);
+            else
+                memcpy(row, ac->dense16 + (size_t)ac->fail[i] * stride, stride * esize);
+            for (uint32_t e = b->first_edge[order[i]]; e != NO_ID; e = b->edge_next[e])
+                row[ac->cls[b->edge_byte[e]]] = (uint16_t)newid[b->edge_to[e]];
+        } else {
+            uint32_t *row = ac->dense32 + i * stride;
+            if (i == 0)
+                memset(row, 0, stride * esize);
+            else
+                memcpy(row, ac->dense32 + (size_t)ac->fail[i] * stride, stride * esize);
+            for (uint32_t e = b->first_edge[order[i]]; e != NO_ID; e = b->edge_next[e])
+                row[ac->cls[b->edge_byte[e]]] = newid[b->edge_to[e]];
         }
     }
     /* Sparse states: own edges sorted by class. */
@@ -332,21 +357,17 @@ int rules_ac_build(struct rules_ac_builder *b, size_t dense_budget, struct rules
             for (uint32_t e = b->first_edge[order[i]]; e != NO_ID; e = b->edge_next[e])
                 tmp[k++] = ac->cls[b->edge_byte[e]];
             qsort(tmp, k, 1, cmp_u8);
-            for (size_t j = 0; j < k; j++) {
-                /* find the edge with this class */
+            for (size_t j = 0; j < k; j++)
                 for (uint32_t e = b->first_edge[order[i]]; e != NO_ID; e = b->edge_next[e])
                     if (ac->cls[b->edge_byte[e]] == tmp[j]) {
-                        uint32_t v = newid[b->edge_to[e]];
                         ac->sp_cls[pos] = tmp[j];
-                        ac->sp_to[pos] = TARGET(v);
+                        ac->sp_to[pos] = newid[b->edge_to[e]];
                         pos++;
                         break;
                     }
-            }
         }
         ac->sp_first[n - ndense] = (uint32_t)pos;
     }
-#undef TARGET
     *out = ac;
     ac = NULL;
     rc = RULES_OK;
@@ -355,6 +376,7 @@ done:
     free(order);
     free(newid);
     free(ofail);
+    free(depth);
     return rc;
 }
 
@@ -365,7 +387,8 @@ static inline uint32_t step_slow(const struct rules_ac *ac, uint32_t s, uint32_t
         return 0; /* a byte no pattern contains: only the empty suffix survives */
     for (;;) {
         if (s < ac->ndense)
-            return ac->dense[((size_t)s << ac->shift) | c];
+            return ac->dense16 ? ac->dense16[((size_t)s << ac->shift) | c]
+                               : ac->dense32[((size_t)s << ac->shift) | c];
         {
             uint32_t lo = ac->sp_first[s - ac->ndense], hi = ac->sp_first[s - ac->ndense + 1];
             const uint8_t *cl = ac->sp_cls;
@@ -386,23 +409,77 @@ static void report(const struct rules_ac *ac, uint32_t s, size_t end, rules_ac_h
         hit(ctx, ac->out[d], end);
 }
 
+#define HAS_OUT(ac, s) (((ac)->outbits[(s) >> 6] >> ((s)&63)) & 1)
+
+/*
+ * The scan is a chain of dependent loads (the next state needs the current
+ * one), so it runs at memory latency, not bandwidth. Long texts are cut in
+ * four segments scanned in one loop: four independent chains keep four
+ * loads in flight. A segment's automaton starts `maxlen` bytes early (its
+ * state then only depends on bytes it has seen) and reports only matches
+ * ending inside its own segment, so every occurrence is reported once.
+ */
+#define DEFINE_SCAN(NAME, T, TABLE)                                                                          \
+    static void NAME(const struct rules_ac *ac, const uint8_t *text, size_t len, rules_ac_hit_fn hit, void *ctx) \
+    {                                                                                                        \
+        const T *dense = ac->TABLE;                                                                          \
+        const uint8_t *cls = ac->cls;                                                                        \
+        const uint32_t nd = ac->ndense, shift = ac->shift;                                                   \
+        size_t warm = ac->maxlen, q, i;                                                                      \
+        uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                                             \
+                                                                                                             \
+        if (len < 4 * (warm + 64)) {                                                                         \
+            for (i = 0; i < len; i++) {                                                                      \
+                uint32_t c = cls[text[i]];                                                                   \
+                s0 = s0 < nd ? dense[((size_t)s0 << shift) | c] : step_slow(ac, s0, c);                      \
+                if (HAS_OUT(ac, s0))                                                                         \
+                    report(ac, s0, i + 1, hit, ctx);                                                         \
+            }                                                                                                \
+            return;                                                                                          \
+        }                                                                                                    \
+        q = len / 4;                                                                                         \
+        /* Warm up segments 1-3 on the bytes before them, reporting nothing. */                              \
+        for (i = q - warm; i < q; i++) {                                                                     \
+            uint32_t c1 = cls[text[i]], c2 = cls[text[q + i]], c3 = cls[text[2 * q + i]];                    \
+            s1 = s1 < nd ? dense[((size_t)s1 << shift) | c1] : step_slow(ac, s1, c1);                        \
+            s2 = s2 < nd ? dense[((size_t)s2 << shift) | c2] : step_slow(ac, s2, c2);                        \
+            s3 = s3 < nd ? dense[((size_t)s3 << shift) | c3] : step_slow(ac, s3, c3);                        \
+        }                                                                                                    \
+        for (i = 0; i < q; i++) {                                                                            \
+            uint32_t c0 = cls[text[i]], c1 = cls[text[q + i]], c2 = cls[text[2 * q + i]],                    \
+                     c3 = cls[text[3 * q + i]];                                                              \
+            s0 = s0 < nd ? dense[((size_t)s0 << shift) | c0] : step_slow(ac, s0, c0);                        \
+            s1 = s1 < nd ? dense[((size_t)s1 << shift) | c1] : step_slow(ac, s1, c1);                        \
+            s2 = s2 < nd ? dense[((size_t)s2 << shift) | c2] : step_slow(ac, s2, c2);                        \
+            s3 = s3 < nd ? dense[((size_t)s3 << shift) | c3] : step_slow(ac, s3, c3);                        \
+            if (__builtin_expect(HAS_OUT(ac, s0) | HAS_OUT(ac, s1) | HAS_OUT(ac, s2) | HAS_OUT(ac, s3), 0)) { \
+                if (HAS_OUT(ac, s0))                                                                         \
+                    report(ac, s0, i + 1, hit, ctx);                                                         \
+                if (HAS_OUT(ac, s1))                                                                         \
+                    report(ac, s1, q + i + 1, hit, ctx);                                                     \
+                if (HAS_OUT(ac, s2))                                                                         \
+                    report(ac, s2, 2 * q + i + 1, hit, ctx);                                                 \
+                if (HAS_OUT(ac, s3))                                                                         \
+                    report(ac, s3, 3 * q + i + 1, hit, ctx);                                                 \
+            }                                                                                                \
+        }                                                                                                    \
+        for (i = 4 * q; i < len; i++) {                                                                      \
+            uint32_t c = cls[text[i]];                                                                       \
+            s3 = s3 < nd ? dense[((size_t)s3 << shift) | c] : step_slow(ac, s3, c);                          \
+            if (HAS_OUT(ac, s3))                                                                             \
+                report(ac, s3, i + 1, hit, ctx);                                                             \
+        }                                                                                                    \
+    }
+
+DEFINE_SCAN(scan16, uint16_t, dense16)
+DEFINE_SCAN(scan32, uint32_t, dense32)
+
 void rules_ac_scan(const struct rules_ac *ac, const uint8_t *text, size_t len, rules_ac_hit_fn hit, void *ctx)
 {
-    const uint32_t *dense = ac->dense;
-    const uint8_t *cls = ac->cls;
-    const uint32_t ndense = ac->ndense, shift = ac->shift;
-    uint32_t s = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        uint32_t c = cls[text[i]], t;
-        if (s < ndense)
-            t = dense[((size_t)s << shift) | c];
-        else
-            t = step_slow(ac, s, c);
-        s = t & STATE_MASK;
-        if (t & OUT_FLAG)
-            report(ac, s, i + 1, hit, ctx);
-    }
+    if (ac->dense16)
+        scan16(ac, text, len, hit, ctx);
+    else
+        scan32(ac, text, len, hit, ctx);
 }
 
 static void count_hit(void *ctx, uint32_t id, size_t end)
@@ -425,6 +502,6 @@ void rules_ac_get_stats(const struct rules_ac *ac, struct rules_ac_stats *st)
     st->states = ac->nstates;
     st->dense_states = ac->ndense;
     st->classes = ac->nclasses;
-    st->bytes = (size_t)ac->ndense * ((size_t)1 << ac->shift) * 4 + (size_t)ac->nstates * 12 +
-                ac->nsp_edges * 5 + (ac->nstates - ac->ndense + 1) * 4;
+    st->bytes = (size_t)ac->ndense * ((size_t)1 << ac->shift) * (ac->dense16 ? 2 : 4) + (size_t)ac->nstates * 12 +
+                ac->nstates / 8 + ac->nsp_edges * 5 + (ac->nstates - ac->ndense + 1) * 4;
 }

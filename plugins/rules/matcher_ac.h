@@ -12,9 +12,12 @@
  *   - deeper states keep their few sorted edges plus a failure link; a miss
  *     follows failure links until it reaches a dense state, so the scan stays
  *     linear in the text length whatever the number of phrases;
- *   - a transition's target carries a flag bit when that state (or one on
- *     its dictionary-suffix chain) ends a phrase, so the loop tests one bit
- *     and only then walks the outputs.
+ *   - rows hold 16-bit state ids when the automaton has at most 65,536
+ *     states (half the cache footprint), else 32-bit;
+ *   - a bitset says which states (or their dictionary-suffix chain) end a
+ *     phrase, so the loop tests one bit and only then walks the outputs;
+ *   - the loop is a chain of dependent loads, so long texts are scanned as
+ *     four interleaved segments to keep four loads in flight.
  */
 #ifndef MAMORI_RULES_MATCHER_AC_H
 #define MAMORI_RULES_MATCHER_AC_H
@@ -41,9 +44,10 @@ int rules_ac_builder_add(struct rules_ac_builder *b, const uint8_t *pat, size_t 
 int rules_ac_build(struct rules_ac_builder *b, size_t dense_budget, struct rules_ac **out);
 void rules_ac_free(struct rules_ac *ac);
 
-/* Called for every occurrence, in order of its end: id of the pattern and
- * the byte offset one past its last byte. Overlapping occurrences are all
- * reported. */
+/* Called for every occurrence: id of the pattern and the byte offset one
+ * past its last byte. Overlapping occurrences are all reported, each once,
+ * in no particular order (long texts are scanned as four interleaved
+ * segments). */
 typedef void (*rules_ac_hit_fn)(void *ctx, uint32_t id, size_t end);
 
 void rules_ac_scan(const struct rules_ac *ac, const uint8_t *text, size_t len, rules_ac_hit_fn hit, void *ctx);

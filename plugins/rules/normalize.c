@@ -237,31 +237,104 @@ static int is_wildcard(const struct rules_norm_config *cfg, uint32_t cp)
     return 0;
 }
 
-/* Append one stage-A character. */
-static int emit_a(struct rules_ntext *nt, size_t *na, const struct rules_norm_config *cfg, uint32_t cp,
-                  int32_t orig, size_t ob, size_t oe)
+/* Decode one code point (inline copy of rules_utf8_next: this is the
+ * hottest loop of the engine). */
+static inline int32_t next_cp(const uint8_t *s, size_t len, size_t *i)
 {
-    int cl;
+    uint32_t c = s[*i];
 
-    if (ensure(nt, *na + 1) != 0)
-        return RULES_ENOMEM;
-    cl = base_class(cp, orig);
+    if (c < 0x80) {
+        (*i)++;
+        return (int32_t)c;
+    }
+    if (c >= 0xE1 && c <= 0xEC && *i + 2 < len && (s[*i + 1] & 0xC0) == 0x80 && (s[*i + 2] & 0xC0) == 0x80) {
+        /* three-byte sequences without overlong/surrogate corner cases:
+         * all of kana and the CJK ideographs */
+        c = ((c & 0x0F) << 12) | ((uint32_t)(s[*i + 1] & 0x3F) << 6) | (s[*i + 2] & 0x3F);
+        *i += 3;
+        return (int32_t)c;
+    }
+    return rules_utf8_next(s, len, i);
+}
+
+static inline int ascii_class(uint32_t c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '\'')
+        return CL_LAT;
+    switch (c) {
+    case ' ':
+    case '\t':
+        return CL_SPACE;
+    case '\n':
+    case '\r':
+    case '\v':
+    case '\f':
+        return CL_NL;
+    case '.':
+    case '!':
+    case '?':
+        return CL_SENT;
+    case '"':
+    case ':':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '<':
+        return CL_KEEP;
+    case '*':
+    case '_':
+        return CL_DROP | CL_MASK_FLAG;
+    default:
+        return c < 0x20 || c == 0x7F ? CL_KEEP : CL_DROP;
+    }
+}
+
+/* The stage-A arrays, held in locals (refreshed after every ensure()). */
+struct aout {
+    uint32_t *cp, *ob, *oe;
+    uint8_t *cl;
+};
+
+static inline void aout_load(struct aout *o, const struct rules_ntext *nt)
+{
+    o->cp = nt->wcp;
+    o->ob = nt->wob;
+    o->oe = nt->woe;
+    o->cl = nt->wcl;
+}
+
+/* Append one stage-A character; room has been made by the caller. */
+static inline void put_a(const struct aout *o, size_t *na, const struct rules_norm_config *cfg, uint32_t cp, int cl,
+                         size_t ob, size_t oe)
+{
+    size_t k = *na;
+
     if ((cl & CL_MASK) == CL_PROLONG) {
         /* ー lengthens the vowel of a preceding kana; anywhere else it is a
          * dash people insert between letters. */
-        if (*na > 0 && ((nt->wcl[*na - 1] & CL_MASK) == CL_JA))
-            cl = CL_JA;
-        else
-            cl = CL_DROP;
+        cl = k > 0 && (o->cl[k - 1] & CL_MASK) == CL_JA ? CL_JA : CL_DROP;
     }
-    if (is_wildcard(cfg, cp))
+    if (cfg != NULL && cfg->nwildcards > 0 && is_wildcard(cfg, cp))
         cl |= CL_WILD_FLAG;
-    nt->wcp[*na] = cp;
-    nt->wob[*na] = (uint32_t)ob;
-    nt->woe[*na] = (uint32_t)oe;
-    nt->wcl[*na] = (uint8_t)cl;
-    (*na)++;
-    return RULES_OK;
+    o->cp[k] = cp;
+    o->ob[k] = (uint32_t)ob;
+    o->oe[k] = (uint32_t)oe;
+    o->cl[k] = (uint8_t)cl;
+    *na = k + 1;
+}
+
+/* Could cp attach to the previous character? Cheap tests first: plain kana
+ * and ideographs never do. */
+static inline int may_attach(int32_t cp)
+{
+    if (cp < 0x300)
+        return 0;
+    if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FA) || (cp >= 0x4E00 && cp <= 0x9FFF))
+        return 0;
+    return attaches(cp);
 }
 
 /* Stage A: NFKC + case fold + kana fold, one grapheme cluster at a time. */
@@ -271,61 +344,95 @@ static int stage_a(const struct rules_norm_config *cfg, const uint8_t *s, size_t
     const utf8proc_option_t opts =
         UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STABLE | UTF8PROC_DECOMPOSE;
     utf8proc_int32_t buf[CLUSTER_MAX * DECOMP_MAX];
-    size_t na = 0, i = 0;
+    size_t na = 0, i = 0, start = 0, nstart;
+    int32_t cp, ncp = -2;
+    struct aout o;
 
-    while (i < len) {
-        size_t start = i, j, ncl = 1;
-        int32_t cp = rules_utf8_next(s, len, &i);
+    /* One input byte yields at most one output character on the fast
+     * paths; the general path makes its own room. */
+    if (ensure(nt, len + 1) != 0)
+        return RULES_ENOMEM;
+    aout_load(&o, nt);
+    if (len == 0) {
+        *out_n = 0;
+        return RULES_OK;
+    }
+    cp = next_cp(s, len, &i);
+    while (cp != -2) {
+        size_t after = i, j;
         utf8proc_ssize_t n;
 
+        nstart = i;
+        ncp = i < len ? next_cp(s, len, &i) : -2;
         if (cp < 0) {
             /* Malformed byte (the host only passes valid UTF-8; be safe):
              * keep a replacement character so offsets stay exact. */
-            if (emit_a(nt, &na, cfg, 0xFFFD, 0xFFFD, start, i) != 0)
-                return RULES_ENOMEM;
+            put_a(&o, &na, cfg, 0xFFFD, CL_KEEP, start, after);
+            start = nstart;
+            cp = ncp;
             continue;
         }
-        j = i;
-        while (j < len && ncl < CLUSTER_MAX) {
-            size_t k = j;
-            int32_t next = rules_utf8_next(s, len, &k);
-            if (next < 0 || !attaches(next))
-                break;
-            j = k;
-            ncl++;
-        }
-        if (j == i) {
-            /* Fast paths for what most text is made of; each is what NFKC +
-             * case folding + kana folding would give. */
+        if (ncp < 0 || !may_attach(ncp)) {
+            /* Fast paths for what most text is made of; each gives what
+             * NFKC + case folding + kana folding would. */
             if (cp < 0x80) {
                 uint32_t c = (uint32_t)cp;
                 if (c >= 'A' && c <= 'Z')
                     c += 32;
-                if (emit_a(nt, &na, cfg, c, cp, start, i) != 0)
-                    return RULES_ENOMEM;
+                put_a(&o, &na, cfg, c, ascii_class(c), start, after);
+                start = nstart;
+                cp = ncp;
                 continue;
             }
-            if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x4E00 && cp <= 0x9FFF) || cp == 0x30FC ||
-                (cp >= 0x30A1 && cp <= 0x30F6)) {
-                if (emit_a(nt, &na, cfg, fold_kana((uint32_t)cp), cp, start, i) != 0)
-                    return RULES_ENOMEM;
+            if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x30A1 && cp <= 0x30F6)) {
+                put_a(&o, &na, cfg, fold_kana((uint32_t)cp), CL_JA, start, after);
+                start = nstart;
+                cp = ncp;
                 continue;
             }
+            if (cp == 0x30FC) {
+                put_a(&o, &na, cfg, 0x30FC, CL_PROLONG, start, after);
+                start = nstart;
+                cp = ncp;
+                continue;
+            }
+            j = after;
+        } else {
+            /* Gather the marks that attach to cp (at most CLUSTER_MAX). */
+            size_t ncl = 2;
+            j = i;
+            while (i < len && ncl < CLUSTER_MAX) {
+                size_t k = i;
+                int32_t m = next_cp(s, len, &k);
+                if (m < 0 || !attaches(m))
+                    break;
+                i = k;
+                j = k;
+                ncl++;
+            }
+            nstart = j;
+            ncp = i < len ? next_cp(s, len, &i) : -2;
         }
         n = utf8proc_decompose_custom(s + start, (utf8proc_ssize_t)(j - start), buf,
                                       (utf8proc_ssize_t)(sizeof buf / sizeof buf[0]), opts, custom_map, NULL);
         if (n < 0 || (size_t)n > sizeof buf / sizeof buf[0]) {
             /* Cannot happen within CLUSTER_MAX * DECOMP_MAX; keep the text. */
-            if (emit_a(nt, &na, cfg, 0xFFFD, cp, start, j) != 0)
+            if (ensure(nt, na + 1 + (len - j)) != 0)
                 return RULES_ENOMEM;
-            i = j;
-            continue;
+            aout_load(&o, nt);
+            put_a(&o, &na, cfg, 0xFFFD, CL_KEEP, start, j);
+        } else {
+            n = utf8proc_normalize_utf32(buf, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+            if (ensure(nt, na + (size_t)n + 1 + (len - j)) != 0)
+                return RULES_ENOMEM;
+            aout_load(&o, nt);
+            for (utf8proc_ssize_t k = 0; k < n; k++) {
+                uint32_t c = fold_kana((uint32_t)buf[k]);
+                put_a(&o, &na, cfg, c, base_class(c, cp), start, j);
+            }
         }
-        n = utf8proc_normalize_utf32(buf, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
-        for (utf8proc_ssize_t k = 0; k < n; k++)
-            if (emit_a(nt, &na, cfg, fold_kana((uint32_t)buf[k]), cp, start, j) != 0)
-                return RULES_ENOMEM;
-        i = j;
+        start = nstart;
+        cp = ncp;
     }
     *out_n = na;
     return RULES_OK;
@@ -336,14 +443,7 @@ static int eff_class(const struct rules_ntext *nt, size_t k)
     return nt->wcl[k] & CL_MASK;
 }
 
-/* Whether stage-A char k is a gap character (a candidate for dropping). */
-static int is_gap(const struct rules_ntext *nt, size_t k)
-{
-    int c = eff_class(nt, k);
-    return c == CL_SPACE || c == CL_DROP;
-}
-
-static int wild_between_kana(const struct rules_ntext *nt, size_t na, size_t k)
+static inline int wild_between_kana(const struct rules_ntext *nt, size_t na, size_t k)
 {
     return (nt->wcl[k] & CL_WILD_FLAG) && k > 0 && k + 1 < na && rules_is_kana(nt->wcp[k - 1]) &&
            rules_is_kana(nt->wcp[k + 1]) && !(nt->wcl[k + 1] & CL_WILD_FLAG);
@@ -390,42 +490,50 @@ static int drop_gap(const struct rules_ntext *nt, size_t na, size_t k, size_t r)
 }
 
 /* Stage B: drop gaps, collapse spaces, mark wildcards and boundaries. Reads
- * the work set (stage A), writes the output set. */
+ * the work set (stage A), writes the output set. Arrays are held in locals:
+ * through nt the compiler would reload every pointer after every store. */
 static int stage_b(struct rules_ntext *nt, size_t na, size_t *out_n)
 {
+    const uint32_t *restrict acp = nt->wcp, *restrict aob = nt->wob, *restrict aoe = nt->woe;
+    const uint8_t *restrict acl = nt->wcl;
+    uint32_t *restrict cp = nt->cp, *restrict ob = nt->ob, *restrict oe = nt->oe;
+    uint8_t *restrict fl = nt->fl;
     size_t n = 0, k = 0;
 
     while (k < na) {
-        if (wild_between_kana(nt, na, k)) {
-            nt->cp[n] = RULES_WILDCARD_CP;
-            nt->ob[n] = nt->wob[k];
-            nt->oe[n] = nt->woe[k];
-            nt->fl[n] = RULES_NF_WILD;
+        int c = acl[k] & CL_MASK;
+
+        if ((acl[k] & CL_WILD_FLAG) && wild_between_kana(nt, na, k)) {
+            cp[n] = RULES_WILDCARD_CP;
+            ob[n] = aob[k];
+            oe[n] = aoe[k];
+            fl[n] = RULES_NF_WILD;
             n++;
             k++;
             continue;
         }
-        if (is_gap(nt, k)) {
+        if (c == CL_SPACE || c == CL_DROP) {
             size_t r = k;
-            while (r < na && is_gap(nt, r) && !wild_between_kana(nt, na, r))
+            while (r < na && ((acl[r] & CL_MASK) == CL_SPACE || (acl[r] & CL_MASK) == CL_DROP) &&
+                   !((acl[r] & CL_WILD_FLAG) && wild_between_kana(nt, na, r)))
                 r++;
             if (!drop_gap(nt, na, k, r)) {
                 for (size_t i = k; i < r; i++) {
-                    if (eff_class(nt, i) == CL_SPACE) {
+                    if ((acl[i] & CL_MASK) == CL_SPACE) {
                         size_t e = i;
-                        while (e + 1 < r && eff_class(nt, e + 1) == CL_SPACE)
+                        while (e + 1 < r && (acl[e + 1] & CL_MASK) == CL_SPACE)
                             e++;
-                        nt->cp[n] = ' ';
-                        nt->ob[n] = nt->wob[i];
-                        nt->oe[n] = nt->woe[e];
-                        nt->fl[n] = RULES_NF_SPACE;
+                        cp[n] = ' ';
+                        ob[n] = aob[i];
+                        oe[n] = aoe[e];
+                        fl[n] = RULES_NF_SPACE;
                         n++;
                         i = e;
                     } else {
-                        nt->cp[n] = nt->wcp[i];
-                        nt->ob[n] = nt->wob[i];
-                        nt->oe[n] = nt->woe[i];
-                        nt->fl[n] = 0;
+                        cp[n] = acp[i];
+                        ob[n] = aob[i];
+                        oe[n] = aoe[i];
+                        fl[n] = 0;
                         n++;
                     }
                 }
@@ -433,19 +541,10 @@ static int stage_b(struct rules_ntext *nt, size_t na, size_t *out_n)
             k = r;
             continue;
         }
-        nt->cp[n] = nt->wcp[k];
-        nt->ob[n] = nt->wob[k];
-        nt->oe[n] = nt->woe[k];
-        switch (eff_class(nt, k)) {
-        case CL_NL:
-            nt->fl[n] = RULES_NF_BOUNDARY | RULES_NF_NEWLINE;
-            break;
-        case CL_SENT:
-            nt->fl[n] = RULES_NF_BOUNDARY;
-            break;
-        default:
-            nt->fl[n] = 0;
-        }
+        cp[n] = acp[k];
+        ob[n] = aob[k];
+        oe[n] = aoe[k];
+        fl[n] = c == CL_NL ? (RULES_NF_BOUNDARY | RULES_NF_NEWLINE) : c == CL_SENT ? RULES_NF_BOUNDARY : 0;
         n++;
         k++;
     }
@@ -538,15 +637,25 @@ static int encode(struct rules_ntext *nt, size_t n)
             return RULES_ENOMEM;
         nt->u8cap = cap;
     }
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = nt->cp[i];
-        nt->u8off[i] = (uint32_t)b;
-        if (c < 0x80)
-            nt->u8[b++] = (uint8_t)c;
-        else {
-            b += rules_utf8_put(c, nt->u8 + b);
-            if (!ja && rules_is_japanese(c))
-                ja = 1;
+    {
+        const uint32_t *restrict cp = nt->cp;
+        uint32_t *restrict off = nt->u8off;
+        uint8_t *restrict u8 = nt->u8;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t c = cp[i];
+            off[i] = (uint32_t)b;
+            if (c < 0x80) {
+                u8[b++] = (uint8_t)c;
+            } else if (c < 0x10000 && c >= 0x800) {
+                u8[b] = (uint8_t)(0xE0 | (c >> 12));
+                u8[b + 1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+                u8[b + 2] = (uint8_t)(0x80 | (c & 0x3F));
+                b += 3;
+                ja |= rules_is_japanese(c);
+            } else {
+                b += rules_utf8_put(c, u8 + b);
+                ja |= rules_is_japanese(c);
+            }
         }
     }
     nt->u8off[n] = (uint32_t)b;
