@@ -389,8 +389,8 @@ int mamori_cmd_policy_test(int argc, char **argv)
                     status = 1;
             }
     }
-    if (st.bad_lines > 0)
-        status = 1;
+    if (st.bad_lines > 0 || st.cases == 0)
+        status = 1; /* a run that measured nothing must not look like a pass */
 
     if (as_json) {
         json_t *q = json_object(), *out;
@@ -456,6 +456,8 @@ int mamori_cmd_policy_test(int argc, char **argv)
         if (st.bad_lines)
             printf("\n%zu line%s of %s could not be read as cases\n", st.bad_lines, st.bad_lines == 1 ? "" : "s",
                    cases);
+        if (st.cases == 0)
+            printf("\nno cases in %s\n", cases);
         printf("\nresult: %s\n", status == 0 ? "PASS" : "FAIL");
     }
     json_decref(failures);

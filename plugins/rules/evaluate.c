@@ -403,17 +403,17 @@ static int collect_cues(struct rules_scratch *s)
     }
     for (int f = 0; f < RULES_NFIELDS; f++) {
         struct rules_field_ctx *fc = &s->fc[f];
-        qsort(fc->benign, fc->nbenign, sizeof *fc->benign, cmp_span);
+        rules_sort(fc->benign, fc->nbenign, sizeof *fc->benign, cmp_span);
         for (size_t i = 0; i < fc->nbenign; i++)
             fc->benign[i].maxe = i && fc->benign[i - 1].maxe > fc->benign[i].e ? fc->benign[i - 1].maxe : fc->benign[i].e;
-        qsort(fc->neg_after, fc->nneg_after, sizeof(uint32_t), cmp_u32);
-        qsort(fc->neg_before, fc->nneg_before, sizeof(uint32_t), cmp_u32);
-        qsort(fc->q_after, fc->nq_after, sizeof(uint32_t), cmp_u32);
-        qsort(fc->q_before, fc->nq_before, sizeof(uint32_t), cmp_u32);
-        qsort(fc->history, fc->nhistory, sizeof(uint32_t), cmp_u32);
-        qsort(fc->staff, fc->nstaff, sizeof(uint32_t), cmp_u32);
+        rules_sort(fc->neg_after, fc->nneg_after, sizeof(uint32_t), cmp_u32);
+        rules_sort(fc->neg_before, fc->nneg_before, sizeof(uint32_t), cmp_u32);
+        rules_sort(fc->q_after, fc->nq_after, sizeof(uint32_t), cmp_u32);
+        rules_sort(fc->q_before, fc->nq_before, sizeof(uint32_t), cmp_u32);
+        rules_sort(fc->history, fc->nhistory, sizeof(uint32_t), cmp_u32);
+        rules_sort(fc->staff, fc->nstaff, sizeof(uint32_t), cmp_u32);
     }
-    qsort(s->unl, s->nunl, sizeof *s->unl, cmp_unless);
+    rules_sort(s->unl, s->nunl, sizeof *s->unl, cmp_unless);
     return RULES_OK;
 }
 
@@ -685,7 +685,7 @@ static int distribute(struct rules_scratch *s)
             s->npairs++;
         }
     }
-    qsort(s->pairs, s->npairs, sizeof *s->pairs, cmp_pair);
+    rules_sort(s->pairs, s->npairs, sizeof *s->pairs, cmp_pair);
     for (size_t i = 0; i < s->npairs; i++) {
         uint32_t leaf = s->pairs[i].leaf, rule = p->exprs[leaf].rule;
         if (s->leaf_n[leaf] == 0) {
@@ -712,7 +712,7 @@ static int evaluate_rules(struct rules_scratch *s)
 {
     const struct rules_policy *p = s->p;
 
-    qsort(s->cand, s->ncand, sizeof *s->cand, cmp_u32);
+    rules_sort(s->cand, s->ncand, sizeof *s->cand, cmp_u32);
     for (size_t c = 0; c < s->ncand; c++) {
         uint32_t ri = s->cand[c];
         const struct rules_rule *r = &p->rules[ri];
@@ -731,7 +731,7 @@ static int evaluate_rules(struct rules_scratch *s)
         s->rule_fired[ri] = 1;
         s->score[r->category] += r->weight;
         /* Evidence: distinct occurrences, in text order. */
-        qsort(s->stack, s->nstack, sizeof *s->stack, cmp_u32);
+        rules_sort(s->stack, s->nstack, sizeof *s->stack, cmp_u32);
         for (size_t i = 0; i < s->nstack && s->nev - start < MAX_EVIDENCE_PER_RULE; i++) {
             if (i > 0 && s->stack[i] == s->stack[i - 1])
                 continue;
@@ -842,7 +842,7 @@ int mamori_rules_eval(const struct rules_policy *p, const struct rules_input *in
     }
     /* Text order (the scans report in no particular order), so evidence
      * and explain read naturally and results are deterministic. */
-    qsort(s->occ, s->nocc, sizeof *s->occ, cmp_occ);
+    rules_sort(s->occ, s->nocc, sizeof *s->occ, cmp_occ);
     if (collect_cues(s) != 0)
         return rules_err(err, RULES_ENOMEM, "out of memory");
     for (int f = 0; f < RULES_NFIELDS; f++) {

@@ -356,7 +356,7 @@ int rules_ac_build(struct rules_ac_builder *b, size_t dense_budget, struct rules
             ac->sp_first[i - ndense] = (uint32_t)pos;
             for (uint32_t e = b->first_edge[order[i]]; e != NO_ID; e = b->edge_next[e])
                 tmp[k++] = ac->cls[b->edge_byte[e]];
-            qsort(tmp, k, 1, cmp_u8);
+            rules_sort(tmp, k, 1, cmp_u8);
             for (size_t j = 0; j < k; j++)
                 for (uint32_t e = b->first_edge[order[i]]; e != NO_ID; e = b->edge_next[e])
                     if (ac->cls[b->edge_byte[e]] == tmp[j]) {

@@ -1447,7 +1447,7 @@ static int finish(struct compile *c, const struct rules_load_options *opt)
     for (size_t r = 0; r < p->nrules; r++)
         if (p->rules[r].always)
             p->always_rules[p->nalways++] = (uint32_t)r;
-    qsort(p->always_rules, p->nalways, sizeof *p->always_rules, cmp_u32);
+    rules_sort(p->always_rules, p->nalways, sizeof *p->always_rules, cmp_u32);
     return RULES_OK;
 }
 

@@ -57,6 +57,12 @@ int rules_grow(void **array, size_t *cap, size_t need, size_t elem)
     return RULES_OK;
 }
 
+void rules_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
+
 char *rules_strndup(const char *s, size_t len)
 {
     char *p;

@@ -47,6 +47,10 @@ void rules_err_prefix(struct rules_error *err, const char *fmt, ...) RULES_PRINT
 int rules_grow(void **array, size_t *cap, size_t need, size_t elem);
 #define RULES_GROW(arr, cap, need) rules_grow((void **)&(arr), &(cap), (need), sizeof *(arr))
 
+/* qsort that accepts an empty (NULL) array: qsort's base must not be NULL
+ * even for zero elements. */
+void rules_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 char *rules_strdup(const char *s);
 char *rules_strndup(const char *s, size_t len);
 
