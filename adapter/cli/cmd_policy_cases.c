@@ -237,6 +237,8 @@ int policy_build_annotation(const struct rules_policy *p, const struct rules_scr
             rc = mamori_strv_push_unique(&a->legal_basis, g->esc[i].legal_basis);
     }
     mamori_annotation_raise_escalation(a, g->escalation);
+    if (g->contact != NULL && rc == 0)
+        rc = mamori_strv_push_unique(&a->escalation_reasons, g->contact);
     for (size_t i = 0; i < g->ntags && rc == 0; i++)
         rc = mamori_strv_push_unique(&a->tags, g->tags[i]);
     if (rc == 0)

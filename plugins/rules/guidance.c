@@ -29,6 +29,7 @@ void mamori_rules_guidance_free(struct rules_guidance *g)
 {
     free(g->steps);
     free(g->draft);
+    free(g->contact);
     free(g->links);
     free(g->flame_advice);
     free(g->esc);
@@ -126,6 +127,8 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
     g->nsteps = g->nlinks = g->nflame = g->nesc = g->ntags = 0;
     free(g->draft);
     g->draft = NULL;
+    free(g->contact);
+    g->contact = NULL;
     g->flame = res->flame;
     g->escalation = res->escalation;
     for (size_t i = 0; i < res->nfired && rc == 0; i++) {
@@ -162,6 +165,17 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
         }
         for (size_t k = 0; k < c->ntags && rc == 0; k++)
             rc = push_unique(&g->tags, &g->ntags, &g->tags_cap, c->tags[k]);
+    }
+    /* Who to call at the final level (policy "contacts"). */
+    if (res->escalation > MAMORI_ESCALATE_NONE && res->escalation <= MAMORI_ESCALATE_POLICE) {
+        const char *who = rules_text_get(&p->contacts[res->escalation], lang);
+        if (who != NULL && who[0] != '\0') {
+            struct rules_buf b = RULES_BUF_INIT;
+            rules_buf_printf(&b, "%s: %s", lang == RULES_LANG_EN ? "Contact" : "連絡先", who);
+            if (b.failed)
+                return RULES_ENOMEM;
+            g->contact = b.data;
+        }
     }
     /* Rule-level raises, in policy order. */
     for (size_t r = 0; r < p->nrules && rc == 0; r++) {

@@ -168,6 +168,7 @@ struct rules_policy {
     struct rules_quality quality;
     struct rules_placeholder *placeholders;
     size_t nplaceholders;
+    struct rules_text contacts[5]; /* who to call, per escalation level (index 1..4) */
 
     struct rules_norm_config norm;
     uint32_t neg_window, q_window;

@@ -1455,7 +1455,8 @@ static void compile_meta(struct compile *c, json_t *root)
 {
     static const char *const keys[] = {"mamori_policy", "id",          "version",   "title",      "company",
                                        "author",        "languages",   "effective_date", "extends", "tests",
-                                       "quality",       "placeholders", "normalization", "negation", "quotation",
+                                       "quality",       "placeholders", "contacts", "normalization", "negation",
+                                       "quotation",
                                        "benign",        "lexicon",     "categories", "rules",      NULL};
     static const char *const qkeys[] = {"harassment_recall", "benign_fp_rate_max", "escalation_recall",
                                         "escalation_precision", "macro_f1", NULL};
@@ -1524,6 +1525,15 @@ static void compile_meta(struct compile *c, json_t *root)
                 *dst[k] = get_number(c, v, qkeys[k], 0, 0, 1, "quality");
                 p->quality.set |= 1u << k;
             }
+    }
+    v = json_object_get(root, "contacts");
+    if (v != NULL && !json_is_object(v))
+        ERR(v, root, "write {\"lawyer\": \"...\", \"police\": \"110\"}", "contacts must be an object");
+    else if (v != NULL) {
+        static const char *const ckeys[] = {"supervisor", "legal", "lawyer", "police", NULL};
+        check_keys(c, v, "contacts", ckeys);
+        for (int k = 0; ckeys[k]; k++)
+            parse_text(c, json_object_get(v, ckeys[k]), v, "contacts", &p->contacts[k + 1]);
     }
     v = json_object_get(root, "placeholders");
     if (v != NULL && !json_is_object(v))
@@ -1664,6 +1674,8 @@ void mamori_rules_policy_free(struct rules_policy *p)
         text_free(&p->placeholders[i].value);
     }
     free(p->placeholders);
+    for (int i = 0; i < 5; i++)
+        text_free(&p->contacts[i]);
     rules_norm_config_free(&p->norm);
     for (size_t i = 0; i < p->ncats; i++) {
         struct rules_category *k = &p->cats[i];

@@ -171,6 +171,7 @@ struct rules_guidance {
     const char **flame_advice;
     size_t nflame, flame_cap;
     int escalation;
+    char *contact;               /* "連絡先: ..." for the escalation level (policy contacts), or NULL */
     struct rules_escalation_item *esc;
     size_t nesc, esc_cap;
     const char **tags;

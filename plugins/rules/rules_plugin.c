@@ -254,6 +254,15 @@ static int emit(const struct rules_state *st, const struct mamori_host *host, ma
         if ((rc = host_rc(host->raise_escalation(req, &e))) != 0)
             return rc;
     }
+    if (g->contact != NULL) {
+        struct mamori_escalation e;
+        memset(&e, 0, sizeof e);
+        e.struct_size = sizeof e;
+        e.level = g->escalation;
+        e.reason = g->contact;
+        if ((rc = host_rc(host->raise_escalation(req, &e))) != 0)
+            return rc;
+    }
     for (size_t i = 0; i < g->ntags; i++)
         if ((rc = host_rc(host->add_tag(req, g->tags[i]))) != 0)
             return rc;

@@ -229,6 +229,7 @@ static void test_guidance(void)
     ok(g.escalation == MAMORI_ESCALATE_POLICE && g.nesc >= 1 && strcmp(g.esc[0].legal_basis, "刑法222条（脅迫）") == 0,
        "escalation: the maximum, with reasons and legal bases");
     ok(g.ntags == 2, "tags of both categories");
+    is_str(g.contact, "連絡先: 110番", "the policy's contact for the escalation level");
     IN.lang = RULES_LANG_EN;
     IN.requester_name = NULL;
     mamori_rules_guidance(P, S, &IN, &g);
@@ -247,7 +248,7 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(78);
+    plan(79);
     test_phrases();
     test_benign();
     test_negation();

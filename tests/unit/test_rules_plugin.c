@@ -98,7 +98,7 @@ int main(void)
     struct mamori_error err;
     const char *body = "おまえ　ほんと使えねーな。し　ね";
 
-    plan(35);
+    plan(36);
     mamori_log_init("test_rules_plugin", MAMORI_LOG_LEVEL_WARNING, 0);
     snprintf(plugin_dir, sizeof plugin_dir, "%s/plugins/rules/.libs", build ? build : ".");
     snprintf(policy_dir, sizeof policy_dir, "%s/tests/rules/basic", src ? src : ".");
@@ -145,6 +145,7 @@ int main(void)
     is_int(annotate(&h, "至急", "ころすぞ", "email", 1, &a), 0, "a threat");
     is_int(a.escalation_level, MAMORI_ESCALATE_POLICE, "... escalation police");
     ok(mamori_strv_contains(&a.legal_basis, "刑法222条（脅迫）"), "... with the legal basis");
+    ok(mamori_strv_contains(&a.escalation_reasons, "連絡先: 110番"), "... and who to call (policy contacts)");
     contains_str(a.reply_draft, "受付番号 4711", "... the draft has {ticket_id}");
     contains_str(a.reply_draft, "アクメ株式会社", "... and {company}, the tenant's name");
     mamori_annotation_free(&a);

@@ -209,7 +209,7 @@ static void test_lint(void)
 
     rc = mamori_rules_policy_load(path_of("basic/policy.json"), &opt, &p, &d, &err);
     is_int(rc, 0, "the basic policy loads under lint");
-    ok(has_diag(&d, "basic/policy.json", 51, 12, RULES_DIAG_WARNING, "category sns_defamation has no test case"),
+    ok(has_diag(&d, "basic/policy.json", 52, 12, RULES_DIAG_WARNING, "category sns_defamation has no test case"),
        "a category without a labelled case in the policy's tests file");
     mamori_rules_diags_free(&d);
     mamori_rules_policy_free(p);
