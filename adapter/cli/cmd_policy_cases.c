@@ -173,20 +173,27 @@ json_t *policy_result_json(const struct rules_policy *p, const struct rules_scra
         json_decref(scores);
         return NULL;
     }
+    int bad = 0;
+
     for (size_t i = 0; i < r->nfired; i++) {
-        json_array_append_new(cats, json_string(p->cats[r->fired[i]].id));
-        json_object_set_new(scores, p->cats[r->fired[i]].id, json_real(round4(r->score[r->fired[i]])));
+        bad |= json_array_append_new(cats, json_string(p->cats[r->fired[i]].id));
+        bad |= json_object_set_new(scores, p->cats[r->fired[i]].id, json_real(round4(r->score[r->fired[i]])));
     }
     if (r->nfired == 0)
-        json_array_append_new(cats, json_string("none"));
-    json_object_set_new(o, "id", id ? json_string(id) : json_null());
-    json_object_set_new(o, "categories", cats);
-    json_object_set_new(o, "escalate", json_boolean(policy_predicts_escalate(r)));
-    json_object_set_new(o, "flame_risk", json_boolean(policy_predicts_flame(r)));
-    json_object_set_new(o, "severity", json_string(mamori_rules_severity_name(r->severity)));
-    json_object_set_new(o, "escalation_level", json_string(mamori_rules_escalation_name(r->escalation)));
-    json_object_set_new(o, "flame_level", json_string(mamori_rules_flame_name(r->flame)));
-    json_object_set_new(o, "scores", scores);
+        bad |= json_array_append_new(cats, json_string("none"));
+    /* The key order is part of the contract (FORMAT.md "Output for tools"). */
+    bad |= json_object_set_new(o, "id", id ? json_string(id) : json_null());
+    bad |= json_object_set_new(o, "categories", cats);
+    bad |= json_object_set_new(o, "escalate", json_boolean(policy_predicts_escalate(r)));
+    bad |= json_object_set_new(o, "flame_risk", json_boolean(policy_predicts_flame(r)));
+    bad |= json_object_set_new(o, "severity", json_string(mamori_rules_severity_name(r->severity)));
+    bad |= json_object_set_new(o, "escalation_level", json_string(mamori_rules_escalation_name(r->escalation)));
+    bad |= json_object_set_new(o, "flame_level", json_string(mamori_rules_flame_name(r->flame)));
+    bad |= json_object_set_new(o, "scores", scores);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 

@@ -73,9 +73,8 @@ struct rules_scratch {
     struct rules_result res;
 
     /* near: positions of both operands */
-    struct rules_occ *na, *nb;
-    uint32_t *nia, *nib;
-    size_t na_cap, nb_cap;
+    uint8_t *near_used;
+    size_t near_cap;
 
     struct {
         uint32_t days;

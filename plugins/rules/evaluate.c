@@ -105,10 +105,7 @@ void mamori_rules_scratch_free(struct rules_scratch *s)
     free(s->ev);
     free(s->stack);
     free(s->fired);
-    free(s->na);
-    free(s->nb);
-    free(s->nia);
-    free(s->nib);
+    free(s->near_used);
     free(s->traces);
     rules_mecab_free(s->mecab);
     free(s);
@@ -527,9 +524,10 @@ static int near_filter(struct rules_scratch *s, size_t a0, size_t a1, size_t b1,
     uint8_t *used;
     int any = 0;
 
-    used = calloc(na + nb, 1);
-    if (used == NULL)
+    if (RULES_GROW(s->near_used, s->near_cap, na + nb + 1) != 0)
         return -1;
+    used = s->near_used;
+    memset(used, 0, na + nb);
     /* Sort B by position for a window walk per occurrence of A. */
     for (size_t i = a1 + 1; i < b1; i++) {
         uint32_t v = s->stack[i];
@@ -559,9 +557,7 @@ static int near_filter(struct rules_scratch *s, size_t a0, size_t a1, size_t b1,
     for (size_t i = a0; i < b1; i++)
         if (used[i - a0])
             s->stack[keep++] = s->stack[i];
-    free(used);
     s->nstack = keep;
-    (void)nb;
     return any;
 }
 

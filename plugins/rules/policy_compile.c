@@ -985,7 +985,8 @@ static void compile_categories(struct compile *c, json_t *root)
         g = json_object_get(e, "guidance");
         if (g != NULL)
             compile_guidance(c, g, e, k);
-        json_object_set_new(c->cat_index, id, json_integer((json_int_t)p->ncats));
+        if (json_object_set_new(c->cat_index, id, json_integer((json_int_t)p->ncats)) != 0)
+            c->ctx->oom = 1;
         p->ncats++;
     }
 }
@@ -1277,7 +1278,8 @@ static void compile_rules(struct compile *c, json_t *root)
             ERR(json_object_get(e, "id"), e, "give each rule its own id", "duplicate rule id \"%s\"", id);
             continue;
         }
-        json_object_set_new(c->rule_ids, id, json_true());
+        if (json_object_set_new(c->rule_ids, id, json_true()) != 0)
+            c->ctx->oom = 1;
         cat = get_string(c, e, "category", 1, "rule");
         cv = cat ? json_object_get(c->cat_index, cat) : NULL;
         if (cat != NULL && cv == NULL) {

@@ -273,9 +273,10 @@ chain_done:
     /* Metadata is the loaded file's own, never inherited. */
     for (const char *const *k = metadata_keys; *k; k++) {
         json_t *v = json_object_get(roots[0], *k);
-        if (v != NULL)
-            json_object_set(merged, *k, v);
-        else
+        if (v != NULL && json_object_set(merged, *k, v) != 0) {
+            rc = rules_err(err, RULES_ENOMEM, "out of memory");
+            goto done;
+        } else if (v == NULL)
             json_object_del(merged, *k);
     }
 

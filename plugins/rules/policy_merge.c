@@ -63,7 +63,10 @@ static json_t *merge_object(struct rules_loadctx *ctx, json_t *parent, json_t *c
         rules_origin_copy(ctx, lex, old ? old : add);
         if (json_is_object(old))
             json_object_foreach(old, name, v)
-                json_object_set(lex, name, v);
+                if (json_object_set(lex, name, v) != 0) {
+                    json_decref(lex);
+                    goto oom;
+                }
         json_object_foreach(add, name, list) {
             json_t *base = json_object_get(lex, name), *joined;
             size_t i;
@@ -79,11 +82,13 @@ static json_t *merge_object(struct rules_loadctx *ctx, json_t *parent, json_t *c
                 goto oom;
             }
             rules_origin_copy(ctx, joined, base ? base : list);
-            if (json_is_array(base))
-                json_array_extend(joined, base);
+            if (json_is_array(base) && json_array_extend(joined, base) != 0)
+                ctx->oom = 1;
             json_array_foreach(list, i, v)
-                json_array_append(joined, v);
-            json_object_set_new(lex, name, joined);
+                if (json_array_append(joined, v) != 0)
+                    ctx->oom = 1;
+            if (json_object_set_new(lex, name, joined) != 0)
+                ctx->oom = 1;
         }
         if (json_object_set_new(out, "lexicon", lex) != 0)
             goto oom;
@@ -108,9 +113,9 @@ static json_t *merge_by_id(struct rules_loadctx *ctx, json_t *parent, json_t *ch
             if (RULES_GROW(slot, cap, n + 1) != 0)
                 goto oom;
             slot[n] = json_incref(e);
-            if (id != NULL)
-                json_object_set_new(index, id, json_integer((json_int_t)n));
             n++;
+            if (id != NULL && json_object_set_new(index, id, json_integer((json_int_t)n - 1)) != 0)
+                goto oom;
         }
     json_array_foreach(child, i, e) {
         json_t *idv = json_is_object(e) ? json_object_get(e, "id") : NULL, *at, *rm;
@@ -128,7 +133,8 @@ static json_t *merge_by_id(struct rules_loadctx *ctx, json_t *parent, json_t *ch
                           "duplicate id \"%s\" in the same list", id);
             continue;
         }
-        json_object_set_new(seen, id, json_true());
+        if (json_object_set_new(seen, id, json_true()) != 0)
+            goto oom;
         at = json_object_get(index, id);
         rm = json_object_get(e, "remove");
         if (json_is_true(rm)) {
@@ -152,8 +158,9 @@ static json_t *merge_by_id(struct rules_loadctx *ctx, json_t *parent, json_t *ch
             if (RULES_GROW(slot, cap, n + 1) != 0)
                 goto oom;
             slot[n] = json_incref(e);
-            json_object_set_new(index, id, json_integer((json_int_t)n));
             n++;
+            if (json_object_set_new(index, id, json_integer((json_int_t)n - 1)) != 0)
+                goto oom;
         }
     }
     out = json_array();

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..24"
+echo "1..25"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -86,6 +86,14 @@ check "sign + verify: OK" has "OK: every file" "$T/ver.out"
 echo " " >>"$T/policy.json"
 "$MAMORI" policy verify --pubkey "$T/firm.pem.pub" "$T/policy.json" >"$T/ver2.out" 2>&1
 check "verify: a changed file fails (exit 1)" test $? -eq 1
+SO="$top_builddir/plugins/rules/.libs/rules.so"
+if command -v nm >/dev/null 2>&1 && [ -f "$SO" ]; then
+    check "rules.so exports only mamori_plugin_entry_v1 (nm -D)" \
+        test "$(nm -D --defined-only "$SO" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | tr '\n' ' ')" = "mamori_plugin_entry_v1 "
+else
+    n=$((n + 1))
+    echo "ok $n - # SKIP nm or rules.so not available"
+fi
 "$MAMORI" policy frobnicate >/dev/null 2>&1
 check "an unknown policy command is a usage error (exit 2)" test $? -eq 2
 
