@@ -50,3 +50,4 @@ tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_http_LDADD = $(MAMORI_CORE)
 include tests/rules.mk
+include tests/policy.mk

@@ -1,0 +1,6 @@
+## tests/policy.mk -- quality of the shipped policies (included from
+## tests/local.mk): lint, each policy's own test cases, and the dev-set
+## thresholds of the default policies.
+
+TESTS += tests/policy/dev_quality.sh
+EXTRA_DIST += tests/policy/dev_quality.sh tests/policy/dev.jsonl
