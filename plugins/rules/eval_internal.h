@@ -35,6 +35,7 @@ struct rules_unless {
     uint32_t rule;
     uint8_t field;
     uint32_t s, e;
+    uint32_t maxe;             /* max e over this and earlier spans of the same rule and field */
 };
 
 struct rules_pair {

@@ -29,6 +29,11 @@
 
 #define MAX_EVIDENCE_PER_RULE 64
 
+/* Wildcards re-read per field. Each costs a few hundred bytes of scanning
+ * per kana the policy uses; a dodge needs a handful, and a message made of
+ * thousands of ○ must not cost seconds. */
+#define MAX_WILDCARDS_PER_FIELD 64
+
 /* ---- scratch --------------------------------------------------------- */
 
 int mamori_rules_scratch_new(const struct rules_policy *p, struct rules_scratch **out)
@@ -245,13 +250,14 @@ static int scan_wildcards(struct rules_scratch *s, int field)
 {
     const struct rules_policy *p = s->p;
     const struct rules_ntext *nt = &s->nt[field];
-    size_t span = p->max_clen ? p->max_clen : 1;
+    size_t span = p->max_clen ? p->max_clen : 1, done = 0;
     int rc;
 
-    for (size_t w = 0; w < nt->len; w++) {
+    for (size_t w = 0; w < nt->len && done < MAX_WILDCARDS_PER_FIELD; w++) {
         size_t lo, hi;
         if (!(nt->fl[w] & RULES_NF_WILD))
             continue;
+        done++;
         lo = w >= span ? w - span + 1 : 0;
         hi = w + span + 1 < nt->len ? w + span + 1 : nt->len;
         if ((rc = scan_window(s, field, lo, hi, w, 1, 0)) != 0)
@@ -411,6 +417,10 @@ static int collect_cues(struct rules_scratch *s)
         rules_sort(fc->staff, fc->nstaff, sizeof(uint32_t), cmp_u32);
     }
     rules_sort(s->unl, s->nunl, sizeof *s->unl, cmp_unless);
+    for (size_t i = 0; i < s->nunl; i++) {
+        int same = i > 0 && s->unl[i - 1].rule == s->unl[i].rule && s->unl[i - 1].field == s->unl[i].field;
+        s->unl[i].maxe = same && s->unl[i - 1].maxe > s->unl[i].e ? s->unl[i - 1].maxe : s->unl[i].e;
+    }
     return RULES_OK;
 }
 
@@ -429,21 +439,22 @@ static int inside(const struct rules_span *sp, size_t n, uint32_t a, uint32_t b)
     return lo > 0 && sp[lo - 1].maxe >= b;
 }
 
+/* Is occurrence o inside one of rule's unless spans? The spans are sorted
+ * by (rule, field, start) with a running maximum of their ends, so one
+ * binary search answers it. */
 static int unless_masks(const struct rules_scratch *s, uint32_t rule, const struct rules_occ *o)
 {
     size_t lo = 0, hi = s->nunl;
 
-    while (lo < hi) {
+    while (lo < hi) { /* first span after (rule, field, o->s) */
         size_t mid = lo + (hi - lo) / 2;
-        if (s->unl[mid].rule < rule)
+        const struct rules_unless *u = &s->unl[mid];
+        if (u->rule < rule || (u->rule == rule && (u->field < o->field || (u->field == o->field && u->s <= o->s))))
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (; lo < s->nunl && s->unl[lo].rule == rule; lo++)
-        if (s->unl[lo].field == o->field && s->unl[lo].s <= o->s && s->unl[lo].e >= o->e)
-            return 1;
-    return 0;
+    return lo > 0 && s->unl[lo - 1].rule == rule && s->unl[lo - 1].field == o->field && s->unl[lo - 1].maxe >= o->e;
 }
 
 static int drop_reason(const struct rules_scratch *s, const struct rules_rule *r, uint32_t rule,
@@ -510,13 +521,6 @@ static int contacts(struct rules_scratch *s, uint32_t days, int64_t *out)
     return RULES_OK;
 }
 
-static int occ_cmp_pos(const struct rules_occ *a, const struct rules_occ *b)
-{
-    if (a->field != b->field)
-        return a->field < b->field ? -1 : 1;
-    return a->s < b->s ? -1 : a->s > b->s;
-}
-
 /* near: keep the occurrences of A and B that have a partner within N. */
 static int near_filter(struct rules_scratch *s, size_t a0, size_t a1, size_t b1, uint32_t within)
 {
@@ -524,29 +528,39 @@ static int near_filter(struct rules_scratch *s, size_t a0, size_t a1, size_t b1,
     uint8_t *used;
     int any = 0;
 
+    uint32_t maxlen = 0;
+
     if (RULES_GROW(s->near_used, s->near_cap, na + nb + 1) != 0)
         return -1;
     used = s->near_used;
     memset(used, 0, na + nb);
-    /* Sort B by position for a window walk per occurrence of A. */
-    for (size_t i = a1 + 1; i < b1; i++) {
-        uint32_t v = s->stack[i];
-        size_t j = i;
-        while (j > a1 && occ_cmp_pos(&s->occ[s->stack[j - 1]], &s->occ[v]) > 0) {
-            s->stack[j] = s->stack[j - 1];
-            j--;
-        }
-        s->stack[j] = v;
+    /* Occurrences are numbered in text order (field, start), so sorting
+     * B's indices sorts B by position. */
+    rules_sort(s->stack + a1, nb, sizeof *s->stack, cmp_u32);
+    for (size_t j = a1; j < b1; j++) {
+        const struct rules_occ *y = &s->occ[s->stack[j]];
+        if (y->e - y->s > maxlen)
+            maxlen = y->e - y->s;
     }
     for (size_t i = a0; i < a1; i++) {
         const struct rules_occ *x = &s->occ[s->stack[i]];
-        for (size_t j = a1; j < b1; j++) {
+        uint32_t from = x->s > within + maxlen ? x->s - within - maxlen : 0;
+        size_t lo = a1, hi = b1;
+        /* First B in x's field that starts at or after `from`: nothing
+         * before it can end within reach of x. */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            const struct rules_occ *y = &s->occ[s->stack[mid]];
+            if (y->field < x->field || (y->field == x->field && y->s < from))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t j = lo; j < b1; j++) {
             const struct rules_occ *y = &s->occ[s->stack[j]];
             uint32_t gap;
-            if (y->field != x->field)
-                continue;
-            if (y->s > x->e + within)
-                break; /* sorted by start: later ones are farther */
+            if (y->field != x->field || y->s > x->e + within)
+                break; /* sorted by position: later ones are farther */
             gap = y->s >= x->e ? y->s - x->e : (x->s >= y->e ? x->s - y->e : 0);
             if (gap <= within) {
                 used[i - a0] = used[na + j - a1] = 1;
