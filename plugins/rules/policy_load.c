@@ -204,7 +204,12 @@ int mamori_rules_policy_load(const char *path, const struct rules_load_options *
             free(data);
             goto done;
         }
-        roots[n] = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+        /* Editors on Windows save UTF-8 with a byte order mark; jansson
+         * refuses it. The signature above covers the file as it is. */
+        {
+            size_t bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+            roots[n] = json_loadb(data + bom, len - bom, JSON_REJECT_DUPLICATES, &jerr);
+        }
         if (roots[n] == NULL) {
             mamori_rules_diag_add(ctx.diags, ctx.files[n], jerr.line, jerr.column, RULES_DIAG_ERROR,
                                   "fix the JSON syntax (no comments, no trailing commas; use \"//\" keys for notes)",
@@ -365,7 +370,8 @@ int mamori_rules_verify_chain(const char *path, const char *pubkey_path,
             free(data);
             break;
         }
-        root = json_loadb(data, len, 0, NULL);
+        root = json_loadb(data + (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0),
+                          len - (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0), 0, NULL);
         free(data);
         ext = json_object_get(root, "extends");
         if (json_is_string(ext) && json_string_length(ext) > 0) {

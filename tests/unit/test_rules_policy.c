@@ -144,6 +144,13 @@ static void test_limits(void)
             snprintf(body, sizeof body, "{\"mamori_policy\": 1, \"id\": \"p9\", \"version\": \"1\"}\n");
         write_file(path, body);
     }
+    snprintf(path, sizeof path, "%s/bom.json", dir);
+    write_file(path, "\xEF\xBB\xBF{\"mamori_policy\": 1, \"id\": \"bom\", \"version\": \"1\", \"colour\": 1}\n");
+    rc = mamori_rules_policy_load(path, NULL, &p, &d, &err);
+    ok(rc == RULES_EINVAL && has_diag(&d, "bom.json", 1, 51, RULES_DIAG_ERROR, "unknown key \"colour\""),
+       "a UTF-8 byte order mark is skipped (and not counted in columns)");
+    mamori_rules_diags_free(&d);
+    unlink(path);
     snprintf(path, sizeof path, "%s/p1.json", dir);
     rc = mamori_rules_policy_load(path, NULL, &p, NULL, &err);
     is_int(rc, 0, "an extends chain of 8 parents loads");
@@ -241,7 +248,7 @@ int main(void)
     top = getenv("top_srcdir");
     if (top == NULL)
         top = ".";
-    plan(52);
+    plan(53);
     test_merge();
     test_limits();
     test_lint();
