@@ -43,7 +43,8 @@ int mamori_audit_append(struct mamori_store *st, const char *tenant, const char 
 
     if (!st->in_tx)
         return mamori_error_set(err, MAMORI_EINVAL, "audit: append outside a transaction");
-    if (sqlite3_prepare_v2(st->db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_AUDIT_LAST, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")) ==
+        NULL)
         return mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -52,19 +53,18 @@ int mamori_audit_append(struct mamori_store *st, const char *tenant, const char 
     } else if (rc == SQLITE_DONE) {
         memcpy(prev, zero_hash, sizeof prev);
     } else {
-        sqlite3_finalize(s);
+        sqlite3_reset(s);
         return mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
 
     gmtime_r(&now, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     if ((rc = record_hash(seq, at, tenant, kind, subject, data, prev, hash)) != 0)
         return mamori_error_set(err, rc, "audit: hashing failed");
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO audit(seq, at, tenant, kind, subject, data, prev_hash, hash) "
-                           "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_AUDIT_INSERT,
+                               "INSERT INTO audit(seq, at, tenant, kind, subject, data, prev_hash, hash) "
+                               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)")) == NULL)
         return mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_text(s, 2, at, -1, SQLITE_STATIC);
@@ -76,7 +76,7 @@ int mamori_audit_append(struct mamori_store *st, const char *tenant, const char 
     sqlite3_bind_text(s, 8, hash, -1, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? MAMORI_OK
                                         : mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 

@@ -86,8 +86,8 @@ int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, i
     if (getppid() != parent)
         return 0;
 
-    if (mamori_store_open(&store, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms, 0,
-                          &err) != 0) {
+    if (mamori_store_open(&store, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
+                          MAMORI_STORE_NO_AUTOCHECKPOINT, &err) != 0) {
         mamori_log_err("worker_store", "worker %d: %s", index, err.message);
         return 3;
     }

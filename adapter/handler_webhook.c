@@ -67,21 +67,34 @@ static int verify_cb(void *ctx, struct mamori_http *h)
     return MAMORI_OK;
 }
 
-/* Evidence text and the reply draft (which may carry the requester's name)
- * are only kept when the tenant asks for it; the note gets them from the
- * outbox job, which is cleared once delivered. */
-static json_t *redacted(const json_t *full, int keep_evidence)
+/* The annotation as the webhook answer carries it: the verdict, without
+ * the guidance texts and evidence quotes. The helpdesk needs only the 2xx;
+ * the agent gets the guidance in the note (from the outbox job, which is
+ * cleared once delivered) and POST /v1/annotate returns everything. Keeping
+ * the stored answer small keeps customer text out of the store and keeps
+ * the commit that the helpdesk waits for small. */
+static json_t *verdict(const json_t *full)
 {
-    json_t *copy = json_deep_copy(full), *cat, *ev;
+    json_t *v = json_deep_copy(full), *cat, *ev;
     size_t i, j;
 
-    if (copy == NULL || keep_evidence)
-        return copy;
-    json_array_foreach(json_object_get(copy, "categories"), i, cat)
-        json_array_foreach(json_object_get(cat, "evidence"), j, ev)
-            json_object_del(ev, "text");
-    json_object_del(json_object_get(copy, "first_response"), "reply_draft");
-    return copy;
+    if (v == NULL)
+        return NULL;
+    json_object_del(v, "first_response");
+    json_object_del(v, "training");
+    json_object_del(json_object_get(v, "flame_risk"), "advice");
+    json_object_del(json_object_get(v, "escalation"), "reasons");
+    json_array_foreach(json_object_get(v, "categories"), i, cat) {
+        json_t *spans = json_array();
+        json_array_foreach(json_object_get(cat, "evidence"), j, ev) {
+            /* where and which rule, never the words */
+            json_array_append_new(spans, json_pack("{s:O?, s:O?, s:O?, s:O?}", "field", json_object_get(ev, "field"),
+                                                   "start", json_object_get(ev, "start"), "end",
+                                                   json_object_get(ev, "end"), "rule", json_object_get(ev, "rule")));
+        }
+        json_object_set_new(cat, "evidence", spans);
+    }
+    return v;
 }
 
 static int join_categories(const struct mamori_annotation *a, struct mamori_buf *b)
@@ -103,83 +116,71 @@ static int wants_note(const struct mamori_tenant *t, const struct mamori_annotat
     return mamori_annotation_is_harassment(a) || t->note_on_legitimate || a->category_count > 0;
 }
 
+/* Write everything about one webhook in ONE transaction. *answer_text
+ * (owned by the caller) is the exact answer stored for dedupe and sent. */
 static int commit_all(struct mamori_app *app, const struct mamori_tenant *t, const struct mamori_ticket *ticket,
                       const struct mamori_annotation *a, json_t *full, json_t *ticket_json, json_t *answer, time_t now,
-                      struct mamori_error *err)
+                      char **answer_text, struct mamori_error *err)
 {
     struct mamori_store *st = app->store;
     struct mamori_buf cats = MAMORI_BUF_INIT, key = MAMORI_BUF_INIT;
-    char *answer_text = NULL, *stored_text = NULL, *job_text = NULL, *audit_text = NULL;
-    json_t *stored = json_object_get(answer, "annotation"), *job = NULL, *audit = NULL;
-    struct mamori_annotation_row row;
-    char digest_hex[65], hash[65];
+    char *job_text = NULL, *audit_text = NULL, hash[65] = "", digest_hex[65];
+    struct mamori_event_row row;
     unsigned char digest[32];
-    int rc = MAMORI_ENOMEM;
+    json_t *job = NULL, *audit = NULL;
+    int note = wants_note(t, a), rc = MAMORI_ENOMEM;
 
-    answer_text = json_dumps(answer, JSON_COMPACT);
-    stored_text = json_dumps(stored, JSON_COMPACT);
-    if (answer_text == NULL || stored_text == NULL || join_categories(a, &cats) != 0)
-        goto out;
-    if (mamori_sha256(stored_text, strlen(stored_text), digest) != 0)
+    /* Everything that can be computed is computed before the write lock. */
+    *answer_text = json_dumps(answer, JSON_COMPACT);
+    if (*answer_text == NULL || join_categories(a, &cats) != 0 ||
+        mamori_sha256(*answer_text, strlen(*answer_text), digest) != 0)
         goto out;
     mamori_hex_encode(digest, 32, digest_hex);
-
-    if ((rc = mamori_store_begin(st, err)) != 0)
-        goto out;
-    rc = mamori_store_event_put(st, t->id, t->connector->name, ticket->event_id, ticket->ticket_id, 200, answer_text,
-                                now, err);
-    if (rc != 0)
-        goto rollback;
     memset(&row, 0, sizeof row);
     row.tenant = t->id;
     row.connector = t->connector->name;
     row.event_id = ticket->event_id;
     row.ticket_id = ticket->ticket_id;
+    row.status = 200;
+    row.response = *answer_text;
     row.is_harassment = mamori_annotation_is_harassment(a);
     row.severity = mamori_severity_name(mamori_annotation_severity(a));
     row.categories = mamori_buf_str(&cats);
     row.escalation = mamori_escalation_name(a->escalation_level);
-    row.json = stored_text;
-    row.created_at = now;
-    if ((rc = mamori_store_annotation_put(st, &row, NULL, err)) != 0)
-        goto rollback;
-    if (wants_note(t, a)) {
-        job = json_pack("{s:s, s:s, s:O, s:O}", "tenant", t->id, "event_id", ticket->event_id, "ticket",
-                        ticket_json, "annotation", full);
+    row.received_at = now;
+    if (note) {
+        job = json_pack("{s:s, s:s, s:O, s:O}", "tenant", t->id, "event_id", ticket->event_id, "ticket", ticket_json,
+                        "annotation", full);
         mamori_buf_printf(&key, "%s:%s:%s:note", t->id, t->connector->name, ticket->event_id);
-        if (job == NULL || key.failed || (job_text = json_dumps(job, JSON_COMPACT)) == NULL) {
-            rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-            goto rollback;
-        }
-        if ((rc = mamori_outbox_enqueue(st, t->id, t->connector->name, "note", key.data, job_text, now, NULL, err)) != 0)
-            goto rollback;
+        if (job == NULL || key.failed || (job_text = json_dumps(job, JSON_COMPACT)) == NULL)
+            goto out;
     }
-    if (ticket->requester_id != NULL) {
-        if (mamori_store_requester_hash(app->gen->identity_key.data, app->gen->identity_key.len, t->id,
-                                        ticket->requester_id, hash) != 0) {
-            rc = mamori_error_set(err, MAMORI_EINVAL, "cannot hash the requester id");
-            goto rollback;
-        }
-        if ((rc = mamori_store_contact_add(st, t->id, hash, now, err)) != 0)
-            goto rollback;
+    if (ticket->requester_id != NULL &&
+        mamori_store_requester_hash(app->gen->identity_key.data, app->gen->identity_key.len, t->id,
+                                    ticket->requester_id, hash) != 0) {
+        rc = mamori_error_set(err, MAMORI_EINVAL, "cannot hash the requester id");
+        goto out;
     }
+    row.requester = hash[0] ? hash : NULL;
     audit = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event_id", ticket->event_id, "connector",
                       t->connector->name, "categories", mamori_buf_str(&cats), "severity", row.severity, "escalation",
-                      row.escalation, "is_harassment", row.is_harassment ? "yes" : "no", "annotation_sha256",
-                      digest_hex);
-    if (audit == NULL || (audit_text = json_dumps(audit, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-        rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-        goto rollback;
+                      row.escalation, "is_harassment", row.is_harassment ? "yes" : "no", "answer_sha256", digest_hex);
+    if (audit == NULL || (audit_text = json_dumps(audit, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+        goto out;
+
+    if ((rc = mamori_store_begin(st, err)) != 0)
+        goto out;
+    if ((rc = mamori_store_event_put(st, &row, err)) != 0 ||
+        (note && (rc = mamori_outbox_enqueue(st, t->id, t->connector->name, "note", key.data, job_text, now, NULL,
+                                             err)) != 0) ||
+        (rc = mamori_audit_append(st, t->id, "annotated", ticket->ticket_id, audit_text, now, err)) != 0) {
+        mamori_store_rollback(st);
+        goto out;
     }
-    if ((rc = mamori_audit_append(st, t->id, "annotated", ticket->ticket_id, audit_text, now, err)) != 0)
-        goto rollback;
     rc = mamori_store_commit(st, err);
-    goto out;
-rollback:
-    mamori_store_rollback(st);
 out:
-    free(answer_text);
-    free(stored_text);
+    if (rc == MAMORI_ENOMEM && err->message[0] == '\0')
+        mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
     free(job_text);
     free(audit_text);
     json_decref(job);
@@ -209,7 +210,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
     struct mamori_error err;
     struct verify_ctx vctx;
     json_t *root = NULL, *full = NULL, *answer = NULL, *ticket_json = NULL;
-    char *stored = NULL;
+    char *stored = NULL, *answer_text = NULL;
     time_t now = app->clock();
     int status, rc;
 
@@ -277,16 +278,17 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
     }
 
     full = mamori_annotation_to_json(&a);
-    ticket_json = mamori_ticket_to_json(&ticket, 0);
-    if (full == NULL || ticket_json == NULL) {
+    if (wants_note(t, &a))
+        ticket_json = mamori_ticket_to_json(&ticket, 0);
+    if (full == NULL || (wants_note(t, &a) && ticket_json == NULL)) {
         mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory; retry later");
         goto out;
     }
-    if (ticket.connector_data != NULL)
+    if (ticket_json != NULL && ticket.connector_data != NULL)
         json_object_set(ticket_json, "connector_data", ticket.connector_data);
     answer = json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", "annotated", "tenant", t->id, "event_id",
                        ticket.event_id, "ticket_id", ticket.ticket_id, "annotation",
-                       redacted(full, t->keep_evidence));
+                       verdict(full));
     if (answer == NULL) {
         mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory; retry later");
         goto out;
@@ -296,7 +298,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
                           err.message);
         goto out;
     }
-    rc = commit_all(app, t, &ticket, &a, full, ticket_json, answer, now, &err);
+    rc = commit_all(app, t, &ticket, &a, full, ticket_json, answer, now, &answer_text, &err);
     if (rc == MAMORI_ECONFLICT) {
         /* A concurrent delivery of the same event won the race. */
         free(stored);
@@ -319,10 +321,11 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
                         ticket.ticket_id, mamori_annotation_is_harassment(&a) ? "yes" : "no",
                         mamori_severity_name(mamori_annotation_severity(&a)), a.category_count,
                         mamori_escalation_name(a.escalation_level));
-        mamori_http_respond_json(h, 200, answer, NULL);
+        mamori_http_respond(h, 200, "application/json; charset=utf-8", NULL, answer_text, strlen(answer_text));
     }
 out:
     free(stored);
+    free(answer_text);
     json_decref(root);
     json_decref(full);
     json_decref(answer);

@@ -16,6 +16,7 @@ adapter_libmamori_core_la_SOURCES = \
 	adapter/handler_health.c \
 	adapter/handler_webhook.c \
 	adapter/host_api.c adapter/host_api.h \
+	adapter/housekeeper.c adapter/housekeeper.h \
 	adapter/http.c adapter/http.h \
 	adapter/ini_file.c adapter/ini_file.h \
 	adapter/listen.c adapter/listen.h \

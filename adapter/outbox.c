@@ -10,10 +10,8 @@ int mamori_outbox_enqueue(struct mamori_store *st, const char *tenant, const cha
     sqlite3_stmt *s = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT OR IGNORE INTO outbox(tenant, connector, kind, dedupe_key, payload, next_attempt_at,"
-                           " created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_OUTBOX_ENQUEUE, "INSERT OR IGNORE INTO outbox(tenant, connector, kind, dedupe_key, payload, next_attempt_at,"
+                           " created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)")) == NULL)
         return mamori_error_set(err, MAMORI_EDB, "outbox: %s", sqlite3_errmsg(st->db));
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, connector, -1, SQLITE_STATIC);
@@ -29,7 +27,7 @@ int mamori_outbox_enqueue(struct mamori_store *st, const char *tenant, const cha
     } else {
         rc = mamori_error_set(err, MAMORI_EDB, "outbox: %s", sqlite3_errmsg(st->db));
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 
@@ -39,10 +37,8 @@ int mamori_outbox_depth(struct mamori_store *st, int64_t *pending, int64_t *dead
     int rc;
 
     *pending = *dead = 0;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT coalesce(sum(state='pending'),0), coalesce(sum(state='dead'),0) FROM outbox "
-                           "WHERE state != 'done'",
-                           -1, &s, NULL) != SQLITE_OK)
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_OUTBOX_DEPTH, "SELECT coalesce(sum(state='pending'),0), coalesce(sum(state='dead'),0) FROM outbox "
+                           "WHERE state != 'done'")) == NULL)
         return mamori_error_set(err, MAMORI_EDB, "outbox: %s", sqlite3_errmsg(st->db));
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -52,6 +48,6 @@ int mamori_outbox_depth(struct mamori_store *st, int64_t *pending, int64_t *dead
     } else {
         rc = mamori_error_set(err, MAMORI_EDB, "outbox: %s", sqlite3_errmsg(st->db));
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }

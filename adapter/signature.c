@@ -11,16 +11,33 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+/* Fetching an algorithm is a locked name lookup in OpenSSL 3: do it once
+ * per process and keep the objects (they stay valid across fork). */
+static EVP_MAC *hmac_alg(void)
+{
+    static EVP_MAC *mac;
+    if (mac == NULL)
+        mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    return mac;
+}
+
+static EVP_MD *sha256_alg(void)
+{
+    static EVP_MD *md;
+    if (md == NULL)
+        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    return md;
+}
+
 int mamori_hmac(enum mamori_hmac_alg alg, const void *key, size_t key_len, const struct mamori_bytes *parts,
                 size_t nparts, unsigned char *out, size_t *out_len)
 {
-    EVP_MAC *mac = NULL;
+    EVP_MAC *mac = hmac_alg();
     EVP_MAC_CTX *ctx = NULL;
     OSSL_PARAM params[2];
     char sha1[] = "SHA1", sha256[] = "SHA256";
     int rc = MAMORI_EINVAL;
 
-    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     if (mac == NULL || (ctx = EVP_MAC_CTX_new(mac)) == NULL)
         goto out;
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, alg == MAMORI_HMAC_SHA1 ? sha1 : sha256, 0);
@@ -35,14 +52,14 @@ int mamori_hmac(enum mamori_hmac_alg alg, const void *key, size_t key_len, const
     rc = 0;
 out:
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     return rc;
 }
 
 int mamori_sha256(const void *data, size_t len, unsigned char out[32])
 {
     unsigned int n = 0;
-    return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == 32 ? 0 : MAMORI_EINVAL;
+    const EVP_MD *md = sha256_alg();
+    return md != NULL && EVP_Digest(data, len, out, &n, md, NULL) == 1 && n == 32 ? 0 : MAMORI_EINVAL;
 }
 
 void mamori_hex_encode(const unsigned char *data, size_t len, char *out)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +32,52 @@ int mamori_store_exec(struct mamori_store *st, const char *sql, struct mamori_er
         sqlite3_free(msg);
         return status;
     }
+    return MAMORI_OK;
+}
+
+sqlite3_stmt *mamori_store_stmt(struct mamori_store *st, enum mamori_stmt which, const char *sql)
+{
+    sqlite3_stmt *s = st->stmts[which];
+
+    if (s == NULL) {
+        if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+            return NULL;
+        st->stmts[which] = s;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+/*
+ * Waiting for another process's write lock. sqlite's default handler
+ * sleeps in steps of up to 100 ms, which turns a lock held for a
+ * millisecond into a long stall; webhook transactions are short, so poll
+ * every 50-400 microseconds instead, up to the configured timeout.
+ */
+static int busy_wait(void *ctx, int count)
+{
+    struct mamori_store *st = ctx;
+    struct timespec now, nap;
+    long waited_ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (count == 0)
+        st->busy_since = now;
+    waited_ms = (now.tv_sec - st->busy_since.tv_sec) * 1000 + (now.tv_nsec - st->busy_since.tv_nsec) / 1000000;
+    if (waited_ms >= st->busy_timeout_ms)
+        return 0;
+    nap.tv_sec = 0;
+    nap.tv_nsec = (count < 8 ? 50000L * (count + 1) : 400000L) + (long)(now.tv_nsec % 50000);
+    nanosleep(&nap, NULL);
+    return 1;
+}
+
+int mamori_store_checkpoint(struct mamori_store *st, struct mamori_error *err)
+{
+    int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        return mamori_error_set(err, MAMORI_EDB, "store %s: checkpoint: %s", st->path, sqlite3_errmsg(st->db));
     return MAMORI_OK;
 }
 
@@ -110,10 +157,12 @@ int mamori_store_open(struct mamori_store **out, const char *path, int sync_mode
         return rc;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, (int)busy_timeout_ms);
+    st->busy_timeout_ms = busy_timeout_ms;
+    sqlite3_busy_handler(st->db, busy_wait, st);
     if (!(flags & MAMORI_STORE_READONLY)) {
-        snprintf(pragma, sizeof pragma, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
-                 sync_mode == MAMORI_SYNC_NORMAL ? "NORMAL" : "FULL");
+        snprintf(pragma, sizeof pragma,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=%d;",
+                 sync_mode == MAMORI_SYNC_NORMAL ? "NORMAL" : "FULL", (flags & MAMORI_STORE_NO_AUTOCHECKPOINT) ? 20000 : 1000);
         if ((rc = mamori_store_exec(st, pragma, err)) != 0 || (rc = migrate(st, err)) != 0) {
             mamori_store_close(st);
             return rc;
@@ -134,6 +183,8 @@ void mamori_store_close(struct mamori_store *st)
 {
     if (st == NULL)
         return;
+    for (int i = 0; i < MAMORI_STMT_COUNT; i++)
+        sqlite3_finalize(st->stmts[i]);
     if (st->db != NULL) {
         if (st->in_tx)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -193,9 +244,7 @@ int mamori_store_event_get(struct mamori_store *st, const char *tenant, const ch
     int rc;
 
     *response = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT status, response FROM events WHERE tenant=?1 AND connector=?2 AND event_id=?3", -1,
-                           &s, NULL) != SQLITE_OK)
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_EVENT_GET, "SELECT status, response FROM events WHERE tenant=?1 AND connector=?2 AND event_id=?3")) == NULL)
         return db_error(st, err, "looking up an event");
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, connector, -1, SQLITE_STATIC);
@@ -210,67 +259,40 @@ int mamori_store_event_get(struct mamori_store *st, const char *tenant, const ch
     } else {
         rc = db_error(st, err, "looking up an event");
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 
-int mamori_store_event_put(struct mamori_store *st, const char *tenant, const char *connector, const char *event_id,
-                           const char *ticket_id, int status, const char *response, time_t now,
-                           struct mamori_error *err)
+int mamori_store_event_put(struct mamori_store *st, const struct mamori_event_row *row, struct mamori_error *err)
 {
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO events(tenant, connector, event_id, ticket_id, received_at, status, response) "
-                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_EVENT_PUT,
+                               "INSERT INTO events(tenant, connector, event_id, ticket_id, received_at, status, response,"
+                               " requester, is_harassment, severity, categories, escalation)"
+                               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")) == NULL)
         return db_error(st, err, "recording an event");
-    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, connector, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, ticket_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, (sqlite3_int64)now);
-    sqlite3_bind_int(s, 6, status);
-    sqlite3_bind_text(s, 7, response, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        rc = MAMORI_OK;
-    else if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        rc = mamori_error_set(err, MAMORI_ECONFLICT, "event %s already recorded", event_id);
-    else
-        rc = db_error(st, err, "recording an event");
-    sqlite3_finalize(s);
-    return rc;
-}
-
-/* ---- annotations ---- */
-
-int mamori_store_annotation_put(struct mamori_store *st, const struct mamori_annotation_row *row, int64_t *id,
-                                struct mamori_error *err)
-{
-    sqlite3_stmt *s = NULL;
-    int rc;
-
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO annotations(tenant, connector, event_id, ticket_id, created_at, is_harassment,"
-                           " severity, categories, escalation, annotation) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-                           -1, &s, NULL) != SQLITE_OK)
-        return db_error(st, err, "storing an annotation");
     sqlite3_bind_text(s, 1, row->tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, row->connector, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, row->event_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, row->ticket_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, (sqlite3_int64)row->created_at);
-    sqlite3_bind_int(s, 6, row->is_harassment);
-    sqlite3_bind_text(s, 7, row->severity, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 8, row->categories, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 9, row->escalation, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 10, row->json, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_DONE ? MAMORI_OK : db_error(st, err, "storing an annotation");
-    if (rc == 0 && id != NULL)
-        *id = sqlite3_last_insert_rowid(st->db);
-    sqlite3_finalize(s);
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)row->received_at);
+    sqlite3_bind_int(s, 6, row->status);
+    sqlite3_bind_text(s, 7, row->response, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, row->requester, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 9, row->is_harassment);
+    sqlite3_bind_text(s, 10, row->severity ? row->severity : "none", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, row->categories ? row->categories : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 12, row->escalation ? row->escalation : "none", -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE)
+        rc = MAMORI_OK;
+    else if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        rc = mamori_error_set(err, MAMORI_ECONFLICT, "event %s already recorded", row->event_id);
+    else
+        rc = db_error(st, err, "recording an event");
+    sqlite3_reset(s);
     return rc;
 }
 
@@ -280,14 +302,13 @@ int mamori_store_annotation_count(struct mamori_store *st, const char *tenant, c
     sqlite3_stmt *s = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM annotations WHERE tenant=?1 AND ticket_id=?2", -1, &s,
-                           NULL) != SQLITE_OK)
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_ANNOTATION_COUNT, "SELECT count(*) FROM annotations WHERE tenant=?1 AND ticket_id=?2")) == NULL)
         return db_error(st, err, "counting annotations");
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, ticket_id, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     rc = rc == SQLITE_ROW ? MAMORI_OK : db_error(st, err, "counting annotations");
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }

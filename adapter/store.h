@@ -22,14 +22,41 @@
 
 #include "error.h"
 
+/* Statements prepared once per connection and reused (preparing costs more
+ * than running most of them). */
+enum mamori_stmt {
+    MAMORI_STMT_EVENT_GET,
+    MAMORI_STMT_EVENT_PUT,
+    MAMORI_STMT_ANNOTATION_COUNT,
+    MAMORI_STMT_CONTACT_COUNT,
+    MAMORI_STMT_OUTBOX_ENQUEUE,
+    MAMORI_STMT_OUTBOX_DEPTH,
+    MAMORI_STMT_AUDIT_LAST,
+    MAMORI_STMT_AUDIT_INSERT,
+    MAMORI_STMT_COUNT
+};
+
 struct mamori_store {
     sqlite3 *db;
     char *path;
     int in_tx;
+    long busy_timeout_ms;
+    struct timespec busy_since;        /* when the current wait for a lock began */
+    sqlite3_stmt *stmts[MAMORI_STMT_COUNT];
 };
+
+/* The cached statement `which` (prepared from sql on first use), reset and
+ * with bindings cleared. Borrowed: never finalize it. NULL on error (the
+ * reason is in sqlite3_errmsg(st->db)). */
+sqlite3_stmt *mamori_store_stmt(struct mamori_store *st, enum mamori_stmt which, const char *sql);
+
+/* Checkpoint the WAL without blocking writers (the housekeeper calls this;
+ * workers leave checkpoints off the request path). */
+int mamori_store_checkpoint(struct mamori_store *st, struct mamori_error *err);
 
 enum {
     MAMORI_STORE_READONLY = 0x1,  /* open without migrating or writing */
+    MAMORI_STORE_NO_AUTOCHECKPOINT = 0x2, /* leave checkpoints to the housekeeper (workers) */
 };
 
 /* Open (creating if needed) and migrate. sync_mode: enum mamori_sync_mode.
@@ -54,32 +81,28 @@ int mamori_store_writable(struct mamori_store *st, struct mamori_error *err);
 /* Run one statement with no result rows (maintenance, tests). */
 int mamori_store_exec(struct mamori_store *st, const char *sql, struct mamori_error *err);
 
-/* ---- events (dedupe) ---- */
+/* ---- events: dedupe, the answer, the annotation summary ---- */
 
 /* Look up an event: MAMORI_OK with *response (owned by the caller) and
  * *status, or MAMORI_ENOTFOUND. */
 int mamori_store_event_get(struct mamori_store *st, const char *tenant, const char *connector, const char *event_id,
                            char **response, int *status, struct mamori_error *err);
 
-/* Record an event with its answer; MAMORI_ECONFLICT if it exists. */
-int mamori_store_event_put(struct mamori_store *st, const char *tenant, const char *connector, const char *event_id,
-                           const char *ticket_id, int status, const char *response, time_t now,
-                           struct mamori_error *err);
-
-/* ---- annotations ---- */
-
-struct mamori_annotation_row {
+/* What is recorded about one annotated webhook. */
+struct mamori_event_row {
     const char *tenant, *connector, *event_id, *ticket_id;
+    int status;               /* the HTTP status answered */
+    const char *response;     /* the exact answer, returned again for duplicates */
+    const char *requester;    /* keyed hash of the requester id, or NULL */
     int is_harassment;
     const char *severity;     /* "none" ... "critical" */
     const char *categories;   /* comma-separated ids */
     const char *escalation;   /* level name */
-    const char *json;         /* the stored (redacted) annotation */
-    time_t created_at;
+    time_t received_at;
 };
 
-int mamori_store_annotation_put(struct mamori_store *st, const struct mamori_annotation_row *row, int64_t *id,
-                                struct mamori_error *err);
+/* Record an event; MAMORI_ECONFLICT if (tenant, connector, event_id) exists. */
+int mamori_store_event_put(struct mamori_store *st, const struct mamori_event_row *row, struct mamori_error *err);
 
 /* Number of annotations already stored for a ticket (0 if none). */
 int mamori_store_annotation_count(struct mamori_store *st, const char *tenant, const char *ticket_id, int64_t *out,
@@ -91,10 +114,7 @@ int mamori_store_annotation_count(struct mamori_store *st, const char *tenant, c
 int mamori_store_requester_hash(const unsigned char *key, size_t key_len, const char *tenant, const char *requester_id,
                                 char out[65]);
 
-int mamori_store_contact_add(struct mamori_store *st, const char *tenant, const char *requester_hash, time_t at,
-                             struct mamori_error *err);
-
-/* Contacts recorded at or after `since`. */
+/* Contacts (annotated events) by this requester hash at or after `since`. */
 int mamori_store_contact_count(struct mamori_store *st, const char *tenant, const char *requester_hash, time_t since,
                                int64_t *out, struct mamori_error *err);
 

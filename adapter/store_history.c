@@ -25,25 +25,6 @@ int mamori_store_requester_hash(const unsigned char *key, size_t key_len, const 
     return MAMORI_OK;
 }
 
-int mamori_store_contact_add(struct mamori_store *st, const char *tenant, const char *requester_hash, time_t at,
-                             struct mamori_error *err)
-{
-    sqlite3_stmt *s = NULL;
-    int rc;
-
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO contacts(tenant, requester, at) VALUES(?1, ?2, ?3)", -1, &s, NULL) !=
-        SQLITE_OK)
-        return mamori_error_set(err, MAMORI_EDB, "store: recording a contact: %s", sqlite3_errmsg(st->db));
-    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, requester_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)at);
-    rc = sqlite3_step(s) == SQLITE_DONE
-             ? MAMORI_OK
-             : mamori_error_set(err, MAMORI_EDB, "store: recording a contact: %s", sqlite3_errmsg(st->db));
-    sqlite3_finalize(s);
-    return rc;
-}
-
 int mamori_store_contact_count(struct mamori_store *st, const char *tenant, const char *requester_hash, time_t since,
                                int64_t *out, struct mamori_error *err)
 {
@@ -51,8 +32,7 @@ int mamori_store_contact_count(struct mamori_store *st, const char *tenant, cons
     int rc;
 
     *out = 0;
-    if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM contacts WHERE tenant=?1 AND requester=?2 AND at>=?3", -1,
-                           &s, NULL) != SQLITE_OK)
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_CONTACT_COUNT, "SELECT count(*) FROM events WHERE tenant=?1 AND requester=?2 AND received_at>=?3")) == NULL)
         return mamori_error_set(err, MAMORI_EDB, "store: counting contacts: %s", sqlite3_errmsg(st->db));
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, requester_hash, -1, SQLITE_STATIC);
@@ -64,6 +44,6 @@ int mamori_store_contact_count(struct mamori_store *st, const char *tenant, cons
     } else {
         rc = mamori_error_set(err, MAMORI_EDB, "store: counting contacts: %s", sqlite3_errmsg(st->db));
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }

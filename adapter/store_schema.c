@@ -11,19 +11,26 @@
 #include <stddef.h>
 
 static const char *const migrations[] = {
-    /* 1: the first schema */
+    /* 1: the first schema.
+     *
+     * One row per annotated webhook in `events`: the dedupe key, the exact
+     * answer, the annotation's summary for reports, and the keyed hash of
+     * the requester (the contact history). Rows are appended in rowid
+     * order and only two small indexes are kept, so a webhook's commit
+     * writes few pages: the commit is synced to disk before the helpdesk
+     * gets its 2xx, and every page costs. The retention purge scans by
+     * time once a day instead of keeping a time index. */
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE events("
+    "  id INTEGER PRIMARY KEY,"
     "  tenant TEXT NOT NULL, connector TEXT NOT NULL, event_id TEXT NOT NULL,"
     "  ticket_id TEXT, received_at INTEGER NOT NULL, status INTEGER NOT NULL, response TEXT NOT NULL,"
-    "  PRIMARY KEY(tenant, connector, event_id)) WITHOUT ROWID;"
-    "CREATE INDEX events_received ON events(received_at);"
-    "CREATE TABLE annotations("
-    "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, connector TEXT NOT NULL, event_id TEXT,"
-    "  ticket_id TEXT NOT NULL, created_at INTEGER NOT NULL, is_harassment INTEGER NOT NULL,"
-    "  severity TEXT NOT NULL, categories TEXT NOT NULL, escalation TEXT NOT NULL, annotation TEXT NOT NULL);"
-    "CREATE INDEX annotations_ticket ON annotations(tenant, ticket_id);"
-    "CREATE INDEX annotations_created ON annotations(created_at);"
+    "  requester TEXT, is_harassment INTEGER NOT NULL DEFAULT 0, severity TEXT NOT NULL DEFAULT 'none',"
+    "  categories TEXT NOT NULL DEFAULT '', escalation TEXT NOT NULL DEFAULT 'none');"
+    "CREATE UNIQUE INDEX events_key ON events(tenant, connector, event_id);"
+    "CREATE INDEX events_requester ON events(tenant, requester, received_at) WHERE requester IS NOT NULL;"
+    "CREATE VIEW annotations AS SELECT id, tenant, connector, event_id, ticket_id, received_at AS created_at,"
+    "  is_harassment, severity, categories, escalation FROM events;"
     "CREATE TABLE outbox("
     "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, connector TEXT NOT NULL, kind TEXT NOT NULL,"
     "  dedupe_key TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,"
@@ -32,8 +39,6 @@ static const char *const migrations[] = {
     "  lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
     "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, done_at INTEGER);"
     "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
-    "CREATE TABLE contacts(tenant TEXT NOT NULL, requester TEXT NOT NULL, at INTEGER NOT NULL);"
-    "CREATE INDEX contacts_by_requester ON contacts(tenant, requester, at);"
     "CREATE TABLE audit("
     "  seq INTEGER PRIMARY KEY, at TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,"
     "  subject TEXT NOT NULL, data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",

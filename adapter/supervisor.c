@@ -12,6 +12,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
 
 #include "fcgi_worker.h"
 #include "log.h"
@@ -58,6 +61,14 @@ static void child_main(struct supervisor *s, int role, int slot)
 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+#ifdef HAVE_SYS_PRCTL_H
+    {
+        /* "mamori-worker", "mamori-housekee...": ps and pgrep show the role. */
+        char name[16];
+        snprintf(name, sizeof name, "mamori-%s", role_name(s, role));
+        prctl(PR_SET_NAME, name);
+    }
+#endif
     if (role == ROLE_WORKER)
         status = mamori_fcgi_worker_run(s->opts->listen_fd, s->gen, slot);
     else

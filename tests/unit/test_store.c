@@ -15,6 +15,24 @@
 
 static char dir[] = "/tmp/mamori-test-store.XXXXXX";
 
+static int put(struct mamori_store *st, const char *tenant, const char *event_id, const char *response,
+               const char *requester, time_t at)
+{
+    struct mamori_event_row row;
+    struct mamori_error err;
+
+    memset(&row, 0, sizeof row);
+    row.tenant = tenant;
+    row.connector = "generic";
+    row.event_id = event_id;
+    row.ticket_id = "t1";
+    row.status = 200;
+    row.response = response;
+    row.requester = requester;
+    row.received_at = at;
+    return mamori_store_event_put(st, &row, &err);
+}
+
 int main(void)
 {
     struct mamori_store *st = NULL, *st2 = NULL;
@@ -41,15 +59,12 @@ int main(void)
     /* Dedupe. */
     is_int(mamori_store_event_get(st, "acme", "generic", "e1", &resp, &status, &err), MAMORI_ENOTFOUND,
            "an unknown event is not found");
-    is_int(mamori_store_event_put(st, "acme", "generic", "e1", "t1", 200, "{\"a\":1}", 1000, &err), 0,
-           "an event is recorded");
-    is_int(mamori_store_event_put(st, "acme", "generic", "e1", "t1", 200, "{\"a\":2}", 1001, &err), MAMORI_ECONFLICT,
-           "the same event again conflicts");
+    is_int(put(st, "acme", "e1", "{\"a\":1}", NULL, 1000), 0, "an event is recorded");
+    is_int(put(st, "acme", "e1", "{\"a\":2}", NULL, 1001), MAMORI_ECONFLICT, "the same event again conflicts");
     is_int(mamori_store_event_get(st, "acme", "generic", "e1", &resp, &status, &err), 0, "the event is found");
     is_str(resp, "{\"a\":1}", "... with the first answer");
     free(resp);
-    is_int(mamori_store_event_put(st, "beta", "generic", "e1", "t1", 200, "{}", 1000, &err), 0,
-           "the same event id for another tenant is separate");
+    is_int(put(st, "beta", "e1", "{}", NULL, 1000), 0, "the same event id for another tenant is separate");
 
     /* Contacts, keyed by a hash. */
     mamori_store_requester_hash(key, 32, "acme", "cust-1", h1);
@@ -57,9 +72,9 @@ int main(void)
     is_int(strlen(h1), 64, "requester hash is 64 hex characters");
     ok(strcmp(h1, h2) != 0, "the same requester hashes differently per tenant");
     ok(strstr(h1, "cust") == NULL, "the hash does not contain the id");
-    mamori_store_contact_add(st, "acme", h1, 1000, &err);
-    mamori_store_contact_add(st, "acme", h1, 2000, &err);
-    mamori_store_contact_add(st, "acme", h1, 3000, &err);
+    put(st, "acme", "c1", "{}", h1, 1000);
+    put(st, "acme", "c2", "{}", h1, 2000);
+    put(st, "acme", "c3", "{}", h1, 3000);
     mamori_store_contact_count(st, "acme", h1, 1500, &n, &err);
     is_int(n, 2, "contacts are counted within the window");
     mamori_store_contact_count(st, "beta", h1, 0, &n, &err);

@@ -1,0 +1,114 @@
+#!/bin/bash
+# HTTP benchmark (not a test): wrk through the same nginx, in one run, against
+#   (a) mamori-fcgi  -- generic connector, the default policy, every webhook committed
+#   (b) ref minimal  -- a libfcgi program that reads the body and answers 200
+#   (c) ref insert   -- (b) + a jansson parse + one sqlite insert per request,
+#                       at the same durability (WAL, synchronous=FULL)
+# at 16 and 64 connections. Prints requests/s, p50, p99 and the ratios.
+#
+#   tests/bench/http/run.sh [BUILDDIR]      (BUILDDIR: where mamori was built; default .)
+# Env: DURATION (default 10s), WORKERS (default: cores).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../../.." && pwd)
+B=$(cd "${1:-$TOP}" && pwd)
+DURATION=${DURATION:-10s}
+WORKERS=${WORKERS:-$(nproc)}
+T=$(mktemp -d /tmp/mamori-bench.XXXXXX)
+chmod 755 "$T"
+cleanup() {
+    nginx -p "$T" -c "$T/nginx.conf" -s stop 2>/dev/null || true
+    for p in $PIDS; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
+    sleep 0.5
+    for p in $PIDS; do kill -KILL -- "-$p" 2>/dev/null || true; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+PIDS=""
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk"; exit 1; }
+
+cc -O2 -o "$T/ref_app" "$HERE/ref_app.c" -lfcgi -ljansson -lsqlite3
+setsid "$T/ref_app" minimal "$T/min.sock" "$WORKERS" & PIDS="$PIDS $!"
+setsid "$T/ref_app" insert "$T/ins.sock" "$WORKERS" "$T/ref.db" FULL & PIDS="$PIDS $!"
+
+mkdir -p "$T/tenants.d" "$T/plugins"
+cp "$B"/plugins/rules/.libs/rules.so "$T/plugins/" 2>/dev/null || true
+POLICY="$TOP/policies/default-ja/policy.json"
+printf 'bench-secret\n' > "$T/secret"; chmod 600 "$T/secret"
+cat > "$T/mamori.conf" <<CONF
+[server]
+listen = $T/mamori.sock
+listen_mode = 0666
+workers = $WORKERS
+log_level = warning
+[store]
+path = $T/mamori.db
+identity_key_file = $T/identity.key
+[plugins]
+dir = $T/plugins
+[tenants]
+dir = $T/tenants.d
+CONF
+if [ -f "$T/plugins/rules.so" ] && [ -f "$POLICY" ]; then
+    PLUGIN="[plugin rules]
+path = rules.so
+policy = $POLICY"
+else
+    cp "$B"/plugins/example/.libs/example.so "$T/plugins/"
+    PLUGIN="[plugin example]
+path = example.so"
+    echo "note: rules plugin or default policy not built; benchmarking with the example plugin"
+fi
+cat > "$T/tenants.d/bench.conf" <<CONF
+[tenant]
+connector = generic
+webhook_secret_file = $T/secret
+replay_window = 3600
+$PLUGIN
+CONF
+setsid "$B/adapter/mamori-fcgi" -c "$T/mamori.conf" 2>"$T/mamori.log" & PIDS="$PIDS $!"
+for _ in $(seq 100); do [ -S "$T/mamori.sock" ] && [ -S "$T/ins.sock" ] && break; sleep 0.05; done
+[ -S "$T/mamori.sock" ] || { echo "mamori-fcgi did not start:"; cat "$T/mamori.log"; exit 1; }
+
+P=$((20000 + RANDOM % 20000))
+user_line=""; [ "$(id -u)" = 0 ] && user_line="user root root;"
+cat > "$T/nginx.conf" <<CONF
+$user_line
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $T/body;
+    fastcgi_temp_path $T/fcgi;
+    server { listen 127.0.0.1:$P;       location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/mamori.sock; } }
+    server { listen 127.0.0.1:$((P+1)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/min.sock; } }
+    server { listen 127.0.0.1:$((P+2)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/ins.sock; } }
+}
+CONF
+nginx -p "$T" -c "$T/nginx.conf"
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $WORKERS workers each, wrk -t2 $DURATION per cell, nginx $(nginx -v 2>&1 | sed 's/.*\///')"
+printf '%-12s %5s %10s %9s %9s %8s\n' target conns req/s p50 p99 non2xx
+declare -A RPS
+for c in 16 64; do
+    for target in mamori minimal insert; do
+        case $target in mamori) port=$P; url="/hooks/bench/generic" ;; minimal) port=$((P+1)); url=/ ;; insert) port=$((P+2)); url=/ ;; esac
+        python3 "$HERE/gen_requests.py" 400000 bench-secret "$T/requests.txt"
+        out=$(REQUESTS="$T/requests.txt" WRK_THREADS=2 wrk -t2 -c$c -d"$DURATION" --latency -s "$HERE/post.lua" \
+            "http://127.0.0.1:$port$url" 2>&1)
+        rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+        p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+        p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+        bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+        RPS[$target$c]=$rps
+        printf '%-12s %5s %10s %9s %9s %8s\n' "$target" "$c" "$rps" "$p50" "$p99" "${bad:-0}"
+    done
+done
+for c in 16 64; do
+    python3 -c "import sys; a,b,i=map(float,sys.argv[1:]); print('ratio @%s conns: mamori/insert = %.2f   mamori/minimal = %.2f   insert/minimal = %.2f' % ('$c', a/i, a/b, i/b))" \
+        "${RPS[mamori$c]}" "${RPS[minimal$c]}" "${RPS[insert$c]}"
+done
+n=$(python3 -c "import sqlite3; print(sqlite3.connect('$T/mamori.db').execute('select count(*) from events').fetchone()[0])")
+echo "mamori committed $n webhooks (each with annotation, audit record and contact row); errors in its log: $(grep -c 'level=err' "$T/mamori.log" || true)"
