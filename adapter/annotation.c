@@ -256,7 +256,7 @@ static double round3(double x)
     return round(x * 1000.0) / 1000.0;
 }
 
-static json_t *category_json(const struct mamori_category_item *c)
+static json_t *category_json(const struct mamori_category_item *c, int with_text)
 {
     json_t *ev = json_array();
     json_t *obj;
@@ -265,8 +265,10 @@ static json_t *category_json(const struct mamori_category_item *c)
         return NULL;
     for (size_t i = 0; i < c->evidence_count; i++) {
         const struct mamori_evidence_item *e = &c->evidence[i];
-        json_t *item = json_pack("{s:s, s:I, s:I, s:s, s:f}", "field", e->field, "start", (json_int_t)e->begin,
-                                 "end", (json_int_t)e->end, "text", e->text, "weight", round3(e->weight));
+        json_t *item = json_pack("{s:s, s:I, s:I, s:f}", "field", e->field, "start", (json_int_t)e->begin, "end",
+                                 (json_int_t)e->end, "weight", round3(e->weight));
+        if (item != NULL && with_text)
+            json_object_set_new(item, "text", json_string(e->text));
         if (item != NULL && e->rule_id != NULL)
             json_object_set_new(item, "rule", json_string(e->rule_id));
         if (item == NULL || json_array_append_new(ev, item) != 0) {
@@ -279,7 +281,7 @@ static json_t *category_json(const struct mamori_category_item *c)
     return obj;
 }
 
-json_t *mamori_annotation_to_json(const struct mamori_annotation *a)
+static json_t *to_json(const struct mamori_annotation *a, int verdict)
 {
     const struct mamori_category_item **sorted = NULL;
     json_t *root = NULL, *cats = NULL, *links = NULL, *sources = NULL, *fr = NULL, *esc = NULL, *flame = NULL;
@@ -298,7 +300,7 @@ json_t *mamori_annotation_to_json(const struct mamori_annotation *a)
     if (cats == NULL || links == NULL || sources == NULL)
         goto fail;
     for (size_t i = 0; i < a->category_count; i++)
-        if (json_array_append_new(cats, category_json(sorted[i])) != 0)
+        if (json_array_append_new(cats, category_json(sorted[i], !verdict)) != 0)
             goto fail;
     for (size_t i = 0; i < a->link_count; i++)
         if (json_array_append_new(links, json_pack("{s:s, s:s}", "title", a->links[i].title, "url", a->links[i].url)) != 0)
@@ -307,20 +309,38 @@ json_t *mamori_annotation_to_json(const struct mamori_annotation *a)
         if (json_array_append_new(sources, json_pack("{s:s, s:s, s:s}", "kind", a->sources[i].kind, "id",
                                                      a->sources[i].id, "version", a->sources[i].version)) != 0)
             goto fail;
-    fr = json_pack("{s:o, s:s?}", "steps", strv_json(&a->steps), "reply_draft", a->reply_draft);
-    esc = json_pack("{s:b, s:s, s:o, s:o}", "required", a->escalation_level > 0, "level",
-                    mamori_escalation_name(a->escalation_level), "reasons", strv_json(&a->escalation_reasons),
-                    "legal_basis", strv_json(&a->legal_basis));
-    flame = json_pack("{s:s, s:o}", "level", mamori_flame_name(a->flame_level), "advice", strv_json(&a->flame_advice));
-    if (fr == NULL || esc == NULL || flame == NULL)
+    esc = json_pack("{s:b, s:s, s:o}", "required", a->escalation_level > 0, "level",
+                    mamori_escalation_name(a->escalation_level), "legal_basis", strv_json(&a->legal_basis));
+    flame = json_pack("{s:s}", "level", mamori_flame_name(a->flame_level));
+    if (esc == NULL || flame == NULL)
         goto fail;
-    root = json_pack("{s:s, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "schema", MAMORI_ANNOTATION_SCHEMA,
+    if (!verdict) {
+        fr = json_pack("{s:o, s:s?}", "steps", strv_json(&a->steps), "reply_draft", a->reply_draft);
+        if (fr == NULL || json_object_set_new(esc, "reasons", strv_json(&a->escalation_reasons)) != 0 ||
+            json_object_set_new(flame, "advice", strv_json(&a->flame_advice)) != 0)
+            goto fail;
+    }
+    root = json_pack("{s:s, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "schema", MAMORI_ANNOTATION_SCHEMA,
                      "is_harassment", mamori_annotation_is_harassment(a), "severity",
-                     mamori_severity_name(mamori_annotation_severity(a)), "categories", cats, "first_response", fr,
-                     "training", links, "flame_risk", flame, "escalation", esc, "tags", strv_json(&a->tags),
-                     "produced_by", sources, "plugin_errors", strv_json(&a->plugin_errors));
+                     mamori_severity_name(mamori_annotation_severity(a)), "categories", cats, "flame_risk", flame,
+                     "escalation", esc, "tags", strv_json(&a->tags), "produced_by", sources, "plugin_errors",
+                     strv_json(&a->plugin_errors));
+    if (root == NULL) {
+        json_decref(fr);
+        json_decref(links);
+    } else if (!verdict) {
+        /* set_new steals its value even when it fails */
+        int bad = json_object_set_new(root, "first_response", fr) != 0;
+        bad |= json_object_set_new(root, "training", links) != 0;
+        if (bad) {
+            json_decref(root);
+            root = NULL;
+        }
+    } else {
+        json_decref(links);
+    }
     free(sorted);
-    return root; /* json_pack "o" stole every reference, also on failure */
+    return root; /* json_pack "o" and set_new stole every reference, also on failure */
 fail:
     json_decref(cats);
     json_decref(links);
@@ -330,6 +350,16 @@ fail:
     json_decref(flame);
     free(sorted);
     return NULL;
+}
+
+json_t *mamori_annotation_to_json(const struct mamori_annotation *a)
+{
+    return to_json(a, 0);
+}
+
+json_t *mamori_annotation_verdict_json(const struct mamori_annotation *a)
+{
+    return to_json(a, 1);
 }
 
 /* ---- reading JSON back ------------------------------------------------ */

@@ -96,9 +96,14 @@ int mamori_escalation_parse(const char *name);
 const char *mamori_flame_name(int level);
 int mamori_flame_parse(const char *name);
 
-/* The JSON form (new reference, NULL on allocation failure). The caller adds
- * context (tenant, ticket, event) with mamori_annotation_to_json_full. */
+/* The JSON form (new reference, NULL on allocation failure). */
 json_t *mamori_annotation_to_json(const struct mamori_annotation *a);
+
+/* The verdict only: the same shape without the guidance texts
+ * (first_response, training, flame advice, escalation reasons) and without
+ * the quoted words of the evidence (where and which rule remain). This is
+ * what a webhook answer carries and what the store keeps. */
+json_t *mamori_annotation_verdict_json(const struct mamori_annotation *a);
 
 /* Read the JSON form back (for the deliverer and the CLI). */
 int mamori_annotation_from_json(struct mamori_annotation *a, json_t *root, struct mamori_error *err);

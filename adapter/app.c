@@ -59,7 +59,9 @@ void mamori_app_handle(struct mamori_app *app, struct mamori_http *h)
         mamori_http_error(h, 500, "internal", NULL, "the request was not answered (a bug; see the log)");
     secs = elapsed(&start);
     mamori_metrics_request(route.kind, h->status, secs);
-    mamori_log(h->status >= 500 ? MAMORI_LOG_LEVEL_WARNING : MAMORI_LOG_LEVEL_INFO, "request",
+    /* nginx keeps the access log; here one line per request only at debug,
+     * or when the answer is an error worth an admin's attention. */
+    mamori_log(h->status >= 500 ? MAMORI_LOG_LEVEL_WARNING : MAMORI_LOG_LEVEL_DEBUG, "request",
                "%s %s -> %d in %.1f ms (%zu bytes in)", h->method, h->path, h->status, secs * 1000.0, h->body_len);
     mamori_log_set_request(NULL, NULL);
 }

@@ -67,36 +67,6 @@ static int verify_cb(void *ctx, struct mamori_http *h)
     return MAMORI_OK;
 }
 
-/* The annotation as the webhook answer carries it: the verdict, without
- * the guidance texts and evidence quotes. The helpdesk needs only the 2xx;
- * the agent gets the guidance in the note (from the outbox job, which is
- * cleared once delivered) and POST /v1/annotate returns everything. Keeping
- * the stored answer small keeps customer text out of the store and keeps
- * the commit that the helpdesk waits for small. */
-static json_t *verdict(const json_t *full)
-{
-    json_t *v = json_deep_copy(full), *cat, *ev;
-    size_t i, j;
-
-    if (v == NULL)
-        return NULL;
-    json_object_del(v, "first_response");
-    json_object_del(v, "training");
-    json_object_del(json_object_get(v, "flame_risk"), "advice");
-    json_object_del(json_object_get(v, "escalation"), "reasons");
-    json_array_foreach(json_object_get(v, "categories"), i, cat) {
-        json_t *spans = json_array();
-        json_array_foreach(json_object_get(cat, "evidence"), j, ev) {
-            /* where and which rule, never the words */
-            json_array_append_new(spans, json_pack("{s:O?, s:O?, s:O?, s:O?}", "field", json_object_get(ev, "field"),
-                                                   "start", json_object_get(ev, "start"), "end",
-                                                   json_object_get(ev, "end"), "rule", json_object_get(ev, "rule")));
-        }
-        json_object_set_new(cat, "evidence", spans);
-    }
-    return v;
-}
-
 static int join_categories(const struct mamori_annotation *a, struct mamori_buf *b)
 {
     for (size_t i = 0; i < a->category_count; i++)
@@ -277,18 +247,24 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
         goto out;
     }
 
-    full = mamori_annotation_to_json(&a);
-    if (wants_note(t, &a))
+    /* The full annotation and the ticket go into the outbox job for the
+     * note; the answer and the store get the verdict only (guidance is in
+     * the note, /v1/annotate returns everything). Keeping the stored answer
+     * small keeps customer text out of the store and the commit the
+     * helpdesk waits for small. */
+    if (wants_note(t, &a)) {
+        full = mamori_annotation_to_json(&a);
         ticket_json = mamori_ticket_to_json(&ticket, 0);
-    if (full == NULL || (wants_note(t, &a) && ticket_json == NULL)) {
-        mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory; retry later");
-        goto out;
+        if (full == NULL || ticket_json == NULL) {
+            mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory; retry later");
+            goto out;
+        }
     }
     if (ticket_json != NULL && ticket.connector_data != NULL)
         json_object_set(ticket_json, "connector_data", ticket.connector_data);
     answer = json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", "annotated", "tenant", t->id, "event_id",
                        ticket.event_id, "ticket_id", ticket.ticket_id, "annotation",
-                       verdict(full));
+                       mamori_annotation_verdict_json(&a));
     if (answer == NULL) {
         mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory; retry later");
         goto out;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "signature.h"
 #include "strv.h"
@@ -67,10 +68,22 @@ int mamori_http_init(struct mamori_http *h, const struct mamori_http_transport *
         h->query = q ? q + 1 : "";
     }
     rid = param(h, "HTTP_X_REQUEST_ID");
-    if (rid != NULL && token_ok(rid))
+    if (rid != NULL && token_ok(rid)) {
         snprintf(h->request_id, sizeof h->request_id, "%s", rid);
-    else if (mamori_random_hex(h->request_id, 8) != 0)
-        snprintf(h->request_id, sizeof h->request_id, "unknown");
+    } else {
+        /* A random prefix per process and a counter: unique without asking
+         * the DRBG on every request. */
+        static char prefix[9];
+        static unsigned long counter;
+        static pid_t owner;
+        if (owner != getpid()) {
+            if (mamori_random_hex(prefix, 4) != 0)
+                snprintf(prefix, sizeof prefix, "%08lx", (unsigned long)getpid());
+            owner = getpid();
+            counter = 0;
+        }
+        snprintf(h->request_id, sizeof h->request_id, "%s%08lx", prefix, ++counter & 0xffffffffUL);
+    }
     return MAMORI_OK;
 }
 

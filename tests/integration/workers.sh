@@ -11,7 +11,7 @@ sleep_ms = 1500"
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 D="$top_srcdir/tests/integration/data"
 
-workers() { pgrep -P "$IT_MAMORI_PID" | sort; }
+workers() { pgrep -P "$IT_MAMORI_PID" mamori-worker | sort; }
 before=$(workers)
 tap_is "$(echo "$before" | wc -l)" 2 "two workers run"
 
