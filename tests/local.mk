@@ -51,3 +51,9 @@ tests_unit_test_http_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_http_LDADD = $(MAMORI_CORE)
 include tests/rules.mk
 include tests/policy.mk
+
+# The HTTP benchmark is not part of `make check`: make bench-http
+EXTRA_DIST += tests/bench/http/run.sh tests/bench/http/ref_app.c tests/bench/http/gen_requests.py tests/bench/http/post.lua
+bench-http: all
+	$(SHELL) $(top_srcdir)/tests/bench/http/run.sh $(abs_top_builddir)
+.PHONY: bench-http
