@@ -12,9 +12,25 @@
 #endif
 
 #include "log.h"
+#include "retention.h"
+#include "status.h"
 #include "store.h"
 
 static volatile sig_atomic_t stop_requested;
+
+/* Retention runs when a generation starts (so a changed retention_days
+ * takes effect on reload) and then every hour: a day's backlog is small,
+ * and the purge deletes in short batches between webhooks. */
+#define PURGE_INTERVAL 3600
+
+static void purge(struct mamori_store *st, const struct mamori_generation *gen)
+{
+    struct mamori_retention_report rep;
+    struct mamori_error err;
+
+    if (mamori_retention_purge(st, gen, NULL, 0, time(NULL), &rep, &err) != 0)
+        mamori_log_warn("purge_failed", "retention purge failed, retrying in an hour: %s", err.message);
+}
 
 static void on_term(int sig)
 {
@@ -28,6 +44,7 @@ int mamori_housekeeper_run(const struct mamori_generation *gen)
     struct mamori_error err;
     struct sigaction sa;
     pid_t parent = getppid();
+    time_t next_purge = 0;
 
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_term;
@@ -43,8 +60,16 @@ int mamori_housekeeper_run(const struct mamori_generation *gen)
         mamori_log_err("housekeeper_store", "%s", err.message);
         return 3;
     }
+    /* Tell `mamori status` what this generation serves. */
+    if (mamori_status_publish(st, gen, parent, time(NULL), &err) != 0)
+        mamori_log_warn("status_failed", "cannot publish the status for mamori status: %s", err.message);
     while (!stop_requested && getppid() == parent) {
-        struct timespec tick = {1, 0};
+        struct timespec tick = {1, 0}, now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (next_purge == 0 || now.tv_sec >= next_purge) {
+            purge(st, gen);
+            next_purge = now.tv_sec + PURGE_INTERVAL;
+        }
         if (mamori_store_checkpoint(st, &err) != 0)
             mamori_log_warn("checkpoint_failed", "%s", err.message);
         nanosleep(&tick, NULL);

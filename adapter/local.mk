@@ -6,6 +6,7 @@ adapter_libmamori_core_la_SOURCES = \
 	adapter/annotation.c adapter/annotation.h \
 	adapter/app.c adapter/app.h \
 	adapter/audit.c adapter/audit.h \
+	adapter/backup.c adapter/backup.h \
 	adapter/buf.c adapter/buf.h \
 	adapter/connector.c adapter/connector.h \
 	adapter/connector/generic.c \
@@ -25,11 +26,13 @@ adapter_libmamori_core_la_SOURCES = \
 	adapter/note.c adapter/note.h \
 	adapter/outbox.c adapter/outbox.h \
 	adapter/plugin_loader.c adapter/plugin_loader.h \
+	adapter/retention.c adapter/retention.h \
 	adapter/roles.c adapter/roles.h \
 	adapter/router.c adapter/router.h \
 	adapter/secret.c adapter/secret.h \
 	adapter/settings.c adapter/settings.h \
 	adapter/signature.c adapter/signature.h \
+	adapter/status.c adapter/status.h \
 	adapter/store.c adapter/store.h \
 	adapter/store_history.c \
 	adapter/store_schema.c adapter/store_schema.h \
@@ -55,6 +58,7 @@ adapter_mamori_fcgi_LDFLAGS = $(AM_LDFLAGS)
 bin_PROGRAMS += adapter/mamori
 adapter_mamori_SOURCES = \
 	adapter/cli/main.c adapter/cli/cli.h \
+	adapter/cli/cmd_admin.c \
 	adapter/cli/cmd_audit.c \
 	adapter/cli/cmd_note.c \
 	adapter/cli/cmd_policy.c adapter/cli/cmd_policy_test.c adapter/cli/cmd_policy_explain.c \

@@ -51,6 +51,7 @@ tests_unit_test_http_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_http_LDADD = $(MAMORI_CORE)
 include tests/rules.mk
 include tests/policy.mk
+include tests/packaging.mk
 
 # The HTTP benchmark is not part of `make check`: make bench-http
 EXTRA_DIST += tests/bench/http/run.sh tests/bench/http/ref_app.c tests/bench/http/gen_requests.py tests/bench/http/post.lua

@@ -21,6 +21,11 @@ int mamori_cli_settings(const struct mamori_cli *cli, struct mamori_settings *s)
 int mamori_cli_open_store(const struct mamori_cli *cli, int flags, struct mamori_store **st);
 
 int mamori_cmd_audit(const struct mamori_cli *cli, int argc, char **argv);
+
+/* Operations (cmd_admin.c): status, retention purge, online backup. */
+int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv);
+int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv);
+int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv);
 
 /* Policy tools (cmd_policy*.c) and offline annotation (cmd_annotate.c). */

@@ -19,6 +19,9 @@ struct command {
 
 static const struct command commands[] = {
     {"audit", mamori_cmd_audit, "verify the tamper-evident audit chain (audit verify)"},
+    {"status", mamori_cmd_status, "what mamori-fcgi serves: generation, tenants, plugins, outbox"},
+    {"purge", mamori_cmd_purge, "remove what is older than the retention period, now"},
+    {"backup", mamori_cmd_backup, "copy the store to FILE while mamori-fcgi serves"},
     {"note", mamori_cmd_note, "render the agent's note from an annotation JSON"},
     {"policy", mamori_cmd_policy, "lint, test, explain, sign and verify policies (policy --help)"},
     {"annotate", mamori_cmd_annotate, "run a policy over labelled cases, one JSON line each"},

@@ -1,0 +1,295 @@
+/*
+ * cli/cmd_admin.c -- the operator's commands:
+ *   mamori status [--json]           what the daemon serves, outbox, events
+ *   mamori purge [--dry-run] [--tenant ID]   retention, now
+ *   mamori backup [--force] FILE     an online, consistent copy of the store
+ * See mamori(1).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "backup.h"
+#include "cli.h"
+#include "generation.h"
+#include "outbox.h"
+#include "retention.h"
+#include "status.h"
+
+static int is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+static void iso_time(time_t t, char *buf, size_t cap)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Whether pid is a live mamori-fcgi supervisor. EPERM means it exists but
+ * belongs to another user (the service user): alive. Where /proc tells the
+ * program name, a reused pid of another program is not taken for it. */
+static int supervisor_alive(long pid)
+{
+    char path[64], comm[64] = "";
+    FILE *f;
+
+    if (pid <= 1 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
+        return 0;
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return 1;
+    if (fgets(comm, sizeof comm, f) == NULL)
+        comm[0] = '\0';
+    fclose(f);
+    return strncmp(comm, "mamori", 6) == 0;
+}
+
+static int count_events(struct mamori_store *st, time_t since, int64_t *total, int64_t *recent, int64_t *last)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    /* max(id) is the newest row (rowid order); count(*) walks the table,
+     * which is fine for an admin command. */
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT count(*), coalesce(sum(received_at>=?1),0),"
+                           " coalesce((SELECT received_at FROM events ORDER BY id DESC LIMIT 1),0) FROM events",
+                           -1, &s, NULL) != SQLITE_OK)
+        return MAMORI_EDB;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)since);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *total = sqlite3_column_int64(s, 0);
+        *recent = sqlite3_column_int64(s, 1);
+        *last = sqlite3_column_int64(s, 2);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? MAMORI_OK : MAMORI_EDB;
+}
+
+static void print_tenants(json_t *tenants)
+{
+    size_t i, j;
+    json_t *t, *p;
+
+    printf("tenants (%zu):\n", json_array_size(tenants));
+    json_array_foreach(tenants, i, t) {
+        json_int_t days = json_integer_value(json_object_get(t, "retention_days"));
+        char keep[32];
+        if (days > 0)
+            snprintf(keep, sizeof keep, "%lld days", (long long)days);
+        else
+            snprintf(keep, sizeof keep, "forever");
+        printf("  %-16s connector=%s language=%s retention=%s\n", json_string_value(json_object_get(t, "id")),
+               json_string_value(json_object_get(t, "connector")), json_string_value(json_object_get(t, "language")),
+               keep);
+        json_array_foreach(json_object_get(t, "plugins"), j, p) {
+            json_t *pol = json_object_get(p, "policy");
+            const char *ver = json_string_value(json_object_get(p, "version"));
+            printf("    plugin %-10s %s", json_string_value(json_object_get(p, "name")), ver ? ver : "(not loaded)");
+            if (json_is_object(pol)) {
+                const char *pid = json_string_value(json_object_get(pol, "id"));
+                const char *pver = json_string_value(json_object_get(pol, "version"));
+                if (pid != NULL)
+                    printf("  policy %s %s", pid, pver ? pver : "(no version)");
+                else
+                    printf("  policy %s (%s)", json_string_value(json_object_get(pol, "path")),
+                           json_string_value(json_object_get(pol, "error")));
+            }
+            printf("\n");
+        }
+    }
+}
+
+int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
+{
+    struct mamori_store *st = NULL;
+    struct mamori_error err;
+    json_t *doc = NULL, *out = NULL;
+    int64_t pending = 0, dead = 0, total = 0, recent = 0, last = 0;
+    int as_json = 0, running = 0, rc = 1;
+    time_t now = time(NULL);
+    char when[32];
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            as_json = 1;
+        } else {
+            fprintf(is_help(argv[i]) ? stdout : stderr,
+                    "Usage: mamori [-c CONFIG] status [--json]\n"
+                    "What mamori-fcgi serves: whether it runs, its generation, every tenant with its\n"
+                    "plugins and policy versions; the outbox (pending jobs, dead letters) and events.\n"
+                    "Exit 0 when mamori-fcgi runs, 3 when it does not, 1 on error.\n");
+            return is_help(argv[i]) ? 0 : 2;
+        }
+    }
+    if (mamori_cli_open_store(cli, MAMORI_STORE_READONLY, &st) != 0)
+        return 1;
+    rc = mamori_status_read(st, &doc, &err);
+    if (rc == MAMORI_ENOTFOUND) {
+        /* Never ran here: describe the configuration on disk instead. */
+        struct mamori_generation *g = NULL;
+        if (mamori_generation_load(&g, cli->config_path, 0, MAMORI_GEN_NO_PLUGINS, &err) != 0) {
+            fprintf(stderr, "mamori: %s\n", err.message);
+            goto out;
+        }
+        doc = json_pack("{s:o}", "tenants", mamori_status_tenants(g));
+        mamori_generation_free(g);
+    } else if (rc != 0) {
+        fprintf(stderr, "mamori: %s\n", err.message);
+        goto out;
+    } else {
+        running = supervisor_alive((long)json_integer_value(json_object_get(doc, "supervisor_pid")));
+    }
+    if (doc == NULL || mamori_outbox_depth(st, &pending, &dead, &err) != 0 ||
+        count_events(st, now - 86400, &total, &recent, &last) != 0) {
+        fprintf(stderr, "mamori: cannot read the store %s: %s\n", st->path,
+                doc == NULL ? "out of memory" : sqlite3_errmsg(st->db));
+        rc = 1;
+        goto out;
+    }
+    rc = running ? 0 : 3;
+    if (as_json) {
+        out = json_pack("{s:b, s:s, s:{s:I, s:I}, s:{s:I, s:I, s:I}}", "running", running, "store", st->path,
+                        "outbox", "pending", (json_int_t)pending, "dead", (json_int_t)dead, "events", "total",
+                        (json_int_t)total, "last_24h", (json_int_t)recent, "last_at", (json_int_t)last);
+        if (out == NULL || json_object_update(out, doc) != 0 || json_dumpf(out, stdout, JSON_INDENT(2)) != 0) {
+            fprintf(stderr, "mamori: out of memory\n");
+            rc = 1;
+            goto out;
+        }
+        printf("\n");
+        goto out;
+    }
+    if (json_object_get(doc, "generation") == NULL) {
+        printf("mamori-fcgi: has not run on this store yet (configuration on disk shown)\n");
+    } else {
+        iso_time((time_t)json_integer_value(json_object_get(doc, "loaded_at")), when, sizeof when);
+        printf("mamori-fcgi: %s, pid %lld, generation %lld loaded %s, version %s\n",
+               running ? "running" : "NOT RUNNING (last seen below)",
+               (long long)json_integer_value(json_object_get(doc, "supervisor_pid")),
+               (long long)json_integer_value(json_object_get(doc, "generation")), when,
+               json_string_value(json_object_get(doc, "version")));
+        printf("config: %s\n", json_string_value(json_object_get(doc, "config")));
+    }
+    printf("store: %s\n", st->path);
+    printf("outbox: %" PRId64 " pending, %" PRId64 " dead letters%s\n", pending, dead,
+           dead > 0 ? " (see: mamori outbox)" : "");
+    if (last > 0)
+        iso_time((time_t)last, when, sizeof when);
+    printf("events: %" PRId64 " stored, %" PRId64 " in the last 24 h, last %s\n", total, recent,
+           last > 0 ? when : "never");
+    print_tenants(json_object_get(doc, "tenants"));
+out:
+    json_decref(doc);
+    json_decref(out);
+    mamori_store_close(st);
+    return rc;
+}
+
+int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv)
+{
+    struct mamori_retention_report rep;
+    struct mamori_generation *g = NULL;
+    struct mamori_store *st = NULL;
+    struct mamori_error err;
+    const char *tenant = NULL;
+    int dry_run = 0, rc = 1, any = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dry-run") == 0 || strcmp(argv[i], "-n") == 0) {
+            dry_run = 1;
+        } else if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc) {
+            tenant = argv[++i];
+        } else {
+            fprintf(is_help(argv[i]) ? stdout : stderr,
+                    "Usage: mamori [-c CONFIG] purge [--dry-run] [--tenant ID]\n"
+                    "Remove events, annotations and finished outbox jobs (which hold the customer\n"
+                    "text and evidence excerpts) older than each tenant's retention_days (else\n"
+                    "[store] retention_days). The audit chain is kept and records the purge, so\n"
+                    "`mamori audit verify` still passes. mamori-fcgi's housekeeper does the same\n"
+                    "every hour; this runs it now. --dry-run counts without removing.\n");
+            return is_help(argv[i]) ? 0 : 2;
+        }
+    }
+    if (mamori_generation_load(&g, cli->config_path, 0, MAMORI_GEN_NO_PLUGINS, &err) != 0) {
+        fprintf(stderr, "mamori: %s\n", err.message);
+        return 1;
+    }
+    any = g->settings.retention_days > 0;
+    for (size_t i = 0; i < g->tenant_count; i++)
+        any |= g->tenants[i].retention_days > 0;
+    if (!any) {
+        printf("no retention period is configured ([store] retention_days and every tenant's retention_days are "
+               "0): nothing is ever purged\n");
+        rc = 0;
+        goto out;
+    }
+    if (mamori_store_open(&st, g->settings.store_path, g->settings.sync_mode, g->settings.busy_timeout_ms, 0, &err) !=
+        0) {
+        fprintf(stderr, "mamori: %s\n", err.message);
+        goto out;
+    }
+    if (mamori_retention_purge(st, g, tenant, dry_run, time(NULL), &rep, &err) != 0) {
+        fprintf(stderr, "mamori: purge failed (what was removed before the error stays removed): %s\n",
+                err.message);
+        goto out;
+    }
+    printf("%s %" PRId64 " events and %" PRId64 " finished outbox jobs (%" PRId64 " tenants)\n",
+           dry_run ? "would remove" : "removed", rep.events, rep.outbox, rep.tenants);
+    rc = 0;
+out:
+    mamori_store_close(st);
+    mamori_generation_free(g);
+    return rc;
+}
+
+int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv)
+{
+    struct mamori_backup_report rep;
+    struct mamori_store *st = NULL;
+    struct mamori_error err;
+    const char *dest = NULL;
+    int force = 0, rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0) {
+            force = 1;
+        } else if (argv[i][0] != '-' && dest == NULL) {
+            dest = argv[i];
+        } else {
+            fprintf(is_help(argv[i]) ? stdout : stderr,
+                    "Usage: mamori [-c CONFIG] backup [--force] FILE\n"
+                    "Copy the store into FILE (mode 0600) while mamori-fcgi keeps serving, with\n"
+                    "sqlite's online backup API: one consistent snapshot, integrity-checked before\n"
+                    "it is renamed into place. --force replaces an existing FILE. Restore: stop\n"
+                    "mamori-fcgi, copy FILE over [store] path, remove the -wal and -shm files, start.\n");
+            return is_help(argv[i]) ? 0 : 2;
+        }
+    }
+    if (dest == NULL) {
+        fprintf(stderr, "Usage: mamori [-c CONFIG] backup [--force] FILE\n");
+        return 2;
+    }
+    if (mamori_cli_open_store(cli, MAMORI_STORE_READONLY, &st) != 0)
+        return 1;
+    rc = mamori_backup_store(st, dest, force, &rep, &err);
+    mamori_store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "mamori: %s\n", err.message);
+        return 1;
+    }
+    printf("backup %s: %" PRId64 " pages, %" PRId64 " bytes, integrity ok%s\n", dest, rep.pages, rep.bytes,
+           rep.restarts ? " (restarted while the store changed)" : "");
+    return 0;
+}
