@@ -13,6 +13,7 @@ adapter_libmamori_core_la_SOURCES = \
 	adapter/error.c adapter/error.h \
 	adapter/fcgi_worker.c adapter/fcgi_worker.h \
 	adapter/generation.c adapter/generation.h \
+	adapter/group_commit.c adapter/group_commit.h \
 	adapter/handler_annotate.c \
 	adapter/handler_health.c \
 	adapter/handler_webhook.c \

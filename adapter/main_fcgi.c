@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "generation.h"
+#include "group_commit.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
@@ -117,6 +118,8 @@ int main(int argc, char **argv)
     }
     if (mamori_metrics_init() != 0)
         mamori_log_warn("metrics", "cannot map shared memory for metrics; /metrics will be partial");
+    if (mamori_group_commit_init() != 0)
+        mamori_log_warn("group_commit", "cannot map shared memory for group commit; every commit syncs itself");
 
     if (workers == 0)
         workers = gen->settings.workers;

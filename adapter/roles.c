@@ -3,9 +3,11 @@
 
 #include "roles.h"
 
+#include "group_commit.h"
 #include "housekeeper.h"
 
 const struct mamori_aux_role mamori_aux_roles[] = {
     {"housekeeper", mamori_housekeeper_run, NULL},
+    {"syncer", mamori_syncer_run, mamori_syncer_wanted},
     {NULL, NULL, NULL},
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "group_commit.h"
 #include "settings.h"
 #include "store_schema.h"
 #include "strv.h"
@@ -162,7 +163,9 @@ int mamori_store_open(struct mamori_store **out, const char *path, int sync_mode
     if (!(flags & MAMORI_STORE_READONLY)) {
         snprintf(pragma, sizeof pragma,
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=%d;",
-                 sync_mode == MAMORI_SYNC_NORMAL ? "NORMAL" : "FULL", (flags & MAMORI_STORE_NO_AUTOCHECKPOINT) ? 20000 : 1000);
+                 (sync_mode == MAMORI_SYNC_NORMAL || (flags & MAMORI_STORE_GROUP_COMMIT)) ? "NORMAL" : "FULL",
+                 (flags & MAMORI_STORE_NO_AUTOCHECKPOINT) ? 20000 : 1000);
+        st->group_commit = sync_mode == MAMORI_SYNC_FULL && (flags & MAMORI_STORE_GROUP_COMMIT);
         if ((rc = mamori_store_exec(st, pragma, err)) != 0 || (rc = migrate(st, err)) != 0) {
             mamori_store_close(st);
             return rc;
@@ -212,6 +215,12 @@ int mamori_store_commit(struct mamori_store *st, struct mamori_error *err)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     }
     st->in_tx = 0;
+    if (rc == 0 && st->group_commit) {
+        /* Committed but not yet synced: durable only after this. */
+        char wal[4096];
+        snprintf(wal, sizeof wal, "%s-wal", st->path);
+        rc = mamori_group_commit_sync(wal, err);
+    }
     return rc;
 }
 

@@ -40,6 +40,7 @@ struct mamori_store {
     sqlite3 *db;
     char *path;
     int in_tx;
+    int group_commit;                  /* durability through group_commit.h */
     long busy_timeout_ms;
     struct timespec busy_since;        /* when the current wait for a lock began */
     sqlite3_stmt *stmts[MAMORI_STMT_COUNT];
@@ -57,6 +58,8 @@ int mamori_store_checkpoint(struct mamori_store *st, struct mamori_error *err);
 enum {
     MAMORI_STORE_READONLY = 0x1,  /* open without migrating or writing */
     MAMORI_STORE_NO_AUTOCHECKPOINT = 0x2, /* leave checkpoints to the housekeeper (workers) */
+    MAMORI_STORE_GROUP_COMMIT = 0x4,      /* with synchronous=full: commit without syncing, then wait for
+                                           * the syncer's fdatasync (group_commit.h) */
 };
 
 /* Open (creating if needed) and migrate. sync_mode: enum mamori_sync_mode.
@@ -69,8 +72,10 @@ void mamori_store_close(struct mamori_store *st);
 int mamori_store_schema_version(void);
 int mamori_store_file_version(struct mamori_store *st, int *version);
 
-/* Transactions. commit failing means nothing was written: the caller must
- * not acknowledge. */
+/* Transactions. commit failing means the data is not known to be durable:
+ * the caller must not acknowledge (with group commit, the transaction may
+ * still have been written; a retried webhook then finds it as a duplicate,
+ * which is safe). */
 int mamori_store_begin(struct mamori_store *st, struct mamori_error *err);
 int mamori_store_commit(struct mamori_store *st, struct mamori_error *err);
 void mamori_store_rollback(struct mamori_store *st);

@@ -1,0 +1,53 @@
+#!/bin/bash
+# Group commit: workers commit without syncing and wait for the syncer's
+# fdatasync of the WAL, so a webhook is answered only once durable; with the
+# syncer stopped, workers sync the WAL themselves.
+. "$top_srcdir/tests/integration/lib.sh"
+command -v strace >/dev/null || skip_all "strace not found (apt-get install strace)"
+IT_WORKERS=1
+it_init 8
+it_tenant acme
+it_start || { echo "Bail out! stack did not start"; exit 1; }
+D="$top_srcdir/tests/integration/data"
+worker=$(pgrep -P "$IT_MAMORI_PID" mamori-worker)
+syncer=$(pgrep -P "$IT_MAMORI_PID" mamori-syncer)
+tap_ok $([ -n "$syncer" ]; echo $?) "the supervisor runs a syncer process (synchronous = full)"
+
+send() {  # send N webhooks with fresh event ids
+    for i in $(seq "$1"); do
+        sed "s/evt-1001/evt-$2-$i/" "$D/ticket-refund.json" > "$IT_DIR/d.json"
+        it_post_generic acme "$IT_DIR/d.json"
+        [ "$HTTP_STATUS" = 200 ] || echo "# status $HTTP_STATUS"
+    done
+}
+strace -f -qq -e trace=fdatasync,fsync -o "$IT_DIR/worker.strace" -p "$worker" & ws=$!
+strace -f -qq -e trace=fdatasync,fsync -o "$IT_DIR/syncer.strace" -p "$syncer" & ss=$!
+sleep 0.5
+send 10 a
+sleep 0.3
+kill -INT $ws $ss; wait $ws $ss 2>/dev/null
+tap_is "$(it_sql "select count(*) from events where event_id like 'evt-a-%'")" 10 "ten webhooks committed"
+# sqlite itself syncs when it restarts the WAL after a checkpoint (about
+# once a second here); commits are never synced by the worker.
+w=$(grep -c 'fdatasync' "$IT_DIR/worker.strace")
+tap_ok $([ "$w" -le 3 ]; echo $?) "the worker does not sync its commits while the syncer runs ($w syncs for 10 commits, WAL restarts only)"
+n=$(grep -c 'fdatasync(.*= 0' "$IT_DIR/syncer.strace")
+tap_ok $([ "$n" -ge 1 ] && [ "$n" -le 10 ]; echo $?) "the syncer synced the WAL ($n fdatasync calls for 10 commits)"
+
+# Stop the syncer: the worker must make its commits durable itself.
+kill -STOP "$syncer"
+strace -f -qq -e trace=fdatasync -o "$IT_DIR/worker2.strace" -p "$worker" & ws=$!
+sleep 0.5
+start=$(date +%s.%N)
+send 2 b
+end=$(date +%s.%N)
+kill -INT $ws; wait $ws 2>/dev/null
+kill -CONT "$syncer"
+tap_is "$(it_sql "select count(*) from events where event_id like 'evt-b-%'")" 2 "with the syncer stopped, webhooks are still answered and committed"
+n=$(grep -c 'fdatasync(.*= 0' "$IT_DIR/worker2.strace")
+tap_ok $([ "$n" -ge 2 ]; echo $?) "... the worker synced the WAL itself ($n fdatasync calls)"
+tap_ok $(python3 -c "import sys; sys.exit(0 if $end - $start < 5 else 1)"; echo $?) \
+    "... after waiting at most about a second each ($(python3 -c "print(round($end - $start, 2))") s for 2)"
+send 1 c
+tap_is "$HTTP_STATUS" 200 "after the syncer resumes, webhooks go through"
+it_done
