@@ -21,6 +21,7 @@
 #include "host_api.h"
 #include "log.h"
 #include "metrics.h"
+#include "note.h"
 #include "outbox.h"
 #include "signature.h"
 #include "tenant.h"
@@ -79,11 +80,12 @@ static int join_categories(const struct mamori_annotation *a, struct mamori_buf 
 /* Whether to write a note for this annotation. */
 static int wants_note(const struct mamori_tenant *t, const struct mamori_annotation *a)
 {
-    if (!t->connector->writes_back)
+    /* Without a [helpdesk] url there is nowhere to write (the generic
+     * connector's callback is optional; the others need it). */
+    if (!t->connector->writes_back || t->helpdesk_url == NULL)
         return 0;
-    if (strcmp(t->connector->name, "generic") == 0 && t->helpdesk_url == NULL)
-        return 0; /* the generic connector writes back only to a configured callback */
-    return mamori_annotation_is_harassment(a) || t->note_on_legitimate || a->category_count > 0;
+    /* A legitimate complaint gets a calm note or none (note_on_legitimate). */
+    return mamori_note_wanted(a, t->note_on_legitimate);
 }
 
 /* Write everything about one webhook in ONE transaction. *answer_text
@@ -135,7 +137,7 @@ static int commit_all(struct mamori_app *app, const struct mamori_tenant *t, con
     audit = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event_id", ticket->event_id, "connector",
                       t->connector->name, "categories", mamori_buf_str(&cats), "severity", row.severity, "escalation",
                       row.escalation, "is_harassment", row.is_harassment ? "yes" : "no", "answer_sha256", digest_hex);
-    if (audit == NULL || (audit_text = json_dumps(audit, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+    if (audit == NULL || (audit_text = json_dumps(audit, JSON_COMPACT)) == NULL)
         goto out;
 
     if ((rc = mamori_store_begin(st, err)) != 0)
@@ -182,7 +184,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
     json_t *root = NULL, *full = NULL, *answer = NULL, *ticket_json = NULL;
     char *stored = NULL, *answer_text = NULL;
     time_t now = app->clock();
-    int status, rc;
+    int status, rc, reading = 0;
 
     mamori_ticket_init(&ticket);
     mamori_annotation_init(&a);
@@ -219,7 +221,13 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
         goto out;
     }
 
-    rc = mamori_store_event_get(app->store, t->id, t->connector->name, ticket.event_id, &stored, &status, &err);
+    /* The dedupe lookup and the history lookups of the chain share one
+     * read snapshot; it ends before the write transaction. */
+    rc = mamori_store_read_begin(app->store, &err);
+    if (rc == 0) {
+        reading = 1;
+        rc = mamori_store_event_get(app->store, t->id, t->connector->name, ticket.event_id, &stored, &status, &err);
+    }
     if (rc == MAMORI_OK) {
         answer_duplicate(h, stored, status);
         goto out;
@@ -242,7 +250,10 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
     req.annotation = &a;
     req.history = &hist;
     req.now = now;
-    if (mamori_chain_run(t, &req, &chain, mamori_metrics_plugin_error) != 0) {
+    rc = mamori_chain_run(t, &req, &chain, mamori_metrics_plugin_error);
+    mamori_store_read_end(app->store);
+    reading = 0;
+    if (rc != 0) {
         mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory while annotating; retry later");
         goto out;
     }
@@ -300,6 +311,8 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
         mamori_http_respond(h, 200, "application/json; charset=utf-8", NULL, answer_text, strlen(answer_text));
     }
 out:
+    if (reading)
+        mamori_store_read_end(app->store);
     free(stored);
     free(answer_text);
     json_decref(root);

@@ -231,6 +231,17 @@ void mamori_store_rollback(struct mamori_store *st)
     st->in_tx = 0;
 }
 
+int mamori_store_read_begin(struct mamori_store *st, struct mamori_error *err)
+{
+    return mamori_store_exec(st, "BEGIN", err);
+}
+
+void mamori_store_read_end(struct mamori_store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+}
+
 int mamori_store_writable(struct mamori_store *st, struct mamori_error *err)
 {
     int rc;

@@ -80,6 +80,11 @@ int mamori_store_begin(struct mamori_store *st, struct mamori_error *err);
 int mamori_store_commit(struct mamori_store *st, struct mamori_error *err);
 void mamori_store_rollback(struct mamori_store *st);
 
+/* A read snapshot around several lookups (one lock round-trip instead of
+ * one per statement). Must be ended before mamori_store_begin(). */
+int mamori_store_read_begin(struct mamori_store *st, struct mamori_error *err);
+void mamori_store_read_end(struct mamori_store *st);
+
 /* Check the store can take a write lock right now (for /healthz). */
 int mamori_store_writable(struct mamori_store *st, struct mamori_error *err);
 

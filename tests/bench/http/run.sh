@@ -7,12 +7,15 @@
 # at 16 and 64 connections. Prints requests/s, p50, p99 and the ratios.
 #
 #   tests/bench/http/run.sh [BUILDDIR]      (BUILDDIR: where mamori was built; default .)
-# Env: DURATION (default 10s), WORKERS (default: cores).
+# Env: DURATION per cell (default 10s), ROUNDS (default 3), WORKERS (default: cores).
+# The cells are interleaved round by round and the median round is reported,
+# because fsync timings on shared virtual disks drift by tens of percent.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../../.." && pwd)
 B=$(cd "${1:-$TOP}" && pwd)
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 WORKERS=${WORKERS:-$(nproc)}
 T=$(mktemp -d /tmp/mamori-bench.XXXXXX)
 chmod 755 "$T"
@@ -89,26 +92,40 @@ http {
 CONF
 nginx -p "$T" -c "$T/nginx.conf"
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, $WORKERS workers each, wrk -t2 $DURATION per cell, nginx $(nginx -v 2>&1 | sed 's/.*\///')"
-printf '%-12s %5s %10s %9s %9s %8s\n' target conns req/s p50 p99 non2xx
-declare -A RPS
-for c in 16 64; do
-    for target in mamori minimal insert; do
-        case $target in mamori) port=$P; url="/hooks/bench/generic" ;; minimal) port=$((P+1)); url=/ ;; insert) port=$((P+2)); url=/ ;; esac
-        python3 "$HERE/gen_requests.py" 400000 bench-secret "$T/requests.txt"
-        out=$(REQUESTS="$T/requests.txt" WRK_THREADS=2 wrk -t2 -c$c -d"$DURATION" --latency -s "$HERE/post.lua" \
-            "http://127.0.0.1:$port$url" 2>&1)
-        rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-        p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-        p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-        bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-        RPS[$target$c]=$rps
-        printf '%-12s %5s %10s %9s %9s %8s\n' "$target" "$c" "$rps" "$p50" "$p99" "${bad:-0}"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $WORKERS workers each, wrk -t2 $DURATION per cell, median of $ROUNDS interleaved rounds, nginx $(nginx -v 2>&1 | sed 's/.*\///')"
+RESULTS="$T/results.txt"
+: > "$RESULTS"
+for round in $(seq "$ROUNDS"); do
+    for c in 16 64; do
+        for target in mamori minimal insert; do
+            case $target in mamori) port=$P; url="/hooks/bench/generic" ;; minimal) port=$((P+1)); url=/ ;; insert) port=$((P+2)); url=/ ;; esac
+            python3 "$HERE/gen_requests.py" 400000 bench-secret "$T/requests.txt"
+            out=$(REQUESTS="$T/requests.txt" WRK_THREADS=2 wrk -t2 -c$c -d"$DURATION" --latency -s "$HERE/post.lua" \
+                "http://127.0.0.1:$port$url" 2>&1)
+            rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+            p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+            p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+            bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+            echo "$target $c $round $rps $p50 $p99 ${bad:-0}" >> "$RESULTS"
+        done
     done
 done
-for c in 16 64; do
-    python3 -c "import sys; a,b,i=map(float,sys.argv[1:]); print('ratio @%s conns: mamori/insert = %.2f   mamori/minimal = %.2f   insert/minimal = %.2f' % ('$c', a/i, a/b, i/b))" \
-        "${RPS[mamori$c]}" "${RPS[minimal$c]}" "${RPS[insert$c]}"
-done
+python3 - "$RESULTS" <<'PY'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1])]
+def cell(t, c):
+    rs = sorted((r for r in rows if r[0] == t and r[1] == c), key=lambda r: float(r[3]))
+    return rs[len(rs) // 2], [float(r[3]) for r in rs]
+print("%-8s %5s %10s %9s %9s %7s   %s" % ("target", "conns", "req/s", "p50", "p99", "non2xx", "all rounds (req/s)"))
+med = {}
+for c in ("16", "64"):
+    for t in ("mamori", "minimal", "insert"):
+        r, alls = cell(t, c)
+        med[t, c] = float(r[3])
+        print("%-8s %5s %10s %9s %9s %7s   %s" % (t, c, r[3], r[4], r[5], r[6], " ".join("%.0f" % x for x in alls)))
+for c in ("16", "64"):
+    print("ratio @%s conns: mamori/insert = %.2f   mamori/minimal = %.2f   insert/minimal = %.2f"
+          % (c, med["mamori", c] / med["insert", c], med["mamori", c] / med["minimal", c], med["insert", c] / med["minimal", c]))
+PY
 n=$(python3 -c "import sqlite3; print(sqlite3.connect('$T/mamori.db').execute('select count(*) from events').fetchone()[0])")
 echo "mamori committed $n webhooks (each with annotation, audit record and contact row); errors in its log: $(grep -c 'level=err' "$T/mamori.log" || true)"
