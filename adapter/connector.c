@@ -8,9 +8,20 @@
 #include <string.h>
 
 extern const struct mamori_connector mamori_connector_generic;
+extern const struct mamori_connector mamori_connector_zendesk, mamori_connector_freshdesk, mamori_connector_zammad,
+    mamori_connector_helpscout, mamori_connector_jira, mamori_connector_redmine, mamori_connector_rt,
+    mamori_connector_znuny;
 
 static const struct mamori_connector *const connectors[] = {
     &mamori_connector_generic,
+    &mamori_connector_zendesk,
+    &mamori_connector_freshdesk,
+    &mamori_connector_zammad,
+    &mamori_connector_helpscout,
+    &mamori_connector_jira,
+    &mamori_connector_redmine,
+    &mamori_connector_rt,
+    &mamori_connector_znuny,
     NULL,
 };
 

@@ -10,6 +10,12 @@ adapter_libmamori_core_la_SOURCES = \
 	adapter/buf.c adapter/buf.h \
 	adapter/connector.c adapter/connector.h \
 	adapter/connector/generic.c \
+	adapter/connector/common.c adapter/connector/common.h \
+	adapter/connector/zendesk.c adapter/connector/freshdesk.c adapter/connector/zammad.c \
+	adapter/connector/helpscout.c adapter/connector/jira.c adapter/connector/redmine.c \
+	adapter/connector/rt.c adapter/connector/znuny.c \
+	adapter/deliver.c adapter/deliver.h \
+	adapter/writeback.c \
 	adapter/error.c adapter/error.h \
 	adapter/fcgi_worker.c adapter/fcgi_worker.h \
 	adapter/generation.c adapter/generation.h \
@@ -62,6 +68,7 @@ adapter_mamori_SOURCES = \
 	adapter/cli/cmd_admin.c \
 	adapter/cli/cmd_audit.c \
 	adapter/cli/cmd_note.c \
+	adapter/cli/cmd_outbox.c \
 	adapter/cli/cmd_policy.c adapter/cli/cmd_policy_test.c adapter/cli/cmd_policy_explain.c \
 	adapter/cli/cmd_policy_cases.c adapter/cli/cmd_policy_cases.h \
 	adapter/cli/cmd_annotate.c

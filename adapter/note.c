@@ -3,9 +3,12 @@
 
 #include "note.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <mamori/plugin.h>
+
+#include "signature.h"
 
 struct words {
     const char *severity[5];
@@ -44,6 +47,8 @@ static const struct words en = {
 
 int mamori_note_format_parse(const char *name)
 {
+    if (name == NULL)
+        return -1;
     static const char *names[] = {"text", "markdown", "html", "textile"};
     for (int i = 0; i < 4; i++)
         if (strcmp(name, names[i]) == 0)
@@ -158,6 +163,53 @@ static size_t line_of(const char *text, size_t offset)
     return line;
 }
 
+/* The last line: who wrote the note, the policy, and the note reference
+ * (the loop guard and the deliverer's re-send check look for it). */
+static void footer(struct mamori_buf *out, enum mamori_note_format f, const struct words *w,
+                   const struct mamori_annotation *a, const struct mamori_note_context *ctx)
+{
+    struct mamori_buf foot = MAMORI_BUF_INIT;
+    mamori_buf_puts(&foot, "— ");
+    mamori_buf_puts(&foot, w->footer);
+    for (size_t i = 0; i < a->source_count; i++)
+        if (strcmp(a->sources[i].kind, "policy") == 0)
+            mamori_buf_printf(&foot, " · %s %s", a->sources[i].id, a->sources[i].version);
+    if (ctx->reference != NULL)
+        mamori_buf_printf(&foot, " · %s", ctx->reference);
+    if (f == MAMORI_NOTE_HTML) {
+        mamori_buf_puts(out, "<p><small>");
+        put_text(out, f, mamori_buf_str(&foot));
+        mamori_buf_puts(out, "</small></p>\n");
+    } else {
+        mamori_buf_printf(out, "\n%s\n", mamori_buf_str(&foot));
+    }
+    mamori_buf_free(&foot);
+}
+
+int mamori_note_ref(const char *key, char out[MAMORI_NOTE_REF_SIZE])
+{
+    unsigned char d[32];
+    char hex[65];
+
+    if (key == NULL || mamori_sha256(key, strlen(key), d) != 0)
+        return MAMORI_EINVAL;
+    mamori_hex_encode(d, 32, hex);
+    snprintf(out, MAMORI_NOTE_REF_SIZE, "%s%.24s", MAMORI_NOTE_REF_PREFIX, hex);
+    return MAMORI_OK;
+}
+
+const char *mamori_note_subject(const struct mamori_annotation *a, const char *language)
+{
+    static const char *const subj_ja[] = {"[mamori] カスハラの兆候なし", "[mamori] 重大度: 低", "[mamori] 重大度: 中",
+                                     "[mamori] 重大度: 高", "[mamori] 重大度: 重大"};
+    static const char *const subj_en[] = {"[mamori] no signs of harassment", "[mamori] severity LOW",
+                                     "[mamori] severity MEDIUM", "[mamori] severity HIGH", "[mamori] severity CRITICAL"};
+    int sev = mamori_annotation_is_harassment(a) ? mamori_annotation_severity(a) : 0;
+    if (sev < 0 || sev > 4)
+        sev = 0;
+    return (language && strcmp(language, "en") == 0) ? subj_en[sev] : subj_ja[sev];
+}
+
 int mamori_note_render(const struct mamori_annotation *a, const struct mamori_note_context *ctx,
                        enum mamori_note_format f, struct mamori_buf *out)
 {
@@ -165,7 +217,7 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
     int harassment = mamori_annotation_is_harassment(a);
     int sev = mamori_annotation_severity(a);
     struct mamori_buf line = MAMORI_BUF_INIT;
-    size_t n;
+    size_t n, shown = 0;
 
     /* Line 1: severity and categories in plain words. */
     mamori_buf_puts(&line, MAMORI_NOTE_MARKER " ");
@@ -195,30 +247,12 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
         mamori_buf_printf(out, "%s\n", mamori_buf_str(&line));
     }
     mamori_buf_free(&line);
-    if (!harassment)
+    if (!harassment) {
+        /* Calm and short: one line, and the reference. */
+        footer(out, f, w, a, ctx);
         return out->failed ? MAMORI_ENOMEM : MAMORI_OK;
-
-    if (a->escalation_level > MAMORI_ESCALATE_NONE) {
-        struct mamori_buf e = MAMORI_BUF_INIT;
-        heading(out, f, w->escalation);
-        mamori_buf_printf(&e, "%s", w->level[a->escalation_level]);
-        if (ctx->lawyer_status)
-            mamori_buf_printf(&e, " — %s", ctx->lawyer_status);
-        paragraph(out, f, mamori_buf_str(&e));
-        mamori_buf_free(&e);
-        list_open(out, f, 0);
-        for (size_t i = 0; i < a->escalation_reasons.count; i++)
-            item(out, f, 0, i + 1, a->escalation_reasons.items[i]);
-        if (a->legal_basis.count) {
-            struct mamori_buf lb = MAMORI_BUF_INIT;
-            mamori_buf_printf(&lb, "%s: ", w->legal_basis);
-            for (size_t i = 0; i < a->legal_basis.count; i++)
-                mamori_buf_printf(&lb, "%s%s", i ? (w == &ja ? "、" : "; ") : "", a->legal_basis.items[i]);
-            item(out, f, 0, 0, mamori_buf_str(&lb));
-            mamori_buf_free(&lb);
-        }
-        list_close(out, f, 0);
     }
+
     if (a->steps.count) {
         heading(out, f, w->todo);
         list_open(out, f, 1);
@@ -239,6 +273,13 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
         } else
             mamori_buf_printf(out, "%s\n", a->reply_draft);
     }
+    if (a->link_count) {
+        heading(out, f, w->training);
+        list_open(out, f, 0);
+        for (size_t i = 0; i < a->link_count; i++)
+            link_item(out, f, a->links[i].title, a->links[i].url);
+        list_close(out, f, 0);
+    }
     n = 0;
     for (size_t i = 0; i < a->category_count; i++)
         n += a->categories[i].harassment ? a->categories[i].evidence_count : 0;
@@ -249,7 +290,7 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
             const struct mamori_category_item *c = &a->categories[i];
             if (!c->harassment)
                 continue;
-            for (size_t j = 0; j < c->evidence_count && j < 3; j++) {
+            for (size_t j = 0; j < c->evidence_count && j < 3 && shown < 5; j++, shown++) {
                 const struct mamori_evidence_item *e = &c->evidence[j];
                 const char *text = strcmp(e->field, "subject") == 0 ? ctx->subject : ctx->body;
                 struct mamori_buf ev = MAMORI_BUF_INIT;
@@ -268,6 +309,33 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
         }
         list_close(out, f, 0);
     }
+    if (a->escalation_level > MAMORI_ESCALATE_NONE) {
+        struct mamori_buf e = MAMORI_BUF_INIT;
+        heading(out, f, w->escalation);
+        mamori_buf_printf(&e, "%s", w->level[a->escalation_level]);
+        if (ctx->lawyer_status)
+            mamori_buf_printf(&e, " — %s", ctx->lawyer_status);
+        paragraph(out, f, mamori_buf_str(&e));
+        mamori_buf_free(&e);
+        list_open(out, f, 0);
+        for (size_t i = 0; i < a->escalation_reasons.count; i++)
+            item(out, f, 0, i + 1, a->escalation_reasons.items[i]);
+        if (a->legal_basis.count) {
+            struct mamori_buf lb = MAMORI_BUF_INIT;
+            mamori_buf_printf(&lb, "%s: ", w->legal_basis);
+            for (size_t i = 0; i < a->legal_basis.count; i++)
+                mamori_buf_printf(&lb, "%s%s", i ? (w == &ja ? "、" : "; ") : "", a->legal_basis.items[i]);
+            item(out, f, 0, 0, mamori_buf_str(&lb));
+            mamori_buf_free(&lb);
+        }
+        list_close(out, f, 0);
+    } else {
+        struct mamori_buf e = MAMORI_BUF_INIT;
+        heading(out, f, w->escalation);
+        mamori_buf_printf(&e, "%s", w->level[0]);
+        paragraph(out, f, mamori_buf_str(&e));
+        mamori_buf_free(&e);
+    }
     if (a->flame_level > MAMORI_FLAME_NONE) {
         struct mamori_buf fl = MAMORI_BUF_INIT;
         heading(out, f, w->flame);
@@ -279,28 +347,6 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
             item(out, f, 0, 0, a->flame_advice.items[i]);
         list_close(out, f, 0);
     }
-    if (a->link_count) {
-        heading(out, f, w->training);
-        list_open(out, f, 0);
-        for (size_t i = 0; i < a->link_count; i++)
-            link_item(out, f, a->links[i].title, a->links[i].url);
-        list_close(out, f, 0);
-    }
-    {
-        struct mamori_buf foot = MAMORI_BUF_INIT;
-        mamori_buf_puts(&foot, "— ");
-        mamori_buf_puts(&foot, w->footer);
-        for (size_t i = 0; i < a->source_count; i++)
-            if (strcmp(a->sources[i].kind, "policy") == 0)
-                mamori_buf_printf(&foot, " · %s %s", a->sources[i].id, a->sources[i].version);
-        if (f == MAMORI_NOTE_HTML) {
-            mamori_buf_puts(out, "<p><small>");
-            put_text(out, f, mamori_buf_str(&foot));
-            mamori_buf_puts(out, "</small></p>\n");
-        } else {
-            mamori_buf_printf(out, "\n%s\n", mamori_buf_str(&foot));
-        }
-        mamori_buf_free(&foot);
-    }
+    footer(out, f, w, a, ctx);
     return out->failed ? MAMORI_ENOMEM : MAMORI_OK;
 }

@@ -17,6 +17,10 @@
 #include "buf.h"
 
 #define MAMORI_NOTE_MARKER "[mamori]"
+/* Every written note ends with "mamori-ref:<24 hex>", unique per outbox
+ * job: the deliverer looks for it before re-sending, and connectors treat
+ * text carrying both the marker and a reference as mamori's own note. */
+#define MAMORI_NOTE_REF_PREFIX "mamori-ref:"
 
 enum mamori_note_format {
     MAMORI_NOTE_TEXT,       /* plain text (Zendesk body, RT, Znuny, Jira) */
@@ -30,6 +34,7 @@ struct mamori_note_context {
     const char *subject;       /* original fields, to say where evidence is; may be NULL */
     const char *body;
     const char *lawyer_status; /* e.g. "notified via LINE 10:42", or NULL */
+    const char *reference;     /* "mamori-ref:…" printed last, or NULL */
 };
 
 /* Whether an annotation deserves a note: harassment always; a legitimate
@@ -40,7 +45,16 @@ int mamori_note_wanted(const struct mamori_annotation *a, int calm_on_legitimate
 int mamori_note_render(const struct mamori_annotation *a, const struct mamori_note_context *ctx,
                        enum mamori_note_format format, struct mamori_buf *out);
 
-/* Parse "text", "markdown", "html", "textile"; -1 if unknown. */
+/* The note reference for an outbox job key: MAMORI_NOTE_REF_PREFIX and
+ * 24 hex digits of SHA-256(key), into out. 0 or MAMORI_EINVAL. */
+#define MAMORI_NOTE_REF_SIZE (sizeof MAMORI_NOTE_REF_PREFIX + 24)
+int mamori_note_ref(const char *key, char out[MAMORI_NOTE_REF_SIZE]);
+
+/* A one-line subject for platforms whose notes have one ("[mamori] 重大度: 高"),
+ * static storage. */
+const char *mamori_note_subject(const struct mamori_annotation *a, const char *language);
+
+/* Parse "text", "markdown", "html", "textile"; -1 if unknown (or NULL). */
 int mamori_note_format_parse(const char *name);
 
 #endif

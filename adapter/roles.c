@@ -4,10 +4,12 @@
 #include "roles.h"
 
 #include "group_commit.h"
+#include "deliver.h"
 #include "housekeeper.h"
 
 const struct mamori_aux_role mamori_aux_roles[] = {
     {"housekeeper", mamori_housekeeper_run, NULL},
+    {"deliverer", mamori_deliverer_run, mamori_deliverer_wanted},
     {"syncer", mamori_syncer_run, mamori_syncer_wanted},
     {NULL, NULL, NULL},
 };

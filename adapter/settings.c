@@ -67,6 +67,9 @@ int mamori_settings_defaults(struct mamori_settings *s)
     s->deliver_max_attempts = 12;
     s->deliver_timeout = 30;
     s->deliver_concurrency = 4;
+    s->deliver_retry_base = 5;
+    s->deliver_retry_max = 3600;
+    s->deliver_rate = 60;
     if (set_str(&s->store_path, STATEDIR "/mamori.db") != 0 ||
         set_str(&s->identity_key_file, STATEDIR "/identity.key") != 0 ||
         set_str(&s->plugin_dir, PLUGINDIR) != 0 || set_str(&s->tenant_dir, SYSCONFDIR "/mamori/tenants.d") != 0)
@@ -153,6 +156,12 @@ static int on_key(void *user, const char *section, const char *key, const char *
         return set_path(s, &s->ca_file, value) ? mamori_error_set(err, MAMORI_EINVAL, "empty path") : 0;
     if (IS("deliver", "allow_http"))
         return mamori_ini_bool(value, &s->allow_http, err);
+    if (IS("deliver", "retry_base"))
+        return mamori_ini_long(value, 1, 3600, &s->deliver_retry_base, err);
+    if (IS("deliver", "retry_max"))
+        return mamori_ini_long(value, 1, 86400, &s->deliver_retry_max, err);
+    if (IS("deliver", "rate_per_minute"))
+        return mamori_ini_long(value, 1, 100000, &s->deliver_rate, err);
 #undef IS
     if (strcmp(section, "server") && strcmp(section, "store") && strcmp(section, "plugins") &&
         strcmp(section, "tenants") && strcmp(section, "webhook") && strcmp(section, "deliver"))

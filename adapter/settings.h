@@ -53,6 +53,9 @@ struct mamori_settings {
     long deliver_concurrency;   /* per tenant */
     char *ca_file;              /* extra CA bundle for helpdesk TLS, or NULL */
     int allow_http;             /* allow plain http:// helpdesk URLs (tests, loopback) */
+    long deliver_retry_base;    /* seconds before the first retry; doubles each time (with jitter) */
+    long deliver_retry_max;     /* longest wait between retries, seconds */
+    long deliver_rate;          /* requests per minute per tenant */
 };
 
 /* Defaults, then the file. On error err reads "FILE:LINE: ...". */

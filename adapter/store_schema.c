@@ -42,6 +42,17 @@ static const char *const migrations[] = {
     "CREATE TABLE audit("
     "  seq INTEGER PRIMARY KEY, at TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,"
     "  subject TEXT NOT NULL, data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",
+
+    /* 2: write-back. `progress` holds what a job's finished steps learnt
+     * (JSON: next step, note written, current tags), so a restarted
+     * deliverer resumes instead of starting over; `lease_owner` is the pid
+     * of the deliverer holding the lease, so a successor can tell a lease
+     * of a killed process from one of a live one. poll_cursor is where a
+     * poller stopped, per tenant. */
+    "ALTER TABLE outbox ADD COLUMN progress TEXT;"
+    "ALTER TABLE outbox ADD COLUMN lease_owner INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX outbox_tenant ON outbox(tenant, state);"
+    "CREATE TABLE poll_cursor(tenant TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated_at INTEGER NOT NULL);",
 };
 
 int mamori_schema_count(void)

@@ -52,6 +52,7 @@ tests_unit_test_http_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_http_LDADD = $(MAMORI_CORE)
 include tests/rules.mk
 include tests/policy.mk
+include tests/helpdesks.mk
 include tests/packaging.mk
 
 # The HTTP benchmark is not part of `make check`: make bench-http

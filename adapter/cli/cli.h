@@ -27,6 +27,7 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv);
+int mamori_cmd_outbox(const struct mamori_cli *cli, int argc, char **argv);
 
 /* Policy tools (cmd_policy*.c) and offline annotation (cmd_annotate.c). */
 int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv);

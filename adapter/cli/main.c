@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"purge", mamori_cmd_purge, "remove what is older than the retention period, now"},
     {"backup", mamori_cmd_backup, "copy the store to FILE while mamori-fcgi serves"},
     {"note", mamori_cmd_note, "render the agent's note from an annotation JSON"},
+    {"outbox", mamori_cmd_outbox, "list, show, retry and drop write-back jobs (outbox --help)"},
     {"policy", mamori_cmd_policy, "lint, test, explain, sign and verify policies (policy --help)"},
     {"annotate", mamori_cmd_annotate, "run a policy over labelled cases, one JSON line each"},
     {NULL, NULL, NULL},

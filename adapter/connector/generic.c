@@ -7,9 +7,17 @@
  *
  * Several v1= entries may be given (secret rotation); any match passes.
  * The timestamp must be within the tenant's replay window.
+ *
+ * Write-back (when the tenant's [helpdesk] url is set): one POST to that
+ * url, signed the same way with the tenant's webhook secret, carrying
+ * {"event_id", "ticket_id", "reference", "note", "note_format", "tags",
+ * "annotation"} and "Idempotency-Key: <reference>" (the same on every
+ * retry, so the receiver can drop repeats).
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../connector.h"
@@ -85,12 +93,56 @@ static int generic_parse(const struct mamori_webhook *in, json_t *root, struct m
     return mamori_ticket_from_json(out, root, 1, err);
 }
 
+static int generic_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_request *req, struct mamori_error *err)
+{
+    const struct mamori_tenant *t = wb->tenant;
+    unsigned char mac[MAMORI_HMAC_MAX];
+    char hex[2 * MAMORI_HMAC_MAX + 1], ts[24];
+    size_t mac_len = 0;
+    json_t *body;
+
+    if (step > 0)
+        return MAMORI_WB_END;
+    body = json_pack("{s:O?, s:s?, s:s, s:s, s:s, s:o, s:O?}", "event_id", json_object_get(wb->ticket, "event_id"),
+                     "ticket_id", mamori_wb_ticket_id(wb), "reference", wb->ref, "note", wb->note, "note_format",
+                     wb->note_format == 2 ? "html" : wb->note_format == 1 ? "markdown" : wb->note_format == 3 ? "textile" : "text",
+                     "tags", mamori_wb_merge_tags(wb, NULL), "annotation", json_object_get(wb->job, "annotation"));
+    req->method = "POST";
+    req->path = mamori_strdup("");
+    req->content_type = "application/json";
+    if (body == NULL || req->path == NULL || mamori_wb_json_body(req, body) != 0)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    snprintf(ts, sizeof ts, "%lld", wb->now);
+    {
+        struct mamori_bytes parts[3] = {{ts, strlen(ts)}, {".", 1}, {req->body, strlen(req->body)}};
+        if (mamori_hmac(MAMORI_HMAC_SHA256, t->webhook_secret.data, t->webhook_secret.len, parts, 3, mac, &mac_len) != 0)
+            return mamori_error_set(err, MAMORI_EINVAL, "cannot sign the callback");
+    }
+    mamori_hex_encode(mac, mac_len, hex);
+    if (mamori_wb_header(req, HEADER ": t=%s,v1=%s", ts, hex) != 0 || mamori_wb_header(req, "Idempotency-Key: %s", wb->ref) != 0)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    return MAMORI_WB_SEND;
+}
+
+static int generic_wb_result(struct mamori_wb *wb, int step, long status, const char *body, size_t len,
+                             struct mamori_error *err)
+{
+    (void)step, (void)status, (void)body, (void)len, (void)err;
+    mamori_wb_set_note_done(wb);
+    return MAMORI_OK;
+}
+
+static const char *const generic_keys[] = {"concurrency", "rate_per_minute", "note_format", NULL};
+
 const struct mamori_connector mamori_connector_generic = {
     .name = "generic",
     .display_name = "mamori generic webhook",
-    .option_keys = NULL,
+    .option_keys = generic_keys,
     .verify = generic_verify,
     .parse = generic_parse,
     .respond = NULL,
     .writes_back = 1,
+    .note_format = 0, /* MAMORI_NOTE_TEXT */
+    .wb_build = generic_wb_build,
+    .wb_result = generic_wb_result,
 };

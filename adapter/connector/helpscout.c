@@ -1,0 +1,242 @@
+/*
+ * connector/helpscout.c -- Help Scout webhooks (convo.created,
+ * convo.customer.reply.created) in, a note and tags out.
+ *
+ * Signature: X-HelpScout-Signature = base64(HMAC-SHA1(secret, raw body)).
+ * The event name is in X-HelpScout-Event; everything else (our own notes'
+ * convo.note.created, convo.tags, helpscout.test) is ignored. There is no
+ * delivery id: the event id is event + conversation + newest customer
+ * thread.
+ *
+ * Write-back (Mailbox API 2.0), with an OAuth2 client-credentials token
+ * (POST /v2/oauth2/token; credentials file "client_id:client_secret"; the
+ * token is cached per tenant and fetched again after a 401):
+ *   POST /v2/conversations/{id}/notes {"text": html}      (notes are internal)
+ *   GET  /v2/conversations/{id}  then  PUT /v2/conversations/{id}/tags
+ *        {"tags": [...]}  (PUT replaces the list: read, merge, write)
+ * No idempotency key: after an unclear attempt GET
+ * /v2/conversations/{id}/threads is searched for the note first.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "common.h"
+#include "../note.h"
+
+static int helpscout_verify(const struct mamori_webhook *in, struct mamori_error *err)
+{
+    struct mamori_bytes part = {in->body, in->body_len};
+    return mamori_cx_hmac_verify(in, "X-HelpScout-Signature", NULL, MAMORI_HMAC_SHA1, MAMORI_CX_BASE64, &part, 1,
+                                 err);
+}
+
+static int helpscout_parse(const struct mamori_webhook *in, json_t *root, struct mamori_ticket *t,
+                           struct mamori_error *err)
+{
+    const char *event = mamori_webhook_header(in, "X-HelpScout-Event"), *body, *when;
+    json_t *threads = mamori_cx_get(root, "_embedded.threads"), *newest = NULL, *th, *tags;
+    char *thread_id = NULL;
+    size_t i;
+    int rc;
+
+    if (!json_is_object(root))
+        return mamori_error_set(err, MAMORI_EINVAL, "not a Help Scout conversation");
+    if ((rc = mamori_ticket_take_id(&t->ticket_id, json_object_get(root, "id"), "id", err)) != 0)
+        return rc;
+    if (t->ticket_id == NULL)
+        return mamori_error_set(err, MAMORI_EINVAL, "\"id\" (the conversation id) is missing");
+    if (event == NULL)
+        return mamori_error_set(err, MAMORI_EINVAL, "missing X-HelpScout-Event header");
+    json_array_foreach(threads, i, th) {
+        const char *type = mamori_cx_str(th, "type"), *at = mamori_cx_str(th, "createdAt");
+        if (type == NULL || strcmp(type, "customer") != 0)
+            continue;
+        if (newest == NULL || (at && mamori_cx_str(newest, "createdAt") &&
+                               strcmp(at, mamori_cx_str(newest, "createdAt")) > 0))
+            newest = th;
+    }
+    if (newest != NULL && (rc = mamori_ticket_take_id(&thread_id, json_object_get(newest, "id"), "thread id", err)) != 0)
+        return rc;
+    t->event_id = mamori_cx_printf("%s:%s:%s", event, t->ticket_id, thread_id ? thread_id : "-");
+    free(thread_id);
+    if (t->event_id == NULL)
+        return MAMORI_ENOMEM;
+    if ((rc = mamori_cx_take_str(&t->subject, root, "subject")) != 0 ||
+        (rc = mamori_ticket_take_id(&t->requester_id, mamori_cx_get(root, "primaryCustomer.id"), "primaryCustomer.id",
+                                    err)) != 0 ||
+        (rc = mamori_cx_take_str(&t->requester_email, root, "primaryCustomer.email")) != 0 ||
+        (rc = mamori_ticket_set(&t->channel, mamori_channel_normalize(mamori_cx_str(root, "type")))) != 0 ||
+        (rc = mamori_cx_take_str(&t->ticket_url, root, "_links.web.href")) != 0)
+        return rc;
+    t->subject_len = t->subject ? strlen(t->subject) : 0;
+    if (mamori_cx_str(root, "primaryCustomer.first") &&
+        (t->requester_name = mamori_cx_printf("%s %s", mamori_cx_str(root, "primaryCustomer.first"),
+                                              mamori_cx_str(root, "primaryCustomer.last") ?
+                                                  mamori_cx_str(root, "primaryCustomer.last") : "")) == NULL)
+        return MAMORI_ENOMEM;
+    tags = json_object_get(root, "tags");
+    json_array_foreach(tags, i, th) {
+        const char *tag = mamori_cx_str(th, "tag");
+        if (tag != NULL && mamori_strv_push(&t->tags, tag, (size_t)-1) != 0)
+            return MAMORI_ENOMEM;
+    }
+    if (strcmp(event, "convo.created") != 0 && strcmp(event, "convo.customer.reply.created") != 0)
+        return mamori_cx_ignore(t, "event is neither convo.created nor convo.customer.reply.created");
+    if (newest == NULL)
+        return mamori_cx_ignore(t, "no customer thread in the conversation");
+    when = mamori_cx_str(newest, "createdAt");
+    if ((rc = mamori_cx_set_time(&t->created_at, when, 0, "createdAt", err)) != 0)
+        return rc;
+    body = mamori_cx_str(newest, "body");
+    if ((rc = mamori_cx_set_body(t, body, body ? strlen(body) : 0, 1)) != 0)
+        return rc;
+    if (mamori_cx_is_own_note(t->body))
+        return mamori_cx_ignore(t, "mamori's own note");
+    return MAMORI_OK;
+}
+
+enum { HS_TOKEN, HS_CHECK, HS_NOTE, HS_TAGS_READ, HS_TAGS_WRITE };
+
+static int token_request(struct mamori_wb *wb, struct mamori_wb_request *req, struct mamori_error *err)
+{
+    char *cred = mamori_wb_credentials(wb), *colon, *id = NULL, *secret = NULL;
+    int rc = MAMORI_WB_SEND;
+
+    if (cred == NULL || (colon = strchr(cred, ':')) == NULL) {
+        mamori_wb_secret_free(cred);
+        return mamori_error_set(err, MAMORI_EINVAL,
+                                "[helpdesk] credentials_file must hold \"client_id:client_secret\" of a Help Scout app");
+    }
+    *colon = '\0';
+    id = curl_easy_escape(NULL, cred, 0);
+    secret = curl_easy_escape(NULL, colon + 1, 0);
+    req->method = "POST";
+    req->path = mamori_cx_printf("/v2/oauth2/token");
+    req->content_type = "application/x-www-form-urlencoded";
+    if (id == NULL || secret == NULL || req->path == NULL ||
+        (req->body = mamori_cx_printf("grant_type=client_credentials&client_id=%s&client_secret=%s", id, secret)) == NULL)
+        rc = MAMORI_ENOMEM;
+    if (secret)
+        explicit_bzero(secret, strlen(secret));
+    curl_free(id);
+    curl_free(secret);
+    mamori_wb_secret_free(cred);
+    return rc;
+}
+
+static int helpscout_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_request *req, struct mamori_error *err)
+{
+    char *id;
+    int rc = MAMORI_WB_SEND;
+
+    if (step > HS_TAGS_WRITE)
+        return MAMORI_WB_END;
+    if (step == HS_TOKEN)
+        return (wb->cache->token != NULL && wb->cache->token_expires > wb->now + 60) ? MAMORI_WB_SKIP
+                                                                                     : token_request(wb, req, err);
+    if ((step == HS_CHECK && (!wb->uncertain || mamori_wb_note_done(wb))) || (step == HS_NOTE && mamori_wb_note_done(wb)) ||
+        (step >= HS_TAGS_READ && wb->tags->count == 0))
+        return MAMORI_WB_SKIP;
+    if (wb->cache->token == NULL)
+        return mamori_error_set(err, MAMORI_EINVAL, "no OAuth token (the token step did not run)");
+    if ((id = mamori_wb_escape(mamori_wb_ticket_id(wb))) == NULL)
+        return MAMORI_ENOMEM;
+    switch (step) {
+    case HS_CHECK:
+        req->method = "GET";
+        req->path = mamori_cx_printf("/v2/conversations/%s/threads", id);
+        break;
+    case HS_NOTE:
+        req->method = "POST";
+        req->path = mamori_cx_printf("/v2/conversations/%s/notes", id);
+        req->content_type = "application/json";
+        if (mamori_wb_json_body(req, json_pack("{s:s}", "text", wb->note)) != 0)
+            rc = MAMORI_ENOMEM;
+        break;
+    case HS_TAGS_READ:
+        req->method = "GET";
+        req->path = mamori_cx_printf("/v2/conversations/%s", id);
+        break;
+    default: {
+        json_t *cur = json_object_get(wb->progress, "current_tags"), *merged = mamori_wb_merge_tags(wb, cur);
+        if (merged == NULL) {
+            rc = MAMORI_ENOMEM;
+            break;
+        }
+        if (json_is_array(cur) && json_array_size(merged) == json_array_size(cur)) {
+            json_decref(merged);
+            rc = MAMORI_WB_SKIP;
+            break;
+        }
+        req->method = "PUT";
+        req->path = mamori_cx_printf("/v2/conversations/%s/tags", id);
+        req->content_type = "application/json";
+        if (mamori_wb_json_body(req, json_pack("{s:o}", "tags", merged)) != 0)
+            rc = MAMORI_ENOMEM;
+    }
+    }
+    if (rc == MAMORI_WB_SEND &&
+        (req->path == NULL || mamori_wb_header(req, "Authorization: Bearer %s", wb->cache->token) != 0))
+        rc = MAMORI_ENOMEM;
+    free(id);
+    return rc;
+}
+
+static int helpscout_wb_result(struct mamori_wb *wb, int step, long status, const char *body, size_t len,
+                               struct mamori_error *err)
+{
+    (void)status;
+    if (step == HS_TOKEN) {
+        json_t *j = json_loadb(body, len, 0, NULL);
+        const char *tok = json_string_value(json_object_get(j, "access_token"));
+        json_int_t exp = json_integer_value(json_object_get(j, "expires_in"));
+        if (tok == NULL) {
+            json_decref(j);
+            return mamori_error_set(err, MAMORI_EAUTH, "the token answer has no access_token");
+        }
+        mamori_wb_secret_free(wb->cache->token);
+        wb->cache->token = mamori_strdup(tok);
+        wb->cache->token_expires = wb->now + (exp > 0 ? exp : 300);
+        json_decref(j);
+        return wb->cache->token ? MAMORI_OK : MAMORI_ENOMEM;
+    }
+    if (step == HS_CHECK && mamori_wb_body_has_ref(wb, body, len))
+        mamori_wb_set_note_done(wb);
+    else if (step == HS_NOTE)
+        mamori_wb_set_note_done(wb);
+    else if (step == HS_TAGS_READ) {
+        json_t *j = json_loadb(body, len, 0, NULL), *tags = json_object_get(j, "tags"), *cur = json_array(), *v;
+        size_t i;
+        if (cur == NULL) {
+            json_decref(j);
+            return MAMORI_ENOMEM;
+        }
+        json_array_foreach(tags, i, v) {
+            const char *s = json_is_string(v) ? json_string_value(v) : mamori_cx_str(v, "tag");
+            if (s != NULL)
+                json_array_append_new(cur, json_string(s));
+        }
+        json_object_set_new(wb->progress, "current_tags", cur);
+        json_decref(j);
+    }
+    return MAMORI_OK;
+}
+
+static const char *const helpscout_keys[] = {MAMORI_CX_COMMON_KEYS, NULL};
+
+const struct mamori_connector mamori_connector_helpscout = {
+    .name = "helpscout",
+    .display_name = "Help Scout",
+    .option_keys = helpscout_keys,
+    .verify = helpscout_verify,
+    .parse = helpscout_parse,
+    .respond = NULL,
+    .writes_back = 1,
+    .note_format = MAMORI_NOTE_HTML,
+    .wb_build = helpscout_wb_build,
+    .wb_result = helpscout_wb_result,
+};

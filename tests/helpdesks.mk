@@ -1,0 +1,14 @@
+## tests/helpdesks.mk -- helpdesk connectors and write-back (issue 4):
+## fixture unit tests, end-to-end tests against stand-in APIs, failure and
+## loop tests. The real-helpdesk tier (RT 5, Redmine 5) runs with
+## `make check-real-helpdesks` (packaging/run-tests.sh does it once).
+
+
+
+EXTRA_DIST += tests/helpdesks/fixtures
+
+check_PROGRAMS += tests/unit/test_connectors
+TESTS += tests/unit/test_connectors
+tests_unit_test_connectors_SOURCES = tests/unit/test_connectors.c
+tests_unit_test_connectors_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_connectors_LDADD = $(MAMORI_CORE)
