@@ -28,3 +28,22 @@ mamori_install_deps() {
     apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null ||
         { echo "apt-get install failed" >&2; return 1; }
 }
+
+# Deployment tests, installed by their own step of run-tests.sh: Apache and
+# lighttpd for the snippet tests, debhelper and lintian for the Debian
+# package, wrk for the reload/upgrade-under-load measurement.
+MAMORI_PACKAGING_DEPS="apache2 lighttpd debhelper dh-autoreconf lintian wrk"
+
+# mamori_install_no_start PACKAGE-LIST...: mamori_install_deps, but the
+# packages' own services (apache2, lighttpd on port 80) are not started:
+# the tests start the servers themselves on loopback ports.
+mamori_install_no_start() {
+    local made=0 rc
+    if [ "$(id -u)" = 0 ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made=1
+    fi
+    mamori_install_deps "$@"
+    rc=$?
+    [ $made = 1 ] && rm -f /usr/sbin/policy-rc.d
+    return $rc
+}

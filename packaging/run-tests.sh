@@ -100,6 +100,14 @@ if [ -f "$TOP/config.status" ]; then
     note "the source tree is configured in place; running make distclean there first"
     (cd "$TOP" && make distclean) >/dev/null 2>&1 || true
 fi
+# Web servers and packaging tools: their own step, so a failure here does
+# not stop the build and the unit tests.
+if run_step "install web servers and packaging tools" "$OUT/apt-packaging.log" \
+        mamori_install_no_start $MAMORI_PACKAGING_DEPS; then
+    PASSED=$((PASSED + 1))
+else
+    FAILED=$((FAILED + 1))
+fi
 run_step "autogen" "$OUT/autogen.log" sh -c "cd '$TOP' && ./autogen.sh" || { FAILED=$((FAILED + 1)); finish; }
 
 # 1. Release build, warnings are errors.
@@ -129,6 +137,36 @@ if [ -f "$OUT/release/Makefile" ]; then
         PASSED=$((PASSED + 1))
     else
         FAILED=$((FAILED + 1))
+    fi
+fi
+
+# 4. The Debian package: build, lintian, install on this machine, the smoke
+# test against the installed files (every assertion counts), reload and
+# upgrade under load, purge (packaging/ci-deb.sh, packaging/README.md).
+deb_step() {  # deb_step NAME STEP
+    if run_step "$1" "$OUT/deb-$2.log" "$TOP/packaging/ci-deb.sh" "$2" "$OUT/deb"; then
+        PASSED=$((PASSED + 1))
+        return 0
+    fi
+    FAILED=$((FAILED + 1))
+    return 1
+}
+if deb_step "Debian package: dpkg-buildpackage -us -uc -b" build; then
+    deb_step "Debian package: lintian" lintian
+    if deb_step "Debian package: apt-get install ./mamori_*.deb" install; then
+        run_step "Debian package: smoke test of the installed files" "$OUT/deb-smoke.log" \
+            "$TOP/packaging/ci-deb.sh" smoke "$OUT/deb"
+        p=$(grep -c '^ok ' "$OUT/deb-smoke.log")
+        f=$(grep -c '^not ok ' "$OUT/deb-smoke.log")
+        [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+        PASSED=$((PASSED + p))
+        FAILED=$((FAILED + f))
+        echo "    smoke: pass $p, fail $f"
+        deb_step "Debian package: SIGHUP reloads under load lose nothing" reload &&
+            grep '^reload-load: mode' "$OUT/deb-reload.log" | sed 's/^/    /'
+        deb_step "Debian package: upgrade under load loses nothing" upgrade &&
+            grep '^reload-load: mode' "$OUT/deb-upgrade.log" | sed 's/^/    /'
+        deb_step "Debian package: apt-get purge" purge
     fi
 fi
 
