@@ -30,6 +30,7 @@ struct child {
     unsigned long generation;
     struct timespec started;
     int draining;
+    struct timespec drain_started;
     int fast_deaths;          /* consecutive deaths within a second of start */
 };
 
@@ -172,8 +173,10 @@ static void signal_generation(struct supervisor *s, unsigned long generation, in
 {
     for (size_t i = 0; i < s->count; i++)
         if (s->children[i].generation == generation || generation == 0) {
-            if (mark_draining)
+            if (mark_draining && !s->children[i].draining) {
                 s->children[i].draining = 1;
+                clock_gettime(CLOCK_MONOTONIC, &s->children[i].drain_started);
+            }
             kill(s->children[i].pid, sig);
         }
 }
@@ -235,6 +238,16 @@ int mamori_supervisor_run(const struct mamori_supervisor_options *opts, struct m
             reap(&s);
         if (sig == SIGHUP && !s.stopping)
             reload(&s);
+        /* A child of an old generation that does not finish (a plugin
+         * stuck on one request) must not linger for ever. */
+        for (size_t i = 0; i < s.count; i++)
+            if (s.children[i].draining && since(&s.children[i].drain_started) > (double)s.gen->settings.shutdown_timeout) {
+                mamori_log_warn("drain_timeout", "%s %d (pid %ld, generation %lu) still busy after %ld s; killing it",
+                                role_name(&s, s.children[i].role), s.children[i].slot, (long)s.children[i].pid,
+                                s.children[i].generation, s.gen->settings.shutdown_timeout);
+                kill(s.children[i].pid, SIGKILL);
+                s.children[i].drain_started.tv_sec += 3600; /* once */
+            }
         if ((sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) && !s.stopping) {
             mamori_log_notice("stopping", "signal %d: finishing in-flight requests, then exiting", sig);
             s.stopping = 1;

@@ -95,7 +95,7 @@ listen_mode = 0666
 workers = $IT_WORKERS
 log_level = ${IT_LOG_LEVEL:-info}
 max_body = ${IT_MAX_BODY:-1M}
-shutdown_timeout = 10
+shutdown_timeout = ${IT_SHUTDOWN_TIMEOUT:-10}
 
 [store]
 path = $IT_DIR/mamori.db
