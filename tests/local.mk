@@ -60,3 +60,7 @@ EXTRA_DIST += tests/bench/http/run.sh tests/bench/http/ref_app.c tests/bench/htt
 bench-http: all
 	$(SHELL) $(top_srcdir)/tests/bench/http/run.sh $(abs_top_builddir)
 .PHONY: bench-http
+
+# The build system itself.
+TESTS += tests/build/configure_deps.sh
+EXTRA_DIST += tests/build/configure_deps.sh
