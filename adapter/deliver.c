@@ -374,9 +374,12 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
     size_t len = size * n;
     if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
         size_t k = len - 12;
+        data += 12;
+        while (k > 0 && (*data == ' ' || *data == '\t'))
+            data++, k--;
         if (k >= sizeof j->retry_after)
             k = sizeof j->retry_after - 1;
-        memcpy(j->retry_after, data + 12, k);
+        memcpy(j->retry_after, data, k);
         j->retry_after[k] = '\0';
         for (char *p = j->retry_after + strlen(j->retry_after); p > j->retry_after && isspace((unsigned char)p[-1]);)
             *--p = '\0';
@@ -563,7 +566,10 @@ static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
             ra = mamori_deliver_backoff(d->gen->settings.deliver_retry_base, max, j->row.attempts);
         if (ra > max)
             ra = max;
-        /* The limit is the account's: hold the whole tenant. */
+        /* Whole seconds from time() may be up to one short: add one, so
+         * the wait is never less than asked. The limit is the account's:
+         * hold the whole tenant. */
+        ra += 1;
         if (now + ra > j->ts->paused_until)
             j->ts->paused_until = now + ra;
         snprintf(reason + strlen(reason), sizeof reason - strlen(reason), " (Retry-After: %s)",
@@ -716,7 +722,8 @@ static int setup(struct deliverer *d, const struct mamori_generation *gen)
         ts->t = t;
         ts->concurrency = tenant_long(t, "concurrency", gen->settings.deliver_concurrency, 1, 64);
         ts->rate_per_sec = (double)tenant_long(t, "rate_per_minute", gen->settings.deliver_rate, 1, 100000) / 60.0;
-        ts->burst = ts->rate_per_sec * 10.0 < 1.0 ? 1.0 : ts->rate_per_sec * 10.0;
+        /* A burst of two seconds' worth: short spikes pass, a backlog is paced. */
+        ts->burst = ts->rate_per_sec * 2.0 < 1.0 ? 1.0 : ts->rate_per_sec * 2.0;
         ts->tokens = ts->burst;
         ts->refilled_at = mono();
         (void)err;

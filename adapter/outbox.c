@@ -277,8 +277,8 @@ int mamori_outbox_release_orphans(struct mamori_store *st, long long now, int *r
         owners[n++] = (long)sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     for (size_t i = 0; i < n; i++) {
-        if (owners[i] > 0 && owners[i] != (long)getpid() && (kill((pid_t)owners[i], 0) == 0 || errno != ESRCH))
-            continue; /* alive (or not ours to probe): its lease stands */
+        if (owners[i] == (long)getpid() || (owners[i] > 0 && (kill((pid_t)owners[i], 0) == 0 || errno != ESRCH)))
+            continue; /* ours, or alive (or not ours to probe): its lease stands */
         if ((rc = prep(st, "UPDATE outbox SET lease_until = 0 WHERE state = 'pending' AND lease_owner = ?1 AND lease_until > ?2",
                        &s, err)) != 0)
             return rc;
