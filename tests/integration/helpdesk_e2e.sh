@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
-it_init 84
+it_init 92
 hd_standin_start
 hd_tenant zd zendesk "api_user_id = 39011229999"
 hd_tenant fd freshdesk
@@ -147,6 +147,44 @@ for _ in $(seq 50); do [ "$(it_sql "select state from outbox where tenant='far'"
 tap_is "$(it_sql "select state from outbox where tenant='far'")" dead "a request outside allowed URLs is refused and dead-lettered"
 tap_like "$(it_sql "select last_error from outbox where tenant='far'")" "refused" "... with the reason"
 tap_like "$(hd_outbox list --state dead)" "far" "mamori outbox list shows the dead letter"
+
+# Loop test: each platform echoes mamori's own note back as a webhook (in
+# the most permissive form each allows) and nothing happens.
+hd_wait_drained 20
+jobs_before=$(it_sql "select count(*) from outbox")
+echo_hook() {  # TENANT FIXTURE PLATFORM TICKET
+    local note
+    note=$(hd_state "s['notes']['$3:$4'][0]['text']")
+    NOTE="$note" python3 - "$HD_FIX/$2.json" "$IT_DIR/echo.json" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1])); n = os.environ["NOTE"]
+if "zendesk" in sys.argv[1]:
+    d["id"] = "echo-1"; d["event"]["comment"].update(body=n, is_public=True, id="1", author={"id": "5", "is_staff": False})
+elif "freshdesk" in sys.argv[1]:
+    d["freshdesk_webhook"]["ticket_latest_public_comment"] = n
+elif "zammad" in sys.argv[1]:
+    d["article"].update(id=99901, body=n, sender="Customer", internal=False)
+elif "helpscout" in sys.argv[1]:
+    d["_embedded"]["threads"][0].update(id=99902, body=n, createdAt="2030-01-01T00:00:00Z")
+elif "jira" in sys.argv[1]:
+    d["comment"].update(id="99903", body=n)
+elif "redmine" in sys.argv[1]:
+    d["data"]["journal"].update(id=99904, notes=n, private_notes=False)
+elif "rt-" in sys.argv[1]:
+    d["transaction"].update(id=99905, type="Correspond"); d["content"]["body"] = n
+open(sys.argv[2], "w").write(json.dumps(d, ensure_ascii=False))
+PY
+    hd_post "$1" "$2" "$IT_DIR/echo.json"
+    tap_is "$(echo "$HTTP_BODY" | json 'd.get("status")')" ignored "loop: $3 echoing our note back is ignored"
+}
+echo_hook zd zendesk-comment_added zendesk 4821
+echo_hook fd freshdesk-ticket_updated-public_note freshdesk 1207
+echo_hook zm zammad-article_created-customer_followup zammad 233
+echo_hook hs helpscout-convo.customer.reply.created helpscout 2391938111
+echo_hook ji jira-comment_created jira CS-42
+echo_hook rm redmine-issue.updated redmine 3141
+echo_hook rt rt-ticket_create rt 5120
+tap_is "$(it_sql "select count(*) from outbox")" "$jobs_before" "loop: no new write-back was queued"
 
 hd_wait_drained 20
 tap_is "$(it_sql "select count(*) from outbox where state='pending'")" 0 "every job was delivered"
