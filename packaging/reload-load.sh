@@ -84,6 +84,7 @@ sighup)
         sleep 2
     done ;;
 upgrade)
+    t_start=$(date +%s)
     sleep 3
     if [ -n "$NEWER" ]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades "$NEWER" >"$T/apt.log" 2>&1 ||
@@ -91,11 +92,18 @@ upgrade)
     fi
     # What the postinst's deb-systemd-invoke restart does under systemd.
     kill -USR1 "$(cat "$T/unit-run.pid")"; events=$((events + 1))
-    sleep $((DURATION / 3))
+    # A second restart two thirds into the run, still under load.
+    while [ $(( $(date +%s) - t_start )) -lt $((DURATION * 2 / 3)) ]; do sleep 0.2; done
     kill -USR1 "$(cat "$T/unit-run.pid")"; events=$((events + 1)) ;;
 *) echo "reload-load: unknown mode $MODE"; exit 2 ;;
 esac
 wait "$wrk_pid"
+# Let the last reload or restart finish before counting.
+if [ "$MODE" = upgrade ]; then want=$((events + 1)); else want=1; fi
+for _ in $(seq 100); do
+    [ "$(grep -c 'event=started' "$T/service.log")" -ge "$want" ] && break
+    sleep 0.1
+done
 sleep 1
 after=$(sqlite3 /var/lib/mamori/mamori.db "SELECT count(*) FROM events WHERE tenant='load'")
 stored=$((after - before))
