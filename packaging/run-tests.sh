@@ -10,7 +10,8 @@
 #    and the daemon under valgrind);
 # 3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 #    runs `make check` there;
-# 4. runs `make distcheck`.
+# 4. builds the libFuzzer targets with clang and fuzzes each for a minute;
+# 5. runs `make distcheck`.
 #
 # Builds happen out of tree in build-tests/. Every assertion counts; the
 # last line is the plain summary "N passed, N failed, N skipped".
@@ -126,6 +127,22 @@ if run_step "build (ASan+UBSan)" "$OUT/asan-build.log" \
         sh -c "cd '$OUT/asan' && '$TOP/configure' --enable-sanitizers --enable-werror && make -j$JOBS"; then
     PASSED=$((PASSED + 1))
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 check_suite "asan" "$OUT/asan"
+else
+    FAILED=$((FAILED + 1))
+fi
+
+# 2b. libFuzzer targets (clang): the policy engine and a whole request
+# through the app, each for FUZZ_SECONDS on its seed corpus. One step each.
+rm -rf "$OUT/fuzz"; mkdir -p "$OUT/fuzz"
+if run_step "build (libFuzzer, clang)" "$OUT/fuzz-build.log" \
+        sh -c "cd '$OUT/fuzz' && CC=clang '$TOP/configure' --enable-fuzzing && make -j$JOBS"; then
+    PASSED=$((PASSED + 1))
+    if run_step "fuzz for ${FUZZ_SECONDS:-60} s per target" "$OUT/fuzz-run.log" \
+            sh -c "cd '$OUT/fuzz' && make fuzz-run FUZZ_SECONDS=${FUZZ_SECONDS:-60}"; then
+        PASSED=$((PASSED + 1))
+    else
+        FAILED=$((FAILED + 1))
+    fi
 else
     FAILED=$((FAILED + 1))
 fi

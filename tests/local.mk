@@ -64,3 +64,4 @@ bench-http: all
 # The build system itself.
 TESTS += tests/build/configure_deps.sh
 EXTRA_DIST += tests/build/configure_deps.sh
+include tests/fuzz.mk

@@ -31,6 +31,10 @@ struct rules_mecab {
         uint32_t ob, oe;       /* original bytes */
     } *tok;
     size_t ntok, tok_cap;
+    /* The line being tagged, NUL-terminated: MeCab's unknown-word path
+     * calls strlen() on its input despite the length argument. */
+    char *line;
+    size_t line_cap;
 };
 
 static int mecab_open(struct rules_mecab **out, struct rules_error *err)
@@ -59,6 +63,7 @@ void rules_mecab_free(struct rules_mecab *mc)
     if (mc->m)
         mecab_destroy(mc->m);
     free(mc->tok);
+    free(mc->line);
     free(mc);
 }
 
@@ -96,7 +101,17 @@ static int scan_line(struct rules_scratch *s, int field, const char *text, size_
     const struct rules_policy *p = s->p;
     struct rules_mecab *mc = s->mecab;
     const struct rules_ntext *nt = &s->nt[field];
-    const mecab_node_t *node = mecab_sparse_tonode2(mc->m, text + a, b - a);
+    const mecab_node_t *node;
+    const char *base_ptr;
+
+    if (RULES_GROW(mc->line, mc->line_cap, b - a + 1) != 0)
+        return RULES_ENOMEM;
+    memcpy(mc->line, text + a, b - a);
+    mc->line[b - a] = '\0';
+    node = mecab_sparse_tonode2(mc->m, mc->line, b - a);
+    /* Offsets below are relative to `text`: node surfaces point into the
+     * copy, which starts at original byte a. */
+    base_ptr = mc->line;
 
     mc->ntok = 0;
     for (; node != NULL; node = node->next) {
@@ -107,9 +122,9 @@ static int scan_line(struct rules_scratch *s, int field, const char *text, size_
         if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE || node->length == 0)
             continue;
         /* surface points into the sentence we passed in. */
-        if (node->surface < text + a || node->surface + node->length > text + b)
+        if (node->surface < base_ptr || node->surface + node->length > base_ptr + (b - a))
             continue;
-        off = (size_t)(node->surface - text);
+        off = a + (size_t)(node->surface - base_ptr);
         if (RULES_GROW(mc->tok, mc->tok_cap, mc->ntok + 1) != 0)
             return RULES_ENOMEM;
         t = &mc->tok[mc->ntok++];
