@@ -78,7 +78,7 @@ static int join_categories(const struct mamori_annotation *a, struct mamori_buf 
 }
 
 /* Whether to write a note for this annotation. */
-static int wants_note(const struct mamori_tenant *t, const struct mamori_annotation *a)
+int mamori_webhook_wants_note(const struct mamori_tenant *t, const struct mamori_annotation *a)
 {
     /* Without a [helpdesk] url there is nowhere to write (the generic
      * connector's callback is optional; the others need it). */
@@ -90,9 +90,9 @@ static int wants_note(const struct mamori_tenant *t, const struct mamori_annotat
 
 /* Write everything about one webhook in ONE transaction. *answer_text
  * (owned by the caller) is the exact answer stored for dedupe and sent. */
-static int commit_all(struct mamori_app *app, const struct mamori_tenant *t, const struct mamori_ticket *ticket,
-                      const struct mamori_annotation *a, json_t *full, json_t *ticket_json, json_t *answer, time_t now,
-                      char **answer_text, struct mamori_error *err)
+int mamori_webhook_commit(struct mamori_app *app, const struct mamori_tenant *t, const struct mamori_ticket *ticket,
+                          const struct mamori_annotation *a, json_t *full, json_t *ticket_json, json_t *answer,
+                          time_t now, char **answer_text, struct mamori_error *err)
 {
     struct mamori_store *st = app->store;
     struct mamori_buf cats = MAMORI_BUF_INIT, key = MAMORI_BUF_INIT;
@@ -100,7 +100,7 @@ static int commit_all(struct mamori_app *app, const struct mamori_tenant *t, con
     struct mamori_event_row row;
     unsigned char digest[32];
     json_t *job = NULL, *audit = NULL;
-    int note = wants_note(t, a), rc = MAMORI_ENOMEM;
+    int note = mamori_webhook_wants_note(t, a), rc = MAMORI_ENOMEM;
 
     /* Everything that can be computed is computed before the write lock. */
     *answer_text = json_dumps(answer, JSON_COMPACT);
@@ -263,7 +263,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
      * the note, /v1/annotate returns everything). Keeping the stored answer
      * small keeps customer text out of the store and the commit the
      * helpdesk waits for small. */
-    if (wants_note(t, &a)) {
+    if (mamori_webhook_wants_note(t, &a)) {
         full = mamori_annotation_to_json(&a);
         ticket_json = mamori_ticket_to_json(&ticket, 0);
         if (full == NULL || ticket_json == NULL) {
@@ -285,7 +285,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
                           err.message);
         goto out;
     }
-    rc = commit_all(app, t, &ticket, &a, full, ticket_json, answer, now, &answer_text, &err);
+    rc = mamori_webhook_commit(app, t, &ticket, &a, full, ticket_json, answer, now, &answer_text, &err);
     if (rc == MAMORI_ECONFLICT) {
         /* A concurrent delivery of the same event won the race. */
         free(stored);

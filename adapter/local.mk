@@ -15,6 +15,7 @@ adapter_libmamori_core_la_SOURCES = \
 	adapter/connector/helpscout.c adapter/connector/jira.c adapter/connector/redmine.c \
 	adapter/connector/rt.c adapter/connector/znuny.c \
 	adapter/deliver.c adapter/deliver.h \
+	adapter/poller.c adapter/poller.h \
 	adapter/writeback.c \
 	adapter/error.c adapter/error.h \
 	adapter/fcgi_worker.c adapter/fcgi_worker.h \

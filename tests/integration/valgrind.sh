@@ -6,8 +6,12 @@
 [ "${MAMORI_SANITIZERS:-no}" = yes ] && skip_all "built with sanitizers (valgrind cannot run ASan binaries)"
 command -v valgrind >/dev/null || skip_all "valgrind not found (apt-get install valgrind)"
 IT_WORKERS=1
-it_init 9
-it_tenant acme
+it_init 10
+. "$top_srcdir/tests/integration/helpdesk_lib.sh"
+# The deliverer runs too: acme writes its note back to a stand-in.
+HD_GENERIC_SECRET=secret-acme HD_TIMEOUT=20 hd_standin_start
+IT_TENANT_EXTRA="note_on_legitimate = calm" it_tenant acme
+printf '\n[helpdesk]\nurl = %s/generic/callback\n' "$HD_STANDIN" >> "$IT_DIR/tenants.d/acme.conf"
 VG="valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=no --log-file=$IT_DIR/vg.%p.log"
 # Under valgrind everything is ~30x slower: give it time to start.
 $VG "$MAMORI_FCGI" -c "$IT_DIR/mamori.conf" >>"$IT_DIR/mamori.log" 2>&1 &
@@ -32,6 +36,8 @@ http POST /v1/annotate -H 'Authorization: Bearer token-acme' -H 'Content-Type: a
 tap_is "$HTTP_STATUS" 200 "annotate works"
 http GET /metrics
 tap_is "$HTTP_STATUS" 200 "metrics work"
+hd_wait_notes generic 5501 1 60
+tap_is "$(hd_notes generic 5501)" 1 "the deliverer wrote the note back under valgrind"
 kill -HUP "$IT_MAMORI_PID"
 for _ in $(seq 600); do grep -q "generation 2 serving" "$IT_DIR/mamori.log" && break; sleep 0.1; done
 tap_like "$(cat "$IT_DIR/mamori.log")" "generation 2 serving" "a reload works"
