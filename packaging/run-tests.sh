@@ -121,6 +121,26 @@ else
     FAILED=$((FAILED + 1))
 fi
 
+# 1b. The real-helpdesk tier (issue 4): Debian's Request Tracker 5 and
+#     Redmine 5 on loopback, once, against the release build (~2 minutes,
+#     most of it apt). packaging/install-real-helpdesks.sh installs them.
+if [ -f "$OUT/release/Makefile" ]; then
+    if run_step "install RT 5 and Redmine 5" "$OUT/real-helpdesks-apt.log" sh "$TOP/packaging/install-real-helpdesks.sh"; then
+        check_real_start=$(date +%s)
+        note "real helpdesks: make check-real-helpdesks (log: ${OUT#$TOP/}/real-helpdesks.log)"
+        (cd "$OUT/release" && make check-real-helpdesks) >"$OUT/real-helpdesks.log" 2>&1
+        real_rc=$?
+        if ! count_suite "$OUT/release/test-suite.log" || [ $real_rc -ne 0 ]; then
+            [ $real_rc -ne 0 ] && grep -E '^(FAIL|ERROR)' "$OUT/release/test-suite.log" | head -20 | sed 's/^/    | /'
+            FAILED=$((FAILED + 1))
+            FAILED_STEPS+=("real helpdesks")
+        fi
+        echo "    ($(( $(date +%s) - check_real_start )) s)"
+    else
+        FAILED=$((FAILED + 1))
+    fi
+fi
+
 # 2. ASan + UBSan build.
 rm -rf "$OUT/asan"; mkdir -p "$OUT/asan"
 if run_step "build (ASan+UBSan)" "$OUT/asan-build.log" \

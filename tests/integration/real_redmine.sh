@@ -9,7 +9,7 @@
     skip_all "redmine and thin are not installed (packaging/run-tests.sh installs them)"
 [ "$(id -u)" = 0 ] || skip_all "needs root (Redmine runs as www-data)"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
-it_init 11
+it_init 12
 RM_PORT=$(free_port)
 KEY=$(openssl rand -hex 20)
 cp "$top_srcdir/tests/integration/real_redmine_setup.rb" "$IT_DIR/setup.rb"
@@ -81,7 +81,8 @@ tap_is "$(echo "$note" | json 'd[0]["private_notes"]')" true "the note is privat
 tap_like "$(echo "$got" | json '[c.get("value") for c in d["issue"]["custom_fields"] if c["name"]=="mamori tags"]')" "kasuhara" \
     "the tags are in the custom field"
 seen=$(curl -s -H "X-Redmine-API-Key: $KEY" -H "X-Redmine-Switch-User: reporter" "$RM/issues/$issue.json?include=journals")
-tap_unlike "$seen" "mamori-ref:" "a Reporter (no view_private_notes) does not see the note"
+tap_like "$seen" "返金の件" "a Reporter of the project sees the issue"
+tap_unlike "$seen" "mamori-ref:" "... but not the note (no view_private_notes)"
 sleep 3 # several more polls: our own journal must not start a new annotation
 tap_is "$(rm_api "$RM/issues/$issue.json?include=journals" | json 'sum(1 for j in d["issue"]["journals"] if "mamori-ref:" in (j.get("notes") or ""))')" 1 \
     "exactly one note after more polls (mamori's own journal is ignored)"
