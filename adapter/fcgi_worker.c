@@ -111,8 +111,14 @@ int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, i
         struct mamori_http h;
         struct mamori_http_transport io;
         int rc = ppoll(&pfd, 1, &tick, &wait_mask);
+        sigset_t pending;
 
         if (stop_requested)
+            break;
+        /* When the socket is readable ppoll returns at once and the kernel
+         * restores the mask without delivering a pending SIGTERM: under
+         * constant load the handler would never run. Look for it. */
+        if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)))
             break;
         if (rc < 0 && errno != EINTR) {
             mamori_log_err("worker_poll", "worker %d: poll: %s", index, strerror(errno));

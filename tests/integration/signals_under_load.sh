@@ -1,0 +1,46 @@
+#!/bin/bash
+# SIGHUP and SIGTERM while the workers never go idle: the old generation
+# drains promptly (not only after shutdown_timeout), the daemon stops
+# promptly, and every request answered 200 was committed.
+. "$top_srcdir/tests/integration/lib.sh"
+IT_WORKERS=2
+IT_SHUTDOWN_TIMEOUT=20
+it_init 6
+it_tenant acme
+it_start || { echo "Bail out! stack did not start"; exit 1; }
+python3 "$top_srcdir/tests/integration/loadgen.py" "$IT_PORT" acme secret-acme "$IT_DIR/load.txt" 8 6 &
+load=$!
+sleep 1.5
+t0=$(date +%s.%N)
+kill -HUP "$IT_MAMORI_PID"
+for _ in $(seq 200); do
+    [ "$(grep -c 'generation 1) exited with status 0' "$IT_DIR/mamori.log")" -ge 2 ] && break
+    sleep 0.05
+done
+t1=$(date +%s.%N)
+tap_is "$(grep -c 'worker . (pid [0-9]*, generation 1) exited with status 0' "$IT_DIR/mamori.log")" 2 \
+    "under load, both workers of the old generation exit after a reload"
+tap_ok $(python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 5 else 1)"; echo $?) \
+    "... promptly ($(python3 -c "print(round($t1 - $t0, 2))") s, shutdown_timeout is 20 s)"
+sleep 1.5
+t0=$(date +%s.%N)
+kill -TERM "$IT_MAMORI_PID"
+wait "$IT_MAMORI_PID"
+rc=$?
+t1=$(date +%s.%N)
+tap_is "$rc" 0 "under load, SIGTERM stops the daemon with status 0"
+tap_ok $(python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 5 else 1)"; echo $?) \
+    "... promptly ($(python3 -c "print(round($t1 - $t0, 2))") s)"
+wait $load
+ok=$(grep -c '^200 ' "$IT_DIR/load.txt")
+stored=$(it_sql "select count(*) from events where event_id like 'load-%'")
+missing=$(python3 - "$IT_DIR/load.txt" "$IT_DIR/mamori.db" <<'PY'
+import sqlite3, sys
+ok = {l.split()[1] for l in open(sys.argv[1]) if l.startswith("200 ")}
+db = {r[0] for r in sqlite3.connect(sys.argv[2]).execute("select event_id from events")}
+print(len(ok - db))
+PY
+)
+tap_ok $([ "$ok" -gt 100 ]; echo $?) "the load went through ($ok answered 200, $stored stored)"
+tap_is "$missing" 0 "every request answered 200 is in the store"
+it_done
