@@ -8,7 +8,7 @@ MAMORI_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
 # To run the quick start (the daemon behind nginx, signed samples).
 MAMORI_RUN_DEPS="nginx curl openssl ca-certificates"
 # To run the whole test suite.
-MAMORI_TEST_DEPS="python3 valgrind sqlite3 procps strace clang libclang-rt-14-dev"
+MAMORI_TEST_DEPS="python3 valgrind sqlite3 procps strace wrk clang libclang-rt-14-dev"
 
 # mamori_install_deps PACKAGE-LIST...: apt-get install what is missing.
 mamori_install_deps() {
