@@ -153,6 +153,29 @@ static void paragraph(struct mamori_buf *out, enum mamori_note_format f, const c
     }
 }
 
+/* The note must fit one screen: the policy may carry more guidance than
+ * an agent reads in the moment; the rest is behind the training links. */
+#define NOTE_MAX_STEPS 5
+#define NOTE_MAX_LINKS 3
+#define NOTE_MAX_EVIDENCE 4
+#define NOTE_MAX_REASONS 2
+#define NOTE_MAX_LEGAL 3
+#define NOTE_MAX_FLAME_ADVICE 1
+
+/* Whether evidence e lies inside another quote of any category (a longer
+ * match of the same words): the shorter one adds nothing. */
+static int evidence_covered(const struct mamori_annotation *a, const struct mamori_evidence_item *e)
+{
+    for (size_t i = 0; i < a->category_count; i++)
+        for (size_t j = 0; j < a->categories[i].evidence_count; j++) {
+            const struct mamori_evidence_item *o = &a->categories[i].evidence[j];
+            if (o != e && strcmp(o->field, e->field) == 0 && o->begin <= e->begin && o->end >= e->end &&
+                (o->end - o->begin) > (e->end - e->begin))
+                return 1;
+        }
+    return 0;
+}
+
 /* 1-based line of a byte offset in text. */
 static size_t line_of(const char *text, size_t offset)
 {
@@ -256,7 +279,7 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
     if (a->steps.count) {
         heading(out, f, w->todo);
         list_open(out, f, 1);
-        for (size_t i = 0; i < a->steps.count; i++)
+        for (size_t i = 0; i < a->steps.count && i < NOTE_MAX_STEPS; i++)
             item(out, f, 1, i + 1, a->steps.items[i]);
         list_close(out, f, 1);
     }
@@ -276,7 +299,7 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
     if (a->link_count) {
         heading(out, f, w->training);
         list_open(out, f, 0);
-        for (size_t i = 0; i < a->link_count; i++)
+        for (size_t i = 0; i < a->link_count && i < NOTE_MAX_LINKS; i++)
             link_item(out, f, a->links[i].title, a->links[i].url);
         list_close(out, f, 0);
     }
@@ -290,8 +313,12 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
             const struct mamori_category_item *c = &a->categories[i];
             if (!c->harassment)
                 continue;
-            for (size_t j = 0; j < c->evidence_count && j < 3 && shown < 5; j++, shown++) {
+            /* Two quotes per category at most, so every category shows. */
+            for (size_t j = 0, per = 0; j < c->evidence_count && shown < NOTE_MAX_EVIDENCE && per < 2; j++) {
                 const struct mamori_evidence_item *e = &c->evidence[j];
+                if (evidence_covered(a, e))
+                    continue;
+                shown++, per++;
                 const char *text = strcmp(e->field, "subject") == 0 ? ctx->subject : ctx->body;
                 struct mamori_buf ev = MAMORI_BUF_INIT;
                 const char *where = strcmp(e->field, "subject") == 0 ? w->subject : w->body;
@@ -318,12 +345,12 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
         paragraph(out, f, mamori_buf_str(&e));
         mamori_buf_free(&e);
         list_open(out, f, 0);
-        for (size_t i = 0; i < a->escalation_reasons.count; i++)
+        for (size_t i = 0; i < a->escalation_reasons.count && i < NOTE_MAX_REASONS; i++)
             item(out, f, 0, i + 1, a->escalation_reasons.items[i]);
         if (a->legal_basis.count) {
             struct mamori_buf lb = MAMORI_BUF_INIT;
             mamori_buf_printf(&lb, "%s: ", w->legal_basis);
-            for (size_t i = 0; i < a->legal_basis.count; i++)
+            for (size_t i = 0; i < a->legal_basis.count && i < NOTE_MAX_LEGAL; i++)
                 mamori_buf_printf(&lb, "%s%s", i ? (w == &ja ? "、" : "; ") : "", a->legal_basis.items[i]);
             item(out, f, 0, 0, mamori_buf_str(&lb));
             mamori_buf_free(&lb);
@@ -343,7 +370,7 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
         paragraph(out, f, mamori_buf_str(&fl));
         mamori_buf_free(&fl);
         list_open(out, f, 0);
-        for (size_t i = 0; i < a->flame_advice.count; i++)
+        for (size_t i = 0; i < a->flame_advice.count && i < NOTE_MAX_FLAME_ADVICE; i++)
             item(out, f, 0, 0, a->flame_advice.items[i]);
         list_close(out, f, 0);
     }

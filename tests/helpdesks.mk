@@ -26,3 +26,4 @@ EXTRA_DIST += $(REAL_HELPDESK_TESTS) tests/integration/real_redmine_setup.rb pac
 check-real-helpdesks: all
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(REAL_HELPDESK_TESTS)"
 .PHONY: check-real-helpdesks
+EXTRA_DIST += doc/notes.md doc/helpdesks.md
