@@ -109,9 +109,23 @@ int mamori_generation_load(struct mamori_generation **out, const char *config_pa
                                                   flags & MAMORI_GEN_CREATE_KEY, err)) != 0) {
             goto fail;
         }
-        for (size_t i = 0; i < g->tenant_count; i++)
-            if ((rc = mamori_tenant_activate(&g->tenants[i], &g->settings, &mamori_host_table, err)) != 0)
+        for (size_t i = 0; i < g->tenant_count; i++) {
+            struct mamori_tenant *t = &g->tenants[i];
+            if ((rc = mamori_tenant_activate(t, &g->settings, &mamori_host_table, err)) == 0)
+                continue;
+            if (!(flags & MAMORI_GEN_DEGRADED_OK) || rc == MAMORI_ENOMEM)
                 goto fail;
+            /* One company's broken policy or missing secret must not take
+             * the others down at start: this tenant answers 503 (its
+             * helpdesk retries) and /healthz says why until a reload fixes it. */
+            t->failure = mamori_strdup(err->message);
+            if (t->failure == NULL) {
+                rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+                goto fail;
+            }
+            mamori_log_err("tenant_failed", "tenant %s is not served until it is fixed and mamori reloaded: %s", t->id,
+                           t->failure);
+        }
     }
     for (int i = 0; i < n; i++)
         free(names[i]);
@@ -124,6 +138,15 @@ fail:
     free(names);
     mamori_generation_free(g);
     return rc;
+}
+
+size_t mamori_generation_failed_tenants(const struct mamori_generation *g)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < g->tenant_count; i++)
+        n += g->tenants[i].failure != NULL;
+    return n;
 }
 
 const struct mamori_tenant *mamori_generation_tenant(const struct mamori_generation *g, const char *id)

@@ -100,6 +100,11 @@ void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h)
     if (t == NULL)
         return;
     mamori_log_set_request(h->request_id, t->id);
+    if (t->failure != NULL) {
+        mamori_http_error(h, 503, "tenant_unavailable", "Retry-After: 60\r\n",
+                          "tenant \"%s\" is not loaded (its configuration, secret or policy failed)", t->id);
+        return;
+    }
     mamori_ticket_init(&ticket);
     mamori_annotation_init(&a);
     if (mamori_app_read_json(app, h, &root, 0, NULL, NULL) != 0)

@@ -32,12 +32,13 @@ void mamori_handle_healthz(struct mamori_app *app, struct mamori_http *h)
     }
     for (size_t i = 0; i < app->gen->tenant_count; i++) {
         const struct mamori_tenant *t = &app->gen->tenants[i];
-        int loaded = 1;
+        int loaded = t->failure == NULL;
         for (size_t j = 0; j < t->chain_count; j++)
             loaded &= t->chain[j].handle.opened;
         if (!loaded) {
             ok = 0;
-            json_array_append_new(problems, json_sprintf("tenant %s: plugin chain not loaded", t->id));
+            json_array_append_new(problems, json_sprintf("tenant %s: plugin chain not loaded: %s", t->id,
+                                                         t->failure ? t->failure : "unknown reason"));
         }
         json_object_set_new(tenants, t->id, json_string(loaded ? "ok" : "plugins not loaded"));
     }

@@ -198,6 +198,13 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
                           t->id, t->id, t->connector->name);
         return;
     }
+    if (t->failure != NULL) {
+        /* Not loaded (see the log and /healthz); the helpdesk retries. */
+        mamori_http_error(h, 503, "tenant_unavailable", "Retry-After: 60\r\n",
+                          "tenant \"%s\" is not loaded (its configuration, secret or policy failed); nothing was "
+                          "recorded, retry later", t->id);
+        return;
+    }
     vctx.tenant = t;
     vctx.suffix = route->suffix;
     vctx.now = now;

@@ -84,7 +84,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    if (mamori_generation_load(&gen, config_path, 1, check ? MAMORI_GEN_CHECK : MAMORI_GEN_CREATE_KEY, &err) != 0) {
+    if (mamori_generation_load(&gen, config_path, 1, check ? MAMORI_GEN_CHECK : (MAMORI_GEN_CREATE_KEY | MAMORI_GEN_DEGRADED_OK), &err) != 0) {
         mamori_log_err("config_error", "%s", err.message);
         if (check)
             fprintf(stderr, "mamori-fcgi: configuration check FAILED: %s\n", err.message);

@@ -381,5 +381,6 @@ void mamori_tenant_free(struct mamori_tenant *t)
     mamori_secret_free(&t->api_token);
     mamori_secret_free(&t->helpdesk_credentials);
     option_list_free(&t->helpdesk_options);
+    free(t->failure);
     memset(t, 0, sizeof *t);
 }

@@ -76,6 +76,10 @@ struct mamori_tenant {
 
     struct mamori_chain_entry *chain;
     size_t chain_count, chain_cap;
+
+    /* Why this tenant could not be activated (a generation loaded with
+     * MAMORI_GEN_DEGRADED_OK), or NULL. A failed tenant is not served. */
+    char *failure;
 };
 
 /* Read one tenant file (no secrets loaded, no plugins opened yet). */
