@@ -6,7 +6,13 @@
 # harassment recall >= 0.95, benign false-positive rate <= 0.05,
 # escalation recall >= 0.95 and precision >= 0.80, macro-F1 >= 0.85.
 # tests/policy/dev.jsonl is a copy of the labelled dev corpus (80 cases,
-# Japanese and English).  TAP output.
+# Japanese and English).
+#
+# The red-team sets (tests/policy/redteam-*.jsonl, see policies/README.md,
+# "Quality") are checked too, against the floors in REDTEAM below: a little
+# under what the policies reach, so a regression fails.  The held-out sets
+# were tuned on only after their first run was recorded; their first-run
+# numbers are in policies/README.md.  TAP output.
 
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -18,9 +24,21 @@ trap 'rm -f "$out"' EXIT
 
 POLICIES="default-ja default-en examples/retailer examples/clinic examples/transport"
 
+# file  min-harassment-recall  max-benign-FP  min-macro-F1  min-escalation-recall  min-escalation-precision
+REDTEAM="
+redteam-ja           0.97 0.01 0.95 0.97 0.97
+redteam-en           0.97 0.01 0.95 0.97 0.97
+redteam-holdout-ja   0.95 0.05 0.90 0.93 0.93
+redteam-holdout-en   0.95 0.05 0.90 0.93 0.93
+redteam-holdout2-ja  0.90 0.05 0.90 0.85 0.93
+redteam-holdout2-en  0.93 0.05 0.90 0.93 0.93
+"
+nred=$(echo "$REDTEAM" | grep -c .)
+
 n=0
 for p in $POLICIES; do n=$((n + 2)); done
 n=$((n + 2 * 7))
+n=$((n + 2 * nred * 5))
 echo "1..$n"
 
 t=0
@@ -48,5 +66,30 @@ for p in default-ja default-en; do
 	check $p '^ *escalation_precision +(0\.[89][0-9]*|1\.0+) +>= +0\.80* +ok' "escalation precision >= 0.80"
 	check $p '^ *macro_f1 +(0\.(8[5-9]|9[0-9])[0-9]*|1\.0+) +>= +0\.850* +ok' "macro-F1 >= 0.85"
 	check $p '^result: PASS' "result PASS"
+done
+# 3. the red-team sets, on both default policies (same rules, different
+#    guidance): metric lines of `mamori policy test` compared with the floors
+val() { # pattern of the metric line -> its first number
+	sed -n "s/^$1[^0-9]*\([0-9][0-9.]*\).*/\1/p" "$out" | head -n 1
+}
+cmp_ok() { # value op limit -> exit status
+	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { if (v == "") exit 1; if (op == ">=") exit !(v + 0 >= l + 0); exit !(v + 0 <= l + 0) }'
+}
+rcheck() { # label value op limit
+	if cmp_ok "$2" "$3" "$4"; then ok "$1 $2 $3 $4"; else notok "$1 $2 $3 $4"; fi
+}
+for p in default-ja default-en; do
+	f=$P/$p/policy.json
+	while read -r set rec fp mf er ep; do
+		test -n "$set" || continue
+		"$MAMORI" policy test "$f" "$top_srcdir/tests/policy/$set.jsonl" --quiet >"$out" 2>&1
+		rcheck "$p $set: harassment recall" "$(val 'harassment detected recall:')" ">=" "$rec"
+		rcheck "$p $set: benign false-positive rate" "$(val 'benign false-positive rate:')" "<=" "$fp"
+		rcheck "$p $set: macro-F1" "$(val 'macro-F1 ([^)]*):')" ">=" "$mf"
+		rcheck "$p $set: escalation recall" "$(sed -n 's/^escalation:.*recall \([0-9.]*\).*/\1/p' "$out")" ">=" "$er"
+		rcheck "$p $set: escalation precision" "$(val 'escalation: precision')" ">=" "$ep"
+	done <<EOF
+$REDTEAM
+EOF
 done
 test "$t" -eq "$n" || echo "# planned $n, ran $t"
