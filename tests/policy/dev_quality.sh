@@ -82,6 +82,11 @@ for p in default-ja default-en; do
 	f=$P/$p/policy.json
 	while read -r set rec fp mf er ep; do
 		test -n "$set" || continue
+		if test ! -f "$top_srcdir/tests/policy/$set.jsonl"; then
+			# not in a tarball unless tests/policy.mk lists it in EXTRA_DIST
+			for m in 1 2 3 4 5; do t=$((t + 1)); echo "ok $t - $p $set # SKIP file not present"; done
+			continue
+		fi
 		"$MAMORI" policy test "$f" "$top_srcdir/tests/policy/$set.jsonl" --quiet >"$out" 2>&1
 		rcheck "$p $set: harassment recall" "$(val 'harassment detected recall:')" ">=" "$rec"
 		rcheck "$p $set: benign false-positive rate" "$(val 'benign false-positive rate:')" "<=" "$fp"
