@@ -169,7 +169,7 @@ char *mamori_html_to_text(const char *html, size_t len, size_t *out_len)
             int closing = 0;
             if (len - j >= 3 && strncmp(html + j, "!--", 3) == 0) {
                 const char *end = NULL;
-                for (size_t k = j + 3; k + 2 < len + 0 && k + 2 <= len - 1; k++)
+                for (size_t k = j + 3; k + 2 < len; k++)
                     if (html[k] == '-' && html[k + 1] == '-' && html[k + 2] == '>') {
                         end = html + k + 3;
                         break;

@@ -17,7 +17,10 @@
  * so a retry after an unclear outcome also looks for the note first).
  *
  * [helpdesk] keys: api_user_id (mamori's agent: its comments are ignored),
- * idempotency_key (on|off).
+ * idempotency_key (on|off), tags_via (additional_tags, the default, or
+ * tags_endpoint: PUT /api/v2/tickets/{id}/tags.json {"tags": [...]}, which
+ * adds too -- additional_tags on Update Ticket is UNCONFIRMED in the
+ * research, so the documented alternative is a setting).
  */
 #include "config.h"
 
@@ -119,7 +122,13 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
     }
 }
 
-enum { ZD_CHECK, ZD_UPDATE };
+enum { ZD_CHECK, ZD_UPDATE, ZD_TAGS };
+
+static int tags_via_endpoint(const struct mamori_wb *wb)
+{
+    const char *v = mamori_cx_option(wb->tenant, "tags_via");
+    return v != NULL && strcmp(v, "tags_endpoint") == 0;
+}
 
 static int zendesk_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_request *req, struct mamori_error *err)
 {
@@ -149,7 +158,7 @@ static int zendesk_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_req
         if (!mamori_wb_note_done(wb))
             json_object_set_new(ticket, "comment",
                                 json_pack("{s:s, s:b}", html ? "html_body" : "body", wb->note, "public", 0));
-        if (wb->tags->count) {
+        if (wb->tags->count && !tags_via_endpoint(wb)) {
             json_t *tags = mamori_wb_merge_tags(wb, NULL);
             if (tags == NULL) {
                 json_decref(ticket);
@@ -174,6 +183,17 @@ static int zendesk_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_req
             rc = MAMORI_ENOMEM;
             goto out;
         }
+    } else if (step == ZD_TAGS && wb->tags->count && tags_via_endpoint(wb)) {
+        req->method = "PUT";
+        req->path = mamori_cx_printf("/api/v2/tickets/%s/tags.json", id);
+        req->content_type = "application/json";
+        if (mamori_wb_json_body(req, json_pack("{s:o}", "tags", mamori_wb_merge_tags(wb, NULL))) != 0) {
+            rc = MAMORI_ENOMEM;
+            goto out;
+        }
+    } else if (step == ZD_TAGS) {
+        rc = MAMORI_WB_SKIP;
+        goto out;
     } else {
         rc = MAMORI_WB_END;
         goto out;
@@ -198,7 +218,7 @@ static int zendesk_wb_result(struct mamori_wb *wb, int step, long status, const 
     return MAMORI_OK;
 }
 
-static const char *const zendesk_keys[] = {MAMORI_CX_COMMON_KEYS, "api_user_id", "idempotency_key", NULL};
+static const char *const zendesk_keys[] = {MAMORI_CX_COMMON_KEYS, "api_user_id", "idempotency_key", "tags_via", NULL};
 
 const struct mamori_connector mamori_connector_zendesk = {
     .name = "zendesk",

@@ -190,6 +190,11 @@ class Handler(BaseHTTPRequestHandler):
         m = re.fullmatch(r"/api/v2/tickets/([0-9]+)/comments\.json", path)
         if method == "GET" and m:
             return 200, {"comments": [{"body": n["text"], "public": False} for n in self.notes("zendesk", m.group(1))]}
+        m = re.fullmatch(r"/api/v2/tickets/([0-9]+)/tags\.json", path)
+        if m:
+            need(method == "PUT" and isinstance(body.get("tags"), list), "PUT tags.json needs tags")
+            self.set_tags("zendesk", m.group(1), sorted(set(self.tags("zendesk", m.group(1))) | set(body["tags"])))
+            return 200, {"tags": self.tags("zendesk", m.group(1))}
         m = re.fullmatch(r"/api/v2/tickets/([0-9]+)\.json", path)
         need(method == "PUT" and m, "unexpected %s %s" % (method, path))
         self.json_ct()

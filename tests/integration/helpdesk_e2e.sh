@@ -5,9 +5,10 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
-it_init 92
+it_init 93
 hd_standin_start
 hd_tenant zd zendesk "api_user_id = 39011229999"
+hd_tenant zt zendesk "tags_via = tags_endpoint"
 hd_tenant fd freshdesk
 hd_tenant zm zammad
 hd_tenant hs helpscout
@@ -41,6 +42,13 @@ tap_is "$HTTP_STATUS" 200 "zendesk: ticket.created is annotated"
 tap_is "$(echo "$HTTP_BODY" | json 'd["annotation"]["is_harassment"]')" true "zendesk: the threat is harassment"
 check_note zendesk 4821 "■"
 tap_like "$(hd_state "s['tags']['zendesk:4821']")" "kasuhara" "zendesk: tags were added (additional_tags)"
+
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["id"]="zt-1"; d["detail"]["id"]="4900"; open(sys.argv[2],"w").write(json.dumps(d, ensure_ascii=False))' \
+    "$HD_FIX/zendesk-ticket_created.json" "$IT_DIR/zt.json"
+hd_post zt zendesk-ticket_created "$IT_DIR/zt.json"
+hd_wait_notes zendesk 4900 1 20
+hd_wait_drained 20
+tap_is "$(hd_log | grep -c '/api/v2/tickets/4900/tags.json')" 1 "zendesk (tags_via = tags_endpoint): tags through PUT tags.json"
 
 hd_post fd freshdesk-ticket_created
 tap_is "$HTTP_STATUS" 200 "freshdesk: webhook with Basic auth is annotated"
