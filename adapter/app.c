@@ -40,7 +40,12 @@ void mamori_app_handle(struct mamori_app *app, struct mamori_http *h)
         switch (route.kind) {
         case MAMORI_ROUTE_HOOK:
             mamori_log_set_request(h->request_id, route.tenant);
-            mamori_handle_webhook(app, h, &route);
+            /* "line" is no helpdesk connector: the tenant's LINE account
+             * (lawyers answering escalations) sits next to its helpdesk. */
+            if (strcmp(route.connector, "line") == 0 && route.suffix[0] == '\0')
+                mamori_handle_line(app, h, &route);
+            else
+                mamori_handle_webhook(app, h, &route);
             break;
         case MAMORI_ROUTE_ANNOTATE:
             mamori_handle_annotate(app, h);

@@ -25,6 +25,9 @@ void mamori_app_handle(struct mamori_app *app, struct mamori_http *h);
 
 /* The handlers, one file each. Each sends exactly one response. */
 void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
+/* POST /hooks/<tenant>/line: the tenant's LINE account, where lawyers answer
+ * escalations (handler_line.c). */
+void mamori_handle_line(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
 void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h);
 void mamori_handle_healthz(struct mamori_app *app, struct mamori_http *h);
 void mamori_handle_metrics(struct mamori_app *app, struct mamori_http *h);
@@ -39,6 +42,14 @@ struct mamori_annotation;
 int mamori_webhook_commit(struct mamori_app *app, const struct mamori_tenant *t, const struct mamori_ticket *ticket,
                           const struct mamori_annotation *a, json_t *full, json_t *ticket_json, json_t *answer,
                           time_t now, char **answer_text, struct mamori_error *err);
+
+/* The same with an escalation plan (escalate.h; NULL: none) written in the
+ * same transaction. */
+struct mamori_escalation_plan;
+int mamori_webhook_commit_escalation(struct mamori_app *app, const struct mamori_tenant *t,
+                                     const struct mamori_ticket *ticket, const struct mamori_annotation *a, json_t *full,
+                                     json_t *ticket_json, json_t *answer, time_t now,
+                                     struct mamori_escalation_plan *plan, char **answer_text, struct mamori_error *err);
 
 /* Whether the tenant gets a note for this annotation (connector writes
  * back, url set, note_on_legitimate). */

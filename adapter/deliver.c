@@ -21,7 +21,11 @@
 
 #include "annotation.h"
 #include "buf.h"
+#include "channel_send.h"
 #include "connector.h"
+#include "escalate.h"
+#include "escalation_config.h"
+#include "lawyer.h"
 #include "log.h"
 #include "note.h"
 #include "outbox.h"
@@ -222,6 +226,7 @@ struct deliverer {
     size_t tenant_count;
     struct job *jobs;
     long owner;
+    struct mamori_channel_sender *chan; /* escalation messages (channel_send.h) */
 };
 
 static double mono(void)
@@ -258,7 +263,7 @@ int mamori_deliverer_wanted(const struct mamori_generation *gen)
     for (size_t i = 0; i < gen->tenant_count; i++)
         if (tenant_writes_back(&gen->tenants[i]))
             return 1;
-    return 0;
+    return mamori_escalation_wanted(gen);
 }
 
 static struct tenant_state *find_tenant(struct deliverer *d, const char *id)
@@ -637,33 +642,45 @@ static void start_job(struct deliverer *d, const struct mamori_outbox_due *due)
         finish_failed(d, j, 0, 1, "the job's payload is not valid JSON");
         return;
     }
-    ann = json_object_get(j->payload, "annotation");
-    mamori_annotation_init(&a);
-    if (mamori_annotation_from_json(&a, ann, &err) != 0) {
-        mamori_annotation_free(&a);
-        finish_failed(d, j, 0, 1, "the job's annotation cannot be read");
-        return;
-    }
     fmt_opt = mamori_option_get(&ts->t->helpdesk_options, "note_format");
     fmt = fmt_opt ? mamori_note_format_parse(fmt_opt) : ts->t->connector->note_format;
     if (fmt < 0)
         fmt = ts->t->connector->note_format;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.language = ts->t->language;
-    ctx.subject = json_string_value(json_object_get(json_object_get(j->payload, "ticket"), "subject"));
-    ctx.body = json_string_value(json_object_get(json_object_get(j->payload, "ticket"), "body"));
-    ctx.reference = j->ref;
-    if (mamori_note_render(&a, &ctx, (enum mamori_note_format)fmt, &j->note) != 0) {
-        mamori_annotation_free(&a);
-        finish_failed(d, j, -1, 0, "out of memory rendering the note");
-        return;
-    }
-    for (size_t i = 0; i < a.tags.count; i++)
-        if (mamori_strv_push_unique(&j->tags, a.tags.items[i]) != 0) {
-            mamori_annotation_free(&a);
-            finish_failed(d, j, -1, 0, "out of memory");
+    mamori_annotation_init(&a);
+    if (mamori_lawyer_note_is(j->payload)) {
+        /* A lawyer's answer from LINE (lawyer.h) brings its own text and tags. */
+        if (mamori_lawyer_note_render(j->payload, ts->t->language,
+                                      ts->t->escalation ? ts->t->escalation->utc_offset : 9 * 60, fmt, j->ref, &j->note,
+                                      &j->tags) != 0) {
+            finish_failed(d, j, -1, 0, "out of memory rendering the note");
             return;
         }
+    } else {
+        ann = json_object_get(j->payload, "annotation");
+        if (mamori_annotation_from_json(&a, ann, &err) != 0) {
+            mamori_annotation_free(&a);
+            finish_failed(d, j, 0, 1, "the job's annotation cannot be read");
+            return;
+        }
+        memset(&ctx, 0, sizeof ctx);
+        ctx.language = ts->t->language;
+        ctx.subject = json_string_value(json_object_get(json_object_get(j->payload, "ticket"), "subject"));
+        ctx.body = json_string_value(json_object_get(json_object_get(j->payload, "ticket"), "body"));
+        ctx.reference = j->ref;
+        /* Set by the webhook when a lawyer was told or has taken the case. */
+        ctx.lawyer_status = json_string_value(json_object_get(j->payload, "lawyer_status"));
+        if (mamori_note_render(&a, &ctx, (enum mamori_note_format)fmt, &j->note) != 0) {
+            mamori_annotation_free(&a);
+            finish_failed(d, j, -1, 0, "out of memory rendering the note");
+            return;
+        }
+        for (size_t i = 0; i < a.tags.count; i++)
+            if (mamori_strv_push_unique(&j->tags, a.tags.items[i]) != 0) {
+                mamori_annotation_free(&a);
+                finish_failed(d, j, -1, 0, "out of memory");
+                return;
+            }
+    }
     memset(&j->wb, 0, sizeof j->wb);
     j->wb.tenant = ts->t;
     j->wb.job = j->payload;
@@ -673,7 +690,8 @@ static void start_job(struct deliverer *d, const struct mamori_outbox_due *due)
     j->wb.ref = j->ref;
     j->wb.note = mamori_buf_str(&j->note);
     j->wb.note_format = fmt;
-    j->wb.note_subject = mamori_note_subject(&a, ts->t->language);
+    j->wb.note_subject = mamori_lawyer_note_is(j->payload) ? mamori_lawyer_note_subject(j->payload, ts->t->language)
+                                                           : mamori_note_subject(&a, ts->t->language);
     j->wb.tags = &j->tags;
     /* attempts was counted by the claim: > 1 means an earlier attempt ran
      * (and maybe wrote the note before it failed or was killed). */
@@ -734,6 +752,8 @@ static int setup(struct deliverer *d, const struct mamori_generation *gen)
         mamori_log_err("deliver_store", "%s", err.message);
         return 3;
     }
+    if (mamori_channel_sender_open(&d->chan, gen, d->st, d->multi) != 0)
+        return 3;
     return 0;
 }
 
@@ -751,6 +771,7 @@ static void teardown(struct deliverer *d)
         d->jobs = j->next;
         job_free(d, j);
     }
+    mamori_channel_sender_close(d->chan);
     for (size_t i = 0; i < d->tenant_count; i++)
         mamori_wb_secret_free(d->tenants[i].cache.token);
     free(d->tenants);
@@ -814,12 +835,15 @@ int mamori_deliverer_run(const struct mamori_generation *gen)
             }
             last_scan = now_m;
         }
+        mamori_channel_sender_poll(d.chan);
         send_ready(&d);
         curl_multi_perform(d.multi, &running);
         while ((msg = curl_multi_info_read(d.multi, &left)) != NULL) {
             struct job *j = NULL;
             if (msg->msg != CURLMSG_DONE)
                 continue;
+            if (mamori_channel_sender_done(d.chan, msg->easy_handle, msg->data.result))
+                continue; /* an escalation message */
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
             if (j != NULL)
                 on_done(&d, j, msg->data.result);

@@ -18,7 +18,9 @@
 #include "audit.h"
 #include "buf.h"
 #include "connector.h"
+#include "escalate.h"
 #include "host_api.h"
+#include "lawyer.h"
 #include "log.h"
 #include "metrics.h"
 #include "note.h"
@@ -84,15 +86,19 @@ int mamori_webhook_wants_note(const struct mamori_tenant *t, const struct mamori
      * connector's callback is optional; the others need it). */
     if (!t->connector->writes_back || t->helpdesk_url == NULL)
         return 0;
-    /* A legitimate complaint gets a calm note or none (note_on_legitimate). */
-    return mamori_note_wanted(a, t->note_on_legitimate);
+    /* A legitimate complaint gets a calm note or none (note_on_legitimate);
+     * on a ticket a lawyer has taken on, every message gets one that says
+     * so (escalate.h). */
+    return mamori_note_wanted(a, t->note_on_legitimate) || mamori_strv_contains(&a->tags, MAMORI_TAG_LAWYER_RETAINED);
 }
 
 /* Write everything about one webhook in ONE transaction. *answer_text
- * (owned by the caller) is the exact answer stored for dedupe and sent. */
-int mamori_webhook_commit(struct mamori_app *app, const struct mamori_tenant *t, const struct mamori_ticket *ticket,
-                          const struct mamori_annotation *a, json_t *full, json_t *ticket_json, json_t *answer,
-                          time_t now, char **answer_text, struct mamori_error *err)
+ * (owned by the caller) is the exact answer stored for dedupe and sent.
+ * plan (may be NULL): the escalation to open or follow up (escalate.h). */
+int mamori_webhook_commit_escalation(struct mamori_app *app, const struct mamori_tenant *t,
+                                     const struct mamori_ticket *ticket, const struct mamori_annotation *a, json_t *full,
+                                     json_t *ticket_json, json_t *answer, time_t now,
+                                     struct mamori_escalation_plan *plan, char **answer_text, struct mamori_error *err)
 {
     struct mamori_store *st = app->store;
     struct mamori_buf cats = MAMORI_BUF_INIT, key = MAMORI_BUF_INIT;
@@ -124,6 +130,10 @@ int mamori_webhook_commit(struct mamori_app *app, const struct mamori_tenant *t,
         job = json_pack("{s:s, s:s, s:O, s:O}", "tenant", t->id, "event_id", ticket->event_id, "ticket", ticket_json,
                         "annotation", full);
         mamori_buf_printf(&key, "%s:%s:%s:note", t->id, t->connector->name, ticket->event_id);
+        /* What the agent is told about the lawyer (notified, retained). */
+        if (job != NULL && plan != NULL && plan->status[0] != '\0' &&
+            json_object_set_new(job, "lawyer_status", json_string(plan->status)) != 0)
+            goto out;
         if (job == NULL || key.failed || (job_text = json_dumps(job, JSON_COMPACT)) == NULL)
             goto out;
     }
@@ -145,7 +155,8 @@ int mamori_webhook_commit(struct mamori_app *app, const struct mamori_tenant *t,
     if ((rc = mamori_store_event_put(st, &row, err)) != 0 ||
         (note && (rc = mamori_outbox_enqueue(st, t->id, t->connector->name, "note", key.data, job_text, now, NULL,
                                              err)) != 0) ||
-        (rc = mamori_audit_append(st, t->id, "annotated", ticket->ticket_id, audit_text, now, err)) != 0) {
+        (rc = mamori_audit_append(st, t->id, "annotated", ticket->ticket_id, audit_text, now, err)) != 0 ||
+        (plan != NULL && (rc = mamori_escalation_commit(plan, st, now, err)) != 0)) {
         mamori_store_rollback(st);
         goto out;
     }
@@ -160,6 +171,13 @@ out:
     mamori_buf_free(&cats);
     mamori_buf_free(&key);
     return rc;
+}
+
+int mamori_webhook_commit(struct mamori_app *app, const struct mamori_tenant *t, const struct mamori_ticket *ticket,
+                          const struct mamori_annotation *a, json_t *full, json_t *ticket_json, json_t *answer,
+                          time_t now, char **answer_text, struct mamori_error *err)
+{
+    return mamori_webhook_commit_escalation(app, t, ticket, a, full, ticket_json, answer, now, NULL, answer_text, err);
 }
 
 static void answer_duplicate(struct mamori_http *h, const char *stored, int status)
@@ -181,6 +199,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
     struct mamori_webhook in;
     struct mamori_error err;
     struct verify_ctx vctx;
+    struct mamori_escalation_plan plan;
     json_t *root = NULL, *full = NULL, *answer = NULL, *ticket_json = NULL;
     char *stored = NULL, *answer_text = NULL;
     time_t now = app->clock();
@@ -188,6 +207,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
 
     mamori_ticket_init(&ticket);
     mamori_annotation_init(&a);
+    mamori_escalation_plan_init(&plan);
     mamori_error_clear(&err);
     if (t == NULL) {
         mamori_http_error(h, 404, "unknown_tenant", NULL, "no tenant \"%s\" is configured", route->tenant);
@@ -258,6 +278,14 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
     req.history = &hist;
     req.now = now;
     rc = mamori_chain_run(t, &req, &chain, mamori_metrics_plugin_error);
+    /* Escalation: the ticket's earlier escalations are read in the same
+     * snapshot; messages are rendered here and only enqueued in the commit. */
+    if (rc == 0 && (rc = mamori_escalation_prepare(&plan, app->store, t, &ticket, &a, now, &err)) != 0) {
+        mamori_log_err("escalation_failed", "escalation not prepared: %s", err.message);
+        mamori_http_error(h, 503, "store_unavailable", "Retry-After: 5\r\n",
+                          "the escalation could not be prepared; nothing was recorded, retry later");
+        goto out;
+    }
     mamori_store_read_end(app->store);
     reading = 0;
     if (rc != 0) {
@@ -292,7 +320,8 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
                           err.message);
         goto out;
     }
-    rc = mamori_webhook_commit(app, t, &ticket, &a, full, ticket_json, answer, now, &answer_text, &err);
+    rc = mamori_webhook_commit_escalation(app, t, &ticket, &a, full, ticket_json, answer, now, &plan, &answer_text,
+                                          &err);
     if (rc == MAMORI_ECONFLICT) {
         /* A concurrent delivery of the same event won the race. */
         free(stored);
@@ -326,6 +355,7 @@ out:
     json_decref(full);
     json_decref(answer);
     json_decref(ticket_json);
+    mamori_escalation_plan_free(&plan);
     mamori_annotation_free(&a);
     mamori_ticket_free(&ticket);
 }

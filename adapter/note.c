@@ -271,7 +271,10 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
     }
     mamori_buf_free(&line);
     if (!harassment) {
-        /* Calm and short: one line, and the reference. */
+        /* Calm and short: one line (and what the lawyer's status asks of
+         * the agent, on a ticket a lawyer has taken on), and the reference. */
+        if (ctx->lawyer_status)
+            paragraph(out, f, ctx->lawyer_status);
         footer(out, f, w, a, ctx);
         return out->failed ? MAMORI_ENOMEM : MAMORI_OK;
     }
@@ -360,6 +363,8 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
         struct mamori_buf e = MAMORI_BUF_INIT;
         heading(out, f, w->escalation);
         mamori_buf_printf(&e, "%s", w->level[0]);
+        if (ctx->lawyer_status)
+            mamori_buf_printf(&e, " — %s", ctx->lawyer_status);
         paragraph(out, f, mamori_buf_str(&e));
         mamori_buf_free(&e);
     }

@@ -2,6 +2,8 @@
  * router.h -- map method and path to a route.
  *
  *   POST /hooks/<tenant>/<connector>[/<suffix>]   webhook
+ *   POST /hooks/<tenant>/line                     the tenant's LINE account (lawyers'
+ *                                                 answers); app.c dispatches it
  *   POST /v1/annotate                             synchronous annotation
  *   GET  /healthz                                 health (HEAD too)
  *   GET  /metrics                                 Prometheus text (HEAD too)

@@ -53,6 +53,36 @@ static const char *const migrations[] = {
     "ALTER TABLE outbox ADD COLUMN lease_owner INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX outbox_tenant ON outbox(tenant, state);"
     "CREATE TABLE poll_cursor(tenant TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated_at INTEGER NOT NULL);",
+
+    /* 3: escalation to the lawyer (escalation_store.h). One escalation per
+     * (tenant, ticket, level); `ticket` keeps ids and links only, `message`
+     * (the quoted evidence) only until acknowledged or the backup is told.
+     * escalation_messages maps LINE message ids back to escalations for
+     * quoted replies; lawyers are LINE users an admin approved;
+     * line_events dedupes LINE redeliveries. The partial index keeps the
+     * deadline check to the open escalations. */
+    "CREATE TABLE escalations("
+    "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, ticket_id TEXT NOT NULL, level TEXT NOT NULL,"
+    "  connector TEXT NOT NULL, event_id TEXT NOT NULL, ticket TEXT NOT NULL, categories TEXT NOT NULL DEFAULT '',"
+    "  channels TEXT NOT NULL DEFAULT '', message TEXT, created_at INTEGER NOT NULL, ack_due_at INTEGER,"
+    "  acked_at INTEGER, acked_by TEXT, backup_at INTEGER, retained_at INTEGER, retained_by TEXT,"
+    "  followups INTEGER NOT NULL DEFAULT 0, last_followup_at INTEGER,"
+    "  UNIQUE(tenant, ticket_id, level));"
+    "CREATE INDEX escalations_due ON escalations(ack_due_at)"
+    "  WHERE ack_due_at IS NOT NULL AND acked_at IS NULL AND backup_at IS NULL;"
+    "CREATE TABLE escalation_messages("
+    "  id INTEGER PRIMARY KEY, escalation_id INTEGER NOT NULL, tenant TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, platform_id TEXT, sent_at INTEGER NOT NULL);"
+    "CREATE INDEX escalation_messages_platform ON escalation_messages(tenant, platform_id)"
+    "  WHERE platform_id IS NOT NULL;"
+    "CREATE INDEX escalation_messages_recipient ON escalation_messages(tenant, recipient, sent_at);"
+    "CREATE TABLE lawyers("
+    "  tenant TEXT NOT NULL, line_user_id TEXT NOT NULL, name TEXT,"
+    "  state TEXT NOT NULL CHECK(state IN ('pending','approved','revoked')),"
+    "  first_seen_at INTEGER, approved_at INTEGER, updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY(tenant, line_user_id));"
+    "CREATE TABLE line_events(tenant TEXT NOT NULL, event_id TEXT NOT NULL, received_at INTEGER NOT NULL,"
+    "  PRIMARY KEY(tenant, event_id));",
 };
 
 int mamori_schema_count(void)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "connector.h"
+#include "escalation_config.h"
 #include "ini_file.h"
 #include "settings.h"
 #include "strv.h"
@@ -236,13 +237,16 @@ static int on_key(void *user, const char *section, const char *key, const char *
         return on_tenant_key(c, key, value, line, err);
     if (strcmp(section, "helpdesk") == 0)
         return on_helpdesk_key(c, key, value, line, err);
+    if (mamori_escalation_config_section(section))
+        return mamori_escalation_config_key(&c->t->escalation, section, key, value, line, c->t->dir, err);
     if (strncmp(section, "plugin ", 7) == 0) {
         const char *name = section + 7;
         while (*name == ' ')
             name++;
         return on_plugin_key(c, name, key, value, line, err);
     }
-    return mamori_error_set(err, MAMORI_EINVAL, "unknown section [%s] (known: tenant, helpdesk, plugin NAME)",
+    return mamori_error_set(err, MAMORI_EINVAL,
+                            "unknown section [%s] (known: tenant, helpdesk, plugin NAME, escalation, line, channel NAME)",
                             section[0] ? section : "(none: keys must follow a [section])");
 }
 
@@ -301,6 +305,8 @@ int mamori_tenant_read(struct mamori_tenant *t, const char *path, const struct m
             return mamori_error_set(err, MAMORI_EINVAL, "%s:%d: unknown key \"%s\" in [helpdesk] for connector %s",
                                     path, o->line, o->key, t->connector->name);
     }
+    if ((rc = mamori_escalation_config_finish(t->escalation, t, s, err)) != 0)
+        return rc;
     if (t->chain_count == 0)
         return mamori_error_set(err, MAMORI_EINVAL, "%s: no [plugin NAME] section: the tenant would annotate nothing",
                                 path);
@@ -325,6 +331,8 @@ int mamori_tenant_activate(struct mamori_tenant *t, const struct mamori_settings
         (rc = mamori_secret_load(&t->helpdesk_credentials, &t->helpdesk_credentials_ref, "helpdesk credentials",
                                  err)) != 0)
         return mamori_error_prefix(err, "%s:%d", t->file, t->helpdesk_credentials_ref.line);
+    if ((rc = mamori_escalation_config_activate(t->escalation, t->file, err)) != 0)
+        return rc;
 
     for (size_t i = 0; i < t->chain_count; i++) {
         struct mamori_chain_entry *e = &t->chain[i];
@@ -381,6 +389,7 @@ void mamori_tenant_free(struct mamori_tenant *t)
     mamori_secret_free(&t->api_token);
     mamori_secret_free(&t->helpdesk_credentials);
     option_list_free(&t->helpdesk_options);
+    mamori_escalation_config_free(t->escalation);
     free(t->failure);
     memset(t, 0, sizeof *t);
 }

@@ -23,6 +23,7 @@
 
 struct mamori_settings;
 struct mamori_connector;
+struct mamori_escalation_config;
 
 /* A key = value from the file, with its line, for later validation. */
 struct mamori_option {
@@ -73,6 +74,10 @@ struct mamori_tenant {
     /* Keep quoted evidence in the store (and in notes). */
     int keep_evidence;
     long retention_days;              /* 0: server default */
+
+    /* [escalation], [line], [channel NAME] (escalation_config.h); NULL when
+     * the tenant escalates nowhere. Owned. */
+    struct mamori_escalation_config *escalation;
 
     struct mamori_chain_entry *chain;
     size_t chain_count, chain_cap;

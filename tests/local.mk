@@ -55,6 +55,7 @@ include tests/rules.mk
 include tests/policy.mk
 include tests/helpdesks.mk
 include tests/packaging.mk
+include tests/escalation.mk
 
 # The HTTP benchmark is not part of `make check`: make bench-http
 EXTRA_DIST += tests/bench/http/run.sh tests/bench/http/ref_app.c tests/bench/http/gen_requests.py tests/bench/http/post.lua

@@ -29,6 +29,11 @@ int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_outbox(const struct mamori_cli *cli, int argc, char **argv);
 
+/* Escalation (cmd_lawyer.c, cmd_escalation.c): LINE lawyers, escalations,
+ * the acknowledgement deadline check. */
+int mamori_cmd_lawyer(const struct mamori_cli *cli, int argc, char **argv);
+int mamori_cmd_escalation(const struct mamori_cli *cli, int argc, char **argv);
+
 /* Policy tools (cmd_policy*.c) and offline annotation (cmd_annotate.c). */
 int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_policy_test(int argc, char **argv);

@@ -1,0 +1,15 @@
+## tests/escalation.mk -- escalation to the lawyer (issue 5): unit tests
+## (config, routing, quoting, channel requests, lawyer notes, store and
+## deadline) and integration tests against local stand-ins for the LINE
+## API, Slack, Teams, a webhook receiver and an SMTP server (STARTTLS with
+## a self-signed certificate, AUTH PLAIN/LOGIN), all on loopback.
+
+check_PROGRAMS += tests/unit/test_escalation
+TESTS += tests/unit/test_escalation
+tests_unit_test_escalation_SOURCES = tests/unit/test_escalation.c
+tests_unit_test_escalation_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_escalation_LDADD = $(MAMORI_CORE)
+
+ESCALATION_IT_TESTS =
+TESTS += $(ESCALATION_IT_TESTS)
+EXTRA_DIST += $(ESCALATION_IT_TESTS)
