@@ -3,4 +3,7 @@
 ## thresholds of the default policies.
 
 TESTS += tests/policy/dev_quality.sh
-EXTRA_DIST += tests/policy/dev_quality.sh tests/policy/dev.jsonl
+EXTRA_DIST += tests/policy/dev_quality.sh tests/policy/dev.jsonl \
+	tests/policy/redteam-ja.jsonl tests/policy/redteam-en.jsonl \
+	tests/policy/redteam-holdout-ja.jsonl tests/policy/redteam-holdout-en.jsonl \
+	tests/policy/redteam-holdout2-ja.jsonl tests/policy/redteam-holdout2-en.jsonl
