@@ -16,8 +16,10 @@ Faults for failure tests: POST /_control {"platform": P, "mode": M,
 "count": N, "retry_after": S, "hang": S} makes the next N write requests
 of P answer 500 / 429 (+Retry-After) / 503 / hang S seconds before
 answering ("hang"), or apply the write and then hang ("hang_after_write",
-the deliverer is killed meanwhile). GET /_state returns notes, tags and
-counters as JSON.
+the deliverer is killed meanwhile), or answer normally after a delay of S
+seconds ("slow", to observe how many requests run at once). GET /_state
+returns notes, tags and counters as JSON, including the largest number of
+requests in flight at once per platform ("max_inflight").
 
 Usage: standin.py --port-file FILE --log FILE [--secret generic=VALUE]
 """
@@ -45,7 +47,8 @@ REDMINE_KEY = "rm-api-key"
 REDMINE_CF = 7
 
 LOCK = threading.Lock()
-STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0}
+STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0, "inflight": {},
+         "max_inflight": {}}
 ARGS = None
 
 
@@ -105,9 +108,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, {"ok": True})
         if url.path == "/_state":
             with LOCK:
-                return self.answer(200, {k: STATE[k] for k in ("notes", "tags", "writes", "requests")})
+                return self.answer(200, {k: STATE[k] for k in ("notes", "tags", "writes", "requests", "max_inflight")})
         parts = url.path.split("/", 2)
         platform = parts[1] if len(parts) > 1 else ""
+        with LOCK:
+            now = STATE["inflight"].get(platform, 0) + 1
+            STATE["inflight"][platform] = now
+            STATE["max_inflight"][platform] = max(now, STATE["max_inflight"].get(platform, 0))
+        try:
+            return self.handle_platform(method, raw, url, platform, parts)
+        finally:
+            with LOCK:
+                STATE["inflight"][platform] -= 1
+
+    def handle_platform(self, method, raw, url, platform, parts):
         rest = "/" + (parts[2] if len(parts) > 2 else "")
         entry = {"platform": platform, "method": method, "path": rest, "query": url.query, "ok": True,
                  "problem": None, "content_type": self.headers.get("Content-Type"),
@@ -131,6 +145,8 @@ class Handler(BaseHTTPRequestHandler):
                 if write and f and f.get("count", 0) > 0 and not rest.endswith("/oauth2/token"):
                     f["count"] -= 1
                     fault = dict(f)
+            if fault and fault["mode"] == "slow":
+                time.sleep(fault.get("hang", 1))
             if fault and fault["mode"] in ("500", "429", "503", "hang"):
                 entry["fault"] = fault["mode"]
                 self.record(entry)
