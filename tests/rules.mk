@@ -2,7 +2,7 @@
 ## policy commands (included from tests/local.mk).
 
 RULES_UNIT_TESTS = tests/unit/test_rules_normalize tests/unit/test_rules_matcher tests/unit/test_rules_policy \
-	tests/unit/test_rules_eval tests/unit/test_rules_sig tests/unit/test_rules_plugin
+	tests/unit/test_rules_eval tests/unit/test_rules_sig tests/unit/test_rules_plugin tests/unit/test_rules_ext
 check_PROGRAMS += $(RULES_UNIT_TESTS)
 TESTS += $(RULES_UNIT_TESTS) tests/rules/cli.sh
 RULES_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/plugins/rules $(JANSSON_CFLAGS) \
@@ -20,6 +20,9 @@ tests_unit_test_rules_policy_LDADD = $(RULES_ENGINE)
 tests_unit_test_rules_eval_SOURCES = tests/unit/test_rules_eval.c tests/tap.h
 tests_unit_test_rules_eval_CFLAGS = $(RULES_TEST_CFLAGS)
 tests_unit_test_rules_eval_LDADD = $(RULES_ENGINE)
+tests_unit_test_rules_ext_SOURCES = tests/unit/test_rules_ext.c tests/tap.h
+tests_unit_test_rules_ext_CFLAGS = $(RULES_TEST_CFLAGS)
+tests_unit_test_rules_ext_LDADD = $(RULES_ENGINE)
 tests_unit_test_rules_sig_SOURCES = tests/unit/test_rules_sig.c tests/tap.h
 tests_unit_test_rules_sig_CFLAGS = $(RULES_TEST_CFLAGS)
 tests_unit_test_rules_sig_LDADD = $(RULES_ENGINE)
@@ -29,11 +32,12 @@ tests_unit_test_rules_plugin_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(JANSS
 tests_unit_test_rules_plugin_LDADD = $(MAMORI_CORE)
 
 EXTRA_DIST += tests/rules/cli.sh \
-	tests/rules/basic/policy.json tests/rules/basic/cases.jsonl \
+	tests/rules/basic/policy.json tests/rules/basic/cases.jsonl tests/rules/ext/policy.json \
 	tests/rules/merge/parent.json tests/rules/merge/child.json \
 	tests/rules/merge/cycle_a.json tests/rules/merge/cycle_b.json \
 	tests/rules/keys/test.pub \
-	tests/rules/lint/errors.json tests/rules/lint/warnings.json tests/rules/lint/syntax.json
+	tests/rules/lint/errors.json tests/rules/lint/warnings.json tests/rules/lint/syntax.json \
+	tests/rules/lint/phrases.json
 
 # The matcher benchmark is not part of `make check`; run it with
 #   make bench-matcher

@@ -68,7 +68,7 @@ static int cmd_lint(int argc, char **argv)
         rules_ac_get_stats(p->ac, &st);
         printf("%s: policy %s %s: %zu categories, %zu rules, %zu phrases, %zu lemma sequences, "
                "%zu files; loaded in %.1f ms\n",
-               path, p->id, p->version, p->ncats, p->nrules, p->nphrases, p->nkeys - p->nphrases, p->nfiles,
+               path, p->id, p->version, p->ncats, p->nrules, p->nphrases, p->nlemma_keys, p->nfiles,
                p->load_ms);
     }
     printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");

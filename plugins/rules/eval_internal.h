@@ -83,10 +83,19 @@ struct rules_scratch {
     } ccache[8];
     size_t nccache;
 
-    /* a window of text re-read with a wildcard resolved */
-    struct rules_ntext alt;
-    uint32_t *altmap;
-    size_t altmap_cap;
+    /* A text re-read with a change: a window with a wildcard resolved, or
+     * the field with its dropped symbols put back. map: its char -> field
+     * char (for a symbol put back: the field char after the gap); ins:
+     * the char was put back. */
+    struct {
+        uint32_t *cp, *ob, *oe, *map, *u8off;
+        uint8_t *fl, *ins, *u8;
+        size_t cap;
+    } alt;
+
+    /* MeCab: which normalized chars start a lemma stem (reused) */
+    uint8_t *stem_at;
+    size_t stem_cap;
 
     /* MeCab, created on first use in the process that evaluates */
     struct rules_mecab *mecab;

@@ -25,6 +25,7 @@
 
 #include <mamori/plugin.h>
 
+#include "amount.h"
 #include "eval_internal.h"
 
 #define MAX_EVIDENCE_PER_RULE 64
@@ -46,7 +47,6 @@ int mamori_rules_scratch_new(const struct rules_policy *p, struct rules_scratch 
     s->p = p;
     for (int f = 0; f < RULES_NFIELDS; f++)
         rules_ntext_init(&s->nt[f]);
-    rules_ntext_init(&s->alt);
     rules_ntext_init(&s->lemma_nt);
     s->leaf_first = calloc(p->nexprs + 1, sizeof *s->leaf_first);
     s->leaf_n = calloc(p->nexprs + 1, sizeof *s->leaf_n);
@@ -90,9 +90,16 @@ void mamori_rules_scratch_free(struct rules_scratch *s)
         rules_ntext_free(&s->nt[f]);
         field_ctx_free(&s->fc[f]);
     }
-    rules_ntext_free(&s->alt);
     rules_ntext_free(&s->lemma_nt);
-    free(s->altmap);
+    free(s->alt.cp);
+    free(s->alt.ob);
+    free(s->alt.oe);
+    free(s->alt.map);
+    free(s->alt.u8off);
+    free(s->alt.fl);
+    free(s->alt.ins);
+    free(s->alt.u8);
+    free(s->stem_at);
     free(s->occ);
     free(s->unl);
     free(s->pairs);
@@ -147,17 +154,26 @@ int rules_occ_push(struct rules_scratch *s, const struct rules_occ *o)
 
 /* ---- scanning -------------------------------------------------------- */
 
+/* What a scan reads: the field itself, or an altered copy (s->alt). */
+struct view {
+    const uint32_t *cp, *ob, *oe, *u8off;
+    const uint8_t *fl;
+    const uint32_t *map;           /* view char -> field char, or NULL (the field) */
+    const uint8_t *ins;            /* symbols put back, or NULL */
+    size_t len;
+};
+
 struct scan {
     struct rules_scratch *s;
-    const struct rules_ntext *t;   /* the text scanned (the field, or a wildcard window) */
+    struct view t;
     const struct rules_ntext *nt;  /* the field */
-    const uint32_t *map;           /* window char -> field char, or NULL */
-    uint32_t must_lo, must_hi;     /* window: keep matches with s < must_hi && e > must_lo */
+    int window;                    /* a wildcard window: keep matches with s < must_hi && e > must_lo */
+    uint32_t must_lo, must_hi;
     uint8_t field, extra_flags;
     int oom;
 };
 
-static size_t char_at(const struct rules_ntext *t, size_t b)
+static size_t char_at(const struct view *t, size_t b)
 {
     size_t lo = 0, hi = t->len;
 
@@ -171,76 +187,176 @@ static size_t char_at(const struct rules_ntext *t, size_t b)
     return lo;
 }
 
-static void on_hit(void *ctx, uint32_t key, size_t end)
+/* Katakana for the word boundary of exact phrases: a char folded from
+ * katakana, or a long vowel mark after one (ライン in オンライン, ゲーム). */
+static int kata_at(const struct view *t, size_t i)
 {
-    struct scan *sc = ctx;
-    const struct rules_key *k = &sc->s->p->keys[key];
-    const struct rules_ntext *t = sc->t;
-    size_t cs = char_at(t, end - k->blen), ce = cs + k->clen;
-    struct rules_occ o;
-
-    if (sc->map != NULL && !(cs < sc->must_hi && ce > sc->must_lo))
-        return; /* found without the wildcard: the main scan has it */
-    o.flags = sc->extra_flags;
-    if (cs == 0 || !rules_is_latin_alnum(t->cp[cs - 1]))
-        o.flags |= RULES_OCC_START_OK;
-    else if (k->latin_start)
-        return; /* "kill" inside "skill" */
-    if (ce >= t->len || !rules_is_latin_alnum(t->cp[ce]))
-        o.flags |= RULES_OCC_END_OK;
-    o.key = key;
-    o.field = sc->field;
-    o.s = sc->map ? sc->map[cs] : (uint32_t)cs;
-    o.e = sc->map ? sc->map[ce - 1] + 1 : (uint32_t)ce;
-    o.ob = sc->nt->ob[o.s];
-    o.oe = sc->nt->oe[o.e - 1];
-    if (rules_occ_push(sc->s, &o) != 0)
-        sc->oom = 1;
+    if (t->fl[i] & RULES_NF_KATA)
+        return 1;
+    return t->cp[i] == 0x30FC && i > 0 && (t->fl[i - 1] & RULES_NF_KATA);
 }
 
-/* Copy field chars [lo, hi) into the window text, with char w dropped
+/* An exact phrase's kana must have the script it was written in. A
+ * wildcard stands for any kana. */
+static int script_ok(const struct view *t, size_t cs, const struct rules_key *k)
+{
+    for (uint32_t i = 0; i < k->clen; i++) {
+        uint8_t fl = t->fl[cs + i];
+        if (k->script[i] == RULES_SCRIPT_ANY || (fl & RULES_NF_WILD))
+            continue;
+        if ((k->script[i] == RULES_SCRIPT_KATA) != ((fl & RULES_NF_KATA) != 0))
+            return 0;
+    }
+    return 1;
+}
+
+static void on_hit(void *ctx, uint32_t head, size_t end)
+{
+    struct scan *sc = ctx;
+    const struct rules_policy *p = sc->s->p;
+    const struct view *t = &sc->t;
+    const struct rules_key *k = &p->keys[head];
+    size_t cs = char_at(t, end - k->blen), ce = cs + k->clen;
+    int pre_latin, post_latin, pre_kata, post_kata;
+    struct rules_occ o;
+
+    if (sc->window && !(cs < sc->must_hi && ce > sc->must_lo))
+        return; /* found without the wildcard: the main scan has it */
+    if (t->ins != NULL) {
+        size_t i = cs;
+        while (i < ce && !t->ins[i])
+            i++;
+        if (i == ce)
+            return; /* no symbol put back in it: the main scan has it */
+    }
+    pre_latin = cs > 0 && rules_is_latin_alnum(t->cp[cs - 1]);
+    post_latin = ce < t->len && rules_is_latin_alnum(t->cp[ce]);
+    pre_kata = cs > 0 && kata_at(t, cs - 1);
+    post_kata = ce < t->len && kata_at(t, ce);
+    o.field = sc->field;
+    if (t->map != NULL) {
+        /* A symbol put back stands in the gap before map[]: it covers that
+         * char for scopes (quotation, negation, near), and its own bytes
+         * for the evidence. */
+        o.s = t->map[cs];
+        o.e = t->ins != NULL && t->ins[ce - 1] ? t->map[ce - 1] : t->map[ce - 1] + 1;
+        if (o.e > sc->nt->len)
+            o.e = (uint32_t)sc->nt->len;
+        if (o.s >= o.e)
+            o.s = o.e - 1;
+    } else {
+        o.s = (uint32_t)cs;
+        o.e = (uint32_t)ce;
+    }
+    o.ob = t->ob[cs];
+    o.oe = t->oe[ce - 1];
+    /* Every key with this text: plain and exact variants differ in their
+     * boundaries and scripts. */
+    for (uint32_t key = head; key != UINT32_MAX; key = p->keys[key].next_variant) {
+        k = &p->keys[key];
+        if ((k->latin_start && pre_latin) || (k->kata_start && pre_kata))
+            continue; /* "kill" inside "skill", =ライン inside オンライン */
+        if (k->script != NULL && !script_ok(t, cs, k))
+            continue; /* =デモ and でも */
+        o.flags = sc->extra_flags;
+        if (!pre_latin)
+            o.flags |= RULES_OCC_START_OK;
+        if (k->kata_end ? !post_kata : !post_latin)
+            o.flags |= RULES_OCC_END_OK;
+        o.key = key;
+        if (rules_occ_push(sc->s, &o) != 0)
+            sc->oom = 1;
+    }
+}
+
+/* Room for n chars in the altered text. */
+static int alt_reserve(struct rules_scratch *s, size_t n)
+{
+    size_t cap = s->alt.cap ? s->alt.cap : 64;
+    void *q;
+
+    if (n + 1 <= s->alt.cap)
+        return RULES_OK;
+    while (cap < n + 1)
+        cap *= 2;
+#define ALT_GROW(field, count)                                       \
+    do {                                                             \
+        q = realloc(s->alt.field, (count) * sizeof *s->alt.field);   \
+        if (q == NULL)                                               \
+            return RULES_ENOMEM;                                     \
+        s->alt.field = q;                                            \
+    } while (0)
+    ALT_GROW(cp, cap);
+    ALT_GROW(ob, cap);
+    ALT_GROW(oe, cap);
+    ALT_GROW(map, cap);
+    ALT_GROW(u8off, cap);
+    ALT_GROW(fl, cap);
+    ALT_GROW(ins, cap);
+    ALT_GROW(u8, 4 * cap);
+#undef ALT_GROW
+    s->alt.cap = cap;
+    return RULES_OK;
+}
+
+/* Scan the altered text of n chars (cp, ob, oe, fl, map, ins filled). */
+static int alt_scan(struct rules_scratch *s, int field, size_t n, int window, uint32_t must_lo, uint32_t must_hi,
+                    int with_ins)
+{
+    struct scan sc;
+    size_t b = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        s->alt.u8off[i] = (uint32_t)b;
+        b += rules_utf8_put(s->alt.cp[i], s->alt.u8 + b);
+    }
+    s->alt.u8off[n] = (uint32_t)b;
+    memset(&sc, 0, sizeof sc);
+    sc.s = s;
+    sc.t.cp = s->alt.cp;
+    sc.t.ob = s->alt.ob;
+    sc.t.oe = s->alt.oe;
+    sc.t.u8off = s->alt.u8off;
+    sc.t.fl = s->alt.fl;
+    sc.t.map = s->alt.map;
+    sc.t.ins = with_ins ? s->alt.ins : NULL;
+    sc.t.len = n;
+    sc.nt = &s->nt[field];
+    sc.field = (uint8_t)field;
+    sc.window = window;
+    sc.must_lo = must_lo;
+    sc.must_hi = must_hi;
+    sc.extra_flags = window ? RULES_OCC_WILDCARD : RULES_OCC_SYMBOL;
+    rules_ac_scan(s->p->ac, s->alt.u8, b, on_hit, &sc);
+    return sc.oom ? RULES_ENOMEM : RULES_OK;
+}
+
+/* Copy field chars [lo, hi) into the altered text, with char w dropped
  * (drop) or replaced by `with`, and scan it. */
 static int scan_window(struct rules_scratch *s, int field, size_t lo, size_t hi, size_t w, int drop, uint32_t with)
 {
     const struct rules_ntext *nt = &s->nt[field];
-    struct rules_ntext *a = &s->alt;
-    struct scan sc;
-    size_t n = 0, b = 0, need = hi - lo + 1;
+    size_t n = 0;
 
-    if (RULES_GROW(a->cp, a->cap, need) != 0 || RULES_GROW(s->altmap, s->altmap_cap, need) != 0 ||
-        RULES_GROW(a->u8off, a->offcap, need + 1) != 0 || RULES_GROW(a->u8, a->u8cap, 4 * need + 1) != 0)
+    if (alt_reserve(s, hi - lo + 1) != 0)
         return RULES_ENOMEM;
     for (size_t i = lo; i < hi; i++) {
         if (i == w && drop)
             continue;
-        a->cp[n] = i == w ? with : nt->cp[i];
-        s->altmap[n] = (uint32_t)i;
-        a->u8off[n] = (uint32_t)b;
-        b += rules_utf8_put(a->cp[n], a->u8 + b);
+        s->alt.cp[n] = i == w ? with : nt->cp[i];
+        s->alt.ob[n] = nt->ob[i];
+        s->alt.oe[n] = nt->oe[i];
+        s->alt.fl[n] = nt->fl[i];
+        s->alt.map[n] = (uint32_t)i;
         n++;
     }
-    a->u8off[n] = (uint32_t)b;
-    a->len = n;
-    a->u8len = b;
-    memset(&sc, 0, sizeof sc);
-    sc.s = s;
-    sc.t = a;
-    sc.nt = nt;
-    sc.map = s->altmap;
-    sc.field = (uint8_t)field;
-    sc.extra_flags = RULES_OCC_WILDCARD;
     if (drop) {
         /* The match must join the two sides of the dropped wildcard. */
-        sc.must_lo = (uint32_t)(w - lo);
-        sc.must_hi = (uint32_t)(w - lo);
-    } else {
-        /* The wildcard must stand inside the match, between two of its
-         * kana: ころ○ぞ reads as ころすぞ, not as a match ending at ○. */
-        sc.must_lo = (uint32_t)(w - lo + 1);
-        sc.must_hi = (uint32_t)(w - lo);
+        return alt_scan(s, field, n, 1, (uint32_t)(w - lo), (uint32_t)(w - lo), 0);
     }
-    rules_ac_scan(s->p->ac, a->u8, a->u8len, on_hit, &sc);
-    return sc.oom ? RULES_ENOMEM : RULES_OK;
+    /* The wildcard must stand inside the match, between two of its kana:
+     * ころ○ぞ reads as ころすぞ, not as a match ending at ○. */
+    return alt_scan(s, field, n, 1, (uint32_t)(w - lo + 1), (uint32_t)(w - lo), 0);
 }
 
 /* A wildcard between kana stands for one kana (ころ○ぞ) or for nothing
@@ -267,6 +383,106 @@ static int scan_wildcards(struct rules_scratch *s, int field)
                 return rc;
     }
     return RULES_OK;
+}
+
+static int in_sym(const struct rules_policy *p, uint32_t cp)
+{
+    size_t lo = 0, hi = p->nsym;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->sym[mid] == cp)
+            return 1;
+        if (p->sym[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Symbols normalization dropped between letters ("お前を🔪してやる",
+ * "払え¥30000", "評価★1") are invisible to the main scan. When a gap held
+ * a symbol some phrase contains, the field is read once more with those
+ * gaps put back; only matches that include a symbol put back count. One
+ * extra scan of the field at most, none for most tickets. */
+static int scan_dropped(struct rules_scratch *s, int field)
+{
+    const struct rules_ntext *nt = &s->nt[field];
+    size_t d = 0, n = 0, any = 0;
+
+    if (nt->len == 0)
+        return RULES_OK;
+    for (size_t i = 0; i < nt->ndrop && !any; i++)
+        any = in_sym(s->p, nt->dcp[i]);
+    if (!any)
+        return RULES_OK;
+    if (alt_reserve(s, nt->len + nt->ndrop) != 0)
+        return RULES_ENOMEM;
+    for (size_t i = 0; i <= nt->len; i++) {
+        /* the gap before char i: put it back if it holds a wanted symbol */
+        size_t g = d, wanted = 0;
+        while (d < nt->ndrop && nt->dpos[d] == i)
+            wanted |= (size_t)in_sym(s->p, nt->dcp[d++]);
+        if (wanted)
+            for (; g < d; g++) {
+                s->alt.cp[n] = nt->dcp[g];
+                s->alt.ob[n] = nt->dob[g];
+                s->alt.oe[n] = nt->doe[g];
+                s->alt.fl[n] = 0;
+                s->alt.map[n] = (uint32_t)(i < nt->len ? i : nt->len - 1);
+                s->alt.ins[n] = 1;
+                n++;
+            }
+        if (i == nt->len)
+            break;
+        s->alt.cp[n] = nt->cp[i];
+        s->alt.ob[n] = nt->ob[i];
+        s->alt.oe[n] = nt->oe[i];
+        s->alt.fl[n] = nt->fl[i];
+        s->alt.map[n] = (uint32_t)i;
+        s->alt.ins[n] = 0;
+        n++;
+    }
+    return alt_scan(s, field, n, 0, 0, 0, 1);
+}
+
+/* Amounts of money: every mention the scanner finds, for every amount
+ * condition of the policy it satisfies. */
+struct money_ctx {
+    struct rules_scratch *s;
+    uint8_t field;
+};
+
+static int on_money(void *ctx, const struct rules_money *m)
+{
+    struct money_ctx *mc = ctx;
+    const struct rules_policy *p = mc->s->p;
+    size_t first = p->nphrases + p->nlemma_keys;
+
+    for (size_t k = first; k < first + p->namount_keys; k++) {
+        const struct rules_amount *a = &p->amounts[p->keys[k].amount];
+        struct rules_occ o;
+        if (!(a->currencies & m->currency) || m->value < a->min || m->value > a->max)
+            continue;
+        o.key = (uint32_t)k;
+        o.s = m->s;
+        o.e = m->e;
+        o.ob = m->ob;
+        o.oe = m->oe;
+        o.field = mc->field;
+        o.flags = RULES_OCC_START_OK | RULES_OCC_END_OK;
+        if (rules_occ_push(mc->s, &o) != 0)
+            return RULES_ENOMEM;
+    }
+    return 0;
+}
+
+static int scan_amounts(struct rules_scratch *s, int field)
+{
+    struct money_ctx mc = {s, (uint8_t)field};
+
+    return rules_money_scan(&s->nt[field], on_money, &mc);
 }
 
 /* ---- cue arrays ------------------------------------------------------ */
@@ -327,7 +543,7 @@ static int cmp_pair(const void *a, const void *b)
 
 static int use_ok(const struct rules_key *k, const struct rules_use *u, const struct rules_occ *o)
 {
-    return !k->latin_end || (o->flags & RULES_OCC_END_OK) || u->allow_suffix;
+    return !(k->latin_end || k->kata_end) || (o->flags & RULES_OCC_END_OK) || u->allow_suffix;
 }
 
 static int reset_field(struct rules_field_ctx *fc, size_t n)
@@ -439,22 +655,27 @@ static int inside(const struct rules_span *sp, size_t n, uint32_t a, uint32_t b)
     return lo > 0 && sp[lo - 1].maxe >= b;
 }
 
-/* Is occurrence o inside one of rule's unless spans? The spans are sorted
- * by (rule, field, start) with a running maximum of their ends, so one
- * binary search answers it. */
-static int unless_masks(const struct rules_scratch *s, uint32_t rule, const struct rules_occ *o)
+/* Is occurrence o inside one of rule's unless spans (overlap: does one
+ * overlap it)? The spans are sorted by (rule, field, start) with a running
+ * maximum of their ends within each (rule, field), so one binary search
+ * answers either. */
+static int unless_masks(const struct rules_scratch *s, uint32_t rule, const struct rules_occ *o, int overlap)
 {
     size_t lo = 0, hi = s->nunl;
+    /* inside: spans starting at or before o->s; overlap: before o->e */
+    uint32_t bound = overlap ? o->e - 1 : o->s;
 
-    while (lo < hi) { /* first span after (rule, field, o->s) */
+    while (lo < hi) { /* first span after (rule, field, bound) */
         size_t mid = lo + (hi - lo) / 2;
         const struct rules_unless *u = &s->unl[mid];
-        if (u->rule < rule || (u->rule == rule && (u->field < o->field || (u->field == o->field && u->s <= o->s))))
+        if (u->rule < rule || (u->rule == rule && (u->field < o->field || (u->field == o->field && u->s <= bound))))
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo > 0 && s->unl[lo - 1].rule == rule && s->unl[lo - 1].field == o->field && s->unl[lo - 1].maxe >= o->e;
+    if (lo == 0 || s->unl[lo - 1].rule != rule || s->unl[lo - 1].field != o->field)
+        return 0;
+    return overlap ? s->unl[lo - 1].maxe > o->s : s->unl[lo - 1].maxe >= o->e;
 }
 
 static int drop_reason(const struct rules_scratch *s, const struct rules_rule *r, uint32_t rule,
@@ -472,7 +693,7 @@ static int drop_reason(const struct rules_scratch *s, const struct rules_rule *r
         return RULES_DROP_NEGATED;
     if (r->negation == RULES_NEG_ONLY && !(o->flags & RULES_OCC_NEGATED))
         return RULES_DROP_NOT_NEGATED;
-    if (r->has_unless && unless_masks(s, rule, o))
+    if (r->has_unless && unless_masks(s, rule, o, r->unless_overlap))
         return RULES_DROP_UNLESS;
     return RULES_DROP_NONE;
 }
@@ -521,14 +742,48 @@ static int contacts(struct rules_scratch *s, uint32_t days, int64_t *out)
     return RULES_OK;
 }
 
-/* near: keep the occurrences of A and B that have a partner within N. */
-static int near_filter(struct rules_scratch *s, size_t a0, size_t a1, size_t b1, uint32_t within)
+/* Is y (an occurrence of near's second operand) a partner of x (one of
+ * the first)? Within N characters of each other (either order, or y after
+ * x for "forward"), and with no sentence boundary between them for
+ * same_sentence. */
+static int partner(const struct rules_scratch *s, const struct rules_expr *e, const struct rules_occ *x,
+                   const struct rules_occ *y)
+{
+    uint32_t gap, lo, hi;
+
+    if (y->s >= x->e) {
+        gap = y->s - x->e;
+        lo = x->e;
+        hi = y->s;
+    } else if (e->order == RULES_ORDER_FORWARD) {
+        return 0;
+    } else if (x->s >= y->e) {
+        gap = x->s - y->e;
+        lo = y->e;
+        hi = x->s;
+    } else {
+        gap = 0; /* overlapping */
+        lo = hi = 0;
+    }
+    if (gap > e->within)
+        return 0;
+    if (e->same_sentence && hi > lo) {
+        const uint32_t *bc = s->fc[x->field].bcount;
+        if (bc[hi] != bc[lo])
+            return 0;
+    }
+    return 1;
+}
+
+/* near: keep the occurrences of A and B that have a partner. not_near
+ * (negate): keep the occurrences of A that have none, and none of B. */
+static int near_filter(struct rules_scratch *s, const struct rules_expr *e, size_t a0, size_t a1, size_t b1,
+                       int negate)
 {
     size_t na = a1 - a0, nb = b1 - a1, keep = a0;
+    uint32_t within = e->within, maxlen = 0;
     uint8_t *used;
     int any = 0;
-
-    uint32_t maxlen = 0;
 
     if (RULES_GROW(s->near_used, s->near_cap, na + nb + 1) != 0)
         return -1;
@@ -558,19 +813,28 @@ static int near_filter(struct rules_scratch *s, size_t a0, size_t a1, size_t b1,
         }
         for (size_t j = lo; j < b1; j++) {
             const struct rules_occ *y = &s->occ[s->stack[j]];
-            uint32_t gap;
             if (y->field != x->field || y->s > x->e + within)
                 break; /* sorted by position: later ones are farther */
-            gap = y->s >= x->e ? y->s - x->e : (x->s >= y->e ? x->s - y->e : 0);
-            if (gap <= within) {
+            if (partner(s, e, x, y)) {
                 used[i - a0] = used[na + j - a1] = 1;
                 any = 1;
+                if (negate)
+                    break; /* one partner is enough to drop x */
             }
         }
     }
-    for (size_t i = a0; i < b1; i++)
-        if (used[i - a0])
-            s->stack[keep++] = s->stack[i];
+    if (negate) {
+        any = 0;
+        for (size_t i = a0; i < a1; i++)
+            if (!used[i - a0]) {
+                s->stack[keep++] = s->stack[i];
+                any = 1;
+            }
+    } else {
+        for (size_t i = a0; i < b1; i++)
+            if (used[i - a0])
+                s->stack[keep++] = s->stack[i];
+    }
     s->nstack = keep;
     return any;
 }
@@ -615,8 +879,10 @@ static int eval_expr(struct rules_scratch *s, uint32_t x)
         r = eval_expr(s, p->kids[e->kids]);
         s->nstack = mark; /* evidence never comes from under a not */
         return r < 0 ? -1 : !r;
-    case RULES_EX_NEAR: {
+    case RULES_EX_NEAR:
+    case RULES_EX_NOT_NEAR: {
         size_t a1, b1;
+        int negate = e->type == RULES_EX_NOT_NEAR;
         r = eval_expr(s, p->kids[e->kids]);
         if (r <= 0) {
             s->nstack = mark;
@@ -624,12 +890,16 @@ static int eval_expr(struct rules_scratch *s, uint32_t x)
         }
         a1 = s->nstack;
         r = eval_expr(s, p->kids[e->kids + 1]);
-        if (r <= 0) {
+        if (r < 0)
+            return -1;
+        if (r == 0 && !negate) {
             s->nstack = mark;
-            return r;
+            return 0;
         }
         b1 = s->nstack;
-        r = near_filter(s, mark, a1, b1, e->within);
+        if (r == 0)
+            return 1; /* not_near with no B at all: every A stays */
+        r = near_filter(s, e, mark, a1, b1, negate);
         if (r <= 0)
             s->nstack = mark;
         return r;
@@ -839,13 +1109,22 @@ int mamori_rules_eval(const struct rules_policy *p, const struct rules_input *in
             return rules_err(err, RULES_ENOMEM, "out of memory");
         memset(&sc, 0, sizeof sc);
         sc.s = s;
-        sc.t = &s->nt[f];
+        sc.t.cp = s->nt[f].cp;
+        sc.t.ob = s->nt[f].ob;
+        sc.t.oe = s->nt[f].oe;
+        sc.t.u8off = s->nt[f].u8off;
+        sc.t.fl = s->nt[f].fl;
+        sc.t.len = s->nt[f].len;
         sc.nt = &s->nt[f];
         sc.field = (uint8_t)f;
         rules_ac_scan(p->ac, s->nt[f].u8, s->nt[f].u8len, on_hit, &sc);
         if (sc.oom)
             return rules_err(err, RULES_ENOMEM, "out of memory");
         if (p->norm.nwildcards > 0 && scan_wildcards(s, f) != 0)
+            return rules_err(err, RULES_ENOMEM, "out of memory");
+        if (p->nsym > 0 && s->nt[f].ndrop > 0 && scan_dropped(s, f) != 0)
+            return rules_err(err, RULES_ENOMEM, "out of memory");
+        if (p->namount_keys > 0 && scan_amounts(s, f) != 0)
             return rules_err(err, RULES_ENOMEM, "out of memory");
         if (p->nlemmas > 0 && s->nt[f].has_japanese && (rc = rules_lemma_scan(s, f, text, len, err)) != 0)
             return rc;

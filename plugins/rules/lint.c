@@ -98,6 +98,9 @@ static const char *dead_reason(const struct rules_policy *p, uint32_t r, uint32_
             if ((why = dead_reason(p, r, p->kids[e->kids + i])) != NULL)
                 return why;
         return NULL;
+    case RULES_EX_NOT_NEAR:
+        /* only the first operand gives occurrences; the second only vetoes */
+        return dead_reason(p, r, p->kids[e->kids]);
     case RULES_EX_CHANNEL:
         if (rule->channels != 0 && (rule->channels & e->channels) == 0)
             return "its \"channel\" condition and the rule's \"channels\" have no channel in common";
@@ -260,8 +263,248 @@ static void check_tests(struct rules_loadctx *ctx, json_t *root, const struct ru
     free(count);
 }
 
+/* ---- phrases: too short once normalized, common words once folded ---- */
+
+/* What a key does in the policy, as bits: it can make a rule fire by
+ * itself (alone, or under "any", or as the first operand of not_near);
+ * it vetoes (benign, unless, under "not", second operand of not_near);
+ * it is a negation or quotation cue; it is one part of an all/near. A
+ * short phrase that fires, vetoes or cues by itself acts on every text
+ * that contains it; as one part of an all/near the other part constrains
+ * it. */
+enum { ROLE_FIRE = 1, ROLE_VETO = 2, ROLE_CUE = 4, ROLE_PART = 8 };
+
+static void leaf_roles(const struct rules_policy *p, uint32_t x, int role, uint8_t *leaf)
+{
+    const struct rules_expr *e = &p->exprs[x];
+
+    switch (e->type) {
+    case RULES_EX_TERM:
+        leaf[x] |= (uint8_t)role;
+        return;
+    case RULES_EX_ANY:
+        for (uint32_t i = 0; i < e->nkids; i++)
+            leaf_roles(p, p->kids[e->kids + i], role, leaf);
+        return;
+    case RULES_EX_NOT:
+        leaf_roles(p, p->kids[e->kids], ROLE_VETO, leaf);
+        return;
+    case RULES_EX_NOT_NEAR:
+        leaf_roles(p, p->kids[e->kids], role, leaf);
+        leaf_roles(p, p->kids[e->kids + 1], ROLE_VETO, leaf);
+        return;
+    case RULES_EX_ALL:
+    case RULES_EX_NEAR:
+        for (uint32_t i = 0; i < e->nkids; i++)
+            leaf_roles(p, p->kids[e->kids + i], role == ROLE_VETO ? ROLE_VETO : ROLE_PART, leaf);
+        return;
+    default:
+        return;
+    }
+}
+
+/* Hiragana words and grammatical endings that katakana words collide with
+ * once kana is folded (デモ -> でも, スレ -> すれば, ガキ -> はがき). A short
+ * list: a katakana phrase equal to one of these, or inside one, is
+ * reported. */
+static const char *const common_words[] = {
+    "でも", "ただ", "すれば", "とれず", "わすれず", "ちょんと", "はがき", "こわれ", "われわれ", "まで", "から",
+    "けど", "だけ", "しか", "ので", "のに", "ため", "ほど", "くらい", "ぐらい", "など", "なら", "たら", "ても",
+    "では", "には", "とは", "かな", "よね", "です", "ます", "でした", "ました", "ません", "ください", "いる",
+    "ある", "する", "なる", "いく", "くる", "おる", "みる", "いい", "ない", "たい", "らしい", "ような", "みたい",
+    "そう", "こと", "もの", "とき", "ところ", "ここ", "そこ", "どこ", "これ", "それ", "あれ", "どれ", "だれ",
+    "おれ", "この", "その", "あの", "どの", "こんな", "そんな", "あんな", "どんな", "また", "まだ", "もう",
+    "すぐ", "よく", "とても", "かなり", "あまり", "ぜんぜん", "ちょっと", "ずっと", "やはり", "やっぱり",
+    "きっと", "たぶん", "もし", "しかし", "そして", "それで", "だから", "なので", "けれど", "ところが",
+    "ただし", "なお", "さらに", "つまり", "まず", "ぜひ", "どうも", "どうぞ", "ありがとう", "すみません",
+    "ごめん", "よろしく", "おねがい", "いただき", "いただけ", "いたし", "もらえ", "もらい", "くれ", "あげ",
+    "させ", "され", "られ", "れる", "せる", "なか", "うち", "あと", "まえ", "ほか", "みんな", "ひと", "かた",
+    "たち", "さん", "さま", "くん", "ちゃん", "はい", "いいえ", "ええ", "うん", "いや", "ほんと", "なに", "なん",
+    "いつ", "なぜ", "どう", "どうして", "いくら", "いくつ", "ひとつ", "おかしい", "すごい", "ひどい", "こわい",
+    "うるさい", "はやく", "すこし", "たくさん", "おみせ", "かぎ", "てがみ", "おかね", "かえって", "もらって",
+    "わかる", "わからない", "しまう", "しまった", "ちゃんと", "きちんと", "しっかり", "はっきり", "ゆっくり", NULL};
+
+/* Loanwords (folded) that contain shorter katakana words: a phrase inside
+ * one matches it (ライン in オンライン); a phrase equal to one is the same
+ * word and fine. */
+static const char *const loanwords[] = {
+    "おんらいん", "がいどらいん", "でっどらいん", "めーる", "あかうんと", "ぱすわーど", "ろぐいん", "さーびす",
+    "さぽーと", "くれーむ", "ちぇっく", "ぽいんと", "くーぽん", "きゃんせる", "ちけっと", "めにゅー", "すたっふ",
+    "あぷり", "さいと", "ぺーじ", "ほーむぺーじ", "でーた", "しすてむ", "えらー", "とらぶる", "れびゅー",
+    "こめんと", "ぷれぜんと", "きゃんぺーん", "せーる", "れしーと", "かーど", "くれじっと", "ぎふと", "ぱっけーじ",
+    "だんぼーる", "ぼたん", "すまほ", "ぱそこん", "ばってりー", "けーぶる", "らいんあっぷ", "ぷらいべーと",
+    "ますたー", "ますく", "しゃつ", "あいす", "ばす", "たくしー", "ほてる", "れすとらん", NULL};
+
+static int has_katakana(const char *s)
+{
+    size_t i = 0, n = strlen(s);
+
+    while (i < n) {
+        int32_t cp = rules_utf8_next((const uint8_t *)s, n, &i);
+        if ((cp >= 0x30A1 && cp <= 0x30FA) || (cp >= 0xFF66 && cp <= 0xFF9D))
+            return 1;
+    }
+    return 0;
+}
+
+static int is_number_text(const struct rules_ntext *nt)
+{
+    int digits = 0;
+
+    for (size_t i = 0; i < nt->len; i++) {
+        uint32_t c = nt->cp[i];
+        if (c >= '0' && c <= '9')
+            digits = 1;
+        else if (c != ',' && c != '.')
+            return 0;
+    }
+    return digits;
+}
+
+static int is_pictograph(uint32_t c)
+{
+    /* emoji and pictographs, and currency signs: one of them is a
+     * deliberate phrase ("🔪", "$") */
+    return (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) || (c >= 0x2B00 && c <= 0x2BFF) ||
+           c == '$' || c == 0xA5 || c == 0xA3 || c == 0x20AC;
+}
+
+static void check_phrase(struct rules_loadctx *ctx, const struct rules_policy *p, const struct rules_phrase_note *n,
+                         int role, struct rules_ntext *nt)
+{
+    const struct rules_key *k = &p->keys[n->key];
+    const char *raw = json_string_value(n->value), *s = raw;
+    size_t len = strlen(raw), kept = 0, written = 0, i;
+    int kana = 1, alnum = 0, pict = 1;
+    char shown[80];
+
+    /* as phrase_key() reads it: a leading '=', a trailing '*' */
+    if (n->exact) {
+        s++;
+        len--;
+    }
+    if (len > 1 && s[len - 1] == '*')
+        len--;
+    if (rules_normalize(&p->norm, s, len, nt) != 0) {
+        ctx->oom = 1;
+        return;
+    }
+    /* characters of the phrase as written (after folding), spaces aside */
+    for (i = 0; i < nt->len; i++)
+        written += nt->cp[i] != ' ';
+    if (rules_normalize_phrase(&p->norm, s, len, n->exact ? RULES_PHRASE_EXACT : RULES_PHRASE_PLAIN, nt) != 0) {
+        ctx->oom = 1;
+        return;
+    }
+    for (i = 0; i < nt->len; i++) {
+        uint32_t c = nt->cp[i];
+        kept += c != ' ';
+        if (rules_cp_alnum(c))
+            alnum = 1;
+        if (!is_pictograph(c))
+            pict = 0;
+        if (!(rules_is_hiragana(c) || c == 0x30FC))
+            kana = 0;
+    }
+    snprintf(shown, sizeof shown, "%s", k->text);
+    if (kept < written && (is_number_text(nt) || !alnum || k->clen <= 2)) {
+        char hint[160];
+        snprintf(hint, sizeof hint, "write \"=%.*s\" to keep the symbols as written, or use a longer phrase", (int)len, s);
+        WARN(n->value, n->container, hint,
+             "phrase \"%s\" became \"%s\" after normalization (symbols at its ends are dropped): it matches every \"%s\"",
+             raw, shown, shown);
+        return;
+    }
+    if (is_number_text(nt)) {
+        WARN(n->value, n->container,
+             "for money use {\"amount\": {\"min\": ..., \"currency\": [...]}}; otherwise a longer phrase",
+             "phrase \"%s\" is a bare number: it matches wherever \"%s\" is written (500件, ★500, 500円)", raw, shown);
+        return;
+    }
+    if (!n->exact && has_katakana(raw)) {
+        for (int w = 0; loanwords[w]; w++)
+            if (strcmp(loanwords[w], k->text) != 0 && strstr(loanwords[w], k->text) != NULL) {
+                WARN(n->value, n->container,
+                     "write it with a leading = to match a katakana word of its own (\"=ライン\" does not match オンライン)",
+                     "phrase \"%s\" folds to \"%s\", which also occurs inside the common word \"%s\"", raw, shown,
+                     loanwords[w]);
+                return;
+            }
+        for (int w = 0; common_words[w]; w++) {
+            const char *cw = common_words[w];
+            if (strcmp(cw, k->text) == 0) {
+                WARN(n->value, n->container, "write it with a leading = to match katakana only (\"=デモ\")",
+                     "phrase \"%s\" folds to \"%s\", which is also the common word \"%s\": it matches that word too",
+                     raw, shown, cw);
+                return;
+            }
+            if (strstr(cw, k->text) != NULL) {
+                WARN(n->value, n->container,
+                     "write it with a leading = to match a katakana word of its own (\"=ライン\" does not match オンライン)",
+                     "phrase \"%s\" folds to \"%s\", which also occurs inside the common word \"%s\"", raw, shown, cw);
+                return;
+            }
+        }
+    }
+    if (role & (ROLE_FIRE | ROLE_VETO | ROLE_CUE)) {
+        const char *what = role & ROLE_FIRE ? "fires its rule" : role & ROLE_VETO ? "masks matches" : "acts as a cue";
+        if (!alnum && k->clen == 1 && !pict) {
+            WARN(n->value, n->container, "use it inside near/all with a word, or a longer phrase",
+                 "phrase \"%s\" is one symbol and %s wherever \"%s\" appears", raw, what, shown);
+            return;
+        }
+        if (alnum && k->clen == 1) {
+            WARN(n->value, n->container, "use it inside near/all with a word, or a longer phrase",
+                 "phrase \"%s\" is one character and %s wherever it appears, also inside longer words", raw, what);
+            return;
+        }
+        if (alnum && k->clen == 2 && kana && !n->exact) {
+            WARN(n->value, n->container, "use a longer phrase, or put it inside near/all with a word",
+                 "phrase \"%s\" is two kana and %s wherever they appear, also inside longer words", raw, what);
+            return;
+        }
+    }
+}
+
+static void check_phrases(struct rules_loadctx *ctx, const struct rules_policy *p,
+                          const struct rules_phrase_note *notes, size_t nnotes)
+{
+    uint8_t *leaf = calloc(p->nexprs + 1, 1), *role = calloc(p->nkeys + 1, 1);
+    struct rules_ntext nt;
+
+    if (leaf == NULL || role == NULL) {
+        free(leaf);
+        free(role);
+        ctx->oom = 1;
+        return;
+    }
+    for (size_t r = 0; r < p->nrules; r++)
+        leaf_roles(p, p->rules[r].root, ROLE_FIRE, leaf);
+    for (size_t k = 0; k < p->nphrases; k++)
+        for (uint32_t u = p->keys[k].uses; u < p->keys[k].uses + p->keys[k].nuses; u++) {
+            const struct rules_use *use = &p->uses[u];
+            if (use->kind == RULES_USE_LEAF)
+                role[k] |= leaf[use->target];
+            else if (use->kind == RULES_USE_BENIGN || use->kind == RULES_USE_UNLESS)
+                role[k] |= ROLE_VETO;
+            else
+                role[k] |= ROLE_CUE;
+        }
+    rules_ntext_init(&nt);
+    for (size_t i = 0; i < nnotes && !ctx->oom; i++) {
+        /* where the phrase was written decides, when we know it */
+        const struct rules_phrase_note *n = &notes[i];
+        int r = n->leaf != UINT32_MAX ? leaf[n->leaf] : n->cue == 2 ? ROLE_VETO : n->cue == 1 ? ROLE_CUE : role[n->key];
+        check_phrase(ctx, p, n, r, &nt);
+    }
+    rules_ntext_free(&nt);
+    free(leaf);
+    free(role);
+}
+
 void rules_lint_checks(struct rules_loadctx *ctx, json_t *root, const struct rules_policy *p, const uint8_t *lex_used,
-                       const char *const *lex_names, json_t *const *lex_values, size_t nlex)
+                       const char *const *lex_names, json_t *const *lex_values, size_t nlex,
+                       const struct rules_phrase_note *notes, size_t nnotes)
 {
     json_t *lex = json_object_get(root, "lexicon");
     uint8_t *dead = calloc(p->nrules + 1, 1);
@@ -278,5 +521,6 @@ void rules_lint_checks(struct rules_loadctx *ctx, json_t *root, const struct rul
     check_rules(ctx, root, p, dead);
     check_categories(ctx, root, p, dead);
     check_tests(ctx, root, p);
+    check_phrases(ctx, p, notes, nnotes);
     free(dead);
 }

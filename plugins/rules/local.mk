@@ -10,6 +10,7 @@ plugins_rules_librules_engine_la_SOURCES = \
 	plugins/rules/rules.h \
 	plugins/rules/rules_util.c plugins/rules/rules_util.h \
 	plugins/rules/normalize.c plugins/rules/normalize.h \
+	plugins/rules/amount.c plugins/rules/amount.h \
 	plugins/rules/matcher_ac.c plugins/rules/matcher_ac.h \
 	plugins/rules/json_pos.c plugins/rules/json_pos.h \
 	plugins/rules/policy.h plugins/rules/policy_internal.h \

@@ -20,6 +20,7 @@ enum {
     CL_DROP,        /* other punctuation and symbols: dropped between letters */
     CL_MASK_FLAG = 0x10, /* a symbol people put inside Latin words (f*ck, k_i_l_l) */
     CL_WILD_FLAG = 0x20, /* one of the policy's wildcard characters */
+    CL_KATA_FLAG = 0x40, /* folded from katakana (RULES_NF_KATA) */
     CL_MASK = 0x0F
 };
 
@@ -44,6 +45,10 @@ void rules_ntext_free(struct rules_ntext *nt)
     free(nt->woe);
     free(nt->wcl);
     free(nt->wfl);
+    free(nt->dpos);
+    free(nt->dcp);
+    free(nt->dob);
+    free(nt->doe);
     memset(nt, 0, sizeof *nt);
 }
 
@@ -385,7 +390,8 @@ static int stage_a(const struct rules_norm_config *cfg, const uint8_t *s, size_t
                 continue;
             }
             if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x30A1 && cp <= 0x30F6)) {
-                put_a(&o, &na, cfg, fold_kana((uint32_t)cp), CL_JA, start, after);
+                put_a(&o, &na, cfg, fold_kana((uint32_t)cp), cp >= 0x30A1 ? (CL_JA | CL_KATA_FLAG) : CL_JA, start,
+                      after);
                 start = nstart;
                 cp = ncp;
                 continue;
@@ -428,7 +434,7 @@ static int stage_a(const struct rules_norm_config *cfg, const uint8_t *s, size_t
             aout_load(&o, nt);
             for (utf8proc_ssize_t k = 0; k < n; k++) {
                 uint32_t c = fold_kana((uint32_t)buf[k]);
-                put_a(&o, &na, cfg, c, base_class(c, cp), start, j);
+                put_a(&o, &na, cfg, c, base_class(c, cp) | (c != (uint32_t)buf[k] ? CL_KATA_FLAG : 0), start, j);
             }
         }
         start = nstart;
@@ -489,10 +495,40 @@ static int drop_gap(const struct rules_ntext *nt, size_t na, size_t k, size_t r)
     return 0;
 }
 
+/* Remember a symbol dropped in the gap before normalized char pos. */
+static int record_drop(struct rules_ntext *nt, size_t pos, uint32_t cp, uint32_t ob, uint32_t oe)
+{
+    if (nt->ndrop + 1 > nt->dcap) {
+        size_t cap = nt->dcap ? nt->dcap * 2 : 64;
+        void *p;
+#define GROW_D(field)                                           \
+    do {                                                        \
+        p = realloc(nt->field, cap * sizeof *nt->field);        \
+        if (p == NULL)                                          \
+            return RULES_ENOMEM;                                \
+        nt->field = p;                                          \
+    } while (0)
+        GROW_D(dpos);
+        GROW_D(dcp);
+        GROW_D(dob);
+        GROW_D(doe);
+#undef GROW_D
+        nt->dcap = cap;
+    }
+    nt->dpos[nt->ndrop] = (uint32_t)pos;
+    nt->dcp[nt->ndrop] = cp;
+    nt->dob[nt->ndrop] = ob;
+    nt->doe[nt->ndrop] = oe;
+    nt->ndrop++;
+    return RULES_OK;
+}
+
 /* Stage B: drop gaps, collapse spaces, mark wildcards and boundaries. Reads
  * the work set (stage A), writes the output set. Arrays are held in locals:
- * through nt the compiler would reload every pointer after every store. */
-static int stage_b(struct rules_ntext *nt, size_t na, size_t *out_n)
+ * through nt the compiler would reload every pointer after every store.
+ * keep_drops (exact phrases): the symbols of a gap that would be dropped
+ * stay (its spaces go), so the phrase is what a re-read text looks like. */
+static int stage_b(struct rules_ntext *nt, size_t na, size_t *out_n, int keep_drops)
 {
     const uint32_t *restrict acp = nt->wcp, *restrict aob = nt->wob, *restrict aoe = nt->woe;
     const uint8_t *restrict acl = nt->wcl;
@@ -537,6 +573,20 @@ static int stage_b(struct rules_ntext *nt, size_t na, size_t *out_n)
                         n++;
                     }
                 }
+            } else {
+                for (size_t i = k; i < r; i++) {
+                    if ((acl[i] & CL_MASK) == CL_SPACE)
+                        continue;
+                    if (keep_drops) {
+                        cp[n] = acp[i];
+                        ob[n] = aob[i];
+                        oe[n] = aoe[i];
+                        fl[n] = 0;
+                        n++;
+                    } else if (record_drop(nt, n, acp[i], aob[i], aoe[i]) != 0) {
+                        return RULES_ENOMEM;
+                    }
+                }
             }
             k = r;
             continue;
@@ -544,7 +594,8 @@ static int stage_b(struct rules_ntext *nt, size_t na, size_t *out_n)
         cp[n] = acp[k];
         ob[n] = aob[k];
         oe[n] = aoe[k];
-        fl[n] = c == CL_NL ? (RULES_NF_BOUNDARY | RULES_NF_NEWLINE) : c == CL_SENT ? RULES_NF_BOUNDARY : 0;
+        fl[n] = (uint8_t)((c == CL_NL ? (RULES_NF_BOUNDARY | RULES_NF_NEWLINE) : c == CL_SENT ? RULES_NF_BOUNDARY : 0) |
+                          ((acl[k] & CL_KATA_FLAG) ? RULES_NF_KATA : 0));
         n++;
         k++;
     }
@@ -567,7 +618,7 @@ static uint8_t flags_for(uint32_t cp)
  * Latin word boundaries (romaji). */
 static int rewrite(struct rules_ntext *nt, size_t *len, const struct rules_cptrie *t, int word_mode)
 {
-    size_t n = *len, out = 0, p = 0;
+    size_t n = *len, out = 0, p = 0, d = 0;
 
     if (t->nvalues == 0)
         return RULES_OK;
@@ -588,6 +639,10 @@ static int rewrite(struct rules_ntext *nt, size_t *len, const struct rules_cptri
                 }
             }
         }
+        /* Dropped symbols before p (or inside a replaced key) now stand
+         * before what replaces it. */
+        while (d < nt->ndrop && nt->dpos[d] < p + (best_val >= 0 ? best_len : 1))
+            nt->dpos[d++] = (uint32_t)out;
         if (best_val >= 0) {
             uint32_t voff = t->values[2 * (size_t)best_val], vlen = t->values[2 * (size_t)best_val + 1];
             uint32_t ob = nt->ob[p], oe = nt->oe[p + best_len - 1];
@@ -615,6 +670,8 @@ static int rewrite(struct rules_ntext *nt, size_t *len, const struct rules_cptri
             p++;
         }
     }
+    while (d < nt->ndrop)
+        nt->dpos[d++] = (uint32_t)out;
     swap_sets(nt);
     *len = out;
     return RULES_OK;
@@ -666,11 +723,13 @@ static int encode(struct rules_ntext *nt, size_t n)
     return RULES_OK;
 }
 
-int rules_normalize(const struct rules_norm_config *cfg, const char *s, size_t len, struct rules_ntext *nt)
+static int normalize(const struct rules_norm_config *cfg, const char *s, size_t len, struct rules_ntext *nt,
+                     int keep_drops)
 {
     size_t na = 0, n = 0;
     int rc;
 
+    nt->ndrop = 0;
     if (len >= UINT32_MAX / 2)
         return RULES_EINVAL;
     if (ensure(nt, len + 16) != 0)
@@ -679,7 +738,7 @@ int rules_normalize(const struct rules_norm_config *cfg, const char *s, size_t l
         return rc;
     if (ensure(nt, na + 1) != 0)
         return RULES_ENOMEM;
-    if ((rc = stage_b(nt, na, &n)) != 0)
+    if ((rc = stage_b(nt, na, &n, keep_drops)) != 0)
         return rc;
     if (cfg != NULL) {
         if ((rc = rewrite(nt, &n, &cfg->subst, 0)) != 0)
@@ -690,23 +749,78 @@ int rules_normalize(const struct rules_norm_config *cfg, const char *s, size_t l
     return encode(nt, n);
 }
 
+int rules_normalize(const struct rules_norm_config *cfg, const char *s, size_t len, struct rules_ntext *nt)
+{
+    return normalize(cfg, s, len, nt, 0);
+}
+
+int rules_cp_alnum(uint32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
+    if (rules_is_japanese(cp))
+        return 1;
+    switch (utf8proc_category((utf8proc_int32_t)cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return 1;
+    default:
+        return 0; /* Lm too: ー and friends are not a word on their own */
+    }
+}
+
+int rules_cp_droppable(uint32_t cp)
+{
+    return cp != 0x30FC && (base_class(cp, (int32_t)cp) & CL_MASK) == CL_DROP;
+}
+
 static int trimmable(uint32_t cp)
 {
     int c = base_class(cp, (int32_t)cp);
     return (c & CL_MASK) == CL_SPACE || (c & CL_MASK) == CL_DROP || (c & CL_MASK) == CL_NL;
 }
 
-int rules_normalize_phrase(const struct rules_norm_config *cfg, const char *s, size_t len, struct rules_ntext *nt)
+/* What a symbol phrase loses at its ends: spaces and the filler people
+ * put between letters (・ * _ - …), which are never the point of it. */
+static int filler(uint32_t cp)
+{
+    int c = base_class(cp, (int32_t)cp);
+    return (c & CL_MASK) == CL_SPACE || (c & CL_MASK) == CL_NL || (c & CL_MASK_FLAG) || cp == 0x30FC ||
+           cp == 0x2026 || utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_PD;
+}
+
+static int space_or_nl(uint32_t cp)
+{
+    int c = base_class(cp, (int32_t)cp) & CL_MASK;
+    return c == CL_SPACE || c == CL_NL;
+}
+
+int rules_normalize_phrase(const struct rules_norm_config *cfg, const char *s, size_t len, int mode,
+                           struct rules_ntext *nt)
 {
     size_t a = 0, b;
-    int rc;
+    int rc, (*trim)(uint32_t) = trimmable;
 
-    if ((rc = rules_normalize(cfg, s, len, nt)) != 0)
+    if ((rc = normalize(cfg, s, len, nt, mode == RULES_PHRASE_EXACT)) != 0)
         return rc;
+    if (mode == RULES_PHRASE_EXACT) {
+        trim = space_or_nl;
+    } else {
+        size_t i = 0;
+        while (i < nt->len && !rules_cp_alnum(nt->cp[i]))
+            i++;
+        if (i == nt->len || mode == RULES_PHRASE_SYMBOLS)
+            trim = filler; /* no letter or digit: the symbols are the phrase */
+    }
     b = nt->len;
-    while (a < b && trimmable(nt->cp[a]) && nt->cp[a] != RULES_WILDCARD_CP)
+    while (a < b && trim(nt->cp[a]) && nt->cp[a] != RULES_WILDCARD_CP)
         a++;
-    while (b > a && trimmable(nt->cp[b - 1]) && nt->cp[b - 1] != RULES_WILDCARD_CP)
+    while (b > a && trim(nt->cp[b - 1]) && nt->cp[b - 1] != RULES_WILDCARD_CP)
         b--;
     if (a > 0 || b < nt->len) {
         memmove(nt->cp, nt->cp + a, (b - a) * sizeof *nt->cp);

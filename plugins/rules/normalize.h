@@ -34,7 +34,9 @@ enum {
     RULES_NF_BOUNDARY = 0x1, /* sentence end or line break: negation/near scopes stop here */
     RULES_NF_NEWLINE = 0x2,  /* a line break */
     RULES_NF_WILD = 0x4,     /* RULES_WILDCARD_CP */
-    RULES_NF_SPACE = 0x8     /* a (collapsed) space */
+    RULES_NF_SPACE = 0x8,    /* a (collapsed) space */
+    RULES_NF_KATA = 0x10     /* written in katakana before step 2 folded it (exact phrases
+                              * compare scripts) */
 };
 
 /* A code-point trie with values (substitutions, romaji). */
@@ -69,6 +71,14 @@ struct rules_ntext {
     uint32_t *u8off;         /* byte offset of char i in u8; len+1 entries */
     int has_japanese;        /* any kana or kanji (decides whether MeCab runs) */
 
+    /* Symbols dropped by step 3 between two letters (not the spaces), kept
+     * aside so that phrases made of symbols ($, 🔪, ★1) can still be found
+     * by re-reading the text with them put back. Dropped character d stood
+     * in the gap just before normalized character dpos[d] (non-decreasing;
+     * steps 4-5 keep them in step with the text). */
+    uint32_t *dpos, *dcp, *dob, *doe;
+    size_t ndrop, dcap;
+
     /* Capacities and work arrays, reused between calls. */
     size_t cap, u8cap, offcap;
     uint32_t *wcp, *wob, *woe;
@@ -84,10 +94,34 @@ void rules_ntext_free(struct rules_ntext *nt);
  * Returns 0, RULES_ENOMEM or RULES_EINVAL. */
 int rules_normalize(const struct rules_norm_config *cfg, const char *s, size_t len, struct rules_ntext *nt);
 
-/* Normalize a phrase: as above, then strip spaces and droppable symbols at
- * both ends (they are kept or dropped by context in a text, so a phrase
- * cannot depend on them). */
-int rules_normalize_phrase(const struct rules_norm_config *cfg, const char *s, size_t len, struct rules_ntext *nt);
+/* How a phrase is normalized (FORMAT.md, "Phrases"). */
+enum {
+    /* Strip spaces and droppable symbols at both ends (they are kept or
+     * dropped by context in a text, so a phrase cannot depend on them). */
+    RULES_PHRASE_PLAIN = 0,
+    /* (PLAIN switches to this by itself when the phrase has no letter or
+     * digit: "$", ";)", "🔪"): only spaces and filler (・ * _ - … ー) are
+     * stripped at the ends, the symbols stay. */
+    RULES_PHRASE_SYMBOLS = 1,
+    /* "=..." as written: symbols between letters are kept (a text that
+     * drops them is re-read with them put back) and only spaces are
+     * stripped at the ends. Katakana is still folded; the caller compares
+     * the script through RULES_NF_KATA. */
+    RULES_PHRASE_EXACT = 2
+};
+
+/* Normalize a phrase (mode: RULES_PHRASE_*). */
+int rules_normalize_phrase(const struct rules_norm_config *cfg, const char *s, size_t len, int mode,
+                           struct rules_ntext *nt);
+
+/* Whether a normalized character is a letter or digit (a phrase without
+ * one is a symbol phrase). */
+int rules_cp_alnum(uint32_t cp);
+
+/* Whether normalization may drop cp between two letters (punctuation and
+ * symbols, not spaces); such characters of a phrase make the evaluator
+ * re-read texts where they were dropped. */
+int rules_cp_droppable(uint32_t cp);
 
 /* Character index of the normalized char that contains byte b of nt->u8. */
 size_t rules_ntext_char_at(const struct rules_ntext *nt, size_t b);

@@ -5,8 +5,13 @@
  *
  * Vocabulary
  *   key   a thing the text is searched for: a normalized phrase (matched by
- *         the Aho-Corasick automaton; keys [0, nphrases)) or a lemma
- *         sequence (matched on MeCab tokens; keys [nphrases, nkeys));
+ *         the Aho-Corasick automaton; keys [0, nphrases)), a lemma
+ *         sequence (matched on MeCab tokens; the next nlemma_keys keys) or
+ *         an amount of money (found by the amount scanner; the last
+ *         namount_keys keys). Phrases that normalize to the same text but
+ *         differ in how they compare (an exact "=デモ" and a plain "でも")
+ *         are separate keys chained by next_variant; only the first of a
+ *         chain is in the automaton;
  *   use   one place a key is used: a leaf of a rule expression, a rule's
  *         `unless` mask, or a policy-wide role (benign, negation cue,
  *         quotation cue, history marker, staff prefix). Each key has its
@@ -91,14 +96,19 @@ enum {
     RULES_EX_NOT,
     RULES_EX_NEAR,
     RULES_EX_CONTACTS,
-    RULES_EX_CHANNEL
+    RULES_EX_CHANNEL,
+    RULES_EX_NOT_NEAR   /* occurrences of kid 0 with no kid 1 near them */
 };
+
+enum { RULES_ORDER_ANY = 0, RULES_ORDER_FORWARD = 1 };
 
 struct rules_expr {
     uint8_t type;
     uint32_t rule;             /* the rule it belongs to */
     uint32_t kids, nkids;      /* slice of policy->kids */
-    uint32_t within;           /* near */
+    uint32_t within;           /* near, not_near */
+    uint8_t order;             /* near, not_near: RULES_ORDER_* */
+    uint8_t same_sentence;     /* near, not_near: no sentence boundary between the two */
     uint32_t contacts, days;   /* contacts_at_least */
     uint32_t channels;         /* channel */
     char *label;               /* source text for explain: "しね", "@kill_ja", "lemma:殺す" */
@@ -113,6 +123,7 @@ struct rules_rule {
     uint8_t negation;          /* RULES_NEG_* */
     uint8_t quoted;            /* RULES_QUOTED_* */
     uint8_t has_unless;
+    uint8_t unless_overlap;    /* "unless_mode": "overlap": a mask that overlaps the match drops it */
     uint8_t always;            /* can be true with no occurrence (contacts, channel, not) */
     uint32_t channels;         /* 0: every channel */
     int flame;                 /* -1: not set */
@@ -139,14 +150,35 @@ struct rules_use {
     uint8_t allow_suffix;      /* phrase written with a trailing '*' */
 };
 
+/* Script a character of an exact phrase must have in the text. */
+enum { RULES_SCRIPT_ANY = 0, RULES_SCRIPT_HIRA = 1, RULES_SCRIPT_KATA = 2 };
+
 struct rules_key {
-    char *text;                /* normalized phrase (UTF-8), or lemmas joined by '+' */
+    char *text;                /* normalized phrase (UTF-8), lemmas joined by '+', or an amount label */
     uint32_t blen, clen;       /* bytes and characters of a phrase */
     uint8_t is_lemma;
+    uint8_t is_amount;
     uint8_t latin_start;       /* first char is a Latin letter/digit: needs a boundary before */
     uint8_t latin_end;         /* last char is: needs a boundary after unless the use allows a suffix */
+    uint8_t exact;             /* written "=...": kana script compared, symbols kept */
+    uint8_t kata_start;        /* exact, first char katakana: no katakana just before */
+    uint8_t kata_end;          /* exact, last char katakana: none just after (unless a suffix is allowed) */
+    uint8_t *script;           /* exact phrases with kana: RULES_SCRIPT_* per character, else NULL */
+    uint32_t next_variant;     /* next phrase key with the same text, or UINT32_MAX */
+    uint8_t chained;           /* reached through another key's next_variant (not in the automaton) */
+    uint32_t amount;           /* amount keys: index into policy->amounts */
     uint32_t uses, nuses;      /* slice of policy->uses */
     uint32_t lemmas, nlemmas;  /* slice of policy->lemma_seq (lemma keys) */
+};
+
+/* Currencies the amount scanner knows (bits of rules_amount.currencies). */
+enum { RULES_CUR_JPY = 1u << 0, RULES_CUR_USD = 1u << 1, RULES_CUR_EUR = 1u << 2, RULES_CUR_GBP = 1u << 3 };
+#define RULES_CUR_ALL 0xFu
+
+/* {"amount": {"min": ..., "max": ..., "currency": [...]}} */
+struct rules_amount {
+    double min, max;           /* inclusive; max is HUGE_VAL when not given */
+    uint32_t currencies;       /* RULES_CUR_* */
 };
 
 struct rules_placeholder {
@@ -172,6 +204,7 @@ struct rules_policy {
 
     struct rules_norm_config norm;
     uint32_t neg_window, q_window;
+    uint32_t q_clause_window;  /* quotation.clause_window: after 」と / 」って, the cue may start this far */
     uint32_t notes_channels;   /* staff-written channels: reported speech there is the customer's */
 
     struct rules_category *cats;
@@ -185,6 +218,10 @@ struct rules_policy {
 
     struct rules_key *keys;
     size_t nkeys, nphrases, keys_cap;
+    size_t nlemma_keys, namount_keys;
+    struct rules_amount *amounts;
+    uint32_t *sym;             /* droppable code points that phrases contain, sorted */
+    size_t nsym;
     struct rules_use *uses;
     size_t nuses;
 

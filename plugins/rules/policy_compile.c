@@ -8,6 +8,7 @@
 
 #include <mamori/plugin.h>
 
+#include "amount.h"
 #include "policy_compile.h"
 
 #define LEMMA_TAG 0x80000000u
@@ -32,8 +33,11 @@ struct compile {
     struct rules_ntext nt;
     uint32_t *reg;             /* registry of keys: tagged key + 1, 0 empty */
     size_t reg_cap, reg_n;
-    struct rules_key *lkeys;   /* lemma keys until they are appended after the phrases */
+    struct rules_key *lkeys;   /* lemma and amount keys until they are appended after the phrases */
     size_t nlkeys, lkeys_cap;
+    struct rules_phrase_note *notes; /* lint: every phrase as written */
+    size_t nnotes, notes_cap;
+    size_t namounts, amounts_cap;
     struct pend *pend;
     size_t npend, pend_cap;
     struct lexlist *lex;
@@ -309,21 +313,45 @@ static struct rules_key *key_of(struct compile *c, uint32_t tagged)
     return (tagged & LEMMA_TAG) ? &c->lkeys[tagged & ~LEMMA_TAG] : &c->p->keys[tagged];
 }
 
-static uint64_t key_hash(const char *text, int lemma)
+/* What makes two keys the same: the text, the kind, and for exact phrases
+ * the script of every character ("=デモ" and "でも" share the text でも). */
+struct key_ident {
+    const char *text;
+    uint8_t kind;              /* 0 phrase, 1 lemma sequence, 2 amount */
+    uint8_t exact;
+    const uint8_t *script;     /* clen bytes or NULL */
+    uint32_t clen;
+};
+
+static int key_kind(const struct rules_key *k)
 {
-    return rules_hash(text, strlen(text)) ^ (lemma ? 0x5bd1e995u : 0);
+    return k->is_lemma ? 1 : k->is_amount ? 2 : 0;
 }
 
-static int reg_find(struct compile *c, const char *text, int lemma, uint32_t *tagged)
+static uint64_t key_hash(const char *text, int kind)
+{
+    return rules_hash(text, strlen(text)) ^ ((uint64_t)kind * 0x5bd1e995u);
+}
+
+static int key_is(const struct rules_key *k, const struct key_ident *id)
+{
+    if (key_kind(k) != id->kind || k->exact != id->exact || strcmp(k->text, id->text) != 0)
+        return 0;
+    if ((k->script == NULL) != (id->script == NULL))
+        return 0;
+    return k->script == NULL || memcmp(k->script, id->script, id->clen) == 0;
+}
+
+static int reg_find(struct compile *c, const struct key_ident *id, uint32_t *tagged)
 {
     size_t s;
 
     if (c->reg_cap == 0)
         return 0;
-    s = (size_t)key_hash(text, lemma) & (c->reg_cap - 1);
+    s = (size_t)key_hash(id->text, id->kind) & (c->reg_cap - 1);
     while (c->reg[s] != 0) {
         struct rules_key *k = key_of(c, c->reg[s] - 1);
-        if (k->is_lemma == lemma && strcmp(k->text, text) == 0) {
+        if (key_is(k, id)) {
             *tagged = c->reg[s] - 1;
             return 1;
         }
@@ -344,7 +372,7 @@ static int reg_add(struct compile *c, uint32_t tagged)
         for (size_t i = 0; i < c->reg_cap; i++)
             if (c->reg[i] != 0) {
                 struct rules_key *k = key_of(c, c->reg[i] - 1);
-                size_t t = (size_t)key_hash(k->text, k->is_lemma) & (ncap - 1);
+                size_t t = (size_t)key_hash(k->text, key_kind(k)) & (ncap - 1);
                 while (n[t] != 0)
                     t = (t + 1) & (ncap - 1);
                 n[t] = c->reg[i];
@@ -355,7 +383,7 @@ static int reg_add(struct compile *c, uint32_t tagged)
     }
     {
         struct rules_key *k = key_of(c, tagged);
-        s = (size_t)key_hash(k->text, k->is_lemma) & (c->reg_cap - 1);
+        s = (size_t)key_hash(k->text, key_kind(k)) & (c->reg_cap - 1);
     }
     while (c->reg[s] != 0)
         s = (s + 1) & (c->reg_cap - 1);
@@ -364,16 +392,55 @@ static int reg_add(struct compile *c, uint32_t tagged)
     return RULES_OK;
 }
 
+/* Remember a phrase as written for the lint checks that judge its words
+ * (lint.c); only under lint. */
+static void note_phrase(struct compile *c, json_t *v, json_t *cont, uint32_t key, int exact)
+{
+    struct rules_phrase_note *n;
+
+    if (!c->ctx->lint)
+        return;
+    if (RULES_GROW(c->notes, c->notes_cap, c->nnotes + 1) != 0) {
+        c->ctx->oom = 1;
+        return;
+    }
+    n = &c->notes[c->nnotes++];
+    n->value = v;
+    n->container = cont;
+    n->key = key;
+    n->leaf = UINT32_MAX;
+    n->exact = (uint8_t)exact;
+    n->cue = 0;
+}
+
+/* Say where the phrase just noted was written (see rules_phrase_note). */
+static void note_where(struct compile *c, uint32_t leaf, int cue)
+{
+    if (c->ctx->lint && c->nnotes > 0) {
+        c->notes[c->nnotes - 1].leaf = leaf;
+        c->notes[c->nnotes - 1].cue = (uint8_t)cue;
+    }
+}
+
 /* Normalize a phrase and find or create its key. Returns 0, or -1 after a
- * diagnostic. */
+ * diagnostic. A leading '=' makes the phrase exact (FORMAT.md): kana
+ * script compared, symbols kept as written. */
 static int phrase_key(struct compile *c, json_t *v, json_t *cont, const char *what, uint32_t *tagged, uint8_t *suffix)
 {
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     struct rules_key *k;
     struct rules_policy *p = c->p;
+    struct key_ident id;
+    uint8_t script[256];
+    int exact = 0, has_script = 0;
 
     *suffix = 0;
+    if (len > 1 && s[0] == '=') {
+        s++;
+        len--;
+        exact = 1;
+    }
     if (len > 1 && s[len - 1] == '*') {
         len--;
         *suffix = 1;
@@ -384,39 +451,74 @@ static int phrase_key(struct compile *c, json_t *v, json_t *cont, const char *wh
                 "%s: phrase contains a control character", what);
             return -1;
         }
-    if (rules_normalize_phrase(&p->norm, s, len, &c->nt) != 0) {
+    if (rules_normalize_phrase(&p->norm, s, len, exact ? RULES_PHRASE_EXACT : RULES_PHRASE_PLAIN, &c->nt) != 0) {
         c->ctx->oom = 1;
         return -1;
     }
     if (c->nt.len == 0) {
-        ERR(v, cont, "use letters, digits or kana; separators and symbols alone are dropped by normalization",
-            "%s: phrase \"%s\" is empty after normalization", what, s);
+        ERR(v, cont, "use letters, digits, kana or symbols; separators alone are dropped by normalization",
+            "%s: phrase \"%s\" is empty after normalization", what, json_string_value(v));
         return -1;
     }
-    if (reg_find(c, (const char *)c->nt.u8, 0, tagged))
+    if (exact && c->nt.len > sizeof script) {
+        ERR(v, cont, "shorten the phrase", "%s: an exact phrase has at most %zu characters", what, sizeof script);
+        return -1;
+    }
+    if (exact)
+        for (size_t i = 0; i < c->nt.len; i++) {
+            uint32_t cp = c->nt.cp[i];
+            script[i] = RULES_SCRIPT_ANY;
+            if (rules_is_hiragana(cp)) {
+                script[i] = (c->nt.fl[i] & RULES_NF_KATA) ? RULES_SCRIPT_KATA : RULES_SCRIPT_HIRA;
+                has_script = 1;
+            }
+        }
+    id.text = (const char *)c->nt.u8;
+    id.kind = 0;
+    id.exact = (uint8_t)exact;
+    id.script = has_script ? script : NULL;
+    id.clen = (uint32_t)c->nt.len;
+    if (reg_find(c, &id, tagged)) {
+        note_phrase(c, v, cont, *tagged, exact);
         return 0;
+    }
     if (RULES_GROW(p->keys, p->keys_cap, p->nkeys + 1) != 0) {
         c->ctx->oom = 1;
         return -1;
     }
     k = &p->keys[p->nkeys];
     memset(k, 0, sizeof *k);
+    k->next_variant = UINT32_MAX;
     k->text = rules_strndup((const char *)c->nt.u8, c->nt.u8len);
     if (k->text == NULL) {
         c->ctx->oom = 1;
         return -1;
     }
+    /* The key is in the array from here on, so the policy frees it. */
+    p->nkeys++;
+    if (has_script) {
+        k->script = malloc(c->nt.len);
+        if (k->script == NULL) {
+            c->ctx->oom = 1;
+            return -1;
+        }
+        memcpy(k->script, script, c->nt.len);
+        k->kata_start = script[0] == RULES_SCRIPT_KATA;
+        k->kata_end = script[c->nt.len - 1] == RULES_SCRIPT_KATA;
+    }
+    k->exact = (uint8_t)exact;
     k->blen = (uint32_t)c->nt.u8len;
     k->clen = (uint32_t)c->nt.len;
     k->latin_start = rules_is_latin_alnum(c->nt.cp[0]);
     k->latin_end = rules_is_latin_alnum(c->nt.cp[c->nt.len - 1]);
-    *tagged = (uint32_t)p->nkeys++;
+    *tagged = (uint32_t)(p->nkeys - 1);
     if (k->clen > p->max_clen)
         p->max_clen = k->clen;
     if (reg_add(c, *tagged) != 0) {
         c->ctx->oom = 1;
         return -1;
     }
+    note_phrase(c, v, cont, *tagged, exact);
     return 0;
 }
 
@@ -525,9 +627,12 @@ static int lemma_key(struct compile *c, json_t *obj, const char *what, uint32_t 
         c->ctx->oom = 1;
         return -1;
     }
-    if (reg_find(c, text.data, 1, tagged)) {
-        rules_buf_free(&text);
-        return 0;
+    {
+        struct key_ident id = {text.data, 1, 0, NULL, 0};
+        if (reg_find(c, &id, tagged)) {
+            rules_buf_free(&text);
+            return 0;
+        }
     }
     if (RULES_GROW(c->lkeys, c->lkeys_cap, c->nlkeys + 1) != 0 ||
         RULES_GROW(p->lemma_seq, p->lemma_seq_cap, p->nlemma_seq + n) != 0) {
@@ -537,6 +642,7 @@ static int lemma_key(struct compile *c, json_t *obj, const char *what, uint32_t 
     }
     k = &c->lkeys[c->nlkeys];
     memset(k, 0, sizeof *k);
+    k->next_variant = UINT32_MAX;
     k->text = text.data;
     k->is_lemma = 1;
     k->lemmas = (uint32_t)p->nlemma_seq;
@@ -610,8 +716,10 @@ static void role_phrases(struct compile *c, json_t *arr, json_t *cont, const cha
                     add_use(c, l->keys[k], kind, target, l->suffix[k]);
             continue;
         }
-        if (phrase_key(c, e, arr, what, &key, &suffix) == 0)
+        if (phrase_key(c, e, arr, what, &key, &suffix) == 0) {
             add_use(c, key, kind, target, suffix);
+            note_where(c, UINT32_MAX, kind == RULES_USE_BENIGN || kind == RULES_USE_UNLESS ? 2 : 1);
+        }
     }
 }
 
@@ -748,11 +856,12 @@ static uint32_t channel_list(struct compile *c, json_t *arr, json_t *cont, const
 
 static void compile_quotation(struct compile *c, json_t *root)
 {
-    static const char *const keys[] = {"history_markers",   "staff_prefixes", "attributed_after",
-                                       "attributed_before", "window",         "notes_channels", NULL};
+    static const char *const keys[] = {"history_markers", "staff_prefixes", "attributed_after", "attributed_before",
+                                       "window",          "clause_window",  "notes_channels",   NULL};
     json_t *q = json_object_get(root, "quotation"), *nc;
 
     c->p->q_window = 6;
+    c->p->q_clause_window = 6;
     c->p->notes_channels = RULES_CH_PHONE_NOTE;
     if (q == NULL)
         return;
@@ -762,6 +871,8 @@ static void compile_quotation(struct compile *c, json_t *root)
     }
     check_keys(c, q, "quotation", keys);
     c->p->q_window = (uint32_t)get_int(c, q, "window", 6, 0, 200, "quotation");
+    /* An addition: without it the clause window is the window (engine 1.0). */
+    c->p->q_clause_window = (uint32_t)get_int(c, q, "clause_window", c->p->q_window, 0, 200, "quotation");
     nc = json_object_get(q, "notes_channels");
     if (nc != NULL)
         c->p->notes_channels = json_array_size(nc) == 0 && json_is_array(nc) ? 0 : channel_list(c, nc, q, "quotation.notes_channels");
@@ -1029,8 +1140,95 @@ static int set_kids(struct compile *c, uint32_t x, const uint32_t *kids, size_t 
     return 0;
 }
 
-static const char *const expr_ops[] = {"any", "all", "not", "near", "lemma", "lemmas", "contacts_at_least",
-                                       "channel", NULL};
+static const char *const expr_ops[] = {"any",     "all", "not",    "near",     "not_near", "lemma", "lemmas",
+                                       "contacts_at_least", "channel", "amount", NULL};
+
+/* {"amount": {"min": N, "max": N, "currency": [...]}}: an amount key. */
+static int amount_key(struct compile *c, json_t *obj, json_t *cont, uint32_t *tagged, char *label, size_t lsize)
+{
+    static const char *const keys[] = {"min", "max", "currency", NULL};
+    struct rules_policy *p = c->p;
+    struct rules_amount a;
+    json_t *cur, *e;
+    struct rules_key *k;
+    size_t i, off;
+
+    if (!json_is_object(obj)) {
+        ERR(obj, cont, "write {\"amount\": {\"min\": 50000, \"currency\": [\"円\", \"$\"]}}",
+            "\"amount\" takes an object");
+        return -1;
+    }
+    check_keys(c, obj, "an amount", keys);
+    a.min = get_number(c, obj, "min", 0, 0, 1e15, "amount");
+    a.max = json_object_get(obj, "max") ? get_number(c, obj, "max", HUGE_VAL, 0, 1e15, "amount") : HUGE_VAL;
+    if (a.max < a.min) {
+        ERR(json_object_get(obj, "max"), obj, NULL, "amount: max %g is below min %g", a.max, a.min);
+        return -1;
+    }
+    a.currencies = 0;
+    cur = json_object_get(obj, "currency");
+    if (cur == NULL) {
+        a.currencies = RULES_CUR_ALL;
+    } else if (!json_is_array(cur) || json_array_size(cur) == 0) {
+        ERR(cur, obj, "write [\"円\", \"$\", \"dollars\"]", "amount.currency must be a non-empty list");
+        return -1;
+    } else {
+        json_array_foreach(cur, i, e) {
+            uint32_t bit = 0;
+            if (json_is_string(e) &&
+                rules_normalize(NULL, json_string_value(e), json_string_length(e), &c->nt) == 0)
+                bit = rules_currency_bit((const char *)c->nt.u8, c->nt.u8len);
+            if (bit == 0) {
+                char hint[300];
+                snprintf(hint, sizeof hint, "known currencies: %s", rules_currency_names);
+                ERR(e, cur, hint, "amount.currency[%zu]: unknown currency %s", i,
+                    json_is_string(e) ? json_string_value(e) : "(not a string)");
+                return -1;
+            }
+            a.currencies |= bit;
+        }
+    }
+    /* The label is the key's identity: two amounts with the same bounds
+     * and currencies are one key. */
+    off = (size_t)snprintf(label, lsize, "amount %.15g..", a.min);
+    if (a.max != HUGE_VAL && off < lsize)
+        off += (size_t)snprintf(label + off, lsize - off, "%.15g", a.max);
+    for (uint32_t b = 1; b <= RULES_CUR_ALL && off < lsize; b <<= 1)
+        if (a.currencies & b)
+            off += (size_t)snprintf(label + off, lsize - off, " %s", rules_currency_code(b));
+    {
+        struct key_ident id = {label, 2, 0, NULL, 0};
+        if (reg_find(c, &id, tagged))
+            return 0;
+    }
+    if (RULES_GROW(c->lkeys, c->lkeys_cap, c->nlkeys + 1) != 0 ||
+        rules_grow((void **)&p->amounts, &c->amounts_cap, c->namounts + 1, sizeof *p->amounts) != 0) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    k = &c->lkeys[c->nlkeys];
+    memset(k, 0, sizeof *k);
+    k->next_variant = UINT32_MAX;
+    k->is_amount = 1;
+    k->text = rules_strdup(label);
+    if (k->text == NULL) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    k->amount = (uint32_t)c->namounts;
+    p->amounts[c->namounts++] = a;
+    *tagged = (uint32_t)c->nlkeys++ | LEMMA_TAG;
+    if (reg_add(c, *tagged) != 0) {
+        c->ctx->oom = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const expr_opts[] = {"within", "order", "same_sentence", "days", NULL};
+static const char *const expr_keys[] = {"any",    "all",   "not",           "near", "not_near", "within",
+                                        "order",  "same_sentence", "lemma", "lemmas", "amount",  "contacts_at_least",
+                                        "days",   "channel", NULL};
 
 static int compile_expr(struct compile *c, json_t *v, json_t *cont, uint32_t rule, int depth, uint32_t *out);
 
@@ -1099,6 +1297,7 @@ static int compile_expr(struct compile *c, json_t *v, json_t *cont, uint32_t rul
             if (phrase_key(c, v, cont, "match", &key, &suffix) != 0)
                 return -1;
             add_use(c, key, RULES_USE_LEAF, x, suffix);
+            note_where(c, x, 0);
         }
         *out = x;
         return 0;
@@ -1114,23 +1313,40 @@ static int compile_expr(struct compile *c, json_t *v, json_t *cont, uint32_t rul
         if (allowed(k, expr_ops)) {
             op = op ? op : k;
             nops++;
-        } else if (!(strcmp(k, "within") == 0 || strcmp(k, "days") == 0)) {
-            check_keys(c, v, "a match expression", (const char *const[]){"any", "all", "not", "near", "within", "lemma",
-                                                                         "lemmas", "contacts_at_least", "days",
-                                                                         "channel", NULL});
+        } else if (!allowed(k, expr_opts)) {
+            check_keys(c, v, "a match expression", expr_keys);
             return -1;
         }
     }
     if (nops != 1 || ((json_object_get(v, "lemma") != NULL) && (json_object_get(v, "lemmas") != NULL))) {
-        ERR(v, cont, "use one of any, all, not, near, lemma, lemmas, contacts_at_least, channel; nest objects to combine",
+        ERR(v, cont,
+            "use one of any, all, not, near, not_near, lemma, lemmas, amount, contacts_at_least, channel; nest objects "
+            "to combine",
             nops == 0 ? "match expression has no operator" : "match expression has more than one operator");
         return -1;
     }
-    if ((json_object_get(v, "within") != NULL && strcmp(op, "near") != 0) ||
-        (json_object_get(v, "days") != NULL && strcmp(op, "contacts_at_least") != 0)) {
-        ERR(v, cont, "\"within\" goes with \"near\", \"days\" with \"contacts_at_least\"",
-            "\"%s\" does not take this option", op);
-        return -1;
+    {
+        int is_near = strcmp(op, "near") == 0 || strcmp(op, "not_near") == 0;
+        if (((json_object_get(v, "within") != NULL || json_object_get(v, "order") != NULL ||
+              json_object_get(v, "same_sentence") != NULL) &&
+             !is_near) ||
+            (json_object_get(v, "days") != NULL && strcmp(op, "contacts_at_least") != 0)) {
+            ERR(v, cont,
+                "\"within\", \"order\" and \"same_sentence\" go with \"near\" and \"not_near\", \"days\" with "
+                "\"contacts_at_least\"",
+                "\"%s\" does not take this option", op);
+            return -1;
+        }
+    }
+    if (strcmp(op, "amount") == 0) {
+        uint32_t key;
+        char label[160];
+        if (amount_key(c, json_object_get(v, "amount"), v, &key, label, sizeof label) != 0 ||
+            new_expr(c, RULES_EX_TERM, rule, label, &x) != 0)
+            return -1;
+        add_use(c, key, RULES_USE_LEAF, x, 0);
+        *out = x;
+        return 0;
     }
     if (strcmp(op, "lemma") == 0 || strcmp(op, "lemmas") == 0) {
         uint32_t key;
@@ -1168,23 +1384,34 @@ static int compile_expr(struct compile *c, json_t *v, json_t *cont, uint32_t rul
         *out = x;
         return 0;
     }
-    if (strcmp(op, "near") == 0) {
-        json_t *w = json_object_get(v, "within");
-        if (w == NULL) {
-            ERR(v, cont, "add \"within\": N (normalized characters)", "\"near\" needs \"within\"");
+    if (strcmp(op, "near") == 0 || strcmp(op, "not_near") == 0) {
+        static const char *const orders[] = {"any", "forward", NULL};
+        json_t *w = json_object_get(v, "within"), *ss = json_object_get(v, "same_sentence");
+        int neg = op[0] == 'n' && op[1] == 'o';
+        if (ss != NULL && !json_is_boolean(ss)) {
+            ERR(ss, v, "write true or false", "%s: same_sentence must be true or false", op);
             return -1;
         }
-        if (new_expr(c, RULES_EX_NEAR, rule, "near", &x) != 0)
+        if (w == NULL && !json_is_true(ss)) {
+            ERR(v, cont, "add \"within\": N (normalized characters), or \"same_sentence\": true",
+                "\"%s\" needs \"within\"", op);
             return -1;
-        p->exprs[x].within = (uint32_t)get_int(c, v, "within", 10, 0, 10000, "near");
-        if (compile_list(c, json_object_get(v, "near"), v, rule, depth, x, "near", 2) != 0)
+        }
+        if (new_expr(c, neg ? RULES_EX_NOT_NEAR : RULES_EX_NEAR, rule, op, &x) != 0)
+            return -1;
+        /* Without "within", same_sentence alone: anywhere in the sentence. */
+        p->exprs[x].within = (uint32_t)get_int(c, v, "within", 10000, 0, 10000, op);
+        p->exprs[x].order = (uint8_t)parse_enum(c, json_object_get(v, "order"), v, "order", orders, 0, 0);
+        p->exprs[x].same_sentence = (uint8_t)json_is_true(ss);
+        if (compile_list(c, json_object_get(v, op), v, rule, depth, x, op, 2) != 0)
             return -1;
         for (uint32_t i = 0; i < p->exprs[x].nkids; i++) {
             int t = p->exprs[p->kids[p->exprs[x].kids + i]].type;
             if (t == RULES_EX_NOT || t == RULES_EX_CONTACTS || t == RULES_EX_CHANNEL) {
-                ERR(json_array_get(json_object_get(v, "near"), i), v,
-                    "near compares positions in the text: use phrases, lists, lemmas, any, all or near",
-                    "near: operand %u has no position in the text", i + 1);
+                ERR(json_array_get(json_object_get(v, op), i), v,
+                    "near and not_near compare positions in the text: use phrases, lists, lemmas, amounts, any, all, "
+                    "near or not_near",
+                    "%s: operand %u has no position in the text", op, i + 1);
                 return -1;
             }
         }
@@ -1216,6 +1443,7 @@ static int can_fire_empty(const struct rules_policy *p, uint32_t x)
     switch (e->type) {
     case RULES_EX_TERM:
     case RULES_EX_NEAR:
+    case RULES_EX_NOT_NEAR:
         return 0;
     case RULES_EX_CONTACTS:
     case RULES_EX_CHANNEL:
@@ -1236,9 +1464,10 @@ static int can_fire_empty(const struct rules_policy *p, uint32_t x)
 
 static void compile_rules(struct compile *c, json_t *root)
 {
-    static const char *const keys[] = {"id",     "category", "weight",     "match",      "field",   "channels",
-                                       "negation", "quoted", "unless",     "flame_risk", "escalation", "explain",
-                                       "remove", NULL};
+    static const char *const keys[] = {"id",       "category", "weight",      "match",      "field",
+                                       "channels", "negation", "quoted",      "unless",     "unless_mode",
+                                       "flame_risk", "escalation", "explain", "remove",     NULL};
+    static const char *const unless_modes[] = {"inside", "overlap", NULL};
     static const char *const negs[] = {"cancel", "ignore", "only", NULL};
     static const char *const quoted[] = {"exclude", "include", NULL};
     json_t *rules = json_object_get(root, "rules"), *e;
@@ -1311,6 +1540,8 @@ static void compile_rules(struct compile *c, json_t *root)
                                                      : 0;
         r->negation = (uint8_t)parse_enum(c, json_object_get(e, "negation"), e, "rule negation", negs, 0, 0);
         r->quoted = (uint8_t)parse_enum(c, json_object_get(e, "quoted"), e, "rule quoted", quoted, 0, 0);
+        r->unless_overlap =
+            (uint8_t)parse_enum(c, json_object_get(e, "unless_mode"), e, "rule unless_mode", unless_modes, 0, 0);
         r->flame = json_object_get(e, "flame_risk") ? parse_enum(c, json_object_get(e, "flame_risk"), e,
                                                                   "rule flame_risk", flame_names, 0, -1)
                                                     : -1;
@@ -1344,6 +1575,70 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* qsort has no context argument; policies load one at a time per thread
+ * of control that calls this (open() in the supervisor, the CLI). */
+static const struct rules_policy *sort_policy;
+
+static int cmp_key_text(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int d = strcmp(sort_policy->keys[x].text, sort_policy->keys[y].text);
+    return d != 0 ? d : (x < y ? -1 : x > y);
+}
+
+static int chain_variants(struct rules_policy *p)
+{
+    uint32_t *order = malloc((p->nphrases + 1) * sizeof *order);
+
+    if (order == NULL)
+        return RULES_ENOMEM;
+    for (size_t k = 0; k < p->nphrases; k++)
+        order[k] = (uint32_t)k;
+    sort_policy = p;
+    rules_sort(order, p->nphrases, sizeof *order, cmp_key_text);
+    sort_policy = NULL;
+    for (size_t i = 0; i < p->nphrases;) {
+        size_t j = i + 1;
+        while (j < p->nphrases && strcmp(p->keys[order[i]].text, p->keys[order[j]].text) == 0)
+            j++;
+        /* order[i] (the lowest index) heads the chain; the others follow */
+        for (size_t m = i; m < j; m++) {
+            p->keys[order[m]].next_variant = m + 1 < j ? order[m + 1] : UINT32_MAX;
+            p->keys[order[m]].chained = m > i;
+        }
+        i = j;
+    }
+    free(order);
+    return RULES_OK;
+}
+
+/* The droppable characters phrases contain (sorted, distinct): where a
+ * text dropped one of them between letters, the evaluator re-reads it with
+ * the dropped symbols put back ("$", "🔪", "=★1"). */
+static int symbol_set(struct rules_policy *p)
+{
+    size_t cap = 0, n = 0;
+
+    for (size_t k = 0; k < p->nphrases; k++) {
+        const uint8_t *t = (const uint8_t *)p->keys[k].text;
+        size_t i = 0;
+        while (i < p->keys[k].blen) {
+            int32_t cp = rules_utf8_next(t, p->keys[k].blen, &i);
+            if (cp < 0 || !rules_cp_droppable((uint32_t)cp))
+                continue;
+            if (RULES_GROW(p->sym, cap, n + 1) != 0)
+                return RULES_ENOMEM;
+            p->sym[n++] = (uint32_t)cp;
+        }
+    }
+    rules_sort(p->sym, n, sizeof *p->sym, cmp_u32);
+    p->nsym = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p->nsym == 0 || p->sym[p->nsym - 1] != p->sym[i])
+            p->sym[p->nsym++] = p->sym[i];
+    return RULES_OK;
+}
+
 static int finish(struct compile *c, const struct rules_load_options *opt)
 {
     struct rules_policy *p = c->p;
@@ -1352,21 +1647,37 @@ static int finish(struct compile *c, const struct rules_load_options *opt)
     size_t nk;
     int rc;
 
-    /* Lemma keys go after the phrase keys. */
+    /* Lemma keys go after the phrase keys, amount keys after them. */
     p->nphrases = p->nkeys;
     if (c->nlkeys > 0) {
-        if (RULES_GROW(p->keys, p->keys_cap, p->nkeys + c->nlkeys) != 0)
+        uint32_t *remap = malloc(c->nlkeys * sizeof *remap);
+        size_t at = p->nkeys;
+        if (remap == NULL || RULES_GROW(p->keys, p->keys_cap, p->nkeys + c->nlkeys) != 0) {
+            free(remap);
             return RULES_ENOMEM;
-        memcpy(p->keys + p->nkeys, c->lkeys, c->nlkeys * sizeof *c->lkeys);
+        }
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < c->nlkeys; i++)
+                if (c->lkeys[i].is_amount == pass) {
+                    remap[i] = (uint32_t)at;
+                    p->keys[at++] = c->lkeys[i];
+                    if (pass == 0)
+                        p->nlemma_keys++;
+                    else
+                        p->namount_keys++;
+                }
         p->nkeys += c->nlkeys;
+        for (size_t i = 0; i < c->npend; i++)
+            if (c->pend[i].key & LEMMA_TAG)
+                c->pend[i].key = remap[c->pend[i].key & ~LEMMA_TAG] | LEMMA_TAG;
+        free(remap);
         free(c->lkeys);
         c->lkeys = NULL;
         c->nlkeys = 0;
     }
     nk = p->nkeys;
     for (size_t i = 0; i < c->npend; i++)
-        if (c->pend[i].key & LEMMA_TAG)
-            c->pend[i].key = (uint32_t)p->nphrases + (c->pend[i].key & ~LEMMA_TAG);
+        c->pend[i].key &= ~LEMMA_TAG;
     /* Uses, grouped by key (counting sort keeps their order). */
     count = calloc(nk + 1, sizeof *count);
     p->uses = malloc((c->npend + 1) * sizeof *p->uses);
@@ -1387,17 +1698,24 @@ static int finish(struct compile *c, const struct rules_load_options *opt)
     p->nuses = c->npend;
     free(count);
 
-    /* The automaton: every phrase of the policy, once. */
+    /* The automaton: every phrase text of the policy, once. Keys that share
+     * a text (an exact "=デモ" and a plain "でも") are chained behind the
+     * first, which the automaton reports. */
+    if ((rc = chain_variants(p)) != 0)
+        return rc;
     if ((rc = rules_ac_builder_new(&b)) != 0)
         return rc;
     for (size_t k = 0; k < p->nphrases; k++)
-        if ((rc = rules_ac_builder_add(b, (const uint8_t *)p->keys[k].text, p->keys[k].blen, (uint32_t)k)) != 0) {
+        if (!p->keys[k].chained &&
+            (rc = rules_ac_builder_add(b, (const uint8_t *)p->keys[k].text, p->keys[k].blen, (uint32_t)k)) != 0) {
             rules_ac_builder_free(b);
             return rc;
         }
     rc = rules_ac_build(b, opt->dense_budget, &p->ac);
     rules_ac_builder_free(b);
     if (rc != 0)
+        return rc;
+    if ((rc = symbol_set(p)) != 0)
         return rc;
 
     /* Kana that phrases use: the readings tried for a wildcard. */
@@ -1424,10 +1742,10 @@ static int finish(struct compile *c, const struct rules_load_options *opt)
     /* Lemma keys by their first lemma. */
     if (p->nlemmas > 0) {
         p->lemma_first_off = calloc(p->nlemmas + 1, sizeof *p->lemma_first_off);
-        p->lemma_first_keys = calloc(nk - p->nphrases + 1, sizeof *p->lemma_first_keys);
+        p->lemma_first_keys = calloc(p->nlemma_keys + 1, sizeof *p->lemma_first_keys);
         if (p->lemma_first_off == NULL || p->lemma_first_keys == NULL)
             return RULES_ENOMEM;
-        for (size_t k = p->nphrases; k < nk; k++)
+        for (size_t k = p->nphrases; k < p->nphrases + p->nlemma_keys; k++)
             p->lemma_first_off[p->lemma_seq[p->keys[k].lemmas] + 1]++;
         for (size_t l = 0; l < p->nlemmas; l++)
             p->lemma_first_off[l + 1] += p->lemma_first_off[l];
@@ -1435,7 +1753,7 @@ static int finish(struct compile *c, const struct rules_load_options *opt)
             uint32_t *fill = calloc(p->nlemmas + 1, sizeof *fill);
             if (fill == NULL)
                 return RULES_ENOMEM;
-            for (size_t k = p->nphrases; k < nk; k++) {
+            for (size_t k = p->nphrases; k < p->nphrases + p->nlemma_keys; k++) {
                 uint32_t l = p->lemma_seq[p->keys[k].lemmas];
                 p->lemma_first_keys[p->lemma_first_off[l] + fill[l]++] = (uint32_t)k;
             }
@@ -1613,7 +1931,7 @@ int rules_policy_compile(struct rules_loadctx *ctx, json_t *root, const struct r
             lex_names[i] = c.lex[i].name;
             lex_values[i] = c.lex[i].value;
         }
-        rules_lint_checks(ctx, root, p, c.lex_used, lex_names, lex_values, c.nlex);
+        rules_lint_checks(ctx, root, p, c.lex_used, lex_names, lex_values, c.nlex, c.notes, c.nnotes);
     }
 done:
     if (rc == 0 && !ctx->oom) {
@@ -1630,6 +1948,7 @@ done:
     for (size_t i = 0; i < c.nlkeys; i++)
         free(c.lkeys[i].text);
     free(c.lkeys);
+    free(c.notes);
     free(c.pend);
     for (size_t i = 0; i < c.nlex; i++) {
         free(c.lex[i].keys);
@@ -1707,9 +2026,13 @@ void mamori_rules_policy_free(struct rules_policy *p)
         free(p->exprs[i].label);
     free(p->exprs);
     free(p->kids);
-    for (size_t i = 0; i < p->nkeys; i++)
+    for (size_t i = 0; i < p->nkeys; i++) {
         free(p->keys[i].text);
+        free(p->keys[i].script);
+    }
     free(p->keys);
+    free(p->amounts);
+    free(p->sym);
     free(p->uses);
     rules_ac_free(p->ac);
     free(p->kana);

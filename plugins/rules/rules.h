@@ -80,12 +80,13 @@ struct rules_input {
 /* Occurrence flags. */
 enum {
     RULES_OCC_START_OK = 0x01,   /* no Latin letter/digit just before */
-    RULES_OCC_END_OK = 0x02,     /* none just after */
+    RULES_OCC_END_OK = 0x02,     /* none just after (exact phrases ending in katakana: no katakana) */
     RULES_OCC_NEGATED = 0x04,
     RULES_OCC_QUOTED = 0x08,     /* inside quoted history, a staff line or reported speech */
     RULES_OCC_BENIGN = 0x10,     /* inside a benign look-alike */
     RULES_OCC_WILDCARD = 0x20,   /* found through a wildcard reading */
-    RULES_OCC_LEMMA = 0x40
+    RULES_OCC_LEMMA = 0x40,
+    RULES_OCC_SYMBOL = 0x80      /* found by re-reading symbols normalization dropped */
 };
 
 struct rules_occ {

@@ -140,7 +140,7 @@ static int rules_open(const struct mamori_host *host, const struct mamori_plugin
                   "sequences, %zu automaton states, %.1f ms%s",
                   config->tenant_id ? config->tenant_id : "?", st->policy->id, st->policy->version, path,
                   keypath ? " (signature verified)" : "", st->policy->ncats, st->policy->nrules,
-                  st->policy->nphrases, st->policy->nkeys - st->policy->nphrases, as.states, st->policy->load_ms,
+                  st->policy->nphrases, st->policy->nlemma_keys, as.states, st->policy->load_ms,
                   diags.warnings ? "; it has warnings, run: mamori policy lint" : "");
     }
     *state = st;

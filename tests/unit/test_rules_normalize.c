@@ -102,7 +102,7 @@ int main(void)
     const struct rules_norm_config *cfg;
     const char *s;
 
-    plan(51);
+    plan(67);
     rules_ntext_init(&nt);
     snprintf(path, sizeof path, "%s/tests/rules/basic/policy.json", top ? top : ".");
     if (mamori_rules_policy_load(path, NULL, &p, NULL, &err) != 0) {
@@ -181,10 +181,44 @@ int main(void)
     is_str(norm(cfg, "baka"), "ばか", "romaji baka -> ばか");
 
     /* Phrases are normalized the same way, then trimmed. */
-    rules_normalize_phrase(NULL, " ・コロス・ ", strlen(" ・コロス・ "), &nt);
+    rules_normalize_phrase(NULL, " ・コロス・ ", strlen(" ・コロス・ "), RULES_PHRASE_PLAIN, &nt);
     is_int(nt.len, 3, "a phrase is trimmed of separators at its ends");
-    rules_normalize_phrase(cfg, "ｺﾛｽ", strlen("ｺﾛｽ"), &nt);
+    rules_normalize_phrase(cfg, "ｺﾛｽ", strlen("ｺﾛｽ"), RULES_PHRASE_PLAIN, &nt);
     is_str((const char *)nt.u8, "ころす", "phrases ｺﾛｽ, コロス, ころす are one phrase");
+
+    /* Engine 1.1: the script of folded kana is remembered; symbols dropped
+     * between letters are kept aside with their bytes and position. */
+    s = "でもデモ";
+    is_str(norm(cfg, s), "でもでも", "katakana is still folded");
+    ok(!(nt.fl[0] & RULES_NF_KATA) && !(nt.fl[1] & RULES_NF_KATA) && (nt.fl[2] & RULES_NF_KATA) &&
+           (nt.fl[3] & RULES_NF_KATA),
+       "... but each char says whether it was katakana");
+    norm(cfg, "ﾃﾞﾓ");
+    ok(nt.len == 2 && (nt.fl[0] & RULES_NF_KATA) && (nt.fl[1] & RULES_NF_KATA), "... half-width ﾃﾞﾓ too");
+    s = "お前を🔪してやる";
+    is_str(norm(cfg, s), "お前をしてやる", "🔪 between letters is dropped");
+    ok(nt.ndrop == 1 && nt.dcp[0] == 0x1F52A && nt.dpos[0] == 3 && nt.dob[0] == 9 && nt.doe[0] == 13,
+       "... and kept aside: before char 3, bytes [9, 13)");
+    s = "タヒ🔥ね";
+    is_str(norm(cfg, s), "しね", "a substitution after a dropped symbol (タヒ🔥ね -> たひね -> しね)");
+    ok(nt.ndrop == 1 && nt.dpos[0] == 0, "... the dropped 🔥 moves to the start of the replacement");
+    s = "払え ¥ 30000";
+    is_str(norm(cfg, s), "払え30000", "¥ and spaces between letters and digits are dropped");
+    ok(nt.ndrop == 1 && nt.dcp[0] == 0xA5 && nt.dpos[0] == 2, "... ¥ is kept aside (spaces are not)");
+    norm(cfg, "し ね");
+    is_int(nt.ndrop, 0, "spaces alone leave nothing aside");
+    rules_normalize_phrase(NULL, " ;) ", 4, RULES_PHRASE_PLAIN, &nt);
+    is_str((const char *)nt.u8, ";)", "a phrase without letters keeps its symbols (;) used to be \")\")");
+    rules_normalize_phrase(NULL, "・🔪・", strlen("・🔪・"), RULES_PHRASE_PLAIN, &nt);
+    is_str((const char *)nt.u8, "🔪", "... minus filler at its ends");
+    rules_normalize_phrase(NULL, "・・・", strlen("・・・"), RULES_PHRASE_PLAIN, &nt);
+    is_int(nt.len, 0, "... filler alone is still empty");
+    rules_normalize_phrase(NULL, "★1", strlen("★1"), RULES_PHRASE_PLAIN, &nt);
+    is_str((const char *)nt.u8, "1", "a phrase with letters loses symbols at its ends (unchanged)");
+    rules_normalize_phrase(NULL, "評価★1", strlen("評価★1"), RULES_PHRASE_EXACT, &nt);
+    is_str((const char *)nt.u8, "評価★1", "an exact phrase keeps its symbols, also between letters");
+    rules_normalize_phrase(NULL, " デ モ ", strlen(" デ モ "), RULES_PHRASE_EXACT, &nt);
+    ok(strcmp((const char *)nt.u8, "でも") == 0 && (nt.fl[0] & RULES_NF_KATA), "... and loses spaces, keeps the script");
 
     fuzz_offsets();
 

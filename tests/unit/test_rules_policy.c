@@ -64,6 +64,24 @@ static int has_diag(const struct rules_diags *d, const char *file, int line, int
     return 0;
 }
 
+/* Is there any diagnostic at line:col (col 0: anywhere on the line)? */
+static int has_diag_quiet(const struct rules_diags *d, int line, int col)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].line == line && (col == 0 || d->v[i].col == col))
+            return 1;
+    return 0;
+}
+
+/* Does the diagnostic at line:col have a hint containing `what`? */
+static int diag_hint(const struct rules_diags *d, int line, int col, const char *what)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].line == line && d->v[i].col == col && d->v[i].hint && strstr(d->v[i].hint, what))
+            return 1;
+    return 0;
+}
+
 static void test_merge(void)
 {
     struct rules_policy *p = NULL;
@@ -222,6 +240,34 @@ static void test_lint(void)
     mamori_rules_policy_free(p);
     p = NULL;
 
+    /* Phrases that normalize to something too short, and katakana words
+     * that are common hiragana words once folded (engine 1.1). */
+    rc = mamori_rules_policy_load(path_of("lint/phrases.json"), &opt, &p, &d, &err);
+    is_int(rc, 0, "the phrase lint policy loads (warnings only)");
+    ok(has_diag(&d, "lint/phrases.json", 9, 50, RULES_DIAG_WARNING, "phrase \"★1\" became \"1\""),
+       "★1 became 1, at 9:50");
+    ok(has_diag(&d, "lint/phrases.json", 9, 50, RULES_DIAG_WARNING, "it matches every \"1\""), "... and why");
+    ok(has_diag(&d, "lint/phrases.json", 10, 69, RULES_DIAG_WARNING, "phrase \"500\" is a bare number"),
+       "a bare number, even inside near (10:69)");
+    ok(has_diag(&d, "lint/phrases.json", 11, 49, RULES_DIAG_WARNING, "phrase \"死\" is one character"),
+       "one character that fires its rule (11:49)");
+    ok(has_diag(&d, "lint/phrases.json", 12, 58, RULES_DIAG_WARNING, "phrase \"あほ\" is two kana"),
+       "two kana under any (12:58)");
+    ok(!has_diag_quiet(&d, 12, 66) && !has_diag_quiet(&d, 12, 73) && !has_diag_quiet(&d, 13, 59),
+       "... not =あほ (exact), どあほ (three), nor あほ as one part of an all");
+    ok(has_diag(&d, "lint/phrases.json", 14, 60, RULES_DIAG_WARNING, "\"デモ\" folds to \"でも\", which is also the common word"),
+       "デモ folds to でも (14:60)");
+    ok(d.n > 0 && diag_hint(&d, 14, 60, "\"=デモ\""), "... the hint suggests =デモ");
+    ok(has_diag(&d, "lint/phrases.json", 15, 60, RULES_DIAG_WARNING, "inside the common word \"おんらいん\""),
+       "ライン occurs inside オンライン (15:60)");
+    ok(!has_diag_quiet(&d, 16, 0), "exact =デモ and =ライン are not reported");
+    ok(has_diag(&d, "lint/phrases.json", 17, 62, RULES_DIAG_WARNING, "phrase \"?\" is one symbol"),
+       "one punctuation symbol that fires its rule (17:62)");
+    ok(!has_diag_quiet(&d, 17, 67) && !has_diag_quiet(&d, 17, 73), "... emoji and currency symbols are deliberate");
+    mamori_rules_diags_free(&d);
+    mamori_rules_policy_free(p);
+    p = NULL;
+
     rc = mamori_rules_policy_load(path_of("lint/syntax.json"), &opt, &p, &d, &err);
     ok(rc == RULES_EINVAL && has_diag(&d, "syntax.json", 6, 47, RULES_DIAG_ERROR, "expected"),
        "a JSON syntax error has jansson's position (6:47)");
@@ -248,7 +294,7 @@ int main(void)
     top = getenv("top_srcdir");
     if (top == NULL)
         top = ".";
-    plan(53);
+    plan(66);
     test_merge();
     test_limits();
     test_lint();

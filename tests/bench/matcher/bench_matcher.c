@@ -160,7 +160,7 @@ static char **gen_phrases(size_t n)
                      'a' + (int)(next() % 26));
         if (have < NJB + NEB) /* the harassment words themselves, once each */
             snprintf(buf, sizeof buf, "%s", have < NJB ? ja_bad[have] : en_bad[have - NJB]);
-        rules_normalize_phrase(NULL, buf, strlen(buf), &nt);
+        rules_normalize_phrase(NULL, buf, strlen(buf), RULES_PHRASE_PLAIN, &nt);
         for (size_t i = 0; i < have && !dup; i++)
             dup = strcmp(v[i], (const char *)nt.u8) == 0;
         if (!dup && nt.len > 0)
@@ -283,7 +283,7 @@ static void full_eval(const char *policy, const char *cases)
     }
     printf("\nfull evaluation, %s (%zu phrases, %zu rules, %zu lemma sequences) over its %zu test cases "
            "(avg %zu bytes):\n  %.1f us per ticket, %.1f MB/s (best of 3 rounds of 50 passes; MeCab included)\n",
-           policy, p->nphrases, p->nrules, p->nkeys - p->nphrases, n, n ? bytes / n : 0, best / (50.0 * (double)n) * 1e6,
+           policy, p->nphrases, p->nrules, p->nlemma_keys, n, n ? bytes / n : 0, best / (50.0 * (double)n) * 1e6,
            (double)bytes * 50 / 1e6 / best);
     json_decref(arr);
     mamori_rules_scratch_free(s);
