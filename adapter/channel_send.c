@@ -176,6 +176,9 @@ static int audit_job(struct mamori_channel_sender *s, struct cjob *j, const char
 
     if (o != NULL && escalation_id > 0)
         json_object_set_new(o, "escalation_id", json_integer(escalation_id));
+    /* A mail's recipients are addresses, not the channel: name them. */
+    if (o != NULL && json_is_array(json_object_get(json_object_get(j->payload, "request"), "to")))
+        json_object_set(o, "to", json_object_get(json_object_get(j->payload, "request"), "to"));
     if (o != NULL && json_array_size(ids) > 0)
         json_object_set(o, "message_ids", ids);
     if (o != NULL && reason != NULL)
@@ -414,7 +417,7 @@ static void start_job(struct mamori_channel_sender *s, const struct mamori_outbo
     }
     j->type = mamori_channel_type_of(ch->kind);
     j->pause = pause_of(s, ch);
-    snprintf(j->what, sizeof j->what, "%s %s to %s", j->type->display, ch->kind == MAMORI_CHANNEL_SMTP ? "mail" : "message",
+    snprintf(j->what, sizeof j->what, "%s%s to %s", j->type->display, ch->kind == MAMORI_CHANNEL_SMTP ? "" : " message",
              ch->kind == MAMORI_CHANNEL_LINE ? pstr(j->payload, "recipient") : ch->name);
     if (mamori_sha256(j->row.dedupe_key, strlen(j->row.dedupe_key), d) != 0) {
         finish_failed(s, j, -1, 0, "cannot hash the job key");

@@ -38,6 +38,7 @@
 #include "connector.h"
 #include "connector/common.h"
 #include "deliver.h"
+#include "escalate.h"
 #include "host_api.h"
 #include "log.h"
 #include "outbox.h"
@@ -142,6 +143,7 @@ static void process(struct mamori_app *app, const struct mamori_tenant *t, json_
     struct mamori_error err;
     json_t *full = NULL, *ticket_json = NULL, *answer = NULL;
     char *stored = NULL, *answer_text = NULL;
+    struct mamori_escalation_plan plan;
     int status, rc;
 
     memset(&in, 0, sizeof in);
@@ -151,6 +153,7 @@ static void process(struct mamori_app *app, const struct mamori_tenant *t, json_
     in.path_suffix = "";
     mamori_ticket_init(&ticket);
     mamori_annotation_init(&a);
+    mamori_escalation_plan_init(&plan);
     mamori_error_clear(&err);
     if ((rc = t->connector->parse(&in, root, &ticket, &err)) != 0) {
         mamori_log_warn("poll_parse", "tenant %s: a polled issue does not parse: %s", t->id, err.message);
@@ -176,6 +179,12 @@ static void process(struct mamori_app *app, const struct mamori_tenant *t, json_
     req.now = now;
     if (mamori_chain_run(t, &req, &chain, NULL) != 0)
         goto out;
+    /* Polled tickets escalate like webhooks do (escalate.h). */
+    if (mamori_escalation_prepare(&plan, app->store, t, &ticket, &a, now, &err) != 0) {
+        mamori_log_warn("escalation_failed", "polled %s: escalation not prepared (%s); retrying next round",
+                        ticket.event_id, err.message);
+        goto out;
+    }
     if (mamori_webhook_wants_note(t, &a)) {
         full = mamori_annotation_to_json(&a);
         ticket_json = mamori_ticket_to_json(&ticket, 0);
@@ -186,7 +195,8 @@ static void process(struct mamori_app *app, const struct mamori_tenant *t, json_
                        "ticket_id", ticket.ticket_id, "annotation", mamori_annotation_verdict_json(&a));
     if (answer == NULL)
         goto out;
-    rc = mamori_webhook_commit(app, t, &ticket, &a, full, ticket_json, answer, now, &answer_text, &err);
+    rc = mamori_webhook_commit_escalation(app, t, &ticket, &a, full, ticket_json, answer, now, &plan, &answer_text,
+                                          &err);
     if (rc == 0)
         mamori_log_info("annotated", "polled ticket %s (%s): harassment=%s severity=%s", ticket.ticket_id,
                         ticket.event_id, mamori_annotation_is_harassment(&a) ? "yes" : "no",
@@ -199,6 +209,7 @@ out:
     json_decref(full);
     json_decref(ticket_json);
     json_decref(answer);
+    mamori_escalation_plan_free(&plan);
     mamori_annotation_free(&a);
     mamori_ticket_free(&ticket);
 }
