@@ -4,9 +4,11 @@
  * Japanese conjugates (殺す 殺して 殺されたいのか 殺すぞ), so a rule can name
  * the lemma once. MeCab (ipadic) gives each token's base form in feature
  * field 7. MeCab costs about 10 MB/s, so it runs only when the policy has
- * lemma rules and the field contains Japanese, one line at a time, on the
- * original text (it tags original script far better than the kana-folded
- * normalized text). Token byte ranges are exact original offsets.
+ * lemma rules and a stem of one of their verbs occurs in the field, and
+ * then only on the sentences that hold such a stem (adjacent ones in one
+ * call), on the original text (it tags original script far better than the
+ * kana-folded normalized text). Token byte ranges are exact original
+ * offsets. A lemma sequence matches within one sentence.
  *
  * The tagger is created lazily on the first ticket that needs it, in the
  * process that evaluates: open() runs in the supervisor, which forks the
@@ -28,6 +30,7 @@ struct rules_mecab {
     struct tok {
         int32_t lemma;         /* policy lemma id, or -1 */
         uint8_t skip;          /* particle / symbol: skipped between lemmas */
+        uint8_t stop;          /* sentence end: a sequence does not run past it */
         uint32_t ob, oe;       /* original bytes */
     } *tok;
     size_t ntok, tok_cap;
@@ -96,6 +99,15 @@ static int is_skippable(const char *feature)
     return strncmp(feature, "\xE5\x8A\xA9\xE8\xA9\x9E", 6) == 0 || strncmp(feature, "\xE8\xA8\x98\xE5\x8F\xB7", 6) == 0;
 }
 
+/* 。．.!?！？ -- MeCab tags them as symbols, which sequences skip; a
+ * sequence must not run into the next sentence. */
+static int sentence_end(const char *p, size_t n)
+{
+    return (n == 1 && (p[0] == '.' || p[0] == '!' || p[0] == '?')) ||
+           (n == 3 && (memcmp(p, "\xE3\x80\x82", 3) == 0 || memcmp(p, "\xEF\xBC\x8E", 3) == 0 ||
+                       memcmp(p, "\xEF\xBC\x81", 3) == 0 || memcmp(p, "\xEF\xBC\x9F", 3) == 0));
+}
+
 static int scan_line(struct rules_scratch *s, int field, const char *text, size_t a, size_t b)
 {
     const struct rules_policy *p = s->p;
@@ -131,6 +143,7 @@ static int scan_line(struct rules_scratch *s, int field, const char *text, size_
         t->ob = (uint32_t)off;
         t->oe = (uint32_t)(off + node->length);
         t->skip = node->feature ? (uint8_t)is_skippable(node->feature) : 0;
+        t->stop = (uint8_t)sentence_end(node->surface, node->length);
         base = node->feature ? feature_field(node->feature, 6, &blen) : NULL;
         if (base == NULL || blen == 0 || (blen == 1 && base[0] == '*')) {
             base = node->surface;
@@ -152,7 +165,8 @@ static int scan_line(struct rules_scratch *s, int field, const char *text, size_
             struct rules_occ o;
 
             for (m = 1; m < k->nlemmas; m++) {
-                while (j < mc->ntok && mc->tok[j].skip && mc->tok[j].lemma != (int32_t)p->lemma_seq[k->lemmas + m])
+                while (j < mc->ntok && mc->tok[j].skip && !mc->tok[j].stop &&
+                       mc->tok[j].lemma != (int32_t)p->lemma_seq[k->lemmas + m])
                     j++;
                 if (j >= mc->ntok || mc->tok[j].lemma != (int32_t)p->lemma_seq[k->lemmas + m])
                     break;
@@ -200,10 +214,10 @@ static int scan_line(struct rules_scratch *s, int field, const char *text, size_
  * MeCab is the most expensive step of an evaluation, and most tickets
  * contain none of the policy's verbs. A token whose base form is 殺す has a
  * surface that starts with the stem 殺 (殺さ, 殺し, 殺せ ...); in general the
- * base form minus its final hiragana. So when no stem of any lemma that
- * starts a sequence occurs in the normalized field, MeCab cannot find a
- * match and is skipped. A stem of a single hiragana (する, くる: irregular
- * verbs whose surfaces change the first kana) disables the shortcut.
+ * base form minus its final hiragana. So MeCab only needs the sentences
+ * where the stem of a lemma that starts a sequence occurs; when there is
+ * none, it is skipped. A stem of a single hiragana (する, くる: irregular
+ * verbs whose surfaces change the first kana) means every sentence.
  */
 static int is_hiragana_at(const uint8_t *u, size_t len)
 {
@@ -211,10 +225,19 @@ static int is_hiragana_at(const uint8_t *u, size_t len)
     return len == 3 && u[0] == 0xE3 && ((u[1] == 0x81 && u[2] >= 0x81) || (u[1] == 0x82 && u[2] <= 0x96));
 }
 
-static int field_may_have_lemmas(const struct rules_policy *p, const struct rules_ntext *nt)
+/* Mark in s->stem_at the normalized chars where a stem starts. Returns 1
+ * when some stem occurs, 2 when every sentence must be read, 0 for none,
+ * or RULES_ENOMEM. */
+static int mark_stems(struct rules_scratch *s, const struct rules_ntext *nt)
 {
+    const struct rules_policy *p = s->p;
+    int found = 0;
+
+    if (RULES_GROW(s->stem_at, s->stem_cap, nt->len + 1) != 0)
+        return RULES_ENOMEM;
+    memset(s->stem_at, 0, nt->len + 1);
     for (size_t l = 0; l < p->nlemmas; l++) {
-        const uint8_t *base = (const uint8_t *)p->lemma_str[l];
+        const uint8_t *base = (const uint8_t *)p->lemma_str[l], *at = nt->u8, *end = nt->u8 + nt->u8len;
         size_t n = strlen(p->lemma_str[l]), last = n;
 
         if (p->lemma_first_off[l + 1] == p->lemma_first_off[l])
@@ -225,20 +248,42 @@ static int field_may_have_lemmas(const struct rules_policy *p, const struct rule
             last--; /* start of the final character */
         if (last > 0 && is_hiragana_at(base + last, n - last))
             n = last;
-        if (n == 3 && is_hiragana_at(base, 3))
-            return 1; /* する, くる: no safe stem */
-        if (n == 0 || memmem(nt->u8, nt->u8len, base, n) != NULL)
-            return 1;
+        if (n == 0 || (n == 3 && is_hiragana_at(base, 3)))
+            return 2; /* する, くる: no safe stem */
+        while (at + n <= end && (at = memmem(at, (size_t)(end - at), base, n)) != NULL) {
+            s->stem_at[rules_ntext_char_at(nt, (size_t)(at - nt->u8))] = 1;
+            found = 1;
+            at++;
+        }
     }
-    return 0;
+    return found;
+}
+
+/* Run MeCab on original bytes [a, b), a line at a time. */
+static int scan_range(struct rules_scratch *s, int field, const char *text, size_t a, size_t b)
+{
+    while (a < b) {
+        size_t e = a;
+        int rc;
+        while (e < b && text[e] != '\n')
+            e++;
+        if (e > a && (rc = scan_line(s, field, text, a, e)) != 0)
+            return rc;
+        a = e + 1;
+    }
+    return RULES_OK;
 }
 
 int rules_lemma_scan(struct rules_scratch *s, int field, const char *text, size_t len, struct rules_error *err)
 {
-    size_t a = 0;
-    int rc;
+    const struct rules_ntext *nt = &s->nt[field];
+    size_t i = 0, run_a = 0;
+    int rc, which, in_run = 0;
 
-    if (!field_may_have_lemmas(s->p, &s->nt[field]))
+    which = mark_stems(s, nt);
+    if (which < 0)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    if (which == 0)
         return RULES_OK;
 
     if (s->mecab != NULL && s->mecab_pid != getpid()) {
@@ -252,13 +297,31 @@ int rules_lemma_scan(struct rules_scratch *s, int field, const char *text, size_
             return rc;
         s->mecab_pid = getpid();
     }
-    while (a < len) {
-        size_t b = a;
-        while (b < len && text[b] != '\n')
-            b++;
-        if (b > a && (rc = scan_line(s, field, text, a, b)) != 0)
-            return rules_err(err, rc, "out of memory");
-        a = b + 1;
+    if (which == 2)
+        return scan_range(s, field, text, 0, len) != 0 ? rules_err(err, RULES_ENOMEM, "out of memory") : RULES_OK;
+    /* Sentences of the normalized text (ending at 。.!? or a line break);
+     * a run of adjacent sentences with a stem is one MeCab call, from the
+     * end of the sentence before it to its own end in the original. */
+    while (i < nt->len) {
+        size_t a = i, b = i, want = 0;
+        size_t ob, oe;
+        while (b < nt->len && !(nt->fl[b] & RULES_NF_BOUNDARY))
+            want |= s->stem_at[b++];
+        if (b < nt->len)
+            b++; /* the boundary belongs to its sentence */
+        i = b;
+        ob = a == 0 ? 0 : nt->oe[a - 1];
+        oe = b >= nt->len ? len : nt->oe[b - 1];
+        if (want && !in_run) {
+            run_a = ob;
+            in_run = 1;
+        }
+        if (in_run && (!want || i >= nt->len)) {
+            size_t run_b = want ? oe : ob;
+            in_run = 0;
+            if (scan_range(s, field, text, run_a, run_b) != 0)
+                return rules_err(err, RULES_ENOMEM, "out of memory");
+        }
     }
     return RULES_OK;
 }

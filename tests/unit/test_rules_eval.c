@@ -208,6 +208,17 @@ static void test_lemmas(void)
     is_str(cats("火つけたろか"), "threat", "... and 火つけたろか");
     is_str(cats("火が大きく上がりました。それ以降は普通につけています"), "none",
            "火 and つける far apart with other words between do not match");
+    {
+        /* MeCab reads only the sentences where a verb stem occurs
+         * (engine 1.1); evidence offsets are still those of the field. */
+        const char *t = "今日は晴れです。明日も晴れ。お前を殺してやる。以上";
+        uint32_t ob = 0, oe = 0;
+        is_str(cats(t), "threat", "a lemma in the third sentence of a field");
+        ok(evidence("threat.kill_lemma", &ob, &oe) && ob < oe && oe <= strlen(t) && strncmp(t + ob, "殺し", 6) == 0,
+           "... its evidence quotes the field's own bytes (%u..%u)", ob, oe);
+    }
+    is_str(cats("火。つけるぞ"), "none", "a lemma sequence does not run across a sentence end (火。つける)");
+    is_str(cats("火をつけるぞ。火。"), "threat", "... within one sentence it matches");
 }
 
 static void test_guidance(void)
@@ -248,7 +259,7 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(79);
+    plan(83);
     test_phrases();
     test_benign();
     test_negation();
