@@ -48,7 +48,7 @@ REDMINE_CF = 7
 
 LOCK = threading.Lock()
 STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0, "inflight": {},
-         "max_inflight": {}}
+         "max_inflight": {}, "hs_token": 1, "hs_expired": 0, "hs_token_requests": 0}
 ARGS = None
 
 
@@ -104,11 +104,16 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_control":
             with LOCK:
                 c = json.loads(raw)
-                STATE["faults"][c["platform"]] = c
+                if c.get("mode") == "rotate_token":
+                    # Help Scout: the current OAuth token stops working (expired).
+                    STATE["hs_token"] += 1
+                else:
+                    STATE["faults"][c["platform"]] = c
             return self.answer(200, {"ok": True})
         if url.path == "/_state":
             with LOCK:
-                return self.answer(200, {k: STATE[k] for k in ("notes", "tags", "writes", "requests", "max_inflight")})
+                return self.answer(200, {k: STATE[k] for k in ("notes", "tags", "writes", "requests", "max_inflight",
+                                                               "hs_expired", "hs_token_requests")})
         parts = url.path.split("/", 2)
         platform = parts[1] if len(parts) > 1 else ""
         with LOCK:
@@ -274,8 +279,17 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/v2/oauth2/token":
             need(method == "POST" and body.get("grant_type") == "client_credentials" and body.get("client_id") == "hs-client"
                  and body.get("client_secret") == "hs-secret", "bad token request")
-            return 200, {"token_type": "bearer", "access_token": "hs-bearer-token-1", "expires_in": 7200}
-        self.auth("helpscout")
+            with LOCK:
+                STATE["hs_token_requests"] += 1
+                token = "hs-bearer-token-%d" % STATE["hs_token"]
+            return 200, {"token_type": "bearer", "access_token": token, "expires_in": 7200}
+        got = self.headers.get("Authorization") or ""
+        with LOCK:
+            current = "Bearer hs-bearer-token-%d" % STATE["hs_token"]
+            if got.startswith("Bearer hs-bearer-token-") and got != current:
+                STATE["hs_expired"] += 1
+                return 401, {"error": "expired token"}
+        need(got == current, "bad or missing Authorization for helpscout")
         m = re.fullmatch(r"/v2/conversations/([0-9]+)(/notes|/threads|/tags)?", path)
         need(m, "unexpected path " + path)
         cid, sub = m.group(1), m.group(2)
