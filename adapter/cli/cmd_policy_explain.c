@@ -57,7 +57,8 @@ static void print_occ(const struct rules_policy *p, const struct rules_input *in
 
     printf("  %s bytes [%u..%u) \"%.*s\" = %s \"%s\" (normalized chars [%u..%u))", field_names[o->field],
            (unsigned)o->ob, (unsigned)o->oe, (int)(o->oe - o->ob), in->text[o->field] + o->ob,
-           k->is_lemma ? "lemmas" : "phrase", k->text, (unsigned)o->s, (unsigned)o->e);
+           k->is_lemma ? "lemmas" : k->is_amount ? "money," : k->exact ? "exact phrase" : "phrase", k->text,
+           (unsigned)o->s, (unsigned)o->e);
     if (o->flags & RULES_OCC_NEGATED)
         fputs(" [negated]", stdout);
     if (o->flags & RULES_OCC_QUOTED)
@@ -68,8 +69,12 @@ static void print_occ(const struct rules_policy *p, const struct rules_input *in
         fputs(" [via wildcard]", stdout);
     if (o->flags & RULES_OCC_LEMMA)
         fputs(" [MeCab]", stdout);
+    if (o->flags & RULES_OCC_SYMBOL)
+        fputs(" [symbol that normalization dropped]", stdout);
     if (k->latin_end && !(o->flags & RULES_OCC_END_OK))
         fputs(" [Latin letter follows]", stdout);
+    if (k->kata_end && !(o->flags & RULES_OCC_END_OK))
+        fputs(" [katakana follows]", stdout);
     fputc('\n', stdout);
     for (uint32_t u = k->uses; u < k->uses + k->nuses; u++) {
         const char *kind = use_kind_name(p->uses[u].kind);

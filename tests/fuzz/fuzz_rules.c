@@ -1,7 +1,10 @@
 /*
  * fuzz_rules.c -- libFuzzer target: the policy engine (normalization,
  * automaton, negation and quotation scopes, MeCab, rules, guidance) on
- * arbitrary bytes as subject and body, with the default Japanese policy.
+ * arbitrary bytes as subject and body, with the default Japanese policy
+ * and with tests/rules/ext/policy.json (the engine 1.1 additions: exact and
+ * symbol phrases, dropped-symbol re-reads, amounts, near/not_near options,
+ * single quotes, unless overlap).
  * Input: [channel byte][subject length byte][subject][body].
  */
 #include "config.h"
@@ -13,8 +16,8 @@
 #include "rules.h"
 #include "utf8.h"
 
-static struct rules_policy *policy;
-static struct rules_scratch *scratch;
+static struct rules_policy *policy, *ext;
+static struct rules_scratch *scratch, *ext_scratch;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,6 +33,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         path = SRCDIR "/policies/default-ja/policy.json";
     if (mamori_rules_policy_load(path, NULL, &policy, NULL, &err) != 0 ||
         mamori_rules_scratch_new(policy, &scratch) != 0)
+        abort();
+    if (mamori_rules_policy_load(SRCDIR "/tests/rules/ext/policy.json", NULL, &ext, NULL, &err) != 0 ||
+        mamori_rules_scratch_new(ext, &ext_scratch) != 0)
         abort();
     return 0;
 }
@@ -61,6 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in.text[1] = (const char *)data + slen;
     in.len[1] = size - slen;
     in.fixed_contacts = 1 + (int64_t)(size % 7);
+    if (mamori_rules_eval(ext, &in, ext_scratch, &err) == 0) {
+        mamori_rules_guidance_init(&g);
+        mamori_rules_guidance(ext, ext_scratch, &in, &g);
+        mamori_rules_guidance_free(&g);
+    }
     if (mamori_rules_eval(policy, &in, scratch, &err) != 0)
         return 0;
     mamori_rules_guidance_init(&g);
