@@ -18,7 +18,10 @@ as_rm() { (cd /usr/share/redmine && setpriv --reuid=www-data --regid=www-data --
     env REDMINE_INSTANCE=default RAILS_ENV=production HOME=/tmp REDMINE_API_KEY="$KEY" "$@"); }
 cf=$(as_rm bundle exec rails runner "$IT_DIR/setup.rb" 2>"$IT_DIR/redmine-setup.log" | sed -n 's/^CF=//p')
 tap_ok "$([ -n "$cf" ] && echo 0 || echo 1)" "setup: REST enabled, API key set, custom field $cf"
-as_rm bundle exec thin start -R config.ru -a 127.0.0.1 -p "$RM_PORT" -e production >"$IT_DIR/redmine-server.log" 2>&1 &
+# exec, so that $! is the server itself (bundle execs thin) and the cleanup stops it.
+(cd /usr/share/redmine && exec setpriv --reuid=www-data --regid=www-data --init-groups \
+    env REDMINE_INSTANCE=default RAILS_ENV=production HOME=/tmp REDMINE_API_KEY="$KEY" \
+    bundle exec thin start -R config.ru -a 127.0.0.1 -p "$RM_PORT" -e production) >"$IT_DIR/redmine-server.log" 2>&1 &
 IT_PIDS="$IT_PIDS $!"
 RM="http://127.0.0.1:$RM_PORT"
 rm_api() { curl -s -H "X-Redmine-API-Key: $KEY" -H 'Content-Type: application/json' "$@"; }

@@ -39,7 +39,10 @@ MAMORI_TOKEN=$(as_rt perl "$top_srcdir/packaging/rt/mamori-rt-setup.pl" --scrip 
 ROOT_TOKEN=$(as_rt perl "$top_srcdir/packaging/rt/mamori-rt-setup.pl" --scrip "$top_srcdir/packaging/rt/mamori-scrip.pl" \
     --user root --token-secret "$(openssl rand -hex 16)" 2>>"$RTD/setup.log")
 tap_like "$MAMORI_TOKEN" "1-" "setup: the scrip, custom field and mamori's RT user are installed"
-as_rt /usr/bin/perl "$RT_SERVER" --host 127.0.0.1 --port "$RT_PORT" --max-workers 3 >"$RTD/server.log" 2>&1 &
+# exec, so that $! is the server itself and the cleanup stops it.
+(exec setpriv --reuid=www-data --regid=www-data --init-groups env RT_SITE_CONFIG="$RTD/base.pm" \
+    RT_SITE_CONFIG_DIR="$RTD/site.d" HOME=/tmp /usr/bin/perl "$RT_SERVER" --host 127.0.0.1 --port "$RT_PORT" \
+    --max-workers 3) >"$RTD/server.log" 2>&1 &
 IT_PIDS="$IT_PIDS $!"
 rt() { curl -s -H "Authorization: token $ROOT_TOKEN" -H 'Content-Type: application/json' "$@"; }
 for _ in $(seq 150); do
