@@ -240,8 +240,10 @@ static void on_hit(void *ctx, uint32_t head, size_t end)
          * for the evidence. */
         o.s = t->map[cs];
         o.e = t->ins != NULL && t->ins[ce - 1] ? t->map[ce - 1] : t->map[ce - 1] + 1;
+        if (o.e <= o.s)
+            o.e = o.s + 1; /* symbols put back only */
         if (o.e > sc->nt->len)
-            o.e = (uint32_t)sc->nt->len;
+            o.e = (uint32_t)sc->nt->len; /* the field is not empty: something matched in it */
         if (o.s >= o.e)
             o.s = o.e - 1;
     } else {

@@ -111,6 +111,11 @@ static void test_symbols(void)
     is_int(fires("sym.star1", "評価1でした"), 0, "... and needs it");
     is_int(fires("sym.star1_plain", "評価1でした"), 1, "plain ★1 is still 1 (unchanged; lint warns)");
     is_int(fires("quoted.shine", "し🔪ね"), 1, "obfuscation removal between letters is unchanged (し🔪ね is しね)");
+    /* fuzz: symbols dropped inside a substituted word (F$$k -> fk -> fuck)
+     * stand before the replacement, at char 0: the occurrence must stay
+     * inside the field. */
+    is_int(fires("sym.dollar", "F$$k"), 1, "$ dropped inside a substituted word (F$$k)");
+    ok(R->nocc >= 1 && R->occ[0].s == 0 && R->occ[0].e == 1, "... covers the first char [0, 1)");
 }
 
 static void test_amounts(void)
@@ -305,7 +310,7 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(94);
+    plan(96);
     test_exact();
     test_symbols();
     test_amounts();
