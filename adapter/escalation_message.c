@@ -530,9 +530,9 @@ int mamori_escalation_text(const json_t *model, int purpose, int style, int line
         mamori_buf_putc(out, '\n');
         mamori_buf_free(&tmp);
     }
-    mamori_buf_printf(out, "%s【%s: ", style == MAMORI_ESC_STYLE_SLACK ? "*" : "", w->title);
+    mamori_buf_printf(out, "%s%s%s: ", style == MAMORI_ESC_STYLE_SLACK ? "*" : "", w == &en ? "[" : "【", w->title);
     put(out, style, mamori_escalation_level_label(lang, level));
-    mamori_buf_puts(out, "】");
+    mamori_buf_puts(out, w == &en ? "] " : "】");
     put(out, style, str(model, "company"));
     if (style == MAMORI_ESC_STYLE_SLACK)
         mamori_buf_putc(out, '*');

@@ -21,7 +21,8 @@ LINE does), otherwise 200 with {"sentMessages": [{"id", "quoteToken"}]}.
 Faults: POST /_control {"service": S, "mode": M, "count": N, "retry_after": s}
 makes the next N requests to S answer 500, 429 (+Retry-After), or, with
 "accept_then_500", accept the message and answer 500 anyway (the answer is
-lost; the retry must not send twice). GET /_state returns what was received.
+lost; the retry must not send twice), or with "accept_then_hang" accept it
+and answer only after retry_after seconds (the sender is killed meanwhile). GET /_state returns what was received.
 """
 import argparse
 import hashlib
@@ -149,6 +150,9 @@ class Handler(BaseHTTPRequestHandler):
             entry["message_id"] = mid
             if f and f["mode"] == "accept_then_500":
                 return 500, b'{"message":"lost answer"}', "application/json", None
+            if f and f["mode"] == "accept_then_hang" and not seen:
+                # Accepted, but the answer comes too late: the sender dies meanwhile.
+                time.sleep(f["retry_after"])
             if seen:
                 return 409, json.dumps({"message": "The retry key is already accepted",
                                         "sentMessages": [{"id": mid, "quoteToken": "q" + mid}]}).encode(), \

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 66
+it_init 69
 ESC_SMTP_FAIL_FIRST=1 esc_standins_start
 esc_tenant acme
 it_start || { echo "Bail out! stack did not start"; exit 1; }
@@ -137,9 +137,30 @@ esc_wait line 2 'e["ok"] and "T-500" in e["body"]["messages"][0]["text"]' 20
 tap_is "$(esc_count line 'e["ok"] and e["status"] == 200 and "T-500" in e["body"]["messages"][0]["text"]')" 2 \
     "after the fix, mamori outbox retry delivers them"
 
+# ---- restart safety: the deliverer is killed while LINE holds the answer;
+# its successor resends with the same key and the lawyer gets it once ----
+esc_fault line accept_then_hang 1 5
+esc_post_ticket acme ev-7 T-600 "念書を今日中に書け。"
+for _ in $(seq 100); do grep -q "T-600" "$IT_DIR/channels.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+dpid=$(ps -o pid=,comm= --ppid "$IT_MAMORI_PID" | awk '$2 ~ /^mamori-deliver/ {print $1}' | head -1)
+starts=$(grep -c deliverer_started "$IT_DIR/mamori.log")
+kill -KILL "$dpid"
+for _ in $(seq 100); do [ "$(grep -c deliverer_started "$IT_DIR/mamori.log")" -gt "$starts" ] && break; sleep 0.1; done
+tap_ok "$([ "$(grep -c deliverer_started "$IT_DIR/mamori.log")" -gt "$starts" ]; echo $?)" \
+    "restart: the supervisor restarted the killed deliverer"
+esc_wait line 1 'e["status"] == 409 and "T-600" in e["body"]["messages"][0]["text"]' 30
+esc_wait_drained 30
+esc_wait line 3 '"T-600" in e["body"]["messages"][0]["text"]' 10 # the hung answer is logged when it ends
+tap_is "$(esc_count line '"T-600" in e["body"]["messages"][0]["text"] and e.get("accepted")')/$(python3 -c 'import json,sys
+print(len(set(json.loads(l)["retry_key"] for l in open(sys.argv[1], encoding="utf-8") if json.loads(l)["service"] == "line" and "T-600" in json.loads(l)["body"]["messages"][0]["text"])))' "$IT_DIR/channels.log")" "2/2" \
+    "restart: three requests with two retry keys, each recipient's message accepted exactly once"
+tap_is "$(it_sql "select count(*) from outbox where dedupe_key like '%T-600%' and state='done'")" 5 \
+    "restart: every message of the escalation is done"
+
 # ---- the record ----
 esc_wait_drained 20
-tap_is "$(esc_audit_count escalation_opened)" 5 "every new escalation is audited"
+tap_is "$(esc_audit_count escalation_opened)" 6 "every new escalation is audited"
 tap_ok "$([ "$(esc_audit_count escalation_notified)" -ge 15 ]; echo $?)" "every delivered message is audited ($(esc_audit_count escalation_notified))"
 tap_like "$(it_sql "select data from audit where kind='escalation_notified' limit 1")" '"sha256":"' \
     "the audit record holds the message's SHA-256 and recipient"

@@ -297,6 +297,20 @@ int main(void)
     mamori_escalation_text(model, MAMORI_ESC_BACKUP, MAMORI_ESC_STYLE_TEXT, 0, c, &b);
     contains_str(mamori_buf_str(&b), "期限（30分）までに弁護士の確認がありません", "the backup notice says why");
     mamori_buf_free(&b);
+    /* A tenant whose messages are in English. */
+    json_object_set_new(model, "language", json_string("en"));
+    mamori_escalation_text(model, MAMORI_ESC_NOTIFY, MAMORI_ESC_STYLE_TEXT, 1, c, &b);
+    ok(strncmp(mamori_buf_str(&b), "URGENT - CALL THE POLICE", 24) == 0, "English: 'call the police' first");
+    contains_str(mamori_buf_str(&b), "[Customer harassment escalation: call the police] Acme", "English: the title");
+    contains_str(mamori_buf_str(&b), "Legal basis: 刑法222条 脅迫", "English: the legal basis");
+    contains_str(mamori_buf_str(&b), "What the agent was advised", "English: the advice heading");
+    contains_str(mamori_buf_str(&b), "\"retained\"", "English: how to answer from LINE");
+    mamori_buf_free(&b);
+    mamori_escalation_title(model, MAMORI_ESC_BACKUP, &b);
+    is_str(mamori_buf_str(&b), "[mamori] [NOT ACKNOWLEDGED] call the police: Acme 株式会社 mamori generic webhook #4821",
+           "English: the mail subject of a backup notice");
+    mamori_buf_free(&b);
+    json_object_set_new(model, "language", json_string("ja"));
 
     /* ---- each channel's request ---- */
     {
