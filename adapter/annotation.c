@@ -281,7 +281,7 @@ static json_t *category_json(const struct mamori_category_item *c, int with_text
     return obj;
 }
 
-static json_t *to_json(const struct mamori_annotation *a, int verdict)
+static json_t *to_json(const struct mamori_annotation *a, int verdict, int with_text)
 {
     const struct mamori_category_item **sorted = NULL;
     json_t *root = NULL, *cats = NULL, *links = NULL, *sources = NULL, *fr = NULL, *esc = NULL, *flame = NULL;
@@ -300,7 +300,7 @@ static json_t *to_json(const struct mamori_annotation *a, int verdict)
     if (cats == NULL || links == NULL || sources == NULL)
         goto fail;
     for (size_t i = 0; i < a->category_count; i++)
-        if (json_array_append_new(cats, category_json(sorted[i], !verdict)) != 0)
+        if (json_array_append_new(cats, category_json(sorted[i], with_text)) != 0)
             goto fail;
     for (size_t i = 0; i < a->link_count; i++)
         if (json_array_append_new(links, json_pack("{s:s, s:s}", "title", a->links[i].title, "url", a->links[i].url)) != 0)
@@ -354,12 +354,12 @@ fail:
 
 json_t *mamori_annotation_to_json(const struct mamori_annotation *a)
 {
-    return to_json(a, 0);
+    return to_json(a, 0, 1);
 }
 
-json_t *mamori_annotation_verdict_json(const struct mamori_annotation *a)
+json_t *mamori_annotation_verdict_json(const struct mamori_annotation *a, int with_evidence_text)
 {
-    return to_json(a, 1);
+    return to_json(a, 1, with_evidence_text);
 }
 
 /* ---- reading JSON back ------------------------------------------------ */

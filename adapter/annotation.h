@@ -100,10 +100,11 @@ int mamori_flame_parse(const char *name);
 json_t *mamori_annotation_to_json(const struct mamori_annotation *a);
 
 /* The verdict only: the same shape without the guidance texts
- * (first_response, training, flame advice, escalation reasons) and without
- * the quoted words of the evidence (where and which rule remain). This is
- * what a webhook answer carries and what the store keeps. */
-json_t *mamori_annotation_verdict_json(const struct mamori_annotation *a);
+ * (first_response, training, flame advice, escalation reasons) and, unless
+ * with_evidence_text is set (the tenant's keep_evidence), without the
+ * quoted words of the evidence (where and which rule remain). This is what a
+ * webhook answer carries and what the store keeps. */
+json_t *mamori_annotation_verdict_json(const struct mamori_annotation *a, int with_evidence_text);
 
 /* Read the JSON form back (for the deliverer and the CLI). */
 int mamori_annotation_from_json(struct mamori_annotation *a, json_t *root, struct mamori_error *err);

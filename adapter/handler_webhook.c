@@ -310,7 +310,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
         json_object_set(ticket_json, "connector_data", ticket.connector_data);
     answer = json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", "annotated", "tenant", t->id, "event_id",
                        ticket.event_id, "ticket_id", ticket.ticket_id, "annotation",
-                       mamori_annotation_verdict_json(&a));
+                       mamori_annotation_verdict_json(&a, t->keep_evidence));
     if (answer == NULL) {
         mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory; retry later");
         goto out;

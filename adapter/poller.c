@@ -192,7 +192,7 @@ static void process(struct mamori_app *app, const struct mamori_tenant *t, json_
             goto out;
     }
     answer = json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", "annotated", "tenant", t->id, "event_id", ticket.event_id,
-                       "ticket_id", ticket.ticket_id, "annotation", mamori_annotation_verdict_json(&a));
+                       "ticket_id", ticket.ticket_id, "annotation", mamori_annotation_verdict_json(&a, t->keep_evidence));
     if (answer == NULL)
         goto out;
     rc = mamori_webhook_commit_escalation(app, t, &ticket, &a, full, ticket_json, answer, now, &plan, &answer_text,

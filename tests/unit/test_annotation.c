@@ -24,7 +24,7 @@ int main(void)
     const char *body = "お前の名前は覚えた。殺すぞ";
     size_t start = strlen("お前の名前は覚えた。");
 
-    plan(31);
+    plan(34);
     mamori_ticket_init(&t);
     t.body = (char *)body;
     t.body_len = strlen(body);
@@ -121,6 +121,20 @@ int main(void)
            "escalation level is named");
     ok(json_is_true(json_object_get(json_object_get(j, "escalation"), "required")), "escalation is required");
 
+    {
+        /* The verdict form: no guidance, and the customer's words only when
+         * the tenant keeps evidence. */
+        json_t *v0 = mamori_annotation_verdict_json(&a, 0), *v1 = mamori_annotation_verdict_json(&a, 1);
+        json_t *e0 = json_array_get(json_object_get(json_array_get(json_object_get(v0, "categories"), 0), "evidence"), 0);
+        json_t *e1 = json_array_get(json_object_get(json_array_get(json_object_get(v1, "categories"), 0), "evidence"), 0);
+        ok(json_object_get(v0, "first_response") == NULL && json_object_get(v0, "training") == NULL,
+           "the verdict carries no guidance texts");
+        ok(json_object_get(e0, "text") == NULL && json_integer_value(json_object_get(e0, "start")) == (long long)start,
+           "... and evidence as a place, without the words");
+        is_str(json_string_value(json_object_get(e1, "text")), "殺すぞ", "with keep_evidence the words are kept");
+        json_decref(v0);
+        json_decref(v1);
+    }
     mamori_annotation_init(&back);
     is_int(mamori_annotation_from_json(&back, j, &err), 0, "the JSON reads back");
     {
