@@ -135,35 +135,6 @@ static int set_str(char **dst, const char *key, const char *value, struct mamori
     return *dst ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
 }
 
-/* <base>_file / <base>_env; an inline <base> is refused. *handled says
- * whether key was one of them. */
-static int secret_key(struct mamori_secret_ref *ref, const char *base, const char *key, const char *value, int line,
-                      const char *dir, int *handled, struct mamori_error *err)
-{
-    size_t bl = strlen(base);
-
-    *handled = 0;
-    if (strncmp(key, base, bl) != 0)
-        return MAMORI_OK;
-    if (strcmp(key + bl, "_file") != 0 && strcmp(key + bl, "_env") != 0) {
-        if (key[bl] != '\0')
-            return MAMORI_OK;
-        *handled = 1;
-        return mamori_error_set(err, MAMORI_EINVAL,
-                                "secrets are never written inline: use %s_file = PATH or %s_env = VARIABLE", base, base);
-    }
-    *handled = 1;
-    if (mamori_secret_ref_set(ref))
-        return mamori_error_set(err, MAMORI_EINVAL, "%s is given twice (use either %s_file or %s_env)", base, base,
-                                base);
-    if (strcmp(key + bl, "_file") == 0)
-        ref->file = mamori_path_join(dir, value);
-    else
-        ref->env = mamori_strdup(value);
-    ref->line = line;
-    return (ref->file || ref->env) ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-}
-
 int mamori_escalation_config_section(const char *section)
 {
     return strcmp(section, "escalation") == 0 || strcmp(section, "line") == 0 || strncmp(section, "channel ", 8) == 0;
@@ -276,9 +247,11 @@ static int line_key(struct mamori_escalation_config *c, const char *key, const c
     int handled, rc;
 
     c->has_line = 1;
-    if ((rc = secret_key(&c->line_secret_ref, "channel_secret", key, value, line, dir, &handled, err)) != 0 || handled)
+    if ((rc = mamori_secret_ref_option(&c->line_secret_ref, "channel_secret", key, value, line, dir, &handled, err)) != 0 ||
+        handled)
         return rc;
-    if ((rc = secret_key(&c->line_token_ref, "access_token", key, value, line, dir, &handled, err)) != 0 || handled)
+    if ((rc = mamori_secret_ref_option(&c->line_token_ref, "access_token", key, value, line, dir, &handled, err)) != 0 ||
+        handled)
         return rc;
     if (strcmp(key, "api_url") == 0) {
         if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
@@ -342,11 +315,14 @@ static int channel_key(struct mamori_escalation_config *c, const char *name, con
             return mamori_error_set(err, MAMORI_EINVAL, "url \"%s\": use https://, smtp:// or smtps://", value);
         return set_str(&ch->url, key, value, err);
     }
-    if ((rc = secret_key(&ch->url_ref, "url", key, value, line, dir, &handled, err)) != 0 || handled)
+    if ((rc = mamori_secret_ref_option(&ch->url_ref, "url", key, value, line, dir, &handled, err)) != 0 ||
+        handled)
         return rc;
-    if ((rc = secret_key(&ch->secret_ref, "secret", key, value, line, dir, &handled, err)) != 0 || handled)
+    if ((rc = mamori_secret_ref_option(&ch->secret_ref, "secret", key, value, line, dir, &handled, err)) != 0 ||
+        handled)
         return rc;
-    if ((rc = secret_key(&ch->password_ref, "password", key, value, line, dir, &handled, err)) != 0 || handled)
+    if ((rc = mamori_secret_ref_option(&ch->password_ref, "password", key, value, line, dir, &handled, err)) != 0 ||
+        handled)
         return rc;
     if (strcmp(key, "type") == 0) {
         if (ch->kind >= 0)

@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include "settings.h"
 #include "strv.h"
 
 #define MAX_SECRET 65536
@@ -32,6 +33,33 @@ static int finish(struct mamori_secret *out, const char *src, size_t len, const 
     out->data[len] = '\0';
     out->len = len;
     return MAMORI_OK;
+}
+
+int mamori_secret_ref_option(struct mamori_secret_ref *ref, const char *base, const char *key, const char *value,
+                             int line, const char *dir, int *handled, struct mamori_error *err)
+{
+    size_t bl = strlen(base);
+
+    *handled = 0;
+    if (strncmp(key, base, bl) != 0)
+        return MAMORI_OK;
+    if (strcmp(key + bl, "_file") != 0 && strcmp(key + bl, "_env") != 0) {
+        if (key[bl] != '\0')
+            return MAMORI_OK;
+        *handled = 1;
+        return mamori_error_set(err, MAMORI_EINVAL,
+                                "secrets are never written inline: use %s_file = PATH or %s_env = VARIABLE", base, base);
+    }
+    *handled = 1;
+    if (mamori_secret_ref_set(ref))
+        return mamori_error_set(err, MAMORI_EINVAL, "%s is given twice (use either %s_file or %s_env)", base, base,
+                                base);
+    if (strcmp(key + bl, "_file") == 0)
+        ref->file = mamori_path_join(dir, value);
+    else
+        ref->env = mamori_strdup(value);
+    ref->line = line;
+    return (ref->file || ref->env) ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
 }
 
 int mamori_secret_ref_set(const struct mamori_secret_ref *ref)

@@ -27,6 +27,14 @@ struct mamori_secret_ref {
 int mamori_secret_load(struct mamori_secret *out, const struct mamori_secret_ref *ref, const char *what,
                        struct mamori_error *err);
 
+/* Parse one config key for a secret called `base`: "<base>_file = PATH"
+ * (relative to dir) or "<base>_env = VARIABLE" fill ref; an inline
+ * "<base> = value" is refused with the reason; both forms together are
+ * refused. *handled says whether key was one of these (otherwise nothing is
+ * changed and the caller goes on with its other keys). */
+int mamori_secret_ref_option(struct mamori_secret_ref *ref, const char *base, const char *key, const char *value,
+                             int line, const char *dir, int *handled, struct mamori_error *err);
+
 /* Whether ref names a source at all. */
 int mamori_secret_ref_set(const struct mamori_secret_ref *ref);
 

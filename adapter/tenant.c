@@ -75,42 +75,6 @@ static int set_once(char **dst, const char *key, const char *value, struct mamor
     return *dst ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
 }
 
-/* name_file / name_env keys for a secret reference. */
-static int secret_key(struct mamori_secret_ref *ref, const char *base, const char *key, const char *value, int line,
-                      const char *dir, int *handled, struct mamori_error *err)
-{
-    size_t bl = strlen(base);
-
-    *handled = 0;
-    if (strncmp(key, base, bl) != 0)
-        return MAMORI_OK;
-    if (strcmp(key + bl, "_file") == 0) {
-        *handled = 1;
-        if (mamori_secret_ref_set(ref))
-            return mamori_error_set(err, MAMORI_EINVAL, "%s is given twice (use either %s_file or %s_env)", base,
-                                    base, base);
-        ref->file = mamori_path_join(dir, value);
-        ref->line = line;
-        return ref->file ? MAMORI_OK : MAMORI_ENOMEM;
-    }
-    if (strcmp(key + bl, "_env") == 0) {
-        *handled = 1;
-        if (mamori_secret_ref_set(ref))
-            return mamori_error_set(err, MAMORI_EINVAL, "%s is given twice (use either %s_file or %s_env)", base,
-                                    base, base);
-        ref->env = mamori_strdup(value);
-        ref->line = line;
-        return ref->env ? MAMORI_OK : MAMORI_ENOMEM;
-    }
-    if (key[bl] == '\0') {
-        *handled = 1;
-        return mamori_error_set(err, MAMORI_EINVAL,
-                                "secrets are never written inline: use %s_file = PATH or %s_env = VARIABLE", base,
-                                base);
-    }
-    return MAMORI_OK;
-}
-
 struct read_ctx {
     struct mamori_tenant *t;
     const struct mamori_settings *s;
@@ -123,10 +87,11 @@ static int on_tenant_key(struct read_ctx *c, const char *key, const char *value,
     struct mamori_tenant *t = c->t;
     int handled, rc;
 
-    if ((rc = secret_key(&t->webhook_secret_ref, "webhook_secret", key, value, line, t->dir, &handled, err)) != 0 ||
+    if ((rc = mamori_secret_ref_option(&t->webhook_secret_ref, "webhook_secret", key, value, line, t->dir, &handled, err)) != 0 ||
         handled)
         return rc;
-    if ((rc = secret_key(&t->api_token_ref, "api_token", key, value, line, t->dir, &handled, err)) != 0 || handled)
+    if ((rc = mamori_secret_ref_option(&t->api_token_ref, "api_token", key, value, line, t->dir, &handled, err)) != 0 ||
+        handled)
         return rc;
     if (strcmp(key, "id") == 0) {
         if (!mamori_tenant_id_valid(value))
@@ -184,7 +149,7 @@ static int on_helpdesk_key(struct read_ctx *c, const char *key, const char *valu
     struct mamori_tenant *t = c->t;
     int handled, rc;
 
-    if ((rc = secret_key(&t->helpdesk_credentials_ref, "credentials", key, value, line, t->dir, &handled, err)) != 0 ||
+    if ((rc = mamori_secret_ref_option(&t->helpdesk_credentials_ref, "credentials", key, value, line, t->dir, &handled, err)) != 0 ||
         handled)
         return rc;
     if (strcmp(key, "url") == 0) {
