@@ -6,4 +6,7 @@ TESTS += tests/policy/dev_quality.sh
 EXTRA_DIST += tests/policy/dev_quality.sh tests/policy/dev.jsonl \
 	tests/policy/redteam-ja.jsonl tests/policy/redteam-en.jsonl \
 	tests/policy/redteam-holdout-ja.jsonl tests/policy/redteam-holdout-en.jsonl \
-	tests/policy/redteam-holdout2-ja.jsonl tests/policy/redteam-holdout2-en.jsonl
+	tests/policy/redteam-holdout2-ja.jsonl tests/policy/redteam-holdout2-en.jsonl \
+	tests/policy/redteam-holdout3-ja.jsonl tests/policy/redteam-holdout3-en.jsonl \
+	tests/policy/redteam3-dev-ja.jsonl tests/policy/redteam3-dev-en.jsonl \
+	tests/policy/redteam3-probes-ja.jsonl tests/policy/redteam3-probes-en.jsonl

@@ -12,7 +12,9 @@
 # "Quality") are checked too, against the floors in REDTEAM below: a little
 # under what the policies reach, so a regression fails.  The held-out sets
 # were tuned on only after their first run was recorded; their first-run
-# numbers are in policies/README.md.  TAP output.
+# numbers are in policies/README.md.  redteam3-dev-* are the development
+# batches of the 1.2.0 round and redteam3-probes-* its inventory probes
+# (short sentences, no escalation labels).  TAP output.
 
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -26,12 +28,18 @@ POLICIES="default-ja default-en examples/retailer examples/clinic examples/trans
 
 # file  min-harassment-recall  max-benign-FP  min-macro-F1  min-escalation-recall  min-escalation-precision
 REDTEAM="
-redteam-ja           0.97 0.01 0.95 0.97 0.97
-redteam-en           0.97 0.01 0.95 0.97 0.97
-redteam-holdout-ja   0.95 0.05 0.90 0.93 0.93
-redteam-holdout-en   0.95 0.05 0.90 0.93 0.93
-redteam-holdout2-ja  0.95 0.05 0.93 0.95 0.95
-redteam-holdout2-en  0.93 0.05 0.90 0.93 0.93
+redteam-ja           0.97 0.01 0.97 0.98 0.98
+redteam-en           0.98 0.01 0.97 0.98 0.98
+redteam-holdout-ja   0.97 0.05 0.93 0.95 0.95
+redteam-holdout-en   0.97 0.05 0.95 0.95 0.95
+redteam-holdout2-ja  0.97 0.05 0.95 0.95 0.95
+redteam-holdout2-en  0.95 0.05 0.93 0.95 0.95
+redteam-holdout3-ja  0.97 0.05 0.95 0.95 0.95
+redteam-holdout3-en  0.92 0.06 0.90 0.95 0.95
+redteam3-dev-ja      0.97 0.01 0.96 0.96 0.96
+redteam3-dev-en      0.97 0.02 0.96 0.96 0.97
+redteam3-probes-ja   0.97 0.02 0.95 0.90 0.90
+redteam3-probes-en   0.95 0.02 0.95 0.90 0.90
 "
 nred=$(echo "$REDTEAM" | grep -c .)
 
