@@ -117,6 +117,13 @@ const char *mamori_wb_ticket_id(const struct mamori_wb *wb);
  * and wb->tags, as a new JSON array; NULL on allocation failure. */
 json_t *mamori_wb_merge_tags(const struct mamori_wb *wb, json_t *current);
 
+/* The last step of a read-merge-write tag update (platforms whose API
+ * replaces the whole list): the tags read earlier (the job's progress
+ * "current_tags") merged with wb->tags, as a new JSON array. NULL with *none
+ * set when nothing is new (skip the step); NULL without it when out of
+ * memory. */
+json_t *mamori_wb_tags_to_write(const struct mamori_wb *wb, int *none);
+
 struct mamori_connector {
     const char *name;                 /* as in the URL and `connector =` */
     const char *display_name;         /* "Zendesk" */

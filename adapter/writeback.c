@@ -168,3 +168,16 @@ fail:
     json_decref(out);
     return NULL;
 }
+
+json_t *mamori_wb_tags_to_write(const struct mamori_wb *wb, int *none)
+{
+    json_t *cur = json_object_get(wb->progress, "current_tags"), *merged = mamori_wb_merge_tags(wb, cur);
+
+    *none = 0;
+    if (merged != NULL && json_is_array(cur) && json_array_size(merged) == json_array_size(cur)) {
+        json_decref(merged);
+        *none = 1; /* every tag is there already */
+        return NULL;
+    }
+    return merged;
+}

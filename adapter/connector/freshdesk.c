@@ -133,14 +133,10 @@ static int freshdesk_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_r
         req->path = mamori_cx_printf("/api/v2/tickets/%s", id);
         break;
     default: {
-        json_t *cur = json_object_get(wb->progress, "current_tags"), *merged = mamori_wb_merge_tags(wb, cur);
+        int none;
+        json_t *merged = mamori_wb_tags_to_write(wb, &none);
         if (merged == NULL) {
-            rc = MAMORI_ENOMEM;
-            break;
-        }
-        if (json_is_array(cur) && json_array_size(merged) == json_array_size(cur)) {
-            json_decref(merged); /* nothing new to add */
-            rc = MAMORI_WB_SKIP;
+            rc = none ? MAMORI_WB_SKIP : MAMORI_ENOMEM;
             break;
         }
         req->method = "PUT";

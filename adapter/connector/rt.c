@@ -137,14 +137,10 @@ static int rt_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_request 
         req->path = mamori_cx_printf("/REST/2.0/ticket/%s", id);
         break;
     default: {
-        json_t *cur = json_object_get(wb->progress, "current_tags"), *merged = mamori_wb_merge_tags(wb, cur);
+        int none;
+        json_t *merged = mamori_wb_tags_to_write(wb, &none);
         if (merged == NULL) {
-            rc = MAMORI_ENOMEM;
-            break;
-        }
-        if (json_is_array(cur) && json_array_size(merged) == json_array_size(cur)) {
-            json_decref(merged);
-            rc = MAMORI_WB_SKIP;
+            rc = none ? MAMORI_WB_SKIP : MAMORI_ENOMEM;
             break;
         }
         req->method = "PUT";
