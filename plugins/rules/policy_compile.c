@@ -1575,20 +1575,21 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* qsort has no context argument; policies load one at a time per thread
- * of control that calls this (open() in the supervisor, the CLI). */
-static const struct rules_policy *sort_policy;
+struct key_text {
+    const char *text;
+    uint32_t key;
+};
 
 static int cmp_key_text(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    int d = strcmp(sort_policy->keys[x].text, sort_policy->keys[y].text);
-    return d != 0 ? d : (x < y ? -1 : x > y);
+    const struct key_text *x = a, *y = b;
+    int d = strcmp(x->text, y->text);
+    return d != 0 ? d : (x->key < y->key ? -1 : x->key > y->key);
 }
 
 static int chain_variants(struct rules_policy *p)
 {
-    uint32_t *order;
+    struct key_text *order;
     size_t nexact = 0;
 
     /* Plain keys are unique by text (the registry merges them), so texts
@@ -1601,19 +1602,19 @@ static int chain_variants(struct rules_policy *p)
     order = malloc((p->nphrases + 1) * sizeof *order);
     if (order == NULL)
         return RULES_ENOMEM;
-    for (size_t k = 0; k < p->nphrases; k++)
-        order[k] = (uint32_t)k;
-    sort_policy = p;
+    for (size_t k = 0; k < p->nphrases; k++) {
+        order[k].text = p->keys[k].text;
+        order[k].key = (uint32_t)k;
+    }
     rules_sort(order, p->nphrases, sizeof *order, cmp_key_text);
-    sort_policy = NULL;
     for (size_t i = 0; i < p->nphrases;) {
         size_t j = i + 1;
-        while (j < p->nphrases && strcmp(p->keys[order[i]].text, p->keys[order[j]].text) == 0)
+        while (j < p->nphrases && strcmp(order[i].text, order[j].text) == 0)
             j++;
         /* order[i] (the lowest index) heads the chain; the others follow */
         for (size_t m = i; m < j; m++) {
-            p->keys[order[m]].next_variant = m + 1 < j ? order[m + 1] : UINT32_MAX;
-            p->keys[order[m]].chained = m > i;
+            p->keys[order[m].key].next_variant = m + 1 < j ? order[m + 1].key : UINT32_MAX;
+            p->keys[order[m].key].chained = m > i;
         }
         i = j;
     }
