@@ -17,14 +17,12 @@ static double elapsed(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-void mamori_app_handle(struct mamori_app *app, struct mamori_http *h)
+void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
 {
     struct mamori_route route;
-    struct timespec start;
     char allow[64];
-    double secs;
 
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    clock_gettime(CLOCK_MONOTONIC, &h->started);
     mamori_log_set_request(h->request_id, NULL);
     if (mamori_route_match(h->method, h->path, &route) != 0) {
         if (route.status == 405) {
@@ -62,13 +60,28 @@ void mamori_app_handle(struct mamori_app *app, struct mamori_http *h)
     }
     if (h->status == 0)
         mamori_http_error(h, 500, "internal", NULL, "the request was not answered (a bug; see the log)");
-    secs = elapsed(&start);
-    mamori_metrics_request(route.kind, h->status, secs);
+    h->route_kind = (int)route.kind;
+    mamori_log_set_request(NULL, NULL);
+}
+
+void mamori_app_finish(struct mamori_app *app, struct mamori_http *h)
+{
+    double secs = elapsed(&h->started);
+
+    (void)app;
+    mamori_log_set_request(h->request_id, NULL);
+    mamori_metrics_request((enum mamori_route_kind)h->route_kind, h->status, secs);
     /* nginx keeps the access log; here one line per request only at debug,
      * or when the answer is an error worth an admin's attention. */
     mamori_log(h->status >= 500 ? MAMORI_LOG_LEVEL_WARNING : MAMORI_LOG_LEVEL_DEBUG, "request",
                "%s %s -> %d in %.1f ms (%zu bytes in)", h->method, h->path, h->status, secs * 1000.0, h->body_len);
     mamori_log_set_request(NULL, NULL);
+}
+
+void mamori_app_handle(struct mamori_app *app, struct mamori_http *h)
+{
+    mamori_app_serve(app, h);
+    mamori_app_finish(app, h);
 }
 
 int mamori_app_read_json(struct mamori_app *app, struct mamori_http *h, json_t **root, int verify_first,

@@ -20,8 +20,16 @@ struct mamori_app {
     time_t (*clock)(void);   /* time(NULL) unless a test fixes it */
 };
 
-/* Answer h completely (every path ends in exactly one response). */
+/* Answer h completely (every path ends in exactly one response):
+ * mamori_app_serve, then mamori_app_finish. */
 void mamori_app_handle(struct mamori_app *app, struct mamori_http *h);
+
+/* The two halves, for a caller that holds the answer until the store says
+ * it may go (fcgi_worker.c, mamori_store_take_ticket): serve routes and
+ * runs the handler, which writes its answer to the transport; finish
+ * counts and logs the request once the answer has been released. */
+void mamori_app_serve(struct mamori_app *app, struct mamori_http *h);
+void mamori_app_finish(struct mamori_app *app, struct mamori_http *h);
 
 /* The handlers, one file each. Each sends exactly one response. */
 void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);

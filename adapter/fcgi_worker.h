@@ -5,6 +5,11 @@
  * SIGTERM is blocked except while the worker waits for a connection
  * (ppoll), so a request in progress always finishes; then the worker exits
  * with status 0. The worker exits too when its supervisor dies.
+ *
+ * With group commit, an answer that needs a commit to be durable is held
+ * until it is, and meanwhile the worker serves the connections already
+ * waiting (up to a few held answers; see fcgi_worker.c). Held answers are
+ * released before the worker exits.
  */
 #ifndef MAMORI_FCGI_WORKER_H
 #define MAMORI_FCGI_WORKER_H

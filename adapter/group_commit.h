@@ -11,6 +11,12 @@
  * write lock is no longer held during the sync. A webhook is still
  * answered 2xx only once its transaction is durable on disk.
  *
+ * A worker need not sit idle during the sync: it can take a ticket for its
+ * commit (mamori_group_commit_announce), hold the answer, serve the next
+ * request, and release the answer once the ticket is durable
+ * (fcgi_worker.c). One sync then covers the commits of every request the
+ * workers served meanwhile.
+ *
  * If the syncer does not answer in time, the worker syncs the WAL itself.
  * The counters live in a shared anonymous mapping the supervisor creates
  * before forking; futexes wake the waiters.
@@ -19,6 +25,7 @@
 #define MAMORI_GROUP_COMMIT_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "error.h"
 #include "generation.h"
@@ -32,8 +39,24 @@ int mamori_group_commit_available(void);
 /* After a COMMIT returned: make this commit durable before returning.
  * wal_path is the store's "-wal" file (for the fallback sync). Returns 0,
  * or MAMORI_EIO if the data could not be synced (the caller must not
- * acknowledge). */
+ * acknowledge). The same as announce + wait. */
 int mamori_group_commit_sync(const char *wal_path, struct mamori_error *err);
+
+/* After a COMMIT returned (or after reading data some other connection
+ * committed): a ticket that becomes durable once the syncer has synced the
+ * WAL as it is now. Wakes the syncer if it sleeps. Needs the counters. */
+uint32_t mamori_group_commit_announce(void);
+
+/* Whether the ticket is durable already (never blocks). */
+int mamori_group_commit_done(uint32_t ticket);
+
+/* Block until the ticket is durable. since: when the ticket was taken; once
+ * the syncer has been given SYNCER_PATIENCE (about a second) from then, or
+ * when there is no syncer, the caller syncs wal_path itself. 0 or
+ * MAMORI_EIO (then the caller must not acknowledge). max_ms > 0: return 1
+ * if the ticket is still not durable after that many milliseconds. */
+int mamori_group_commit_wait(uint32_t ticket, const struct timespec *since, const char *wal_path, long max_ms,
+                             struct mamori_error *err);
 
 /* The syncer process (an aux role): runs until SIGTERM. */
 int mamori_syncer_run(const struct mamori_generation *gen);

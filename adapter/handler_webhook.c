@@ -160,7 +160,9 @@ int mamori_webhook_commit_escalation(struct mamori_app *app, const struct mamori
         mamori_store_rollback(st);
         goto out;
     }
-    rc = mamori_store_commit(st, err);
+    /* In a worker that holds its answers, this returns before the sync:
+     * the worker sends the 2xx only once the commit is durable. */
+    rc = mamori_store_commit_deferred(st, err);
 out:
     if (rc == MAMORI_ENOMEM && err->message[0] == '\0')
         mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
@@ -180,8 +182,18 @@ int mamori_webhook_commit(struct mamori_app *app, const struct mamori_tenant *t,
     return mamori_webhook_commit_escalation(app, t, ticket, a, full, ticket_json, answer, now, NULL, answer_text, err);
 }
 
-static void answer_duplicate(struct mamori_http *h, const char *stored, int status)
+static void answer_duplicate(struct mamori_app *app, struct mamori_http *h, const char *stored, int status)
 {
+    struct mamori_error err;
+
+    /* The first delivery may be committed but not yet durable (group
+     * commit): this answer must wait for the same sync. */
+    mamori_error_clear(&err);
+    if (mamori_store_barrier(app->store, &err) != 0) {
+        mamori_log_err("store_error", "%s", err.message);
+        mamori_http_error(h, 503, "store_unavailable", "Retry-After: 5\r\n", "retry later");
+        return;
+    }
     mamori_metrics_event("duplicate");
     mamori_log_info("duplicate", "event seen before: answering with the first answer, doing nothing else");
     mamori_http_respond(h, status, "application/json; charset=utf-8", "X-Mamori-Duplicate: 1\r\n", stored,
@@ -256,7 +268,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
         rc = mamori_store_event_get(app->store, t->id, t->connector->name, ticket.event_id, &stored, &status, &err);
     }
     if (rc == MAMORI_OK) {
-        answer_duplicate(h, stored, status);
+        answer_duplicate(app, h, stored, status);
         goto out;
     }
     if (rc != MAMORI_ENOTFOUND) {
@@ -327,7 +339,7 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
         free(stored);
         stored = NULL;
         if (mamori_store_event_get(app->store, t->id, t->connector->name, ticket.event_id, &stored, &status, &err) == 0)
-            answer_duplicate(h, stored, status);
+            answer_duplicate(app, h, stored, status);
         else
             mamori_http_error(h, 503, "store_unavailable", "Retry-After: 5\r\n", "retry later");
     } else if (rc != 0) {

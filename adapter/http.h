@@ -8,6 +8,7 @@
 #define MAMORI_HTTP_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -34,6 +35,8 @@ struct mamori_http {
     size_t body_len;
     char request_id[65];
     int status;                  /* the status sent, 0 before */
+    struct timespec started;     /* CLOCK_MONOTONIC, when serving began (app.c) */
+    int route_kind;              /* enum mamori_route_kind, for the metrics */
 };
 
 /* Set up from the transport. Returns 0 or MAMORI_ENOMEM. */

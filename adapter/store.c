@@ -144,10 +144,15 @@ int mamori_store_open(struct mamori_store **out, const char *path, int sync_mode
 
     *out = NULL;
     st = calloc(1, sizeof *st);
-    if (st == NULL || (st->path = mamori_strdup(path)) == NULL) {
+    if (st == NULL || (st->path = mamori_strdup(path)) == NULL ||
+        (st->wal_path = malloc(strlen(path) + 5)) == NULL) {
+        if (st != NULL)
+            free(st->path);
         free(st);
         return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
     }
+    memcpy(st->wal_path, path, strlen(path));
+    memcpy(st->wal_path + strlen(path), "-wal", 5);
     oflags = (flags & MAMORI_STORE_READONLY) ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     oflags |= SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
@@ -197,6 +202,7 @@ void mamori_store_close(struct mamori_store *st)
         sqlite3_close_v2(st->db);
     }
     free(st->path);
+    free(st->wal_path);
     free(st);
 }
 
@@ -208,7 +214,9 @@ int mamori_store_begin(struct mamori_store *st, struct mamori_error *err)
     return rc;
 }
 
-int mamori_store_commit(struct mamori_store *st, struct mamori_error *err)
+/* COMMIT; on failure the transaction is ended. Not yet durable with group
+ * commit. */
+static int commit_only(struct mamori_store *st, struct mamori_error *err)
 {
     int rc = mamori_store_exec(st, "COMMIT", err);
 
@@ -218,13 +226,71 @@ int mamori_store_commit(struct mamori_store *st, struct mamori_error *err)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     }
     st->in_tx = 0;
+    return rc;
+}
+
+int mamori_store_commit(struct mamori_store *st, struct mamori_error *err)
+{
+    int rc = commit_only(st, err);
+
     if (rc == 0 && st->group_commit) {
         /* Committed but not yet synced: durable only after this. */
-        char wal[4096];
-        snprintf(wal, sizeof wal, "%s-wal", st->path);
-        rc = mamori_group_commit_sync(wal, err);
+        rc = mamori_group_commit_sync(st->wal_path, err);
     }
     return rc;
+}
+
+void mamori_store_defer_durability(struct mamori_store *st, int on)
+{
+    st->defer_durability = on && st->group_commit && mamori_group_commit_available();
+}
+
+int mamori_store_commit_deferred(struct mamori_store *st, struct mamori_error *err)
+{
+    int rc;
+
+    if (!st->defer_durability)
+        return mamori_store_commit(st, err);
+    if ((rc = commit_only(st, err)) == 0) {
+        st->ticket = mamori_group_commit_announce();
+        st->ticket_pending = 1;
+    }
+    return rc;
+}
+
+int mamori_store_barrier(struct mamori_store *st, struct mamori_error *err)
+{
+    /* Without group commit every COMMIT synced before it released the
+     * write lock, so whatever this connection can read is durable. */
+    if (!st->group_commit)
+        return MAMORI_OK;
+    if (!st->defer_durability)
+        return mamori_group_commit_sync(st->wal_path, err);
+    /* The WAL frames of what we read were written before we read them,
+     * so a sync that starts after this announcement covers them. */
+    st->ticket = mamori_group_commit_announce();
+    st->ticket_pending = 1;
+    return MAMORI_OK;
+}
+
+int mamori_store_take_ticket(struct mamori_store *st, uint32_t *ticket)
+{
+    if (!st->ticket_pending)
+        return 0;
+    *ticket = st->ticket;
+    st->ticket_pending = 0;
+    return 1;
+}
+
+int mamori_store_ticket_done(uint32_t ticket)
+{
+    return mamori_group_commit_done(ticket);
+}
+
+int mamori_store_wait_ticket(struct mamori_store *st, uint32_t ticket, const struct timespec *since, long max_ms,
+                             struct mamori_error *err)
+{
+    return mamori_group_commit_wait(ticket, since, st->wal_path, max_ms, err);
 }
 
 void mamori_store_rollback(struct mamori_store *st)

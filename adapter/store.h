@@ -41,6 +41,10 @@ struct mamori_store {
     char *path;
     int in_tx;
     int group_commit;                  /* durability through group_commit.h */
+    int defer_durability;              /* the caller releases answers itself (mamori_store_take_ticket) */
+    int ticket_pending;                /* a deferred commit is not known to be durable yet */
+    uint32_t ticket;                   /* ... its group-commit ticket */
+    char *wal_path;                    /* path + "-wal", for syncing it */
     long busy_timeout_ms;
     struct timespec busy_since;        /* when the current wait for a lock began */
     sqlite3_stmt *stmts[MAMORI_STMT_COUNT];
@@ -79,6 +83,33 @@ int mamori_store_file_version(struct mamori_store *st, int *version);
 int mamori_store_begin(struct mamori_store *st, struct mamori_error *err);
 int mamori_store_commit(struct mamori_store *st, struct mamori_error *err);
 void mamori_store_rollback(struct mamori_store *st);
+
+/*
+ * Deferred durability, for a caller that holds its answer until the data
+ * is durable (the FastCGI worker, fcgi_worker.c) and meanwhile serves other
+ * requests instead of waiting for the group commit's sync.
+ *
+ * mamori_store_commit_deferred() is mamori_store_commit() unless the
+ * store's owner enabled deferral (mamori_store_defer_durability) and group
+ * commit is on: then it returns once the transaction is committed and
+ * leaves a pending ticket. mamori_store_barrier() is for an answer built
+ * from data another connection committed (a duplicate's stored answer):
+ * it makes that data durable first (or leaves a ticket that covers it).
+ * The owner takes the ticket after the request (mamori_store_take_ticket)
+ * and must not send the answer before mamori_store_wait_ticket() returned
+ * 0; on failure it answers 503 instead.
+ */
+void mamori_store_defer_durability(struct mamori_store *st, int on);
+int mamori_store_commit_deferred(struct mamori_store *st, struct mamori_error *err);
+int mamori_store_barrier(struct mamori_store *st, struct mamori_error *err);
+/* 1 and *ticket when a ticket is pending (which is then cleared), else 0. */
+int mamori_store_take_ticket(struct mamori_store *st, uint32_t *ticket);
+/* Whether a ticket is durable already (never blocks). */
+int mamori_store_ticket_done(uint32_t ticket);
+/* Block until it is; since: when it was taken. 0 or MAMORI_EIO; with
+ * max_ms > 0, 1 when it is still not durable after max_ms. */
+int mamori_store_wait_ticket(struct mamori_store *st, uint32_t ticket, const struct timespec *since, long max_ms,
+                             struct mamori_error *err);
 
 /* A read snapshot around several lookups (one lock round-trip instead of
  * one per statement). Must be ended before mamori_store_begin(). */

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 command -v strace >/dev/null || skip_all "strace not found (apt-get install strace)"
 IT_WORKERS=1
-it_init 8
+it_init 12
 it_tenant acme
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 D="$top_srcdir/tests/integration/data"
@@ -50,4 +50,40 @@ tap_ok $(python3 -c "import sys; sys.exit(0 if $end - $start < 5 else 1)"; echo 
     "... after waiting at most about a second each ($(python3 -c "print(round($end - $start, 2))") s for 2)"
 send 1 c
 tap_is "$HTTP_STATUS" 200 "after the syncer resumes, webhooks go through"
+
+# Held answers: with the syncer stopped, the one worker serves three
+# concurrent webhooks while their answers wait for a sync (its own, after
+# about a second), so all three are answered together, none early.
+kill -STOP "$syncer"
+start=$(date +%s.%N)
+clients=""
+for i in 1 2 3; do
+    ( sed "s/evt-1001/evt-d-$i/" "$D/ticket-refund.json" > "$IT_DIR/d$i.json"
+      it_post_generic acme "$IT_DIR/d$i.json"
+      echo "$HTTP_STATUS $(python3 -c "import time; print(round(time.time() - $start, 2))")" > "$IT_DIR/d$i.out" ) &
+    clients="$clients $!"
+done
+wait $clients
+kill -CONT "$syncer"
+tap_is "$(cat "$IT_DIR"/d?.out | awk '{print $1}' | sort -u)" 200 "three concurrent webhooks with the syncer stopped are answered"
+first=$(cat "$IT_DIR"/d?.out | awk '{print $2}' | sort -n | head -1)
+last=$(cat "$IT_DIR"/d?.out | awk '{print $2}' | sort -n | tail -1)
+tap_ok $(python3 -c "import sys; sys.exit(0 if $first >= 0.9 else 1)"; echo $?) \
+    "... none before the worker's own sync made it durable (first after $first s)"
+tap_ok $(python3 -c "import sys; sys.exit(0 if $last < 1.9 else 1)"; echo $?) \
+    "... and held together, not one sync after another (last after $last s)"
+# A redelivery while the first delivery's answer is still held waits for
+# the same sync.
+kill -STOP "$syncer"
+sed "s/evt-1001/evt-e-1/" "$D/ticket-refund.json" > "$IT_DIR/e.json"
+( it_post_generic acme "$IT_DIR/e.json" ) &
+client=$!
+sleep 0.3
+start=$(date +%s.%N)
+it_post_generic acme "$IT_DIR/e.json"
+end=$(date +%s.%N)
+wait $client
+kill -CONT "$syncer"
+tap_ok $([ "$HTTP_STATUS" = 200 ] && python3 -c "import sys; sys.exit(0 if $end - $start >= 0.4 else 1)"; echo $?) \
+    "a duplicate of a held webhook is answered only after the sync ($HTTP_STATUS after $(python3 -c "print(round($end - $start, 2))") s)"
 it_done
