@@ -17,6 +17,15 @@
  * goes in seconds. */
 #define BATCH 500
 
+/* An escalation is due once nothing has happened to it for the whole
+ * period: opened, acknowledged, handed to the backup, retained, followed
+ * up. Open ones go too: after the period their deadline is long past, and
+ * the quoted evidence in `message` must not outlive the events it came
+ * from. */
+#define ESCALATION_LAST_ACTIVITY                                                                                   \
+    "max(created_at, coalesce(acked_at, 0), coalesce(backup_at, 0), coalesce(retained_at, 0), "                  \
+    "coalesce(last_followup_at, 0))"
+
 long mamori_retention_days(const struct mamori_generation *gen, const char *tenant_id)
 {
     const struct mamori_tenant *t = mamori_generation_tenant(gen, tenant_id);
@@ -37,7 +46,8 @@ static int list_tenants(struct mamori_store *st, struct mamori_strv *out, struct
     sqlite3_stmt *s = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT DISTINCT tenant FROM events UNION SELECT DISTINCT tenant FROM outbox", -1,
+    if (sqlite3_prepare_v2(st->db, "SELECT DISTINCT tenant FROM events UNION SELECT DISTINCT tenant FROM outbox UNION "
+                           "SELECT DISTINCT tenant FROM escalations UNION SELECT DISTINCT tenant FROM line_events", -1,
                            &s, NULL) != SQLITE_OK)
         return db_fail(st, err, "listing tenants");
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -120,8 +130,8 @@ out:
     return rc;
 }
 
-static int record_purge(struct mamori_store *st, const char *tenant, long days, time_t cutoff, int64_t events,
-                        int64_t outbox, time_t now, struct mamori_error *err)
+static int record_purge(struct mamori_store *st, const char *tenant, long days, time_t cutoff,
+                        const struct mamori_retention_report *removed, time_t now, struct mamori_error *err)
 {
     char data[256], at[32];
     struct tm tm;
@@ -131,8 +141,9 @@ static int record_purge(struct mamori_store *st, const char *tenant, long days, 
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     /* Keys sorted, like every other audit record's data. */
     snprintf(data, sizeof data,
-             "{\"before\":\"%s\",\"events\":%" PRId64 ",\"outbox\":%" PRId64 ",\"retention_days\":%ld}", at, events,
-             outbox, days);
+             "{\"before\":\"%s\",\"escalations\":%" PRId64 ",\"events\":%" PRId64 ",\"outbox\":%" PRId64
+             ",\"retention_days\":%ld}",
+             at, removed->escalations, removed->events, removed->outbox, days);
     if ((rc = mamori_store_begin(st, err)) != 0)
         return rc;
     if ((rc = mamori_audit_append(st, tenant, "purged", "retention", data, now, err)) != 0) {
@@ -155,7 +166,8 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
     for (size_t i = 0; i < tenants.count; i++) {
         const char *t = tenants.items[i];
         long days = mamori_retention_days(gen, t);
-        int64_t ev = 0, ob = 0;
+        struct mamori_retention_report one = {0, 0, 0, 0};
+        int64_t messages = 0, line_events = 0;
         time_t cutoff;
 
         if (only_tenant != NULL && strcmp(only_tenant, t) != 0)
@@ -167,29 +179,55 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
                               "SELECT count(*) FROM events WHERE tenant=?1 AND received_at<?2",
                               "SELECT id FROM events WHERE tenant=?1 AND received_at<?2 ORDER BY id LIMIT ?3",
                               "DELETE FROM events WHERE id=?1 AND tenant=?2 AND received_at<?3", t, cutoff, dry_run,
-                              &ev, err)) != 0 ||
+                              &one.events, err)) != 0 ||
             (rc = purge_table(st, "outbox",
                               "SELECT count(*) FROM outbox WHERE tenant=?1 AND created_at<?2 AND state!='pending'",
                               "SELECT id FROM outbox WHERE tenant=?1 AND created_at<?2 AND state!='pending' "
                               "ORDER BY id LIMIT ?3",
                               "DELETE FROM outbox WHERE id=?1 AND tenant=?2 AND created_at<?3 AND state!='pending'",
-                              t, cutoff, dry_run, &ob, err)) != 0) {
+                              t, cutoff, dry_run, &one.outbox, err)) != 0 ||
+            (rc = purge_table(st, "escalations",
+                              "SELECT count(*) FROM escalations WHERE tenant=?1 AND " ESCALATION_LAST_ACTIVITY "<?2",
+                              "SELECT id FROM escalations WHERE tenant=?1 AND " ESCALATION_LAST_ACTIVITY "<?2 "
+                              "ORDER BY id LIMIT ?3",
+                              "DELETE FROM escalations WHERE id=?1 AND tenant=?2 AND " ESCALATION_LAST_ACTIVITY "<?3",
+                              t, cutoff, dry_run, &one.escalations, err)) != 0 ||
+            /* The messages of escalations just removed (they were sent
+             * before the escalation's last activity, so before the cutoff). */
+            (rc = purge_table(st, "escalation messages",
+                              "SELECT count(*) FROM escalation_messages m WHERE tenant=?1 AND sent_at<?2 AND "
+                              "NOT EXISTS(SELECT 1 FROM escalations e WHERE e.id=m.escalation_id)",
+                              "SELECT id FROM escalation_messages m WHERE tenant=?1 AND sent_at<?2 AND "
+                              "NOT EXISTS(SELECT 1 FROM escalations e WHERE e.id=m.escalation_id) ORDER BY id LIMIT ?3",
+                              "DELETE FROM escalation_messages WHERE id=?1 AND tenant=?2 AND sent_at<?3 AND "
+                              "NOT EXISTS(SELECT 1 FROM escalations e WHERE e.id=escalation_id)",
+                              t, cutoff, dry_run, &messages, err)) != 0 ||
+            (rc = purge_table(st, "LINE events",
+                              "SELECT count(*) FROM line_events WHERE tenant=?1 AND received_at<?2",
+                              "SELECT rowid FROM line_events WHERE tenant=?1 AND received_at<?2 "
+                              "ORDER BY rowid LIMIT ?3",
+                              "DELETE FROM line_events WHERE rowid=?1 AND tenant=?2 AND received_at<?3", t, cutoff,
+                              dry_run, &line_events, err)) != 0) {
             mamori_error_prefix(err, "tenant %s", t);
             goto out;
         }
-        report->events += ev;
-        report->outbox += ob;
-        if (ev + ob == 0)
+        report->events += one.events;
+        report->outbox += one.outbox;
+        report->escalations += one.escalations;
+        /* Message rows and LINE event ids follow their escalations and
+         * carry no customer text: not worth a line of their own. */
+        if (one.events + one.outbox + one.escalations + messages + line_events == 0)
             continue;
         report->tenants++;
         if (dry_run)
             continue;
-        if ((rc = record_purge(st, t, days, cutoff, ev, ob, now, err)) != 0) {
+        if ((rc = record_purge(st, t, days, cutoff, &one, now, err)) != 0) {
             mamori_error_prefix(err, "tenant %s: recording the purge in the audit chain", t);
             goto out;
         }
-        mamori_log_notice("purged", "tenant %s: removed %" PRId64 " events and %" PRId64
-                          " finished outbox jobs older than %ld days", t, ev, ob, days);
+        mamori_log_notice("purged", "tenant %s: removed %" PRId64 " events, %" PRId64
+                          " finished outbox jobs and %" PRId64 " escalations older than %ld days", t, one.events,
+                          one.outbox, one.escalations, days);
     }
 out:
     mamori_strv_free(&tenants);

@@ -5,7 +5,11 @@
  * summary, the requester hash -- the `annotations` view reads the same
  * rows) and finished outbox jobs (done or dead-lettered), whose payload is
  * the only place customer text and quoted evidence excerpts are kept.
- * Pending jobs stay: they are work not yet done.
+ * Pending jobs stay: they are work not yet done. Escalations go once
+ * nothing has happened to one for the whole period (opened, acknowledged,
+ * backup told, retained, followed up), open or not, with the messages sent
+ * for them; so do the ids of handled LINE events. The LINE lawyers an
+ * admin approved stay (configuration, not case data).
  *
  * What stays: the audit chain. Its records hold ids, categories and
  * digests only, so nothing in it needs purging, and removing any record
@@ -32,6 +36,7 @@
 struct mamori_retention_report {
     int64_t events;     /* event rows removed (or due, with dry_run) */
     int64_t outbox;     /* finished outbox jobs removed (or due) */
+    int64_t escalations; /* escalations removed (or due), with their messages */
     int64_t tenants;    /* tenants that had something to remove */
 };
 

@@ -215,8 +215,9 @@ int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv)
             fprintf(is_help(argv[i]) ? stdout : stderr,
                     "Usage: mamori [-c CONFIG] purge [--dry-run] [--tenant ID]\n"
                     "Remove events, annotations and finished outbox jobs (which hold the customer\n"
-                    "text and evidence excerpts) older than each tenant's retention_days (else\n"
-                    "[store] retention_days). The audit chain is kept and records the purge, so\n"
+                    "text and evidence excerpts), and escalations with no activity in the period\n"
+                    "(with the messages sent for them), older than each tenant's retention_days\n"
+                    "(else [store] retention_days). The audit chain is kept and records the purge, so\n"
                     "`mamori audit verify` still passes. mamori-fcgi's housekeeper does the same\n"
                     "every hour; this runs it now. --dry-run counts without removing.\n");
             return is_help(argv[i]) ? 0 : 2;
@@ -245,8 +246,9 @@ int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv)
                 err.message);
         goto out;
     }
-    printf("%s %" PRId64 " events and %" PRId64 " finished outbox jobs (%" PRId64 " tenants)\n",
-           dry_run ? "would remove" : "removed", rep.events, rep.outbox, rep.tenants);
+    printf("%s %" PRId64 " events, %" PRId64 " finished outbox jobs and %" PRId64 " escalations (%" PRId64
+           " tenants)\n",
+           dry_run ? "would remove" : "removed", rep.events, rep.outbox, rep.escalations, rep.tenants);
     rc = 0;
 out:
     mamori_store_close(st);

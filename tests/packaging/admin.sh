@@ -3,7 +3,7 @@
 # retention (`mamori purge` and the housekeeper's automatic purge) leaving
 # the audit chain verifiable.
 . "$top_srcdir/tests/integration/lib.sh"
-it_init 34
+it_init 41
 IT_TENANT_EXTRA="retention_days = 30" it_tenant acme
 it_tenant beta
 it_start || { echo "Bail out! stack did not start"; exit 1; }
@@ -78,19 +78,45 @@ import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1]); old = int(time.time()) - 40 * 86400
 c.execute("UPDATE events SET received_at=? WHERE event_id IN ('evt-a1','evt-a2','evt-b1')", (old,))
 c.execute("UPDATE outbox SET created_at=? WHERE dedupe_key='dead-1'", (old,))
+# Escalations: acme's acknowledged one and its open one saw nothing for 40
+# days (both due); its third had a follow-up today (kept); beta keeps all.
+def esc(tenant, ticket, created, acked=None, followup=None, message=None):
+    cur = c.execute("INSERT INTO escalations(tenant, ticket_id, level, connector, event_id, ticket, created_at,"
+                    " acked_at, last_followup_at, message) VALUES(?,?,'lawyer','generic','e-'||?2,'{}',?,?,?,?)",
+                    (tenant, ticket, created, acked, followup, message))
+    c.execute("INSERT INTO escalation_messages(escalation_id, tenant, channel, recipient, sent_at)"
+              " VALUES(?,?,'mail','lawyer@example.jp',?)", (cur.lastrowid, tenant, created))
+now = int(time.time())
+esc('acme', 't-acked', old, acked=old + 600)
+esc('acme', 't-open', old, message='quoted evidence')
+esc('acme', 't-recent', old, followup=now)
+esc('beta', 't-beta', old)
+c.execute("INSERT INTO line_events(tenant, event_id, received_at) VALUES('acme','line-old',?),('acme','line-new',?)",
+          (old, now))
 c.commit()
 PY
 out=$(M purge --dry-run)
-tap_like "$out" "would remove 2 events and 1 finished outbox jobs" "purge --dry-run counts what is due"
+tap_like "$out" "would remove 2 events, 1 finished outbox jobs and 2 escalations" "purge --dry-run counts what is due"
 tap_is "$(it_sql "SELECT count(*) FROM events WHERE tenant='acme'")" 4 "... and removes nothing"
+tap_is "$(it_sql "SELECT count(*) FROM escalations")" 4 "... not even escalations"
 out=$(M purge)
-tap_like "$out" "removed 2 events and 1 finished outbox jobs (1 tenants)" "purge removes acme's old rows"
+tap_like "$out" "removed 2 events, 1 finished outbox jobs and 2 escalations (1 tenants)" "purge removes acme's old rows"
+tap_is "$(it_sql "SELECT group_concat(ticket_id) FROM (SELECT ticket_id FROM escalations ORDER BY ticket_id)")" \
+    "t-beta,t-recent" "escalations idle for the period go, open or not; one followed up today stays"
+tap_is "$(it_sql "SELECT count(*) FROM escalations WHERE message IS NOT NULL")" 0 \
+    "no quoted evidence outlives the period"
+tap_is "$(it_sql "SELECT count(*) FROM escalation_messages m WHERE NOT EXISTS(SELECT 1 FROM escalations e WHERE e.id=m.escalation_id)")" \
+    0 "the removed escalations' messages go with them"
+tap_is "$(it_sql "SELECT count(*) FROM escalation_messages")" 2 "... and the kept ones' stay"
+tap_is "$(it_sql "SELECT group_concat(event_id) FROM line_events")" "line-new" "old LINE event ids go, recent ones stay"
 tap_is "$(it_sql "SELECT group_concat(event_id) FROM (SELECT event_id FROM events WHERE tenant='acme' ORDER BY event_id)")" \
     "evt-a3,evt-a4" "acme keeps its recent events"
 tap_is "$(it_sql "SELECT count(*) FROM annotations WHERE tenant='acme'")" 2 "... and annotations"
 tap_is "$(it_sql "SELECT count(*) FROM events WHERE event_id='evt-b1'")" 1 "beta (no retention) keeps its old event"
 tap_like "$(M audit verify)" "audit chain OK" "the audit chain verifies after the purge"
 tap_like "$(it_sql "SELECT kind, data FROM audit WHERE kind='purged'")" '"events":2' "the chain records the purge"
+tap_like "$(it_sql "SELECT kind, data FROM audit WHERE kind='purged'")" '"escalations":2,"events":2' \
+    "... escalations included"
 
 # Automatic: the housekeeper purges when a generation starts.
 python3 - "$IT_DIR/mamori.db" <<'PY'
@@ -102,7 +128,7 @@ PY
 kill -HUP "$IT_MAMORI_PID"
 it_wait_log "generation 3 serving"
 for _ in $(seq 100); do grep -q 'event=purged.*removed 1 events' "$IT_DIR/mamori.log" && break; sleep 0.05; done
-tap_like "$(grep 'event=purged' "$IT_DIR/mamori.log" | tail -1)" "tenant acme: removed 1 events" \
+tap_like "$(grep 'event=purged' "$IT_DIR/mamori.log" | tail -1)" "tenant acme: removed 1 events, 0 finished" \
     "the housekeeper purged on its own and logged it"
 tap_is "$(it_sql "SELECT count(*) FROM events WHERE tenant='acme'")" 1 "only acme's newest event is left"
 tap_like "$(M audit verify)" "audit chain OK" "the audit chain still verifies"
