@@ -29,6 +29,9 @@ int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_outbox(const struct mamori_cli *cli, int argc, char **argv);
 
+/* One polling round now for the polled helpdesks (cmd_poll.c). */
+int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv);
+
 /* Escalation (cmd_lawyer.c, cmd_escalation.c): LINE lawyers, escalations,
  * the acknowledgement deadline check. */
 int mamori_cmd_lawyer(const struct mamori_cli *cli, int argc, char **argv);

@@ -17,9 +17,18 @@ Faults for failure tests: POST /_control {"platform": P, "mode": M,
 of P answer 500 / 429 (+Retry-After) / 503 / hang S seconds before
 answering ("hang"), or apply the write and then hang ("hang_after_write",
 the deliverer is killed meanwhile), or answer normally after a delay of S
-seconds ("slow", to observe how many requests run at once). GET /_state
+seconds ("slow", to observe how many requests run at once). With "reads":
+true and "match": SUBSTRING the fault applies to the next N GETs whose path
+and query contain SUBSTRING instead (a poller's reads). GET /_state
 returns notes, tags and counters as JSON, including the largest number of
 requests in flight at once per platform ("max_inflight").
+
+Redmine issues for the poller: POST /_control {"platform": "redmine",
+"mode": "put_issue", "issue": {...}} stores (or replaces) an issue, its
+"journals" included; GET /redmine/issues.json answers Redmine's listing
+(updated_on ">=" filter, sort=updated_on:asc, limit) and GET
+/redmine/issues/ID.json?include=journals the issue with its journals
+followed by the notes mamori wrote.
 
 Usage: standin.py --port-file FILE --log FILE [--secret generic=VALUE]
 """
@@ -47,7 +56,7 @@ REDMINE_KEY = "rm-api-key"
 REDMINE_CF = 7
 
 LOCK = threading.Lock()
-STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0, "inflight": {},
+STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0, "inflight": {}, "rm_issues": {},
          "max_inflight": {}, "hs_token": 1, "hs_expired": 0, "hs_token_requests": 0}
 ARGS = None
 
@@ -104,7 +113,9 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_control":
             with LOCK:
                 c = json.loads(raw)
-                if c.get("mode") == "rotate_token":
+                if c.get("mode") == "put_issue":
+                    STATE["rm_issues"][str(c["issue"]["id"])] = c["issue"]
+                elif c.get("mode") == "rotate_token":
                     # Help Scout: the current OAuth token stops working (expired).
                     STATE["hs_token"] += 1
                 else:
@@ -147,7 +158,9 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["requests"] += 1
                 f = STATE["faults"].get(platform)
-                if write and f and f.get("count", 0) > 0 and not rest.endswith("/oauth2/token"):
+                if f and f.get("count", 0) > 0 and not rest.endswith("/oauth2/token") and (
+                        (write and not f.get("reads")) or
+                        (method == "GET" and f.get("reads") and f.get("match", "") in rest + "?" + url.query)):
                     f["count"] -= 1
                     fault = dict(f)
             if fault and fault["mode"] == "slow":
@@ -325,15 +338,20 @@ class Handler(BaseHTTPRequestHandler):
 
     def api_redmine(self, method, path, query, body):
         need(self.headers.get("X-Redmine-API-Key") == REDMINE_KEY, "bad or missing X-Redmine-API-Key")
+        if path == "/issues.json":
+            return self.redmine_list(method, query)
         m = re.fullmatch(r"/issues/([0-9]+)\.json", path)
         need(m, "unexpected path " + path)
         iid = m.group(1)
         if method == "GET":
             need("include=journals" in query, "journals must be included")
-            return 200, {"issue": {"id": int(iid), "journals": [{"notes": n["text"], "private_notes": True}
-                                                                 for n in self.notes("redmine", iid)],
-                                   "custom_fields": [{"id": REDMINE_CF, "name": "Tags", "multiple": True,
-                                                      "value": self.tags("redmine", iid)}]}}
+            with LOCK:
+                stored = json.loads(json.dumps(STATE["rm_issues"].get(iid, {"id": int(iid)})))
+            stored["journals"] = stored.get("journals", []) + [{"notes": n["text"], "private_notes": True}
+                                                               for n in self.notes("redmine", iid)]
+            stored["custom_fields"] = [{"id": REDMINE_CF, "name": "Tags", "multiple": True,
+                                        "value": self.tags("redmine", iid)}]
+            return 200, {"issue": stored}
         need(method == "PUT", "unexpected method")
         self.json_ct()
         need(self.headers.get("X-Skip-Webhooks") == "1", "X-Skip-Webhooks: 1 expected")
@@ -347,6 +365,25 @@ class Handler(BaseHTTPRequestHandler):
             need(cf.get("id") == REDMINE_CF and isinstance(cf.get("value"), list), "custom field %d as a list" % REDMINE_CF)
             self.set_tags("redmine", iid, cf["value"])
         return 204, None
+
+    def redmine_list(self, method, query):
+        """GET /issues.json as the poller asks it (Redmine's REST API: the
+        updated_on filter takes ">=" and an ISO 8601 time; sort and limit)."""
+        need(method == "GET", "issues.json is read-only here")
+        q = dict(urllib.parse.parse_qsl(query))
+        since = q.get("updated_on", "")
+        need(since.startswith(">="), "updated_on=>=TIME expected, got " + since)
+        need(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", since[2:]), "updated_on needs an ISO 8601 UTC time")
+        need(q.get("status_id") == "*", "status_id=* expected (closed issues too)")
+        need(q.get("sort") == "updated_on:asc", "sort=updated_on:asc expected")
+        limit = int(q.get("limit", "25"))
+        need(1 <= limit <= 100, "limit is 1..100 in Redmine")
+        with LOCK:
+            issues = [json.loads(json.dumps(i)) for i in STATE["rm_issues"].values() if i["updated_on"] >= since[2:]]
+        issues.sort(key=lambda i: (i["updated_on"], i["id"]))
+        for i in issues:
+            i.pop("journals", None)  # the listing has no journals
+        return 200, {"issues": issues[:limit], "total_count": len(issues), "offset": 0, "limit": limit}
 
     def api_rt(self, method, path, query, body):
         self.auth("rt")
