@@ -31,7 +31,7 @@ adapter_libmamori_core_la_SOURCES = \
 	adapter/listen.c adapter/listen.h \
 	adapter/log.c adapter/log.h \
 	adapter/metrics.c adapter/metrics.h \
-	adapter/note.c adapter/note.h \
+	adapter/note.c adapter/note.h adapter/evidence_context.c adapter/evidence_context.h \
 	adapter/outbox.c adapter/outbox.h \
 	adapter/plugin_loader.c adapter/plugin_loader.h \
 	adapter/retention.c adapter/retention.h \

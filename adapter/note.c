@@ -3,6 +3,8 @@
 
 #include "note.h"
 
+#include "evidence_context.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@ struct words {
     const char *no_harassment;
     const char *legit;
     const char *todo, *draft, *training, *evidence, *flame, *escalation, *subject, *body, *line, *none_needed;
+    const char *matched;
     const char *level[5];
     const char *flame_level[4];
     const char *legal_basis;
@@ -26,7 +29,7 @@ static const struct words ja = {
     "カスハラの兆候は見つかりませんでした。通常どおり丁寧に対応してください。",
     "正当な苦情の可能性が高い内容です（カスハラの兆候なし）。事実確認のうえ、通常どおり誠実に対応してください。",
     "今すぐやること", "返信文案", "研修・マニュアル", "証拠（お客様の記載どおり）", "炎上リスク", "エスカレーション", "件名",
-    "本文", "行目", "不要",
+    "本文", "行目", "不要", "該当",
     {"不要", "上長へ報告", "法務へ相談", "弁護士へ相談", "警察へ通報"},
     {"なし", "低", "中", "高"},
     "根拠",
@@ -38,7 +41,7 @@ static const struct words en = {
     "No signs of customer harassment. Handle as usual.",
     "Likely a legitimate complaint (no signs of harassment). Check the facts and respond as usual.",
     "Do now", "Reply draft", "Training / manual", "Evidence (as the customer wrote it)", "Flame risk", "Escalation",
-    "subject", "body", "line", "not needed",
+    "subject", "body", "line", "not needed", "matched",
     {"not needed", "tell your supervisor", "consult the legal team", "consult the lawyer", "call the police"},
     {"none", "low", "medium", "high"},
     "legal basis",
@@ -176,6 +179,68 @@ static int evidence_covered(const struct mamori_annotation *a, const struct mamo
     return 0;
 }
 
+/* One evidence line of the note: the sentence (or, without the original
+ * text, the quote alone) and up to four matches in it. */
+#define QUOTE_MATCHES 4
+struct quote_line {
+    const char *field;
+    const char *text;                 /* the original field, or NULL */
+    size_t sb, se;                    /* the sentence in text */
+    size_t b, e;                      /* from the first match to the last */
+    const struct mamori_evidence_item *match[QUOTE_MATCHES];
+    size_t nmatch;
+};
+
+/* The original text of e's field, when e's offsets point at its quote. */
+static const char *field_text(const struct mamori_evidence_item *e, const struct mamori_note_context *ctx)
+{
+    const char *t = strcmp(e->field, "subject") == 0 ? ctx->subject : ctx->body;
+    size_t n = strlen(e->text);
+
+    if (t == NULL || e->end < e->begin || e->end - e->begin != n || strlen(t) < e->end ||
+        memcmp(t + e->begin, e->text, n) != 0)
+        return NULL;
+    return t;
+}
+
+/* Put e on the line of its sentence, or on a new line if fewer than max
+ * are taken. Returns 1 when a new line was taken. */
+static int add_quote(struct quote_line *lines, size_t *n, size_t max, const struct mamori_evidence_item *e,
+                     const struct mamori_note_context *ctx)
+{
+    const char *t = field_text(e, ctx);
+    size_t sb = 0, se = 0;
+
+    if (t != NULL && mamori_evidence_sentence(t, strlen(t), e->begin, e->end, &sb, &se) != 0)
+        t = NULL;
+    for (size_t i = 0; t != NULL && i < *n; i++) {
+        struct quote_line *l = &lines[i];
+        if (l->text == t && l->sb == sb && l->se == se) {
+            if (l->nmatch < QUOTE_MATCHES) { /* in text order */
+                size_t k = l->nmatch++;
+                for (; k > 0 && l->match[k - 1]->begin > e->begin; k--)
+                    l->match[k] = l->match[k - 1];
+                l->match[k] = e;
+            }
+            l->b = e->begin < l->b ? e->begin : l->b;
+            l->e = e->end > l->e ? e->end : l->e;
+            return 0;
+        }
+    }
+    if (*n >= max)
+        return 0;
+    lines[*n] = (struct quote_line){e->field, t, sb, se, e->begin, e->end, {e}, 1};
+    (*n)++;
+    return 1;
+}
+
+/* Lines in text order: the subject's first. */
+static int quote_before(const struct quote_line *x, const struct quote_line *y)
+{
+    int xs = strcmp(x->field, "subject") == 0, ys = strcmp(y->field, "subject") == 0;
+    return xs != ys ? xs : x->b < y->b;
+}
+
 /* 1-based line of a byte offset in text. */
 static size_t line_of(const char *text, size_t offset)
 {
@@ -184,6 +249,43 @@ static size_t line_of(const char *text, size_t offset)
     for (size_t i = 0; i < offset && i < len; i++)
         line += text[i] == '\n';
     return line;
+}
+
+/* "label (body, line 3): "…the sentence…" (matched: "a", "b")". */
+static void render_quote(struct mamori_buf *ev, const struct words *w, const char *label, const struct quote_line *l,
+                         const struct mamori_note_context *ctx)
+{
+    const char *where = strcmp(l->field, "subject") == 0 ? w->subject : w->body;
+    const char *open = w == &ja ? "「" : "\"", *close = w == &ja ? "」" : "\"";
+    struct mamori_context_span win;
+
+    if (l->text == NULL) {
+        const char *t = strcmp(l->field, "subject") == 0 ? ctx->subject : ctx->body;
+        if (t != NULL && l->match[0]->begin <= strlen(t) && w == &ja)
+            mamori_buf_printf(ev, "%s（%s %zu%s）: ", label, where, line_of(t, l->match[0]->begin), w->line);
+        else if (t != NULL && l->match[0]->begin <= strlen(t))
+            mamori_buf_printf(ev, "%s (%s, %s %zu): ", label, where, w->line, line_of(t, l->match[0]->begin));
+        else
+            mamori_buf_printf(ev, w == &ja ? "%s（%s）: " : "%s (%s): ", label, where);
+        mamori_buf_printf(ev, "%s%s%s", open, l->match[0]->text, close);
+        return;
+    }
+    mamori_evidence_window(l->text, l->sb, l->se, l->b, l->e, &win);
+    if (w == &ja)
+        mamori_buf_printf(ev, "%s（%s %zu%s）: %s%s%.*s%s%s", label, where, line_of(l->text, l->b), w->line, open,
+                          win.cut_before ? "…" : "", (int)(win.end - win.begin), l->text + win.begin,
+                          win.cut_after ? "…" : "", close);
+    else
+        mamori_buf_printf(ev, "%s (%s, %s %zu): %s%s%.*s%s%s", label, where, w->line, line_of(l->text, l->b), open,
+                          win.cut_before ? "…" : "", (int)(win.end - win.begin), l->text + win.begin,
+                          win.cut_after ? "…" : "", close);
+    /* The matched words, unless the quote is just them. */
+    if (l->nmatch == 1 && win.begin == l->b && win.end == l->e)
+        return;
+    mamori_buf_printf(ev, w == &ja ? "（%s: " : " (%s: ", w->matched);
+    for (size_t i = 0; i < l->nmatch; i++)
+        mamori_buf_printf(ev, "%s%s%s%s", i && w != &ja ? ", " : "", open, l->match[i]->text, close);
+    mamori_buf_puts(ev, w == &ja ? "）" : ")");
 }
 
 /* The last line: who wrote the note, the policy, and the note reference
@@ -316,23 +418,27 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
             const struct mamori_category_item *c = &a->categories[i];
             if (!c->harassment)
                 continue;
-            /* Two quotes per category at most, so every category shows. */
-            for (size_t j = 0, per = 0; j < c->evidence_count && shown < NOTE_MAX_EVIDENCE && per < 2; j++) {
+            struct quote_line lines[2];
+            size_t nlines = 0;
+
+            /* Two lines per category at most, so every category shows;
+             * matches in one sentence share its line. */
+            for (size_t j = 0; j < c->evidence_count; j++) {
                 const struct mamori_evidence_item *e = &c->evidence[j];
                 if (evidence_covered(a, e))
                     continue;
-                shown++, per++;
-                const char *text = strcmp(e->field, "subject") == 0 ? ctx->subject : ctx->body;
+                size_t room = nlines + (NOTE_MAX_EVIDENCE - shown);
+                if (add_quote(lines, &nlines, room < 2 ? room : 2, e, ctx))
+                    shown++;
+            }
+            if (nlines == 2 && quote_before(&lines[1], &lines[0])) {
+                struct quote_line t = lines[0];
+                lines[0] = lines[1];
+                lines[1] = t;
+            }
+            for (size_t k = 0; k < nlines; k++) {
                 struct mamori_buf ev = MAMORI_BUF_INIT;
-                const char *where = strcmp(e->field, "subject") == 0 ? w->subject : w->body;
-                if (text != NULL && w == &ja)
-                    mamori_buf_printf(&ev, "%s（%s %zu%s）: 「%s」", c->label, where, line_of(text, e->begin), w->line,
-                                      e->text);
-                else if (text != NULL)
-                    mamori_buf_printf(&ev, "%s (%s, %s %zu): \"%s\"", c->label, where, w->line,
-                                      line_of(text, e->begin), e->text);
-                else
-                    mamori_buf_printf(&ev, w == &ja ? "%s（%s）: 「%s」" : "%s (%s): \"%s\"", c->label, where, e->text);
+                render_quote(&ev, w, c->label, &lines[k], ctx);
                 item(out, f, 0, 0, mamori_buf_str(&ev));
                 mamori_buf_free(&ev);
             }

@@ -26,7 +26,7 @@ tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 # C unit tests (TAP).
 UNIT_TESTS = tests/unit/test_config tests/unit/test_signature tests/unit/test_router tests/unit/test_store \
-	tests/unit/test_loader tests/unit/test_annotation tests/unit/test_http
+	tests/unit/test_loader tests/unit/test_annotation tests/unit/test_http tests/unit/test_note
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
@@ -48,6 +48,9 @@ tests_unit_test_loader_LDADD = $(MAMORI_CORE)
 tests_unit_test_annotation_SOURCES = tests/unit/test_annotation.c
 tests_unit_test_annotation_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_annotation_LDADD = $(MAMORI_CORE)
+tests_unit_test_note_SOURCES = tests/unit/test_note.c
+tests_unit_test_note_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_note_LDADD = $(MAMORI_CORE)
 tests_unit_test_http_SOURCES = tests/unit/test_http.c
 tests_unit_test_http_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_http_LDADD = $(MAMORI_CORE)
