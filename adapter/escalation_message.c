@@ -3,6 +3,8 @@
 
 #include "escalation_message.h"
 
+#include "evidence_context.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,19 +92,12 @@ static size_t utf8_next(const char *s, size_t len, size_t i)
     return i;
 }
 
-/* Whether the character at i ends a sentence. */
+/* Whether the character at i ends a sentence: its length (a line break
+ * counts, as 1), or 0. The rules are the note's (evidence_context.h). */
 static size_t sentence_end_len(const char *s, size_t len, size_t i)
 {
-    static const char *const ends[] = {"\xE3\x80\x82", "\xEF\xBC\x81", "\xEF\xBC\x9F", "!", "?", "\n", NULL}; /* 。！？ */
-    for (size_t k = 0; ends[k]; k++) {
-        size_t n = strlen(ends[k]);
-        if (i + n <= len && memcmp(s + i, ends[k], n) == 0)
-            return n;
-    }
-    /* ". " ends an English sentence; a bare '.' (3.5, example.com) does not. */
-    if (s[i] == '.' && (i + 1 >= len || s[i + 1] == ' '))
-        return 1;
-    return 0;
+    long t = mamori_sentence_end_at(s, len, i);
+    return t < 0 ? 1 : (size_t)t;
 }
 
 char *mamori_escalation_quote(const char *text, size_t len, size_t begin, size_t end, long max_chars)

@@ -25,9 +25,7 @@ static int is_space(const char *t, size_t len, size_t i, size_t *n)
     return 0;
 }
 
-/* Length of the sentence end (terminal punctuation) starting at t[i], or
- * 0. A line break ends a sentence too but is not part of it: -1. */
-static long terminator_at(const char *t, size_t len, size_t i)
+long mamori_sentence_end_at(const char *t, size_t len, size_t i)
 {
     static const char *const wide[] = {"\xE3\x80\x82", /* 。 */ "\xEF\xBC\x81", /* ！ */ "\xEF\xBC\x9F", /* ？ */
                                        "\xEF\xBC\x8E" /* ． */};
@@ -57,7 +55,7 @@ static int ends_with_terminator(const char *text, size_t len, size_t b, size_t e
     last = e - 1;
     while (last > b && is_cont((unsigned char)text[last]))
         last--;
-    t = terminator_at(text, len, last);
+    t = mamori_sentence_end_at(text, len, last);
     return t > 0 && last + (size_t)t == e;
 }
 
@@ -73,7 +71,7 @@ int mamori_evidence_sentence(const char *text, size_t len, size_t b, size_t e, s
         long t;
         while (start > 0 && is_cont((unsigned char)text[start]))
             start--;
-        t = terminator_at(text, len, start);
+        t = mamori_sentence_end_at(text, len, start);
         if (t == -1 || (t > 0 && start + (size_t)t == i))
             break;
         i = start;
@@ -84,7 +82,7 @@ int mamori_evidence_sentence(const char *text, size_t len, size_t b, size_t e, s
     i = e;
     if (!ends_with_terminator(text, len, b, e)) {
         while (i < len) {
-            long t = terminator_at(text, len, i);
+            long t = mamori_sentence_end_at(text, len, i);
             if (t == -1)
                 break;
             if (t > 0) {

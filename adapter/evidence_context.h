@@ -26,6 +26,11 @@ struct mamori_context_span {
     int cut_after;       /* ... and after end */
 };
 
+/* The length of the sentence punctuation at text[i] (。！？． !? or a '.'
+ * followed by white space or the end), -1 for a line break (it ends a
+ * sentence but is not part of it), 0 otherwise. i < len. */
+long mamori_sentence_end_at(const char *text, size_t len, size_t i);
+
 /* The bounds of the sentence of text (len bytes) that holds the bytes
  * [b, e), without surrounding white space, into *sb and *se. Returns 0,
  * or -1 when [b, e) is not inside the text. */
