@@ -152,7 +152,8 @@ else
 fi
 
 # 2b. libFuzzer targets (clang): the policy engine and a whole request
-# through the app, each for FUZZ_SECONDS on its seed corpus. One step each.
+# through the app, and the agent's note over arbitrary text and evidence
+# offsets, each for FUZZ_SECONDS on its seed corpus.
 rm -rf "$OUT/fuzz"; mkdir -p "$OUT/fuzz"
 if run_step "build (libFuzzer, clang)" "$OUT/fuzz-build.log" \
         sh -c "cd '$OUT/fuzz' && CC=clang '$TOP/configure' --enable-fuzzing && make -j$JOBS"; then

@@ -2,9 +2,9 @@
 ##   CC=clang ./configure --enable-fuzzing && make && make fuzz-run
 ## (packaging/run-tests.sh does this and runs each target for a while).
 
-FUZZ_TARGETS = tests/fuzz/fuzz_rules tests/fuzz/fuzz_webhook
+FUZZ_TARGETS = tests/fuzz/fuzz_rules tests/fuzz/fuzz_webhook tests/fuzz/fuzz_note
 FUZZ_SECONDS = 60
-EXTRA_DIST += tests/fuzz/fuzz_rules.c tests/fuzz/fuzz_webhook.c tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/fuzz_rules.c tests/fuzz/fuzz_webhook.c tests/fuzz/fuzz_note.c tests/fuzz/corpus
 
 if FUZZING
 noinst_PROGRAMS += $(FUZZ_TARGETS)
@@ -18,11 +18,15 @@ tests_fuzz_fuzz_webhook_SOURCES = tests/fuzz/fuzz_webhook.c
 tests_fuzz_fuzz_webhook_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_webhook_LDADD = $(MAMORI_CORE)
 tests_fuzz_fuzz_webhook_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_note_SOURCES = tests/fuzz/fuzz_note.c
+tests_fuzz_fuzz_note_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_note_LDADD = $(MAMORI_CORE)
+tests_fuzz_fuzz_note_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 
 # Each target runs FUZZ_SECONDS on a copy of its seed corpus; any crash,
 # leak, sanitizer report or timeout fails the run.
 fuzz-run: $(FUZZ_TARGETS) plugins/rules/rules.la
-	@set -e; for t in rules webhook; do \
+	@set -e; for t in rules webhook note; do \
 	  rm -rf fuzz-work/$$t; mkdir -p fuzz-work/$$t; cp $(top_srcdir)/tests/fuzz/corpus/$$t/* fuzz-work/$$t/; \
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
 	  if ASAN_OPTIONS=detect_leaks=1 ./tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
