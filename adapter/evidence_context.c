@@ -95,7 +95,7 @@ int mamori_evidence_sentence(const char *text, size_t len, size_t b, size_t e, s
         }
     }
     *se = i;
-    while (*sb < b && is_space(text, len, *sb, &n))
+    while (*sb < b && is_space(text, len, *sb, &n) && *sb + n <= b)
         *sb += n;
     while (*se > e) {
         size_t k = *se - 1;

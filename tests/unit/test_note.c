@@ -88,7 +88,7 @@ static char *annotation_for(const char *body, const char *label, const char *con
 
 int main(void)
 {
-    plan(23);
+    plan(24);
 
     /* ---- sentences -------------------------------------------------- */
     check("お世話になります。次に行ったらただじゃおかないぞ。以上です。", "ただじゃおかない",
@@ -127,6 +127,10 @@ int main(void)
         size_t sb, se;
         ok(mamori_evidence_sentence("abc", 3, 2, 5, &sb, &se) == -1, "a span past the text is refused");
         ok(mamori_evidence_sentence(NULL, 0, 0, 0, &sb, &se) == -1, "no text is refused");
+        /* A span starting inside a leading ideographic space (found by
+         * fuzz_note): trimming must not skip past its start. */
+        ok(mamori_evidence_sentence("\xE3\x80\x80殺す", 9, 1, 9, &sb, &se) == 0 && sb <= 1 && se == 9,
+           "trimming never passes the span's start");
     }
 
     /* ---- the note's evidence section -------------------------------- */
