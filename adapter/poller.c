@@ -264,17 +264,19 @@ static int cursor_get(struct mamori_store *st, const char *tenant, char *out, si
     return found;
 }
 
-static void cursor_set(struct mamori_store *st, const char *tenant, const char *cursor, time_t now)
+/* Store the cursor; ok_at > 0 also records a successful round then. */
+static void cursor_set(struct mamori_store *st, const char *tenant, const char *cursor, time_t ok_at)
 {
     sqlite3_stmt *s;
 
     if (sqlite3_prepare_v2(st->db, "INSERT INTO poll_cursor(tenant, cursor, updated_at) VALUES(?1, ?2, ?3)"
-                                   " ON CONFLICT(tenant) DO UPDATE SET cursor = ?2, updated_at = ?3",
+                                   " ON CONFLICT(tenant) DO UPDATE SET cursor = ?2,"
+                                   " updated_at = CASE WHEN ?3 > 0 THEN ?3 ELSE updated_at END",
                            -1, &s, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, cursor, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)ok_at);
     if (sqlite3_step(s) != SQLITE_DONE)
         mamori_log_warn("poll_cursor", "tenant %s: cursor not saved: %s", tenant, sqlite3_errmsg(st->db));
     sqlite3_finalize(s);
@@ -395,8 +397,10 @@ int mamori_poller_poll_tenant(struct mamori_app *app, const struct mamori_tenant
             strlen(updated) < sizeof r->cursor)
             snprintf(r->cursor, sizeof r->cursor, "%s", updated);
     }
-    if (strcmp(r->cursor, cursor) != 0)
-        cursor_set(app->store, t->id, r->cursor, now);
+    /* updated_at says when a round last succeeded (`mamori status`), so a
+     * successful round writes it even when nothing changed. */
+    if (rc == 0 || strcmp(r->cursor, cursor) != 0)
+        cursor_set(app->store, t->id, r->cursor, rc == 0 ? now : 0);
     json_decref(list);
     return rc;
 }

@@ -77,6 +77,48 @@ static int count_events(struct mamori_store *st, time_t since, int64_t *total, i
     return rc == SQLITE_ROW ? MAMORI_OK : MAMORI_EDB;
 }
 
+/* The polled helpdesks' cursors: [{tenant, cursor, last_ok_at}], or NULL
+ * on a store error. */
+static json_t *read_pollers(struct mamori_store *st)
+{
+    json_t *arr = json_array();
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    if (arr == NULL ||
+        sqlite3_prepare_v2(st->db, "SELECT tenant, cursor, updated_at FROM poll_cursor ORDER BY tenant", -1, &s,
+                           NULL) != SQLITE_OK) {
+        json_decref(arr);
+        return NULL;
+    }
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "tenant", (const char *)sqlite3_column_text(s, 0),
+                                                 "cursor", (const char *)sqlite3_column_text(s, 1), "last_ok_at",
+                                                 (json_int_t)sqlite3_column_int64(s, 2))) != 0)
+            rc = SQLITE_NOMEM;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+static void print_pollers(json_t *pollers, time_t now)
+{
+    size_t i;
+    json_t *p;
+
+    json_array_foreach(pollers, i, p) {
+        char when[32];
+        long long ok = (long long)json_integer_value(json_object_get(p, "last_ok_at"));
+        iso_time((time_t)ok, when, sizeof when);
+        printf("poller: tenant %s at cursor %s, last successful round %s (%lld s ago)\n",
+               json_string_value(json_object_get(p, "tenant")), json_string_value(json_object_get(p, "cursor")), when,
+               (long long)now - ok);
+    }
+}
+
 static void print_tenants(json_t *tenants)
 {
     size_t i, j;
@@ -115,7 +157,7 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
 {
     struct mamori_store *st = NULL;
     struct mamori_error err;
-    json_t *doc = NULL, *out = NULL;
+    json_t *doc = NULL, *out = NULL, *pollers = NULL;
     int64_t pending = 0, dead = 0, total = 0, recent = 0, last = 0;
     int as_json = 0, running = 0, rc = 1;
     time_t now = time(NULL);
@@ -128,7 +170,8 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
             fprintf(is_help(argv[i]) ? stdout : stderr,
                     "Usage: mamori [-c CONFIG] status [--json]\n"
                     "What mamori-fcgi serves: whether it runs, its generation, every tenant with its\n"
-                    "plugins and policy versions; the outbox (pending jobs, dead letters) and events.\n"
+                    "plugins and policy versions; the outbox (pending jobs, dead letters), events,\n"
+                    "and for polled helpdesks the cursor and when a polling round last succeeded.\n"
                     "Exit 0 when mamori-fcgi runs, 3 when it does not, 1 on error.\n");
             return is_help(argv[i]) ? 0 : 2;
         }
@@ -152,7 +195,7 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
         running = supervisor_alive((long)json_integer_value(json_object_get(doc, "supervisor_pid")));
     }
     if (doc == NULL || mamori_outbox_depth(st, &pending, &dead, &err) != 0 ||
-        count_events(st, now - 86400, &total, &recent, &last) != 0) {
+        count_events(st, now - 86400, &total, &recent, &last) != 0 || (pollers = read_pollers(st)) == NULL) {
         fprintf(stderr, "mamori: cannot read the store %s: %s\n", st->path,
                 doc == NULL ? "out of memory" : sqlite3_errmsg(st->db));
         rc = 1;
@@ -160,9 +203,10 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
     }
     rc = running ? 0 : 3;
     if (as_json) {
-        out = json_pack("{s:b, s:s, s:{s:I, s:I}, s:{s:I, s:I, s:I}}", "running", running, "store", st->path,
+        out = json_pack("{s:b, s:s, s:{s:I, s:I}, s:{s:I, s:I, s:I}, s:O}", "running", running, "store", st->path,
                         "outbox", "pending", (json_int_t)pending, "dead", (json_int_t)dead, "events", "total",
-                        (json_int_t)total, "last_24h", (json_int_t)recent, "last_at", (json_int_t)last);
+                        (json_int_t)total, "last_24h", (json_int_t)recent, "last_at", (json_int_t)last, "pollers",
+                        pollers);
         if (out == NULL || json_object_update(out, doc) != 0 || json_dumpf(out, stdout, JSON_INDENT(2)) != 0) {
             fprintf(stderr, "mamori: out of memory\n");
             rc = 1;
@@ -190,9 +234,11 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
     printf("events: %" PRId64 " stored, %" PRId64 " in the last 24 h, last %s\n", total, recent,
            last > 0 ? when : "never");
     print_tenants(json_object_get(doc, "tenants"));
+    print_pollers(pollers, now);
 out:
     json_decref(doc);
     json_decref(out);
+    json_decref(pollers);
     mamori_store_close(st);
     return rc;
 }

@@ -11,7 +11,7 @@
 #   makes the daemon's poller pick up a new issue by itself.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
-it_init 23
+it_init 26
 hd_standin_start
 hd_tenant rm redmine "poll_interval = 3600
 poll_overlap = 2"
@@ -53,6 +53,8 @@ tap_like "$out" "2 events annotated, cursor $(at 1)" "... the events before it a
 tap_is "$(it_sql "SELECT group_concat(event_id) FROM (SELECT event_id FROM events WHERE tenant='rm' ORDER BY event_id)")" \
     "issue:201:created,issue:202:created" "issue 101 (changed before the cursor) was not asked for"
 tap_is "$(it_sql "SELECT cursor FROM poll_cursor WHERE tenant='rm'")" "$(at 1)" "the stored cursor is 201's update"
+ok_before=$(it_sql "SELECT updated_at FROM poll_cursor WHERE tenant='rm'")
+tap_is "$ok_before" "$T0" "a failed round does not count as a successful one (status shows when the last one was)"
 
 # ---- the next round picks up what failed ------------------------------------------
 out=$(M poll); rc=$?
@@ -69,6 +71,10 @@ out=$(M poll); rc=$?
 tap_like "$out" "tenant rm: 2 issues changed, 0 events annotated, 2 seen before or ignored" \
     "a round with nothing new annotates nothing (the overlap is deduped)"
 tap_is "$(it_sql "SELECT count(*) FROM events WHERE tenant='rm'")" 4 "... still four events"
+ok_after=$(it_sql "SELECT updated_at FROM poll_cursor WHERE tenant='rm'")
+[ "$ok_after" -ge "$(( T0 ))" ] && [ "$ok_after" -ge "$ok_before" ] && [ "$ok_after" -le "$(date +%s)" ]
+tap_ok $? "a round with nothing new still records that it succeeded"
+tap_like "$(M status)" "poller: tenant rm at cursor $(at 4), last successful round" "mamori status shows the poller's cursor and last success"
 
 # ---- what the helpdesk saw ---------------------------------------------------------
 tap_is "$(hd_bad_requests)" 0 "every request the poller made had Redmine's documented shape"
