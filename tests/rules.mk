@@ -2,7 +2,8 @@
 ## policy commands (included from tests/local.mk).
 
 RULES_UNIT_TESTS = tests/unit/test_rules_normalize tests/unit/test_rules_matcher tests/unit/test_rules_policy \
-	tests/unit/test_rules_eval tests/unit/test_rules_sig tests/unit/test_rules_plugin tests/unit/test_rules_ext
+	tests/unit/test_rules_eval tests/unit/test_rules_sig tests/unit/test_rules_plugin tests/unit/test_rules_ext \
+	tests/unit/test_rules_veto
 check_PROGRAMS += $(RULES_UNIT_TESTS)
 TESTS += $(RULES_UNIT_TESTS) tests/rules/cli.sh
 RULES_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/plugins/rules $(JANSSON_CFLAGS) \
@@ -23,6 +24,9 @@ tests_unit_test_rules_eval_LDADD = $(RULES_ENGINE)
 tests_unit_test_rules_ext_SOURCES = tests/unit/test_rules_ext.c tests/tap.h
 tests_unit_test_rules_ext_CFLAGS = $(RULES_TEST_CFLAGS)
 tests_unit_test_rules_ext_LDADD = $(RULES_ENGINE)
+tests_unit_test_rules_veto_SOURCES = tests/unit/test_rules_veto.c tests/tap.h
+tests_unit_test_rules_veto_CFLAGS = $(RULES_TEST_CFLAGS)
+tests_unit_test_rules_veto_LDADD = $(RULES_ENGINE)
 tests_unit_test_rules_sig_SOURCES = tests/unit/test_rules_sig.c tests/tap.h
 tests_unit_test_rules_sig_CFLAGS = $(RULES_TEST_CFLAGS)
 tests_unit_test_rules_sig_LDADD = $(RULES_ENGINE)
@@ -37,7 +41,8 @@ EXTRA_DIST += tests/rules/cli.sh \
 	tests/rules/merge/cycle_a.json tests/rules/merge/cycle_b.json \
 	tests/rules/keys/test.pub \
 	tests/rules/lint/errors.json tests/rules/lint/warnings.json tests/rules/lint/syntax.json \
-	tests/rules/lint/phrases.json
+	tests/rules/lint/phrases.json tests/rules/lint/veto.json \
+	tests/rules/veto/policy.json tests/rules/veto/cases.jsonl
 
 # The matcher benchmark is not part of `make check`; run it with
 #   make bench-matcher

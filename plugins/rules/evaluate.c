@@ -12,8 +12,9 @@
  *      filtered by that rule's field, channel, negation, quoted and unless;
  *   5. only rules with a touched leaf (plus the few that can be true with no
  *      occurrence: contacts, channel, not) are evaluated; fired rules add
- *      their weight to their category, categories reaching their threshold
- *      fire, harassment suppresses complaint categories.
+ *      their weight to their category (a veto adds -inf to each category it
+ *      cancels), categories reaching their threshold fire, harassment
+ *      suppresses complaint categories.
  *
  * Steps 2-4 cost time linear in the ticket (and in the occurrences found),
  * whatever the number of phrases in the policy.
@@ -1023,6 +1024,13 @@ static int evaluate_rules(struct rules_scratch *s)
         }
         s->rule_ev[ri] = (uint32_t)start;
         s->rule_nev[ri] = (uint32_t)(s->nev - start);
+        /* A veto cancels its other categories on the same evidence. */
+        for (uint32_t k = 1; k <= r->veto_copies; k++) {
+            s->rule_fired[ri + k] = 1;
+            s->score[p->rules[ri + k].category] += p->rules[ri + k].weight;
+            s->rule_ev[ri + k] = s->rule_ev[ri];
+            s->rule_nev[ri + k] = s->rule_nev[ri];
+        }
     }
     return RULES_OK;
 }

@@ -121,8 +121,15 @@ static void check_rules(struct rules_loadctx *ctx, json_t *root, const struct ru
             has_neg = 1;
     for (size_t r = 0; r < p->nrules; r++) {
         const struct rules_rule *rule = &p->rules[r];
-        json_t *obj = find_by_id(rules, rule->id);
-        const char *why = dead_reason(p, (uint32_t)r, rule->root);
+        json_t *obj;
+        const char *why;
+
+        if (rule->veto_copy) {
+            dead[r] = dead[r - 1]; /* a copy of the veto entry before it: reported there */
+            continue;
+        }
+        obj = find_by_id(rules, rule->id);
+        why = dead_reason(p, (uint32_t)r, rule->root);
 
         if (why == NULL && rule->negation == RULES_NEG_ONLY && !has_neg)
             why = "it fires only on negated matches, and the policy has no negation cues";
@@ -177,7 +184,7 @@ static void check_categories(struct rules_loadctx *ctx, json_t *root, const stru
         double reachable = 0;
 
         for (size_t r = 0; r < p->nrules; r++)
-            if (p->rules[r].category == i) {
+            if (p->rules[r].category == i && !p->rules[r].veto) { /* a veto only cancels */
                 nrules++;
                 if (!dead[r] && p->rules[r].weight > 0)
                     reachable += p->rules[r].weight;
@@ -479,7 +486,8 @@ static void check_phrases(struct rules_loadctx *ctx, const struct rules_policy *
         return;
     }
     for (size_t r = 0; r < p->nrules; r++)
-        leaf_roles(p, p->rules[r].root, ROLE_FIRE, leaf);
+        if (!p->rules[r].veto_copy)
+            leaf_roles(p, p->rules[r].root, ROLE_FIRE, leaf);
     for (size_t k = 0; k < p->nphrases; k++)
         for (uint32_t u = p->keys[k].uses; u < p->keys[k].uses + p->keys[k].nuses; u++) {
             const struct rules_use *use = &p->uses[u];

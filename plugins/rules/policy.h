@@ -129,6 +129,15 @@ struct rules_rule {
     int flame;                 /* -1: not set */
     int escalation;            /* -1: not set */
     char *explain;
+    /* A veto ("cancels": [categories], engine 1.2) is compiled to one
+     * entry per category it cancels, consecutive, each with weight
+     * -HUGE_VAL in its category: a cancelled category can reach no
+     * threshold, and explain and test show, per category, which veto
+     * cancelled it and on what evidence. The first entry owns the
+     * expression and is evaluated; the copies fire with it. */
+    uint8_t veto;              /* an entry of a veto */
+    uint8_t veto_copy;         /* not the first entry: never evaluated itself */
+    uint32_t veto_copies;      /* first entry: number of copies right after it */
 };
 
 /* Where an occurrence of a key goes. */

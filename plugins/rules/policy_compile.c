@@ -1462,17 +1462,132 @@ static int can_fire_empty(const struct rules_policy *p, uint32_t x)
     }
 }
 
+/* "cancels" of veto `id` (engine 1.2): a list of category ids, or
+ * "all-harassment" (alone or in the list) for every harassment category.
+ * Fills out[] with distinct category indices in the order written (policy
+ * order for all-harassment). 0, or -1 after reporting what is wrong. */
+static int veto_targets(struct compile *c, json_t *e, const char *id, uint32_t *out, size_t *n)
+{
+    static const char *const not_with[] = {"category", "weight", "flame_risk", "escalation", NULL};
+    struct rules_policy *p = c->p;
+    json_t *v = json_object_get(e, "cancels"), *one = NULL, *item;
+    size_t i;
+    int bad = 0;
+
+    *n = 0;
+    for (const char *const *k = not_with; *k; k++)
+        if (json_object_get(e, *k) != NULL) {
+            ERR(json_object_get(e, *k), e,
+                "a veto only cancels categories; put what it should add or raise on a rule of its own",
+                "rule %s: \"%s\" cannot be used with \"cancels\"", id, *k);
+            bad = 1;
+        }
+    if (json_is_string(v)) {
+        one = json_array();
+        if (one == NULL || json_array_append(one, v) != 0) {
+            json_decref(one);
+            c->ctx->oom = 1;
+            return -1;
+        }
+    } else if (!json_is_array(v) || json_array_size(v) == 0) {
+        ERR(v, e, "write \"cancels\": [\"threat\", \"violence\", ...] or \"cancels\": \"all-harassment\"",
+            "rule %s: \"cancels\" must be a non-empty list of category ids or \"all-harassment\"", id);
+        return -1;
+    }
+    json_array_foreach(one ? one : v, i, item) {
+        const char *name = json_is_string(item) ? json_string_value(item) : NULL;
+        json_t *cv;
+        size_t before = *n;
+
+        if (name == NULL) {
+            ERR(item, v, "write a category id", "rule %s: cancels[%zu] must be a string", id, i);
+            bad = 1;
+            continue;
+        }
+        if (strcmp(name, "all-harassment") == 0) {
+            for (size_t k = 0; k < p->ncats; k++)
+                if (p->cats[k].harassment) {
+                    size_t j = 0;
+                    while (j < *n && out[j] != k)
+                        j++;
+                    if (j == *n)
+                        out[(*n)++] = (uint32_t)k;
+                }
+            if (*n == before)
+                WARN(item, v, "define harassment categories, or remove the veto",
+                     "rule %s: \"all-harassment\" adds nothing: no harassment category is left to cancel", id);
+            continue;
+        }
+        cv = json_object_get(c->cat_index, name);
+        if (cv == NULL) {
+            const char *best = NULL;
+            size_t bd = 3;
+            char hint[160];
+            for (size_t k = 0; k < p->ncats; k++)
+                if (edit_distance(name, p->cats[k].id) < bd) {
+                    bd = edit_distance(name, p->cats[k].id);
+                    best = p->cats[k].id;
+                }
+            if (best != NULL)
+                snprintf(hint, sizeof hint, "did you mean \"%s\"?", best);
+            else
+                snprintf(hint, sizeof hint, "use the id of a category under \"categories\" (or \"all-harassment\")");
+            ERR(item, v, hint, "rule %s: cancels unknown category \"%s\"", id, name);
+            bad = 1;
+            continue;
+        }
+        for (size_t j = 0; j < *n; j++)
+            if (out[j] == (uint32_t)json_integer_value(cv)) {
+                WARN(item, v, "list each category once", "rule %s: category \"%s\" is cancelled twice", id, name);
+                before = SIZE_MAX;
+                break;
+            }
+        if (before != SIZE_MAX)
+            out[(*n)++] = (uint32_t)json_integer_value(cv);
+    }
+    json_decref(one);
+    if (bad || *n == 0) {
+        if (!bad)
+            ERR(v, e, "list at least one category", "rule %s: \"cancels\" names no category", id);
+        return -1;
+    }
+    return 0;
+}
+
+/* The copies of veto entry ri, one per further cancelled category. */
+static int add_veto_copies(struct compile *c, uint32_t ri, const uint32_t *cancelled, size_t n)
+{
+    struct rules_policy *p = c->p;
+
+    for (size_t k = 1; k < n; k++) {
+        struct rules_rule *r = &p->rules[p->nrules];
+        *r = p->rules[ri];
+        r->id = dup_str(c, p->rules[ri].id);
+        r->explain = p->rules[ri].explain ? dup_str(c, p->rules[ri].explain) : NULL;
+        if (c->ctx->oom)
+            return -1;
+        r->category = cancelled[k];
+        r->veto_copy = 1;
+        r->always = 0; /* fires with the first entry, never on its own */
+        p->nrules++;
+    }
+    p->rules[ri].veto_copies = (uint32_t)(n - 1);
+    return 0;
+}
+
 static void compile_rules(struct compile *c, json_t *root)
 {
     static const char *const keys[] = {"id",       "category", "weight",      "match",      "field",
                                        "channels", "negation", "quoted",      "unless",     "unless_mode",
-                                       "flame_risk", "escalation", "explain", "remove",     NULL};
+                                       "flame_risk", "escalation", "explain", "remove",     "cancels",
+                                       NULL};
     static const char *const unless_modes[] = {"inside", "overlap", NULL};
     static const char *const negs[] = {"cancel", "ignore", "only", NULL};
     static const char *const quoted[] = {"exclude", "include", NULL};
     json_t *rules = json_object_get(root, "rules"), *e;
     struct rules_policy *p = c->p;
-    size_t i;
+    size_t i, nentries = 0;
+    uint32_t *cancelled;
 
     if (rules == NULL)
         return;
@@ -1480,16 +1595,23 @@ static void compile_rules(struct compile *c, json_t *root)
         ERR(rules, root, NULL, "rules must be a list");
         return;
     }
-    p->rules = calloc(json_array_size(rules) + 1, sizeof *p->rules);
-    if (p->rules == NULL) {
+    /* A veto takes one entry per category it cancels, at most ncats. */
+    json_array_foreach(rules, i, e)
+        nentries += json_object_get(e, "cancels") != NULL ? p->ncats + 1 : 1;
+    p->rules = calloc(nentries + 1, sizeof *p->rules);
+    cancelled = calloc(p->ncats + 1, sizeof *cancelled);
+    if (p->rules == NULL || cancelled == NULL) {
+        free(cancelled);
         c->ctx->oom = 1;
         return;
     }
     json_array_foreach(rules, i, e) {
         struct rules_rule *r;
-        const char *id, *cat, *ex;
-        json_t *cv, *m, *f;
+        const char *id, *cat = NULL, *ex;
+        json_t *cv = NULL, *m, *f;
         uint32_t ri, root_x;
+        size_t ncancelled = 0;
+        int veto;
 
         if (!json_is_object(e)) {
             ERR(e, rules, NULL, "rules[%zu] must be an object", i);
@@ -1509,15 +1631,22 @@ static void compile_rules(struct compile *c, json_t *root)
         }
         if (json_object_set_new(c->rule_ids, id, json_true()) != 0)
             c->ctx->oom = 1;
-        cat = get_string(c, e, "category", 1, "rule");
-        cv = cat ? json_object_get(c->cat_index, cat) : NULL;
-        if (cat != NULL && cv == NULL) {
-            ERR(json_object_get(e, "category"), e, "define the category under \"categories\", or check the spelling",
-                "rule %s: unknown category \"%s\"", id, cat);
-            continue;
+        veto = json_object_get(e, "cancels") != NULL;
+        if (veto) {
+            if (veto_targets(c, e, id, cancelled, &ncancelled) != 0)
+                continue;
+        } else {
+            cat = get_string(c, e, "category", 1, "rule");
+            cv = cat ? json_object_get(c->cat_index, cat) : NULL;
+            if (cat != NULL && cv == NULL) {
+                ERR(json_object_get(e, "category"), e,
+                    "define the category under \"categories\", or check the spelling",
+                    "rule %s: unknown category \"%s\"", id, cat);
+                continue;
+            }
+            if (cv == NULL)
+                continue;
         }
-        if (cv == NULL)
-            continue;
         m = json_object_get(e, "match");
         if (m == NULL) {
             ERR(e, rules, "add \"match\": a phrase, \"@list\" or an expression", "rule %s: missing \"match\"", id);
@@ -1527,8 +1656,14 @@ static void compile_rules(struct compile *c, json_t *root)
         r = &p->rules[ri];
         memset(r, 0, sizeof *r);
         r->id = dup_str(c, id);
-        r->category = (uint32_t)json_integer_value(cv);
-        r->weight = get_number(c, e, "weight", 1.0, -1e6, 1e6, "rule");
+        if (veto) {
+            r->veto = 1;
+            r->category = cancelled[0];
+            r->weight = -HUGE_VAL;
+        } else {
+            r->category = (uint32_t)json_integer_value(cv);
+            r->weight = get_number(c, e, "weight", 1.0, -1e6, 1e6, "rule");
+        }
         f = json_object_get(e, "field");
         r->field = RULES_FIELD_ANY;
         if (f != NULL) {
@@ -1564,7 +1699,10 @@ static void compile_rules(struct compile *c, json_t *root)
             role_phrases(c, json_object_get(e, "unless"), e, "rule unless", RULES_USE_UNLESS, ri, 1);
             p->rules[ri].has_unless = c->npend > before;
         }
+        if (veto && add_veto_copies(c, ri, cancelled, ncancelled) != 0)
+            break;
     }
+    free(cancelled);
 }
 
 /* ---- finishing ------------------------------------------------------- */

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..25"
+echo "1..33"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -94,6 +94,26 @@ else
     n=$((n + 1))
     echo "ok $n - # SKIP nm or rules.so not available"
 fi
+# vetoes (engine 1.2): "cancels" in lint, explain and test
+"$MAMORI" policy lint "$R/lint/veto.json" >"$T/lintv.out" 2>&1
+check "lint veto: exit 1 on errors" test $? -eq 1
+check "lint veto: an unknown cancelled category, positioned, with the nearest id" \
+    has 'veto.json:13:47: error: rule veto.typo: cancels unknown category "verbal_abuze" -- did you mean "verbal_abuse"?' "$T/lintv.out"
+check "lint veto: category, weight or escalation next to cancels" \
+    sh -c "grep -q 'rule veto.both: \"weight\" cannot be used with \"cancels\"' '$T/lintv.out' && grep -q 'rule veto.raise: \"escalation\" cannot be used' '$T/lintv.out'"
+check "lint veto: a category cancelled twice is a warning" has 'warning: rule veto.twice: category "threat" is cancelled twice' "$T/lintv.out"
+BYSTANDER="別のお客が店員さんに「ばか、ころすぞ」と叫んでいました。店員さんは大丈夫でしたか。"
+"$MAMORI" policy explain "$R/veto/policy.json" --channel email --text "$BYSTANDER" >"$T/exv.out" 2>&1
+check "explain veto: the veto, per cancelled category, with its evidence and why" \
+    sh -c "grep -q '^  veto.bystander -> threat -inf \"別のお客\" \"大丈夫でしたか\"' '$T/exv.out' && grep -q '^  veto.bystander -> verbal_abuse -inf' '$T/exv.out' && grep -q '他の客の言動の報告' '$T/exv.out'"
+check "explain veto: the cancelled categories (score -inf) and the result" \
+    sh -c "grep -q 'threat *score -inf / threshold 1  below threshold' '$T/exv.out' && grep -q '\"categories\": \[\"none\"\]' '$T/exv.out'"
+"$MAMORI" policy explain "$R/veto/policy.json" --channel phone_note --text "$BYSTANDER" >"$T/exv2.out" 2>&1
+check "explain veto: not on a staff note (the veto's channels)" \
+    sh -c "! grep -q 'veto.bystander ->' '$T/exv2.out' && grep -q 'threat *score 1 / threshold 1  FIRED' '$T/exv2.out'"
+"$MAMORI" policy test "$R/veto/policy.json" >"$T/testv.out" 2>&1
+check "test veto: the veto policy passes its own cases" test $? -eq 0
+
 "$MAMORI" policy frobnicate >/dev/null 2>&1
 check "an unknown policy command is a usage error (exit 2)" test $? -eq 2
 

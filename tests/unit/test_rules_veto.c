@@ -1,0 +1,274 @@
+/*
+ * test_rules_veto.c -- engine 1.2 on tests/rules/veto/policy.json: vetoes
+ * (a rule with "cancels" instead of a category cancels those categories
+ * when it matches: a list of ids or "all-harassment", with the rule's
+ * channels, quoted, negation and unless), how they are compiled (one
+ * entry per cancelled category, weight -inf, shared evidence), their load
+ * errors, inheritance (all-harassment covers a child's new category).
+ * Each veto test fails on the engine before 1.2, which refuses the policy
+ * ("unknown key cancels").
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mamori/plugin.h>
+
+#include "rules.h"
+#include "tap.h"
+
+static struct rules_policy *P;
+static struct rules_scratch *S;
+static const struct rules_result *R;
+
+static int run_on(struct rules_policy *p, struct rules_scratch *s, const char *body, const char *channel)
+{
+    struct rules_input in;
+    struct rules_error err = {0, ""};
+
+    memset(&in, 0, sizeof in);
+    in.text[RULES_FIELD_BODY] = body;
+    in.len[RULES_FIELD_BODY] = strlen(body);
+    in.channel = channel;
+    in.fixed_contacts = 1;
+    if (mamori_rules_eval(p, &in, s, &err) != 0) {
+        diag("eval failed: %s", err.message);
+        return -1;
+    }
+    R = mamori_rules_result(s);
+    return 0;
+}
+
+/* Fired categories of p, most severe first, joined with ','; "none". */
+static const char *cats_of(struct rules_policy *p, struct rules_scratch *s, const char *body, const char *channel)
+{
+    static char out[512];
+    size_t o = 0;
+
+    if (run_on(p, s, body, channel) != 0)
+        return "(error)";
+    if (R->nfired == 0)
+        return "none";
+    out[0] = '\0';
+    for (size_t i = 0; i < R->nfired && o < sizeof out; i++)
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", i ? "," : "", p->cats[R->fired[i]].id);
+    return out;
+}
+
+static const char *cats(const char *body, const char *channel)
+{
+    return cats_of(P, S, body, channel);
+}
+
+static double score(const char *cat)
+{
+    for (size_t i = 0; i < P->ncats; i++)
+        if (strcmp(P->cats[i].id, cat) == 0)
+            return R->score[i];
+    return 0;
+}
+
+/* Entries of rule id that fired (a veto has one per cancelled category). */
+static int fired_entries(const char *id)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < P->nrules; i++)
+        if (strcmp(P->rules[i].id, id) == 0 && R->rule_fired[i])
+            n++;
+    return n;
+}
+
+static void test_compiled(void)
+{
+    size_t first = SIZE_MAX, n = 0;
+
+    for (size_t i = 0; i < P->nrules; i++)
+        if (strcmp(P->rules[i].id, "veto.bystander") == 0) {
+            if (first == SIZE_MAX)
+                first = i;
+            n++;
+        }
+    ok(n == 2, "veto.bystander: one entry per cancelled category (%zu)", n);
+    ok(first != SIZE_MAX && P->rules[first].veto && !P->rules[first].veto_copy && P->rules[first].veto_copies == 1,
+       "... the first owns the expression");
+    ok(first != SIZE_MAX && P->rules[first + 1].veto_copy && P->rules[first + 1].root == P->rules[first].root,
+       "... the copy right after it shares it");
+    ok(first != SIZE_MAX && strcmp(P->cats[P->rules[first].category].id, "threat") == 0 &&
+           strcmp(P->cats[P->rules[first + 1].category].id, "verbal_abuse") == 0,
+       "... in the order written");
+    ok(first != SIZE_MAX && isinf(P->rules[first].weight) && P->rules[first].weight < 0, "... with weight -inf");
+    n = 0;
+    for (size_t i = 0; i < P->nrules; i++)
+        if (strcmp(P->rules[i].id, "veto.drill") == 0)
+            n++;
+    ok(n == 3, "all-harassment: every harassment category, not the complaint one (%zu)", n);
+}
+
+static void test_cancel(void)
+{
+    const char *report = "別のお客が店員さんに「ばか、ころすぞ」と叫んでいました。店員さんは大丈夫でしたか。";
+
+    is_str(cats("ばか、ころすぞ", "email"), "threat,verbal_abuse", "without a veto: threat and abuse");
+    is_str(cats(report, "email"), "none", "a bystander's report: the veto cancels both");
+    ok(isinf(score("threat")) && score("threat") < 0 && isinf(score("verbal_abuse")), "... their scores are -inf");
+    is_int(fired_entries("veto.bystander"), 2, "... both entries of the veto fired");
+    {
+        size_t a = SIZE_MAX, b = SIZE_MAX;
+        for (size_t i = 0; i < P->nrules; i++)
+            if (strcmp(P->rules[i].id, "veto.bystander") == 0)
+                *(a == SIZE_MAX ? &a : &b) = i;
+        ok(a != SIZE_MAX && b != SIZE_MAX && R->rule_nev[a] == 2 && R->rule_nev[b] == 2 &&
+               R->rule_ev[a] == R->rule_ev[b],
+           "... on the same evidence (別のお客, 大丈夫でしたか)");
+    }
+    is_int(fired_entries("threat.kill"), 1, "the cancelled rules still fired (explain shows them)");
+    is_str(cats(report, "phone_note"), "threat,verbal_abuse", "channels: not on a staff note, where it would hide the customer");
+    is_str(cats(report, "chat"), "none", "... on chat it applies");
+    is_str(cats("別のお客が店員さんに「ばか、ころすぞ」と叫んでいました。", "email"), "threat,verbal_abuse",
+           "a veto needs its whole match (no concern, no veto)");
+    is_str(cats("別のお客の件です。心配です。SNSで晒すからな", "sns"), "sns_defamation",
+           "a category the veto does not list is untouched");
+    is_str(cats("別のお客の件です。心配です。ころすぞ。返金しろ", "email"), "legitimate_complaint",
+           "with every harassment cancelled, the complaint is no longer suppressed");
+}
+
+static void test_all_harassment(void)
+{
+    const char *drill = "防犯訓練のシナリオです：客役が「ばか、ころすぞ」と言い、返金を求めます。";
+
+    is_str(cats(drill, "email"), "legitimate_complaint", "all-harassment cancels every harassment category");
+    is_int(fired_entries("veto.drill"), 3, "... one entry per harassment category");
+    is_str(cats("防犯訓練のシナリオ：SNSで晒す", "sns"), "none", "... sns_defamation too");
+    ok(R->flame == MAMORI_FLAME_HIGH, "a rule's own flame_risk still applies (as with a negative weight)");
+    is_str(cats(drill, "phone_note"), "legitimate_complaint", "no channels: every channel");
+}
+
+/* Write text to dir/name; 0 on success. */
+static int write_file(const char *dir, const char *name, const char *text)
+{
+    char path[4200];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static void test_load_errors(void)
+{
+    char dir[] = "/tmp/mamori-rules-veto-XXXXXX", path[4200];
+    struct rules_policy *p = NULL;
+    struct rules_diags d = {0};
+    struct rules_error err = {0, ""};
+    int rc, seen_typo = 0, seen_both = 0, seen_empty = 0, seen_raise = 0;
+
+    if (mkdtemp(dir) == NULL) {
+        ok(0, "mkdtemp");
+        return;
+    }
+    write_file(dir, "p.json",
+               "{\"mamori_policy\": 1, \"id\": \"e\", \"version\": \"1\",\n"
+               " \"categories\": [{\"id\": \"threat\", \"kind\": \"harassment\", \"severity\": \"low\"}],\n"
+               " \"rules\": [\n"
+               "  {\"id\": \"t\", \"category\": \"threat\", \"match\": \"x\"},\n"
+               "  {\"id\": \"a\", \"cancels\": [\"thraet\"], \"match\": \"y\"},\n"
+               "  {\"id\": \"b\", \"cancels\": [\"threat\"], \"category\": \"threat\", \"match\": \"y\"},\n"
+               "  {\"id\": \"c\", \"cancels\": [], \"match\": \"y\"},\n"
+               "  {\"id\": \"d\", \"cancels\": \"all-harassment\", \"flame_risk\": \"high\", \"match\": \"y\"},\n"
+               "  {\"id\": \"e\", \"cancels\": 3, \"match\": \"y\"}\n"
+               " ]}\n");
+    snprintf(path, sizeof path, "%s/p.json", dir);
+    rc = mamori_rules_policy_load(path, NULL, &p, &d, &err);
+    is_int(rc, RULES_EINVAL, "a policy misusing cancels does not load");
+    for (size_t i = 0; i < d.n; i++) {
+        diag("%d:%d %s -- %s", d.v[i].line, d.v[i].col, d.v[i].message, d.v[i].hint ? d.v[i].hint : "");
+        seen_typo |= d.v[i].line == 5 && strstr(d.v[i].message, "cancels unknown category \"thraet\"") != NULL &&
+                     d.v[i].hint != NULL && strstr(d.v[i].hint, "did you mean \"threat\"") != NULL;
+        seen_both |= d.v[i].line == 6 && strstr(d.v[i].message, "\"category\" cannot be used with \"cancels\"") != NULL;
+        seen_empty |= d.v[i].line == 7 && strstr(d.v[i].message, "non-empty list") != NULL;
+        seen_raise |= d.v[i].line == 8 && strstr(d.v[i].message, "\"flame_risk\" cannot be used") != NULL;
+    }
+    is_int((int)d.errors, 5, "five errors");
+    ok(seen_typo, "an unknown category at its line, with the nearest id as a hint");
+    ok(seen_both, "category next to cancels");
+    ok(seen_empty, "an empty list");
+    ok(seen_raise, "flame_risk on a veto");
+    mamori_rules_diags_free(&d);
+    mamori_rules_policy_free(p);
+    unlink(path);
+
+    /* a child's new harassment category is covered by the parent's all-harassment */
+    {
+        char parent[4200];
+        struct rules_scratch *s = NULL;
+        const char *top = getenv("top_srcdir");
+        snprintf(parent, sizeof parent, "%s/tests/rules/veto/policy.json", top ? top : ".");
+        if (parent[0] != '/') {
+            char cwd[2048];
+            if (getcwd(cwd, sizeof cwd) != NULL) {
+                char rel[4200];
+                snprintf(rel, sizeof rel, "%s/%s", cwd, parent);
+                snprintf(parent, sizeof parent, "%s", rel);
+            }
+        }
+        {
+            char child[8800];
+            snprintf(child, sizeof child,
+                     "{\"mamori_policy\": 1, \"id\": \"child\", \"version\": \"1\", \"extends\": \"%s\",\n"
+                     " \"categories\": [{\"id\": \"violence\", \"kind\": \"harassment\", \"severity\": \"critical\"}],\n"
+                     " \"rules\": [{\"id\": \"violence.hit\", \"category\": \"violence\", \"match\": \"殴った\"},\n"
+                     "            {\"id\": \"veto.bystander\", \"cancels\": [\"threat\", \"verbal_abuse\", \"violence\"]}]}\n",
+                     parent);
+            write_file(dir, "child.json", child);
+        }
+        snprintf(path, sizeof path, "%s/child.json", dir);
+        p = NULL;
+        err.message[0] = '\0';
+        rc = mamori_rules_policy_load(path, NULL, &p, NULL, &err);
+        is_int(rc, 0, "a child policy extends the veto policy (%s)", err.message);
+        if (rc == 0 && mamori_rules_scratch_new(p, &s) == 0) {
+            is_str(cats_of(p, s, "防犯訓練のシナリオです。殴った", "email"), "none",
+                   "all-harassment of the parent also cancels the child's new category");
+            is_str(cats_of(p, s, "別のお客が殴ったそうで心配です", "email"), "none",
+                   "a child can widen a veto's list (merged by id)");
+            is_str(cats_of(p, s, "殴った", "email"), "violence", "... which fires without it");
+        } else {
+            ok(0, "child evaluated");
+            ok(0, "child evaluated");
+            ok(0, "child evaluated");
+        }
+        mamori_rules_scratch_free(s);
+        mamori_rules_policy_free(p);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const char *top = getenv("top_srcdir");
+    char path[4096];
+    struct rules_error err = {0, ""};
+
+    snprintf(path, sizeof path, "%s/tests/rules/veto/policy.json", top ? top : ".");
+    if (mamori_rules_policy_load(path, NULL, &P, NULL, &err) != 0 || mamori_rules_scratch_new(P, &S) != 0) {
+        printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
+        return 1;
+    }
+    plan(32);
+    test_compiled();
+    test_cancel();
+    test_all_harassment();
+    test_load_errors();
+    mamori_rules_scratch_free(S);
+    mamori_rules_policy_free(P);
+    return done();
+}
