@@ -681,8 +681,12 @@ static int unless_masks(const struct rules_scratch *s, uint32_t rule, const stru
     return overlap ? s->unl[lo - 1].maxe > o->s : s->unl[lo - 1].maxe >= o->e;
 }
 
+/* Why occurrence o does not count for a leaf of rule r (RULES_DROP_NONE:
+ * it counts). exception: the leaf is under a `not` (FORMAT.md: a negated
+ * exception is no exception, also in rules that fire only on negated
+ * matches). */
 static int drop_reason(const struct rules_scratch *s, const struct rules_rule *r, uint32_t rule,
-                       const struct rules_occ *o)
+                       const struct rules_occ *o, int exception)
 {
     if (r->channels != 0 && !(r->channels & s->chan))
         return RULES_DROP_CHANNEL;
@@ -692,10 +696,14 @@ static int drop_reason(const struct rules_scratch *s, const struct rules_rule *r
         return RULES_DROP_QUOTED;
     if (o->flags & RULES_OCC_BENIGN)
         return RULES_DROP_BENIGN;
-    if (r->negation == RULES_NEG_CANCEL && (o->flags & RULES_OCC_NEGATED))
+    if (r->negation == RULES_NEG_ONLY && exception) {
+        if (o->flags & RULES_OCC_NEGATED)
+            return RULES_DROP_NEGATED;
+    } else if (r->negation == RULES_NEG_CANCEL && (o->flags & RULES_OCC_NEGATED)) {
         return RULES_DROP_NEGATED;
-    if (r->negation == RULES_NEG_ONLY && !(o->flags & RULES_OCC_NEGATED))
+    } else if (r->negation == RULES_NEG_ONLY && !(o->flags & RULES_OCC_NEGATED)) {
         return RULES_DROP_NOT_NEGATED;
+    }
     if (r->has_unless && unless_masks(s, rule, o, r->unless_overlap))
         return RULES_DROP_UNLESS;
     return RULES_DROP_NONE;
@@ -956,7 +964,8 @@ static int distribute(struct rules_scratch *s)
             if (use->kind != RULES_USE_LEAF)
                 continue;
             rule = p->exprs[use->target].rule;
-            why = use_ok(k, use, o) ? drop_reason(s, &p->rules[rule], rule, o) : RULES_DROP_BOUNDARY;
+            why = use_ok(k, use, o) ? drop_reason(s, &p->rules[rule], rule, o, p->exprs[use->target].exception)
+                                    : RULES_DROP_BOUNDARY;
             if (trace(s, (uint32_t)i, use->target, rule, why) != 0)
                 return RULES_ENOMEM;
             if (why != RULES_DROP_NONE)

@@ -112,6 +112,12 @@ struct rules_expr {
     uint32_t contacts, days;   /* contacts_at_least */
     uint32_t channels;         /* channel */
     char *label;               /* source text for explain: "しね", "@kill_ja", "lemma:殺す" */
+    /* Leaves: under an odd number of `not` (or second operands of
+     * not_near), so an occurrence argues against the rule firing. A
+     * negated exception is no exception: in rules with "negation":
+     * "only" such a leaf still drops negated occurrences (as in "cancel")
+     * instead of keeping only them. */
+    uint8_t exception;
 };
 
 struct rules_rule {

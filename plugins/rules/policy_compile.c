@@ -1462,6 +1462,30 @@ static int can_fire_empty(const struct rules_policy *p, uint32_t x)
     }
 }
 
+/* Mark the leaves under an odd number of negations (not, the second
+ * operand of not_near): their occurrences argue against the rule. */
+static void mark_exceptions(struct rules_policy *p, uint32_t x, int odd)
+{
+    struct rules_expr *e = &p->exprs[x];
+
+    switch (e->type) {
+    case RULES_EX_TERM:
+        e->exception = (uint8_t)odd;
+        return;
+    case RULES_EX_NOT:
+        mark_exceptions(p, p->kids[e->kids], !odd);
+        return;
+    case RULES_EX_NOT_NEAR:
+        mark_exceptions(p, p->kids[e->kids], odd);
+        mark_exceptions(p, p->kids[e->kids + 1], !odd);
+        return;
+    default:
+        for (uint32_t i = 0; i < e->nkids; i++)
+            mark_exceptions(p, p->kids[e->kids + i], odd);
+        return;
+    }
+}
+
 /* "cancels" of veto `id` (engine 1.2): a list of category ids, or
  * "all-harassment" (alone or in the list) for every harassment category.
  * Fills out[] with distinct category indices in the order written (policy
@@ -1694,6 +1718,7 @@ static void compile_rules(struct compile *c, json_t *root)
         }
         p->rules[ri].root = root_x;
         p->rules[ri].always = (uint8_t)can_fire_empty(p, root_x);
+        mark_exceptions(p, root_x, 0);
         if (json_object_get(e, "unless") != NULL) {
             size_t before = c->npend;
             role_phrases(c, json_object_get(e, "unless"), e, "rule unless", RULES_USE_UNLESS, ri, 1);

@@ -4,9 +4,11 @@
  * when it matches: a list of ids or "all-harassment", with the rule's
  * channels, quoted, negation and unless), how they are compiled (one
  * entry per cancelled category, weight -inf, shared evidence), their load
- * errors, inheritance (all-harassment covers a child's new category).
- * Each veto test fails on the engine before 1.2, which refuses the policy
- * ("unknown key cancels").
+ * errors, inheritance (all-harassment covers a child's new category); and
+ * negation of exceptions: a negated occurrence under `not` is no exception,
+ * also in rules with "negation": "only", while unless masks ignore
+ * negation. Each veto test fails on the engine before 1.2, which refuses
+ * the policy ("unknown key cancels").
  */
 #include "config.h"
 
@@ -252,6 +254,64 @@ static void test_load_errors(void)
     rmdir(dir);
 }
 
+/* Negation of exceptions (engine 1.2). */
+static void test_negated_exceptions(void)
+{
+    char dir[] = "/tmp/mamori-rules-negx-XXXXXX", path[4200];
+    struct rules_policy *p = NULL;
+    struct rules_scratch *s = NULL;
+    struct rules_error err = {0, ""};
+
+    if (mkdtemp(dir) == NULL) {
+        ok(0, "mkdtemp");
+        return;
+    }
+    write_file(dir, "p.json",
+               "{\"mamori_policy\": 1, \"id\": \"n\", \"version\": \"1\",\n"
+               " \"negation\": {\"after\": [\"しません\", \"つもりはない\"], \"before\": [\"won't\"], \"window\": 10},\n"
+               " \"categories\": [{\"id\": \"sns_defamation\", \"kind\": \"harassment\", \"severity\": \"high\"},\n"
+               "                {\"id\": \"threat\", \"kind\": \"harassment\", \"severity\": \"critical\"},\n"
+               "                {\"id\": \"verbal_abuse\", \"kind\": \"harassment\", \"severity\": \"medium\"}],\n"
+               " \"rules\": [\n"
+               "  {\"id\": \"sns.review\", \"category\": \"sns_defamation\",\n"
+               "   \"match\": {\"all\": [\"口コミに書きます\", {\"not\": {\"all\": [\"正直に\", {\"not\": \"実名\"}]}}]}},\n"
+               "  {\"id\": \"sns.hint\", \"category\": \"threat\", \"negation\": \"only\",\n"
+               "   \"match\": {\"all\": [\"sns\", {\"not\": \"冗談\"}]}},\n"
+               "  {\"id\": \"abuse.raw\", \"category\": \"verbal_abuse\", \"negation\": \"ignore\",\n"
+               "   \"match\": {\"all\": [\"ばか\", {\"not\": \"冗談\"}]}},\n"
+               "  {\"id\": \"abuse.mask\", \"category\": \"verbal_abuse\", \"negation\": \"ignore\", \"match\": \"kill\",\n"
+               "   \"unless\": [\"kill time\"]}\n"
+               " ]}\n");
+    snprintf(path, sizeof path, "%s/p.json", dir);
+    if (mamori_rules_policy_load(path, NULL, &p, NULL, &err) != 0 || mamori_rules_scratch_new(p, &s) != 0) {
+        ok(0, "negation test policy loads: %s", err.message);
+        unlink(path);
+        rmdir(dir);
+        return;
+    }
+    /* cancel (the default): a negated naming word is no naming, at any depth of not */
+    is_str(cats_of(p, s, "正直に口コミに書きます。", "email"), "none", "an honest review without naming: the exception holds");
+    is_str(cats_of(p, s, "正直に口コミに書きます。担当者の実名も。", "email"), "sns_defamation", "... naming someone breaks it");
+    is_str(cats_of(p, s, "正直に口コミに書きます。実名は出しません。", "email"), "none",
+           "「実名は出しません」: a negated 実名 is no naming");
+    /* only: the evidence must be negated; an exception counts when it is not */
+    is_str(cats_of(p, s, "snsに書くつもりはないですけど", "email"), "threat", "negation only: negated evidence fires");
+    is_str(cats_of(p, s, "冗談です。snsに書くつもりはないですけど", "email"), "none",
+           "... and an exception that is not negated vetoes it (it used to be ignored)");
+    is_str(cats_of(p, s, "冗談のつもりはない。snsに書くつもりはないですけど", "email"), "threat",
+           "... a negated exception is no exception");
+    /* ignore: negation plays no part, exceptions included */
+    is_str(cats_of(p, s, "ばか", "email"), "verbal_abuse", "negation ignore: fires");
+    is_str(cats_of(p, s, "ばか。冗談のつもりはない", "email"), "none", "... a negated exception still counts in an ignore rule");
+    /* unless ignores negation: a mask is about the words, not the assertion */
+    is_str(cats_of(p, s, "I won't kill", "email"), "verbal_abuse", "unless: an ignore rule fires on a negated match");
+    is_str(cats_of(p, s, "I won't kill time here", "email"), "none", "... and a negated unless phrase still masks it");
+    mamori_rules_scratch_free(s);
+    mamori_rules_policy_free(p);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -263,11 +323,12 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(32);
+    plan(42);
     test_compiled();
     test_cancel();
     test_all_harassment();
     test_load_errors();
+    test_negated_exceptions();
     mamori_rules_scratch_free(S);
     mamori_rules_policy_free(P);
     return done();
