@@ -70,7 +70,10 @@ first=$(cat "$IT_DIR"/d?.out | awk '{print $2}' | sort -n | head -1)
 last=$(cat "$IT_DIR"/d?.out | awk '{print $2}' | sort -n | tail -1)
 tap_ok $(python3 -c "import sys; sys.exit(0 if $first >= 0.9 else 1)"; echo $?) \
     "... none before the worker's own sync made it durable (first after $first s)"
-tap_ok $(python3 -c "import sys; sys.exit(0 if $last < 1.9 else 1)"; echo $?) \
+# One sync after another would answer the third after about 3 s (a
+# second of patience each); held together they all go with the first sync
+# (about 1 s), or the second if a client started late on a busy machine.
+tap_ok $(python3 -c "import sys; sys.exit(0 if $last < 2.7 else 1)"; echo $?) \
     "... and held together, not one sync after another (last after $last s)"
 # A redelivery while the first delivery's answer is still held waits for
 # the same sync.
