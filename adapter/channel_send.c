@@ -18,6 +18,7 @@
 #include "escalate.h"
 #include "escalation_store.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "signature.h"
 #include "strv.h"
@@ -222,6 +223,7 @@ static void finish_done(struct mamori_channel_sender *s, struct cjob *j, json_t 
         else
             mamori_store_rollback(s->st);
     }
+    mamori_metrics_delivery(MAMORI_DELIVERY_ESCALATION, MAMORI_DELIVERY_DONE);
     if (rc != 0)
         mamori_log_err("outbox_error", "job %lld: %s delivered but not recorded: %s (the lease runs out and it is "
                        "sent again; LINE drops the repeat by its retry key)", (long long)j->row.id, j->what,
@@ -244,6 +246,7 @@ static void finish_failed(struct mamori_channel_sender *s, struct cjob *j, long 
 
     if (delay < 0)
         delay = mamori_deliver_backoff(set->deliver_retry_base, set->deliver_retry_max, j->row.attempts);
+    mamori_metrics_delivery(MAMORI_DELIVERY_ESCALATION, dead ? MAMORI_DELIVERY_DEAD : MAMORI_DELIVERY_RETRY);
     mamori_error_clear(&err);
     if (!dead) {
         rc = mamori_outbox_fail(s->st, j->row.id, now, now + delay, 0, reason, &err);

@@ -27,6 +27,7 @@
 #include "escalation_config.h"
 #include "lawyer.h"
 #include "log.h"
+#include "metrics.h"
 #include "note.h"
 #include "outbox.h"
 #include "signature.h"
@@ -331,6 +332,7 @@ static void finish_done(struct deliverer *d, struct job *j)
     struct mamori_error err;
 
     save_progress(d, j);
+    mamori_metrics_delivery(MAMORI_DELIVERY_NOTE, MAMORI_DELIVERY_DONE);
     if (mamori_outbox_done(d->st, j->row.id, (long long)time(NULL), &err) != 0)
         mamori_log_err("outbox_error", "job %lld: delivered but not marked done: %s", (long long)j->row.id, err.message);
     else
@@ -351,6 +353,7 @@ static void finish_failed(struct deliverer *d, struct job *j, long delay, int pe
     save_progress(d, j);
     if (delay < 0)
         delay = mamori_deliver_backoff(s->deliver_retry_base, s->deliver_retry_max, j->row.attempts);
+    mamori_metrics_delivery(MAMORI_DELIVERY_NOTE, dead ? MAMORI_DELIVERY_DEAD : MAMORI_DELIVERY_RETRY);
     if (mamori_outbox_fail(d->st, j->row.id, now, now + delay, dead, reason, &err) != 0)
         mamori_log_err("outbox_error", "job %lld: failure not recorded: %s", (long long)j->row.id, err.message);
     if (dead)

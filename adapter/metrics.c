@@ -32,6 +32,8 @@ struct metrics_shm {
     uint64_t worker_restarts;
     uint64_t reloads_ok, reloads_failed;
     uint64_t generation;
+    uint64_t deliveries[MAMORI_DELIVERY_KINDS][MAMORI_DELIVERY_RESULTS];
+    uint64_t poll_rounds[2]; /* failed, ok */
 };
 
 static struct metrics_shm *shm;
@@ -147,6 +149,18 @@ void mamori_metrics_reload(int ok, unsigned long generation)
     }
 }
 
+void mamori_metrics_delivery(enum mamori_delivery_kind kind, enum mamori_delivery_result result)
+{
+    if (shm != NULL && kind >= 0 && kind < MAMORI_DELIVERY_KINDS && result >= 0 && result < MAMORI_DELIVERY_RESULTS)
+        ADD(shm->deliveries[kind][result], 1);
+}
+
+void mamori_metrics_poll_round(int ok)
+{
+    if (shm != NULL)
+        ADD(shm->poll_rounds[ok ? 1 : 0], 1);
+}
+
 static void render_named(struct mamori_buf *out, const char *metric, const char *label, struct named_counter *t,
                          size_t n)
 {
@@ -212,6 +226,21 @@ int mamori_metrics_render(struct mamori_buf *out, const struct mamori_metrics_ga
                                "# TYPE mamori_reloads_total counter\n"
                                "mamori_reloads_total{result=\"ok\"} %llu\nmamori_reloads_total{result=\"failed\"} %llu\n",
                           (unsigned long long)LOAD(shm->reloads_ok), (unsigned long long)LOAD(shm->reloads_failed));
+        {
+            static const char *const kinds[] = {"note", "escalation"}, *const results[] = {"delivered", "retry", "dead"};
+            mamori_buf_puts(out, "# HELP mamori_deliveries_total Outbox delivery attempts (notes written back, "
+                                 "escalation messages sent), by outcome.\n"
+                                 "# TYPE mamori_deliveries_total counter\n");
+            for (size_t k = 0; k < MAMORI_DELIVERY_KINDS; k++)
+                for (size_t r = 0; r < MAMORI_DELIVERY_RESULTS; r++)
+                    mamori_buf_printf(out, "mamori_deliveries_total{kind=\"%s\",result=\"%s\"} %llu\n", kinds[k],
+                                      results[r], (unsigned long long)LOAD(shm->deliveries[k][r]));
+        }
+        mamori_buf_printf(out, "# HELP mamori_poll_rounds_total Polling rounds of helpdesks without webhooks, by "
+                               "result.\n# TYPE mamori_poll_rounds_total counter\n"
+                               "mamori_poll_rounds_total{result=\"ok\"} %llu\nmamori_poll_rounds_total{result=\"failed\"} "
+                               "%llu\n",
+                          (unsigned long long)LOAD(shm->poll_rounds[1]), (unsigned long long)LOAD(shm->poll_rounds[0]));
         mamori_buf_printf(out, "# HELP mamori_generation The configuration generation being served.\n"
                                "# TYPE mamori_generation gauge\nmamori_generation %llu\n",
                           (unsigned long long)LOAD(shm->generation));

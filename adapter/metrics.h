@@ -24,6 +24,20 @@ void mamori_metrics_worker_restart(void);
 void mamori_metrics_event(const char *what);  /* "duplicate", "ignored", "annotated" */
 void mamori_metrics_reload(int ok, unsigned long generation);
 
+/* Outbox deliveries (deliverer): a note written back to the helpdesk or an
+ * escalation message sent, by outcome of the attempt. */
+enum mamori_delivery_kind { MAMORI_DELIVERY_NOTE = 0, MAMORI_DELIVERY_ESCALATION, MAMORI_DELIVERY_KINDS };
+enum mamori_delivery_result {
+    MAMORI_DELIVERY_DONE = 0,   /* delivered */
+    MAMORI_DELIVERY_RETRY,      /* failed, retried later */
+    MAMORI_DELIVERY_DEAD,       /* failed for good: dead letter */
+    MAMORI_DELIVERY_RESULTS
+};
+void mamori_metrics_delivery(enum mamori_delivery_kind kind, enum mamori_delivery_result result);
+
+/* One polling round of a polled helpdesk (poller.c), by whether it succeeded. */
+void mamori_metrics_poll_round(int ok);
+
 /* Values only the caller knows at scrape time. */
 struct mamori_metrics_gauges {
     int64_t outbox_pending;

@@ -48,6 +48,7 @@
 #include "escalate.h"
 #include "host_api.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "store.h"
 
@@ -444,7 +445,9 @@ int mamori_poller_run(const struct mamori_generation *gen)
             const struct mamori_tenant *t = &gen->tenants[i];
             if (!mamori_poller_polled(t) || next[i] > now)
                 continue;
-            if (mamori_poller_poll_tenant(&app, t, &report) != 0)
+            int rc = mamori_poller_poll_tenant(&app, t, &report);
+            mamori_metrics_poll_round(rc == 0);
+            if (rc != 0)
                 mamori_log_warn("poll_failed", "tenant %s: %s; the cursor stays at %s, retrying next round", t->id,
                                 report.err.message, report.cursor);
             next[i] = time(NULL) + opt_long(t, "poll_interval", 60);

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 69
+it_init 70
 ESC_SMTP_FAIL_FIRST=1 esc_standins_start
 esc_tenant acme
 it_start || { echo "Bail out! stack did not start"; exit 1; }
@@ -166,6 +166,9 @@ tap_like "$(it_sql "select data from audit where kind='escalation_notified' limi
     "the audit record holds the message's SHA-256 and recipient"
 "$MAMORI" -c "$IT_DIR/mamori.conf" audit verify >/dev/null 2>&1
 tap_is "$?" 0 "the audit chain verifies"
+http GET /metrics
+sent=$(printf '%s\n' "$HTTP_BODY" | awk '$1 == "mamori_deliveries_total{kind=\"escalation\",result=\"delivered\"}" {print $2}')
+tap_is "$sent" "$(esc_audit_count escalation_notified)" "metrics count the escalation messages sent, as many as the audit chain"
 tap_is "$(esc_bad_requests)" 0 "the stand-ins found no malformed request (but the intentionally wrong token)"
 logs="$(cat "$IT_DIR/mamori.log")"
 tap_unlike "$logs" "XXXXXXXXXXXXXXXXXXXXXXXX" "the Slack URL never reaches the log"

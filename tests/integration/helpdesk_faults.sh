@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
-it_init 41
+it_init 44
 HD_TIMEOUT=2 HD_MAX_ATTEMPTS=4 HD_RETRY_MAX=4 hd_standin_start
 hd_tenant zd zendesk
 hd_tenant fd freshdesk
@@ -145,6 +145,15 @@ t=sorted(json.loads(l)["at"] for l in open(sys.argv[1]) if "\"generic\"" in l)
 print(round(t[-1]-t[0],1) if len(t)>=5 else -1)' "$IT_DIR/standin.log")
 tap_ok "$(python3 -c "import sys; sys.exit(0 if $span >= 2.5 else 1)"; echo $?)" "rate: five requests at 60/min took $span s (>= 2.5)"
 
+# /metrics counts every attempt by outcome (shared by the deliverer).
+http GET /metrics
+metric() { printf '%s\n' "$HTTP_BODY" | awk -v k="$1" '$1 == k {print $2}'; }
+tap_ok $([ "$(metric 'mamori_deliveries_total{kind="note",result="dead"}')" -ge 2 ]; echo $?) \
+    "metrics: the dead letters are counted ($(metric 'mamori_deliveries_total{kind="note",result="dead"}'))"
+tap_ok $([ "$(metric 'mamori_deliveries_total{kind="note",result="retry"}')" -ge 3 ]; echo $?) \
+    "metrics: the retried attempts are counted ($(metric 'mamori_deliveries_total{kind="note",result="retry"}'))"
+tap_ok $([ "$(metric 'mamori_deliveries_total{kind="note",result="delivered"}')" -ge 5 ]; echo $?) \
+    "metrics: the notes delivered are counted ($(metric 'mamori_deliveries_total{kind="note",result="delivered"}'))"
 tap_is "$(hd_bad_requests 2>&1 | grep -vc "bad or missing Authorization for zendesk")" 1 \
     "the stand-in found no malformed request (but the intentionally wrong credentials)"
 it_done

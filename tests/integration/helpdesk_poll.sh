@@ -11,7 +11,7 @@
 #   makes the daemon's poller pick up a new issue by itself.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
-it_init 26
+it_init 30
 hd_standin_start
 hd_tenant rm redmine "poll_interval = 3600
 poll_overlap = 2"
@@ -105,4 +105,20 @@ done
 tap_is "$(it_sql "SELECT is_harassment FROM annotations WHERE tenant='rm' AND event_id='issue:204:created'")" 1 \
     "the daemon's poller picked up a new issue by itself within seconds"
 tap_is "$(it_sql "SELECT count(*) FROM events WHERE tenant='rm'")" 5 "... and nothing twice"
+# A failed round of the daemon's poller is counted in /metrics (the listing
+# answers 500 once).
+curl -s -o /dev/null -X POST "$HD_STANDIN/_control" -H 'Content-Type: application/json' \
+    -d '{"platform": "redmine", "mode": "500", "count": 1, "reads": true, "match": "/issues.json"}'
+metric() { printf '%s\n' "$HTTP_BODY" | awk -v k="$1" '$1 == k {print $2}'; }
+for _ in $(seq 50); do
+    http GET /metrics
+    [ "$(metric 'mamori_poll_rounds_total{result="failed"}')" = 1 ] && break
+    sleep 0.1
+done
+tap_is "$(metric 'mamori_poll_rounds_total{result="failed"}')" 1 "metrics: the daemon's failed polling round is counted"
+tap_ok $([ "$(metric 'mamori_poll_rounds_total{result="ok"}')" -ge 2 ]; echo $?) \
+    "metrics: its successful rounds too ($(metric 'mamori_poll_rounds_total{result="ok"}'))"
+tap_ok $([ "$(metric 'mamori_deliveries_total{kind="note",result="delivered"}')" -ge 5 ]; echo $?) \
+    "metrics: the notes the deliverer wrote back ($(metric 'mamori_deliveries_total{kind="note",result="delivered"}'))"
+tap_like "$(grep 'event=poll_failed' "$IT_DIR/mamori.log")" "GET /issues.json" "the failed round is logged with the read that failed"
 it_done
