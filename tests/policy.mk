@@ -13,4 +13,7 @@ EXTRA_DIST += tests/policy/dev_quality.sh tests/policy/dev.jsonl \
 	tests/policy/redteam-holdout4-ja.jsonl tests/policy/redteam-holdout4-en.jsonl \
 	tests/policy/redteam-holdout4-runs.txt \
 	tests/policy/redteam4-dev-ja.jsonl tests/policy/redteam4-dev-en.jsonl \
-	tests/policy/redteam5-probes-ja.jsonl tests/policy/redteam5-probes-en.jsonl
+	tests/policy/redteam5-probes-ja.jsonl tests/policy/redteam5-probes-en.jsonl \
+	tests/policy/redteam-holdout5-ja.jsonl tests/policy/redteam-holdout5-en.jsonl \
+	tests/policy/redteam-holdout5-runs.txt \
+	tests/policy/redteam5-dev-ja.jsonl tests/policy/redteam5-dev-en.jsonl

@@ -22,7 +22,13 @@
 # in 1.3.1 after that run, see policies/README.md).  redteam5-probes-* are
 # the 1.3.1 probes of those three boundaries (asking for a superior,
 # bystander reports of name-calling, firing an anonymous decision-maker),
-# both sides, a few cases each, so their floors allow no miss.  TAP output.
+# both sides, a few cases each, so their floors allow no miss.
+# redteam-holdout5-* (held-out v5) was run once with 1.3.1 before any rule
+# of the 1.3.2 round was read or changed, and once with 1.3.2
+# (tests/policy/redteam-holdout5-runs.txt); 1.3.2 was tuned on
+# redteam5-dev-* only (with hard negatives), never on v5's failures, so
+# v5's floors are under the 1.3.2 run and its first run is the estimate.
+# TAP output.
 
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -54,6 +60,10 @@ redteam4-dev-ja      0.98 0.01 0.94 0.97 0.97
 redteam4-dev-en      0.97 0.01 0.95 0.95 0.95
 redteam5-probes-ja   0.99 0.01 0.99 0.95 0.95
 redteam5-probes-en   0.99 0.01 0.99 0.95 0.95
+redteam-holdout5-ja  0.90 0.05 0.86 0.72 0.95
+redteam-holdout5-en  0.80 0.14 0.68 0.48 0.95
+redteam5-dev-ja      0.99 0.01 0.97 0.97 0.97
+redteam5-dev-en      0.99 0.05 0.95 0.97 0.97
 "
 nred=$(echo "$REDTEAM" | grep -c .)
 
