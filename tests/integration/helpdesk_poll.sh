@@ -118,6 +118,13 @@ done
 tap_is "$(metric 'mamori_poll_rounds_total{result="failed"}')" 1 "metrics: the daemon's failed polling round is counted"
 tap_ok $([ "$(metric 'mamori_poll_rounds_total{result="ok"}')" -ge 2 ]; echo $?) \
     "metrics: its successful rounds too ($(metric 'mamori_poll_rounds_total{result="ok"}'))"
+hd_wait_notes redmine 204 1   # the fifth note (for the issue the daemon polled) is written
+# The stand-in sees a request before the deliverer counts its answer: poll.
+for _ in $(seq 50); do
+    http GET /metrics
+    [ "$(metric 'mamori_deliveries_total{kind="note",result="delivered"}')" -ge 5 ] 2>/dev/null && break
+    sleep 0.1
+done
 tap_ok $([ "$(metric 'mamori_deliveries_total{kind="note",result="delivered"}')" -ge 5 ]; echo $?) \
     "metrics: the notes the deliverer wrote back ($(metric 'mamori_deliveries_total{kind="note",result="delivered"}'))"
 tap_like "$(grep 'event=poll_failed' "$IT_DIR/mamori.log")" "GET /issues.json" "the failed round is logged with the read that failed"
