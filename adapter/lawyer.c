@@ -103,29 +103,11 @@ int mamori_lawyer_note_is(const json_t *payload)
     return json_is_object(json_object_get(payload, "lawyer"));
 }
 
-static void put(struct mamori_buf *out, int f, const char *s)
-{
-    if (f != MAMORI_NOTE_HTML) {
-        mamori_buf_puts(out, s);
-        return;
-    }
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': mamori_buf_puts(out, "&lt;"); break;
-        case '>': mamori_buf_puts(out, "&gt;"); break;
-        case '&': mamori_buf_puts(out, "&amp;"); break;
-        case '"': mamori_buf_puts(out, "&quot;"); break;
-        case '\n': mamori_buf_puts(out, "<br>"); break;
-        default: mamori_buf_putc(out, *s);
-        }
-    }
-}
-
 static void line(struct mamori_buf *out, int f, int bold, const char *s)
 {
     if (f == MAMORI_NOTE_HTML) {
         mamori_buf_puts(out, bold ? "<p><b>" : "<p>");
-        put(out, f, s);
+        mamori_note_put_text(out, (enum mamori_note_format)f, s);
         mamori_buf_puts(out, bold ? "</b></p>\n" : "</p>\n");
     } else if (bold && f == MAMORI_NOTE_MARKDOWN) {
         mamori_buf_printf(out, "**%s**\n", s);
@@ -140,7 +122,7 @@ static void quote(struct mamori_buf *out, int f, const char *s)
 {
     if (f == MAMORI_NOTE_HTML) {
         mamori_buf_puts(out, "<blockquote>");
-        put(out, f, s);
+        mamori_note_put_text(out, (enum mamori_note_format)f, s);
         mamori_buf_puts(out, "</blockquote>\n");
         return;
     }
@@ -218,7 +200,7 @@ int mamori_lawyer_note_render(const json_t *payload, const char *language, int u
         mamori_buf_printf(&foot, " · %s", reference);
     if (f == MAMORI_NOTE_HTML) {
         mamori_buf_puts(out, "<p><small>");
-        put(out, f, mamori_buf_str(&foot));
+        mamori_note_put_text(out, (enum mamori_note_format)f, mamori_buf_str(&foot));
         mamori_buf_puts(out, "</small></p>\n");
     } else {
         mamori_buf_printf(out, "\n%s\n", mamori_buf_str(&foot));

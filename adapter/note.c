@@ -64,8 +64,7 @@ int mamori_note_wanted(const struct mamori_annotation *a, int calm_on_legitimate
     return mamori_annotation_is_harassment(a) || calm_on_legitimate;
 }
 
-/* Append s escaped for the format. */
-static void put_text(struct mamori_buf *out, enum mamori_note_format f, const char *s)
+void mamori_note_put_text(struct mamori_buf *out, enum mamori_note_format f, const char *s)
 {
     if (f != MAMORI_NOTE_HTML) {
         mamori_buf_puts(out, s);
@@ -86,7 +85,7 @@ static void put_text(struct mamori_buf *out, enum mamori_note_format f, const ch
 static void heading(struct mamori_buf *out, enum mamori_note_format f, const char *title)
 {
     switch (f) {
-    case MAMORI_NOTE_HTML: mamori_buf_puts(out, "<p><b>"); put_text(out, f, title); mamori_buf_puts(out, "</b></p>\n"); break;
+    case MAMORI_NOTE_HTML: mamori_buf_puts(out, "<p><b>"); mamori_note_put_text(out, f, title); mamori_buf_puts(out, "</b></p>\n"); break;
     case MAMORI_NOTE_MARKDOWN: mamori_buf_printf(out, "\n**%s**\n", title); break;
     case MAMORI_NOTE_TEXTILE: mamori_buf_printf(out, "\n*%s*\n", title); break;
     default: mamori_buf_printf(out, "\n■ %s\n", title);
@@ -110,7 +109,7 @@ static void item(struct mamori_buf *out, enum mamori_note_format f, int ordered,
     switch (f) {
     case MAMORI_NOTE_HTML:
         mamori_buf_puts(out, "<li>");
-        put_text(out, f, s);
+        mamori_note_put_text(out, f, s);
         mamori_buf_puts(out, "</li>\n");
         break;
     case MAMORI_NOTE_TEXTILE: mamori_buf_printf(out, "%s %s\n", ordered ? "#" : "*", s); break;
@@ -133,9 +132,9 @@ static void link_item(struct mamori_buf *out, enum mamori_note_format f, const c
     switch (f) {
     case MAMORI_NOTE_HTML:
         mamori_buf_puts(out, "<li><a href=\"");
-        put_text(out, f, url);
+        mamori_note_put_text(out, f, url);
         mamori_buf_puts(out, "\">");
-        put_text(out, f, title);
+        mamori_note_put_text(out, f, title);
         mamori_buf_puts(out, "</a></li>\n");
         break;
     case MAMORI_NOTE_MARKDOWN: mamori_buf_printf(out, "- [%s](%s)\n", title, url); break;
@@ -148,7 +147,7 @@ static void paragraph(struct mamori_buf *out, enum mamori_note_format f, const c
 {
     if (f == MAMORI_NOTE_HTML) {
         mamori_buf_puts(out, "<p>");
-        put_text(out, f, s);
+        mamori_note_put_text(out, f, s);
         mamori_buf_puts(out, "</p>\n");
     } else {
         mamori_buf_puts(out, s);
@@ -303,7 +302,7 @@ static void footer(struct mamori_buf *out, enum mamori_note_format f, const stru
         mamori_buf_printf(&foot, " · %s", ctx->reference);
     if (f == MAMORI_NOTE_HTML) {
         mamori_buf_puts(out, "<p><small>");
-        put_text(out, f, mamori_buf_str(&foot));
+        mamori_note_put_text(out, f, mamori_buf_str(&foot));
         mamori_buf_puts(out, "</small></p>\n");
     } else {
         mamori_buf_printf(out, "\n%s\n", mamori_buf_str(&foot));
@@ -364,7 +363,7 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
     }
     if (f == MAMORI_NOTE_HTML) {
         mamori_buf_puts(out, "<p><b>");
-        put_text(out, f, mamori_buf_str(&line));
+        mamori_note_put_text(out, f, mamori_buf_str(&line));
         mamori_buf_puts(out, "</b></p>\n");
     } else if (f == MAMORI_NOTE_MARKDOWN || f == MAMORI_NOTE_TEXTILE) {
         mamori_buf_printf(out, f == MAMORI_NOTE_MARKDOWN ? "**%s**\n" : "*%s*\n", mamori_buf_str(&line));
@@ -396,7 +395,7 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
             mamori_buf_printf(out, "<pre>\n%s\n</pre>\n", a->reply_draft);
         else if (f == MAMORI_NOTE_HTML) {
             mamori_buf_puts(out, "<blockquote>");
-            put_text(out, f, a->reply_draft);
+            mamori_note_put_text(out, f, a->reply_draft);
             mamori_buf_puts(out, "</blockquote>\n");
         } else
             mamori_buf_printf(out, "%s\n", a->reply_draft);

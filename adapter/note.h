@@ -54,6 +54,10 @@ int mamori_note_ref(const char *key, char out[MAMORI_NOTE_REF_SIZE]);
  * static storage. */
 const char *mamori_note_subject(const struct mamori_annotation *a, const char *language);
 
+/* Append s to out escaped for the format (HTML: entities, line breaks as
+ * <br>; the other formats take text as it is). */
+void mamori_note_put_text(struct mamori_buf *out, enum mamori_note_format f, const char *s);
+
 /* Parse "text", "markdown", "html", "textile"; -1 if unknown (or NULL). */
 int mamori_note_format_parse(const char *name);
 

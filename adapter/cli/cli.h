@@ -17,6 +17,12 @@ struct mamori_cli {
 /* Load the settings (no tenants, no plugins). Prints the error. */
 int mamori_cli_settings(const struct mamori_cli *cli, struct mamori_settings *s);
 
+/* Whether a is --help or -h. */
+int mamori_cli_is_help(const char *a);
+
+/* t (Unix seconds) as ISO 8601 UTC into buf, or "-" when t <= 0. */
+void mamori_cli_format_time(long long t, char *buf, size_t cap);
+
 /* Open the store named by the settings. Prints the error. */
 int mamori_cli_open_store(const struct mamori_cli *cli, int flags, struct mamori_store **st);
 

@@ -23,18 +23,6 @@
 #include "retention.h"
 #include "status.h"
 
-static int is_help(const char *a)
-{
-    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
-}
-
-static void iso_time(time_t t, char *buf, size_t cap)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Whether pid is a live mamori-fcgi supervisor. EPERM means it exists but
  * belongs to another user (the service user): alive. Where /proc tells the
  * program name, a reused pid of another program is not taken for it. */
@@ -112,7 +100,7 @@ static void print_pollers(json_t *pollers, time_t now)
     json_array_foreach(pollers, i, p) {
         char when[32];
         long long ok = (long long)json_integer_value(json_object_get(p, "last_ok_at"));
-        iso_time((time_t)ok, when, sizeof when);
+        mamori_cli_format_time((long long)ok, when, sizeof when);
         printf("poller: tenant %s at cursor %s, last successful round %s (%lld s ago)\n",
                json_string_value(json_object_get(p, "tenant")), json_string_value(json_object_get(p, "cursor")), when,
                (long long)now - ok);
@@ -167,13 +155,13 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0) {
             as_json = 1;
         } else {
-            fprintf(is_help(argv[i]) ? stdout : stderr,
+            fprintf(mamori_cli_is_help(argv[i]) ? stdout : stderr,
                     "Usage: mamori [-c CONFIG] status [--json]\n"
                     "What mamori-fcgi serves: whether it runs, its generation, every tenant with its\n"
                     "plugins and policy versions; the outbox (pending jobs, dead letters), events,\n"
                     "and for polled helpdesks the cursor and when a polling round last succeeded.\n"
                     "Exit 0 when mamori-fcgi runs, 3 when it does not, 1 on error.\n");
-            return is_help(argv[i]) ? 0 : 2;
+            return mamori_cli_is_help(argv[i]) ? 0 : 2;
         }
     }
     if (mamori_cli_open_store(cli, MAMORI_STORE_READONLY, &st) != 0)
@@ -218,7 +206,7 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
     if (json_object_get(doc, "generation") == NULL) {
         printf("mamori-fcgi: has not run on this store yet (configuration on disk shown)\n");
     } else {
-        iso_time((time_t)json_integer_value(json_object_get(doc, "loaded_at")), when, sizeof when);
+        mamori_cli_format_time((long long)json_integer_value(json_object_get(doc, "loaded_at")), when, sizeof when);
         printf("mamori-fcgi: %s, pid %lld, generation %lld loaded %s, version %s\n",
                running ? "running" : "NOT RUNNING (last seen below)",
                (long long)json_integer_value(json_object_get(doc, "supervisor_pid")),
@@ -230,7 +218,7 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
     printf("outbox: %" PRId64 " pending, %" PRId64 " dead letters%s\n", pending, dead,
            dead > 0 ? " (see: mamori outbox)" : "");
     if (last > 0)
-        iso_time((time_t)last, when, sizeof when);
+        mamori_cli_format_time((long long)last, when, sizeof when);
     printf("events: %" PRId64 " stored, %" PRId64 " in the last 24 h, last %s\n", total, recent,
            last > 0 ? when : "never");
     print_tenants(json_object_get(doc, "tenants"));
@@ -258,7 +246,7 @@ int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv)
         } else if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc) {
             tenant = argv[++i];
         } else {
-            fprintf(is_help(argv[i]) ? stdout : stderr,
+            fprintf(mamori_cli_is_help(argv[i]) ? stdout : stderr,
                     "Usage: mamori [-c CONFIG] purge [--dry-run] [--tenant ID]\n"
                     "Remove events, annotations and finished outbox jobs (which hold the customer\n"
                     "text and evidence excerpts), and escalations with no activity in the period\n"
@@ -266,7 +254,7 @@ int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv)
                     "(else [store] retention_days). The audit chain is kept and records the purge, so\n"
                     "`mamori audit verify` still passes. mamori-fcgi's housekeeper does the same\n"
                     "every hour; this runs it now. --dry-run counts without removing.\n");
-            return is_help(argv[i]) ? 0 : 2;
+            return mamori_cli_is_help(argv[i]) ? 0 : 2;
         }
     }
     if (mamori_generation_load(&g, cli->config_path, 0, MAMORI_GEN_NO_PLUGINS, &err) != 0) {
@@ -316,13 +304,13 @@ int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv)
         } else if (argv[i][0] != '-' && dest == NULL) {
             dest = argv[i];
         } else {
-            fprintf(is_help(argv[i]) ? stdout : stderr,
+            fprintf(mamori_cli_is_help(argv[i]) ? stdout : stderr,
                     "Usage: mamori [-c CONFIG] backup [--force] FILE\n"
                     "Copy the store into FILE (mode 0600) while mamori-fcgi keeps serving, with\n"
                     "sqlite's online backup API: one consistent snapshot, integrity-checked before\n"
                     "it is renamed into place. --force replaces an existing FILE. Restore: stop\n"
                     "mamori-fcgi, copy FILE over [store] path, remove the -wal and -shm files, start.\n");
-            return is_help(argv[i]) ? 0 : 2;
+            return mamori_cli_is_help(argv[i]) ? 0 : 2;
         }
     }
     if (dest == NULL) {

@@ -36,7 +36,7 @@ int mamori_cmd_annotate(const struct mamori_cli *cli, int argc, char **argv)
 
     (void)cli;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+        if (mamori_cli_is_help(argv[i]))
             return usage(stdout, 0);
         if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
             policy = argv[++i];

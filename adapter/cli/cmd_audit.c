@@ -15,12 +15,12 @@ int mamori_cmd_audit(const struct mamori_cli *cli, int argc, char **argv)
     struct mamori_error err;
     int rc;
 
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "verify") != 0) {
-        fprintf(argc < 2 || strcmp(argv[1], "--help") ? stderr : stdout,
+    if (argc < 2 || mamori_cli_is_help(argv[1]) || strcmp(argv[1], "verify") != 0) {
+        fprintf(argc >= 2 && mamori_cli_is_help(argv[1]) ? stdout : stderr,
                 "Usage: mamori [-c CONFIG] audit verify\n"
                 "Recompute every hash of the audit chain in the store. Exit 0 when the chain is\n"
                 "intact, 1 when a record was removed or edited (the first one is named).\n");
-        return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+        return argc >= 2 && mamori_cli_is_help(argv[1]) ? 0 : 2;
     }
     if (mamori_cli_open_store(cli, MAMORI_STORE_READONLY, &st) != 0)
         return 1;

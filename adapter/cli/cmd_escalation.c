@@ -41,27 +41,15 @@ static void usage(FILE *out)
                  "`tick` runs the acknowledgement deadline check as of the given time (default now).\n");
 }
 
-static void fmt_time(long long t, char *buf, size_t cap)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (t <= 0) {
-        snprintf(buf, cap, "-");
-        return;
-    }
-    gmtime_r(&tt, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static json_t *row_json(const struct mamori_escalation_row *r)
 {
     char c[32], d[32], a[32], b[32], rt[32];
 
-    fmt_time(r->created_at, c, sizeof c);
-    fmt_time(r->ack_due_at, d, sizeof d);
-    fmt_time(r->acked_at, a, sizeof a);
-    fmt_time(r->backup_at, b, sizeof b);
-    fmt_time(r->retained_at, rt, sizeof rt);
+    mamori_cli_format_time(r->created_at, c, sizeof c);
+    mamori_cli_format_time(r->ack_due_at, d, sizeof d);
+    mamori_cli_format_time(r->acked_at, a, sizeof a);
+    mamori_cli_format_time(r->backup_at, b, sizeof b);
+    mamori_cli_format_time(r->retained_at, rt, sizeof rt);
     return json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:s, s:s?, s:s, s:s, s:s?, s:I}", "id", (json_int_t)r->id,
                      "tenant", r->tenant, "ticket_id", r->ticket_id, "level", r->level, "categories", r->categories,
                      "channels", r->channels, "created_at", c, "ack_due_at", d, "acked_at", a, "acked_by", r->acked_by,
@@ -86,9 +74,9 @@ static int print_row(void *ctx, const struct mamori_escalation_row *r)
         free(s);
         json_decref(o);
     } else {
-        fmt_time(r->created_at, created, sizeof created);
-        fmt_time(r->ack_due_at, due, sizeof due);
-        fmt_time(r->acked_at, acked, sizeof acked);
+        mamori_cli_format_time(r->created_at, created, sizeof created);
+        mamori_cli_format_time(r->ack_due_at, due, sizeof due);
+        mamori_cli_format_time(r->acked_at, acked, sizeof acked);
         if (c->count == 0)
             printf("%-5s %-10s %-12s %-10s %-20s %-20s %-20s %-3s %s\n", "ID", "TENANT", "TICKET", "LEVEL", "CREATED",
                    "ACK DUE", "ACKED", "FUP", "CHANNELS");
@@ -195,7 +183,7 @@ int mamori_cmd_escalation(const struct mamori_cli *cli, int argc, char **argv)
 {
     int64_t id;
 
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || mamori_cli_is_help(argv[1])) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

@@ -36,18 +36,6 @@ static void usage(FILE *out)
                  "tenant's LINE account are listed as pending, with the id to approve.\n");
 }
 
-static void fmt_time(long long t, char *buf, size_t cap)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (t <= 0) {
-        snprintf(buf, cap, "-");
-        return;
-    }
-    gmtime_r(&tt, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 struct list_ctx {
     int json, count;
 };
@@ -57,8 +45,8 @@ static int print_lawyer(void *ctx, const struct mamori_lawyer_row *r)
     struct list_ctx *c = ctx;
     char seen[32], approved[32];
 
-    fmt_time(r->first_seen_at, seen, sizeof seen);
-    fmt_time(r->approved_at, approved, sizeof approved);
+    mamori_cli_format_time(r->first_seen_at, seen, sizeof seen);
+    mamori_cli_format_time(r->approved_at, approved, sizeof approved);
     if (c->json) {
         json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s}", "tenant", r->tenant, "line_user_id", r->user, "name",
                               r->name, "state", r->state, "first_seen_at", seen, "approved_at", approved);
@@ -142,7 +130,7 @@ static int set_state(const struct mamori_cli *cli, const char *tenant, const cha
 
 int mamori_cmd_lawyer(const struct mamori_cli *cli, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || mamori_cli_is_help(argv[1])) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

@@ -43,7 +43,7 @@ int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv)
             ticket_file = argv[++i];
         } else if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) {
             lang = argv[++i];
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        } else if (mamori_cli_is_help(argv[i])) {
             usage(stdout);
             return 0;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {

@@ -31,18 +31,6 @@ static void usage(FILE *out)
                  "with its attempts reset; `drop` deletes a job for good.\n");
 }
 
-static void fmt_time(long long t, char *buf, size_t cap)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (t <= 0) {
-        snprintf(buf, cap, "-");
-        return;
-    }
-    gmtime_r(&tt, &tm);
-    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static const char *ticket_of(const struct mamori_outbox_job *j, json_t **keep)
 {
     *keep = json_loads(j->payload, 0, NULL);
@@ -61,8 +49,8 @@ static int print_row(void *ctx, const struct mamori_outbox_job *j)
     json_t *payload;
     const char *ticket = ticket_of(j, &payload);
 
-    fmt_time(j->next_attempt_at, next, sizeof next);
-    fmt_time(j->created_at, created, sizeof created);
+    mamori_cli_format_time(j->next_attempt_at, next, sizeof next);
+    mamori_cli_format_time(j->created_at, created, sizeof created);
     if (c->as_json) {
         json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:I, s:s, s:s, s:s?}", "id", (json_int_t)j->id, "tenant",
                               j->tenant, "connector", j->connector, "kind", j->kind, "ticket_id", ticket, "state",
@@ -120,10 +108,10 @@ static int cmd_show(struct mamori_store *st, int argc, char **argv)
         fprintf(stderr, "mamori outbox: %s\n", err.message);
         return 1;
     }
-    fmt_time(j.created_at, created, sizeof created);
-    fmt_time(j.next_attempt_at, next, sizeof next);
-    fmt_time(j.done_at, done_at, sizeof done_at);
-    fmt_time(j.lease_until, lease, sizeof lease);
+    mamori_cli_format_time(j.created_at, created, sizeof created);
+    mamori_cli_format_time(j.next_attempt_at, next, sizeof next);
+    mamori_cli_format_time(j.done_at, done_at, sizeof done_at);
+    mamori_cli_format_time(j.lease_until, lease, sizeof lease);
     payload = json_loads(j.payload, 0, NULL);
     progress = j.progress ? json_loads(j.progress, 0, NULL) : NULL;
     out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s?, s:o?, s:O?}", "id",
@@ -191,7 +179,7 @@ int mamori_cmd_outbox(const struct mamori_cli *cli, int argc, char **argv)
     struct mamori_error err;
     int rc;
 
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || mamori_cli_is_help(argv[1])) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }

@@ -190,10 +190,10 @@ int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv)
     (void)cli;
     if (argc < 2)
         return usage(stderr, 2);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
+    if (mamori_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)
         return usage(stdout, 0);
     for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+        if (mamori_cli_is_help(argv[i]))
             return usage(stdout, 0);
     if (strcmp(argv[1], "lint") == 0)
         return cmd_lint(argc - 1, argv + 1);

@@ -19,11 +19,6 @@
 #include "poller.h"
 #include "tenant.h"
 
-static int is_help(const char *a)
-{
-    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
-}
-
 int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
 {
     struct mamori_generation *g = NULL;
@@ -36,14 +31,14 @@ int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
         if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else {
-            fprintf(is_help(argv[i]) ? stdout : stderr,
+            fprintf(mamori_cli_is_help(argv[i]) ? stdout : stderr,
                     "Usage: mamori [-c CONFIG] poll [--tenant ID]\n"
                     "Run one polling round now for every polled tenant (Redmine with [helpdesk]\n"
                     "poll_interval), or only ID: list the issues changed since the stored cursor,\n"
                     "annotate their new events and write the notes back through the outbox, as\n"
                     "mamori-fcgi's poller does every poll_interval seconds. Prints what each tenant's\n"
                     "round found. Safe while mamori-fcgi runs. Exit 0, or 1 when a round failed.\n");
-            return is_help(argv[i]) ? 0 : 2;
+            return mamori_cli_is_help(argv[i]) ? 0 : 2;
         }
     }
     /* Plugins and secrets too: the round annotates and authenticates. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "log.h"
@@ -42,6 +43,24 @@ static void usage(FILE *out)
                  "  -V, --version      print the version\n"
                  "  -h, --help         print this help\n"
                  "\nRun `mamori COMMAND --help` for a command's own options. See mamori(1).\n");
+}
+
+int mamori_cli_is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+void mamori_cli_format_time(long long t, char *buf, size_t cap)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (t <= 0) {
+        snprintf(buf, cap, "-");
+        return;
+    }
+    gmtime_r(&tt, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int mamori_cli_settings(const struct mamori_cli *cli, struct mamori_settings *s)
@@ -89,7 +108,7 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0) {
             printf("mamori %s\n", PACKAGE_VERSION);
             return 0;
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        } else if (mamori_cli_is_help(argv[i])) {
             usage(stdout);
             return 0;
         } else {

@@ -146,13 +146,8 @@ print(round(t[-1]-t[0],1) if len(t)>=5 else -1)' "$IT_DIR/standin.log")
 tap_ok "$(python3 -c "import sys; sys.exit(0 if $span >= 2.5 else 1)"; echo $?)" "rate: five requests at 60/min took $span s (>= 2.5)"
 
 # /metrics counts every attempt by outcome (shared by the deliverer).
-metric() { printf '%s\n' "$HTTP_BODY" | awk -v k="$1" '$1 == k {print $2}'; }
-# The stand-in sees a request before the deliverer counts its answer: poll.
-for _ in $(seq 50); do
-    http GET /metrics
-    [ "$(metric 'mamori_deliveries_total{kind="note",result="delivered"}')" -ge 5 ] 2>/dev/null && break
-    sleep 0.1
-done
+hd_wait_metric 'mamori_deliveries_total{kind="note",result="delivered"}' 5
+metric() { hd_metric "$1"; }
 tap_ok $([ "$(metric 'mamori_deliveries_total{kind="note",result="dead"}')" -ge 2 ]; echo $?) \
     "metrics: the dead letters are counted ($(metric 'mamori_deliveries_total{kind="note",result="dead"}'))"
 tap_ok $([ "$(metric 'mamori_deliveries_total{kind="note",result="retry"}')" -ge 3 ]; echo $?) \

@@ -133,6 +133,22 @@ hd_post() {
     http POST "$path" "${args[@]}" --data-binary "@$body"
 }
 
+# hd_metric NAME -- the value of one sample (exact name with labels) in the
+# last /metrics answer ($HTTP_BODY).
+hd_metric() { printf '%s\n' "$HTTP_BODY" | awk -v k="$1" '$1 == k {print $2}'; }
+
+# hd_wait_metric NAME MIN -- GET /metrics until NAME >= MIN (5 s at most);
+# $HTTP_BODY keeps the last answer. The stand-in sees a request before the
+# deliverer has counted its answer, so a test polls.
+hd_wait_metric() {
+    for _ in $(seq 50); do
+        http GET /metrics
+        [ "$(hd_metric "$1")" -ge "$2" ] 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # Recorded stand-in requests as JSON lines.
 hd_log() { cat "$IT_DIR/standin.log" 2>/dev/null; }
 

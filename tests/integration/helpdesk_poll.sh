@@ -109,22 +109,13 @@ tap_is "$(it_sql "SELECT count(*) FROM events WHERE tenant='rm'")" 5 "... and no
 # answers 500 once).
 curl -s -o /dev/null -X POST "$HD_STANDIN/_control" -H 'Content-Type: application/json' \
     -d '{"platform": "redmine", "mode": "500", "count": 1, "reads": true, "match": "/issues.json"}'
-metric() { printf '%s\n' "$HTTP_BODY" | awk -v k="$1" '$1 == k {print $2}'; }
-for _ in $(seq 50); do
-    http GET /metrics
-    [ "$(metric 'mamori_poll_rounds_total{result="failed"}')" = 1 ] && break
-    sleep 0.1
-done
+hd_wait_metric 'mamori_poll_rounds_total{result="failed"}' 1
+metric() { hd_metric "$1"; }
 tap_is "$(metric 'mamori_poll_rounds_total{result="failed"}')" 1 "metrics: the daemon's failed polling round is counted"
 tap_ok $([ "$(metric 'mamori_poll_rounds_total{result="ok"}')" -ge 2 ]; echo $?) \
     "metrics: its successful rounds too ($(metric 'mamori_poll_rounds_total{result="ok"}'))"
 hd_wait_notes redmine 204 1   # the fifth note (for the issue the daemon polled) is written
-# The stand-in sees a request before the deliverer counts its answer: poll.
-for _ in $(seq 50); do
-    http GET /metrics
-    [ "$(metric 'mamori_deliveries_total{kind="note",result="delivered"}')" -ge 5 ] 2>/dev/null && break
-    sleep 0.1
-done
+hd_wait_metric 'mamori_deliveries_total{kind="note",result="delivered"}' 5
 tap_ok $([ "$(metric 'mamori_deliveries_total{kind="note",result="delivered"}')" -ge 5 ]; echo $?) \
     "metrics: the notes the deliverer wrote back ($(metric 'mamori_deliveries_total{kind="note",result="delivered"}'))"
 tap_like "$(grep 'event=poll_failed' "$IT_DIR/mamori.log")" "GET /issues.json" "the failed round is logged with the read that failed"

@@ -88,7 +88,7 @@ static char *annotation_for(const char *body, const char *label, const char *con
 
 int main(void)
 {
-    plan(24);
+    plan(27);
 
     /* ---- sentences -------------------------------------------------- */
     check("お世話になります。次に行ったらただじゃおかないぞ。以上です。", "ただじゃおかない",
@@ -102,6 +102,9 @@ int main(void)
     check("ふざけるな！土下座しろ？", "土下座しろ", "土下座しろ？", "full-width ！ and ？ end sentences");
     check("土下座しろ。", "土下座しろ。", "土下座しろ。", "a match that ends with 。 is its own sentence");
     check("殺すぞ", "殺すぞ", "殺すぞ", "a text that is only the match");
+    check("確認しました．土下座しろ．以上", "土下座しろ", "土下座しろ．", "full-width ． ends a sentence");
+    check("Hello.\r\nYou are an idiot.\r\nBye", "idiot", "You are an idiot.", "CR LF line breaks end sentences");
+    check("Order no. 5.\tYou idiot", "idiot", "You idiot", "'.' before a tab ends a sentence");
     check("　全角空白で始まる。　殺すぞ　", "殺すぞ", "殺すぞ", "ideographic spaces are trimmed too");
     {
         /* 120 characters of Japanese around the match, no punctuation. */
