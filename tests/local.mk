@@ -67,6 +67,6 @@ bench-http: all
 .PHONY: bench-http
 
 # The build system itself.
-TESTS += tests/build/configure_deps.sh
-EXTRA_DIST += tests/build/configure_deps.sh
+TESTS += tests/build/configure_deps.sh tests/build/include_layers.sh
+EXTRA_DIST += tests/build/configure_deps.sh tests/build/include_layers.sh
 include tests/fuzz.mk

@@ -6,8 +6,8 @@
 #ifndef MAMORI_CLI_H
 #define MAMORI_CLI_H
 
-#include "settings.h"
-#include "store.h"
+#include "config/settings.h"
+#include "store/store.h"
 
 struct mamori_cli {
     const char *config_path;   /* -c, or the default */

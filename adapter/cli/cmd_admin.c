@@ -16,12 +16,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "backup.h"
-#include "cli.h"
-#include "generation.h"
-#include "outbox.h"
-#include "retention.h"
-#include "status.h"
+#include "cli/cli.h"
+#include "config/generation.h"
+#include "daemon/retention.h"
+#include "daemon/status.h"
+#include "store/backup.h"
+#include "store/outbox.h"
 
 /* Whether pid is a live mamori-fcgi supervisor. EPERM means it exists but
  * belongs to another user (the service user): alive. Where /proc tells the

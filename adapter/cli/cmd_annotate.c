@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd_policy_cases.h"
+#include "cli/cli.h"
+#include "cli/cmd_policy_cases.h"
 
 static int usage(FILE *out, int rc)
 {

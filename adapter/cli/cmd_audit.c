@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit.h"
-#include "cli.h"
+#include "cli/cli.h"
+#include "store/audit.h"
 
 int mamori_cmd_audit(const struct mamori_cli *cli, int argc, char **argv)
 {

@@ -24,12 +24,12 @@
 
 #include <jansson.h>
 
-#include "audit.h"
-#include "cli.h"
-#include "escalate.h"
-#include "escalation_config.h"
-#include "escalation_store.h"
-#include "generation.h"
+#include "cli/cli.h"
+#include "config/escalation.h"
+#include "config/generation.h"
+#include "escalation/escalate.h"
+#include "store/audit.h"
+#include "store/escalations.h"
 
 static void usage(FILE *out)
 {

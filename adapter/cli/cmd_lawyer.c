@@ -21,11 +21,11 @@
 
 #include <jansson.h>
 
-#include "audit.h"
-#include "cli.h"
-#include "escalation_config.h"
-#include "escalation_store.h"
-#include "generation.h"
+#include "cli/cli.h"
+#include "config/escalation.h"
+#include "config/generation.h"
+#include "store/audit.h"
+#include "store/escalations.h"
 
 static void usage(FILE *out)
 {

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "annotation.h"
-#include "buf.h"
-#include "cli.h"
-#include "note.h"
+#include "base/buf.h"
+#include "cli/cli.h"
+#include "note/note.h"
+#include "plugin/annotation.h"
 
 static void usage(FILE *out)
 {

@@ -18,8 +18,8 @@
 
 #include <jansson.h>
 
-#include "cli.h"
-#include "outbox.h"
+#include "cli/cli.h"
+#include "store/outbox.h"
 
 static void usage(FILE *out)
 {

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "cmd_policy_cases.h"
+#include "cli/cli.h"
+#include "cli/cmd_policy_cases.h"
 
 static int usage(FILE *out, int rc)
 {

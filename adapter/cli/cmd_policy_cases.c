@@ -1,7 +1,7 @@
 /* cli/cmd_policy_cases.c -- see cmd_policy_cases.h. */
 #include "config.h"
 
-#include "cmd_policy_cases.h"
+#include "cli/cmd_policy_cases.h"
 
 #include <errno.h>
 #include <math.h>

@@ -11,9 +11,9 @@
 
 #include <jansson.h>
 
-#include "annotation.h"
+#include "plugin/annotation.h"
 #include "rules.h"
-#include "strv.h"
+#include "base/strv.h"
 
 /* One line of a corpus file: id, lang, channel, subject, body, labels,
  * escalate, flame_risk, repeat_contacts_30d. */

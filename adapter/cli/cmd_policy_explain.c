@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd_policy_cases.h"
+#include "cli/cli.h"
+#include "cli/cmd_policy_cases.h"
 
 static const char *const field_names[] = {"subject", "body"};
 

@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "cli.h"
-#include "cmd_policy_cases.h"
-#include "utf8.h"
+#include "base/buf.h"
+#include "cli/cli.h"
+#include "cli/cmd_policy_cases.h"
+#include "base/utf8.h"
 
 /* The corpus's harassment taxonomy (DOMAIN.md §7, FORMAT.md). */
 static const char *const standard_harassment[] = {

@@ -13,11 +13,11 @@
 
 #include <curl/curl.h>
 
-#include "app.h"
-#include "cli.h"
-#include "generation.h"
-#include "poller.h"
-#include "tenant.h"
+#include "cli/cli.h"
+#include "config/generation.h"
+#include "config/tenant.h"
+#include "daemon/poller.h"
+#include "http/app.h"
 
 int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
 {

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "log.h"
+#include "base/log.h"
+#include "cli/cli.h"
 
 struct command {
     const char *name;

@@ -1,7 +1,7 @@
 /* connector/common.c -- see common.h. */
 #include "config.h"
 
-#include "common.h"
+#include "connector/common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../buf.h"
-#include "../note.h"
-#include "../strv.h"
+#include "base/buf.h"
+#include "base/strv.h"
+#include "note/note.h"
 
 int mamori_cx_hmac_verify(const struct mamori_webhook *in, const char *header, const char *prefix,
                           enum mamori_hmac_alg alg, enum mamori_cx_encoding enc, const struct mamori_bytes *parts,

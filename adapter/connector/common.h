@@ -14,10 +14,10 @@
 
 #include <jansson.h>
 
-#include "../connector.h"
-#include "../signature.h"
-#include "../tenant.h"
-#include "../ticket.h"
+#include "base/signature.h"
+#include "config/tenant.h"
+#include "connector/connector.h"
+#include "plugin/ticket.h"
 
 /* Keys every connector accepts in [helpdesk] (the deliverer's limits and
  * the note format); spliced into each connector's option_keys. */

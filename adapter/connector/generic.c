@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../connector.h"
-#include "../signature.h"
-#include "../tenant.h"
+#include "base/signature.h"
+#include "config/tenant.h"
+#include "connector/connector.h"
 
 #define HEADER "X-Mamori-Signature"
 #define MAX_SIGS 4

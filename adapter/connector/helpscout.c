@@ -24,8 +24,8 @@
 
 #include <curl/curl.h>
 
-#include "common.h"
-#include "../note.h"
+#include "connector/common.h"
+#include "note/note.h"
 
 static int helpscout_verify(const struct mamori_webhook *in, struct mamori_error *err)
 {

@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "../note.h"
+#include "connector/common.h"
+#include "note/note.h"
 
 static int jira_verify(const struct mamori_webhook *in, struct mamori_error *err)
 {

@@ -31,9 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "../buf.h"
-#include "../note.h"
+#include "base/buf.h"
+#include "connector/common.h"
+#include "note/note.h"
 
 static int redmine_verify(const struct mamori_webhook *in, struct mamori_error *err)
 {

@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "../note.h"
+#include "connector/common.h"
+#include "note/note.h"
 
 static int zammad_verify(const struct mamori_webhook *in, struct mamori_error *err)
 {

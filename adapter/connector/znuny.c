@@ -29,9 +29,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common.h"
-#include "../buf.h"
-#include "../note.h"
+#include "base/buf.h"
+#include "connector/common.h"
+#include "note/note.h"
 
 static int znuny_verify(const struct mamori_webhook *in, struct mamori_error *err)
 {

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "annotation.h"
-#include "buf.h"
-#include "evidence_context.h"
-#include "note.h"
+#include "base/buf.h"
+#include "note/evidence_context.h"
+#include "note/note.h"
+#include "plugin/annotation.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

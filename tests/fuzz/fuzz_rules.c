@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "rules.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 static struct rules_policy *policy, *ext;
 static struct rules_scratch *scratch, *ext_scratch;

@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "buf.h"
-#include "generation.h"
-#include "signature.h"
-#include "store.h"
+#include "base/buf.h"
+#include "base/signature.h"
+#include "config/generation.h"
+#include "http/app.h"
+#include "store/store.h"
 
 static struct mamori_generation *gen;
 static struct mamori_store *store;

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "annotation.h"
-#include "host_api.h"
-#include "ticket.h"
+#include "plugin/annotation.h"
+#include "plugin/host_api.h"
+#include "plugin/ticket.h"
 #include "tap.h"
 
 int main(void)

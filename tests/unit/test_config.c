@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "connector.h"
-#include "secret.h"
-#include "settings.h"
-#include "tenant.h"
+#include "config/secret.h"
+#include "config/settings.h"
+#include "config/tenant.h"
+#include "connector/connector.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/mamori-test-config.XXXXXX";

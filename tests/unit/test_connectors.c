@@ -16,11 +16,11 @@
 
 #include "tap.h"
 
-#include "connector.h"
+#include "config/tenant.h"
 #include "connector/common.h"
-#include "deliver.h"
-#include "note.h"
-#include "tenant.h"
+#include "connector/connector.h"
+#include "deliver/outbound.h"
+#include "note/note.h"
 
 #define MAX_HEADERS 16
 

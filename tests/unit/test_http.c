@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "http.h"
-#include "ticket.h"
+#include "base/buf.h"
+#include "http/http.h"
+#include "plugin/ticket.h"
 #include "tap.h"
 
 struct fake {

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "annotation.h"
-#include "host_api.h"
-#include "plugin_loader.h"
-#include "tenant.h"
-#include "ticket.h"
+#include "config/tenant.h"
+#include "plugin/annotation.h"
+#include "plugin/host_api.h"
+#include "plugin/loader.h"
+#include "plugin/ticket.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/mamori-test-loader.XXXXXX";

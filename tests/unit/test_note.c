@@ -7,10 +7,10 @@
 
 #include <jansson.h>
 
-#include "annotation.h"
-#include "buf.h"
-#include "evidence_context.h"
-#include "note.h"
+#include "base/buf.h"
+#include "note/evidence_context.h"
+#include "note/note.h"
+#include "plugin/annotation.h"
 #include "tap.h"
 
 /* The sentence around the first occurrence of needle in text, as shown. */

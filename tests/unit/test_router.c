@@ -1,7 +1,7 @@
 /* Unit tests: routing of method and path. */
 #include "config.h"
 
-#include "router.h"
+#include "http/router.h"
 #include "tap.h"
 
 int main(void)

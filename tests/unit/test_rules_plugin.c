@@ -13,13 +13,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "annotation.h"
-#include "host_api.h"
-#include "log.h"
-#include "plugin_loader.h"
+#include "base/log.h"
+#include "plugin/annotation.h"
+#include "plugin/host_api.h"
+#include "plugin/loader.h"
 #include "tap.h"
-#include "tenant.h"
-#include "ticket.h"
+#include "config/tenant.h"
+#include "plugin/ticket.h"
 
 static char plugin_dir[1200], policy_dir[1200];
 

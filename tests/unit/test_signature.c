@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "connector.h"
-#include "signature.h"
-#include "tenant.h"
+#include "base/signature.h"
+#include "config/tenant.h"
+#include "connector/connector.h"
 #include "tap.h"
 
 static const char *sig_header;

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "outbox.h"
-#include "settings.h"
-#include "store.h"
+#include "config/settings.h"
+#include "store/audit.h"
+#include "store/outbox.h"
+#include "store/store.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/mamori-test-store.XXXXXX";

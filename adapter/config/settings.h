@@ -1,0 +1,70 @@
+/*
+ * settings.h -- the main configuration file, /etc/mamori/mamori.conf.
+ *
+ * Every key is documented in doc/mamori.conf.5 (and the shipped example).
+ * Unknown sections or keys and bad values are errors naming file and line.
+ * Relative paths are relative to the directory of the file.
+ * (The file is settings.h, not config.h: that name belongs to autoconf.)
+ */
+#ifndef MAMORI_SETTINGS_H
+#define MAMORI_SETTINGS_H
+
+#include <stddef.h>
+
+#include "base/error.h"
+
+#define MAMORI_DEFAULT_CONFIG SYSCONFDIR "/mamori/mamori.conf"
+
+enum mamori_sync_mode { MAMORI_SYNC_FULL = 0, MAMORI_SYNC_NORMAL = 1 };
+
+struct mamori_settings {
+    char *path;                 /* the file read */
+    char *dir;                  /* its directory */
+
+    /* [server] */
+    char *listen;               /* unix path or host:port; NULL: inherited socket on fd 0 */
+    int listen_line;
+    unsigned listen_mode;       /* unix socket permissions; default 0660 */
+    long workers;               /* 0: number of cores */
+    size_t max_body;            /* bytes; default 1 MiB */
+    int log_level;
+    int use_syslog;
+    long shutdown_timeout;      /* seconds a draining worker may take */
+
+    /* [store] */
+    char *store_path;
+    int sync_mode;              /* enum mamori_sync_mode */
+    long busy_timeout_ms;
+    char *identity_key_file;    /* key for hashing requester ids */
+    long retention_days;        /* 0: keep forever */
+
+    /* [plugins] */
+    char *plugin_dir;
+
+    /* [tenants] */
+    char *tenant_dir;
+
+    /* [webhook] */
+    long replay_window;         /* seconds */
+
+    /* [deliver] */
+    long deliver_max_attempts;
+    long deliver_timeout;       /* seconds per request */
+    long deliver_concurrency;   /* per tenant */
+    char *ca_file;              /* extra CA bundle for helpdesk TLS, or NULL */
+    int allow_http;             /* allow plain http:// helpdesk URLs (tests, loopback) */
+    long deliver_retry_base;    /* seconds before the first retry; doubles each time (with jitter) */
+    long deliver_retry_max;     /* longest wait between retries, seconds */
+    long deliver_rate;          /* requests per minute per tenant */
+};
+
+/* Defaults, then the file. On error err reads "FILE:LINE: ...". */
+int mamori_settings_load(struct mamori_settings *s, const char *path, struct mamori_error *err);
+
+/* Defaults only (for tools that run without a config file). */
+int mamori_settings_defaults(struct mamori_settings *s);
+
+void mamori_settings_free(struct mamori_settings *s);
+
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * tenant.h -- one company: tenants.d/<id>.conf.
+ *
+ *   [tenant]     id, name, language, connector, webhook secret, API token, ...
+ *   [helpdesk]   url, credentials_file / credentials_env, and the
+ *                connector's own keys (see each connector)
+ *   [plugin X]   one section per plugin, in chain order: path = the .so,
+ *                every other key is the plugin's own option
+ *
+ * Secrets are never inline: each is `<name>_file = PATH` or
+ * `<name>_env = VARIABLE`.
+ */
+#ifndef MAMORI_TENANT_H
+#define MAMORI_TENANT_H
+
+#include <stddef.h>
+
+#include <mamori/plugin.h>
+
+#include "base/error.h"
+#include "config/secret.h"
+#include "plugin/loader.h"
+
+struct mamori_settings;
+struct mamori_connector;
+struct mamori_escalation_config;
+
+/* A key = value from the file, with its line, for later validation. */
+struct mamori_option {
+    char *key;
+    char *value;
+    int line;
+};
+
+struct mamori_option_list {
+    struct mamori_option *items;
+    size_t count, cap;
+};
+
+/* Value of key in list, or NULL. */
+const char *mamori_option_get(const struct mamori_option_list *list, const char *key);
+
+struct mamori_chain_entry {
+    char *name;                       /* from [plugin NAME] */
+    char *path;                       /* path = ... */
+    int line;                         /* line of the section's first key */
+    struct mamori_option_list options;
+    struct mamori_plugin_handle handle;
+};
+
+struct mamori_tenant {
+    char *file;
+    char *dir;
+    char *id;                         /* [a-z0-9][a-z0-9_-]* , at most 63 bytes */
+    char *name;                       /* display name (company); defaults to id */
+    char *language;                   /* "ja" (default) or "en" */
+    char *connector_name;
+    const struct mamori_connector *connector;
+    long replay_window;               /* seconds; from settings unless set */
+
+    struct mamori_secret_ref webhook_secret_ref;
+    struct mamori_secret_ref api_token_ref;
+    struct mamori_secret webhook_secret;
+    struct mamori_secret api_token;   /* bearer for POST /v1/annotate; len 0: disabled */
+
+    /* [helpdesk] */
+    char *helpdesk_url;
+    struct mamori_secret_ref helpdesk_credentials_ref;
+    struct mamori_secret helpdesk_credentials;
+    struct mamori_option_list helpdesk_options;
+
+    /* Notes on legitimate complaints: "calm" note, or "none". */
+    int note_on_legitimate;
+    /* Keep quoted evidence in the store (and in notes). */
+    int keep_evidence;
+    long retention_days;              /* 0: server default */
+
+    /* [escalation], [line], [channel NAME] (escalation_config.h); NULL when
+     * the tenant escalates nowhere. Owned. */
+    struct mamori_escalation_config *escalation;
+
+    struct mamori_chain_entry *chain;
+    size_t chain_count, chain_cap;
+
+    /* Why this tenant could not be activated (a generation loaded with
+     * MAMORI_GEN_DEGRADED_OK), or NULL. A failed tenant is not served. */
+    char *failure;
+};
+
+/* Read one tenant file (no secrets loaded, no plugins opened yet). */
+int mamori_tenant_read(struct mamori_tenant *t, const char *path, const struct mamori_settings *s,
+                       struct mamori_error *err);
+
+/* Load secrets, dlopen and open the chain's plugins. */
+int mamori_tenant_activate(struct mamori_tenant *t, const struct mamori_settings *s, const struct mamori_host *host,
+                           struct mamori_error *err);
+
+/* Close plugins, wipe secrets, free. Safe on a zeroed tenant. */
+void mamori_tenant_free(struct mamori_tenant *t);
+
+/* Whether id is a valid tenant id. */
+int mamori_tenant_id_valid(const char *id);
+
+#endif

@@ -1,0 +1,461 @@
+/*
+ * poller.c -- the poller: an aux process for helpdesks without webhooks
+ * (Debian's Redmine 5). For every tenant with [helpdesk] poll_interval it
+ * asks, every poll_interval seconds,
+ *
+ *   GET /issues.json?updated_on=>=<cursor - poll_overlap>&status_id=*&sort=updated_on:asc&limit=100
+ *   GET /issues/{id}.json?include=journals        (for issues with new journals)
+ *
+ * and feeds each new issue ("issue.created") and each new journal
+ * ("issue.updated") into the webhook's flow from the parse step on: the
+ * connector's parse (which ignores mamori's own and private notes), dedupe
+ * on the same event ids a webhook would carry, the plugin chain, and the
+ * ONE transaction with the outbox job. Redmine's filter has one-second
+ * granularity, so the window overlaps the last one by poll_overlap seconds
+ * (default 2) and dedupe drops what was seen. The cursor (the newest
+ * updated_on seen) is kept in the store, so a restart neither misses nor
+ * repeats; a tenant's first poll starts at the time it first ran.
+ *
+ * The cursor moves only past issues that were handled completely. When a
+ * step fails for a reason that may pass (the helpdesk answers 5xx, the
+ * store is busy, a commit fails) the round stops there and the cursor
+ * stays at the last issue handled before it, so the next round asks for
+ * the failed issue again (dedupe drops what was done). An issue that can
+ * never be handled (it does not parse) is logged and passed over.
+ */
+#include "config.h"
+
+#include "daemon/poller.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include <curl/curl.h>
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "connector/common.h"
+#include "connector/connector.h"
+#include "deliver/outbound.h"
+#include "escalation/escalate.h"
+#include "http/app.h"
+#include "plugin/annotation.h"
+#include "plugin/host_api.h"
+#include "store/outbox.h"
+#include "store/store.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static long opt_long(const struct mamori_tenant *t, const char *key, long def)
+{
+    const char *v = mamori_option_get(&t->helpdesk_options, key);
+    return v ? strtol(v, NULL, 10) : def;
+}
+
+int mamori_poller_polled(const struct mamori_tenant *t)
+{
+    return strcmp(t->connector->name, "redmine") == 0 && t->helpdesk_url != NULL &&
+           opt_long(t, "poll_interval", 0) > 0;
+}
+
+int mamori_poller_wanted(const struct mamori_generation *gen)
+{
+    for (size_t i = 0; i < gen->tenant_count; i++)
+        if (mamori_poller_polled(&gen->tenants[i]))
+            return 1;
+    return 0;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+    struct mamori_buf *b = user;
+    if (b->len + size * n > (8u << 20))
+        return 0;
+    return mamori_buf_append(b, data, size * n) == 0 ? size * n : 0;
+}
+
+/* GET base+path with the tenant's API key; the parsed JSON, or NULL. */
+/* GET path from the tenant's Redmine. The parsed answer (owned by the
+ * caller), or NULL with err set. */
+static json_t *api_get(const struct mamori_generation *gen, const struct mamori_tenant *t, const char *path,
+                       struct mamori_error *err)
+{
+    struct mamori_buf b = MAMORI_BUF_INIT, url = MAMORI_BUF_INIT, key = MAMORI_BUF_INIT;
+    struct curl_slist *h = NULL;
+    json_t *j = NULL;
+    long status = 0;
+    CURLcode cc = CURLE_OK;
+    CURL *c;
+
+    mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    mamori_buf_printf(&url, "%s%s", t->helpdesk_url, path);
+    mamori_buf_puts(&key, "X-Redmine-API-Key: ");
+    mamori_buf_append(&key, t->helpdesk_credentials.data, t->helpdesk_credentials.len);
+    if (url.failed || key.failed || (c = curl_easy_init()) == NULL)
+        goto out;
+    if (!mamori_deliver_url_allowed(t->helpdesk_url, url.data, gen->settings.allow_http, err)) {
+        curl_easy_cleanup(c);
+        goto out;
+    }
+    h = curl_slist_append(h, key.data);
+    h = curl_slist_append(h, "Accept: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url.data);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, gen->settings.deliver_timeout);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (gen->settings.ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, gen->settings.ca_file);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, gen->settings.allow_http ? "http,https" : "https");
+#endif
+    if ((cc = curl_easy_perform(c)) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    if (cc != CURLE_OK)
+        mamori_error_set(err, MAMORI_EIO, "GET %s failed: %s", path, curl_easy_strerror(cc));
+    else if (status != 200)
+        mamori_error_set(err, MAMORI_EIO, "GET %s answered %ld", path, status);
+    else if ((j = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL) == NULL)
+        mamori_error_set(err, MAMORI_EIO, "GET %s answered 200 without a JSON body", path);
+out:
+    explicit_bzero(key.data ? key.data : (char *)"", key.len);
+    mamori_buf_free(&key);
+    mamori_buf_free(&url);
+    mamori_buf_free(&b);
+    return j;
+}
+
+/* One polled event through the flow from parse on. Returns 1 when it was
+ * annotated and committed, 0 when there was nothing to do (seen before,
+ * ignored, or it can never be handled: logged), or a negative error with
+ * err set when it may work next round. */
+static int process(struct mamori_app *app, const struct mamori_tenant *t, json_t *root, time_t now,
+                   struct mamori_error *err)
+{
+    struct mamori_webhook in;
+    struct mamori_ticket ticket;
+    struct mamori_annotation a;
+    struct mamori_history hist;
+    struct mamori_request req;
+    struct mamori_chain_result chain;
+    json_t *full = NULL, *ticket_json = NULL, *answer = NULL;
+    char *stored = NULL, *answer_text = NULL;
+    struct mamori_escalation_plan plan;
+    int status, rc, result = MAMORI_ENOMEM;
+
+    memset(&in, 0, sizeof in);
+    in.tenant = t;
+    in.body = "";
+    in.now = now;
+    in.path_suffix = "";
+    mamori_ticket_init(&ticket);
+    mamori_annotation_init(&a);
+    mamori_escalation_plan_init(&plan);
+    mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    if ((rc = t->connector->parse(&in, root, &ticket, err)) != 0) {
+        if (rc == MAMORI_ENOMEM)
+            goto out;
+        mamori_log_warn("poll_parse", "tenant %s: a polled issue does not parse, passed over: %s", t->id,
+                        err->message);
+        result = 0;
+        goto out;
+    }
+    if (ticket.ignore_reason != NULL) {
+        mamori_log_debug("ignored", "polled %s ignored: %s", ticket.event_id, ticket.ignore_reason);
+        result = 0;
+        goto out;
+    }
+    rc = mamori_store_event_get(app->store, t->id, t->connector->name, ticket.event_id, &stored, &status, err);
+    if (rc == 0) {
+        result = 0; /* seen before: the window overlaps the last one */
+        goto out;
+    }
+    if (rc != MAMORI_ENOTFOUND) {
+        result = rc; /* the store is busy or failing: next round */
+        goto out;
+    }
+    memset(&hist, 0, sizeof hist);
+    hist.store = app->store;
+    hist.identity_key = app->gen->identity_key.data;
+    hist.identity_key_len = app->gen->identity_key.len;
+    hist.fixed_contacts = -1;
+    memset(&req, 0, sizeof req);
+    req.tenant = t;
+    req.ticket = &ticket;
+    req.annotation = &a;
+    req.history = &hist;
+    req.now = now;
+    mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    if (mamori_chain_run(t, &req, &chain, NULL) != 0)
+        goto out;
+    /* Polled tickets escalate like webhooks do (escalate.h). */
+    if ((rc = mamori_escalation_prepare(&plan, app->store, t, &ticket, &a, now, err)) != 0) {
+        mamori_error_prefix(err, "%s: escalation not prepared", ticket.event_id);
+        result = rc;
+        goto out;
+    }
+    mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    if (mamori_webhook_wants_note(t, &a)) {
+        full = mamori_annotation_to_json(&a);
+        ticket_json = mamori_ticket_to_json(&ticket, 0);
+        if (full == NULL || ticket_json == NULL)
+            goto out;
+    }
+    answer = json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", "annotated", "tenant", t->id, "event_id", ticket.event_id,
+                       "ticket_id", ticket.ticket_id, "annotation", mamori_annotation_verdict_json(&a, t->keep_evidence));
+    if (answer == NULL)
+        goto out;
+    rc = mamori_webhook_commit_escalation(app, t, &ticket, &a, full, ticket_json, answer, now, &plan, &answer_text,
+                                          err);
+    if (rc == 0) {
+        mamori_log_info("annotated", "polled ticket %s (%s): harassment=%s severity=%s", ticket.ticket_id,
+                        ticket.event_id, mamori_annotation_is_harassment(&a) ? "yes" : "no",
+                        mamori_severity_name(mamori_annotation_severity(&a)));
+        result = 1;
+    } else if (rc == MAMORI_ECONFLICT) {
+        result = 0; /* recorded meanwhile (a webhook, or `mamori poll` at the same time) */
+    } else {
+        mamori_error_prefix(err, "%s not recorded", ticket.event_id);
+        result = rc;
+    }
+out:
+    free(stored);
+    free(answer_text);
+    json_decref(full);
+    json_decref(ticket_json);
+    json_decref(answer);
+    mamori_escalation_plan_free(&plan);
+    mamori_annotation_free(&a);
+    mamori_ticket_free(&ticket);
+    return result;
+}
+
+static int cursor_get(struct mamori_store *st, const char *tenant, char *out, size_t cap)
+{
+    sqlite3_stmt *s;
+    int found = 0;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT cursor FROM poll_cursor WHERE tenant = ?1", -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL) {
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+        found = 1;
+    }
+    sqlite3_finalize(s);
+    return found;
+}
+
+/* Store the cursor; ok_at > 0 also records a successful round then. */
+static void cursor_set(struct mamori_store *st, const char *tenant, const char *cursor, time_t ok_at)
+{
+    sqlite3_stmt *s;
+
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO poll_cursor(tenant, cursor, updated_at) VALUES(?1, ?2, ?3)"
+                                   " ON CONFLICT(tenant) DO UPDATE SET cursor = ?2,"
+                                   " updated_at = CASE WHEN ?3 > 0 THEN ?3 ELSE updated_at END",
+                           -1, &s, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, cursor, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)ok_at);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        mamori_log_warn("poll_cursor", "tenant %s: cursor not saved: %s", tenant, sqlite3_errmsg(st->db));
+    sqlite3_finalize(s);
+}
+
+/* One event of the round into the report; 0, or the transient error. */
+static int take(struct mamori_app *app, const struct mamori_tenant *t, json_t *ev, struct mamori_poll_report *r)
+{
+    int rc;
+
+    if (ev == NULL)
+        return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
+    rc = process(app, t, ev, time(NULL), &r->err);
+    json_decref(ev);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        r->annotated++;
+    else
+        r->skipped++;
+    return 0;
+}
+
+/* An issue's new events: its creation, then its new journals. 0, or the
+ * transient error that stopped it (in r->err). */
+static int poll_issue(struct mamori_app *app, const struct mamori_tenant *t, json_t *issue, long long since,
+                      struct mamori_poll_report *r)
+{
+    const char *created = mamori_cx_str(issue, "created_on"), *updated = mamori_cx_str(issue, "updated_on");
+    json_t *id = json_object_get(issue, "id"), *full, *jr;
+    struct mamori_buf path = MAMORI_BUF_INIT;
+    long long tc = 0, tu = 0;
+    size_t k;
+    int rc = 0;
+
+    if (!json_is_integer(id))
+        return 0;
+    if (created && mamori_cx_parse_time(created, 0, &tc) == 0 && tc >= since &&
+        (rc = take(app, t, json_pack("{s:s, s:{s:O}}", "type", "issue.created", "data", "issue", issue), r)) != 0)
+        return rc;
+    if (updated == NULL || mamori_cx_parse_time(updated, 0, &tu) != 0 || tu <= tc)
+        return 0; /* never updated: no journals */
+    mamori_buf_printf(&path, "/issues/%" JSON_INTEGER_FORMAT ".json?include=journals", json_integer_value(id));
+    if (path.failed) {
+        mamori_buf_free(&path);
+        return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
+    }
+    full = api_get(app->gen, t, path.data, &r->err);
+    mamori_buf_free(&path);
+    if (full == NULL)
+        return MAMORI_EIO;
+    json_array_foreach(mamori_cx_get(full, "issue.journals"), k, jr) {
+        long long tj;
+        const char *on = mamori_cx_str(jr, "created_on");
+        json_t *iss;
+
+        if (on == NULL || mamori_cx_parse_time(on, 0, &tj) != 0 || tj < since)
+            continue;
+        if ((iss = json_deep_copy(json_object_get(full, "issue"))) == NULL) {
+            rc = mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
+            break;
+        }
+        json_object_del(iss, "journals");
+        if ((rc = take(app, t, json_pack("{s:s, s:{s:o, s:O}}", "type", "issue.updated", "data", "issue", iss, "journal", jr),
+                       r)) != 0)
+            break;
+    }
+    json_decref(full);
+    return rc;
+}
+
+int mamori_poller_poll_tenant(struct mamori_app *app, const struct mamori_tenant *t, struct mamori_poll_report *r)
+{
+    const char *project = mamori_option_get(&t->helpdesk_options, "poll_project");
+    long overlap = opt_long(t, "poll_overlap", 2);
+    char cursor[sizeof r->cursor], since[32];
+    struct mamori_buf path = MAMORI_BUF_INIT;
+    time_t now = time(NULL);
+    long long c;
+    json_t *list, *issue;
+    size_t i;
+    int rc = 0;
+
+    memset(r, 0, sizeof *r);
+    mamori_error_clear(&r->err);
+    if (!cursor_get(app->store, t->id, cursor, sizeof cursor)) {
+        mamori_cx_format_utc((long long)now, cursor);
+        cursor_set(app->store, t->id, cursor, now);
+        r->first = 1;
+    }
+    if (mamori_cx_parse_time(cursor, 0, &c) != 0)
+        c = (long long)now;
+    snprintf(r->cursor, sizeof r->cursor, "%s", cursor);
+    mamori_cx_format_utc(c - overlap, since);
+    mamori_buf_printf(&path, "/issues.json?updated_on=%%3E%%3D%s&status_id=*&sort=updated_on:asc&limit=100", since);
+    if (project != NULL) {
+        char *p = curl_easy_escape(NULL, project, 0);
+        mamori_buf_printf(&path, "&project_id=%s", p ? p : "");
+        curl_free(p);
+    }
+    if (path.failed) {
+        mamori_buf_free(&path);
+        return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
+    }
+    list = api_get(app->gen, t, path.data, &r->err);
+    mamori_buf_free(&path);
+    if (list == NULL)
+        return MAMORI_EIO;
+    /* Oldest change first: the cursor follows the issues handled. */
+    json_array_foreach(json_object_get(list, "issues"), i, issue) {
+        const char *updated = mamori_cx_str(issue, "updated_on");
+        long long tu;
+
+        r->issues++;
+        if ((rc = poll_issue(app, t, issue, c - overlap, r)) != 0)
+            break;
+        if (updated && mamori_cx_parse_time(updated, 0, &tu) == 0 && strcmp(updated, r->cursor) > 0 &&
+            strlen(updated) < sizeof r->cursor)
+            snprintf(r->cursor, sizeof r->cursor, "%s", updated);
+    }
+    /* updated_at says when a round last succeeded (`mamori status`), so a
+     * successful round writes it even when nothing changed. */
+    if (rc == 0 || strcmp(r->cursor, cursor) != 0)
+        cursor_set(app->store, t->id, r->cursor, rc == 0 ? now : 0);
+    json_decref(list);
+    return rc;
+}
+
+int mamori_poller_run(const struct mamori_generation *gen)
+{
+    struct mamori_app app;
+    struct mamori_error err;
+    struct sigaction sa;
+    pid_t parent = getppid();
+    time_t *next;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGPIPE, &sa, NULL);
+#ifdef HAVE_SYS_PRCTL_H
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+    memset(&app, 0, sizeof app);
+    app.gen = gen;
+    app.clock = NULL;
+    if ((next = calloc(gen->tenant_count ? gen->tenant_count : 1, sizeof *next)) == NULL)
+        return 3;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+        mamori_store_open(&app.store, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
+                          MAMORI_STORE_NO_AUTOCHECKPOINT, &err) != 0) {
+        mamori_log_err("poller_store", "the poller cannot start: %s", app.store ? "libcurl" : err.message);
+        free(next);
+        return 3;
+    }
+    mamori_log_info("poller_started", "poller running");
+    while (!stop_requested && getppid() == parent) {
+        struct mamori_poll_report report;
+        struct timespec tick = {0, 200000000};
+        time_t now = time(NULL);
+        for (size_t i = 0; i < gen->tenant_count && !stop_requested; i++) {
+            const struct mamori_tenant *t = &gen->tenants[i];
+            if (!mamori_poller_polled(t) || next[i] > now)
+                continue;
+            int rc = mamori_poller_poll_tenant(&app, t, &report);
+            mamori_metrics_poll_round(rc == 0);
+            if (rc != 0)
+                mamori_log_warn("poll_failed", "tenant %s: %s; the cursor stays at %s, retrying next round", t->id,
+                                report.err.message, report.cursor);
+            next[i] = time(NULL) + opt_long(t, "poll_interval", 60);
+        }
+        nanosleep(&tick, NULL);
+    }
+    mamori_store_close(app.store);
+    curl_global_cleanup();
+    free(next);
+    return 0;
+}

@@ -1,0 +1,272 @@
+/* supervisor.c -- see supervisor.h. Signals are taken synchronously with
+ * sigtimedwait(), so there is no async handler state to reason about. */
+#include "config.h"
+
+#include "daemon/supervisor.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include "base/log.h"
+#include "base/metrics.h"
+#include "base/strv.h"
+#include "http/worker.h"
+
+enum { ROLE_WORKER = -1 };
+
+struct child {
+    pid_t pid;
+    int role;                 /* ROLE_WORKER or an index into aux */
+    int slot;                 /* worker index */
+    unsigned long generation;
+    struct timespec started;
+    int draining;
+    struct timespec drain_started;
+    int fast_deaths;          /* consecutive deaths within a second of start */
+};
+
+struct supervisor {
+    const struct mamori_supervisor_options *opts;
+    struct mamori_generation *gen;
+    struct child *children;
+    size_t count, cap;
+    int stopping;
+    struct timespec stop_deadline;
+};
+
+static double since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static const char *role_name(const struct supervisor *s, int role)
+{
+    return role == ROLE_WORKER ? "worker" : s->opts->aux[role].name;
+}
+
+static void child_main(struct supervisor *s, int role, int slot)
+{
+    sigset_t none;
+    int status;
+
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+#ifdef HAVE_SYS_PRCTL_H
+    {
+        /* "mamori-worker", "mamori-housekee...": ps and pgrep show the role. */
+        char name[16];
+        snprintf(name, sizeof name, "mamori-%s", role_name(s, role));
+        prctl(PR_SET_NAME, name);
+    }
+#endif
+    if (role == ROLE_WORKER)
+        status = mamori_fcgi_worker_run(s->opts->listen_fd, s->gen, slot);
+    else
+        status = s->opts->aux[role].run(s->gen);
+    /* Free what this process owns (plugins' close() runs here too) so
+     * valgrind runs of the daemon stay clean. */
+    mamori_generation_free(s->gen);
+    free(s->children);
+    _exit(status);
+}
+
+static int spawn(struct supervisor *s, int role, int slot, int fast_deaths)
+{
+    struct child *c;
+    pid_t pid;
+
+    if (mamori_grow((void **)&s->children, &s->cap, s->count + 1, sizeof *s->children) != 0) {
+        mamori_log_err("spawn_failed", "out of memory starting a %s", role_name(s, role));
+        return MAMORI_ENOMEM;
+    }
+    pid = fork();
+    if (pid < 0) {
+        mamori_log_err("spawn_failed", "fork: %s", strerror(errno));
+        return MAMORI_EIO;
+    }
+    if (pid == 0)
+        child_main(s, role, slot);
+    c = &s->children[s->count++];
+    memset(c, 0, sizeof *c);
+    c->pid = pid;
+    c->role = role;
+    c->slot = slot;
+    c->generation = s->gen->number;
+    c->fast_deaths = fast_deaths;
+    clock_gettime(CLOCK_MONOTONIC, &c->started);
+    mamori_log_debug("spawned", "%s %d started as pid %ld (generation %lu)", role_name(s, role), slot, (long)pid,
+                     s->gen->number);
+    return MAMORI_OK;
+}
+
+static void spawn_generation(struct supervisor *s)
+{
+    for (long i = 0; i < s->opts->workers; i++)
+        spawn(s, ROLE_WORKER, (int)i, 0);
+    for (int r = 0; s->opts->aux && s->opts->aux[r].name; r++)
+        if (s->opts->aux[r].wanted == NULL || s->opts->aux[r].wanted(s->gen))
+            spawn(s, r, 0, 0);
+}
+
+static void describe_exit(int status, char *buf, size_t cap)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(buf, cap, "killed by signal %d (%s)%s", WTERMSIG(status), strsignal(WTERMSIG(status)),
+                 WCOREDUMP(status) ? ", core dumped" : "");
+    else
+        snprintf(buf, cap, "stopped (status 0x%x)", (unsigned)status);
+}
+
+static void reap(struct supervisor *s)
+{
+    int status;
+    pid_t pid;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        char why[128];
+        size_t i;
+        struct child c;
+
+        for (i = 0; i < s->count && s->children[i].pid != pid; i++)
+            ;
+        if (i == s->count)
+            continue;
+        c = s->children[i];
+        s->children[i] = s->children[--s->count];
+        describe_exit(status, why, sizeof why);
+        if (c.draining || s->stopping) {
+            mamori_log_info("child_exit", "%s %d (pid %ld, generation %lu) %s", role_name(s, c.role), c.slot,
+                            (long)pid, c.generation, why);
+            continue;
+        }
+        /* An unexpected death: log it, count it, replace it. */
+        mamori_log_err("worker_exit", "%s %d (pid %ld) %s; restarting it", role_name(s, c.role), c.slot, (long)pid,
+                       why);
+        mamori_metrics_worker_restart();
+        if (since(&c.started) < 1.0) {
+            /* Dying right at start: back off a little (capped below a
+             * second) so a broken setup does not spin the CPU. */
+            int n = c.fast_deaths + 1;
+            useconds_t delay = (useconds_t)(n > 8 ? 800000 : n * 100000);
+            usleep(delay);
+            spawn(s, c.role, c.slot, n);
+        } else {
+            spawn(s, c.role, c.slot, 0);
+        }
+    }
+}
+
+static void signal_generation(struct supervisor *s, unsigned long generation, int sig, int mark_draining)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->children[i].generation == generation || generation == 0) {
+            if (mark_draining && !s->children[i].draining) {
+                s->children[i].draining = 1;
+                clock_gettime(CLOCK_MONOTONIC, &s->children[i].drain_started);
+            }
+            kill(s->children[i].pid, sig);
+        }
+}
+
+static void reload(struct supervisor *s)
+{
+    struct mamori_generation *next = NULL;
+    struct mamori_error err;
+    unsigned long old_number = s->gen->number;
+
+    mamori_log_notice("reload", "SIGHUP: loading generation %lu from %s", old_number + 1, s->opts->config_path);
+    if (mamori_generation_load(&next, s->opts->config_path, old_number + 1, MAMORI_GEN_CREATE_KEY, &err) != 0) {
+        mamori_log_err("reload_failed", "reload failed, generation %lu keeps serving: %s", old_number, err.message);
+        mamori_metrics_reload(0, old_number);
+        return;
+    }
+    if (next->settings.listen != NULL &&
+        (s->gen->settings.listen == NULL || strcmp(next->settings.listen, s->gen->settings.listen) != 0))
+        mamori_log_warn("reload_listen", "[server] listen changed; the new address takes effect only on restart");
+    /* New children first, then drain the old ones: no gap in accepting. */
+    mamori_generation_free(s->gen);
+    s->gen = next;
+    spawn_generation(s);
+    signal_generation(s, old_number, SIGTERM, 1);
+    mamori_metrics_reload(1, next->number);
+    mamori_log_notice("reloaded", "generation %lu serving (%zu tenants); generation %lu draining", next->number,
+                      next->tenant_count, old_number);
+}
+
+int mamori_supervisor_run(const struct mamori_supervisor_options *opts, struct mamori_generation *gen)
+{
+    struct supervisor s;
+    sigset_t set;
+    int sig;
+
+    memset(&s, 0, sizeof s);
+    s.opts = opts;
+    s.gen = gen;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    mamori_metrics_reload(1, gen->number);
+    spawn_generation(&s);
+    mamori_log_notice("started", "mamori-fcgi %s: %ld workers, generation %lu, %zu tenants", PACKAGE_VERSION,
+                      opts->workers, gen->number, gen->tenant_count);
+
+    for (;;) {
+        struct timespec tick = {0, 250000000};
+        siginfo_t info;
+
+        sig = sigtimedwait(&set, &info, &tick);
+        if (sig == SIGCHLD || sig < 0)
+            reap(&s);
+        if (sig == SIGHUP && !s.stopping)
+            reload(&s);
+        /* A child of an old generation that does not finish (a plugin
+         * stuck on one request) must not linger for ever. */
+        for (size_t i = 0; i < s.count; i++)
+            if (s.children[i].draining && since(&s.children[i].drain_started) > (double)s.gen->settings.shutdown_timeout) {
+                mamori_log_warn("drain_timeout", "%s %d (pid %ld, generation %lu) still busy after %ld s; killing it",
+                                role_name(&s, s.children[i].role), s.children[i].slot, (long)s.children[i].pid,
+                                s.children[i].generation, s.gen->settings.shutdown_timeout);
+                kill(s.children[i].pid, SIGKILL);
+                s.children[i].drain_started.tv_sec += 3600; /* once */
+            }
+        if ((sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) && !s.stopping) {
+            mamori_log_notice("stopping", "signal %d: finishing in-flight requests, then exiting", sig);
+            s.stopping = 1;
+            clock_gettime(CLOCK_MONOTONIC, &s.stop_deadline);
+            signal_generation(&s, 0, SIGTERM, 0);
+        }
+        if (s.stopping) {
+            reap(&s);
+            if (s.count == 0)
+                break;
+            if (since(&s.stop_deadline) > (double)s.gen->settings.shutdown_timeout) {
+                mamori_log_warn("stop_timeout", "%zu children still running after %ld s; killing them", s.count,
+                                s.gen->settings.shutdown_timeout);
+                signal_generation(&s, 0, SIGKILL, 0);
+            }
+        }
+    }
+    mamori_log_notice("stopped", "all children exited; bye");
+    mamori_generation_free(s.gen);
+    free(s.children);
+    return 0;
+}

@@ -1,0 +1,74 @@
+/*
+ * slack.c -- Slack incoming webhook: POST to the webhook URL (the
+ * URL is the credential: url_file, never logged) with
+ *   {"text": <one-line fallback for notifications>,
+ *    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": ...}}]}
+ * Slack answers 200 "ok"; anything else is an error string.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "base/buf.h"
+#include "escalation/channel.h"
+#include "escalation/message.h"
+
+/* A section's text may hold 3,000 characters. */
+#define SLACK_SECTION_MAX 2900
+
+static int slack_render(const struct mamori_escalation_config *c, const struct mamori_channel *ch,
+                        const char *recipient, const json_t *model, int purpose, json_t **request)
+{
+    struct mamori_buf text = MAMORI_BUF_INIT, title = MAMORI_BUF_INIT;
+    int rc;
+
+    (void)ch, (void)recipient;
+    rc = mamori_escalation_text(model, purpose, MAMORI_ESC_STYLE_SLACK, 0, c, &text);
+    if (rc == 0)
+        rc = mamori_escalation_title(model, purpose, &title);
+    if (rc == 0) {
+        mamori_escalation_truncate(&text, SLACK_SECTION_MAX);
+        *request = json_pack("{s:s, s:[{s:s, s:{s:s, s:s}}]}", "text", mamori_buf_str(&title), "blocks", "type",
+                             "section", "text", "type", "mrkdwn", "text", mamori_buf_str(&text));
+        rc = *request ? MAMORI_OK : MAMORI_ENOMEM;
+    }
+    mamori_buf_free(&text);
+    mamori_buf_free(&title);
+    return rc;
+}
+
+static int slack_prepare(const struct mamori_channel_job *job, struct mamori_channel_send *send,
+                         struct mamori_error *err)
+{
+    int rc;
+
+    if (job->channel->url_secret.len == 0)
+        return mamori_error_set(err, MAMORI_EINVAL, "[channel %s] has no webhook URL loaded", job->channel->name);
+    send->url = mamori_strndup((const char *)job->channel->url_secret.data, job->channel->url_secret.len);
+    if (send->url == NULL)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    if ((rc = mamori_channel_json_body(job, send, err)) != 0)
+        return rc;
+    if (mamori_channel_header(send, "Content-Type", "application/json; charset=utf-8") != 0)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    send->what = "Slack webhook";
+    return MAMORI_OK;
+}
+
+static int slack_result(const struct mamori_channel_job *job, long status, const char *body, size_t len, json_t *facts)
+{
+    (void)job, (void)status, (void)facts;
+    /* Only "ok" is success; Slack reports problems in the body. */
+    if (len >= 2 && strncmp(body, "ok", 2) == 0)
+        return MAMORI_OK;
+    return len == 0 ? MAMORI_OK : MAMORI_EINVAL;
+}
+
+const struct mamori_channel_type mamori_channel_slack = {
+    .kind = MAMORI_CHANNEL_SLACK,
+    .display = "Slack",
+    .render = slack_render,
+    .prepare = slack_prepare,
+    .result = slack_result,
+    .conflict_is_success = 0,
+};

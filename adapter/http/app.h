@@ -1,0 +1,71 @@
+/*
+ * app.h -- answering one HTTP request: route, handle, log, count.
+ *
+ * struct mamori_app is what a worker process serves with: the generation
+ * it was forked with and its own store connection.
+ */
+#ifndef MAMORI_APP_H
+#define MAMORI_APP_H
+
+#include <time.h>
+
+#include "config/generation.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "store/store.h"
+
+struct mamori_app {
+    const struct mamori_generation *gen;
+    struct mamori_store *store;
+    time_t (*clock)(void);   /* time(NULL) unless a test fixes it */
+};
+
+/* Answer h completely (every path ends in exactly one response):
+ * mamori_app_serve, then mamori_app_finish. */
+void mamori_app_handle(struct mamori_app *app, struct mamori_http *h);
+
+/* The two halves, for a caller that holds the answer until the store says
+ * it may go (fcgi_worker.c, mamori_store_take_ticket): serve routes and
+ * runs the handler, which writes its answer to the transport; finish
+ * counts and logs the request once the answer has been released. */
+void mamori_app_serve(struct mamori_app *app, struct mamori_http *h);
+void mamori_app_finish(struct mamori_app *app, struct mamori_http *h);
+
+/* The handlers, one file each. Each sends exactly one response. */
+void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
+/* POST /hooks/<tenant>/line: the tenant's LINE account, where lawyers answer
+ * escalations (handler_line.c). */
+void mamori_handle_line(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
+void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h);
+void mamori_handle_healthz(struct mamori_app *app, struct mamori_http *h);
+void mamori_handle_metrics(struct mamori_app *app, struct mamori_http *h);
+
+/* The webhook's ONE transaction (event, outbox job for the note, audit),
+ * shared with the poller (poller.c), which feeds polled tickets into the
+ * same flow. *answer_text (owned by the caller) is the stored answer.
+ * MAMORI_ECONFLICT when the event was recorded meanwhile. */
+struct mamori_tenant;
+struct mamori_ticket;
+struct mamori_annotation;
+int mamori_webhook_commit(struct mamori_app *app, const struct mamori_tenant *t, const struct mamori_ticket *ticket,
+                          const struct mamori_annotation *a, json_t *full, json_t *ticket_json, json_t *answer,
+                          time_t now, char **answer_text, struct mamori_error *err);
+
+/* The same with an escalation plan (escalate.h; NULL: none) written in the
+ * same transaction. */
+struct mamori_escalation_plan;
+int mamori_webhook_commit_escalation(struct mamori_app *app, const struct mamori_tenant *t,
+                                     const struct mamori_ticket *ticket, const struct mamori_annotation *a, json_t *full,
+                                     json_t *ticket_json, json_t *answer, time_t now,
+                                     struct mamori_escalation_plan *plan, char **answer_text, struct mamori_error *err);
+
+/* Whether the tenant gets a note for this annotation (connector writes
+ * back, url set, note_on_legitimate). */
+int mamori_webhook_wants_note(const struct mamori_tenant *t, const struct mamori_annotation *a);
+
+/* Shared by the webhook and annotate handlers: read and check a JSON body.
+ * On failure the error response has been sent and *root is NULL. */
+int mamori_app_read_json(struct mamori_app *app, struct mamori_http *h, json_t **root, int verify_first,
+                         int (*verify)(void *ctx, struct mamori_http *h), void *verify_ctx);
+
+#endif

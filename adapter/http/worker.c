@@ -1,0 +1,339 @@
+/* worker.c -- see worker.h. Uses fcgiapp.h only: fcgi_stdio.h
+ * would redirect stderr, where the log goes, into the FastCGI stream. */
+#include "config.h"
+
+#include "http/worker.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include "base/buf.h"
+#include "base/log.h"
+#include "http/app.h"
+#include "http/http.h"
+#include "store/group_commit.h"
+#include "store/store.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/*
+ * Held answers. With group commit a webhook's answer may go out only once
+ * the syncer's fdatasync has covered its commit; waiting for that leaves
+ * the worker idle for about one sync per request. Instead the worker
+ * keeps the answer in the request's slot, serves the next connection
+ * that is already waiting, and releases the answer once its ticket is
+ * durable. One sync then covers the commits of all the requests served
+ * meanwhile. A few slots are enough (each holds a connection of the web
+ * server); with all of them held, or no connection waiting, the worker
+ * waits for the oldest ticket as before.
+ */
+#define SLOTS 8
+
+struct slot {
+    FCGX_Request req;
+    struct mamori_http h;
+    struct mamori_buf out;       /* the answer, written when released */
+    uint32_t ticket;
+    struct timespec since;       /* when the ticket was taken */
+    int busy;                    /* 1: being served, 2: answer held for its ticket */
+};
+
+struct worker {
+    struct mamori_app app;
+    struct slot slots[SLOTS];
+    int nheld;
+    int index;
+};
+
+static const char *slot_getparam(void *ctx, const char *name)
+{
+    struct slot *s = ctx;
+    return FCGX_GetParam(name, s->req.envp);
+}
+
+static int slot_read(void *ctx, char *buf, int n)
+{
+    struct slot *s = ctx;
+    return FCGX_GetStr(buf, n, s->req.in);
+}
+
+/* The answer is collected, not sent: release() sends it. */
+static int slot_write(void *ctx, const char *buf, int n)
+{
+    struct slot *s = ctx;
+    return mamori_buf_append(&s->out, buf, (size_t)n) == 0 ? n : -1;
+}
+
+static time_t wall_clock(void)
+{
+    return time(NULL);
+}
+
+static const char overloaded[] = "Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n\r\nout of memory\n";
+
+/* Empty the answer buffer, keeping its memory for the next request (an
+ * append that failed marks the buffer for good: start over then). */
+static void clear_out(struct slot *s)
+{
+    if (s->out.failed)
+        mamori_buf_free(&s->out);
+    else
+        mamori_buf_reset(&s->out);
+}
+
+/* Send the slot's answer (or, when its commit could not be made durable,
+ * a 503 instead), count and log it, end the request. */
+static void release(struct worker *w, struct slot *s, const struct mamori_error *sync_err)
+{
+    if (sync_err != NULL) {
+        mamori_log_set_request(s->h.request_id, NULL);
+        mamori_log_err("commit_failed", "answer withheld: %s", sync_err->message);
+        clear_out(s);
+        s->h.status = 0;
+        mamori_http_error(&s->h, 503, "store_unavailable", "Retry-After: 5\r\n",
+                          "the annotation could not be stored durably; retry later");
+    }
+    if (s->out.failed || s->out.len == 0)
+        FCGX_PutStr(overloaded, (int)sizeof overloaded - 1, s->req.out);
+    else
+        FCGX_PutStr(s->out.data, (int)s->out.len, s->req.out);
+    if (s->h.status != 0)
+        mamori_app_finish(&w->app, &s->h);
+    mamori_http_free(&s->h);
+    clear_out(s);
+    FCGX_Finish_r(&s->req);
+    if (s->busy == 2)
+        w->nheld--;
+    s->busy = 0;
+    s->ticket = 0;
+}
+
+/* Serve the request just accepted into s; hold its answer if the store
+ * left a ticket. */
+static void serve(struct worker *w, struct slot *s)
+{
+    struct mamori_http_transport io;
+    uint32_t ticket;
+
+    io.ctx = s;
+    io.getparam = slot_getparam;
+    io.read = slot_read;
+    io.write = slot_write;
+    s->busy = 1;
+    s->ticket = 0;
+    if (mamori_http_init(&s->h, &io) == 0)
+        mamori_app_serve(&w->app, &s->h);
+    /* The body is not needed once answered. */
+    free(s->h.body);
+    s->h.body = NULL;
+    if (mamori_store_take_ticket(w->app.store, &ticket)) {
+        if (!mamori_store_ticket_done(ticket)) {
+            s->ticket = ticket;
+            s->busy = 2;
+            clock_gettime(CLOCK_MONOTONIC, &s->since);
+            w->nheld++;
+            return;
+        }
+    }
+    release(w, s, NULL);
+}
+
+/* Release every held answer whose ticket is durable. */
+static void release_durable(struct worker *w)
+{
+    for (int i = 0; i < SLOTS && w->nheld > 0; i++)
+        if (w->slots[i].busy == 2 && mamori_store_ticket_done(w->slots[i].ticket))
+            release(w, &w->slots[i], NULL);
+}
+
+static struct slot *free_slot(struct worker *w)
+{
+    for (int i = 0; i < SLOTS; i++)
+        if (!w->slots[i].busy)
+            return &w->slots[i];
+    return NULL;
+}
+
+/* Wait until the oldest held ticket is durable (syncing ourselves if the
+ * syncer does not) and release what is durable; or return earlier when a
+ * connection is waiting and a slot is free, so a slow sync does not hold
+ * up new requests. The sync normally ends within a millisecond and wakes
+ * us at once; the socket is looked at every WAIT_SLICE_MS meanwhile. */
+#define WAIT_SLICE_MS 2
+
+static void wait_oldest(struct worker *w, int listen_fd, int accepting)
+{
+    struct slot *oldest = NULL;
+    struct mamori_error err;
+    int rc;
+
+    for (int i = 0; i < SLOTS; i++) {
+        struct slot *s = &w->slots[i];
+        if (s->busy == 2 && (oldest == NULL || (int32_t)(s->ticket - oldest->ticket) < 0))
+            oldest = s;
+    }
+    if (oldest == NULL)
+        return;
+    mamori_error_clear(&err);
+    for (;;) {
+        struct pollfd pfd = {listen_fd, POLLIN, 0};
+
+        rc = mamori_store_wait_ticket(w->app.store, oldest->ticket, &oldest->since,
+                                      accepting ? WAIT_SLICE_MS : 0, &err);
+        if (rc != 1)
+            break;
+        if (free_slot(w) != NULL && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
+            return;
+    }
+    if (rc != 0) {
+        /* Nothing held can be confirmed: every held answer becomes a 503
+         * (the helpdesk retries; dedupe makes the retry safe). */
+        for (int i = 0; i < SLOTS; i++)
+            if (w->slots[i].busy == 2)
+                release(w, &w->slots[i], &err);
+        return;
+    }
+    release(w, oldest, NULL);
+    release_durable(w);
+}
+
+static int accept_into(struct worker *w, struct slot *s)
+{
+    int rc = FCGX_Accept_r(&s->req);
+
+    if (rc < 0) {
+        if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR && rc != -ECONNABORTED)
+            mamori_log_warn("worker_accept", "worker %d: accept failed (%d)", w->index, rc);
+        return rc;
+    }
+    return 0;
+}
+
+int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, int index)
+{
+    static struct worker w;
+    struct mamori_store *store = NULL;
+    struct mamori_error err;
+    struct sigaction sa;
+    sigset_t block, wait_mask;
+    pid_t parent = getppid();
+    unsigned long served = 0;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGPIPE, &sa, NULL);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGCHLD, &sa, NULL);
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_SETMASK, &block, NULL);
+    wait_mask = block;
+    sigdelset(&wait_mask, SIGTERM);
+    sigdelset(&wait_mask, SIGINT);
+#ifdef HAVE_SYS_PRCTL_H
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+    if (getppid() != parent)
+        return 0;
+
+    if (mamori_store_open(&store, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
+                          MAMORI_STORE_NO_AUTOCHECKPOINT |
+                              (mamori_group_commit_available() ? MAMORI_STORE_GROUP_COMMIT : 0),
+                          &err) != 0) {
+        mamori_log_err("worker_store", "worker %d: %s", index, err.message);
+        return 3;
+    }
+    mamori_store_defer_durability(store, 1);
+    memset(&w, 0, sizeof w);
+    w.app.gen = gen;
+    w.app.store = store;
+    w.app.clock = wall_clock;
+    w.index = index;
+
+    /* Several workers poll one socket; the losers of each accept race get
+     * EAGAIN instead of blocking with SIGTERM masked. */
+    fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+    FCGX_Init();
+    for (int i = 0; i < SLOTS; i++)
+        FCGX_InitRequest(&w.slots[i].req, listen_fd, 0);
+    mamori_log_debug("worker_start", "worker %d serving generation %lu", index, gen->number);
+
+    while (!stop_requested) {
+        struct pollfd pfd = {listen_fd, POLLIN, 0};
+        struct timespec tick = {1, 0};
+        struct slot *s;
+        int rc;
+        sigset_t pending;
+
+        /* SIGTERM stays blocked outside ppoll: look for it. */
+        if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)))
+            break;
+        if (w.nheld > 0) {
+            release_durable(&w);
+            /* While answers are held, serve a connection that is already
+             * waiting (the accept does not block), else wait for the sync. */
+            if (w.nheld > 0) {
+                if ((s = free_slot(&w)) != NULL && accept_into(&w, s) == 0) {
+                    serve(&w, s);
+                    served++;
+                } else {
+                    wait_oldest(&w, listen_fd, 1);
+                }
+                continue;
+            }
+        }
+        rc = ppoll(&pfd, 1, &tick, &wait_mask);
+        if (stop_requested)
+            break;
+        /* When the socket is readable ppoll returns at once and the kernel
+         * restores the mask without delivering a pending SIGTERM: under
+         * constant load the handler would never run. Look for it. */
+        if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)))
+            break;
+        if (rc < 0 && errno != EINTR) {
+            mamori_log_err("worker_poll", "worker %d: poll: %s", index, strerror(errno));
+            break;
+        }
+        if (getppid() != parent)
+            break; /* the supervisor is gone */
+        if (rc <= 0 || !(pfd.revents & POLLIN))
+            continue;
+        s = free_slot(&w);
+        if (s == NULL || accept_into(&w, s) != 0)
+            continue;
+        serve(&w, s);
+        served++;
+    }
+    /* Requests in progress always finish: held answers go out once durable. */
+    while (w.nheld > 0)
+        wait_oldest(&w, listen_fd, 0);
+    for (int i = 0; i < SLOTS; i++) {
+        FCGX_Free(&w.slots[i].req, 0);
+        mamori_buf_free(&w.slots[i].out);
+    }
+    mamori_store_close(store);
+    mamori_log_debug("worker_stop", "worker %d exiting after %lu requests", index, served);
+    return 0;
+}

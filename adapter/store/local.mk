@@ -1,0 +1,13 @@
+## adapter/store/ -- the store: every SQL statement (events, outbox jobs,
+## audit chain, escalations, history counters, schema migrations, backup) and
+## the group commit that makes an answer durable.
+
+adapter_libmamori_core_la_SOURCES += \
+	adapter/store/audit.c adapter/store/audit.h \
+	adapter/store/backup.c adapter/store/backup.h \
+	adapter/store/escalations.c adapter/store/escalations.h \
+	adapter/store/group_commit.c adapter/store/group_commit.h \
+	adapter/store/history.c \
+	adapter/store/outbox.c adapter/store/outbox.h \
+	adapter/store/schema.c adapter/store/schema.h \
+	adapter/store/store.c adapter/store/store.h

@@ -1,0 +1,98 @@
+/*
+ * schema.c -- the schema, as an ordered list of migrations.
+ *
+ * Migration N takes a file from user_version N-1 to N. Never edit a
+ * migration that has shipped; append a new one.
+ */
+#include "config.h"
+
+#include "store/schema.h"
+
+#include <stddef.h>
+
+static const char *const migrations[] = {
+    /* 1: the first schema.
+     *
+     * One row per annotated webhook in `events`: the dedupe key, the exact
+     * answer, the annotation's summary for reports, and the keyed hash of
+     * the requester (the contact history). Rows are appended in rowid
+     * order and only two small indexes are kept, so a webhook's commit
+     * writes few pages: the commit is synced to disk before the helpdesk
+     * gets its 2xx, and every page costs. The retention purge scans by
+     * time once a day instead of keeping a time index. */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE events("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant TEXT NOT NULL, connector TEXT NOT NULL, event_id TEXT NOT NULL,"
+    "  ticket_id TEXT, received_at INTEGER NOT NULL, status INTEGER NOT NULL, response TEXT NOT NULL,"
+    "  requester TEXT, is_harassment INTEGER NOT NULL DEFAULT 0, severity TEXT NOT NULL DEFAULT 'none',"
+    "  categories TEXT NOT NULL DEFAULT '', escalation TEXT NOT NULL DEFAULT 'none');"
+    "CREATE UNIQUE INDEX events_key ON events(tenant, connector, event_id);"
+    "CREATE INDEX events_requester ON events(tenant, requester, received_at) WHERE requester IS NOT NULL;"
+    "CREATE VIEW annotations AS SELECT id, tenant, connector, event_id, ticket_id, received_at AS created_at,"
+    "  is_harassment, severity, categories, escalation FROM events;"
+    "CREATE TABLE outbox("
+    "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, connector TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  dedupe_key TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK(state IN ('pending','done','dead')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
+    "  lease_until INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+    "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, done_at INTEGER);"
+    "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
+    "CREATE TABLE audit("
+    "  seq INTEGER PRIMARY KEY, at TEXT NOT NULL, tenant TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  subject TEXT NOT NULL, data TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",
+
+    /* 2: write-back. `progress` holds what a job's finished steps learnt
+     * (JSON: next step, note written, current tags), so a restarted
+     * deliverer resumes instead of starting over; `lease_owner` is the pid
+     * of the deliverer holding the lease, so a successor can tell a lease
+     * of a killed process from one of a live one. poll_cursor is where a
+     * poller stopped, per tenant. */
+    "ALTER TABLE outbox ADD COLUMN progress TEXT;"
+    "ALTER TABLE outbox ADD COLUMN lease_owner INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX outbox_tenant ON outbox(tenant, state);"
+    "CREATE TABLE poll_cursor(tenant TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated_at INTEGER NOT NULL);",
+
+    /* 3: escalation to the lawyer (escalation_store.h). One escalation per
+     * (tenant, ticket, level); `ticket` keeps ids and links only, `message`
+     * (the quoted evidence) only until acknowledged or the backup is told.
+     * escalation_messages maps LINE message ids back to escalations for
+     * quoted replies; lawyers are LINE users an admin approved;
+     * line_events dedupes LINE redeliveries. The partial index keeps the
+     * deadline check to the open escalations. */
+    "CREATE TABLE escalations("
+    "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, ticket_id TEXT NOT NULL, level TEXT NOT NULL,"
+    "  connector TEXT NOT NULL, event_id TEXT NOT NULL, ticket TEXT NOT NULL, categories TEXT NOT NULL DEFAULT '',"
+    "  channels TEXT NOT NULL DEFAULT '', message TEXT, created_at INTEGER NOT NULL, ack_due_at INTEGER,"
+    "  acked_at INTEGER, acked_by TEXT, backup_at INTEGER, retained_at INTEGER, retained_by TEXT,"
+    "  followups INTEGER NOT NULL DEFAULT 0, last_followup_at INTEGER,"
+    "  UNIQUE(tenant, ticket_id, level));"
+    "CREATE INDEX escalations_due ON escalations(ack_due_at)"
+    "  WHERE ack_due_at IS NOT NULL AND acked_at IS NULL AND backup_at IS NULL;"
+    "CREATE TABLE escalation_messages("
+    "  id INTEGER PRIMARY KEY, escalation_id INTEGER NOT NULL, tenant TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, platform_id TEXT, sent_at INTEGER NOT NULL);"
+    "CREATE INDEX escalation_messages_platform ON escalation_messages(tenant, platform_id)"
+    "  WHERE platform_id IS NOT NULL;"
+    "CREATE INDEX escalation_messages_recipient ON escalation_messages(tenant, recipient, sent_at);"
+    "CREATE TABLE lawyers("
+    "  tenant TEXT NOT NULL, line_user_id TEXT NOT NULL, name TEXT,"
+    "  state TEXT NOT NULL CHECK(state IN ('pending','approved','revoked')),"
+    "  first_seen_at INTEGER, approved_at INTEGER, updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY(tenant, line_user_id));"
+    "CREATE TABLE line_events(tenant TEXT NOT NULL, event_id TEXT NOT NULL, received_at INTEGER NOT NULL,"
+    "  PRIMARY KEY(tenant, event_id));",
+};
+
+int mamori_schema_count(void)
+{
+    return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+const char *mamori_schema_migration(int version)
+{
+    if (version < 1 || version > mamori_schema_count())
+        return NULL;
+    return migrations[version - 1];
+}

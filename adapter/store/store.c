@@ -1,0 +1,403 @@
+/* store.c -- see store.h: opening, pragmas, migrations, transactions. */
+#include "config.h"
+
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/strv.h"
+#include "config/settings.h"
+#include "store/group_commit.h"
+#include "store/schema.h"
+
+static int db_error(struct mamori_store *st, struct mamori_error *err, const char *what)
+{
+    int code = sqlite3_extended_errcode(st->db);
+    int status = (sqlite3_errcode(st->db) == SQLITE_BUSY || sqlite3_errcode(st->db) == SQLITE_LOCKED) ? MAMORI_EBUSY
+                                                                                                      : MAMORI_EDB;
+    return mamori_error_set(err, status, "store %s: %s: %s (sqlite %d)", st->path, what, sqlite3_errmsg(st->db), code);
+}
+
+int mamori_store_exec(struct mamori_store *st, const char *sql, struct mamori_error *err)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int status = (sqlite3_errcode(st->db) == SQLITE_BUSY) ? MAMORI_EBUSY : MAMORI_EDB;
+        mamori_error_set(err, status, "store %s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return status;
+    }
+    return MAMORI_OK;
+}
+
+sqlite3_stmt *mamori_store_stmt(struct mamori_store *st, enum mamori_stmt which, const char *sql)
+{
+    sqlite3_stmt *s = st->stmts[which];
+
+    if (s == NULL) {
+        if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+            return NULL;
+        st->stmts[which] = s;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+/*
+ * Waiting for another process's write lock. sqlite's default handler
+ * sleeps in steps of up to 100 ms, which turns a lock held for a
+ * millisecond into a long stall; webhook transactions are short, so poll
+ * every 50-400 microseconds instead, up to the configured timeout.
+ */
+static int busy_wait(void *ctx, int count)
+{
+    struct mamori_store *st = ctx;
+    struct timespec now, nap;
+    long waited_ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (count == 0)
+        st->busy_since = now;
+    waited_ms = (now.tv_sec - st->busy_since.tv_sec) * 1000 + (now.tv_nsec - st->busy_since.tv_nsec) / 1000000;
+    if (waited_ms >= st->busy_timeout_ms)
+        return 0;
+    nap.tv_sec = 0;
+    nap.tv_nsec = (count < 8 ? 50000L * (count + 1) : 400000L) + (long)(now.tv_nsec % 50000);
+    nanosleep(&nap, NULL);
+    return 1;
+}
+
+int mamori_store_checkpoint(struct mamori_store *st, struct mamori_error *err)
+{
+    int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        return mamori_error_set(err, MAMORI_EDB, "store %s: checkpoint: %s", st->path, sqlite3_errmsg(st->db));
+    return MAMORI_OK;
+}
+
+int mamori_store_schema_version(void)
+{
+    return mamori_schema_count();
+}
+
+int mamori_store_file_version(struct mamori_store *st, int *version)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+        return MAMORI_EDB;
+    rc = sqlite3_step(s);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? MAMORI_OK : MAMORI_EDB;
+}
+
+static int migrate(struct mamori_store *st, struct mamori_error *err)
+{
+    int have, want = mamori_schema_count();
+    char sql[64];
+
+    if (mamori_store_file_version(st, &have) != 0)
+        return db_error(st, err, "reading the schema version");
+    if (have > want)
+        return mamori_error_set(err, MAMORI_EDB,
+                                "store %s has schema version %d, newer than this mamori (%d); upgrade mamori or "
+                                "restore a backup",
+                                st->path, have, want);
+    for (int v = have + 1; v <= want; v++) {
+        int rc;
+        if ((rc = mamori_store_exec(st, "BEGIN IMMEDIATE", err)) != 0)
+            return rc;
+        /* Another process may have migrated while we waited for the lock. */
+        if (mamori_store_file_version(st, &have) != 0) {
+            mamori_store_exec(st, "ROLLBACK", NULL);
+            return db_error(st, err, "reading the schema version");
+        }
+        if (have >= v) {
+            mamori_store_exec(st, "ROLLBACK", NULL);
+            continue;
+        }
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v);
+        if ((rc = mamori_store_exec(st, mamori_schema_migration(v), err)) != 0 ||
+            (rc = mamori_store_exec(st, sql, err)) != 0 || (rc = mamori_store_exec(st, "COMMIT", err)) != 0) {
+            mamori_store_exec(st, "ROLLBACK", NULL);
+            return mamori_error_prefix(err, "migration to schema %d", v);
+        }
+    }
+    return MAMORI_OK;
+}
+
+int mamori_store_open(struct mamori_store **out, const char *path, int sync_mode, long busy_timeout_ms, int flags,
+                      struct mamori_error *err)
+{
+    struct mamori_store *st;
+    char pragma[128];
+    int rc, oflags;
+
+    *out = NULL;
+    st = calloc(1, sizeof *st);
+    if (st == NULL || (st->path = mamori_strdup(path)) == NULL ||
+        (st->wal_path = malloc(strlen(path) + 5)) == NULL) {
+        if (st != NULL)
+            free(st->path);
+        free(st);
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    }
+    memcpy(st->wal_path, path, strlen(path));
+    memcpy(st->wal_path + strlen(path), "-wal", 5);
+    oflags = (flags & MAMORI_STORE_READONLY) ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    oflags |= SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+        rc = mamori_error_set(err, MAMORI_EDB, "cannot open store %s: %s (check that the directory exists and is "
+                              "writable by the service user)",
+                              path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        mamori_store_close(st);
+        return rc;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    st->busy_timeout_ms = busy_timeout_ms;
+    sqlite3_busy_handler(st->db, busy_wait, st);
+    if (!(flags & MAMORI_STORE_READONLY)) {
+        snprintf(pragma, sizeof pragma,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=%d;"
+                 /* Reads through a memory map and a larger page cache: the
+                  * lookups of every webhook then cost no read() calls. */
+                 " PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;",
+                 (sync_mode == MAMORI_SYNC_NORMAL || (flags & MAMORI_STORE_GROUP_COMMIT)) ? "NORMAL" : "FULL",
+                 (flags & MAMORI_STORE_NO_AUTOCHECKPOINT) ? 20000 : 1000);
+        st->group_commit = sync_mode == MAMORI_SYNC_FULL && (flags & MAMORI_STORE_GROUP_COMMIT);
+        if ((rc = mamori_store_exec(st, pragma, err)) != 0 || (rc = migrate(st, err)) != 0) {
+            mamori_store_close(st);
+            return rc;
+        }
+    } else {
+        int have;
+        if (mamori_store_file_version(st, &have) != 0 || have == 0) {
+            rc = mamori_error_set(err, MAMORI_EDB, "store %s is not a mamori store (or is empty)", path);
+            mamori_store_close(st);
+            return rc;
+        }
+    }
+    *out = st;
+    return MAMORI_OK;
+}
+
+void mamori_store_close(struct mamori_store *st)
+{
+    if (st == NULL)
+        return;
+    for (int i = 0; i < MAMORI_STMT_COUNT; i++)
+        sqlite3_finalize(st->stmts[i]);
+    if (st->db != NULL) {
+        if (st->in_tx)
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close_v2(st->db);
+    }
+    free(st->path);
+    free(st->wal_path);
+    free(st);
+}
+
+int mamori_store_begin(struct mamori_store *st, struct mamori_error *err)
+{
+    int rc = mamori_store_exec(st, "BEGIN IMMEDIATE", err);
+    if (rc == 0)
+        st->in_tx = 1;
+    return rc;
+}
+
+/* COMMIT; on failure the transaction is ended. Not yet durable with group
+ * commit. */
+static int commit_only(struct mamori_store *st, struct mamori_error *err)
+{
+    int rc = mamori_store_exec(st, "COMMIT", err);
+
+    if (rc != 0) {
+        /* A failed COMMIT may leave the transaction open: end it. */
+        if (!sqlite3_get_autocommit(st->db))
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    st->in_tx = 0;
+    return rc;
+}
+
+int mamori_store_commit(struct mamori_store *st, struct mamori_error *err)
+{
+    int rc = commit_only(st, err);
+
+    if (rc == 0 && st->group_commit) {
+        /* Committed but not yet synced: durable only after this. */
+        rc = mamori_group_commit_sync(st->wal_path, err);
+    }
+    return rc;
+}
+
+void mamori_store_defer_durability(struct mamori_store *st, int on)
+{
+    st->defer_durability = on && st->group_commit && mamori_group_commit_available();
+}
+
+int mamori_store_commit_deferred(struct mamori_store *st, struct mamori_error *err)
+{
+    int rc;
+
+    if (!st->defer_durability)
+        return mamori_store_commit(st, err);
+    if ((rc = commit_only(st, err)) == 0) {
+        st->ticket = mamori_group_commit_announce();
+        st->ticket_pending = 1;
+    }
+    return rc;
+}
+
+int mamori_store_barrier(struct mamori_store *st, struct mamori_error *err)
+{
+    /* Without group commit every COMMIT synced before it released the
+     * write lock, so whatever this connection can read is durable. */
+    if (!st->group_commit)
+        return MAMORI_OK;
+    if (!st->defer_durability)
+        return mamori_group_commit_sync(st->wal_path, err);
+    /* The WAL frames of what we read were written before we read them,
+     * so a sync that starts after this announcement covers them. */
+    st->ticket = mamori_group_commit_announce();
+    st->ticket_pending = 1;
+    return MAMORI_OK;
+}
+
+int mamori_store_take_ticket(struct mamori_store *st, uint32_t *ticket)
+{
+    if (!st->ticket_pending)
+        return 0;
+    *ticket = st->ticket;
+    st->ticket_pending = 0;
+    return 1;
+}
+
+int mamori_store_ticket_done(uint32_t ticket)
+{
+    return mamori_group_commit_done(ticket);
+}
+
+int mamori_store_wait_ticket(struct mamori_store *st, uint32_t ticket, const struct timespec *since, long max_ms,
+                             struct mamori_error *err)
+{
+    return mamori_group_commit_wait(ticket, since, st->wal_path, max_ms, err);
+}
+
+void mamori_store_rollback(struct mamori_store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->in_tx = 0;
+}
+
+int mamori_store_read_begin(struct mamori_store *st, struct mamori_error *err)
+{
+    return mamori_store_exec(st, "BEGIN", err);
+}
+
+void mamori_store_read_end(struct mamori_store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+}
+
+int mamori_store_writable(struct mamori_store *st, struct mamori_error *err)
+{
+    int rc;
+
+    if (sqlite3_db_readonly(st->db, "main") == 1)
+        return mamori_error_set(err, MAMORI_EDB, "store %s is read-only", st->path);
+    if ((rc = mamori_store_exec(st, "BEGIN IMMEDIATE", err)) != 0)
+        return rc;
+    rc = mamori_store_exec(st, "INSERT OR REPLACE INTO meta(key, value) VALUES('health_probe', '1')", err);
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* ---- events ---- */
+
+int mamori_store_event_get(struct mamori_store *st, const char *tenant, const char *connector, const char *event_id,
+                           char **response, int *status, struct mamori_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    *response = NULL;
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_EVENT_GET, "SELECT status, response FROM events WHERE tenant=?1 AND connector=?2 AND event_id=?3")) == NULL)
+        return db_error(st, err, "looking up an event");
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, connector, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, event_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *status = sqlite3_column_int(s, 0);
+        *response = mamori_strdup((const char *)sqlite3_column_text(s, 1));
+        rc = *response ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    } else if (rc == SQLITE_DONE) {
+        rc = MAMORI_ENOTFOUND;
+    } else {
+        rc = db_error(st, err, "looking up an event");
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+int mamori_store_event_put(struct mamori_store *st, const struct mamori_event_row *row, struct mamori_error *err)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_EVENT_PUT,
+                               "INSERT INTO events(tenant, connector, event_id, ticket_id, received_at, status, response,"
+                               " requester, is_harassment, severity, categories, escalation)"
+                               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")) == NULL)
+        return db_error(st, err, "recording an event");
+    sqlite3_bind_text(s, 1, row->tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, row->connector, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, row->event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, row->ticket_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)row->received_at);
+    sqlite3_bind_int(s, 6, row->status);
+    sqlite3_bind_text(s, 7, row->response, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, row->requester, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 9, row->is_harassment);
+    sqlite3_bind_text(s, 10, row->severity ? row->severity : "none", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, row->categories ? row->categories : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 12, row->escalation ? row->escalation : "none", -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE)
+        rc = MAMORI_OK;
+    else if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        rc = mamori_error_set(err, MAMORI_ECONFLICT, "event %s already recorded", row->event_id);
+    else
+        rc = db_error(st, err, "recording an event");
+    sqlite3_reset(s);
+    return rc;
+}
+
+int mamori_store_annotation_count(struct mamori_store *st, const char *tenant, const char *ticket_id, int64_t *out,
+                                  struct mamori_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    if ((s = mamori_store_stmt(st, MAMORI_STMT_ANNOTATION_COUNT, "SELECT count(*) FROM annotations WHERE tenant=?1 AND ticket_id=?2")) == NULL)
+        return db_error(st, err, "counting annotations");
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, ticket_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    rc = rc == SQLITE_ROW ? MAMORI_OK : db_error(st, err, "counting annotations");
+    sqlite3_reset(s);
+    return rc;
+}

@@ -1,0 +1,162 @@
+/*
+ * store.h -- the sqlite store: one file, WAL, durable commits.
+ *
+ * Each process opens its own connection (never share one across fork()).
+ * The schema is versioned with PRAGMA user_version and migrated forward at
+ * open (store_schema.c). A webhook's event, annotation, outbox jobs, contact
+ * record and audit record are written in ONE transaction begun with
+ * mamori_store_begin() (BEGIN IMMEDIATE, so the audit chain's "previous
+ * hash" is read under the write lock).
+ *
+ * Requester identities are never stored: only HMAC-SHA256(identity key,
+ * tenant NUL requester id) in hex, see mamori_store_requester_hash().
+ */
+#ifndef MAMORI_STORE_H
+#define MAMORI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "base/error.h"
+
+/* Statements prepared once per connection and reused (preparing costs more
+ * than running most of them). */
+enum mamori_stmt {
+    MAMORI_STMT_EVENT_GET,
+    MAMORI_STMT_EVENT_PUT,
+    MAMORI_STMT_ANNOTATION_COUNT,
+    MAMORI_STMT_CONTACT_COUNT,
+    MAMORI_STMT_OUTBOX_ENQUEUE,
+    MAMORI_STMT_OUTBOX_DEPTH,
+    MAMORI_STMT_AUDIT_LAST,
+    MAMORI_STMT_AUDIT_INSERT,
+    MAMORI_STMT_COUNT
+};
+
+struct mamori_store {
+    sqlite3 *db;
+    char *path;
+    int in_tx;
+    int group_commit;                  /* durability through group_commit.h */
+    int defer_durability;              /* the caller releases answers itself (mamori_store_take_ticket) */
+    int ticket_pending;                /* a deferred commit is not known to be durable yet */
+    uint32_t ticket;                   /* ... its group-commit ticket */
+    char *wal_path;                    /* path + "-wal", for syncing it */
+    long busy_timeout_ms;
+    struct timespec busy_since;        /* when the current wait for a lock began */
+    sqlite3_stmt *stmts[MAMORI_STMT_COUNT];
+};
+
+/* The cached statement `which` (prepared from sql on first use), reset and
+ * with bindings cleared. Borrowed: never finalize it. NULL on error (the
+ * reason is in sqlite3_errmsg(st->db)). */
+sqlite3_stmt *mamori_store_stmt(struct mamori_store *st, enum mamori_stmt which, const char *sql);
+
+/* Checkpoint the WAL without blocking writers (the housekeeper calls this;
+ * workers leave checkpoints off the request path). */
+int mamori_store_checkpoint(struct mamori_store *st, struct mamori_error *err);
+
+enum {
+    MAMORI_STORE_READONLY = 0x1,  /* open without migrating or writing */
+    MAMORI_STORE_NO_AUTOCHECKPOINT = 0x2, /* leave checkpoints to the housekeeper (workers) */
+    MAMORI_STORE_GROUP_COMMIT = 0x4,      /* with synchronous=full: commit without syncing, then wait for
+                                           * the syncer's fdatasync (group_commit.h) */
+};
+
+/* Open (creating if needed) and migrate. sync_mode: enum mamori_sync_mode.
+ * *out is owned by the caller: mamori_store_close(). */
+int mamori_store_open(struct mamori_store **out, const char *path, int sync_mode, long busy_timeout_ms, int flags,
+                      struct mamori_error *err);
+void mamori_store_close(struct mamori_store *st);
+
+/* The schema version this build creates, and the one in the file. */
+int mamori_store_schema_version(void);
+int mamori_store_file_version(struct mamori_store *st, int *version);
+
+/* Transactions. commit failing means the data is not known to be durable:
+ * the caller must not acknowledge (with group commit, the transaction may
+ * still have been written; a retried webhook then finds it as a duplicate,
+ * which is safe). */
+int mamori_store_begin(struct mamori_store *st, struct mamori_error *err);
+int mamori_store_commit(struct mamori_store *st, struct mamori_error *err);
+void mamori_store_rollback(struct mamori_store *st);
+
+/*
+ * Deferred durability, for a caller that holds its answer until the data
+ * is durable (the FastCGI worker, fcgi_worker.c) and meanwhile serves other
+ * requests instead of waiting for the group commit's sync.
+ *
+ * mamori_store_commit_deferred() is mamori_store_commit() unless the
+ * store's owner enabled deferral (mamori_store_defer_durability) and group
+ * commit is on: then it returns once the transaction is committed and
+ * leaves a pending ticket. mamori_store_barrier() is for an answer built
+ * from data another connection committed (a duplicate's stored answer):
+ * it makes that data durable first (or leaves a ticket that covers it).
+ * The owner takes the ticket after the request (mamori_store_take_ticket)
+ * and must not send the answer before mamori_store_wait_ticket() returned
+ * 0; on failure it answers 503 instead.
+ */
+void mamori_store_defer_durability(struct mamori_store *st, int on);
+int mamori_store_commit_deferred(struct mamori_store *st, struct mamori_error *err);
+int mamori_store_barrier(struct mamori_store *st, struct mamori_error *err);
+/* 1 and *ticket when a ticket is pending (which is then cleared), else 0. */
+int mamori_store_take_ticket(struct mamori_store *st, uint32_t *ticket);
+/* Whether a ticket is durable already (never blocks). */
+int mamori_store_ticket_done(uint32_t ticket);
+/* Block until it is; since: when it was taken. 0 or MAMORI_EIO; with
+ * max_ms > 0, 1 when it is still not durable after max_ms. */
+int mamori_store_wait_ticket(struct mamori_store *st, uint32_t ticket, const struct timespec *since, long max_ms,
+                             struct mamori_error *err);
+
+/* A read snapshot around several lookups (one lock round-trip instead of
+ * one per statement). Must be ended before mamori_store_begin(). */
+int mamori_store_read_begin(struct mamori_store *st, struct mamori_error *err);
+void mamori_store_read_end(struct mamori_store *st);
+
+/* Check the store can take a write lock right now (for /healthz). */
+int mamori_store_writable(struct mamori_store *st, struct mamori_error *err);
+
+/* Run one statement with no result rows (maintenance, tests). */
+int mamori_store_exec(struct mamori_store *st, const char *sql, struct mamori_error *err);
+
+/* ---- events: dedupe, the answer, the annotation summary ---- */
+
+/* Look up an event: MAMORI_OK with *response (owned by the caller) and
+ * *status, or MAMORI_ENOTFOUND. */
+int mamori_store_event_get(struct mamori_store *st, const char *tenant, const char *connector, const char *event_id,
+                           char **response, int *status, struct mamori_error *err);
+
+/* What is recorded about one annotated webhook. */
+struct mamori_event_row {
+    const char *tenant, *connector, *event_id, *ticket_id;
+    int status;               /* the HTTP status answered */
+    const char *response;     /* the exact answer, returned again for duplicates */
+    const char *requester;    /* keyed hash of the requester id, or NULL */
+    int is_harassment;
+    const char *severity;     /* "none" ... "critical" */
+    const char *categories;   /* comma-separated ids */
+    const char *escalation;   /* level name */
+    time_t received_at;
+};
+
+/* Record an event; MAMORI_ECONFLICT if (tenant, connector, event_id) exists. */
+int mamori_store_event_put(struct mamori_store *st, const struct mamori_event_row *row, struct mamori_error *err);
+
+/* Number of annotations already stored for a ticket (0 if none). */
+int mamori_store_annotation_count(struct mamori_store *st, const char *tenant, const char *ticket_id, int64_t *out,
+                                  struct mamori_error *err);
+
+/* ---- contact history ---- */
+
+/* hex HMAC of (tenant, requester id) into out[65]. */
+int mamori_store_requester_hash(const unsigned char *key, size_t key_len, const char *tenant, const char *requester_id,
+                                char out[65]);
+
+/* Contacts (annotated events) by this requester hash at or after `since`. */
+int mamori_store_contact_count(struct mamori_store *st, const char *tenant, const char *requester_hash, time_t since,
+                               int64_t *out, struct mamori_error *err);
+
+#endif
