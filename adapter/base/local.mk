@@ -8,6 +8,7 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/base/ini_file.c adapter/base/ini_file.h \
 	adapter/base/log.c adapter/base/log.h \
 	adapter/base/metrics.c adapter/base/metrics.h \
+	adapter/base/process.c adapter/base/process.h \
 	adapter/base/signature.c adapter/base/signature.h \
 	adapter/base/strv.c adapter/base/strv.h \
 	adapter/base/utf8.c adapter/base/utf8.h

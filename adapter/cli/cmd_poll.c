@@ -17,12 +17,11 @@
 #include "config/generation.h"
 #include "config/tenant.h"
 #include "daemon/poller.h"
-#include "http/app.h"
 
 int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
 {
     struct mamori_generation *g = NULL;
-    struct mamori_app app;
+    struct mamori_ingest ing = {NULL, NULL, NULL};
     struct mamori_error err;
     const char *only = NULL;
     int rc = 1, polled = 0, failed = 0;
@@ -51,14 +50,13 @@ int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
         mamori_generation_free(g);
         return 1;
     }
-    memset(&app, 0, sizeof app);
-    app.gen = g;
+    ing.gen = g;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "mamori: libcurl failed to initialise\n");
         mamori_generation_free(g);
         return 1;
     }
-    if (mamori_store_open(&app.store, g->settings.store_path, g->settings.sync_mode, g->settings.busy_timeout_ms, 0,
+    if (mamori_store_open(&ing.store, g->settings.store_path, g->settings.sync_mode, g->settings.busy_timeout_ms, 0,
                           &err) != 0) {
         fprintf(stderr, "mamori: %s\n", err.message);
         goto out;
@@ -76,7 +74,7 @@ int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
             continue;
         }
         polled++;
-        if (mamori_poller_poll_tenant(&app, t, &r) != 0) {
+        if (mamori_poller_poll_tenant(&ing, t, &r) != 0) {
             failed++;
             printf("tenant %s: FAILED after %ld issues: %s; %ld events annotated, cursor %s (the next round "
                    "starts there)\n",
@@ -91,7 +89,7 @@ int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
         printf("no tenant is polled (only the redmine connector with [helpdesk] url and poll_interval is)\n");
     rc = failed ? 1 : 0;
 out:
-    mamori_store_close(app.store);
+    mamori_store_close(ing.store);
     curl_global_cleanup();
     mamori_generation_free(g);
     return rc;

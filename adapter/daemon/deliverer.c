@@ -13,14 +13,12 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_SYS_PRCTL_H
-#include <sys/prctl.h>
-#endif
 
 #include <curl/curl.h>
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/process.h"
 #include "base/metrics.h"
 #include "base/signature.h"
 #include "base/strv.h"
@@ -36,14 +34,6 @@
 
 #define MAX_RESPONSE (4u << 20) /* answers larger than this are cut: the steps read small JSON */
 #define DUE_BATCH 32
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_term(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 /* ---- the process ---- */
 
@@ -303,21 +293,7 @@ static int send_request(struct deliverer *d, struct job *j)
     curl_easy_setopt(j->easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(j->easy, CURLOPT_HEADERDATA, j);
     curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
-    curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(j->easy, CURLOPT_TIMEOUT, s->deliver_timeout);
-    curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT, s->deliver_timeout < 10 ? s->deliver_timeout : 10L);
-    /* TLS is always verified; redirects are never followed (a redirect
-     * could lead outside the tenant's url). */
-    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(j->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(j->easy, CURLOPT_FOLLOWLOCATION, 0L);
-    if (s->ca_file != NULL)
-        curl_easy_setopt(j->easy, CURLOPT_CAINFO, s->ca_file);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS_STR, s->allow_http ? "http,https" : "https");
-#else
-    curl_easy_setopt(j->easy, CURLOPT_PROTOCOLS, s->allow_http ? (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS) : (long)CURLPROTO_HTTPS);
-#endif
+    mamori_outbound_setup(j->easy, s, s->allow_http ? MAMORI_OUTBOUND_HTTP_OR_HTTPS : MAMORI_OUTBOUND_HTTPS);
     if (curl_multi_add_handle(d->multi, j->easy) != CURLM_OK)
         return MAMORI_EIO;
     j->ready = 0;
@@ -643,27 +619,17 @@ static void teardown(struct deliverer *d)
 int mamori_deliverer_run(const struct mamori_generation *gen)
 {
     struct deliverer d;
-    struct sigaction sa;
     pid_t parent = getppid();
     double last_scan = 0, last_orphans = 0;
     int rc;
 
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGPIPE, &sa, NULL);
-#ifdef HAVE_SYS_PRCTL_H
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
+    mamori_process_child_init();
     if ((rc = setup(&d, gen)) != 0) {
         teardown(&d);
         return rc;
     }
     mamori_log_info("deliverer_started", "deliverer running for %zu tenant(s)", d.tenant_count);
-    while (!stop_requested && getppid() == parent) {
+    while (!mamori_process_stopping() && getppid() == parent) {
         double now_m = mono();
         int running = 0;
         CURLMsg *msg;
@@ -684,7 +650,7 @@ int mamori_deliverer_run(const struct mamori_generation *gen)
             size_t n = 0;
             if (mamori_outbox_due(d.st, "note", (long long)time(NULL), due, DUE_BATCH, &n, &err) != 0)
                 mamori_log_warn("outbox_error", "%s", err.message);
-            for (size_t i = 0; i < n && !stop_requested; i++) {
+            for (size_t i = 0; i < n && !mamori_process_stopping(); i++) {
                 int busy = 0;
                 for (struct job *j = d.jobs; j; j = j->next)
                     busy |= j->row.id == due[i].id;

@@ -7,16 +7,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_SYS_PRCTL_H
-#include <sys/prctl.h>
-#endif
 
 #include "base/log.h"
+#include "base/process.h"
 #include "daemon/retention.h"
 #include "daemon/status.h"
 #include "store/store.h"
-
-static volatile sig_atomic_t stop_requested;
 
 /* Retention runs when a generation starts (so a changed retention_days
  * takes effect on reload) and then every hour: a day's backlog is small,
@@ -32,29 +28,14 @@ static void purge(struct mamori_store *st, const struct mamori_generation *gen)
         mamori_log_warn("purge_failed", "retention purge failed, retrying in an hour: %s", err.message);
 }
 
-static void on_term(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 int mamori_housekeeper_run(const struct mamori_generation *gen)
 {
     struct mamori_store *st = NULL;
     struct mamori_error err;
-    struct sigaction sa;
     pid_t parent = getppid();
     time_t next_purge = 0;
 
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGHUP, &sa, NULL);
-#ifdef HAVE_SYS_PRCTL_H
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
+    mamori_process_child_init();
     if (mamori_store_open(&st, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms, 0,
                           &err) != 0) {
         mamori_log_err("housekeeper_store", "%s", err.message);
@@ -63,7 +44,7 @@ int mamori_housekeeper_run(const struct mamori_generation *gen)
     /* Tell `mamori status` what this generation serves. */
     if (mamori_status_publish(st, gen, parent, time(NULL), &err) != 0)
         mamori_log_warn("status_failed", "cannot publish the status for mamori status: %s", err.message);
-    while (!stop_requested && getppid() == parent) {
+    while (!mamori_process_stopping() && getppid() == parent) {
         struct timespec tick = {1, 0}, now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (next_purge == 0 || now.tv_sec >= next_purge) {

@@ -33,32 +33,19 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_SYS_PRCTL_H
-#include <sys/prctl.h>
-#endif
 
 #include <curl/curl.h>
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/process.h"
 #include "base/metrics.h"
 #include "connector/common.h"
 #include "connector/connector.h"
 #include "deliver/outbound.h"
 #include "escalation/escalate.h"
-#include "http/app.h"
 #include "plugin/annotation.h"
-#include "plugin/host_api.h"
-#include "store/outbox.h"
 #include "store/store.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_term(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static long opt_long(const struct mamori_tenant *t, const char *key, long def)
 {
@@ -117,15 +104,8 @@ static json_t *api_get(const struct mamori_generation *gen, const struct mamori_
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, gen->settings.deliver_timeout);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (gen->settings.ca_file)
-        curl_easy_setopt(c, CURLOPT_CAINFO, gen->settings.ca_file);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, gen->settings.allow_http ? "http,https" : "https");
-#endif
+    mamori_outbound_setup(c, &gen->settings,
+                          gen->settings.allow_http ? MAMORI_OUTBOUND_HTTP_OR_HTTPS : MAMORI_OUTBOUND_HTTPS);
     if ((cc = curl_easy_perform(c)) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
@@ -144,108 +124,49 @@ out:
     return j;
 }
 
-/* One polled event through the flow from parse on. Returns 1 when it was
+/* One polled event through the ingest pipeline. Returns 1 when it was
  * annotated and committed, 0 when there was nothing to do (seen before,
  * ignored, or it can never be handled: logged), or a negative error with
  * err set when it may work next round. */
-static int process(struct mamori_app *app, const struct mamori_tenant *t, json_t *root, time_t now,
+static int process(const struct mamori_ingest *ing, const struct mamori_tenant *t, json_t *root, time_t now,
                    struct mamori_error *err)
 {
     struct mamori_webhook in;
-    struct mamori_ticket ticket;
-    struct mamori_annotation a;
-    struct mamori_history hist;
-    struct mamori_request req;
-    struct mamori_chain_result chain;
-    json_t *full = NULL, *ticket_json = NULL, *answer = NULL;
-    char *stored = NULL, *answer_text = NULL;
-    struct mamori_escalation_plan plan;
-    int status, rc, result = MAMORI_ENOMEM;
+    struct mamori_ingest_result res;
+    const struct mamori_annotation *a = &res.annotation;
+    int result = 0;
 
     memset(&in, 0, sizeof in);
     in.tenant = t;
     in.body = "";
     in.now = now;
     in.path_suffix = "";
-    mamori_ticket_init(&ticket);
-    mamori_annotation_init(&a);
-    mamori_escalation_plan_init(&plan);
-    mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    if ((rc = t->connector->parse(&in, root, &ticket, err)) != 0) {
-        if (rc == MAMORI_ENOMEM)
-            goto out;
+    switch (mamori_ingest_event(ing, &in, root, now, &res)) {
+    case MAMORI_INGEST_INVALID:
         mamori_log_warn("poll_parse", "tenant %s: a polled issue does not parse, passed over: %s", t->id,
-                        err->message);
-        result = 0;
-        goto out;
-    }
-    if (ticket.ignore_reason != NULL) {
-        mamori_log_debug("ignored", "polled %s ignored: %s", ticket.event_id, ticket.ignore_reason);
-        result = 0;
-        goto out;
-    }
-    rc = mamori_store_event_get(app->store, t->id, t->connector->name, ticket.event_id, &stored, &status, err);
-    if (rc == 0) {
-        result = 0; /* seen before: the window overlaps the last one */
-        goto out;
-    }
-    if (rc != MAMORI_ENOTFOUND) {
-        result = rc; /* the store is busy or failing: next round */
-        goto out;
-    }
-    memset(&hist, 0, sizeof hist);
-    hist.store = app->store;
-    hist.identity_key = app->gen->identity_key.data;
-    hist.identity_key_len = app->gen->identity_key.len;
-    hist.fixed_contacts = -1;
-    memset(&req, 0, sizeof req);
-    req.tenant = t;
-    req.ticket = &ticket;
-    req.annotation = &a;
-    req.history = &hist;
-    req.now = now;
-    mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    if (mamori_chain_run(t, &req, &chain, NULL) != 0)
-        goto out;
-    /* Polled tickets escalate like webhooks do (escalate.h). */
-    if ((rc = mamori_escalation_prepare(&plan, app->store, t, &ticket, &a, now, err)) != 0) {
-        mamori_error_prefix(err, "%s: escalation not prepared", ticket.event_id);
-        result = rc;
-        goto out;
-    }
-    mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    if (mamori_webhook_wants_note(t, &a)) {
-        full = mamori_annotation_to_json(&a);
-        ticket_json = mamori_ticket_to_json(&ticket, 0);
-        if (full == NULL || ticket_json == NULL)
-            goto out;
-    }
-    answer = json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", "annotated", "tenant", t->id, "event_id", ticket.event_id,
-                       "ticket_id", ticket.ticket_id, "annotation", mamori_annotation_verdict_json(&a, t->keep_evidence));
-    if (answer == NULL)
-        goto out;
-    rc = mamori_webhook_commit_escalation(app, t, &ticket, &a, full, ticket_json, answer, now, &plan, &answer_text,
-                                          err);
-    if (rc == 0) {
-        mamori_log_info("annotated", "polled ticket %s (%s): harassment=%s severity=%s", ticket.ticket_id,
-                        ticket.event_id, mamori_annotation_is_harassment(&a) ? "yes" : "no",
-                        mamori_severity_name(mamori_annotation_severity(&a)));
+                        res.err.message);
+        break;
+    case MAMORI_INGEST_IGNORED:
+        mamori_log_debug("ignored", "polled %s ignored: %s", res.ticket.event_id, res.ticket.ignore_reason);
+        break;
+    case MAMORI_INGEST_DUPLICATE:
+        break; /* seen before (the window overlaps the last one), or recorded meanwhile */
+    case MAMORI_INGEST_ANNOTATED:
+        mamori_log_info("annotated", "polled ticket %s (%s): harassment=%s severity=%s", res.ticket.ticket_id,
+                        res.ticket.event_id, mamori_annotation_is_harassment(a) ? "yes" : "no",
+                        mamori_severity_name(mamori_annotation_severity(a)));
         result = 1;
-    } else if (rc == MAMORI_ECONFLICT) {
-        result = 0; /* recorded meanwhile (a webhook, or `mamori poll` at the same time) */
-    } else {
-        mamori_error_prefix(err, "%s not recorded", ticket.event_id);
-        result = rc;
+        break;
+    case MAMORI_INGEST_FAILED:
+        *err = res.err;
+        if (res.stage == MAMORI_INGEST_AT_ESCALATION)
+            mamori_error_prefix(err, "%s: escalation not prepared", res.ticket.event_id);
+        else if (res.stage == MAMORI_INGEST_AT_COMMIT)
+            mamori_error_prefix(err, "%s not recorded", res.ticket.event_id);
+        result = res.rc < 0 ? res.rc : MAMORI_EIO;
+        break;
     }
-out:
-    free(stored);
-    free(answer_text);
-    json_decref(full);
-    json_decref(ticket_json);
-    json_decref(answer);
-    mamori_escalation_plan_free(&plan);
-    mamori_annotation_free(&a);
-    mamori_ticket_free(&ticket);
+    mamori_ingest_result_free(&res);
     return result;
 }
 
@@ -284,13 +205,13 @@ static void cursor_set(struct mamori_store *st, const char *tenant, const char *
 }
 
 /* One event of the round into the report; 0, or the transient error. */
-static int take(struct mamori_app *app, const struct mamori_tenant *t, json_t *ev, struct mamori_poll_report *r)
+static int take(const struct mamori_ingest *ing, const struct mamori_tenant *t, json_t *ev, struct mamori_poll_report *r)
 {
     int rc;
 
     if (ev == NULL)
         return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
-    rc = process(app, t, ev, time(NULL), &r->err);
+    rc = process(ing, t, ev, time(NULL), &r->err);
     json_decref(ev);
     if (rc < 0)
         return rc;
@@ -303,7 +224,7 @@ static int take(struct mamori_app *app, const struct mamori_tenant *t, json_t *e
 
 /* An issue's new events: its creation, then its new journals. 0, or the
  * transient error that stopped it (in r->err). */
-static int poll_issue(struct mamori_app *app, const struct mamori_tenant *t, json_t *issue, long long since,
+static int poll_issue(const struct mamori_ingest *ing, const struct mamori_tenant *t, json_t *issue, long long since,
                       struct mamori_poll_report *r)
 {
     const char *created = mamori_cx_str(issue, "created_on"), *updated = mamori_cx_str(issue, "updated_on");
@@ -316,7 +237,7 @@ static int poll_issue(struct mamori_app *app, const struct mamori_tenant *t, jso
     if (!json_is_integer(id))
         return 0;
     if (created && mamori_cx_parse_time(created, 0, &tc) == 0 && tc >= since &&
-        (rc = take(app, t, json_pack("{s:s, s:{s:O}}", "type", "issue.created", "data", "issue", issue), r)) != 0)
+        (rc = take(ing, t, json_pack("{s:s, s:{s:O}}", "type", "issue.created", "data", "issue", issue), r)) != 0)
         return rc;
     if (updated == NULL || mamori_cx_parse_time(updated, 0, &tu) != 0 || tu <= tc)
         return 0; /* never updated: no journals */
@@ -325,7 +246,7 @@ static int poll_issue(struct mamori_app *app, const struct mamori_tenant *t, jso
         mamori_buf_free(&path);
         return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
     }
-    full = api_get(app->gen, t, path.data, &r->err);
+    full = api_get(ing->gen, t, path.data, &r->err);
     mamori_buf_free(&path);
     if (full == NULL)
         return MAMORI_EIO;
@@ -341,7 +262,7 @@ static int poll_issue(struct mamori_app *app, const struct mamori_tenant *t, jso
             break;
         }
         json_object_del(iss, "journals");
-        if ((rc = take(app, t, json_pack("{s:s, s:{s:o, s:O}}", "type", "issue.updated", "data", "issue", iss, "journal", jr),
+        if ((rc = take(ing, t, json_pack("{s:s, s:{s:o, s:O}}", "type", "issue.updated", "data", "issue", iss, "journal", jr),
                        r)) != 0)
             break;
     }
@@ -349,7 +270,8 @@ static int poll_issue(struct mamori_app *app, const struct mamori_tenant *t, jso
     return rc;
 }
 
-int mamori_poller_poll_tenant(struct mamori_app *app, const struct mamori_tenant *t, struct mamori_poll_report *r)
+int mamori_poller_poll_tenant(const struct mamori_ingest *ing, const struct mamori_tenant *t,
+                              struct mamori_poll_report *r)
 {
     const char *project = mamori_option_get(&t->helpdesk_options, "poll_project");
     long overlap = opt_long(t, "poll_overlap", 2);
@@ -363,9 +285,9 @@ int mamori_poller_poll_tenant(struct mamori_app *app, const struct mamori_tenant
 
     memset(r, 0, sizeof *r);
     mamori_error_clear(&r->err);
-    if (!cursor_get(app->store, t->id, cursor, sizeof cursor)) {
+    if (!cursor_get(ing->store, t->id, cursor, sizeof cursor)) {
         mamori_cx_format_utc((long long)now, cursor);
-        cursor_set(app->store, t->id, cursor, now);
+        cursor_set(ing->store, t->id, cursor, now);
         r->first = 1;
     }
     if (mamori_cx_parse_time(cursor, 0, &c) != 0)
@@ -382,7 +304,7 @@ int mamori_poller_poll_tenant(struct mamori_app *app, const struct mamori_tenant
         mamori_buf_free(&path);
         return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
     }
-    list = api_get(app->gen, t, path.data, &r->err);
+    list = api_get(ing->gen, t, path.data, &r->err);
     mamori_buf_free(&path);
     if (list == NULL)
         return MAMORI_EIO;
@@ -392,7 +314,7 @@ int mamori_poller_poll_tenant(struct mamori_app *app, const struct mamori_tenant
         long long tu;
 
         r->issues++;
-        if ((rc = poll_issue(app, t, issue, c - overlap, r)) != 0)
+        if ((rc = poll_issue(ing, t, issue, c - overlap, r)) != 0)
             break;
         if (updated && mamori_cx_parse_time(updated, 0, &tu) == 0 && strcmp(updated, r->cursor) > 0 &&
             strlen(updated) < sizeof r->cursor)
@@ -401,51 +323,38 @@ int mamori_poller_poll_tenant(struct mamori_app *app, const struct mamori_tenant
     /* updated_at says when a round last succeeded (`mamori status`), so a
      * successful round writes it even when nothing changed. */
     if (rc == 0 || strcmp(r->cursor, cursor) != 0)
-        cursor_set(app->store, t->id, r->cursor, rc == 0 ? now : 0);
+        cursor_set(ing->store, t->id, r->cursor, rc == 0 ? now : 0);
     json_decref(list);
     return rc;
 }
 
 int mamori_poller_run(const struct mamori_generation *gen)
 {
-    struct mamori_app app;
+    struct mamori_ingest ing = {gen, NULL, NULL};
     struct mamori_error err;
-    struct sigaction sa;
     pid_t parent = getppid();
     time_t *next;
 
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGPIPE, &sa, NULL);
-#ifdef HAVE_SYS_PRCTL_H
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
-    memset(&app, 0, sizeof app);
-    app.gen = gen;
-    app.clock = NULL;
+    mamori_process_child_init();
     if ((next = calloc(gen->tenant_count ? gen->tenant_count : 1, sizeof *next)) == NULL)
         return 3;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-        mamori_store_open(&app.store, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
+        mamori_store_open(&ing.store, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
                           MAMORI_STORE_NO_AUTOCHECKPOINT, &err) != 0) {
-        mamori_log_err("poller_store", "the poller cannot start: %s", app.store ? "libcurl" : err.message);
+        mamori_log_err("poller_store", "the poller cannot start: %s", ing.store ? "libcurl" : err.message);
         free(next);
         return 3;
     }
     mamori_log_info("poller_started", "poller running");
-    while (!stop_requested && getppid() == parent) {
+    while (!mamori_process_stopping() && getppid() == parent) {
         struct mamori_poll_report report;
         struct timespec tick = {0, 200000000};
         time_t now = time(NULL);
-        for (size_t i = 0; i < gen->tenant_count && !stop_requested; i++) {
+        for (size_t i = 0; i < gen->tenant_count && !mamori_process_stopping(); i++) {
             const struct mamori_tenant *t = &gen->tenants[i];
             if (!mamori_poller_polled(t) || next[i] > now)
                 continue;
-            int rc = mamori_poller_poll_tenant(&app, t, &report);
+            int rc = mamori_poller_poll_tenant(&ing, t, &report);
             mamori_metrics_poll_round(rc == 0);
             if (rc != 0)
                 mamori_log_warn("poll_failed", "tenant %s: %s; the cursor stays at %s, retrying next round", t->id,
@@ -454,7 +363,7 @@ int mamori_poller_run(const struct mamori_generation *gen)
         }
         nanosleep(&tick, NULL);
     }
-    mamori_store_close(app.store);
+    mamori_store_close(ing.store);
     curl_global_cleanup();
     free(next);
     return 0;

@@ -7,7 +7,7 @@
 
 #include "base/error.h"
 #include "config/generation.h"
-#include "http/app.h"
+#include "ingest/pipeline.h"
 
 /* What one round for one tenant did. */
 struct mamori_poll_report {
@@ -23,8 +23,9 @@ struct mamori_poll_report {
  * list the issues changed since the cursor, annotate their new events,
  * move the cursor past what was handled. 0, or a negative error with
  * r->err set: the round stopped at an issue that may work next time (the
- * cursor stays before it). app->store must be open. */
-int mamori_poller_poll_tenant(struct mamori_app *app, const struct mamori_tenant *t, struct mamori_poll_report *r);
+ * cursor stays before it). ing->store must be open. */
+int mamori_poller_poll_tenant(const struct mamori_ingest *ing, const struct mamori_tenant *t,
+                              struct mamori_poll_report *r);
 
 /* Whether tenant t is polled (redmine connector, [helpdesk] url and
  * poll_interval). */

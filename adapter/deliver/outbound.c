@@ -159,3 +159,25 @@ long mamori_deliver_backoff(long base, long max, long attempt)
     return d / 2 + (long)((double)(d - d / 2) * r / 255.0);
 }
 
+void mamori_outbound_setup(CURL *e, const struct mamori_settings *s, enum mamori_outbound_protocols protocols)
+{
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, s->deliver_timeout);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, s->deliver_timeout < 10 ? s->deliver_timeout : 10L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    if (s->ca_file != NULL)
+        curl_easy_setopt(e, CURLOPT_CAINFO, s->ca_file);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+                     protocols == MAMORI_OUTBOUND_SMTP            ? "smtp,smtps"
+                     : protocols == MAMORI_OUTBOUND_HTTP_OR_HTTPS ? "http,https"
+                                                                  : "https");
+#else
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+                     protocols == MAMORI_OUTBOUND_SMTP            ? (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS)
+                     : protocols == MAMORI_OUTBOUND_HTTP_OR_HTTPS ? (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)
+                                                                  : (long)CURLPROTO_HTTPS);
+#endif
+}

@@ -298,35 +298,6 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
     return len;
 }
 
-/* Options every attempt gets, whatever the channel. */
-static void common_options(struct mamori_channel_sender *s, struct cjob *j)
-{
-    const struct mamori_settings *set = &s->gen->settings;
-    CURL *e = j->send.easy;
-
-    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT, set->deliver_timeout);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, set->deliver_timeout < 10 ? set->deliver_timeout : 10L);
-    /* TLS always verified, redirects never followed: a redirect could
-     * carry the message (or the token) to another host. */
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    if (set->ca_file != NULL)
-        curl_easy_setopt(e, CURLOPT_CAINFO, set->ca_file);
-}
-
-static void set_protocols(CURL *e, int smtp, int allow_http)
-{
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, smtp ? "smtp,smtps" : allow_http ? "http,https" : "https");
-#else
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS, smtp ? (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS)
-                                          : allow_http ? (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS) : (long)CURLPROTO_HTTPS);
-#endif
-}
-
 static int smtp_url_allowed(const char *url, int require_tls, int allow_http, struct mamori_error *err)
 {
     CURLU *u = curl_url();
@@ -438,14 +409,17 @@ static void start_job(struct mamori_channel_sender *s, const struct mamori_outbo
         finish_failed(s, j, -1, 0, "libcurl could not make a handle");
         return;
     }
-    common_options(s, j);
+    curl_easy_setopt(j->send.easy, CURLOPT_PRIVATE, j);
     mamori_error_clear(&err);
     if ((rc = j->type->prepare(&j->view, &j->send, &err)) != 0) {
         snprintf(reason, sizeof reason, "cannot prepare the request: %s", err.message);
         finish_failed(s, j, -1, rc != MAMORI_ENOMEM, reason);
         return;
     }
-    set_protocols(j->send.easy, j->send.is_smtp, set->allow_http);
+    mamori_outbound_setup(j->send.easy, set,
+                          j->send.is_smtp   ? MAMORI_OUTBOUND_SMTP
+                          : set->allow_http ? MAMORI_OUTBOUND_HTTP_OR_HTTPS
+                                            : MAMORI_OUTBOUND_HTTPS);
     if (j->send.is_smtp) {
         if (!smtp_url_allowed(j->send.url, j->send.require_tls, set->allow_http, &err)) {
             snprintf(reason, sizeof reason, "[channel %s]: %s", ch->name, err.message);

@@ -40,29 +40,6 @@ void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h);
 void mamori_handle_healthz(struct mamori_app *app, struct mamori_http *h);
 void mamori_handle_metrics(struct mamori_app *app, struct mamori_http *h);
 
-/* The webhook's ONE transaction (event, outbox job for the note, audit),
- * shared with the poller (poller.c), which feeds polled tickets into the
- * same flow. *answer_text (owned by the caller) is the stored answer.
- * MAMORI_ECONFLICT when the event was recorded meanwhile. */
-struct mamori_tenant;
-struct mamori_ticket;
-struct mamori_annotation;
-int mamori_webhook_commit(struct mamori_app *app, const struct mamori_tenant *t, const struct mamori_ticket *ticket,
-                          const struct mamori_annotation *a, json_t *full, json_t *ticket_json, json_t *answer,
-                          time_t now, char **answer_text, struct mamori_error *err);
-
-/* The same with an escalation plan (escalate.h; NULL: none) written in the
- * same transaction. */
-struct mamori_escalation_plan;
-int mamori_webhook_commit_escalation(struct mamori_app *app, const struct mamori_tenant *t,
-                                     const struct mamori_ticket *ticket, const struct mamori_annotation *a, json_t *full,
-                                     json_t *ticket_json, json_t *answer, time_t now,
-                                     struct mamori_escalation_plan *plan, char **answer_text, struct mamori_error *err);
-
-/* Whether the tenant gets a note for this annotation (connector writes
- * back, url set, note_on_legitimate). */
-int mamori_webhook_wants_note(const struct mamori_tenant *t, const struct mamori_annotation *a);
-
 /* Shared by the webhook and annotate handlers: read and check a JSON body.
  * On failure the error response has been sent and *root is NULL. */
 int mamori_app_read_json(struct mamori_app *app, struct mamori_http *h, json_t **root, int verify_first,

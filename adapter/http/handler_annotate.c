@@ -17,7 +17,7 @@
 #include "base/signature.h"
 #include "config/tenant.h"
 #include "http/app.h"
-#include "plugin/host_api.h"
+#include "ingest/annotate.h"
 
 #define BEARER_CHALLENGE "WWW-Authenticate: Bearer realm=\"mamori\"\r\n"
 
@@ -90,8 +90,6 @@ void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h)
     const struct mamori_tenant *t = authenticate(app, h);
     struct mamori_ticket ticket;
     struct mamori_annotation a;
-    struct mamori_history hist;
-    struct mamori_request req;
     struct mamori_chain_result chain;
     struct mamori_error err;
     json_t *root = NULL, *answer = NULL;
@@ -113,18 +111,8 @@ void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h)
         mamori_http_error(h, rc == MAMORI_ENOMEM ? 503 : 400, "invalid_ticket", NULL, "%s", err.message);
         goto out;
     }
-    memset(&hist, 0, sizeof hist);
-    hist.store = app->store;
-    hist.identity_key = app->gen->identity_key.data;
-    hist.identity_key_len = app->gen->identity_key.len;
-    hist.fixed_contacts = -1;
-    memset(&req, 0, sizeof req);
-    req.tenant = t;
-    req.ticket = &ticket;
-    req.annotation = &a;
-    req.history = &hist;
-    req.now = app->clock();
-    if (mamori_chain_run(t, &req, &chain, mamori_metrics_plugin_error) != 0) {
+    if (mamori_ingest_annotate(t, &ticket, app->store, app->gen->identity_key.data, app->gen->identity_key.len, -1,
+                               app->clock(), mamori_metrics_plugin_error, &a, &chain) != 0) {
         mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory while annotating");
         goto out;
     }

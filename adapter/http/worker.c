@@ -13,24 +13,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_SYS_PRCTL_H
-#include <sys/prctl.h>
-#endif
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/process.h"
 #include "http/app.h"
 #include "http/http.h"
 #include "store/group_commit.h"
 #include "store/store.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_term(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 /*
  * Held answers. With group commit a webhook's answer may go out only once
@@ -230,21 +220,11 @@ int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, i
     static struct worker w;
     struct mamori_store *store = NULL;
     struct mamori_error err;
-    struct sigaction sa;
     sigset_t block, wait_mask;
     pid_t parent = getppid();
     unsigned long served = 0;
 
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGPIPE, &sa, NULL);
-    sa.sa_handler = SIG_DFL;
-    sigaction(SIGCHLD, &sa, NULL);
+    mamori_process_child_init();
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
@@ -252,9 +232,6 @@ int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, i
     wait_mask = block;
     sigdelset(&wait_mask, SIGTERM);
     sigdelset(&wait_mask, SIGINT);
-#ifdef HAVE_SYS_PRCTL_H
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
     if (getppid() != parent)
         return 0;
 
@@ -280,7 +257,7 @@ int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, i
         FCGX_InitRequest(&w.slots[i].req, listen_fd, 0);
     mamori_log_debug("worker_start", "worker %d serving generation %lu", index, gen->number);
 
-    while (!stop_requested) {
+    while (!mamori_process_stopping()) {
         struct pollfd pfd = {listen_fd, POLLIN, 0};
         struct timespec tick = {1, 0};
         struct slot *s;
@@ -305,7 +282,7 @@ int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, i
             }
         }
         rc = ppoll(&pfd, 1, &tick, &wait_mask);
-        if (stop_requested)
+        if (mamori_process_stopping())
             break;
         /* When the socket is readable ppoll returns at once and the kernel
          * restores the mask without delivering a pending SIGTERM: under

@@ -9,8 +9,6 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "config/tenant.h"
-#include "store/store.h"
 #include "base/utf8.h"
 
 /* The plugin being opened or closed, for log lines without a request. */
@@ -57,7 +55,7 @@ static int host_ticket_field(mamori_request *req, const char *name, const char *
         else if (strcmp(name, MAMORI_FIELD_REQUESTER_NAME) == 0)
             v = t->requester_name;
         else if (strcmp(name, MAMORI_FIELD_COMPANY) == 0)
-            v = req->tenant ? req->tenant->name : NULL;
+            v = req->company;
         else if (strcmp(name, MAMORI_FIELD_CREATED_AT) == 0)
             v = t->created_at;
         else
@@ -82,8 +80,8 @@ static const char *host_ticket_tag(mamori_request *req, size_t i)
 static int host_history_count(mamori_request *req, const char *counter, uint32_t days, int64_t *out)
 {
     const struct mamori_history *h = req->history;
-    char hash[65];
     int64_t n;
+    int rc;
 
     *out = 0;
     if (strcmp(counter, MAMORI_COUNTER_CONTACTS) != 0)
@@ -96,15 +94,15 @@ static int host_history_count(mamori_request *req, const char *counter, uint32_t
         *out = h->fixed_contacts;
         return MAMORI_PLUGIN_OK;
     }
-    /* Without a requester or a store there is only this contact. */
-    if (h->store == NULL || req->ticket->requester_id == NULL || req->tenant == NULL) {
+    /* Without a requester or a lookup there is only this contact. */
+    if (h->count_contacts == NULL || req->ticket->requester_id == NULL || req->tenant_id == NULL) {
         *out = 1;
         return MAMORI_PLUGIN_OK;
     }
-    if (mamori_store_requester_hash(h->identity_key, h->identity_key_len, req->tenant->id, req->ticket->requester_id,
-                                    hash) != 0)
-        return MAMORI_PLUGIN_EINTERNAL;
-    if (mamori_store_contact_count(h->store, req->tenant->id, hash, req->now - (time_t)days * 86400, &n, NULL) != 0)
+    rc = h->count_contacts(h->ctx, req->tenant_id, req->ticket->requester_id, req->now - (time_t)days * 86400, &n);
+    if (rc == MAMORI_ENOMEM)
+        return MAMORI_PLUGIN_ENOMEM;
+    if (rc != 0)
         return MAMORI_PLUGIN_EIO;
     *out = n + 1; /* this contact is committed after the chain runs */
     return MAMORI_PLUGIN_OK;
@@ -268,38 +266,3 @@ const struct mamori_host mamori_host_table = {
     .add_tag = host_add_tag,
     .add_source = host_add_source,
 };
-
-int mamori_chain_run(const struct mamori_tenant *tenant, struct mamori_request *req,
-                     struct mamori_chain_result *result, void (*on_plugin_error)(const char *plugin))
-{
-    memset(result, 0, sizeof *result);
-    for (size_t i = 0; i < tenant->chain_count; i++) {
-        const struct mamori_plugin_handle *h = &tenant->chain[i].handle;
-        struct mamori_plugin_error perr;
-        char line[600];
-        int rc;
-
-        memset(&perr, 0, sizeof perr);
-        req->plugin_name = h->desc->name;
-        rc = mamori_annotation_add_source(req->annotation, "plugin", h->desc->name, h->desc->version);
-        if (rc != 0)
-            return MAMORI_ENOMEM;
-        rc = h->desc->annotate(h->state, &mamori_host_table, req, &perr);
-        result->plugins_run++;
-        if (req->host_failed)
-            return MAMORI_ENOMEM;
-        if (rc != 0) {
-            perr.message[sizeof perr.message - 1] = '\0';
-            result->plugins_failed++;
-            mamori_log_err("plugin_error", "plugin %s failed (%d): %s", h->desc->name, rc,
-                           perr.message[0] ? perr.message : "no reason given");
-            snprintf(line, sizeof line, "%s: %s", h->desc->name, perr.message[0] ? perr.message : "failed");
-            if (mamori_strv_push(&req->annotation->plugin_errors, line, (size_t)-1) != 0)
-                return MAMORI_ENOMEM;
-            if (on_plugin_error)
-                on_plugin_error(h->desc->name);
-        }
-    }
-    req->plugin_name = NULL;
-    return MAMORI_OK;
-}

@@ -15,11 +15,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_SYS_PRCTL_H
-#include <sys/prctl.h>
-#endif
 
 #include "base/log.h"
+#include "base/process.h"
 #include "config/settings.h"
 
 /* How long a worker waits for the syncer before syncing itself. */
@@ -170,14 +168,6 @@ int mamori_group_commit_sync(const char *wal_path, struct mamori_error *err)
     return mamori_group_commit_wait(mine, &start, wal_path, 0, err);
 }
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_term(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 int mamori_syncer_wanted(const struct mamori_generation *gen)
 {
     return gc != NULL && gen->settings.sync_mode == MAMORI_SYNC_FULL;
@@ -185,25 +175,16 @@ int mamori_syncer_wanted(const struct mamori_generation *gen)
 
 int mamori_syncer_run(const struct mamori_generation *gen)
 {
-    struct sigaction sa;
     struct mamori_error err;
     char wal[PATH_MAX];
     pid_t parent = getppid();
 
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGHUP, &sa, NULL);
-#ifdef HAVE_SYS_PRCTL_H
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
+    mamori_process_child_init();
     if (gc == NULL)
         return 0;
     snprintf(wal, sizeof wal, "%s-wal", gen->settings.store_path);
     __atomic_store_n(&gc->syncer_alive, 1, __ATOMIC_RELEASE);
-    while (!stop_requested && getppid() == parent) {
+    while (!mamori_process_stopping() && getppid() == parent) {
         uint32_t target = __atomic_load_n(&gc->committed, __ATOMIC_ACQUIRE);
         struct timespec tick = {0, 200 * 1000000L};
 

@@ -24,15 +24,10 @@ LAYERS="base plugin note connector config store deliver escalation ingest http d
 EXCEPTIONS='
 connector/common.h -> config/tenant.h
 connector/generic.c -> config/tenant.h
-plugin/host_api.c -> config/tenant.h
-plugin/host_api.c -> store/store.h
 '
 # connector -> config/tenant.h: connectors read the tenant's [helpdesk]
 #   options and webhook secret; a narrow "connector view" of the tenant
 #   would let config/tenant.c keep validating connector names from below.
-# plugin/host_api.c -> config/tenant.h, store/store.h: mamori_chain_run
-#   walks the tenant's chain and the history callback counts contacts in
-#   the store; both belong to the ingest pipeline (ingest/).
 
 "${PYTHON3:-python3}" - "$top_srcdir" "$top_builddir" "$LAYERS" "$EXCEPTIONS" <<'EOF'
 import glob, os, re, subprocess, sys

@@ -202,6 +202,21 @@ it_wait_log() {
     return 1
 }
 
+# it_log_count PATTERN: how many lines of mamori.log contain PATTERN.
+it_log_count() {
+    grep -c -- "$1" "$IT_DIR/mamori.log" 2>/dev/null || true
+}
+
+# it_wait_log_more PATTERN COUNT: wait (up to 60 s: the machine may be busy)
+# until more than COUNT lines of mamori.log contain PATTERN.
+it_wait_log_more() {
+    for _ in $(seq 1200); do
+        [ "$(it_log_count "$1")" -gt "$2" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 # X-Mamori-Signature for FILE with SECRET at time T (default now).
 sign_generic() {
     local file=$1 secret=$2 t=${3:-$(date +%s)} mac

@@ -19,15 +19,15 @@ victim=$(echo "$before" | head -1)
 kill -KILL "$victim"
 t0=$(date +%s.%N)
 replaced=""
-for _ in $(seq 100); do
+for _ in $(seq 250); do
     now=$(workers)
     if [ "$(echo "$now" | wc -l)" = 2 ] && ! echo "$now" | grep -qx "$victim"; then replaced=1; break; fi
     sleep 0.02
 done
 t1=$(date +%s.%N)
 tap_is "$replaced" 1 "the killed worker is replaced"
-tap_ok "$(python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 1.0 else 1)"; echo $?)" \
-    "... within a second ($(python3 -c "print(round($t1 - $t0, 3))") s)"
+tap_ok "$(python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 5.0 else 1)"; echo $?)" \
+    "... promptly, not after a backoff ($(python3 -c "print(round($t1 - $t0, 3))") s)"
 it_wait_log "killed by signal 9"
 tap_ok $? "the death is logged with the signal"
 tap_like "$(grep worker_exit "$IT_DIR/mamori.log")" "pid $victim" "... naming the pid"
@@ -42,9 +42,10 @@ tap_like "$HTTP_BODY" "mamori_worker_restarts_total 1" "metrics count the restar
 
 # SIGTERM while a request is in flight (the plugin sleeps 1.5 s).
 sed "s/evt-1001/evt-inflight/" "$D/ticket-refund.json" > "$IT_DIR/inflight.json"
+sleeping=$(it_log_count "testkit: sleeping")
 ( it_post_generic acme "$IT_DIR/inflight.json"; echo "$HTTP_STATUS" > "$IT_DIR/inflight.status" ) &
 client=$!
-sleep 0.5
+it_wait_log_more "testkit: sleeping" "$sleeping"   # the request is in the plugin now
 kill -TERM "$IT_MAMORI_PID"
 wait "$client"
 tap_is "$(cat "$IT_DIR/inflight.status")" 200 "the in-flight request completes after SIGTERM"

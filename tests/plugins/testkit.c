@@ -70,6 +70,8 @@ static int tk_annotate(void *state, const struct mamori_host *host, mamori_reque
     host->ticket_field(req, MAMORI_FIELD_BODY, &body, &len);
     if (t->sleep_ms > 0) {
         struct timespec ts = {t->sleep_ms / 1000, (t->sleep_ms % 1000) * 1000000L};
+        /* Tests wait for this line to know a request is in flight. */
+        host->log(req, MAMORI_LOG_INFO, "testkit: sleeping %ld ms", t->sleep_ms);
         nanosleep(&ts, NULL);
     }
     if (contains(body, len, t->crash))

@@ -10,6 +10,7 @@
 
 #include "config/tenant.h"
 #include "plugin/annotation.h"
+#include "ingest/chain.h"
 #include "plugin/host_api.h"
 #include "plugin/loader.h"
 #include "plugin/ticket.h"
@@ -88,7 +89,7 @@ int main(void)
         ticket.body_len = strlen(ticket.body);
         mamori_annotation_init(&a);
         memset(&req, 0, sizeof req);
-        req.tenant = &t;
+        mamori_chain_request(&req, &t);
         req.ticket = &ticket;
         req.annotation = &a;
         is_int(mamori_chain_run(&t, &req, &res, NULL), 0, "the chain runs");

@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "plugin/annotation.h"
+#include "ingest/chain.h"
 #include "plugin/host_api.h"
 #include "plugin/loader.h"
 #include "tap.h"
@@ -72,7 +73,7 @@ static int annotate(struct mamori_plugin_handle *h, const char *subject, const c
     hist.fixed_contacts = contacts;
     mamori_annotation_init(a);
     memset(&req, 0, sizeof req);
-    req.tenant = &t;
+    mamori_chain_request(&req, &t);
     req.ticket = &ticket;
     req.annotation = a;
     req.history = &hist;

@@ -1,0 +1,165 @@
+/* pipeline.c -- see pipeline.h. */
+#include "config.h"
+
+#include "ingest/pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "escalation/escalate.h"
+#include "ingest/commit.h"
+#include "ingest/history.h"
+#include "plugin/host_api.h"
+
+static enum mamori_ingest_outcome fail(struct mamori_ingest_result *res, enum mamori_ingest_stage stage, int rc)
+{
+    res->outcome = MAMORI_INGEST_FAILED;
+    res->stage = stage;
+    res->rc = rc;
+    if (rc == MAMORI_ENOMEM && res->err.message[0] == '\0')
+        mamori_error_set(&res->err, MAMORI_ENOMEM, "out of memory");
+    return res->outcome;
+}
+
+/* The answer: the verdict only (the guidance is in the note; /v1/annotate
+ * returns everything). A small stored answer keeps customer text out of the
+ * store and the commit the helpdesk waits for small. */
+static json_t *build_answer(const struct mamori_tenant *t, const struct mamori_ingest_result *res)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:o}", "status", "annotated", "tenant", t->id, "event_id",
+                     res->ticket.event_id, "ticket_id", res->ticket.ticket_id, "annotation",
+                     mamori_annotation_verdict_json(&res->annotation, t->keep_evidence));
+}
+
+enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, const struct mamori_webhook *in,
+                                               json_t *root, time_t now, struct mamori_ingest_result *res)
+{
+    const struct mamori_tenant *t = in->tenant;
+    struct mamori_store_history source;
+    struct mamori_history hist;
+    struct mamori_request req;
+    struct mamori_escalation_plan plan;
+    json_t *full = NULL, *ticket_json = NULL, *answer = NULL;
+    char *stored = NULL;
+    int rc, status = 0, reading = 0;
+
+    memset(res, 0, sizeof *res);
+    mamori_ticket_init(&res->ticket);
+    mamori_annotation_init(&res->annotation);
+    mamori_error_clear(&res->err);
+    mamori_escalation_plan_init(&plan);
+
+    if ((rc = t->connector->parse(in, root, &res->ticket, &res->err)) != 0) {
+        if (rc == MAMORI_ENOMEM)
+            return fail(res, MAMORI_INGEST_AT_PARSE, rc);
+        res->outcome = MAMORI_INGEST_INVALID;
+        return res->outcome;
+    }
+    if (res->ticket.ignore_reason != NULL) {
+        res->outcome = MAMORI_INGEST_IGNORED;
+        return res->outcome;
+    }
+
+    rc = mamori_store_read_begin(ing->store, &res->err);
+    if (rc == 0) {
+        reading = 1;
+        rc = mamori_store_event_get(ing->store, t->id, t->connector->name, res->ticket.event_id, &stored, &status,
+                                    &res->err);
+    }
+    if (rc == MAMORI_OK) {
+        res->outcome = MAMORI_INGEST_DUPLICATE;
+        res->answer = stored;
+        res->status = status;
+        stored = NULL;
+        goto out;
+    }
+    if (rc != MAMORI_ENOTFOUND) {
+        fail(res, MAMORI_INGEST_AT_DEDUPE, rc);
+        goto out;
+    }
+    mamori_error_clear(&res->err);
+
+    source.store = ing->store;
+    source.identity_key = ing->gen->identity_key.data;
+    source.identity_key_len = ing->gen->identity_key.len;
+    mamori_history_from_store(&hist, &source);
+    memset(&req, 0, sizeof req);
+    mamori_chain_request(&req, t);
+    req.ticket = &res->ticket;
+    req.annotation = &res->annotation;
+    req.history = &hist;
+    req.now = now;
+    if ((rc = mamori_chain_run(t, &req, &res->chain, ing->on_plugin_error)) != 0) {
+        fail(res, MAMORI_INGEST_AT_CHAIN, rc);
+        goto out;
+    }
+    /* The ticket's earlier escalations are read in the same snapshot;
+     * messages are rendered here and only enqueued in the commit. */
+    if ((rc = mamori_escalation_prepare(&plan, ing->store, t, &res->ticket, &res->annotation, now, &res->err)) != 0) {
+        fail(res, MAMORI_INGEST_AT_ESCALATION, rc);
+        goto out;
+    }
+    mamori_store_read_end(ing->store);
+    reading = 0;
+
+    /* The full annotation and the ticket go into the outbox job for the note. */
+    if (mamori_ingest_wants_note(t, &res->annotation)) {
+        full = mamori_annotation_to_json(&res->annotation);
+        ticket_json = mamori_ticket_to_json(&res->ticket, 0);
+        if (full == NULL || ticket_json == NULL) {
+            fail(res, MAMORI_INGEST_AT_ANSWER, MAMORI_ENOMEM);
+            goto out;
+        }
+        if (res->ticket.connector_data != NULL &&
+            json_object_set(ticket_json, "connector_data", res->ticket.connector_data) != 0) {
+            fail(res, MAMORI_INGEST_AT_ANSWER, MAMORI_ENOMEM);
+            goto out;
+        }
+    }
+    if ((answer = build_answer(t, res)) == NULL) {
+        fail(res, MAMORI_INGEST_AT_ANSWER, MAMORI_ENOMEM);
+        goto out;
+    }
+    if (t->connector->respond != NULL &&
+        (rc = t->connector->respond(t, &res->ticket, &res->annotation, answer, &res->err)) != 0) {
+        fail(res, MAMORI_INGEST_AT_CONNECTOR, rc < 0 ? rc : MAMORI_EINVAL);
+        goto out;
+    }
+    rc = mamori_ingest_commit(ing->store, ing->gen->identity_key.data, ing->gen->identity_key.len, t, &res->ticket,
+                              &res->annotation, full, ticket_json, answer, now, &plan, &res->answer, &res->err);
+    if (rc == MAMORI_ECONFLICT) {
+        /* A concurrent delivery of the same event won the race. */
+        free(res->answer);
+        res->answer = NULL;
+        mamori_error_clear(&res->err);
+        if ((rc = mamori_store_event_get(ing->store, t->id, t->connector->name, res->ticket.event_id, &res->answer,
+                                         &res->status, &res->err)) == 0)
+            res->outcome = MAMORI_INGEST_DUPLICATE;
+        else
+            fail(res, MAMORI_INGEST_AT_REREAD, rc);
+    } else if (rc != 0) {
+        free(res->answer);
+        res->answer = NULL;
+        fail(res, MAMORI_INGEST_AT_COMMIT, rc);
+    } else {
+        res->outcome = MAMORI_INGEST_ANNOTATED;
+        res->status = 200;
+    }
+out:
+    if (reading)
+        mamori_store_read_end(ing->store);
+    free(stored);
+    json_decref(full);
+    json_decref(ticket_json);
+    json_decref(answer);
+    mamori_escalation_plan_free(&plan);
+    return res->outcome;
+}
+
+void mamori_ingest_result_free(struct mamori_ingest_result *res)
+{
+    free(res->answer);
+    res->answer = NULL;
+    mamori_annotation_free(&res->annotation);
+    mamori_ticket_free(&res->ticket);
+}
