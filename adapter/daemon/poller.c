@@ -45,6 +45,7 @@
 #include "deliver/outbound.h"
 #include "escalation/escalate.h"
 #include "plugin/annotation.h"
+#include "store/poll_cursor.h"
 #include "store/store.h"
 
 static long opt_long(const struct mamori_tenant *t, const char *key, long def)
@@ -170,38 +171,12 @@ static int process(const struct mamori_ingest *ing, const struct mamori_tenant *
     return result;
 }
 
-static int cursor_get(struct mamori_store *st, const char *tenant, char *out, size_t cap)
+static void set_cursor(struct mamori_store *st, const char *tenant, const char *cursor, time_t ok_at)
 {
-    sqlite3_stmt *s;
-    int found = 0;
+    struct mamori_error err;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT cursor FROM poll_cursor WHERE tenant = ?1", -1, &s, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL) {
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
-        found = 1;
-    }
-    sqlite3_finalize(s);
-    return found;
-}
-
-/* Store the cursor; ok_at > 0 also records a successful round then. */
-static void cursor_set(struct mamori_store *st, const char *tenant, const char *cursor, time_t ok_at)
-{
-    sqlite3_stmt *s;
-
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO poll_cursor(tenant, cursor, updated_at) VALUES(?1, ?2, ?3)"
-                                   " ON CONFLICT(tenant) DO UPDATE SET cursor = ?2,"
-                                   " updated_at = CASE WHEN ?3 > 0 THEN ?3 ELSE updated_at END",
-                           -1, &s, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, cursor, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)ok_at);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        mamori_log_warn("poll_cursor", "tenant %s: cursor not saved: %s", tenant, sqlite3_errmsg(st->db));
-    sqlite3_finalize(s);
+    if (mamori_poll_cursor_set(st, tenant, cursor, ok_at, &err) != 0)
+        mamori_log_warn("poll_cursor", "tenant %s: cursor not saved: %s", tenant, err.message);
 }
 
 /* One event of the round into the report; 0, or the transient error. */
@@ -285,9 +260,9 @@ int mamori_poller_poll_tenant(const struct mamori_ingest *ing, const struct mamo
 
     memset(r, 0, sizeof *r);
     mamori_error_clear(&r->err);
-    if (!cursor_get(ing->store, t->id, cursor, sizeof cursor)) {
+    if (!mamori_poll_cursor_get(ing->store, t->id, cursor, sizeof cursor)) {
         mamori_cx_format_utc((long long)now, cursor);
-        cursor_set(ing->store, t->id, cursor, now);
+        set_cursor(ing->store, t->id, cursor, now);
         r->first = 1;
     }
     if (mamori_cx_parse_time(cursor, 0, &c) != 0)
@@ -323,7 +298,7 @@ int mamori_poller_poll_tenant(const struct mamori_ingest *ing, const struct mamo
     /* updated_at says when a round last succeeded (`mamori status`), so a
      * successful round writes it even when nothing changed. */
     if (rc == 0 || strcmp(r->cursor, cursor) != 0)
-        cursor_set(ing->store, t->id, r->cursor, rc == 0 ? now : 0);
+        set_cursor(ing->store, t->id, r->cursor, rc == 0 ? now : 0);
     json_decref(list);
     return rc;
 }

@@ -9,5 +9,6 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/store/group_commit.c adapter/store/group_commit.h \
 	adapter/store/history.c \
 	adapter/store/outbox.c adapter/store/outbox.h \
+	adapter/store/poll_cursor.c adapter/store/poll_cursor.h \
 	adapter/store/schema.c adapter/store/schema.h \
 	adapter/store/store.c adapter/store/store.h
