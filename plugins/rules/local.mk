@@ -26,7 +26,7 @@ plugins_rules_librules_engine_la_SOURCES = \
 	plugins/rules/quote_scope.c \
 	plugins/rules/lemma_mecab.c \
 	plugins/rules/guidance.c \
-	plugins/rules/features.c plugins/rules/features.h \
+	plugins/rules/model_features.c plugins/rules/model_features.h \
 	plugins/rules/model.c plugins/rules/model.h
 plugins_rules_librules_engine_la_CFLAGS = $(RULES_ENGINE_CFLAGS)
 plugins_rules_librules_engine_la_LIBADD = $(RULES_ENGINE_LIBS)

@@ -309,11 +309,11 @@ int mamori_model_parse(const unsigned char *data, size_t len, struct mamori_mode
     int oom = 0, rc;
 
     *out = NULL;
+    if (memcmp(data, MAMORI_MODEL_MAGIC, len < 8 ? len : 8) != 0)
+        return rules_err(err, RULES_EINVAL, "not a mamori model file (bad magic)");
     if (len < HEADER_LEN)
         return rules_err(err, RULES_EINVAL, "model file truncated: %zu bytes, shorter than its %u-byte header", len,
                          HEADER_LEN);
-    if (memcmp(data, MAMORI_MODEL_MAGIC, 8) != 0)
-        return rules_err(err, RULES_EINVAL, "not a mamori model file (bad magic)");
     r.len = len;
     r.off = 8;
     fmt = get_u32(&r);

@@ -3,7 +3,7 @@
  * it.
  *
  * A model holds, per label, a linear classifier over the features of
- * features.h (weights, bias) and the probability threshold chosen on a
+ * model_features.h (weights, bias) and the probability threshold chosen on a
  * validation split; plus the vocabulary (hash buckets seen often enough at
  * training) and its IDF table. Labels: the policy's harassment categories
  * by id, then "harassment" (any of them), "escalate" and "flame_risk".
@@ -44,7 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "features.h"
+#include "model_features.h"
 #include "rules.h"
 
 #define MAMORI_MODEL_MAGIC "MAMORIML"
@@ -140,7 +140,7 @@ void mamori_model_result_free(struct mamori_model_result *r);
 int mamori_model_score(const struct mamori_model *m, const struct mamori_features *f, const struct rules_input *in,
                        struct mamori_model_result *r, struct rules_error *err);
 
-/* Margin of a weighted vector v (aligned with f, see features.h) for
+/* Margin of a weighted vector v (aligned with f, see model_features.h) for
  * label l: the same arithmetic as scoring, for the trainer. */
 double mamori_model_margin(const struct mamori_model *m, size_t l, const struct mamori_fvec *v);
 

@@ -10,7 +10,7 @@
  *
  * Procedure (mamori_model_train):
  *   1. every case goes through mamori_rules_eval + the feature extractor
- *      once (features.h);
+ *      once (model_features.h);
  *   2. on the training cases: vocabulary = buckets seen in at least
  *      min_df cases (2 by default: a bucket seen once cannot generalise and
  *      would only grow the file), IDF from their document frequency;

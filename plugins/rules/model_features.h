@@ -1,5 +1,5 @@
 /*
- * features.h -- what the learned judgement sees of a ticket: hashed,
+ * model_features.h -- what the learned judgement sees of a ticket: hashed,
  * TF-IDF weighted, L2-normalised features, each occurrence of which keeps
  * the span of original text it came from.
  *
@@ -40,8 +40,8 @@
  * unit L2 norm. The IDF table is learned at training and stored in the
  * model.
  */
-#ifndef MAMORI_RULES_FEATURES_H
-#define MAMORI_RULES_FEATURES_H
+#ifndef MAMORI_RULES_MODEL_FEATURES_H
+#define MAMORI_RULES_MODEL_FEATURES_H
 
 #include <stddef.h>
 #include <stdint.h>

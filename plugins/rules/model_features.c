@@ -1,6 +1,6 @@
 /*
- * features.c -- the feature extractor of the learned judgement; see
- * features.h for what is extracted and why.
+ * model_features.c -- the feature extractor of the learned judgement; see
+ * model_features.h for what is extracted and why.
  */
 #include "config.h"
 
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "eval_internal.h"
-#include "features.h"
+#include "model_features.h"
 
 #define MAX_NGRAM 4
 
