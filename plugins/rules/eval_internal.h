@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include "model.h"
 #include "rules.h"
 
 struct rules_span {
@@ -108,6 +109,11 @@ struct rules_scratch {
 
     const struct rules_input *in;
     uint32_t chan;
+
+    /* The learned judgement (policies with a model) */
+    struct mamori_features mfeat;
+    struct mamori_model_result mres;
+    uint8_t *cat_model, *cat_must;   /* per category */
 };
 
 /* Push an occurrence; 0 or RULES_ENOMEM. */

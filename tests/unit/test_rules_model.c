@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "model_features.h"
 #include "model.h"
 #include "tap.h"
@@ -158,6 +160,168 @@ static struct mamori_model *train_once(struct mamori_cases *cs, unsigned threads
     return m;
 }
 
+/* A policy extending the test policy with the model and a must rule. */
+static int write_policy(const char *path, const char *model, const unsigned char sha[32])
+{
+    const char *top = getenv("top_srcdir");
+    char hex[65];
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL)
+        return -1;
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    fprintf(f,
+            "{\"mamori_policy\": 1, \"id\": \"test-model\", \"version\": \"0.1.0\",\n"
+            " \"extends\": \"%s/tests/rules/basic/policy.json\",\n"
+            " \"model\": {\"file\": \"%s\", \"sha256\": \"%s\"},\n"
+            " \"rules\": [{\"id\": \"threat.gun\", \"category\": \"threat\", \"weight\": 1.0, \"match\": "
+            "\"拳銃\", \"must\": true}]}\n",
+            top ? top : ".", model, hex);
+    return fclose(f);
+}
+
+static int cat_index(const struct rules_policy *p, const char *id)
+{
+    for (size_t c = 0; c < p->ncats; c++)
+        if (strcmp(p->cats[c].id, id) == 0)
+            return (int)c;
+    return -1;
+}
+
+static void test_policy_model(const unsigned char sha[32])
+{
+    char path[600], model[600];
+    struct rules_error err = {0, ""};
+    struct rules_policy *pm = NULL;
+    struct rules_scratch *sm = NULL;
+    const struct rules_result *r;
+    struct rules_input in;
+    int th;
+    const char *body;
+
+    snprintf(path, sizeof path, "%s/policy.json", tmpdir);
+    snprintf(model, sizeof model, "%s/m.bin", tmpdir);
+    ok(write_policy(path, "m.bin", sha) == 0 && mamori_rules_policy_load(path, NULL, &pm, NULL, &err) == 0 &&
+           pm->model != NULL,
+       "a policy naming its model loads it (%s)", err.message);
+    if (pm == NULL || mamori_rules_scratch_new(pm, &sm) != 0) {
+        mamori_rules_policy_free(pm);
+        return;
+    }
+    th = cat_index(pm, "threat");
+    memset(&in, 0, sizeof in);
+    in.channel = "email";
+    in.fixed_contacts = 1;
+    body = "Hello. I will kill you, Zed. Thanks.";
+    in.text[RULES_FIELD_BODY] = body;
+    in.len[RULES_FIELD_BODY] = strlen(body);
+    ok(mamori_rules_eval(pm, &in, sm, &err) == 0, "evaluate with the model");
+    r = mamori_rules_result(sm);
+    ok(th >= 0 && r->model != NULL && r->cat_fired[th] && r->cat_model[th] && !r->cat_must[th],
+       "the model decides threat");
+    ok(r->model != NULL && r->model->ntop[pm->cat_label[th]] >= 1 &&
+           strncmp(body + r->model->top[(size_t)pm->cat_label[th] * MAMORI_MODEL_TOP_SPANS].ob, "I will kill", 11) ==
+               0,
+       "its evidence: the sentence that contributed most");
+    body = "Thank you so much for the help, Zed.";
+    in.text[RULES_FIELD_BODY] = body;
+    in.len[RULES_FIELD_BODY] = strlen(body);
+    ok(mamori_rules_eval(pm, &in, sm, &err) == 0 && !r->harassment && r->nfired == 0, "thanks: nothing fires");
+    body = "Thank you so much for the help. 拳銃";
+    in.text[RULES_FIELD_BODY] = body;
+    in.len[RULES_FIELD_BODY] = strlen(body);
+    ok(mamori_rules_eval(pm, &in, sm, &err) == 0 && r->cat_fired[th] && r->cat_must[th] && !r->cat_model[th],
+       "a must rule fires its category whatever the model reads");
+    mamori_rules_scratch_free(sm);
+    mamori_rules_policy_free(pm);
+    pm = NULL;
+
+    {
+        unsigned char other[32];
+        memcpy(other, sha, 32);
+        other[0] ^= 1;
+        ok(write_policy(path, "m.bin", other) == 0 &&
+               mamori_rules_policy_load(path, NULL, &pm, NULL, &err) == RULES_EINVAL &&
+               strstr(err.message, "sha256") != NULL && strstr(err.message, "pins") != NULL,
+           "a model that is not the pinned one is refused: %s", err.message);
+        mamori_rules_policy_free(pm);
+        pm = NULL;
+        ok(write_policy(path, "missing.bin", sha) == 0 &&
+               mamori_rules_policy_load(path, NULL, &pm, NULL, &err) == RULES_EINVAL &&
+               strstr(err.message, "cannot read model") != NULL,
+           "a missing model: %s", err.message);
+        mamori_rules_policy_free(pm);
+    }
+}
+
+/* Signatures cover the model through the pin: a signed stand-alone copy
+ * of the test policy naming a copy of the model. */
+static void test_signed_model(const unsigned char *image, size_t len, const unsigned char sha[32])
+{
+    const char *top = getenv("top_srcdir");
+    char src[600], path[600], sig[620], key[600], pub[600], mpath[600], hex[65];
+    struct rules_error err = {0, ""};
+    struct rules_load_options lo = {NULL, 0, 0};
+    struct rules_policy *pm = NULL;
+    json_error_t jerr;
+    json_t *root;
+    char *text = NULL, *b64 = NULL;
+    FILE *f;
+
+    snprintf(src, sizeof src, "%s/tests/rules/basic/policy.json", top ? top : ".");
+    snprintf(path, sizeof path, "%s/signed.json", tmpdir);
+    snprintf(sig, sizeof sig, "%s.sig", path);
+    snprintf(key, sizeof key, "%s/firm.pem", tmpdir);
+    snprintf(pub, sizeof pub, "%s/firm.pub", tmpdir);
+    snprintf(mpath, sizeof mpath, "%s/signed.model", tmpdir);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    root = json_load_file(src, 0, &jerr);
+    if (root != NULL) {
+        json_object_del(root, "tests");
+        json_object_set_new(root, "model", json_pack("{s:s, s:s}", "file", "signed.model", "sha256", hex));
+        text = json_dumps(root, JSON_INDENT(1));
+        json_decref(root);
+    }
+    f = fopen(mpath, "wb");
+    ok(text != NULL && f != NULL && fwrite(image, 1, len, f) == len && fclose(f) == 0, "model copy written");
+    f = fopen(path, "w");
+    ok(f != NULL && fputs(text ? text : "", f) >= 0 && fclose(f) == 0 &&
+           mamori_rules_sig_keygen(key, pub, &err) == 0 &&
+           mamori_rules_sig_sign(key, text, strlen(text), &b64, &err) == 0,
+       "policy written, key made, policy signed");
+    f = fopen(sig, "w");
+    ok(f != NULL && fputs(b64 ? b64 : "", f) >= 0 && fclose(f) == 0, "signature written");
+    lo.pubkey_path = pub;
+    ok(mamori_rules_policy_load(path, &lo, &pm, NULL, &err) == 0 && pm->model != NULL,
+       "signed policy with its pinned model loads under the pinned key (%s)", err.message);
+    mamori_rules_policy_free(pm);
+    pm = NULL;
+    /* Alter the model: the signature still verifies, the pin does not. */
+    f = fopen(mpath, "r+b");
+    if (f != NULL) {
+        fseek(f, (long)(len / 2), SEEK_SET);
+        fputc(image[len / 2] ^ 0x20, f);
+        fclose(f);
+    }
+    ok(mamori_rules_policy_load(path, &lo, &pm, NULL, &err) == RULES_EINVAL && strstr(err.message, "pins") != NULL,
+       "an altered model is refused under the pinned key: %s", err.message);
+    mamori_rules_policy_free(pm);
+    pm = NULL;
+    /* Re-pin without signing again: the policy no longer verifies. */
+    f = fopen(path, "a");
+    if (f != NULL) {
+        fputs("\n", f);
+        fclose(f);
+    }
+    ok(mamori_rules_policy_load(path, &lo, &pm, NULL, &err) == RULES_EAUTH,
+       "a policy changed after signing (a new pin) is refused: %s", err.message);
+    mamori_rules_policy_free(pm);
+    free(text);
+    free(b64);
+}
+
 static void test_train_and_files(void)
 {
     struct mamori_cases cs;
@@ -202,6 +366,8 @@ static void test_train_and_files(void)
        "load gives back the same model");
     mamori_model_free(back);
     back = NULL;
+    test_policy_model(m1->sha256);
+    test_signed_model(d1, n1, m1->sha256);
     ok(mamori_model_parse(d1, n1 / 2, &back, &err) == RULES_EINVAL && strstr(err.message, "truncated") != NULL,
        "truncated file: %s", err.message);
     ok(mamori_model_parse(d1, 10, &back, &err) == RULES_EINVAL && strstr(err.message, "truncated") != NULL,
@@ -364,7 +530,7 @@ int main(void)
         return 1;
     }
     mamori_features_init(&F);
-    plan(51);
+    plan(65);
     test_features();
     test_sentences();
     test_train_and_files();
