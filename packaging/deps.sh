@@ -4,7 +4,7 @@
 # To build.
 MAMORI_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
   libfcgi-dev libjansson-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev
-  libutf8proc-dev libinih-dev libmecab-dev mecab-ipadic-utf8"
+  libutf8proc-dev libinih-dev libmecab-dev mecab-ipadic-utf8 liblinear-dev"
 # To run the quick start (the daemon behind nginx, signed samples).
 MAMORI_RUN_DEPS="nginx curl openssl ca-certificates"
 # To run the whole test suite.

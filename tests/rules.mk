@@ -3,7 +3,7 @@
 
 RULES_UNIT_TESTS = tests/unit/test_rules_normalize tests/unit/test_rules_matcher tests/unit/test_rules_policy \
 	tests/unit/test_rules_eval tests/unit/test_rules_sig tests/unit/test_rules_plugin tests/unit/test_rules_ext \
-	tests/unit/test_rules_veto
+	tests/unit/test_rules_veto tests/unit/test_rules_model
 check_PROGRAMS += $(RULES_UNIT_TESTS)
 TESTS += $(RULES_UNIT_TESTS) tests/rules/cli.sh
 RULES_TEST_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests -I$(top_srcdir)/plugins/rules $(JANSSON_CFLAGS) \
@@ -27,6 +27,9 @@ tests_unit_test_rules_ext_LDADD = $(RULES_ENGINE)
 tests_unit_test_rules_veto_SOURCES = tests/unit/test_rules_veto.c tests/tap.h
 tests_unit_test_rules_veto_CFLAGS = $(RULES_TEST_CFLAGS)
 tests_unit_test_rules_veto_LDADD = $(RULES_ENGINE)
+tests_unit_test_rules_model_SOURCES = tests/unit/test_rules_model.c tests/tap.h
+tests_unit_test_rules_model_CFLAGS = $(RULES_TEST_CFLAGS)
+tests_unit_test_rules_model_LDADD = $(RULES_TRAIN) $(RULES_ENGINE)
 tests_unit_test_rules_sig_SOURCES = tests/unit/test_rules_sig.c tests/tap.h
 tests_unit_test_rules_sig_CFLAGS = $(RULES_TEST_CFLAGS)
 tests_unit_test_rules_sig_LDADD = $(RULES_ENGINE)
@@ -46,7 +49,11 @@ EXTRA_DIST += tests/rules/cli.sh \
 
 # The matcher benchmark is not part of `make check`; run it with
 #   make bench-matcher
-EXTRA_PROGRAMS = tests/bench/matcher/bench_matcher
+EXTRA_PROGRAMS = tests/bench/matcher/bench_matcher tests/bench/model/bench_model
+tests_bench_model_bench_model_SOURCES = tests/bench/model/bench_model.c
+tests_bench_model_bench_model_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/plugins/rules $(JANSSON_CFLAGS)
+tests_bench_model_bench_model_LDADD = $(RULES_TRAIN) $(RULES_ENGINE)
+CLEANFILES += tests/bench/model/bench_model
 tests_bench_matcher_bench_matcher_SOURCES = tests/bench/matcher/bench_matcher.c
 tests_bench_matcher_bench_matcher_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/plugins/rules $(JANSSON_CFLAGS)
 tests_bench_matcher_bench_matcher_LDADD = $(RULES_ENGINE)

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include "model.h"
 #include "rules.h"
 
 struct rules_span {
@@ -108,6 +109,11 @@ struct rules_scratch {
 
     const struct rules_input *in;
     uint32_t chan;
+
+    /* The learned judgement (policies with a model) */
+    struct mamori_features mfeat;
+    struct mamori_model_result mres;
+    uint8_t *cat_model, *cat_must;   /* per category */
 };
 
 /* Push an occurrence; 0 or RULES_ENOMEM. */
@@ -125,6 +131,16 @@ int rules_negated(const struct rules_policy *p, const struct rules_field_ctx *fc
 /* MeCab: find the policy's lemma sequences in field f. */
 int rules_lemma_scan(struct rules_scratch *s, int field, const char *text, size_t len, struct rules_error *err);
 int rules_mecab_probe(struct rules_error *err);
+/* MeCab tokens of the original bytes [a, b) of text, tagged a line at a
+ * time with the scratch's tagger (created on first use in this process):
+ * fn(ctx, ob, oe, base, blen, symbol) gets each token's original bytes,
+ * its base form (the surface when MeCab gives none; not NUL-terminated)
+ * and whether MeCab tagged it a symbol (記号). fn returns 0 or an error,
+ * which stops the walk and is returned. Returns 0, RULES_ENOMEM or
+ * RULES_EINTERNAL (MeCab cannot start; err says why). */
+typedef int (*rules_token_fn)(void *ctx, uint32_t ob, uint32_t oe, const char *base, size_t blen, int symbol);
+int rules_mecab_tokens(struct rules_scratch *s, const char *text, size_t a, size_t b, rules_token_fn fn, void *ctx,
+                       struct rules_error *err);
 void rules_mecab_free(struct rules_mecab *m);
 
 #endif

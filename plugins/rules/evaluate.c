@@ -60,7 +60,11 @@ int mamori_rules_scratch_new(const struct rules_policy *p, struct rules_scratch 
     s->rule_fired = calloc(p->nrules + 1, 1);
     s->rule_ev = calloc(p->nrules + 1, sizeof *s->rule_ev);
     s->rule_nev = calloc(p->nrules + 1, sizeof *s->rule_nev);
-    if (!s->leaf_first || !s->leaf_n || !s->rule_mark || !s->cand || !s->score || !s->cat_fired || !s->cat_reached ||
+    s->cat_model = calloc(p->ncats + 1, 1);
+    s->cat_must = calloc(p->ncats + 1, 1);
+    mamori_features_init(&s->mfeat);
+    mamori_model_result_init(&s->mres);
+    if (!s->cat_model || !s->cat_must || !s->leaf_first || !s->leaf_n || !s->rule_mark || !s->cand || !s->score || !s->cat_fired || !s->cat_reached ||
         !s->fired || !s->rule_fired || !s->rule_ev || !s->rule_nev) {
         mamori_rules_scratch_free(s);
         return RULES_ENOMEM;
@@ -121,6 +125,10 @@ void mamori_rules_scratch_free(struct rules_scratch *s)
     free(s->near_used);
     free(s->traces);
     rules_mecab_free(s->mecab);
+    mamori_features_free(&s->mfeat);
+    mamori_model_result_free(&s->mres);
+    free(s->cat_model);
+    free(s->cat_must);
     free(s);
 }
 
@@ -1044,15 +1052,15 @@ static int evaluate_rules(struct rules_scratch *s)
     return RULES_OK;
 }
 
-static void conclude(struct rules_scratch *s)
+/* From cat_reached: fired categories (harassment suppresses complaints),
+ * severity, flame, escalation. */
+static void settle(struct rules_scratch *s)
 {
     const struct rules_policy *p = s->p;
     struct rules_result *res = &s->res;
 
     res->harassment = 0;
     for (size_t c = 0; c < p->ncats; c++) {
-        /* A small tolerance so 0.1 + 0.2 + 0.7 reaches 1.0. */
-        s->cat_reached[c] = s->score[c] >= p->cats[c].threshold - 1e-9;
         s->cat_fired[c] = s->cat_reached[c];
         if (s->cat_fired[c] && p->cats[c].harassment)
             res->harassment = 1;
@@ -1096,6 +1104,76 @@ static void conclude(struct rules_scratch *s)
     res->fired = s->fired;
     res->occ = s->occ;
     res->nocc = s->nocc;
+    res->model = NULL;
+    res->cat_model = NULL;
+    res->cat_must = NULL;
+}
+
+static void conclude(struct rules_scratch *s)
+{
+    const struct rules_policy *p = s->p;
+
+    for (size_t c = 0; c < p->ncats; c++)
+        /* A small tolerance so 0.1 + 0.2 + 0.7 reaches 1.0. */
+        s->cat_reached[c] = s->score[c] >= p->cats[c].threshold - 1e-9;
+    settle(s);
+}
+
+/* The one decision with a model (rules.h, mamori_rules_eval). */
+static void model_decide(struct rules_scratch *s)
+{
+    const struct rules_policy *p = s->p;
+    const struct mamori_model *m = p->model;
+    const struct mamori_model_result *mr = &s->mres;
+    struct rules_result *res = &s->res;
+    int h_ok = p->label_harassment < 0 || mr->fired[p->label_harassment], any = 0, any_must = 0;
+    size_t best = SIZE_MAX;
+    double best_ratio = 0;
+
+    memset(s->cat_must, 0, p->ncats);
+    memset(s->cat_model, 0, p->ncats);
+    for (size_t r = 0; r < p->nrules; r++)
+        if (s->rule_fired[r] && p->rules[r].must && p->rules[r].weight > 0)
+            s->cat_must[p->rules[r].category] = 1;
+    for (size_t c = 0; c < p->ncats; c++) {
+        int32_t l = p->cat_label[c];
+        int by_model;
+        if (l < 0)
+            continue; /* a complaint category: the rules decide */
+        by_model = h_ok && mr->fired[l];
+        s->cat_reached[c] = s->cat_must[c] || by_model;
+        s->cat_model[c] = s->cat_reached[c] && !s->cat_must[c];
+        any |= s->cat_reached[c];
+        any_must |= s->cat_must[c];
+        if (h_ok && m->threshold[l] > 0 && mr->prob[l] / m->threshold[l] > best_ratio) {
+            best_ratio = mr->prob[l] / m->threshold[l];
+            best = c;
+        }
+    }
+    if (h_ok && p->label_harassment >= 0 && !any && best != SIZE_MAX) {
+        s->cat_reached[best] = 1;
+        s->cat_model[best] = 1;
+    }
+    settle(s);
+    if (p->label_escalate >= 0) {
+        if (mr->fired[p->label_escalate]) {
+            if (res->escalation < MAMORI_ESCALATE_LEGAL)
+                res->escalation = MAMORI_ESCALATE_LEGAL;
+        } else if (!any_must && res->escalation > MAMORI_ESCALATE_SUPERVISOR) {
+            res->escalation = MAMORI_ESCALATE_SUPERVISOR;
+        }
+    }
+    if (p->label_flame >= 0) {
+        if (mr->fired[p->label_flame]) {
+            if (res->flame < MAMORI_FLAME_MEDIUM)
+                res->flame = MAMORI_FLAME_MEDIUM;
+        } else if (!any_must && res->flame > MAMORI_FLAME_LOW) {
+            res->flame = MAMORI_FLAME_LOW;
+        }
+    }
+    res->model = mr;
+    res->cat_model = s->cat_model;
+    res->cat_must = s->cat_must;
 }
 
 int mamori_rules_eval(const struct rules_policy *p, const struct rules_input *in, struct rules_scratch *s,
@@ -1174,5 +1252,12 @@ int mamori_rules_eval(const struct rules_policy *p, const struct rules_input *in
     if (distribute(s) != 0 || evaluate_rules(s) != 0)
         return rules_err(err, RULES_ENOMEM, "out of memory");
     conclude(s);
+    if (p->model != NULL) {
+        /* The features read the rules that fired (set by conclude). */
+        if ((rc = mamori_features_extract(p, s, in, p->model->bits, &s->mfeat, err)) != 0 ||
+            (rc = mamori_model_score(p->model, &s->mfeat, in, &s->mres, err)) != 0)
+            return rc;
+        model_decide(s);
+    }
     return RULES_OK;
 }

@@ -188,5 +188,11 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
         if (rule->escalation > MAMORI_ESCALATE_NONE && res->cat_fired[rule->category] && rc == 0)
             rc = push_esc(g, rule->escalation, c->id, rule->explain, NULL);
     }
+    /* With a model, the escalation level is the one decision's
+     * (mamori_rules_eval): no reason may claim more. */
+    if (res->model != NULL)
+        for (size_t i = 0; i < g->nesc; i++)
+            if (g->esc[i].level > g->escalation)
+                g->esc[i].level = g->escalation;
     return rc;
 }

@@ -274,17 +274,10 @@ static int scan_range(struct rules_scratch *s, int field, const char *text, size
     return RULES_OK;
 }
 
-int rules_lemma_scan(struct rules_scratch *s, int field, const char *text, size_t len, struct rules_error *err)
+/* The scratch's tagger, created in this process on first use. */
+static int mecab_ensure(struct rules_scratch *s, struct rules_error *err)
 {
-    const struct rules_ntext *nt = &s->nt[field];
-    size_t i = 0, run_a = 0;
-    int rc, which, in_run = 0;
-
-    which = mark_stems(s, nt);
-    if (which < 0)
-        return rules_err(err, RULES_ENOMEM, "out of memory");
-    if (which == 0)
-        return RULES_OK;
+    int rc;
 
     if (s->mecab != NULL && s->mecab_pid != getpid()) {
         /* Inherited across fork(): a copy that works, but make it ours so
@@ -297,6 +290,67 @@ int rules_lemma_scan(struct rules_scratch *s, int field, const char *text, size_
             return rc;
         s->mecab_pid = getpid();
     }
+    return RULES_OK;
+}
+
+int rules_mecab_tokens(struct rules_scratch *s, const char *text, size_t a, size_t b, rules_token_fn fn, void *ctx,
+                       struct rules_error *err)
+{
+    int rc;
+
+    if ((rc = mecab_ensure(s, err)) != 0)
+        return rc;
+    while (a < b) {
+        size_t e = a;
+        struct rules_mecab *mc = s->mecab;
+        const mecab_node_t *node;
+
+        while (e < b && text[e] != '\n')
+            e++;
+        if (e > a) {
+            if (RULES_GROW(mc->line, mc->line_cap, e - a + 1) != 0)
+                return rules_err(err, RULES_ENOMEM, "out of memory");
+            memcpy(mc->line, text + a, e - a);
+            mc->line[e - a] = '\0';
+            for (node = mecab_sparse_tonode2(mc->m, mc->line, e - a); node != NULL; node = node->next) {
+                const char *base;
+                size_t blen = 0, off;
+
+                if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE || node->length == 0)
+                    continue;
+                if (node->surface < mc->line || node->surface + node->length > mc->line + (e - a))
+                    continue;
+                off = a + (size_t)(node->surface - mc->line);
+                base = node->feature ? feature_field(node->feature, 6, &blen) : NULL;
+                if (base == NULL || blen == 0 || (blen == 1 && base[0] == '*')) {
+                    base = node->surface;
+                    blen = node->length;
+                }
+                rc = fn(ctx, (uint32_t)off, (uint32_t)(off + node->length), base, blen,
+                        node->feature != NULL && strncmp(node->feature, "\xE8\xA8\x98\xE5\x8F\xB7", 6) == 0);
+                if (rc != 0)
+                    return rc == RULES_ENOMEM ? rules_err(err, rc, "out of memory") : rc;
+            }
+        }
+        a = e + 1;
+    }
+    return RULES_OK;
+}
+
+int rules_lemma_scan(struct rules_scratch *s, int field, const char *text, size_t len, struct rules_error *err)
+{
+    const struct rules_ntext *nt = &s->nt[field];
+    size_t i = 0, run_a = 0;
+    int rc, which, in_run = 0;
+
+    which = mark_stems(s, nt);
+    if (which < 0)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    if (which == 0)
+        return RULES_OK;
+
+    if ((rc = mecab_ensure(s, err)) != 0)
+        return rc;
     if (which == 2)
         return scan_range(s, field, text, 0, len) != 0 ? rules_err(err, RULES_ENOMEM, "out of memory") : RULES_OK;
     /* Sentences of the normalized text (ending at 。.!? or a line break);

@@ -25,11 +25,32 @@ plugins_rules_librules_engine_la_SOURCES = \
 	plugins/rules/negation.c \
 	plugins/rules/quote_scope.c \
 	plugins/rules/lemma_mecab.c \
-	plugins/rules/guidance.c
+	plugins/rules/guidance.c \
+	plugins/rules/model_features.c plugins/rules/model_features.h \
+	plugins/rules/model.c plugins/rules/model.h
 plugins_rules_librules_engine_la_CFLAGS = $(RULES_ENGINE_CFLAGS)
 plugins_rules_librules_engine_la_LIBADD = $(RULES_ENGINE_LIBS)
 
 RULES_ENGINE = plugins/rules/librules_engine.la
+
+# Training (liblinear) is its own convenience library: the plugin scores
+# with a model but never trains, so rules.so does not link liblinear.
+# `mamori policy train` links $(RULES_TRAIN) before $(RULES_ENGINE).
+noinst_LTLIBRARIES += plugins/rules/librules_train.la
+plugins_rules_librules_train_la_SOURCES = \
+	plugins/rules/train.c plugins/rules/train.h \
+	plugins/rules/tool_train.c plugins/rules/tool_train.h
+plugins_rules_librules_train_la_CFLAGS = $(RULES_ENGINE_CFLAGS)
+plugins_rules_librules_train_la_LIBADD = $(LINEAR_LIBS) -lpthread
+
+RULES_TRAIN = plugins/rules/librules_train.la
+
+# mamori-train: `mamori policy train` as a stand-alone program until the
+# command is wired into `mamori`.
+noinst_PROGRAMS += plugins/rules/mamori-train
+plugins_rules_mamori_train_SOURCES = plugins/rules/mamori_train_main.c
+plugins_rules_mamori_train_CFLAGS = $(AM_CFLAGS)
+plugins_rules_mamori_train_LDADD = $(RULES_TRAIN) $(RULES_ENGINE)
 
 plugin_LTLIBRARIES += plugins/rules/rules.la
 plugins_rules_rules_la_SOURCES = plugins/rules/rules_plugin.c

@@ -144,6 +144,9 @@ struct rules_rule {
     uint8_t veto;              /* an entry of a veto */
     uint8_t veto_copy;         /* not the first entry: never evaluated itself */
     uint32_t veto_copies;      /* first entry: number of copies right after it */
+    /* "must": true -- with a model, the rule's category fires whenever the
+     * rule does, whatever the model reads (weapons, killing, arson). */
+    uint8_t must;
 };
 
 /* Where an occurrence of a key goes. */
@@ -206,6 +209,8 @@ struct rules_quality {
     unsigned set;              /* bit per field above, in that order */
 };
 
+struct mamori_model;
+
 struct rules_policy {
     char *path;                /* the file that was loaded */
     char *id, *version, *title, *company, *author, *effective_date;
@@ -258,6 +263,15 @@ struct rules_policy {
 
     uint32_t *always_rules;
     size_t nalways;
+
+    /* The learned judgement ("model": {"file", "sha256"}; model.h), or
+     * NULL. Loaded, its sha256 checked against the pin and its labels
+     * against the categories at load. cat_label[c]: the model label of
+     * category c, or -1; label_*: the other labels, or -1. */
+    char *model_path;
+    struct mamori_model *model;
+    int32_t *cat_label;
+    int32_t label_harassment, label_escalate, label_flame;
 
     char **files;              /* the extends chain, the loaded file first */
     size_t nfiles;

@@ -1,14 +1,19 @@
 /* policy_compile.c -- see policy_compile.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
 
 #include <mamori/plugin.h>
 
 #include "amount.h"
+#include "model.h"
 #include "policy_compile.h"
 
 #define LEMMA_TAG 0x80000000u
@@ -1604,7 +1609,7 @@ static void compile_rules(struct compile *c, json_t *root)
     static const char *const keys[] = {"id",       "category", "weight",      "match",      "field",
                                        "channels", "negation", "quoted",      "unless",     "unless_mode",
                                        "flame_risk", "escalation", "explain", "remove",     "cancels",
-                                       NULL};
+                                       "must",     NULL};
     static const char *const unless_modes[] = {"inside", "overlap", NULL};
     static const char *const negs[] = {"cancel", "ignore", "only", NULL};
     static const char *const quoted[] = {"exclude", "include", NULL};
@@ -1709,6 +1714,16 @@ static void compile_rules(struct compile *c, json_t *root)
                                                          : -1;
         ex = get_string(c, e, "explain", 0, "rule");
         r->explain = ex ? dup_str(c, ex) : NULL;
+        if (json_object_get(e, "must") != NULL) {
+            json_t *mv = json_object_get(e, "must");
+            if (!json_is_boolean(mv))
+                ERR(mv, e, "write true or false", "must must be true or false");
+            else if (json_is_true(mv) && veto)
+                ERR(mv, e, "a veto cancels; only a rule that finds harassment can be a must",
+                    "a veto cannot be a must rule");
+            else
+                r->must = (uint8_t)json_is_true(mv);
+        }
         p->nrules++;
         if (compile_expr(c, m, e, ri, 0, &root_x) != 0) {
             p->nrules--;
@@ -1944,13 +1959,118 @@ static int finish(struct compile *c, const struct rules_load_options *opt)
     return RULES_OK;
 }
 
+static int valid_sha256_hex(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f') || (s[n] >= 'A' && s[n] <= 'F')))
+            return 0;
+    return n == 64;
+}
+
+/* Load the model the policy names: its bytes must have the pinned sha256
+ * (so a signed policy covers its model), parse, fit the categories. */
+static void load_model(struct compile *c, json_t *root)
+{
+    struct rules_policy *p = c->p;
+    json_t *v = json_object_get(root, "model");
+    const char *pin = json_string_value(json_object_get(v, "sha256"));
+    struct rules_error err = {0, ""};
+    unsigned char *data = NULL;
+    size_t len = 0, cap = 0;
+    unsigned char digest[32];
+    unsigned int dlen = 0;
+    char hex[65];
+    FILE *f;
+    int rc;
+
+    if (p->model_path == NULL || pin == NULL)
+        return;
+    f = fopen(p->model_path, "rb");
+    if (f == NULL) {
+        ERR(json_object_get(v, "file"), v, "train it with `mamori policy train`; the path is relative to the policy file",
+            "cannot read model %s: %s", p->model_path, strerror(errno));
+        return;
+    }
+    for (;;) {
+        size_t got;
+        if (cap - len < 65536) {
+            size_t nc = cap ? cap * 2 : 1 << 20;
+            unsigned char *nd = realloc(data, nc);
+            if (nd == NULL) {
+                free(data);
+                fclose(f);
+                c->ctx->oom = 1;
+                return;
+            }
+            data = nd;
+            cap = nc;
+        }
+        got = fread(data + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    rc = ferror(f);
+    fclose(f);
+    if (rc) {
+        ERR(json_object_get(v, "file"), v, NULL, "cannot read model %s", p->model_path);
+        free(data);
+        return;
+    }
+    if (EVP_Digest(data, len, digest, &dlen, EVP_sha256(), NULL) != 1 || dlen != 32) {
+        free(data);
+        c->ctx->oom = 1;
+        return;
+    }
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    if (strcasecmp(hex, pin) != 0) {
+        ERR(json_object_get(v, "sha256"), v,
+            "the model file changed since the policy pinned it: put back the signed model, or retrain, update "
+            "sha256 and sign the policy again",
+            "model %s has sha256 %s, the policy pins %s", p->model_path, hex, pin);
+        free(data);
+        return;
+    }
+    rc = mamori_model_parse(data, len, &p->model, &err);
+    free(data);
+    if (rc == RULES_ENOMEM) {
+        c->ctx->oom = 1;
+        return;
+    }
+    if (rc != 0) {
+        ERR(json_object_get(v, "file"), v, "retrain it with `mamori policy train`", "model %s: %s", p->model_path,
+            err.message);
+        return;
+    }
+    if (mamori_model_check_policy(p->model, p, &err) != 0) {
+        ERR(json_object_get(v, "file"), v, "retrain the model for this policy", "model %s: %s", p->model_path,
+            err.message);
+        mamori_model_free(p->model);
+        p->model = NULL;
+        return;
+    }
+    p->cat_label = calloc(p->ncats + 1, sizeof *p->cat_label);
+    if (p->cat_label == NULL) {
+        c->ctx->oom = 1;
+        return;
+    }
+    for (size_t k = 0; k < p->ncats; k++)
+        p->cat_label[k] = p->cats[k].harassment ? mamori_model_label(p->model, p->cats[k].id) : -1;
+    p->label_harassment = mamori_model_label(p->model, MAMORI_LABEL_HARASSMENT);
+    p->label_escalate = mamori_model_label(p->model, MAMORI_LABEL_ESCALATE);
+    p->label_flame = mamori_model_label(p->model, MAMORI_LABEL_FLAME);
+}
+
 static void compile_meta(struct compile *c, json_t *root)
 {
     static const char *const keys[] = {"mamori_policy", "id",          "version",   "title",      "company",
                                        "author",        "languages",   "effective_date", "extends", "tests",
                                        "quality",       "placeholders", "contacts", "normalization", "negation",
                                        "quotation",
-                                       "benign",        "lexicon",     "categories", "rules",      NULL};
+                                       "benign",        "lexicon",     "categories", "rules",      "model",
+                                       NULL};
     static const char *const qkeys[] = {"harassment_recall", "benign_fp_rate_max", "escalation_recall",
                                         "escalation_precision", "macro_f1", NULL};
     struct rules_policy *p = c->p;
@@ -2005,6 +2125,28 @@ static void compile_meta(struct compile *c, json_t *root)
         p->tests_path = rules_path_resolve(base, s);
         if (p->tests_path == NULL)
             c->ctx->oom = 1;
+    }
+    v = json_object_get(root, "model");
+    if (v != NULL && !json_is_object(v)) {
+        ERR(v, root, "write {\"file\": \"policy.model\", \"sha256\": \"...\"}", "model must be an object");
+    } else if (v != NULL) {
+        static const char *const mkeys[] = {"file", "sha256", NULL};
+        const char *file, *sha;
+        check_keys(c, v, "model", mkeys);
+        file = get_string(c, v, "file", 1, "model");
+        sha = get_string(c, v, "sha256", 1, "model");
+        if (sha != NULL && !valid_sha256_hex(sha))
+            ERR(json_object_get(v, "sha256"), v, "64 hexadecimal digits, as sha256sum prints them",
+                "model sha256 \"%s\" is not a sha256", sha);
+        if (file != NULL && file[0] != '\0') {
+            struct rules_origin o;
+            const char *base = c->ctx->files[0];
+            if (rules_origin_get(c->ctx, json_object_get(v, "file"), &o) == 0)
+                base = c->ctx->files[o.file];
+            p->model_path = rules_path_resolve(base, file);
+            if (p->model_path == NULL)
+                c->ctx->oom = 1;
+        }
     }
     v = json_object_get(root, "quality");
     if (v != NULL && !json_is_object(v))
@@ -2067,6 +2209,7 @@ int rules_policy_compile(struct rules_loadctx *ctx, json_t *root, const struct r
     p = calloc(1, sizeof *p);
     if (p == NULL)
         return RULES_ENOMEM;
+    p->label_harassment = p->label_escalate = p->label_flame = -1;
     c.ctx = ctx;
     c.p = p;
     rules_ntext_init(&c.nt);
@@ -2087,6 +2230,8 @@ int rules_policy_compile(struct rules_loadctx *ctx, json_t *root, const struct r
     role_phrases(&c, json_object_get(root, "benign"), root, "benign", RULES_USE_BENIGN, 0, 1);
     compile_categories(&c, root);
     compile_rules(&c, root);
+    if (ctx->diags->errors == 0 && !ctx->oom)
+        load_model(&c, root);
     if (ctx->oom) {
         rc = RULES_ENOMEM;
         goto done;
@@ -2163,6 +2308,9 @@ void mamori_rules_policy_free(struct rules_policy *p)
     free(p->author);
     free(p->effective_date);
     free(p->tests_path);
+    free(p->model_path);
+    mamori_model_free(p->model);
+    free(p->cat_label);
     for (size_t i = 0; i < p->nplaceholders; i++) {
         free(p->placeholders[i].name);
         text_free(&p->placeholders[i].value);

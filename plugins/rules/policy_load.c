@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+#include <openssl/evp.h>
 
 #include "policy_compile.h"
 #include "policy_internal.h"
@@ -105,7 +108,8 @@ static int walk_origins(struct rules_loadctx *ctx, json_t *v, int file, const st
 }
 
 static const char *const metadata_keys[] = {"mamori_policy", "id",     "version", "title", "company",
-                                            "author",        "effective_date", "extends", "tests", NULL};
+                                            "author",        "effective_date", "extends", "tests", "model",
+                                            NULL};
 
 /* Describe the first error for callers that show one line. */
 static void first_error(const struct rules_diags *d, struct rules_error *err)
@@ -329,6 +333,50 @@ done:
     return rc;
 }
 
+/* The model a signed policy file pins: its bytes must have the sha256 the
+ * policy names, so the policy's signature covers it. Reported like a
+ * signature; RULES_EAUTH when it does not match. */
+static int verify_model_pin(const char *policy, json_t *root,
+                            void (*report)(void *ctx, const char *file, int ok, const char *message), void *ctx,
+                            struct rules_error *err)
+{
+    json_t *m = json_object_get(root, "model");
+    const char *file = json_string_value(json_object_get(m, "file"));
+    const char *pin = json_string_value(json_object_get(m, "sha256"));
+    char *path, *data = NULL, hex[65];
+    unsigned char digest[32];
+    unsigned int dlen = 0;
+    size_t len;
+    int rc;
+
+    if (file == NULL || pin == NULL)
+        return RULES_OK;
+    path = rules_path_resolve(policy, file);
+    if (path == NULL)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    if ((rc = read_file(path, &data, &len, err)) != 0) {
+        report(ctx, path, 0, err->message);
+        free(path);
+        return rc;
+    }
+    if (EVP_Digest(data, len, digest, &dlen, EVP_sha256(), NULL) != 1 || dlen != 32) {
+        free(data);
+        free(path);
+        return rules_err(err, RULES_EINTERNAL, "sha256 failed");
+    }
+    free(data);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    if (strcasecmp(hex, pin) != 0) {
+        rc = rules_err(err, RULES_EAUTH, "%s: model sha256 %s, the signed policy pins %s", path, hex, pin);
+        report(ctx, path, 0, err->message);
+    } else {
+        report(ctx, path, 1, "model sha256 matches the signed policy's pin");
+    }
+    free(path);
+    return rc;
+}
+
 int mamori_rules_verify_chain(const char *path, const char *pubkey_path,
                               void (*report)(void *ctx, const char *file, int ok, const char *message), void *ctx,
                               struct rules_error *err)
@@ -373,6 +421,11 @@ int mamori_rules_verify_chain(const char *path, const char *pubkey_path,
         root = json_loadb(data + (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0),
                           len - (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0), 0, NULL);
         free(data);
+        /* Only the loaded file's model counts ("model" is not inherited). */
+        if (n == 1 && (rc = verify_model_pin(cur, root, report, ctx, err)) != 0) {
+            json_decref(root);
+            break;
+        }
         ext = json_object_get(root, "extends");
         if (json_is_string(ext) && json_string_length(ext) > 0) {
             char *next = rules_path_resolve(cur, json_string_value(ext));

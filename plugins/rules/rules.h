@@ -117,7 +117,17 @@ int mamori_rules_scratch_new(const struct rules_policy *p, struct rules_scratch 
 void mamori_rules_scratch_free(struct rules_scratch *s);
 
 /* Evaluate one ticket. Returns 0, RULES_ENOMEM, or RULES_EINTERNAL when
- * MeCab is needed and cannot start (err says why). */
+ * MeCab is needed and cannot start (err says why).
+ *
+ * One decision, when the policy has a model: a harassment category fires
+ * when one of its "must" rules fired, or when the model reads both
+ * "harassment" and the category at or above their thresholds; when the
+ * model reads harassment but no category passes, the category closest to
+ * its threshold (probability / threshold) fires. Complaint categories stay
+ * with the rules. Escalation to legal or above needs the model's
+ * "escalate" (which also raises it to legal) or a must rule's category;
+ * flame risk medium or above likewise needs "flame_risk" or a must rule.
+ * Other rules are features of the model, no longer deciding by weight. */
 int mamori_rules_eval(const struct rules_policy *p, const struct rules_input *in, struct rules_scratch *s,
                       struct rules_error *err);
 
@@ -135,6 +145,13 @@ struct rules_result {
     int severity, flame, escalation;
     const struct rules_occ *occ;
     size_t nocc;
+    /* With a model (policy "model"; NULL/unset without): the model's
+     * reading of the ticket (probability per label, top sentences), and
+     * per category whether a must rule fired it (cat_must) or the model
+     * did (cat_model: evidence is the model's top sentences for the
+     * category's label, p->cat_label[c]). See "One decision" below. */
+    const struct mamori_model_result *model;
+    const uint8_t *cat_model, *cat_must;
 };
 const struct rules_result *mamori_rules_result(const struct rules_scratch *s);
 
@@ -192,8 +209,9 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
 int mamori_rules_sig_verify(const char *pubkey_path, const char *file, const void *data, size_t len,
                             struct rules_error *err);
 /* Verify the signature of every file of the extends chain of path;
- * report(ctx, file, ok, message) is called for each file checked. Returns 0
- * when all verify, RULES_EAUTH at the first that does not, RULES_EIO /
+ * report(ctx, file, ok, message) is called for each file checked, and for
+ * the model the loaded file pins ("model": its sha256 must match). Returns
+ * 0 when all verify, RULES_EAUTH at the first that does not, RULES_EIO /
  * RULES_EINVAL when a file cannot be read or its extends followed. */
 int mamori_rules_verify_chain(const char *path, const char *pubkey_path,
                               void (*report)(void *ctx, const char *file, int ok, const char *message), void *ctx,

@@ -122,7 +122,7 @@ static int rules_open(const struct mamori_host *host, const struct mamori_plugin
                   "%s%s", rc == RULES_EAUTH ? "policy signature check failed: " : "", rerr.message);
         goto done;
     }
-    if (st->policy->nlemmas > 0 && rules_mecab_probe(&rerr) != 0) {
+    if ((st->policy->nlemmas > 0 || st->policy->model != NULL) && rules_mecab_probe(&rerr) != 0) {
         rc = fail(err, MAMORI_PLUGIN_EINVAL, "%s: %s", path, rerr.message);
         goto done;
     }
@@ -222,6 +222,27 @@ static int emit(const struct rules_state *st, const struct mamori_host *host, ma
                 ev.end = o->oe;
                 ev.rule_id = rule->id;
                 ev.weight = rule->weight;
+                if ((rc = host_rc(host->add_evidence(req, &ev))) != 0)
+                    return rc;
+            }
+        }
+        /* Decided by the model: its reading is the evidence, the sentences
+         * that moved the category's probability most (rule id "model"). */
+        if (res->model != NULL && res->cat_model[res->fired[i]] && p->cat_label[res->fired[i]] >= 0) {
+            const struct mamori_model_result *mr = res->model;
+            int32_t l = p->cat_label[res->fired[i]];
+            for (size_t k = 0; k < mr->ntop[l] && nev < MAX_EVIDENCE_PER_CATEGORY; k++, nev++) {
+                const struct mamori_model_span *sp = &mr->top[(size_t)l * MAMORI_MODEL_TOP_SPANS + k];
+                struct mamori_evidence ev;
+
+                memset(&ev, 0, sizeof ev);
+                ev.struct_size = sizeof ev;
+                ev.category_id = c->id;
+                ev.field = sp->field == RULES_FIELD_SUBJECT ? MAMORI_FIELD_SUBJECT : MAMORI_FIELD_BODY;
+                ev.begin = sp->ob;
+                ev.end = sp->oe;
+                ev.rule_id = "model";
+                ev.weight = sp->contribution;
                 if ((rc = host_rc(host->add_evidence(req, &ev))) != 0)
                     return rc;
             }
