@@ -3,6 +3,7 @@
  *   lint     every problem as FILE:LINE:COLUMN: severity: message -- what to do
  *   test     run labelled cases, per-category precision/recall (cmd_policy_test.c)
  *   explain  why does this text match (cmd_policy_explain.c)
+ *   train    the policy's model from labelled cases (plugins/rules/tool_train.c)
  *   sign / verify / keygen   Ed25519 signatures over policy files
  */
 #include "config.h"
@@ -16,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_policy_cases.h"
+#include "tool_train.h"
 
 static int usage(FILE *out, int rc)
 {
@@ -35,6 +37,11 @@ static int usage(FILE *out, int rc)
             "      show the normalized text, every match and what became of it, the rule\n"
             "      and category scores, and the resulting annotation. Without --text the\n"
             "      body is read from standard input.\n"
+            "  train POLICY [CASES.jsonl...] -o MODEL [--validation FILE]... [--weight FILE=W]...\n"
+            "              [--seed N] [--cv K]\n"
+            "      train the policy's model (one per category, harassment, escalation and flame\n"
+            "      risk) from labelled cases; the same cases give a byte-identical model.\n"
+            "      `mamori policy train --help` lists every option.\n"
             "  sign --key KEY.pem POLICY...\n"
             "      write POLICY.sig (base64 Ed25519 over the exact bytes of POLICY)\n"
             "  verify --pubkey PUB.pem POLICY\n"
@@ -192,6 +199,8 @@ int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv)
         return usage(stderr, 2);
     if (mamori_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)
         return usage(stdout, 0);
+    if (strcmp(argv[1], "train") == 0)
+        return mamori_policy_train_main(argc - 1, argv + 1);
     for (int i = 2; i < argc; i++)
         if (mamori_cli_is_help(argv[i]))
             return usage(stdout, 0);

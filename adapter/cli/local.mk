@@ -13,5 +13,5 @@ adapter_mamori_SOURCES = \
 	adapter/cli/cmd_annotate.c \
 	adapter/cli/cmd_lawyer.c adapter/cli/cmd_escalation.c
 adapter_mamori_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) -I$(top_srcdir)/plugins/rules
-adapter_mamori_LDADD = $(MAMORI_CORE) $(RULES_ENGINE)
+adapter_mamori_LDADD = $(MAMORI_CORE) $(RULES_TRAIN) $(RULES_ENGINE)
 

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..33"
+echo "1..37"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -113,6 +113,18 @@ check "explain veto: not on a staff note (the veto's channels)" \
     sh -c "! grep -q 'veto.bystander ->' '$T/exv2.out' && grep -q 'threat *score 1 / threshold 1  FIRED' '$T/exv2.out'"
 "$MAMORI" policy test "$R/veto/policy.json" >"$T/testv.out" 2>&1
 check "test veto: the veto policy passes its own cases" test $? -eq 0
+
+# train: the model from the policy's own cases; the same cases give the same bytes
+P="$top_srcdir/policies/default-ja/policy.json"
+"$MAMORI" policy train "$P" -o "$T/m1.model" >"$T/train1.out" 2>"$T/train1.err"
+check "train: exit 0 and a model file" sh -c "test $? -eq 0 && test -s '$T/m1.model'"
+"$MAMORI" policy train "$P" -o "$T/m2.model" >/dev/null 2>&1
+check "train: the same cases give a byte-identical model" cmp -s "$T/m1.model" "$T/m2.model"
+sum=$(sha256sum "$T/m1.model" | cut -d' ' -f1)
+check "train: the summary gives the label count and the model file's own sha256" \
+    sh -c "grep -q '16 labels' '$T/train1.out' && grep -q 'sha256 $sum' '$T/train1.out'"
+"$MAMORI" policy train "$P" >/dev/null 2>"$T/train3.err"
+check "train: without -o (and without --cv) a usage error" test $? -eq 2
 
 "$MAMORI" policy frobnicate >/dev/null 2>&1
 check "an unknown policy command is a usage error (exit 2)" test $? -eq 2
