@@ -352,9 +352,9 @@ int mamori_policy_train_main(int argc, char **argv)
             names[l] = rep.labels[l].label;
         for (int i = 0; i < 32; i++)
             snprintf(hex + 2 * i, 3, "%02x", m->sha256[i]);
-        printf("policy %s %s: %zu cases: %zu training (%zu rows after weights), %zu validation%s\n",
-               p->id ? p->id : "?", p->version ? p->version : "?", rep.ncases, rep.ntrain, rep.nrows, rep.nvalid,
-               m->refit ? "; refit on both" : "");
+        printf("policy %s %s: %zu cases: %zu training, %zu validation%s (%zu rows after weights in the final fit)\n",
+               p->id ? p->id : "?", p->version ? p->version : "?", rep.ncases, rep.ntrain, rep.nvalid,
+               m->refit ? "; refit on both" : "", rep.nrows);
         if (rep.nvalid > 0) {
             printf("validation figures (model fitted on the training cases only):\n");
             print_reports(rep.labels, rep.nlabels, names, 1);

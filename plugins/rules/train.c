@@ -306,7 +306,11 @@ size_t mamori_cases_default_split(struct mamori_cases *cs, double fraction, uint
         free(b);
         return 0;
     }
+    /* A batch that would put more than half the cases in validation is
+     * skipped: training must keep the bulk. */
     for (size_t i = 0; i < nb && got < want && taken + 1 < nb; i++) {
+        if (2 * (got + b[i].ncases) > cs->n)
+            continue;
         valid[i] = 1;
         got += b[i].ncases;
         taken++;

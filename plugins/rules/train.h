@@ -39,7 +39,8 @@
  * `validation`, or a case's "split": "validation"). When none is marked,
  * mamori_cases_default_split() picks whole batches (a case's "batch", else
  * its file name), in an order fixed by the seed, until they hold
- * valid_fraction of the cases -- never random single cases: cases written
+ * valid_fraction of the cases (skipping a batch that would put more than
+ * half of all cases in validation) -- never random single cases: cases written
  * together resemble each other, and a split that cuts through a batch
  * flatters the model. With a single batch there is no validation: C is
  * the grid's middle value and every threshold 0.5.
@@ -95,7 +96,8 @@ int mamori_cases_load(struct mamori_cases *cs, const char *path, double weight, 
 void mamori_case_input(const struct mamori_case *c, const struct rules_policy *p, struct rules_input *in);
 
 /* Mark whole batches as validation until they hold `fraction` of the
- * cases (batch order: FNV-1a of seed and batch name). At least one batch
+ * cases (batch order: FNV-1a of seed and batch name; a batch that would
+ * take validation past half the cases is skipped). At least one batch
  * stays for training. Returns the number of validation cases (0 with a
  * single batch). */
 size_t mamori_cases_default_split(struct mamori_cases *cs, double fraction, uint64_t seed);
@@ -131,7 +133,7 @@ struct mamori_label_report {
 };
 
 struct mamori_train_report {
-    size_t ncases, ntrain, nvalid, nrows;  /* nrows: training rows after weighting */
+    size_t ncases, ntrain, nvalid, nrows;  /* nrows: rows of the final fit after weighting */
     size_t nvocab;
     size_t nlabels;
     struct mamori_label_report *labels;
