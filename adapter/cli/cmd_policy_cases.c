@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "cli/cmd_policy_cases.h"
+#include "model.h"
 
 #include <errno.h>
 #include <math.h>
@@ -197,6 +198,10 @@ json_t *policy_result_json(const struct rules_policy *p, const struct rules_scra
     return o;
 }
 
+/* The plugin's cap (rules_plugin.c MAX_EVIDENCE_PER_CATEGORY). Until the
+ * CLI runs the plugin through the host, this copy must match it. */
+#define POLICY_MAX_EVIDENCE_PER_CATEGORY 32
+
 int policy_build_annotation(const struct rules_policy *p, const struct rules_scratch *s,
                             const struct rules_guidance *g, const struct rules_input *in,
                             struct mamori_annotation *a)
@@ -208,17 +213,31 @@ int policy_build_annotation(const struct rules_policy *p, const struct rules_scr
         const struct rules_category *c = &p->cats[r->fired[i]];
         struct mamori_category_item *item;
 
+        size_t nev = 0;
+
         rc = mamori_annotation_add_category(a, c->id, rules_text_get(&c->label, in->lang), r->score[r->fired[i]],
                                             c->severity, c->harassment, &item);
         for (size_t k = 0; k < p->nrules && rc == 0; k++) {
             const struct rules_rule *rule = &p->rules[k];
             if (rule->category != r->fired[i] || !r->rule_fired[k] || rule->weight <= 0)
                 continue;
-            for (uint32_t e = 0; e < r->rule_nev[k] && rc == 0; e++) {
+            for (uint32_t e = 0; e < r->rule_nev[k] && rc == 0 && nev < POLICY_MAX_EVIDENCE_PER_CATEGORY; e++, nev++) {
                 const struct rules_occ *o = &r->occ[r->ev[r->rule_ev[k] + e]];
                 const char *text = in->text[o->field];
                 rc = mamori_annotation_add_evidence(item, o->field == RULES_FIELD_SUBJECT ? "subject" : "body", o->ob,
                                                     o->oe, text + o->ob, o->oe - o->ob, rule->id, rule->weight);
+            }
+        }
+        /* Decided by the model: the sentences that moved it most, as the
+         * plugin adds them (rules_plugin.c, rule id "model"). */
+        if (rc == 0 && r->model != NULL && r->cat_model[r->fired[i]] && p->cat_label[r->fired[i]] >= 0) {
+            const struct mamori_model_result *mr = r->model;
+            int32_t l = p->cat_label[r->fired[i]];
+            for (size_t k = 0; k < mr->ntop[l] && rc == 0 && nev < POLICY_MAX_EVIDENCE_PER_CATEGORY; k++, nev++) {
+                const struct mamori_model_span *sp = &mr->top[(size_t)l * MAMORI_MODEL_TOP_SPANS + k];
+                const char *text = in->text[sp->field];
+                rc = mamori_annotation_add_evidence(item, sp->field == RULES_FIELD_SUBJECT ? "subject" : "body", sp->ob,
+                                                    sp->oe, text + sp->ob, sp->oe - sp->ob, "model", sp->contribution);
             }
         }
     }
