@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_policy_cases.h"
+#include "model.h"
 
 static const char *const field_names[] = {"subject", "body"};
 
@@ -232,6 +233,27 @@ int mamori_cmd_policy_explain(int argc, char **argv)
         printf("  %-20s score %g / threshold %g  %s (%s, %s)\n", p->cats[c].id, r->score[c], p->cats[c].threshold,
                r->cat_fired[c] ? "FIRED" : r->cat_reached[c] ? "suppressed (harassment fired)" : "below threshold",
                p->cats[c].harassment ? "harassment" : "complaint", mamori_rules_severity_name(p->cats[c].severity));
+    }
+    if (r->model != NULL && p->model != NULL) {
+        const struct mamori_model *m = p->model;
+        const struct mamori_model_result *mr = r->model;
+
+        printf("\nmodel (%s): probability / threshold per label, and the sentences that moved it most:\n",
+               p->model_path ? p->model_path : "pinned model");
+        for (size_t l = 0; l < mr->nlabels && l < m->nlabels; l++) {
+            int32_t c = -1;
+            for (size_t k = 0; k < p->ncats; k++)
+                if (p->cat_label[k] == (int32_t)l)
+                    c = (int32_t)k;
+            printf("  %-20s p %.3f / %.3f  %s%s\n", m->labels[l], mr->prob[l], m->threshold[l],
+                   mr->fired[l] ? "above" : "below",
+                   c >= 0 && r->cat_must[c] ? " (a must rule fired: the category fires whatever the model reads)" : "");
+            for (size_t k = 0; k < mr->ntop[l]; k++) {
+                const struct mamori_model_span *sp = &mr->top[l * MAMORI_MODEL_TOP_SPANS + k];
+                printf("      %+.3f %s \"%.*s\"\n", sp->contribution, field_names[sp->field], (int)(sp->oe - sp->ob),
+                       in.text[sp->field] + sp->ob);
+            }
+        }
     }
     printf("\nresult:\n");
     {
