@@ -16,6 +16,7 @@ split and per-batch quality hints are warnings.  Python 3 standard library
 only.
 """
 import argparse
+import bisect
 import collections
 import datetime
 import json
@@ -91,57 +92,69 @@ def shingles(text):
     return {text[i:i + SHINGLE] for i in range(n - SHINGLE + 1)}
 
 
-def near_duplicates(docs, threshold=NEAR_DUP):
+def near_duplicates(docs, threshold=NEAR_DUP, texts=None):
     """docs: list of shingle sets.  Returns [(i, j, jaccard)] with jaccard >= threshold.
 
-    Exact, by prefix filtering (Chaudhuri et al. / AllPairs): order each set's
-    shingles from rarest to commonest; two sets with Jaccard >= t must share a
-    shingle among the first |x| - ceil(t * |x|) + 1 of each.  Only those prefix
-    shingles are indexed, so candidates come from rare shared shingles and the
-    exact Jaccard is computed for the candidates only, when the sizes
-    (t * |x| <= |y|) and the positions of the first shared shingle (PPJoin's
-    positional filter) still allow it.  Shingles that no other case has end
-    the search for a case early.
+    Candidates by prefix filtering (Chaudhuri et al. / AllPairs): order each
+    set's shingles from rarest to commonest; two sets with Jaccard >= t share
+    a shingle among the first |x| - ceil(t * |x|) + 1 of each.  Only those
+    prefix shingles are indexed, so candidates come from rare shared
+    shingles; the exact Jaccard is computed for the candidates that the
+    sizes (t * |x| <= |y|) and the position of the first shared shingle
+    (PPJoin's positional filter) still allow.  Shingles no other case has
+    end the search for a case early.  Shingles in more than 1 % of the
+    cases (greetings, signatures, form labels) are not used to find
+    candidates: this keeps the search near linear, and can only miss a
+    pair that shares nothing but such boilerplate in its rarest half.
+    Identical normalised texts (texts) are always found.
     """
     df = collections.Counter()
     for s in docs:
         df.update(s)
+    common = max(100, len(docs) // 100)
     order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
-    index = collections.defaultdict(list)   # shingle -> [doc] (docs of smaller or equal size, already seen)
+    index = collections.defaultdict(lambda: ([], []))   # shingle -> (sizes, [(doc, position)]), by size
     pairs = []
+    found = set()
+    if texts is not None:
+        first = {}
+        for i in order:
+            if texts[i] in first:
+                pairs.append((first[texts[i]], i, 1.0))
+                found.add((first[texts[i]], i))
+            else:
+                first[texts[i]] = i
     for i in order:
         s = docs[i]
         n = len(s)
         if n == 0:
             continue
         p = n - math.ceil(threshold * n) + 1
-        # Shingles no other case has are the rarest of all and can never make
-        # a pair: when they fill the prefix, the case has no near-duplicate.
         shared = [g for g in s if df[g] > 1]
-        rest = p - (n - len(shared))
+        u = n - len(shared)
+        rest = p - u
         if rest <= 0:
             continue
         shared.sort(key=lambda g: (df[g], g))
-        u = n - len(shared)
         seen = set()
         for k, g in enumerate(shared[:rest]):
-            lst = index[g]
-            for j, pj in lst:
+            if df[g] > common:
+                break
+            sizes, lst = index[g]
+            for q in range(bisect.bisect_left(sizes, threshold * n), len(lst)):
+                j, pj = lst[q]
                 if j in seen:
                     continue
                 seen.add(j)
-                m = len(docs[j])
-                if m < threshold * n:
-                    continue
-                # Positional filter (PPJoin): g is the first shingle the two
-                # share, so the overlap is at most 1 + what follows it in both.
+                m = sizes[q]
                 need = math.ceil(threshold / (1 + threshold) * (n + m) - 1e-9)
                 if 1 + min(n - u - k - 1, m - pj - 1) < need:
                     continue
                 inter = len(s & docs[j])
                 jac = inter / (n + m - inter)
-                if jac >= threshold:
+                if jac >= threshold and (j, i) not in found:
                     pairs.append((j, i, jac))
+            sizes.append(n)
             lst.append((i, u + k))
     return pairs
 
@@ -485,8 +498,8 @@ def main(argv=None):
 
     # near-duplicates
     t1 = time.time()
-    sets = [shingles(normalise(c["body"])) for c in cases]
-    pairs = near_duplicates(sets)
+    norm = [normalise(c["body"]) for c in cases]
+    pairs = near_duplicates([shingles(t) for t in norm], texts=norm)
     t_dup = time.time() - t1
     cross = within = 0
     for i, j, jac in sorted(pairs, key=lambda p: -p[2]):
