@@ -102,16 +102,17 @@ def near_duplicates(docs, threshold=NEAR_DUP, texts=None):
     shingles; the exact Jaccard is computed for the candidates that the
     sizes (t * |x| <= |y|) and the position of the first shared shingle
     (PPJoin's positional filter) still allow.  Shingles no other case has
-    end the search for a case early.  Shingles in more than 1 % of the
-    cases (greetings, signatures, form labels) are not used to find
-    candidates: this keeps the search near linear, and can only miss a
-    pair that shares nothing but such boilerplate in its rarest half.
+    end the search for a case early.  Shingles in more than 50 cases (or
+    0.25 % of the cases, whichever is more: common words, greetings,
+    signatures, form labels) are not used to find candidates: this keeps
+    the search near linear, and can only miss a pair whose rarest half
+    shares nothing rarer than that.
     Identical normalised texts (texts) are always found.
     """
     df = collections.Counter()
     for s in docs:
         df.update(s)
-    common = max(100, len(docs) // 100)
+    common = max(50, len(docs) // 400)
     order = sorted(range(len(docs)), key=lambda i: len(docs[i]))
     index = collections.defaultdict(lambda: ([], []))   # shingle -> (sizes, [(doc, position)]), by size
     pairs = []
@@ -130,16 +131,16 @@ def near_duplicates(docs, threshold=NEAR_DUP, texts=None):
         if n == 0:
             continue
         p = n - math.ceil(threshold * n) + 1
-        shared = [g for g in s if df[g] > 1]
-        u = n - len(shared)
+        u = [df[g] for g in s].count(1)
         rest = p - u
         if rest <= 0:
             continue
-        shared.sort(key=lambda g: (df[g], g))
+        # the rarest shared shingles, in the global order (df, shingle); the
+        # ones past `common` would end the scan, so they are not sorted
+        rare = [g for g in s if 1 < df[g] <= common]
+        rare.sort(key=lambda g: (df[g], g))
         seen = set()
-        for k, g in enumerate(shared[:rest]):
-            if df[g] > common:
-                break
+        for k, g in enumerate(rare[:rest]):
             sizes, lst = index[g]
             for q in range(bisect.bisect_left(sizes, threshold * n), len(lst)):
                 j, pj = lst[q]
