@@ -46,6 +46,9 @@ MIGRATED_AUTHOR = "migrated"
 LONG = 600            # a long case: body over 600 characters
 NEAR_DUP = 0.5        # Jaccard of character 5-grams
 SHINGLE = 5
+SAMPLE = 4            # candidate search on a 1/SAMPLE sample of the shingles
+CANDIDATE = 0.35      # ... with a lower threshold, so that sampling misses nothing near 0.5
+SPLIT_AT = 200        # texts from 200 shingles on are sampled; under 400 compared in full
 MAX_BODY = 20000
 MAX_SUBJECT = 300
 MAX_NOTE = 2000
@@ -90,6 +93,20 @@ def shingles(text):
     if n <= SHINGLE:
         return {text} if text else set()
     return {text[i:i + SHINGLE] for i in range(n - SHINGLE + 1)}
+
+
+def sampled(text, mod=SAMPLE):
+    """The shingles whose hash is 0 modulo mod, as hashes (Broder's mod-m sample).
+
+    Jaccard of two samples estimates the Jaccard of the full sets; the
+    candidate search runs on these (a quarter of the shingles) and the
+    exact Jaccard on the full sets of the candidates only.  Texts too short
+    to leave a sample keep all their shingles."""
+    n = len(text)
+    if n <= SHINGLE:
+        return {hash(text)} if text else set()
+    hs = {hash(text[i:i + SHINGLE]) for i in range(n - SHINGLE + 1)}
+    return {h for h in hs if h % mod == 0} or hs
 
 
 def near_duplicates(docs, threshold=NEAR_DUP, texts=None):
@@ -158,6 +175,42 @@ def near_duplicates(docs, threshold=NEAR_DUP, texts=None):
             sizes.append(n)
             lst.append((i, u + k))
     return pairs
+
+
+def near_duplicate_pairs(norm):
+    """[(i, j, jaccard >= NEAR_DUP)] over the normalised texts.
+
+    Texts under SPLIT_AT * 2 shingles are compared with their full shingle
+    sets; texts from SPLIT_AT shingles on with a 1/SAMPLE sample (threshold
+    CANDIDATE), then exactly.  A pair with Jaccard >= 0.5 has sizes within a
+    factor of two, so it falls wholly into one of the two groups."""
+    n = len(norm)
+    size = [max(len(t) - SHINGLE + 1, 1) for t in norm]
+    found = {}
+    small = [i for i in range(n) if size[i] < 2 * SPLIT_AT]
+    sets = [shingles(norm[i]) for i in small]
+    for a, b, jac in near_duplicates(sets, texts=[norm[i] for i in small]):
+        found[(small[a], small[b])] = jac
+    large = [i for i in range(n) if size[i] >= SPLIT_AT]
+    full = {}
+
+    def exact(i):
+        if i not in full:
+            full[i] = shingles(norm[i])
+        return full[i]
+
+    for a, b, jac in near_duplicates([sampled(norm[i]) for i in large], threshold=CANDIDATE,
+                                     texts=[norm[i] for i in large]):
+        i, j = large[a], large[b]
+        if (i, j) in found or (j, i) in found:
+            continue
+        if norm[i] != norm[j]:
+            si, sj = exact(i), exact(j)
+            inter = len(si & sj)
+            jac = inter / (len(si) + len(sj) - inter)
+        if jac >= NEAR_DUP:
+            found[(i, j)] = jac
+    return [(i, j, jac) for (i, j), jac in found.items()]
 
 
 def load_meta(corpus, rep):
@@ -500,7 +553,7 @@ def main(argv=None):
     # near-duplicates
     t1 = time.time()
     norm = [normalise(c["body"]) for c in cases]
-    pairs = near_duplicates([shingles(t) for t in norm], texts=norm)
+    pairs = near_duplicate_pairs(norm)
     t_dup = time.time() - t1
     cross = within = 0
     for i, j, jac in sorted(pairs, key=lambda p: -p[2]):
