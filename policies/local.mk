@@ -6,10 +6,17 @@ policies_topdir = $(policydir)
 dist_policies_top_DATA = policies/FORMAT.md policies/README.md policies/README.ja.md
 
 policies_defaultjadir = $(policydir)/default-ja
-dist_policies_defaultja_DATA = policies/default-ja/policy.json policies/default-ja/tests.jsonl
+dist_policies_defaultja_DATA = policies/default-ja/policy.json
 
 policies_defaultendir = $(policydir)/default-en
-dist_policies_defaulten_DATA = policies/default-en/policy.json policies/default-en/tests.jsonl
+dist_policies_defaulten_DATA = policies/default-en/policy.json
+
+# The default policies' own test cases are batches of the labelled corpus
+# ("tests" in their policy.json); the whole corpus is distributed through
+# EXTRA_DIST (tests/policy.mk), these two are also installed.
+policies_corpusdir = $(policydir)/corpus/batches
+policies_corpus_DATA = policies/corpus/batches/migrated-policy-default-ja.jsonl \
+	policies/corpus/batches/migrated-policy-default-en.jsonl
 
 policies_retailerdir = $(policydir)/examples/retailer
 dist_policies_retailer_DATA = policies/examples/retailer/policy.json policies/examples/retailer/tests.jsonl

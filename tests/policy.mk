@@ -1,19 +1,19 @@
 ## tests/policy.mk -- quality of the shipped policies (included from
 ## tests/local.mk): lint, each policy's own test cases, and the dev-set
-## thresholds of the default policies.
+## thresholds of the default policies, all read from the labelled corpus
+## (policies/corpus/batches); and the corpus checker.
 
-TESTS += tests/policy/dev_quality.sh
-EXTRA_DIST += tests/policy/dev_quality.sh tests/policy/dev.jsonl \
-	tests/policy/redteam-ja.jsonl tests/policy/redteam-en.jsonl \
-	tests/policy/redteam-holdout-ja.jsonl tests/policy/redteam-holdout-en.jsonl \
-	tests/policy/redteam-holdout2-ja.jsonl tests/policy/redteam-holdout2-en.jsonl \
-	tests/policy/redteam-holdout3-ja.jsonl tests/policy/redteam-holdout3-en.jsonl \
-	tests/policy/redteam3-dev-ja.jsonl tests/policy/redteam3-dev-en.jsonl \
-	tests/policy/redteam3-probes-ja.jsonl tests/policy/redteam3-probes-en.jsonl \
-	tests/policy/redteam-holdout4-ja.jsonl tests/policy/redteam-holdout4-en.jsonl \
-	tests/policy/redteam-holdout4-runs.txt \
-	tests/policy/redteam4-dev-ja.jsonl tests/policy/redteam4-dev-en.jsonl \
-	tests/policy/redteam5-probes-ja.jsonl tests/policy/redteam5-probes-en.jsonl \
-	tests/policy/redteam-holdout5-ja.jsonl tests/policy/redteam-holdout5-en.jsonl \
-	tests/policy/redteam-holdout5-runs.txt \
-	tests/policy/redteam5-dev-ja.jsonl tests/policy/redteam5-dev-en.jsonl
+TESTS += tests/policy/dev_quality.sh tests/policy/corpus_check.sh
+EXTRA_DIST += tests/policy/dev_quality.sh tests/policy/corpus_check.sh \
+	tests/policy/corpus_check.py tests/policy/corpus_agreement.py tests/policy/corpus_blind.py \
+	tests/policy/redteam-holdout4-runs.txt tests/policy/redteam-holdout5-runs.txt \
+	policies/corpus
+
+# The whole corpus check (schema, splits, second passes, near-duplicates,
+# guidelines) with the counts table; targets not yet met are reported, not
+# failed.  corpus-targets fails until the issue-12 targets are met.
+corpus-check:
+	$(PYTHON3) $(srcdir)/tests/policy/corpus_check.py --corpus $(srcdir)/policies/corpus
+corpus-targets:
+	$(PYTHON3) $(srcdir)/tests/policy/corpus_check.py --corpus $(srcdir)/policies/corpus --targets
+.PHONY: corpus-check corpus-targets

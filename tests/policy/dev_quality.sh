@@ -5,67 +5,78 @@
 # the default policies must also keep the dev-set thresholds (issue 3):
 # harassment recall >= 0.95, benign false-positive rate <= 0.05,
 # escalation recall >= 0.95 and precision >= 0.80, macro-F1 >= 0.85.
-# tests/policy/dev.jsonl is a copy of the labelled dev corpus (80 cases,
-# Japanese and English).
+# The cases are read from the labelled corpus, policies/corpus/batches/
+# (one copy of each case; policies/corpus/README.md): migrated-dev is the
+# labelled dev corpus (80 cases, Japanese and English), the policies' own
+# cases are migrated-policy-default-{ja,en} (their "tests" in policy.json).
 #
-# The red-team sets (tests/policy/redteam-*.jsonl, see policies/README.md,
-# "Quality") are checked too, against the floors in REDTEAM below: a little
-# under what the policies reach, so a regression fails.  The held-out sets
-# were tuned on only after their first run was recorded; their first-run
-# numbers are in policies/README.md.  redteam3-dev-* are the development
-# batches of the 1.2.0 round and redteam3-probes-* its inventory probes
-# (short sentences, no escalation labels); redteam4-dev-* are the
-# development batches of the 1.3.0 round.  redteam-holdout4-* (held-out v4)
-# was run once with 1.2.0 and once with 1.3.0 before anyone tuned on it
-# (tests/policy/redteam-holdout4-runs.txt); its floors are under the 1.3.0
-# run, not under a tuned result (three of its false positives were fixed
-# in 1.3.1 after that run, see policies/README.md).  redteam5-probes-* are
-# the 1.3.1 probes of those three boundaries (asking for a superior,
-# bystander reports of name-calling, firing an anonymous decision-maker),
-# both sides, a few cases each, so their floors allow no miss.
-# redteam-holdout5-* (held-out v5) was run once with 1.3.1 before any rule
-# of the 1.3.2 round was read or changed, and once with 1.3.2
+# The red-team sets (migrated-redteam*, migrated-holdout*; see
+# policies/README.md, "Quality", and policies/corpus/README.md) are checked
+# too, against the floors in REDTEAM below: a little under what the
+# policies reach, so a regression fails.  The held-out sets were tuned on
+# only after their first run was recorded; their first-run numbers are in
+# policies/README.md.  migrated-redteam3-dev-* are the development batches
+# of the 1.2.0 round and migrated-redteam3-probes-* its inventory probes
+# (short sentences; written without escalation labels, so their escalate,
+# escalation and flame_risk are stripped before the run: the corpus derives
+# them from the labels, the probes measure detection only);
+# migrated-redteam4-dev-* are the development batches of the 1.3.0 round.
+# migrated-holdout4-* (held-out v4) was run once with 1.2.0 and once with
+# 1.3.0 before anyone tuned on it (tests/policy/redteam-holdout4-runs.txt);
+# its floors are under the 1.3.0 run, not under a tuned result (three of
+# its false positives were fixed in 1.3.1 after that run, see
+# policies/README.md).  migrated-redteam5-probes-* are the 1.3.1 probes of
+# those three boundaries (asking for a superior, bystander reports of
+# name-calling, firing an anonymous decision-maker), both sides, a few
+# cases each, so their floors allow no miss.  migrated-holdout5-*
+# (held-out v5) was run once with 1.3.1 before any rule of the 1.3.2 round
+# was read or changed, and once with 1.3.2
 # (tests/policy/redteam-holdout5-runs.txt); 1.3.2 was tuned on
-# redteam5-dev-* only (with hard negatives), never on v5's failures, so
-# v5's floors are under the 1.3.2 run and its first run is the estimate.
-# 1.3.3 fixed v5's benign false positives (3 en, 1 ja) from its failure
-# list (so v5 en is tuned from then on); its floor keeps them fixed.
+# migrated-redteam5-dev-* only (with hard negatives), never on v5's
+# failures, so v5's floors are under the 1.3.2 run and its first run is the
+# estimate.  1.3.3 fixed v5's benign false positives (3 en, 1 ja) from its
+# failure list (so v5 en is tuned from then on); its floor keeps them fixed.
+# Five training cases that were near twins of held-out cases were dropped
+# in the migration (policies/corpus/README.md); the floors are unchanged.
 # TAP output.
 
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 MAMORI=${MAMORI:-$top_builddir/adapter/mamori}
 P=$top_srcdir/policies
-DEV=$top_srcdir/tests/policy/dev.jsonl
+B=$top_srcdir/policies/corpus/batches
+DEV=$B/migrated-dev.jsonl
 out=$(mktemp "${TMPDIR:-/tmp}/mamori-policy-test.XXXXXX") || exit 99
-trap 'rm -f "$out"' EXIT
+noesc=$(mktemp "${TMPDIR:-/tmp}/mamori-policy-noesc.XXXXXX") || exit 99
+trap 'rm -f "$out" "$noesc"' EXIT
 
 POLICIES="default-ja default-en examples/retailer examples/clinic examples/transport"
 
-# file  min-harassment-recall  max-benign-FP  min-macro-F1  min-escalation-recall  min-escalation-precision
+# batch  min-harassment-recall  max-benign-FP  min-macro-F1  min-escalation-recall  min-escalation-precision
+# ("noesc" after a batch: its escalation fields are stripped before the run, see above)
 REDTEAM="
-redteam-ja           0.97 0.01 0.97 0.98 0.98
-redteam-en           0.98 0.01 0.97 0.98 0.98
-redteam-holdout-ja   0.97 0.05 0.93 0.95 0.95
-redteam-holdout-en   0.97 0.05 0.95 0.95 0.95
-redteam-holdout2-ja  0.97 0.05 0.95 0.95 0.95
-redteam-holdout2-en  0.95 0.05 0.93 0.95 0.95
-redteam-holdout3-ja  0.97 0.05 0.95 0.95 0.95
-redteam-holdout3-en  0.92 0.06 0.90 0.95 0.95
-redteam3-dev-ja      0.97 0.01 0.96 0.96 0.96
-redteam3-dev-en      0.97 0.02 0.96 0.96 0.97
-redteam3-probes-ja   0.97 0.02 0.95 0.90 0.90
-redteam3-probes-en   0.95 0.02 0.95 0.90 0.90
-redteam-holdout4-ja  0.88 0.05 0.88 0.93 0.93
-redteam-holdout4-en  0.90 0.07 0.80 0.93 0.84
-redteam4-dev-ja      0.98 0.01 0.94 0.97 0.97
-redteam4-dev-en      0.97 0.01 0.95 0.95 0.95
-redteam5-probes-ja   0.99 0.01 0.99 0.95 0.95
-redteam5-probes-en   0.99 0.01 0.99 0.95 0.95
-redteam-holdout5-ja  0.90 0.01 0.87 0.72 0.95
-redteam-holdout5-en  0.80 0.01 0.71 0.48 0.95
-redteam5-dev-ja      0.99 0.01 0.97 0.97 0.97
-redteam5-dev-en      0.99 0.05 0.95 0.97 0.97
+migrated-redteam-ja               0.97 0.01 0.97 0.98 0.98
+migrated-redteam-en               0.98 0.01 0.97 0.98 0.98
+migrated-holdout1-ja              0.97 0.05 0.93 0.95 0.95
+migrated-holdout1-en              0.97 0.05 0.95 0.95 0.95
+migrated-holdout2-ja              0.97 0.05 0.95 0.95 0.95
+migrated-holdout2-en              0.95 0.05 0.93 0.95 0.95
+migrated-holdout3-ja              0.97 0.05 0.95 0.95 0.95
+migrated-holdout3-en              0.92 0.06 0.90 0.95 0.95
+migrated-redteam3-dev-ja          0.97 0.01 0.96 0.96 0.96
+migrated-redteam3-dev-en          0.97 0.02 0.96 0.96 0.97
+migrated-redteam3-probes-ja:noesc 0.97 0.02 0.95 0.90 0.90
+migrated-redteam3-probes-en:noesc 0.95 0.02 0.95 0.90 0.90
+migrated-holdout4-ja              0.88 0.05 0.88 0.93 0.93
+migrated-holdout4-en              0.90 0.07 0.80 0.93 0.84
+migrated-redteam4-dev-ja          0.98 0.01 0.94 0.97 0.97
+migrated-redteam4-dev-en          0.97 0.01 0.95 0.95 0.95
+migrated-redteam5-probes-ja       0.99 0.01 0.99 0.95 0.95
+migrated-redteam5-probes-en       0.99 0.01 0.99 0.95 0.95
+migrated-holdout5-ja              0.90 0.01 0.87 0.72 0.95
+migrated-holdout5-en              0.80 0.01 0.71 0.48 0.95
+migrated-redteam5-dev-ja          0.99 0.01 0.97 0.97 0.97
+migrated-redteam5-dev-en          0.99 0.05 0.95 0.97 0.97
 "
 nred=$(echo "$REDTEAM" | grep -c .)
 
@@ -116,12 +127,19 @@ for p in default-ja default-en; do
 	f=$P/$p/policy.json
 	while read -r set rec fp mf er ep; do
 		test -n "$set" || continue
-		if test ! -f "$top_srcdir/tests/policy/$set.jsonl"; then
-			# not in a tarball unless tests/policy.mk lists it in EXTRA_DIST
+		file=$B/${set%:noesc}.jsonl
+		if test ! -f "$file"; then
 			for m in 1 2 3 4 5; do t=$((t + 1)); echo "ok $t - $p $set # SKIP file not present"; done
 			continue
 		fi
-		"$MAMORI" policy test "$f" "$top_srcdir/tests/policy/$set.jsonl" --quiet >"$out" 2>&1
+		case $set in
+		*:noesc)
+			sed 's/, "escalate": [a-z]*, "escalation": "[a-z]*", "flame_risk": [a-z]*,/,/' "$file" >"$noesc"
+			file=$noesc
+			set=${set%:noesc}
+			;;
+		esac
+		"$MAMORI" policy test "$f" "$file" --quiet >"$out" 2>&1
 		rcheck "$p $set: harassment recall" "$(val 'harassment detected recall:')" ">=" "$rec"
 		rcheck "$p $set: benign false-positive rate" "$(val 'benign false-positive rate:')" "<=" "$fp"
 		rcheck "$p $set: macro-F1" "$(val 'macro-F1 ([^)]*):')" ">=" "$mf"

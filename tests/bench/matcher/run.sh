@@ -8,4 +8,4 @@ trap 'rm -rf "$DIR"' EXIT
 echo "host: $(uname -srm), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //')"
 echo "grep: $(grep --version | head -1)"
 SRC=$(cd "$(dirname "$0")/../../.." && pwd)
-"$BIN" "$DIR" "${2:-50}" "$SRC/policies/default-ja/policy.json" "$SRC/policies/default-ja/tests.jsonl"
+"$BIN" "$DIR" "${2:-50}" "$SRC/policies/default-ja/policy.json" "$SRC/policies/corpus/batches/migrated-policy-default-ja.jsonl"
