@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/ini_file.h"
 
 #define MAMORI_DEFAULT_CONFIG SYSCONFDIR "/mamori/mamori.conf"
 
@@ -65,6 +66,10 @@ int mamori_settings_load(struct mamori_settings *s, const char *path, struct mam
 int mamori_settings_defaults(struct mamori_settings *s);
 
 void mamori_settings_free(struct mamori_settings *s);
+
+/* The typed keys of every section of mamori.conf (base/ini_file.h), ended
+ * by a NULL name: what the loader checks and doc/mamori.conf.5 lists. */
+extern const struct mamori_key_section mamori_settings_sections[];
 
 
 #endif
