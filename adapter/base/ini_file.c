@@ -342,7 +342,7 @@ void mamori_key_format_number(const struct mamori_key *k, long long n, char *buf
             i++;
         snprintf(buf, size, "%lld%s", ms / units[i].ms, units[i].unit);
     } else if (k->type == MAMORI_KEY_MODE) {
-        snprintf(buf, size, "0%llo", n);
+        snprintf(buf, size, n == 0 ? "0" : "0%llo", n);
     } else {
         snprintf(buf, size, "%lld", n);
     }
