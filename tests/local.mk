@@ -63,6 +63,7 @@ include tests/helpdesks.mk
 include tests/packaging.mk
 include tests/escalation.mk
 include tests/config.mk
+include tests/sdk.mk
 
 # The HTTP benchmark is not part of `make check`: make bench-http
 EXTRA_DIST += tests/bench/http/run.sh tests/bench/http/ref_app.c tests/bench/http/gen_requests.py tests/bench/http/post.lua
