@@ -251,6 +251,44 @@ static void test_settings_store_every_key(void)
     is_int(bad, 0, "each of the %d keys of mamori.conf loads through the table (its largest value)", n);
 }
 
+/* The numbers a settings struct holds, compared field by field. */
+static int same_numbers(const struct mamori_settings *a, const struct mamori_settings *b)
+{
+    return a->listen_mode == b->listen_mode && a->workers == b->workers && a->max_body == b->max_body &&
+           a->log_level == b->log_level && a->use_syslog == b->use_syslog &&
+           a->shutdown_timeout == b->shutdown_timeout && a->sync_mode == b->sync_mode &&
+           a->busy_timeout_ms == b->busy_timeout_ms && a->retention_days == b->retention_days &&
+           a->replay_window == b->replay_window && a->deliver_max_attempts == b->deliver_max_attempts &&
+           a->deliver_timeout == b->deliver_timeout && a->deliver_concurrency == b->deliver_concurrency &&
+           a->allow_http == b->allow_http && a->deliver_retry_base == b->deliver_retry_base &&
+           a->deliver_retry_max == b->deliver_retry_max && a->deliver_rate == b->deliver_rate;
+}
+
+/* The default the man page shows is the one the code uses: writing it
+ * explicitly changes nothing. */
+static void test_documented_defaults(void)
+{
+    struct mamori_settings def;
+    int bad = 0, n = 0;
+
+    mamori_settings_defaults(&def);
+    for (const struct mamori_key_section *s = mamori_settings_sections; s->name != NULL; s++)
+        for (const struct mamori_key *k = s->keys; k->name != NULL; k++) {
+            struct mamori_settings st;
+            struct mamori_error err;
+            char text[256];
+            if (k->def == NULL || k->type == MAMORI_KEY_PATH || k->type == MAMORI_KEY_STRING)
+                continue;
+            snprintf(text, sizeof text, "[%s]\n%s = %s\n", s->name, k->name, k->def);
+            if (mamori_settings_load(&st, write_file("def.conf", text), &err) != 0 || !same_numbers(&st, &def))
+                diag("[%s] %s: the documented default %s is not the code's", s->name, k->name, k->def), bad++;
+            mamori_settings_free(&st);
+            n++;
+        }
+    mamori_settings_free(&def);
+    is_int(bad, 0, "the documented defaults of the %d typed keys of mamori.conf are the code's", n);
+}
+
 static void test_settings_units(void)
 {
     struct mamori_settings s;
@@ -301,6 +339,7 @@ int main(void)
     test_tables();
     test_settings_store_every_key();
     test_settings_units();
+    test_documented_defaults();
     test_helpdesk_number();
     {
         char cmd[600];
