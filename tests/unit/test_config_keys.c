@@ -289,6 +289,55 @@ static void test_documented_defaults(void)
     is_int(bad, 0, "the documented defaults of the %d typed keys of mamori.conf are the code's", n);
 }
 
+/* The same for [escalation]: a tenant that writes the documented default
+ * gets what a tenant with [escalation] and no other key gets (language is
+ * there only so that the section exists). */
+static int read_escalation(const char *lines, struct mamori_tenant *t, struct mamori_error *err)
+{
+    struct mamori_settings s;
+    char text[512];
+    int rc;
+
+    mamori_settings_defaults(&s);
+    snprintf(text, sizeof text, "[tenant]\nconnector = generic\nwebhook_secret_env = X\n[escalation]\nlanguage = ja\n%s\n"
+                                "[plugin a]\npath = a\n", lines);
+    rc = mamori_tenant_read(t, write_file("esc.conf", text), &s, err);
+    mamori_settings_free(&s);
+    return rc;
+}
+
+static void test_escalation_defaults(void)
+{
+    struct mamori_tenant base, t;
+    struct mamori_error err;
+    int bad = 0, n = 0;
+
+    if (read_escalation("", &base, &err) != 0 || base.escalation == NULL) {
+        ok(0, "a tenant with a bare [escalation] loads: %s", err.message);
+        mamori_tenant_free(&base);
+        return;
+    }
+    for (const struct mamori_key *k = mamori_escalation_sections[0].keys; k->name != NULL; k++) {
+        const struct mamori_escalation_config *a = base.escalation, *b;
+        char line[128];
+        if (k->def == NULL || strncmp(k->def, "the ", 4) == 0)
+            continue;
+        snprintf(line, sizeof line, "%s = %s", k->name, k->def);
+        n++;
+        if (read_escalation(line, &t, &err) != 0 || (b = t.escalation) == NULL) {
+            diag("[escalation] %s: %s", line, err.message), bad++;
+        } else if (a->quiet_from != b->quiet_from || a->quiet_to != b->quiet_to || a->utc_offset != b->utc_offset ||
+                   a->ack_deadline != b->ack_deadline || a->ack_levels != b->ack_levels ||
+                   a->redact_customer != b->redact_customer || a->evidence_chars != b->evidence_chars ||
+                   a->evidence_items != b->evidence_items) {
+            diag("[escalation] %s is not the code's default", line), bad++;
+        }
+        mamori_tenant_free(&t);
+    }
+    mamori_tenant_free(&base);
+    is_int(bad, 0, "the documented defaults of the %d [escalation] keys that have one are the code's", n);
+}
+
 static void test_settings_units(void)
 {
     struct mamori_settings s;
@@ -340,6 +389,7 @@ int main(void)
     test_settings_store_every_key();
     test_settings_units();
     test_documented_defaults();
+    test_escalation_defaults();
     test_helpdesk_number();
     {
         char cmd[600];
