@@ -162,10 +162,21 @@ static int check_helpdesk_options(const struct mamori_tenant *t, const char *pat
 {
     for (size_t i = 0; i < t->helpdesk_options.count; i++) {
         const struct mamori_option *o = &t->helpdesk_options.items[i];
-        char man[96];
+        const char *near;
         int rc;
-        snprintf(man, sizeof man, "the %s keys in mamori-tenant(5)", t->connector->name);
-        if ((rc = mamori_key_check(t->connector->keys, "helpdesk", man, o->key, o->value, NULL, NULL, err)) != 0)
+        if (mamori_key_find(t->connector->keys, o->key) == NULL) {
+            /* The nearest of the connector's keys and the tenant's own (url, credentials_*). */
+            if ((near = mamori_key_suggest(t->connector->keys, o->key)) == NULL)
+                near = mamori_key_suggest(helpdesk_keys, o->key);
+            if (near != NULL)
+                return mamori_error_set(err, MAMORI_EINVAL, "%s:%d: unknown key \"%s\" in [helpdesk] -- did you mean "
+                                        "\"%s\"? (see the %s keys in mamori-tenant(5))", path, o->line, o->key, near,
+                                        t->connector->name);
+            return mamori_error_set(err, MAMORI_EINVAL, "%s:%d: unknown key \"%s\" in [helpdesk] (see the %s keys in "
+                                    "mamori-tenant(5))", path, o->line, o->key, t->connector->name);
+        }
+        if ((rc = mamori_key_check(t->connector->keys, "helpdesk", "mamori-tenant(5)", o->key, o->value, NULL, NULL,
+                                   err)) != 0)
             return mamori_error_prefix(err, "%s:%d", path, o->line), rc;
     }
     return MAMORI_OK;

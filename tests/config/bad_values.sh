@@ -75,7 +75,7 @@ good() {  # good FILE CONNECTOR "SECTION" "key = value" DESCRIPTION
     [ -s "$D/err" ] && grep -v 'event=plugin_log' "$D/err" | sed 's/^/#   /'
 }
 
-echo "1..34"
+echo "1..35"
 good mamori.conf generic "[server]" "shutdown_timeout = 30" "a bare number is still seconds"
 good mamori.conf generic "[server]" "shutdown_timeout = 2m" "a duration with a unit passes"
 
@@ -102,6 +102,7 @@ bad tenant redmine "[helpdesk]" "poll_interval = abc" 'poll_interval = "abc": no
 bad tenant redmine "[helpdesk]" "poll_interval = 5 m" 'poll_interval = "5 m": not a duration'
 bad tenant redmine "[helpdesk]" "tags_custom_field_id = seven" 'tags_custom_field_id = "seven": not a whole number'
 bad tenant redmine "[helpdesk]" "poll_intervall = 5m" 'unknown key "poll_intervall" in [helpdesk] -- did you mean "poll_interval"?'
+bad tenant zendesk "[helpdesk]" "ur = https://x" 'unknown key "ur" in [helpdesk] -- did you mean "url"?'
 bad tenant zendesk "[helpdesk]" "concurrency = lots" 'concurrency = "lots": not a whole number'
 bad tenant zendesk "[helpdesk]" "tags_via = tags" 'tags_via = "tags": use additional_tags or tags_endpoint'
 bad tenant generic "[helpdesk]" "rate_per_minute = 0" 'rate_per_minute = "0": must be from 1 to 100000'
@@ -115,5 +116,5 @@ bad tenant generic "[channel c1]" "starttls = maybe" 'starttls = "maybe": not ye
 bad tenant generic "[channel c1]" "type = pager" 'type = "pager": use line, slack, teams, smtp or webhook'
 bad tenant generic "[channel c1]" "tpye = line" 'unknown key "tpye" in [channel c1] -- did you mean "type"?'
 
-[ "$N" = 34 ] || echo "# ran $N tests, planned 34"
+[ "$N" = 35 ] || echo "# ran $N tests, planned 35"
 [ "$FAILED" = 0 ]
