@@ -1,7 +1,8 @@
 /*
  * settings.h -- the main configuration file, /etc/mamori/mamori.conf.
  *
- * Every key is documented in doc/mamori.conf.5 (and the shipped example).
+ * Every key is typed in mamori_settings_sections (settings.c): the loader
+ * checks values against it and doc/mamori.conf.5 lists it (doc/dump_keys.c).
  * Unknown sections or keys and bad values are errors naming file and line.
  * Relative paths are relative to the directory of the file.
  * (The file is settings.h, not config.h: that name belongs to autoconf.)
