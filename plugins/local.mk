@@ -18,3 +18,4 @@ exampledir = $(docdir)/examples/plugin
 dist_example_DATA = plugins/example/example.c plugins/example/Makefile plugins/example/README.md
 
 include plugins/rules/local.mk
+include plugins/sdk/local.mk

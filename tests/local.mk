@@ -25,7 +25,7 @@ tests_plugins_no_entry_la_CFLAGS = $(PLUGIN_CFLAGS) -DBROKEN_NO_ENTRY
 tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 # C unit tests (TAP).
-UNIT_TESTS = tests/unit/test_config tests/unit/test_signature tests/unit/test_router tests/unit/test_store \
+UNIT_TESTS = tests/unit/test_config tests/unit/test_config_keys tests/unit/test_signature tests/unit/test_router tests/unit/test_store \
 	tests/unit/test_loader tests/unit/test_annotation tests/unit/test_http tests/unit/test_note
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -33,6 +33,9 @@ UNIT_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(JANSSON_CFLAGS) $(SQLITE_CFLA
 tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/tap.h
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(MAMORI_CORE)
+tests_unit_test_config_keys_SOURCES = tests/unit/test_config_keys.c tests/tap.h
+tests_unit_test_config_keys_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_keys_LDADD = $(MAMORI_CORE)
 tests_unit_test_signature_SOURCES = tests/unit/test_signature.c
 tests_unit_test_signature_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_signature_LDADD = $(MAMORI_CORE)
@@ -59,6 +62,8 @@ include tests/policy.mk
 include tests/helpdesks.mk
 include tests/packaging.mk
 include tests/escalation.mk
+include tests/config.mk
+include tests/sdk.mk
 
 # The HTTP benchmark is not part of `make check`: make bench-http
 EXTRA_DIST += tests/bench/http/run.sh tests/bench/http/ref_app.c tests/bench/http/gen_requests.py tests/bench/http/post.lua

@@ -43,23 +43,11 @@ int mamori_line_id_valid(const char *id)
 
 int mamori_escalation_parse_duration(const char *value, long *out)
 {
-    char *end;
-    long n, mult = 1;
+    long long n;
 
-    if (value == NULL || !isdigit((unsigned char)value[0]))
+    if (value == NULL || mamori_parse_duration(value, 1000, &n) != 0 || n > 30LL * 86400)
         return MAMORI_EINVAL;
-    n = strtol(value, &end, 10);
-    if (*end == 's' || *end == 'S')
-        end++;
-    else if (*end == 'm' || *end == 'M')
-        mult = 60, end++;
-    else if (*end == 'h' || *end == 'H')
-        mult = 3600, end++;
-    else if (*end == 'd' || *end == 'D')
-        mult = 86400, end++;
-    if (*end != '\0' || n < 0 || n > 30L * 86400 / mult)
-        return MAMORI_EINVAL;
-    *out = n * mult;
+    *out = (long)n;
     return MAMORI_OK;
 }
 
@@ -135,6 +123,119 @@ static int set_str(char **dst, const char *key, const char *value, struct mamori
     return *dst ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
 }
 
+static int check_hours(const char *value, struct mamori_error *err)
+{
+    int from, to;
+    return mamori_escalation_parse_hours(value, &from, &to) == 0
+               ? MAMORI_OK
+               : mamori_error_set(err, MAMORI_EINVAL, "use HH:MM-HH:MM (e.g. 22:00-07:00) or none");
+}
+
+static int check_offset(const char *value, struct mamori_error *err)
+{
+    int off;
+    return mamori_escalation_parse_utc_offset(value, &off) == 0
+               ? MAMORI_OK
+               : mamori_error_set(err, MAMORI_EINVAL, "use +HH:MM (Japan: +09:00)");
+}
+
+static int check_levels(const char *value, struct mamori_error *err)
+{
+    struct mamori_strv names = MAMORI_STRV_INIT;
+    int rc = parse_list(&names, value, err);
+
+    for (size_t i = 0; rc == 0 && i < names.count; i++)
+        if (mamori_escalation_parse(names.items[i]) <= MAMORI_ESCALATE_NONE)
+            rc = mamori_error_set(err, MAMORI_EINVAL, "\"%s\" is not a level (supervisor, legal, lawyer, police)",
+                                  names.items[i]);
+    mamori_strv_free(&names);
+    return rc;
+}
+
+#define ROUTE_TEXT                                                                                                     \
+    "The channels (names of [channel NAME] sections) told at this level. A level without a route uses the next "     \
+    "lower level's (police, lawyer, legal, supervisor), so a police-level case always reaches someone."
+
+static const struct mamori_key escalation_keys[] = {
+    {.name = "supervisor", .type = MAMORI_KEY_LIST, .description = ROUTE_TEXT},
+    {.name = "legal", .type = MAMORI_KEY_LIST, .description = ROUTE_TEXT},
+    {.name = "lawyer", .type = MAMORI_KEY_LIST, .description = ROUTE_TEXT},
+    {.name = "police", .type = MAMORI_KEY_LIST,
+     .description = ROUTE_TEXT " A police-level message starts with the instruction to call the police; route it to "
+                               "the supervisor and the lawyer at once, e.g. police = teamlead, lawyer-line."},
+    {.name = "category.*", .type = MAMORI_KEY_LIST,
+     .description = "category.ID: also tell these channels when the annotation has category ID (e.g. "
+                    "category.sexual_harassment = hr-teams)."},
+    {.name = "backup", .type = MAMORI_KEY_LIST,
+     .description = "Told when an escalation is not acknowledged before its deadline."},
+    {.name = "ack_deadline", .type = MAMORI_KEY_DURATION, .min = 0, .max = 30 * 86400, .unit = "seconds",
+     .word = "none", .def = "30m",
+     .description = "How long a lawyer has to acknowledge (from LINE, or mamori escalation ack). The deliverer "
+                    "checks every few seconds; mamori escalation tick runs the same check on demand."},
+    {.name = "ack_levels", .type = MAMORI_KEY_LIST, .check = check_levels, .def = "lawyer police",
+     .description = "Levels that wait for an acknowledgement."},
+    {.name = "quiet_hours", .type = MAMORI_KEY_STRING, .check = check_hours, .word = "none", .def = "none",
+     .description = "HH:MM-HH:MM, local time (see utc_offset), when the route is replaced by quiet_route (which "
+                    "is then required); may wrap midnight, e.g. 22:00-07:00. Police-level escalations go to their "
+                    "route and the quiet route."},
+    {.name = "quiet_route", .type = MAMORI_KEY_LIST,
+     .description = "The fallback during quiet hours (an on-call phone)."},
+    {.name = "utc_offset", .type = MAMORI_KEY_STRING, .check = check_offset, .def = "+09:00",
+     .description = "+HH:MM: the tenant's local time, for quiet hours and the times in messages."},
+    {.name = "language", .type = MAMORI_KEY_ENUM, .values = "ja|en", .def = "the tenant's",
+     .description = "Language of the messages."},
+    {.name = "redact_customer", .type = MAMORI_KEY_BOOL, .def = "yes",
+     .description = "Replace the customer's name, e-mail address and phone numbers in the quoted evidence and "
+                    "leave out the customer line: chat services are third parties, the lawyer opens the ticket "
+                    "for the rest."},
+    {.name = "evidence_chars", .type = MAMORI_KEY_INTEGER, .min = 20, .max = 2000, .unit = "characters",
+     .def = "200", .description = "Characters per quote (the sentence around each match)."},
+    {.name = "evidence_items", .type = MAMORI_KEY_INTEGER, .min = 0, .max = 20, .def = "5",
+     .description = "Quotes per message."},
+    {.name = "ticket_url", .type = MAMORI_KEY_URL, .values = "https|http",
+     .description = "The ticket link for helpdesks whose webhook carries none, with {ticket_id} replaced, e.g. "
+                    "https://acme.zendesk.com/agent/tickets/{ticket_id}."},
+    {.name = NULL}};
+
+static const struct mamori_key line_keys[] = {
+    {.name = "channel_secret", .type = MAMORI_KEY_SECRET,
+     .description = "Required. The channel secret; every delivery's X-Line-Signature is checked with it (a wrong "
+                    "or missing one is 401 and changes nothing)."},
+    {.name = "access_token", .type = MAMORI_KEY_SECRET,
+     .description = "The channel access token for pushes. Required by line channels."},
+    {.name = "api_url", .type = MAMORI_KEY_URL, .values = "https|http", .def = "https://api.line.me",
+     .description = "Where pushes go; they never leave it. Tests point it at a loopback stand-in."},
+    {.name = NULL}};
+
+static const struct mamori_key channel_keys[] = {
+    {.name = "type", .type = MAMORI_KEY_ENUM, .values = "line|slack|teams|smtp|webhook",
+     .description = "Required. What kind of contact this is (see above)."},
+    {.name = "to", .type = MAMORI_KEY_LIST,
+     .description = "line: LINE user, group or room ids (U, C or R and 32 hex digits); smtp: mail addresses."},
+    {.name = "url", .type = MAMORI_KEY_URL, .values = "https|http|smtp|smtps",
+     .description = "webhook: where to POST; smtp: smtp://HOST:587 (STARTTLS) or smtps://HOST:465. Never for "
+                    "slack and teams, whose URL is a credential."},
+    {.name = "url", .type = MAMORI_KEY_SECRET,
+     .description = "slack, teams (and optionally webhook): a file or variable holding the webhook URL."},
+    {.name = "secret", .type = MAMORI_KEY_SECRET,
+     .description = "webhook: the key its requests are signed with."},
+    {.name = "from", .type = MAMORI_KEY_STRING, .description = "smtp: the sender address."},
+    {.name = "username", .type = MAMORI_KEY_STRING, .description = "smtp: the login; goes with password."},
+    {.name = "password", .type = MAMORI_KEY_SECRET, .description = "smtp: the password; goes with username."},
+    {.name = "starttls", .type = MAMORI_KEY_BOOL, .def = "yes",
+     .description = "smtp: require STARTTLS on smtp://; no is accepted only for a loopback server with [deliver] "
+                    "allow_http."},
+    {.name = NULL}};
+
+const struct mamori_key_section mamori_escalation_sections[] = {
+    {"escalation", escalation_keys}, {"line", line_keys}, {"channel NAME", channel_keys}, {NULL, NULL}};
+
+/* The first entry for key: "url" is the plain URL, "url_file" the secret. */
+static const struct mamori_key *channel_key_entry(const char *key)
+{
+    return mamori_key_find(channel_keys, key);
+}
+
 int mamori_escalation_config_section(const char *section)
 {
     return strcmp(section, "escalation") == 0 || strcmp(section, "line") == 0 || strncmp(section, "channel ", 8) == 0;
@@ -159,8 +260,11 @@ static struct mamori_escalation_config *config_new(void)
 static int escalation_key(struct mamori_escalation_config *c, const char *key, const char *value,
                           struct mamori_error *err)
 {
-    int level = mamori_escalation_parse(key);
+    int level = mamori_escalation_parse(key), rc;
+    struct mamori_key_value v;
 
+    if ((rc = mamori_key_check(escalation_keys, "escalation", "mamori-tenant(5)", key, value, NULL, &v, err)) != 0)
+        return rc;
     if (level > MAMORI_ESCALATE_NONE)
         return parse_list(&c->route[level], value, err);
     if (strncmp(key, "category.", 9) == 0 && key[9] != '\0') {
@@ -197,19 +301,12 @@ static int escalation_key(struct mamori_escalation_config *c, const char *key, c
         return MAMORI_OK;
     }
     if (strcmp(key, "ack_deadline") == 0) {
-        if (strcmp(value, "none") == 0) {
-            c->ack_deadline = 0;
-            return MAMORI_OK;
-        }
-        if (mamori_escalation_parse_duration(value, &c->ack_deadline) != 0)
-            return mamori_error_set(err, MAMORI_EINVAL,
-                                    "ack_deadline \"%s\": use a duration such as 30m, 2h or 900s (at most 30 days), or none",
-                                    value);
+        c->ack_deadline = v.is_word ? 0 : (long)v.number;
         return MAMORI_OK;
     }
     if (strcmp(key, "ack_levels") == 0) {
         struct mamori_strv names = MAMORI_STRV_INIT;
-        int rc = parse_list(&names, value, err);
+        rc = parse_list(&names, value, err);
         c->ack_levels = 0;
         for (size_t i = 0; rc == 0 && i < names.count; i++) {
             int lv = mamori_escalation_parse(names.items[i]);
@@ -227,18 +324,21 @@ static int escalation_key(struct mamori_escalation_config *c, const char *key, c
             return mamori_error_set(err, MAMORI_EINVAL, "language \"%s\": use ja or en", value);
         return set_str(&c->language, key, value, err);
     }
-    if (strcmp(key, "redact_customer") == 0)
-        return mamori_ini_bool(value, &c->redact_customer, err);
-    if (strcmp(key, "evidence_chars") == 0)
-        return mamori_ini_long(value, 20, 2000, &c->evidence_chars, err);
-    if (strcmp(key, "evidence_items") == 0)
-        return mamori_ini_long(value, 0, 20, &c->evidence_items, err);
-    if (strcmp(key, "ticket_url") == 0) {
-        if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
-            return mamori_error_set(err, MAMORI_EINVAL, "ticket_url \"%s\" must be an http(s) URL", value);
-        return set_str(&c->ticket_url, key, value, err);
+    if (strcmp(key, "redact_customer") == 0) {
+        c->redact_customer = (int)v.number;
+        return MAMORI_OK;
     }
-    return mamori_error_set(err, MAMORI_EINVAL, "unknown key \"%s\" in [escalation]; see mamori-tenant(5)", key);
+    if (strcmp(key, "evidence_chars") == 0) {
+        c->evidence_chars = (long)v.number;
+        return MAMORI_OK;
+    }
+    if (strcmp(key, "evidence_items") == 0) {
+        c->evidence_items = (long)v.number;
+        return MAMORI_OK;
+    }
+    if (strcmp(key, "ticket_url") == 0)
+        return set_str(&c->ticket_url, key, value, err);
+    return mamori_error_set(err, MAMORI_EINVAL, "%s: not stored (a bug in escalation.c)", key);
 }
 
 static int line_key(struct mamori_escalation_config *c, const char *key, const char *value, int line, const char *dir,
@@ -247,19 +347,17 @@ static int line_key(struct mamori_escalation_config *c, const char *key, const c
     int handled, rc;
 
     c->has_line = 1;
+    if ((rc = mamori_key_check(line_keys, "line", "mamori-tenant(5)", key, value, NULL, NULL, err)) != 0)
+        return rc;
     if ((rc = mamori_secret_ref_option(&c->line_secret_ref, "channel_secret", key, value, line, dir, &handled, err)) != 0 ||
         handled)
         return rc;
     if ((rc = mamori_secret_ref_option(&c->line_token_ref, "access_token", key, value, line, dir, &handled, err)) != 0 ||
         handled)
         return rc;
-    if (strcmp(key, "api_url") == 0) {
-        if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
-            return mamori_error_set(err, MAMORI_EINVAL, "api_url \"%s\" must start with https://", value);
+    if (strcmp(key, "api_url") == 0)
         return set_str(&c->line_api, key, value, err);
-    }
-    return mamori_error_set(err, MAMORI_EINVAL, "unknown key \"%s\" in [line] (known: channel_secret_file, "
-                            "channel_secret_env, access_token_file, access_token_env, api_url)", key);
+    return mamori_error_set(err, MAMORI_EINVAL, "%s: not stored (a bug in escalation.c)", key);
 }
 
 /* The channel of a [channel NAME] section, created on its first key. */
@@ -306,15 +404,18 @@ static int channel_key(struct mamori_escalation_config *c, const char *name, con
 
     if ((rc = section_channel(c, name, line, &ch, err)) != 0)
         return rc;
+    if (channel_key_entry(key) == NULL) {
+        char section[80];
+        snprintf(section, sizeof section, "channel %s", ch->name);
+        return mamori_key_check(channel_keys, section, "mamori-tenant(5)", key, value, NULL, NULL, err);
+    }
+    if ((rc = mamori_key_parse(channel_key_entry(key), key, value, NULL, err)) != 0)
+        return rc;
     /* url = is plain config for webhook and smtp channels; for Slack and
      * Teams the URL is the credential, which finish() enforces once the
      * type is known (keys come in any order). */
-    if (strcmp(key, "url") == 0) {
-        if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0 &&
-            strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0)
-            return mamori_error_set(err, MAMORI_EINVAL, "url \"%s\": use https://, smtp:// or smtps://", value);
+    if (strcmp(key, "url") == 0)
         return set_str(&ch->url, key, value, err);
-    }
     if ((rc = mamori_secret_ref_option(&ch->url_ref, "url", key, value, line, dir, &handled, err)) != 0 ||
         handled)
         return rc;
@@ -327,8 +428,7 @@ static int channel_key(struct mamori_escalation_config *c, const char *name, con
     if (strcmp(key, "type") == 0) {
         if (ch->kind >= 0)
             return mamori_error_set(err, MAMORI_EINVAL, "\"type\" is set twice");
-        if ((ch->kind = mamori_channel_kind_parse(value)) < 0)
-            return mamori_error_set(err, MAMORI_EINVAL, "type \"%s\": use line, slack, teams, smtp or webhook", value);
+        ch->kind = mamori_channel_kind_parse(value);
         return MAMORI_OK;
     }
     if (strcmp(key, "to") == 0)
@@ -339,8 +439,7 @@ static int channel_key(struct mamori_escalation_config *c, const char *name, con
         return set_str(&ch->username, key, value, err);
     if (strcmp(key, "starttls") == 0)
         return mamori_ini_bool(value, &ch->starttls, err);
-    return mamori_error_set(err, MAMORI_EINVAL, "unknown key \"%s\" in [channel %s]; see mamori-tenant(5)", key,
-                            ch->name);
+    return mamori_error_set(err, MAMORI_EINVAL, "%s: not stored (a bug in escalation.c)", key);
 }
 
 int mamori_escalation_config_key(struct mamori_escalation_config **cfg, const char *section, const char *key,

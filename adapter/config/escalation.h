@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/ini_file.h"
 #include "base/strv.h"
 #include "config/secret.h"
 
@@ -105,6 +106,10 @@ int mamori_escalation_config_activate(struct mamori_escalation_config *cfg, cons
                                       struct mamori_error *err);
 
 void mamori_escalation_config_free(struct mamori_escalation_config *cfg);
+
+/* The typed keys of [escalation], [line] and [channel NAME], ended by a
+ * NULL name: what the loader checks and doc/mamori-tenant.5 lists. */
+extern const struct mamori_key_section mamori_escalation_sections[];
 
 /* The channel called name, or NULL. */
 const struct mamori_channel *mamori_escalation_channel(const struct mamori_escalation_config *cfg, const char *name);

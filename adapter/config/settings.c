@@ -59,10 +59,90 @@ int mamori_settings_defaults(struct mamori_settings *s)
     return MAMORI_OK;
 }
 
-static int on_key(void *user, const char *section, const char *key, const char *value, int line,
-                  struct mamori_error *err)
+#define KEY_END {NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL}
+
+static const struct mamori_key server_keys[] = {
+    {"listen", MAMORI_KEY_STRING, 0, 0, NULL, NULL, NULL, NULL,
+     "Where to accept FastCGI connections: a unix socket path (/run/mamori/mamori.sock) or host:port "
+     "(127.0.0.1:9000, [::1]:9000). Unset: use the socket passed by systemd (mamori.socket) or inherited on "
+     "standard input. Changing it needs a restart.", NULL},
+    {"listen_mode", MAMORI_KEY_MODE, 0, 0777, NULL, NULL, NULL, "0660",
+     "Permissions of a unix socket mamori creates itself.", NULL},
+    {"workers", MAMORI_KEY_INTEGER, 1, 256, NULL, "auto", NULL, "auto",
+     "Worker processes; auto is one per core.", NULL},
+    {"max_body", MAMORI_KEY_SIZE, 1024, 64 * 1024 * 1024, NULL, NULL, NULL, "1M",
+     "Largest request body accepted; larger ones get 413.", NULL},
+    {"log_level", MAMORI_KEY_ENUM, 0, 0, "err|warning|notice|info|debug|error|warn", NULL, NULL, "info",
+     "The least important log lines written (error and warn are other names of err and warning).", NULL},
+    {"syslog", MAMORI_KEY_BOOL, 0, 0, NULL, NULL, NULL, "no",
+     "Send the log lines to syslog (facility daemon) instead of standard error; under systemd, standard error "
+     "goes to the journal.", NULL},
+    {"shutdown_timeout", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "30s",
+     "How long a draining worker may take to finish its request on reload or stop. Keep the unit's "
+     "TimeoutStopSec= above it.", NULL},
+    KEY_END};
+
+static const struct mamori_key store_keys[] = {
+    {"path", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, "/var/lib/mamori/mamori.db", "The sqlite store.", NULL},
+    {"synchronous", MAMORI_KEY_ENUM, 0, 0, "full|normal", NULL, NULL, "full",
+     "full: a webhook is acknowledged only once its transaction is on disk. normal is faster and may lose the "
+     "last acknowledged webhooks on a power cut (never on a crash of mamori itself).", NULL},
+    {"busy_timeout", MAMORI_KEY_DURATION, 0, 600000, NULL, NULL, "milliseconds", "5s",
+     "How long a process waits for another's write lock before answering 503.", NULL},
+    {"identity_key_file", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, "/var/lib/mamori/identity.key",
+     "The key requester ids are hashed with (requesters are never stored in clear). Created, mode 0600, at "
+     "first start. Losing it resets every requester's contact history.", NULL},
+    {"retention_days", MAMORI_KEY_INTEGER, 0, 36500, NULL, NULL, "days", "0",
+     "Events, annotations and finished outbox jobs (which hold the customer text and evidence excerpts), "
+     "escalations with no activity for this long and the ids of handled LINE events older than this are removed "
+     "by the housekeeper every hour and by mamori purge; a tenant's own retention_days overrides it. The audit "
+     "chain is kept and records each purge. 0 keeps everything (the shipped file sets 365).", NULL},
+    KEY_END};
+
+static const struct mamori_key plugins_keys[] = {
+    {"dir", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, "/usr/lib/<multiarch>/mamori/plugins",
+     "Where plugin names in tenant files are looked up. A plugin must be a regular file owned by root or the "
+     "service user and not writable by group or others.", NULL},
+    KEY_END};
+
+static const struct mamori_key tenants_keys[] = {
+    {"dir", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, "tenants.d next to this file",
+     "The tenant directory: every *.conf file in it is one tenant (see mamori-tenant(5)).", NULL},
+    KEY_END};
+
+static const struct mamori_key webhook_keys[] = {
+    {"replay_window", MAMORI_KEY_DURATION, 1, 86400, NULL, NULL, "seconds", "5m",
+     "How far a signed timestamp may be from now. A tenant may set its own.", NULL},
+    KEY_END};
+
+static const struct mamori_key deliver_keys[] = {
+    {"max_attempts", MAMORI_KEY_INTEGER, 1, 1000, NULL, NULL, NULL, "12",
+     "Tries before a job is dead-lettered.", NULL},
+    {"timeout", MAMORI_KEY_DURATION, 1, 600, NULL, NULL, "seconds", "30s", "Per request.", NULL},
+    {"concurrency", MAMORI_KEY_INTEGER, 1, 64, NULL, NULL, NULL, "4", "Requests in flight per tenant.", NULL},
+    {"retry_base", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "5s",
+     "Wait before the first retry of a failed job; it doubles with every further try (with jitter), and a "
+     "helpdesk's Retry-After is honoured.", NULL},
+    {"retry_max", MAMORI_KEY_DURATION, 1, 86400, NULL, NULL, "seconds", "1h",
+     "The longest wait between two tries.", NULL},
+    {"rate_per_minute", MAMORI_KEY_INTEGER, 1, 100000, NULL, NULL, NULL, "60",
+     "At most this many write-back requests a minute per tenant (a tenant's [helpdesk] rate_per_minute "
+     "overrides it).", NULL},
+    {"ca_file", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, NULL,
+     "An extra CA bundle for helpdesk TLS (a private CA). Unset: the system's.", NULL},
+    {"allow_http", MAMORI_KEY_BOOL, 0, 0, NULL, NULL, NULL, "no",
+     "Allow plain http:// helpdesk URLs (loopback tests only).", NULL},
+    KEY_END};
+
+const struct mamori_key_section mamori_settings_sections[] = {
+    {"server", server_keys},   {"store", store_keys},     {"plugins", plugins_keys},
+    {"tenants", tenants_keys}, {"webhook", webhook_keys}, {"deliver", deliver_keys},
+    {NULL, NULL}};
+
+/* Store a checked value; the table has already refused bad ones. */
+static int store_value(struct mamori_settings *s, const char *section, const char *key, const char *value,
+                       const struct mamori_key_value *v, int line)
 {
-    struct mamori_settings *s = user;
 #define IS(sec, k) (strcmp(section, sec) == 0 && strcmp(key, k) == 0)
     if (IS("server", "listen")) {
         if (value[0] == '\0') {
@@ -75,82 +155,78 @@ static int on_key(void *user, const char *section, const char *key, const char *
             return set_str(&s->listen, value);
         return set_path(s, &s->listen, value);
     }
-    if (IS("server", "listen_mode")) {
-        char *end;
-        unsigned long m = strtoul(value, &end, 8);
-        if (*value == '\0' || *end != '\0' || m > 0777)
-            return mamori_error_set(err, MAMORI_EINVAL, "listen_mode \"%s\" is not an octal mode like 0660", value);
-        s->listen_mode = (unsigned)m;
-        return MAMORI_OK;
-    }
-    if (IS("server", "workers")) {
-        if (strcmp(value, "auto") == 0) {
-            s->workers = 0;
-    s->listen_mode = 0660;
-            return MAMORI_OK;
-        }
-        return mamori_ini_long(value, 1, 256, &s->workers, err);
-    }
-    if (IS("server", "max_body"))
-        return mamori_ini_size(value, 1024, 64 * 1024 * 1024, &s->max_body, err);
-    if (IS("server", "log_level")) {
-        int lv = mamori_log_level_parse(value);
-        if (lv < 0)
-            return mamori_error_set(err, MAMORI_EINVAL, "log_level \"%s\": use err, warning, notice, info or debug",
-                                    value);
-        s->log_level = lv;
-        return MAMORI_OK;
-    }
-    if (IS("server", "syslog"))
-        return mamori_ini_bool(value, &s->use_syslog, err);
-    if (IS("server", "shutdown_timeout"))
-        return mamori_ini_long(value, 1, 3600, &s->shutdown_timeout, err);
-    if (IS("store", "path"))
-        return set_path(s, &s->store_path, value) ? mamori_error_set(err, MAMORI_EINVAL, "path must not be empty") : 0;
-    if (IS("store", "synchronous")) {
-        if (strcmp(value, "full") == 0)
-            s->sync_mode = MAMORI_SYNC_FULL;
-        else if (strcmp(value, "normal") == 0)
-            s->sync_mode = MAMORI_SYNC_NORMAL;
-        else
-            return mamori_error_set(err, MAMORI_EINVAL, "synchronous \"%s\": use full or normal", value);
-        return MAMORI_OK;
-    }
-    if (IS("store", "busy_timeout"))
-        return mamori_ini_long(value, 0, 600000, &s->busy_timeout_ms, err);
-    if (IS("store", "identity_key_file"))
-        return set_path(s, &s->identity_key_file, value) ? mamori_error_set(err, MAMORI_EINVAL, "empty path") : 0;
-    if (IS("store", "retention_days"))
-        return mamori_ini_long(value, 0, 36500, &s->retention_days, err);
-    if (IS("plugins", "dir"))
-        return set_path(s, &s->plugin_dir, value) ? mamori_error_set(err, MAMORI_EINVAL, "empty path") : 0;
-    if (IS("tenants", "dir"))
-        return set_path(s, &s->tenant_dir, value) ? mamori_error_set(err, MAMORI_EINVAL, "empty path") : 0;
-    if (IS("webhook", "replay_window"))
-        return mamori_ini_long(value, 1, 86400, &s->replay_window, err);
-    if (IS("deliver", "max_attempts"))
-        return mamori_ini_long(value, 1, 1000, &s->deliver_max_attempts, err);
-    if (IS("deliver", "timeout"))
-        return mamori_ini_long(value, 1, 600, &s->deliver_timeout, err);
-    if (IS("deliver", "concurrency"))
-        return mamori_ini_long(value, 1, 64, &s->deliver_concurrency, err);
-    if (IS("deliver", "ca_file"))
-        return set_path(s, &s->ca_file, value) ? mamori_error_set(err, MAMORI_EINVAL, "empty path") : 0;
-    if (IS("deliver", "allow_http"))
-        return mamori_ini_bool(value, &s->allow_http, err);
-    if (IS("deliver", "retry_base"))
-        return mamori_ini_long(value, 1, 3600, &s->deliver_retry_base, err);
-    if (IS("deliver", "retry_max"))
-        return mamori_ini_long(value, 1, 86400, &s->deliver_retry_max, err);
-    if (IS("deliver", "rate_per_minute"))
-        return mamori_ini_long(value, 1, 100000, &s->deliver_rate, err);
+    if (IS("server", "listen_mode"))
+        s->listen_mode = (unsigned)v->number;
+    else if (IS("server", "workers"))
+        s->workers = v->is_word ? 0 : (long)v->number;
+    else if (IS("server", "max_body"))
+        s->max_body = (size_t)v->number;
+    else if (IS("server", "log_level"))
+        s->log_level = mamori_log_level_parse(value);
+    else if (IS("server", "syslog"))
+        s->use_syslog = (int)v->number;
+    else if (IS("server", "shutdown_timeout"))
+        s->shutdown_timeout = (long)v->number;
+    else if (IS("store", "path"))
+        return set_path(s, &s->store_path, value);
+    else if (IS("store", "synchronous"))
+        s->sync_mode = v->number == 0 ? MAMORI_SYNC_FULL : MAMORI_SYNC_NORMAL;
+    else if (IS("store", "busy_timeout"))
+        s->busy_timeout_ms = (long)v->number;
+    else if (IS("store", "identity_key_file"))
+        return set_path(s, &s->identity_key_file, value);
+    else if (IS("store", "retention_days"))
+        s->retention_days = (long)v->number;
+    else if (IS("plugins", "dir"))
+        return set_path(s, &s->plugin_dir, value);
+    else if (IS("tenants", "dir"))
+        return set_path(s, &s->tenant_dir, value);
+    else if (IS("webhook", "replay_window"))
+        s->replay_window = (long)v->number;
+    else if (IS("deliver", "max_attempts"))
+        s->deliver_max_attempts = (long)v->number;
+    else if (IS("deliver", "timeout"))
+        s->deliver_timeout = (long)v->number;
+    else if (IS("deliver", "concurrency"))
+        s->deliver_concurrency = (long)v->number;
+    else if (IS("deliver", "ca_file"))
+        return set_path(s, &s->ca_file, value);
+    else if (IS("deliver", "allow_http"))
+        s->allow_http = (int)v->number;
+    else if (IS("deliver", "retry_base"))
+        s->deliver_retry_base = (long)v->number;
+    else if (IS("deliver", "retry_max"))
+        s->deliver_retry_max = (long)v->number;
+    else if (IS("deliver", "rate_per_minute"))
+        s->deliver_rate = (long)v->number;
+    else
+        return MAMORI_EINVAL; /* a key in the table that is not stored: a bug caught by test_config */
 #undef IS
-    if (strcmp(section, "server") && strcmp(section, "store") && strcmp(section, "plugins") &&
-        strcmp(section, "tenants") && strcmp(section, "webhook") && strcmp(section, "deliver"))
+    return MAMORI_OK;
+}
+
+static int on_key(void *user, const char *section, const char *key, const char *value, int line,
+                  struct mamori_error *err)
+{
+    struct mamori_settings *s = user;
+    const struct mamori_key_section *sec = mamori_settings_sections;
+    struct mamori_key_value v;
+    int rc;
+
+    while (sec->name != NULL && strcmp(sec->name, section) != 0)
+        sec++;
+    if (sec->name == NULL)
         return mamori_error_set(err, MAMORI_EINVAL,
                                 "unknown section [%s] (known: server, store, plugins, tenants, webhook, deliver)",
                                 section[0] ? section : "(none: keys must follow a [section])");
-    return mamori_error_set(err, MAMORI_EINVAL, "unknown key \"%s\" in [%s]; see mamori.conf(5)", key, section);
+    if ((rc = mamori_key_check(sec->keys, section, "mamori.conf(5)", key, value, NULL, &v, err)) != 0)
+        return rc;
+    rc = store_value(s, section, key, value, &v, line);
+    if (rc == MAMORI_ENOMEM)
+        return mamori_error_set(err, rc, "out of memory");
+    if (rc != 0)
+        return mamori_error_set(err, rc, "%s: not stored (a bug in settings.c)", key);
+    return MAMORI_OK;
 }
 
 int mamori_settings_load(struct mamori_settings *s, const char *path, struct mamori_error *err)

@@ -1,7 +1,8 @@
 /*
  * settings.h -- the main configuration file, /etc/mamori/mamori.conf.
  *
- * Every key is documented in doc/mamori.conf.5 (and the shipped example).
+ * Every key is typed in mamori_settings_sections (settings.c): the loader
+ * checks values against it and doc/mamori.conf.5 lists it (doc/dump_keys.c).
  * Unknown sections or keys and bad values are errors naming file and line.
  * Relative paths are relative to the directory of the file.
  * (The file is settings.h, not config.h: that name belongs to autoconf.)
@@ -12,6 +13,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/ini_file.h"
 
 #define MAMORI_DEFAULT_CONFIG SYSCONFDIR "/mamori/mamori.conf"
 
@@ -65,6 +67,10 @@ int mamori_settings_load(struct mamori_settings *s, const char *path, struct mam
 int mamori_settings_defaults(struct mamori_settings *s);
 
 void mamori_settings_free(struct mamori_settings *s);
+
+/* The typed keys of every section of mamori.conf (base/ini_file.h), ended
+ * by a NULL name: what the loader checks and doc/mamori.conf.5 lists. */
+extern const struct mamori_key_section mamori_settings_sections[];
 
 
 #endif

@@ -75,6 +75,113 @@ static int set_once(char **dst, const char *key, const char *value, struct mamor
     return *dst ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
 }
 
+static int check_id(const char *value, struct mamori_error *err)
+{
+    return mamori_tenant_id_valid(value) ? MAMORI_OK
+                                         : mamori_error_set(err, MAMORI_EINVAL,
+                                                            "not valid: use 1-63 of a-z, 0-9, '-' and '_', starting "
+                                                            "with a letter or digit");
+}
+
+static int check_connector(const char *value, struct mamori_error *err)
+{
+    char known[256] = "";
+    size_t pos = 0;
+
+    if (mamori_connector_find(value) != NULL)
+        return MAMORI_OK;
+    for (const struct mamori_connector *const *k = mamori_connector_all(); *k != NULL; k++) {
+        int n = snprintf(known + pos, sizeof known - pos, "%s%s", pos ? ", " : "", (*k)->name);
+        if (n < 0 || (size_t)n >= sizeof known - pos)
+            break;
+        pos += (size_t)n;
+    }
+    return mamori_error_set(err, MAMORI_EINVAL, "unknown connector (known: %s)", known);
+}
+
+static const struct mamori_key tenant_keys[] = {
+    {.name = "id", .type = MAMORI_KEY_STRING, .check = check_id, .def = "the file name",
+     .description = "When given it must equal the file name: 1 to 63 of a-z, 0-9, - and _, starting with a letter "
+                    "or digit."},
+    {.name = "name", .type = MAMORI_KEY_STRING, .def = "the id", .description = "Display name (the company)."},
+    {.name = "language", .type = MAMORI_KEY_ENUM, .values = "ja|en", .def = "ja",
+     .description = "Language of the notes and of policy defaults."},
+    {.name = "connector", .type = MAMORI_KEY_STRING, .check = check_connector,
+     .description = "Required. The helpdesk: generic (mamori's own signed JSON), zendesk, freshdesk, zammad, "
+                    "helpscout, jira (Jira Service Management), redmine, rt (Request Tracker 5) or znuny "
+                    "(Znuny/OTRS)."},
+    {.name = "webhook_secret", .type = MAMORI_KEY_SECRET,
+     .description = "Required. The secret the helpdesk signs its webhooks with (the HMAC key), or, for helpdesks "
+                    "that cannot sign (freshdesk, znuny, the redmine plugin), the Basic auth user:password or "
+                    "X-Mamori-Token value they send."},
+    {.name = "api_token", .type = MAMORI_KEY_SECRET,
+     .description = "The bearer token for POST /v1/annotate; without it the tenant has no /v1/annotate."},
+    {.name = "replay_window", .type = MAMORI_KEY_DURATION, .min = 1, .max = 86400, .unit = "seconds",
+     .def = "[webhook] replay_window", .description = "How far a signed timestamp may be from now."},
+    {.name = "note_on_legitimate", .type = MAMORI_KEY_ENUM, .values = "calm|none", .def = "none",
+     .description = "calm: a short calm note on complaints the plugins found legitimate; none: no note."},
+    {.name = "keep_evidence", .type = MAMORI_KEY_BOOL, .def = "no",
+     .description = "Keep the quoted evidence in the store (and in notes)."},
+    {.name = "retention_days", .type = MAMORI_KEY_INTEGER, .min = 0, .max = 36500, .unit = "days",
+     .def = "[store] retention_days", .description = "This tenant's retention; 0: the server's."},
+    {.name = NULL}};
+
+static const struct mamori_key helpdesk_keys[] = {
+    {.name = "url", .type = MAMORI_KEY_URL, .values = "https|http",
+     .description = "The helpdesk's base URL, e.g. https://example.zendesk.com (http:// only with [deliver] "
+                    "allow_http). Without it nothing is written back."},
+    {.name = "credentials", .type = MAMORI_KEY_SECRET,
+     .description = "The API credentials, in the form the connector names: zendesk agent@example.com/token:TOKEN; "
+                    "freshdesk the API key; zammad an access token; helpscout client_id:client_secret; jira "
+                    "email:api_token; redmine an API key; rt an auth token. generic and znuny need none."},
+    {.name = NULL}};
+
+const struct mamori_key_section mamori_tenant_sections[] = {
+    {"tenant", tenant_keys}, {"helpdesk", helpdesk_keys}, {NULL, NULL}};
+
+const struct mamori_key *mamori_tenant_helpdesk_key(const struct mamori_connector *connector, const char *key)
+{
+    const struct mamori_key *k = mamori_key_find(helpdesk_keys, key);
+    return k != NULL ? k : connector != NULL ? mamori_key_find(connector->keys, key) : NULL;
+}
+
+long long mamori_tenant_helpdesk_number(const struct mamori_tenant *t, const char *key, long long def)
+{
+    const char *v = mamori_option_get(&t->helpdesk_options, key);
+    const struct mamori_key *k = mamori_tenant_helpdesk_key(t->connector, key);
+    struct mamori_key_value out;
+
+    if (v == NULL || k == NULL || mamori_key_parse(k, key, v, &out, NULL) != 0 || out.is_word)
+        return def;
+    return out.number;
+}
+
+/* The [helpdesk] keys of the connector, checked once it is known (keys
+ * come in any order): err reads "FILE:LINE: ...". */
+static int check_helpdesk_options(const struct mamori_tenant *t, const char *path, struct mamori_error *err)
+{
+    for (size_t i = 0; i < t->helpdesk_options.count; i++) {
+        const struct mamori_option *o = &t->helpdesk_options.items[i];
+        const char *near;
+        int rc;
+        if (mamori_key_find(t->connector->keys, o->key) == NULL) {
+            /* The nearest of the connector's keys and the tenant's own (url, credentials_*). */
+            if ((near = mamori_key_suggest(t->connector->keys, o->key)) == NULL)
+                near = mamori_key_suggest(helpdesk_keys, o->key);
+            if (near != NULL)
+                return mamori_error_set(err, MAMORI_EINVAL, "%s:%d: unknown key \"%s\" in [helpdesk] -- did you mean "
+                                        "\"%s\"? (see the %s keys in mamori-tenant(5))", path, o->line, o->key, near,
+                                        t->connector->name);
+            return mamori_error_set(err, MAMORI_EINVAL, "%s:%d: unknown key \"%s\" in [helpdesk] (see the %s keys in "
+                                    "mamori-tenant(5))", path, o->line, o->key, t->connector->name);
+        }
+        if ((rc = mamori_key_check(t->connector->keys, "helpdesk", "mamori-tenant(5)", o->key, o->value, NULL, NULL,
+                                   err)) != 0)
+            return mamori_error_prefix(err, "%s:%d", path, o->line), rc;
+    }
+    return MAMORI_OK;
+}
+
 struct read_ctx {
     struct mamori_tenant *t;
     const struct mamori_settings *s;
@@ -85,8 +192,11 @@ struct read_ctx {
 static int on_tenant_key(struct read_ctx *c, const char *key, const char *value, int line, struct mamori_error *err)
 {
     struct mamori_tenant *t = c->t;
+    struct mamori_key_value v;
     int handled, rc;
 
+    if ((rc = mamori_key_check(tenant_keys, "tenant", "mamori-tenant(5)", key, value, NULL, &v, err)) != 0)
+        return rc;
     if ((rc = mamori_secret_ref_option(&t->webhook_secret_ref, "webhook_secret", key, value, line, t->dir, &handled, err)) != 0 ||
         handled)
         return rc;
@@ -94,54 +204,31 @@ static int on_tenant_key(struct read_ctx *c, const char *key, const char *value,
         handled)
         return rc;
     if (strcmp(key, "id") == 0) {
-        if (!mamori_tenant_id_valid(value))
-            return mamori_error_set(err, MAMORI_EINVAL,
-                                    "id \"%s\" is not valid: use 1-63 of a-z, 0-9, '-' and '_', starting with a "
-                                    "letter or digit",
-                                    value);
         c->id_line = line;
         return set_once(&t->id, key, value, err);
     }
     if (strcmp(key, "name") == 0)
         return set_once(&t->name, key, value, err);
     if (strcmp(key, "language") == 0) {
-        if (strcmp(value, "ja") != 0 && strcmp(value, "en") != 0)
-            return mamori_error_set(err, MAMORI_EINVAL, "language \"%s\": use ja or en", value);
         free(t->language);
         t->language = mamori_strdup(value);
         return t->language ? MAMORI_OK : MAMORI_ENOMEM;
     }
     if (strcmp(key, "connector") == 0) {
-        if (mamori_connector_find(value) == NULL) {
-            char known[256] = "";
-            size_t pos = 0;
-            for (const struct mamori_connector *const *k = mamori_connector_all(); *k != NULL; k++) {
-                int n = snprintf(known + pos, sizeof known - pos, "%s%s", pos ? ", " : "", (*k)->name);
-                if (n < 0 || (size_t)n >= sizeof known - pos)
-                    break;
-                pos += (size_t)n;
-            }
-            return mamori_error_set(err, MAMORI_EINVAL, "unknown connector \"%s\" (known: %s)", value, known);
-        }
         c->connector_line = line;
         return set_once(&t->connector_name, key, value, err);
     }
     if (strcmp(key, "replay_window") == 0)
-        return mamori_ini_long(value, 1, 86400, &t->replay_window, err);
-    if (strcmp(key, "note_on_legitimate") == 0) {
-        if (strcmp(value, "calm") == 0)
-            t->note_on_legitimate = 1;
-        else if (strcmp(value, "none") == 0)
-            t->note_on_legitimate = 0;
-        else
-            return mamori_error_set(err, MAMORI_EINVAL, "note_on_legitimate \"%s\": use calm or none", value);
-        return MAMORI_OK;
-    }
-    if (strcmp(key, "keep_evidence") == 0)
-        return mamori_ini_bool(value, &t->keep_evidence, err);
-    if (strcmp(key, "retention_days") == 0)
-        return mamori_ini_long(value, 0, 36500, &t->retention_days, err);
-    return mamori_error_set(err, MAMORI_EINVAL, "unknown key \"%s\" in [tenant]; see mamori-tenant(5)", key);
+        t->replay_window = (long)v.number;
+    else if (strcmp(key, "note_on_legitimate") == 0)
+        t->note_on_legitimate = v.number == 0; /* calm|none */
+    else if (strcmp(key, "keep_evidence") == 0)
+        t->keep_evidence = (int)v.number;
+    else if (strcmp(key, "retention_days") == 0)
+        t->retention_days = (long)v.number;
+    else
+        return mamori_error_set(err, MAMORI_EINVAL, "%s: not stored (a bug in tenant.c)", key);
+    return MAMORI_OK;
 }
 
 static int on_helpdesk_key(struct read_ctx *c, const char *key, const char *value, int line, struct mamori_error *err)
@@ -149,12 +236,15 @@ static int on_helpdesk_key(struct read_ctx *c, const char *key, const char *valu
     struct mamori_tenant *t = c->t;
     int handled, rc;
 
+    /* The tenant's own keys are checked here; the connector's once it is
+     * known (check_helpdesk_options). */
+    if (mamori_key_find(helpdesk_keys, key) != NULL &&
+        (rc = mamori_key_check(helpdesk_keys, "helpdesk", "mamori-tenant(5)", key, value, NULL, NULL, err)) != 0)
+        return rc;
     if ((rc = mamori_secret_ref_option(&t->helpdesk_credentials_ref, "credentials", key, value, line, t->dir, &handled, err)) != 0 ||
         handled)
         return rc;
     if (strcmp(key, "url") == 0) {
-        if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0)
-            return mamori_error_set(err, MAMORI_EINVAL, "url \"%s\" must start with https://", value);
         return set_once(&t->helpdesk_url, key, value, err);
     }
     /* Connector-specific keys are checked once the connector is known. */
@@ -261,15 +351,8 @@ int mamori_tenant_read(struct mamori_tenant *t, const char *path, const struct m
     if (!mamori_secret_ref_set(&t->webhook_secret_ref))
         return mamori_error_set(err, MAMORI_EINVAL,
                                 "%s: [tenant] needs webhook_secret_file = PATH or webhook_secret_env = VARIABLE", path);
-    for (size_t i = 0; i < t->helpdesk_options.count; i++) {
-        const struct mamori_option *o = &t->helpdesk_options.items[i];
-        int known = 0;
-        for (const char *const *k = t->connector->option_keys; k != NULL && *k != NULL; k++)
-            known |= strcmp(*k, o->key) == 0;
-        if (!known)
-            return mamori_error_set(err, MAMORI_EINVAL, "%s:%d: unknown key \"%s\" in [helpdesk] for connector %s",
-                                    path, o->line, o->key, t->connector->name);
-    }
+    if ((rc = check_helpdesk_options(t, path, err)) != 0)
+        return rc;
     if ((rc = mamori_escalation_config_finish(t->escalation, t, s, err)) != 0)
         return rc;
     if (t->chain_count == 0)

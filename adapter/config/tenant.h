@@ -18,6 +18,7 @@
 #include <mamori/plugin.h>
 
 #include "base/error.h"
+#include "base/ini_file.h"
 #include "config/secret.h"
 #include "plugin/loader.h"
 
@@ -97,6 +98,20 @@ int mamori_tenant_activate(struct mamori_tenant *t, const struct mamori_settings
 
 /* Close plugins, wipe secrets, free. Safe on a zeroed tenant. */
 void mamori_tenant_free(struct mamori_tenant *t);
+
+/* The typed keys of [tenant] and of [helpdesk] (url, credentials; each
+ * connector adds its own: struct mamori_connector keys), ended by a NULL
+ * name: what the loader checks and doc/mamori-tenant.5 lists. */
+extern const struct mamori_key_section mamori_tenant_sections[];
+
+/* The key entry of a [helpdesk] key of connector (its own or the tenant's),
+ * or NULL. */
+const struct mamori_key *mamori_tenant_helpdesk_key(const struct mamori_connector *connector, const char *key);
+
+/* A numeric [helpdesk] key (integer, duration in its unit, size, bool) as
+ * its table reads it ("5m" is 300), or def when unset. Values were checked
+ * at load, so a bad one cannot reach here. */
+long long mamori_tenant_helpdesk_number(const struct mamori_tenant *t, const char *key, long long def);
 
 /* Whether id is a valid tenant id. */
 int mamori_tenant_id_valid(const char *id);

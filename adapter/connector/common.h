@@ -20,8 +20,19 @@
 #include "plugin/ticket.h"
 
 /* Keys every connector accepts in [helpdesk] (the deliverer's limits and
- * the note format); spliced into each connector's option_keys. */
-#define MAMORI_CX_COMMON_KEYS "concurrency", "rate_per_minute", "note_format"
+ * the note format); spliced into each connector's key table, which ends
+ * with MAMORI_CX_KEYS_END. */
+#define MAMORI_CX_COMMON_KEYS                                                                                         \
+    {.name = "concurrency", .type = MAMORI_KEY_INTEGER, .min = 1, .max = 64, .def = "[deliver] concurrency",         \
+     .description = "Write-back requests in flight for this tenant."},                                              \
+    {.name = "rate_per_minute", .type = MAMORI_KEY_INTEGER, .min = 1, .max = 100000,                                 \
+     .def = "[deliver] rate_per_minute",                                                                             \
+     .description = "At most this many write-back requests a minute (the helpdesk's API limit)."},                  \
+    {.name = "note_format", .type = MAMORI_KEY_ENUM, .values = "text|markdown|html|textile", .def = "the connector's", \
+     .description = "How the note is rendered."}
+#define MAMORI_CX_KEYS_END {.name = NULL}
+/* Ids of users in helpdesks that number them (JSON-safe integers). */
+#define MAMORI_CX_MAX_ID 9007199254740991LL
 
 enum mamori_cx_encoding { MAMORI_CX_HEX, MAMORI_CX_BASE64 };
 

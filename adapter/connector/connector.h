@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "base/error.h"
+#include "base/ini_file.h"
 #include "base/strv.h"
 #include "plugin/annotation.h"
 #include "plugin/ticket.h"
@@ -128,8 +129,9 @@ struct mamori_connector {
     const char *name;                 /* as in the URL and `connector =` */
     const char *display_name;         /* "Zendesk" */
     /* Keys accepted in the tenant's [helpdesk] section besides url and
-     * credentials_*, NULL-terminated (may be NULL). */
-    const char *const *option_keys;
+     * credentials_*, typed (base/ini_file.h), ended by a NULL name. The
+     * tenant loader checks values against it; mamori-tenant(5) lists it. */
+    const struct mamori_key *keys;
 
     /* Check the delivery is authentic: 0, or MAMORI_EAUTH with a reason
      * that says what was wrong (missing, malformed, stale, mismatch) and

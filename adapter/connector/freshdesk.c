@@ -174,12 +174,12 @@ static int freshdesk_wb_result(struct mamori_wb *wb, int step, long status, cons
     return MAMORI_OK;
 }
 
-static const char *const freshdesk_keys[] = {MAMORI_CX_COMMON_KEYS, NULL};
+static const struct mamori_key freshdesk_keys[] = {MAMORI_CX_COMMON_KEYS, MAMORI_CX_KEYS_END};
 
 const struct mamori_connector mamori_connector_freshdesk = {
     .name = "freshdesk",
     .display_name = "Freshdesk",
-    .option_keys = freshdesk_keys,
+    .keys = freshdesk_keys,
     .verify = freshdesk_verify,
     .parse = freshdesk_parse,
     .respond = NULL,

@@ -22,6 +22,7 @@
 
 #include "base/signature.h"
 #include "config/tenant.h"
+#include "connector/common.h"
 #include "connector/connector.h"
 
 #define HEADER "X-Mamori-Signature"
@@ -132,12 +133,12 @@ static int generic_wb_result(struct mamori_wb *wb, int step, long status, const 
     return MAMORI_OK;
 }
 
-static const char *const generic_keys[] = {"concurrency", "rate_per_minute", "note_format", NULL};
+static const struct mamori_key generic_keys[] = {MAMORI_CX_COMMON_KEYS, MAMORI_CX_KEYS_END};
 
 const struct mamori_connector mamori_connector_generic = {
     .name = "generic",
     .display_name = "mamori generic webhook",
-    .option_keys = generic_keys,
+    .keys = generic_keys,
     .verify = generic_verify,
     .parse = generic_parse,
     .respond = NULL,

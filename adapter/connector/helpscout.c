@@ -222,12 +222,12 @@ static int helpscout_wb_result(struct mamori_wb *wb, int step, long status, cons
     return MAMORI_OK;
 }
 
-static const char *const helpscout_keys[] = {MAMORI_CX_COMMON_KEYS, NULL};
+static const struct mamori_key helpscout_keys[] = {MAMORI_CX_COMMON_KEYS, MAMORI_CX_KEYS_END};
 
 const struct mamori_connector mamori_connector_helpscout = {
     .name = "helpscout",
     .display_name = "Help Scout",
-    .option_keys = helpscout_keys,
+    .keys = helpscout_keys,
     .verify = helpscout_verify,
     .parse = helpscout_parse,
     .respond = NULL,

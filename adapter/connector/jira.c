@@ -155,12 +155,16 @@ static int jira_wb_result(struct mamori_wb *wb, int step, long status, const cha
     return MAMORI_OK;
 }
 
-static const char *const jira_keys[] = {MAMORI_CX_COMMON_KEYS, "api_account_id", NULL};
+static const struct mamori_key jira_keys[] = {
+    MAMORI_CX_COMMON_KEYS,
+    {.name = "api_account_id", .type = MAMORI_KEY_STRING,
+     .description = "mamori's Jira account id: comments by it are ignored."},
+    MAMORI_CX_KEYS_END};
 
 const struct mamori_connector mamori_connector_jira = {
     .name = "jira",
     .display_name = "Jira Service Management",
-    .option_keys = jira_keys,
+    .keys = jira_keys,
     .verify = jira_verify,
     .parse = jira_parse,
     .respond = NULL,

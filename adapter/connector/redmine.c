@@ -284,13 +284,25 @@ static int redmine_wb_result(struct mamori_wb *wb, int step, long status, const 
     return MAMORI_OK;
 }
 
-static const char *const redmine_keys[] = {MAMORI_CX_COMMON_KEYS, "api_user_id", "tags_custom_field_id",
-                                           "poll_interval", "poll_project", "poll_overlap", NULL};
+static const struct mamori_key redmine_keys[] = {
+    MAMORI_CX_COMMON_KEYS,
+    {.name = "api_user_id", .type = MAMORI_KEY_INTEGER, .min = 1, .max = MAMORI_CX_MAX_ID,
+     .description = "mamori's Redmine user: journals by it are ignored."},
+    {.name = "tags_custom_field_id", .type = MAMORI_KEY_INTEGER, .min = 1, .max = MAMORI_CX_MAX_ID,
+     .description = "A list custom field the tags are written to; unset: no tags."},
+    {.name = "poll_interval", .type = MAMORI_KEY_DURATION, .min = 1, .max = 86400, .unit = "seconds",
+     .description = "Poll Redmine (versions without webhooks) this often; unset: no polling."},
+    {.name = "poll_project", .type = MAMORI_KEY_STRING,
+     .description = "Poll only this project (its identifier); unset: every project the key can see."},
+    {.name = "poll_overlap", .type = MAMORI_KEY_DURATION, .min = 0, .max = 3600, .unit = "seconds", .def = "2s",
+     .description = "How far each poll reaches back before the last one (Redmine's times have one-second "
+                    "granularity); issues seen before are skipped."},
+    MAMORI_CX_KEYS_END};
 
 const struct mamori_connector mamori_connector_redmine = {
     .name = "redmine",
     .display_name = "Redmine",
-    .option_keys = redmine_keys,
+    .keys = redmine_keys,
     .verify = redmine_verify,
     .parse = redmine_parse,
     .respond = NULL,

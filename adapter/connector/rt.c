@@ -187,12 +187,17 @@ static int rt_wb_result(struct mamori_wb *wb, int step, long status, const char 
     return MAMORI_OK;
 }
 
-static const char *const rt_keys[] = {MAMORI_CX_COMMON_KEYS, "api_user", "tags_custom_field", NULL};
+static const struct mamori_key rt_keys[] = {
+    MAMORI_CX_COMMON_KEYS,
+    {.name = "api_user", .type = MAMORI_KEY_STRING, .description = "mamori's RT user: its transactions are ignored."},
+    {.name = "tags_custom_field", .type = MAMORI_KEY_STRING,
+     .description = "The custom field the tags are written to; unset: no tags."},
+    MAMORI_CX_KEYS_END};
 
 const struct mamori_connector mamori_connector_rt = {
     .name = "rt",
     .display_name = "Request Tracker",
-    .option_keys = rt_keys,
+    .keys = rt_keys,
     .verify = rt_verify,
     .parse = rt_parse,
     .respond = NULL,

@@ -173,12 +173,16 @@ static int zammad_wb_result(struct mamori_wb *wb, int step, long status, const c
     return MAMORI_OK;
 }
 
-static const char *const zammad_keys[] = {MAMORI_CX_COMMON_KEYS, "api_user_id", NULL};
+static const struct mamori_key zammad_keys[] = {
+    MAMORI_CX_COMMON_KEYS,
+    {.name = "api_user_id", .type = MAMORI_KEY_INTEGER, .min = 1, .max = MAMORI_CX_MAX_ID,
+     .description = "mamori's Zammad user: articles by it are ignored."},
+    MAMORI_CX_KEYS_END};
 
 const struct mamori_connector mamori_connector_zammad = {
     .name = "zammad",
     .display_name = "Zammad",
-    .option_keys = zammad_keys,
+    .keys = zammad_keys,
     .verify = zammad_verify,
     .parse = zammad_parse,
     .respond = NULL,

@@ -218,12 +218,20 @@ static int zendesk_wb_result(struct mamori_wb *wb, int step, long status, const 
     return MAMORI_OK;
 }
 
-static const char *const zendesk_keys[] = {MAMORI_CX_COMMON_KEYS, "api_user_id", "idempotency_key", "tags_via", NULL};
+static const struct mamori_key zendesk_keys[] = {
+    MAMORI_CX_COMMON_KEYS,
+    {.name = "api_user_id", .type = MAMORI_KEY_INTEGER, .min = 1, .max = MAMORI_CX_MAX_ID,
+     .description = "mamori's agent: its comments are ignored."},
+    {.name = "idempotency_key", .type = MAMORI_KEY_ENUM, .values = "on|off", .def = "on",
+     .description = "Send Idempotency-Key with the ticket update."},
+    {.name = "tags_via", .type = MAMORI_KEY_ENUM, .values = "additional_tags|tags_endpoint", .def = "additional_tags",
+     .description = "How tags are added: additional_tags in the ticket update, or PUT /api/v2/tickets/ID/tags.json."},
+    MAMORI_CX_KEYS_END};
 
 const struct mamori_connector mamori_connector_zendesk = {
     .name = "zendesk",
     .display_name = "Zendesk",
-    .option_keys = zendesk_keys,
+    .keys = zendesk_keys,
     .verify = zendesk_verify,
     .parse = zendesk_parse,
     .respond = NULL,

@@ -149,13 +149,29 @@ static int znuny_respond(const struct mamori_tenant *tenant, const struct mamori
     return MAMORI_OK;
 }
 
-static const char *const znuny_keys[] = {MAMORI_CX_COMMON_KEYS, "dynamic_field", "utc_offset", "article_sender_type",
-                                         "article_channel", NULL};
+static int znuny_check_offset(const char *value, struct mamori_error *err)
+{
+    long off;
+    return mamori_cx_parse_offset(value, &off) == 0 ? MAMORI_OK
+                                                    : mamori_error_set(err, MAMORI_EINVAL, "not like +09:00 or -05:30");
+}
+
+static const struct mamori_key znuny_keys[] = {
+    MAMORI_CX_COMMON_KEYS,
+    {.name = "dynamic_field", .type = MAMORI_KEY_STRING, .def = "HarassmentFlag",
+     .description = "The dynamic field the verdict is written to."},
+    {.name = "utc_offset", .type = MAMORI_KEY_STRING, .def = "+00:00", .check = znuny_check_offset,
+     .description = "The zone of the times Znuny sends (local times without a zone), as +HH:MM."},
+    {.name = "article_sender_type", .type = MAMORI_KEY_STRING, .def = "agent",
+     .description = "The sender type of the note article."},
+    {.name = "article_channel", .type = MAMORI_KEY_STRING, .def = "Internal",
+     .description = "The channel of the note article."},
+    MAMORI_CX_KEYS_END};
 
 const struct mamori_connector mamori_connector_znuny = {
     .name = "znuny",
     .display_name = "Znuny / OTRS",
-    .option_keys = znuny_keys,
+    .keys = znuny_keys,
     .verify = znuny_verify,
     .parse = znuny_parse,
     .respond = znuny_respond,

@@ -50,8 +50,7 @@
 
 static long opt_long(const struct mamori_tenant *t, const char *key, long def)
 {
-    const char *v = mamori_option_get(&t->helpdesk_options, key);
-    return v ? strtol(v, NULL, 10) : def;
+    return (long)mamori_tenant_helpdesk_number(t, key, def); /* typed: "5m" is 300 (config/tenant.h) */
 }
 
 int mamori_poller_polled(const struct mamori_tenant *t)

@@ -2,7 +2,7 @@
 # SIGHUP: a broken config leaves the old generation serving, with the reason
 # logged; a good one replaces it without refusing requests.
 . "$top_srcdir/tests/integration/lib.sh"
-it_init 12
+it_init 13
 it_tenant acme
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 D="$top_srcdir/tests/integration/data"
@@ -32,6 +32,14 @@ for _ in $(seq 100); do [ "$(grep -c reload_failed "$IT_DIR/mamori.log")" -ge 2 
 tap_like "$(grep reload_failed "$IT_DIR/mamori.log" | tail -1)" "syntax error" "a broken main config is refused too"
 cp "$IT_DIR/mamori.good" "$IT_DIR/mamori.conf"
 
+# A bad duration in a typed key (it used to be read as 5 seconds or ignored).
+printf '[tenant]\nreplay_window = 5 m\n' >> "$IT_DIR/tenants.d/acme.conf"
+kill -HUP "$IT_MAMORI_PID"
+for _ in $(seq 100); do [ "$(grep -c reload_failed "$IT_DIR/mamori.log")" -ge 3 ] && break; sleep 0.05; done
+tap_like "$(grep reload_failed "$IT_DIR/mamori.log" | tail -1)" \
+    "acme.conf:$(wc -l < "$IT_DIR/tenants.d/acme.conf"): replay_window = \\\"5 m\\\": not a duration" \
+    "a bad duration is refused on reload, naming file, line and key"
+
 # Now a good change: fix acme and add a second tenant.
 cp "$IT_DIR/acme.good" "$IT_DIR/tenants.d/acme.conf"
 it_tenant beta
@@ -50,5 +58,5 @@ tap_is "$HTTP_STATUS" 200 "the new tenant is served"
 it_wait_log "generation 1) exited with status 0"
 tap_ok $? "the old workers drained and exited cleanly"
 http GET /metrics
-tap_like "$HTTP_BODY" 'mamori_reloads_total{result="failed"} 2' "metrics count failed reloads"
+tap_like "$HTTP_BODY" 'mamori_reloads_total{result="failed"} 3' "metrics count failed reloads"
 it_done

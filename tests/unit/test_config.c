@@ -95,13 +95,13 @@ int main(void)
     snprintf(expect, sizeof expect, "%s/m.conf:3: unknown key \"wokers\"", dir);
     contains_str(err.message, expect, "... naming file and line");
     rc = settings_error("[server]\nworkers = many\n", &err);
-    contains_str(err.message, "m.conf:2: \"many\" is not a whole number", "a bad value names file and line");
+    contains_str(err.message, "m.conf:2: workers = \"many\": not a whole number", "a bad value names file and line");
     rc = settings_error("[srever]\nworkers = 1\n", &err);
     contains_str(err.message, "m.conf:2: unknown section [srever]", "an unknown section is an error");
     rc = settings_error("[server]\nthis line has no equals sign\n", &err);
     contains_str(err.message, "m.conf:2: syntax error", "a syntax error names the line");
     rc = settings_error("[server]\nmax_body = 10Q\n", &err);
-    contains_str(err.message, "is not a size", "a bad size is explained");
+    contains_str(err.message, "max_body = \"10Q\": not a size", "a bad size is explained");
     {
         char longline[400];
         memset(longline, 'x', sizeof longline);
@@ -139,9 +139,9 @@ int main(void)
     mamori_settings_free(&s);
 
     rc = tenant_error("b.conf", "[tenant]\nconnector = generic\nwebhook_secret = hunter2\n[plugin x]\npath=x.so\n", &err);
-    contains_str(err.message, "b.conf:3: secrets are never written inline", "an inline secret is refused");
+    contains_str(err.message, "b.conf:3: webhook_secret: secrets are never written inline", "an inline secret is refused");
     rc = tenant_error("c.conf", "[tenant]\nconnector = zendes\nwebhook_secret_env = X\n", &err);
-    contains_str(err.message, "c.conf:2: unknown connector \"zendes\"", "an unknown connector is refused");
+    contains_str(err.message, "c.conf:2: connector = \"zendes\": unknown connector", "an unknown connector is refused");
     rc = tenant_error("d.conf", "[tenant]\nid = other\nconnector = generic\nwebhook_secret_env = X\n[plugin x]\npath=x\n",
                       &err);
     contains_str(err.message, "does not match the file name", "an id that does not match the file is refused");
@@ -152,7 +152,7 @@ int main(void)
     rc = tenant_error("g.conf", "[tenant]\nconnector = generic\nwebhook_secret_env = X\n[plugin x]\nword = y\n", &err);
     contains_str(err.message, "g.conf:5: [plugin x] needs path", "a plugin without path is refused with its line");
     rc = tenant_error("h.conf", "[tenant]\nconnector = generic\nwebhook_secret_env = X\nlanguage = fr\n", &err);
-    contains_str(err.message, "h.conf:4: language \"fr\"", "an unsupported language is refused");
+    contains_str(err.message, "h.conf:4: language = \"fr\": use ja or en", "an unsupported language is refused");
     rc = tenant_error("i.conf", "[tenant]\nconnector = generic\nwebhook_secret_env = X\n[helpdesk]\nsubdomain = x\n"
                       "[plugin a]\npath = a\n", &err);
     contains_str(err.message, "i.conf:5: unknown key \"subdomain\" in [helpdesk]", "connector keys are checked");

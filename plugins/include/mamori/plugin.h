@@ -15,6 +15,33 @@
  *   Every struct that crosses the boundary starts with its own size and only
  *   ever grows at the end; the reserved slots keep room for that.
  *
+ * Growing the ABI: the rule for reserved slots (frozen by
+ * tests/sdk/test_plugin_abi.c, which asserts the size and every field
+ * offset of every struct here, per data model)
+ *   1. Never move, remove, resize or retype a field, and never change what
+ *      a field, function or constant means: that is a new major, with a new
+ *      entry symbol (mamori_plugin_entry_v2) offered beside this one.
+ *   2. A new member takes the first free reserved slots: `void *reserved[N]`
+ *      becomes `NEW_MEMBER; void *reserved[N - k];`, so the struct keeps its
+ *      size and every earlier offset. Members put in slots are pointers or
+ *      function pointers only (one slot each on every data model); other
+ *      data goes behind a pointer.
+ *   3. Zero means "as before": both sides zero a struct (memset or a
+ *      designated initializer) before filling it, so a side built for an
+ *      older minor leaves the new member NULL and the reader must treat NULL
+ *      as the old behaviour.
+ *   4. Each addition bumps MAMORI_PLUGIN_ABI_MINOR, says "since 1.N" in its
+ *      comment, and adds its offset to tests/sdk/test_plugin_abi.c.
+ *   5. A plugin calls a host function added in 1.N only when
+ *      host->abi_minor >= N; the host reads a member a plugin provides since
+ *      1.N only when the plugin's struct_size covers it.
+ *   6. When a struct's slots run out it grows past its end: struct_size
+ *      tells each side how much the other knows, and the host keeps
+ *      accepting the 1.0 size (MAMORI_PLUGIN_V1_0_SIZE and the
+ *      offsetof(..., reserved) checks).
+ *   7. struct mamori_plugin_error and struct mamori_plugin_option have no
+ *      size and no slots: they do not change within major 1.
+ *
  * Memory and ownership
  *   - No heap memory crosses the boundary. Strings the host hands to the
  *     plugin (ticket fields, config values) are borrowed: valid until the
