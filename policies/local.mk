@@ -6,7 +6,10 @@ policies_topdir = $(policydir)
 dist_policies_top_DATA = policies/FORMAT.md policies/README.md policies/README.ja.md
 
 policies_defaultjadir = $(policydir)/default-ja
-dist_policies_defaultja_DATA = policies/default-ja/policy.json
+# policy.model is the learned judgement both default policies pin (FORMAT.md,
+# Model); `make policy-model` remakes it from the corpus's train and
+# validation batches (tests/policy/model_reproducible.sh checks it is that).
+dist_policies_defaultja_DATA = policies/default-ja/policy.json policies/default-ja/policy.model
 
 policies_defaultendir = $(policydir)/default-en
 dist_policies_defaulten_DATA = policies/default-en/policy.json
@@ -26,3 +29,11 @@ dist_policies_clinic_DATA = policies/examples/clinic/policy.json policies/exampl
 
 policies_transportdir = $(policydir)/examples/transport
 dist_policies_transport_DATA = policies/examples/transport/policy.json policies/examples/transport/tests.jsonl
+
+EXTRA_DIST += policies/corpus/train-default-model.sh policies/corpus/score-test-batches.py
+
+# Remake the default model; then pin its sha256 in default-ja and default-en.
+policy-model: adapter/mamori
+	$(srcdir)/policies/corpus/train-default-model.sh $(abs_builddir)/adapter/mamori $(srcdir)/policies/default-ja/policy.model $(abs_srcdir)
+	@echo "now pin it: sha256 $$(sha256sum $(srcdir)/policies/default-ja/policy.model | cut -d' ' -f1) in policies/default-{ja,en}/policy.json"
+.PHONY: policy-model

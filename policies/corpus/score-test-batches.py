@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""policies/corpus/score-test-batches.py MAMORI [SRCDIR]
+
+Score the shipped default policies on the corpus's test batches, the way a
+first run is recorded (policies/corpus/README.md): the test batches of each
+author and language, split into short (body <= 600 characters) and long
+messages, each set run once through `mamori policy test --json` with
+default-ja (Japanese) or default-en (English). Prints one table row per set:
+harassment recall, benign false-positive rate, escalation recall and
+precision, flame-risk recall and precision, macro-F1 over the 13 categories.
+"""
+import json, os, subprocess, sys, tempfile
+
+mamori = sys.argv[1]
+src = sys.argv[2] if len(sys.argv) > 2 else os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+corpus = os.path.join(src, "policies", "corpus")
+
+batches = []
+for name in sorted(os.listdir(os.path.join(corpus, "meta"))):
+    for line in open(os.path.join(corpus, "meta", name), encoding="utf-8"):
+        f = line.rstrip("\n").split("\t")
+        if len(f) >= 3 and f[1] == "test":
+            batches.append((f[0], f[2]))
+
+def group(batch):
+    return "migrated-holdout" if batch.startswith("migrated-") else batch.split("-")[0]
+
+sets = {}
+for batch, lang in batches:
+    for line in open(os.path.join(corpus, "batches", batch + ".jsonl"), encoding="utf-8"):
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        size = "long" if len(case["body"]) > 600 else "short"
+        for key in ((group(batch), case["lang"], size), (group(batch), case["lang"], "all")):
+            sets.setdefault(key, []).append(line if line.endswith("\n") else line + "\n")
+
+print(f"{'set':34} {'cases':>5} {'har.rec':>7} {'ben.FP':>6} {'esc.rec':>7} {'esc.prec':>8} "
+      f"{'fl.rec':>6} {'fl.prec':>7} {'macroF1':>7}")
+with tempfile.TemporaryDirectory() as tmp:
+    for (g, lang, size), lines in sorted(sets.items()):
+        path = os.path.join(tmp, f"{g}-{lang}-{size}.jsonl")
+        with open(path, "w", encoding="utf-8") as out:
+            out.writelines(lines)
+        policy = os.path.join(src, "policies", "default-ja" if lang == "ja" else "default-en", "policy.json")
+        r = subprocess.run([mamori, "policy", "test", policy, path, "--json"], capture_output=True, text=True)
+        try:
+            d = json.loads(r.stdout)
+        except ValueError:
+            print(f"{g}-{lang}-{size}: mamori policy test failed: {r.stderr.strip()[:200]}")
+            continue
+        h, b, e, fl = d["harassment_recall"], d["benign_fp_rate"], d["escalation"], d["flame_risk"]
+        num = lambda x, w: f"{x:>{w}.3f}" if isinstance(x, (int, float)) else f"{'-':>{w}}"
+        print(f"{g + ' ' + lang + ' ' + size:34} {d['cases']:>5} {num(h.get('value'), 7)} {num(b.get('value'), 6)} "
+              f"{num(e.get('recall'), 7)} {num(e.get('precision'), 8)} {num(fl.get('recall'), 6)} "
+              f"{num(fl.get('precision'), 7)} {num(d.get('macro_f1'), 7)}")
