@@ -31,6 +31,7 @@
 
 #include "base/buf.h"
 #include "connector/common.h"
+#include "note/job.h"
 #include "note/note.h"
 
 static int znuny_verify(const struct mamori_webhook *in, struct mamori_error *err)
@@ -115,7 +116,7 @@ static int znuny_respond(const struct mamori_tenant *tenant, const struct mamori
     json_t *article;
     int harassment = mamori_annotation_is_harassment(a);
 
-    mamori_buf_printf(&key, "%s:%s:%s:note", tenant->id, tenant->connector->name, ticket->event_id);
+    mamori_note_job_key(&key, tenant->id, tenant->connector->name, ticket->event_id);
     mamori_buf_printf(&note, "OTRS_TicketDynamicFieldSet_%s", field ? field : "HarassmentFlag");
     if (key.failed || note.failed || mamori_note_ref(mamori_buf_str(&key), ref) != 0 ||
         json_object_set_new(response, mamori_buf_str(&note),

@@ -27,6 +27,7 @@
 #include "escalation/escalate.h"
 #include "escalation/lawyer.h"
 #include "escalation/send.h"
+#include "note/job.h"
 #include "note/note.h"
 #include "plugin/annotation.h"
 #include "store/outbox.h"
@@ -443,7 +444,7 @@ static void start_job(struct deliverer *d, const struct mamori_outbox_due *due)
     struct mamori_note_context ctx;
     struct mamori_error err;
     struct job *j;
-    json_t *ann;
+    struct mamori_note_job job;
     const char *fmt_opt;
     int fmt;
 
@@ -481,7 +482,12 @@ static void start_job(struct deliverer *d, const struct mamori_outbox_due *due)
     if (fmt < 0)
         fmt = ts->t->connector->note_format;
     mamori_annotation_init(&a);
-    if (mamori_lawyer_note_is(j->payload)) {
+    if (mamori_note_job_read(j->payload, &job) != 0) {
+        mamori_annotation_free(&a);
+        finish_failed(d, j, 0, 1, "the job carries neither an annotation nor a lawyer's answer");
+        return;
+    }
+    if (job.lawyer != NULL) {
         /* A lawyer's answer from LINE (lawyer.h) brings its own text and tags. */
         if (mamori_lawyer_note_render(j->payload, ts->t->language,
                                       ts->t->escalation ? ts->t->escalation->utc_offset : 9 * 60, fmt, j->ref, &j->note,
@@ -490,19 +496,18 @@ static void start_job(struct deliverer *d, const struct mamori_outbox_due *due)
             return;
         }
     } else {
-        ann = json_object_get(j->payload, "annotation");
-        if (mamori_annotation_from_json(&a, ann, &err) != 0) {
+        if (mamori_annotation_from_json(&a, job.annotation, &err) != 0) {
             mamori_annotation_free(&a);
             finish_failed(d, j, 0, 1, "the job's annotation cannot be read");
             return;
         }
         memset(&ctx, 0, sizeof ctx);
         ctx.language = ts->t->language;
-        ctx.subject = json_string_value(json_object_get(json_object_get(j->payload, "ticket"), "subject"));
-        ctx.body = json_string_value(json_object_get(json_object_get(j->payload, "ticket"), "body"));
+        ctx.subject = job.subject;
+        ctx.body = job.body;
         ctx.reference = j->ref;
         /* Set by the webhook when a lawyer was told or has taken the case. */
-        ctx.lawyer_status = json_string_value(json_object_get(j->payload, "lawyer_status"));
+        ctx.lawyer_status = job.lawyer_status;
         if (mamori_note_render(&a, &ctx, (enum mamori_note_format)fmt, &j->note) != 0) {
             mamori_annotation_free(&a);
             finish_failed(d, j, -1, 0, "out of memory rendering the note");
@@ -518,13 +523,13 @@ static void start_job(struct deliverer *d, const struct mamori_outbox_due *due)
     memset(&j->wb, 0, sizeof j->wb);
     j->wb.tenant = ts->t;
     j->wb.job = j->payload;
-    j->wb.ticket = json_object_get(j->payload, "ticket");
+    j->wb.ticket = job.ticket;
     j->wb.progress = j->progress;
     j->wb.job_key = j->row.dedupe_key;
     j->wb.ref = j->ref;
     j->wb.note = mamori_buf_str(&j->note);
     j->wb.note_format = fmt;
-    j->wb.note_subject = mamori_lawyer_note_is(j->payload) ? mamori_lawyer_note_subject(j->payload, ts->t->language)
+    j->wb.note_subject = job.lawyer != NULL ? mamori_lawyer_note_subject(j->payload, ts->t->language)
                                                            : mamori_note_subject(&a, ts->t->language);
     j->wb.tags = &j->tags;
     /* attempts was counted by the claim: > 1 means an earlier attempt ran

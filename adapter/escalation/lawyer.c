@@ -98,11 +98,6 @@ int mamori_lawyer_ticket_ref(const char *text, char *out, size_t cap)
     return 0;
 }
 
-int mamori_lawyer_note_is(const json_t *payload)
-{
-    return json_is_object(json_object_get(payload, "lawyer"));
-}
-
 static void line(struct mamori_buf *out, int f, int bold, const char *s)
 {
     if (f == MAMORI_NOTE_HTML) {

@@ -44,8 +44,6 @@ const char *mamori_lawyer_command_name(int command);
  * "ticket 4821"): its id into out. 1 when found. */
 int mamori_lawyer_ticket_ref(const char *text, char *out, size_t cap);
 
-/* Whether an outbox note payload is a lawyer's note. */
-int mamori_lawyer_note_is(const json_t *payload);
 
 /* Render the lawyer's note in format (enum mamori_note_format) and
  * language ("ja"/"en") with the reference line, and add its tags. Times

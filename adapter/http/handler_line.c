@@ -33,6 +33,7 @@
 #include "store/audit.h"
 #include "store/escalations.h"
 #include "store/outbox.h"
+#include "note/job.h"
 
 #define MATCH_WINDOW (30LL * 86400) /* a reply without a quote matches escalations of the last 30 days */
 #define MAX_EVENTS 100
@@ -134,7 +135,7 @@ static int enqueue_note(struct mamori_store *st, const struct mamori_tenant *t, 
         return MAMORI_OK;
     }
     mamori_buf_printf(&eid, "line:%s", event_id);
-    mamori_buf_printf(&key, "%s:line:%s:note", t->id, event_id);
+    mamori_note_job_key(&key, t->id, "line", event_id);
     job = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s?, s:s?, s:I, s:s, s:I}}", "tenant", t->id, "event_id",
                     mamori_buf_str(&eid), "ticket", ticket ? ticket : json_object(), "lawyer", "kind", kind, "user",
                     user, "name", name, "text", text, "at", (json_int_t)at, "level", r->level, "escalation_id",

@@ -11,6 +11,7 @@
 #include "base/strv.h"
 #include "connector/connector.h"
 #include "escalation/lawyer.h"
+#include "note/job.h"
 #include "note/note.h"
 #include "store/audit.h"
 #include "store/outbox.h"
@@ -68,13 +69,9 @@ int mamori_ingest_commit(struct mamori_store *st, const unsigned char *identity_
     row.escalation = mamori_escalation_name(a->escalation_level);
     row.received_at = now;
     if (note) {
-        job = json_pack("{s:s, s:s, s:O, s:O}", "tenant", t->id, "event_id", ticket->event_id, "ticket", ticket_json,
-                        "annotation", full);
-        mamori_buf_printf(&key, "%s:%s:%s:note", t->id, t->connector->name, ticket->event_id);
-        /* What the agent is told about the lawyer (notified, retained). */
-        if (job != NULL && plan != NULL && plan->status[0] != '\0' &&
-            json_object_set_new(job, "lawyer_status", json_string(plan->status)) != 0)
-            goto out;
+        /* With what the agent is told about the lawyer (notified, retained). */
+        job = mamori_note_job_new(t->id, ticket->event_id, ticket_json, full, plan != NULL ? plan->status : NULL);
+        mamori_note_job_key(&key, t->id, t->connector->name, ticket->event_id);
         if (job == NULL || key.failed || (job_text = json_dumps(job, JSON_COMPACT)) == NULL)
             goto out;
     }

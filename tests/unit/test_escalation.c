@@ -30,6 +30,7 @@
 #include "store/audit.h"
 #include "store/escalations.h"
 #include "store/outbox.h"
+#include "note/job.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/mamori-test-escalation.XXXXXX";
@@ -378,7 +379,9 @@ int main(void)
         json_t *p = json_pack("{s:{s:s, s:s, s:s, s:I}}", "lawyer", "kind", "advice", "name", "木村", "text",
                               "<b>返金には応じないでください</b>", "at", (json_int_t)day);
         struct mamori_strv tags = MAMORI_STRV_INIT;
-        ok(mamori_lawyer_note_is(p), "a lawyer payload is recognised");
+        struct mamori_note_job job;
+        ok(mamori_note_job_read(p, &job) == 0 && job.lawyer != NULL && job.annotation == NULL,
+           "a lawyer payload is read as a lawyer's note (note/job.h)");
         mamori_lawyer_note_render(p, "ja", 540, MAMORI_NOTE_HTML, "mamori-ref:0123", &b, &tags);
         contains_str(mamori_buf_str(&b), "[mamori] 弁護士の助言（木村、2025-06-10 10:00", "the note says it is the lawyer's advice");
         contains_str(mamori_buf_str(&b), "&lt;b&gt;返金には応じないでください", "HTML notes escape the text");

@@ -9,6 +9,7 @@
 
 #include "base/buf.h"
 #include "note/evidence_context.h"
+#include "note/job.h"
 #include "note/note.h"
 #include "plugin/annotation.h"
 #include "tap.h"
@@ -88,7 +89,7 @@ static char *annotation_for(const char *body, const char *label, const char *con
 
 int main(void)
 {
-    plan(27);
+    plan(34);
 
     /* ---- sentences -------------------------------------------------- */
     check("お世話になります。次に行ったらただじゃおかないぞ。以上です。", "ただじゃおかない",
@@ -216,6 +217,33 @@ int main(void)
         mamori_annotation_free(&an);
         mamori_buf_free(&out);
         free(a);
+    }
+    /* ---- the note's outbox job (note/job.h) --------------------------- */
+    {
+        struct mamori_buf key = MAMORI_BUF_INIT;
+        json_t *ticket = json_pack("{s:s, s:s}", "subject", "件名", "body", "本文");
+        json_t *ann = json_pack("{s:[]}", "categories");
+        json_t *job = mamori_note_job_new("acme", "evt-1", ticket, ann, "弁護士に連絡済み");
+        char *text = job ? json_dumps(job, JSON_COMPACT) : NULL;
+        json_t *back = text ? json_loads(text, 0, NULL) : NULL;
+        struct mamori_note_job r;
+
+        mamori_note_job_key(&key, "acme", "zendesk", "evt-1");
+        is_str(mamori_buf_str(&key), "acme:zendesk:evt-1:note", "the job's dedupe key");
+        ok(back != NULL && mamori_note_job_read(back, &r) == 0, "a built job reads back");
+        is_str(r.tenant, "acme", "... tenant");
+        is_str(r.subject, "件名", "... the ticket's subject");
+        is_str(r.lawyer_status, "弁護士に連絡済み", "... what the agent is told about the lawyer");
+        ok(r.annotation != NULL && r.lawyer == NULL, "... an annotation's note");
+        json_decref(job);
+        job = mamori_note_job_new("acme", "evt-2", ticket, ann, "");
+        ok(job != NULL && json_object_get(job, "lawyer_status") == NULL, "no lawyer_status key when there is none");
+        json_decref(job);
+        json_decref(back);
+        free(text);
+        json_decref(ticket);
+        json_decref(ann);
+        mamori_buf_free(&key);
     }
     return done();
 }
