@@ -17,7 +17,9 @@ plugins_rules_librules_engine_la_SOURCES = \
 	plugins/rules/policy_common.c \
 	plugins/rules/policy_load.c \
 	plugins/rules/policy_merge.c \
-	plugins/rules/policy_compile.c plugins/rules/policy_compile.h \
+	plugins/rules/policy_compile.c plugins/rules/policy_compile.h plugins/rules/compile_internal.h \
+	plugins/rules/compile_values.c plugins/rules/compile_keys.c plugins/rules/compile_blocks.c \
+	plugins/rules/compile_rules.c plugins/rules/compile_finish.c plugins/rules/compile_model.c \
 	plugins/rules/lint.c \
 	plugins/rules/policy_sig.c \
 	plugins/rules/eval_internal.h \
