@@ -22,15 +22,20 @@ send() {  # send N webhooks with fresh event ids
 }
 strace -f -qq -e trace=fdatasync,fsync -o "$IT_DIR/worker.strace" -p "$worker" & ws=$!
 strace -f -qq -e trace=fdatasync,fsync -o "$IT_DIR/syncer.strace" -p "$syncer" & ss=$!
+t0=$(date +%s.%N)
 sleep 0.5
 send 10 a
 sleep 0.3
 kill -INT $ws $ss; wait $ws $ss 2>/dev/null
+t1=$(date +%s.%N)   # the window strace watched
 tap_is "$(it_sql "select count(*) from events where event_id like 'evt-a-%'")" 10 "ten webhooks committed"
 # sqlite itself syncs when it restarts the WAL after a checkpoint (about
-# once a second here); commits are never synced by the worker.
+# once a second, so more on a slow machine); commits are never synced by
+# the worker, which would be 10 syncs.
 w=$(grep -c 'fdatasync' "$IT_DIR/worker.strace")
-tap_ok $([ "$w" -le 3 ]; echo $?) "the worker does not sync its commits while the syncer runs ($w syncs for 10 commits, WAL restarts only)"
+allow=$(python3 -c "import math; print(min(7, math.ceil($t1 - $t0) + 2))")
+tap_ok $([ "$w" -le "$allow" ]; echo $?) \
+    "the worker does not sync its commits while the syncer runs ($w syncs for 10 commits in $(python3 -c "print(round($t1 - $t0, 1))") s watched, at most $allow: WAL restarts only)"
 n=$(grep -c 'fdatasync(.*= 0' "$IT_DIR/syncer.strace")
 tap_ok $([ "$n" -ge 1 ] && [ "$n" -le 10 ]; echo $?) "the syncer synced the WAL ($n fdatasync calls for 10 commits)"
 
@@ -55,6 +60,8 @@ tap_is "$HTTP_STATUS" 200 "after the syncer resumes, webhooks go through"
 # concurrent webhooks while their answers wait for a sync (its own, after
 # about a second), so all three are answered together, none early.
 kill -STOP "$syncer"
+strace -f -qq -e trace=fdatasync -o "$IT_DIR/worker3.strace" -p "$worker" & ws=$!
+sleep 0.5
 start=$(date +%s.%N)
 clients=""
 for i in 1 2 3; do
@@ -64,17 +71,19 @@ for i in 1 2 3; do
     clients="$clients $!"
 done
 wait $clients
+kill -INT $ws; wait $ws 2>/dev/null
 kill -CONT "$syncer"
 tap_is "$(cat "$IT_DIR"/d?.out | awk '{print $1}' | sort -u)" 200 "three concurrent webhooks with the syncer stopped are answered"
 first=$(cat "$IT_DIR"/d?.out | awk '{print $2}' | sort -n | head -1)
 last=$(cat "$IT_DIR"/d?.out | awk '{print $2}' | sort -n | tail -1)
 tap_ok $(python3 -c "import sys; sys.exit(0 if $first >= 0.9 else 1)"; echo $?) \
     "... none before the worker's own sync made it durable (first after $first s)"
-# One sync after another would answer the third after about 3 s (a
-# second of patience each); held together they all go with the first sync
-# (about 1 s), or the second if a client started late on a busy machine.
-tap_ok $(python3 -c "import sys; sys.exit(0 if $last < 2.7 else 1)"; echo $?) \
-    "... and held together, not one sync after another (last after $last s)"
+# One sync after another would take three of the worker's own syncs (and
+# about 3 s); held together they all go with the first sync, or the second
+# if a client started late on a busy machine. Counted, not timed.
+n=$(grep -c 'fdatasync(.*= 0' "$IT_DIR/worker3.strace")
+tap_ok $([ "$n" -ge 1 ] && [ "$n" -le 2 ]; echo $?) \
+    "... and held together, not one sync after another ($n syncs of the worker for 3 answers, last after $last s)"
 # A redelivery while the first delivery's answer is still held waits for
 # the same sync.
 kill -STOP "$syncer"
