@@ -287,6 +287,15 @@ static void render_quote(struct mamori_buf *ev, const struct words *w, const cha
     mamori_buf_puts(ev, w == &ja ? "）" : ")");
 }
 
+/* Whether every match on the line is the model's (rule id "model"). */
+static int model_reading(const struct quote_line *l)
+{
+    for (size_t i = 0; i < l->nmatch; i++)
+        if (l->match[i]->rule_id == NULL || strcmp(l->match[i]->rule_id, "model") != 0)
+            return 0;
+    return l->nmatch > 0;
+}
+
 /* The last line: who wrote the note, the policy, and the note reference
  * (the loop guard and the deliverer's re-send check look for it). */
 static void footer(struct mamori_buf *out, enum mamori_note_format f, const struct words *w,
@@ -438,6 +447,10 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
             for (size_t k = 0; k < nlines; k++) {
                 struct mamori_buf ev = MAMORI_BUF_INIT;
                 render_quote(&ev, w, c->label, &lines[k], ctx);
+                /* A sentence the learned model weighed, not a rule's match:
+                 * the agent must know it is a reading, not a finding. */
+                if (model_reading(&lines[k]))
+                    mamori_buf_puts(&ev, w == &ja ? "（モデルの読み取り）" : " (the model's reading)");
                 item(out, f, 0, 0, mamori_buf_str(&ev));
                 mamori_buf_free(&ev);
             }

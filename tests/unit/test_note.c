@@ -89,7 +89,7 @@ static char *annotation_for(const char *body, const char *label, const char *con
 
 int main(void)
 {
-    plan(34);
+    plan(37);
 
     /* ---- sentences -------------------------------------------------- */
     check("お世話になります。次に行ったらただじゃおかないぞ。以上です。", "ただじゃおかない",
@@ -217,6 +217,33 @@ int main(void)
         mamori_annotation_free(&an);
         mamori_buf_free(&out);
         free(a);
+    }
+    /* ---- the model's reading is marked as such ----------------------- */
+    {
+        const char *body = "ご連絡します。明日お前の店に行く。覚悟しとけ。";
+        const char *q[] = {"明日お前の店に行く。"};
+        char *js = annotation_for(body, "威嚇・脅迫", q, 1), *js_model, *js_rule, *n1, *n2, *n3;
+        json_t *root = json_loads(js, 0, NULL);
+        json_t *cat = json_array_get(json_object_get(root, "categories"), 0);
+        json_t *ev = json_array_get(json_object_get(cat, "evidence"), 0);
+
+        json_object_set_new(ev, "rule", json_string("model"));
+        js_model = json_dumps(root, 0);
+        json_object_set_new(ev, "rule", json_string("threat.visit"));
+        js_rule = json_dumps(root, 0);
+        n1 = note(js_model, body, "ja");
+        n2 = note(js_rule, body, "ja");
+        n3 = note(js_model, body, "en");
+        contains_str(n1, "明日お前の店に行く。」（モデルの読み取り）", "a sentence the model weighed is marked as its reading (ja)");
+        ok(strstr(n2, "モデルの読み取り") == NULL, "a rule's match is not");
+        contains_str(n3, "(the model's reading)", "... and in English");
+        free(n1);
+        free(n2);
+        free(n3);
+        free(js);
+        free(js_model);
+        free(js_rule);
+        json_decref(root);
     }
     /* ---- the note's outbox job (note/job.h) --------------------------- */
     {
