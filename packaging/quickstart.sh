@@ -107,7 +107,7 @@ say "Starting mamori-fcgi (log: $QS/mamori.log)"
 rm -f "$RUN/mamori.sock"
 nohup "$PREFIX/sbin/mamori-fcgi" -c "$ETC/mamori.conf" >>"$QS/mamori.log" 2>&1 &
 echo $! > "$RUN/mamori.pid"
-for _ in $(seq 100); do [ -S "$RUN/mamori.sock" ] && break; sleep 0.05; done
+for _ in $(seq 1200); do [ -S "$RUN/mamori.sock" ] && break; sleep 0.05; done
 [ -S "$RUN/mamori.sock" ] || die "mamori-fcgi did not start; see $QS/mamori.log"
 
 say "Starting nginx on 127.0.0.1:$PORT with the shipped snippet"

@@ -142,7 +142,7 @@ it_start_mamori() {
     "$MAMORI_FCGI" -c "$IT_DIR/mamori.conf" "$@" >>"$IT_DIR/mamori.log" 2>&1 &
     IT_MAMORI_PID=$!
     IT_PIDS="$IT_PIDS $IT_MAMORI_PID"
-    for _ in $(seq 100); do
+    for _ in $(seq 1200); do  # up to a minute: policies with a model load slowly under sanitizers
         [ -S "$IT_SOCK" ] && return 0
         kill -0 "$IT_MAMORI_PID" 2>/dev/null || break
         sleep 0.05
@@ -210,7 +210,7 @@ it_log_count() {
 # it_wait_log_more PATTERN COUNT: wait (up to 60 s: the machine may be busy)
 # until more than COUNT lines of mamori.log contain PATTERN.
 it_wait_log_more() {
-    for _ in $(seq 1200); do
+    for _ in $(seq 1200); do  # up to a minute: policies with a model load slowly under sanitizers
         [ "$(it_log_count "$1")" -gt "$2" ] && return 0
         sleep 0.05
     done

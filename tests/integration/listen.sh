@@ -50,7 +50,7 @@ sed -i "s#^listen = .*#listen =#" "$IT_DIR/mamori.conf"
 for mode in fd0 systemd; do
     rm -f "$IT_SOCK"
     launch $mode "$IT_SOCK"
-    for _ in $(seq 100); do [ -S "$IT_SOCK" ] && break; sleep 0.05; done
+    for _ in $(seq 1200); do [ -S "$IT_SOCK" ] && break; sleep 0.05; done
     sleep 0.3
     it_start_nginx >/dev/null 2>&1 || true
     http GET /healthz

@@ -70,7 +70,7 @@ replay_window = 3600
 $PLUGIN
 CONF
 setsid "$B/adapter/mamori-fcgi" -c "$T/mamori.conf" 2>"$T/mamori.log" & PIDS="$PIDS $!"
-for _ in $(seq 100); do [ -S "$T/mamori.sock" ] && [ -S "$T/ins.sock" ] && break; sleep 0.05; done
+for _ in $(seq 1200); do [ -S "$T/mamori.sock" ] && [ -S "$T/ins.sock" ] && break; sleep 0.05; done
 [ -S "$T/mamori.sock" ] || { echo "mamori-fcgi did not start:"; cat "$T/mamori.log"; exit 1; }
 
 P=$((20000 + RANDOM % 20000))
