@@ -47,12 +47,6 @@ plugins_rules_librules_train_la_LIBADD = $(LINEAR_LIBS) -lpthread
 
 RULES_TRAIN = plugins/rules/librules_train.la
 
-# mamori-train: `mamori policy train` as a stand-alone program until the
-# command is wired into `mamori`.
-noinst_PROGRAMS += plugins/rules/mamori-train
-plugins_rules_mamori_train_SOURCES = plugins/rules/mamori_train_main.c
-plugins_rules_mamori_train_CFLAGS = $(AM_CFLAGS)
-plugins_rules_mamori_train_LDADD = $(RULES_TRAIN) $(RULES_ENGINE)
 
 plugin_LTLIBRARIES += plugins/rules/rules.la
 plugins_rules_rules_la_SOURCES = plugins/rules/rules_plugin.c

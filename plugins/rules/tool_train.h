@@ -1,7 +1,6 @@
 /*
  * tool_train.h -- `mamori policy train`: the command-line front of
- * train.h, in the engine so that `mamori` and the stand-alone
- * mamori-train program run the same code.
+ * train.h, in the engine, so the `mamori` command links it as a library.
  *
  *   mamori policy train POLICY [CASES.jsonl...] -o MODEL
  *       [--validation FILE]... [--weight FILE=W]... [--seed N]
