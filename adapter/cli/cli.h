@@ -45,8 +45,8 @@ int mamori_cmd_escalation(const struct mamori_cli *cli, int argc, char **argv);
 
 /* Policy tools (cmd_policy*.c) and offline annotation (cmd_annotate.c). */
 int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv);
-int mamori_cmd_policy_test(int argc, char **argv);
-int mamori_cmd_policy_explain(int argc, char **argv);
+int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv);
+int mamori_cmd_policy_explain(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_annotate(const struct mamori_cli *cli, int argc, char **argv);
 
 #endif

@@ -194,7 +194,6 @@ static int cmd_keygen(int argc, char **argv)
 
 int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv)
 {
-    (void)cli;
     if (argc < 2)
         return usage(stderr, 2);
     if (mamori_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0)
@@ -207,9 +206,9 @@ int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv)
     if (strcmp(argv[1], "lint") == 0)
         return cmd_lint(argc - 1, argv + 1);
     if (strcmp(argv[1], "test") == 0)
-        return mamori_cmd_policy_test(argc - 1, argv + 1);
+        return mamori_cmd_policy_test(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
-        return mamori_cmd_policy_explain(argc - 1, argv + 1);
+        return mamori_cmd_policy_explain(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "sign") == 0)
         return cmd_sign(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0)

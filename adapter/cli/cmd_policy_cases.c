@@ -2,14 +2,11 @@
 #include "config.h"
 
 #include "cli/cmd_policy_cases.h"
-#include "model.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <mamori/plugin.h>
 
 void policy_case_free(struct policy_case *c)
 {
@@ -146,130 +143,6 @@ struct rules_policy *policy_load_print(const char *path, const char *pubkey, int
     }
     mamori_rules_diags_free(&d);
     return rc == 0 ? p : NULL;
-}
-
-int policy_predicts_escalate(const struct rules_result *r)
-{
-    return r->escalation >= MAMORI_ESCALATE_LEGAL;
-}
-
-int policy_predicts_flame(const struct rules_result *r)
-{
-    return r->flame >= MAMORI_FLAME_MEDIUM;
-}
-
-static double round4(double x)
-{
-    return round(x * 10000.0) / 10000.0;
-}
-
-json_t *policy_result_json(const struct rules_policy *p, const struct rules_scratch *s, const char *id)
-{
-    const struct rules_result *r = mamori_rules_result(s);
-    json_t *o = json_object(), *cats = json_array(), *scores = json_object();
-
-    if (o == NULL || cats == NULL || scores == NULL) {
-        json_decref(o);
-        json_decref(cats);
-        json_decref(scores);
-        return NULL;
-    }
-    int bad = 0;
-
-    for (size_t i = 0; i < r->nfired; i++) {
-        bad |= json_array_append_new(cats, json_string(p->cats[r->fired[i]].id));
-        bad |= json_object_set_new(scores, p->cats[r->fired[i]].id, json_real(round4(r->score[r->fired[i]])));
-    }
-    if (r->nfired == 0)
-        bad |= json_array_append_new(cats, json_string("none"));
-    /* The key order is part of the contract (FORMAT.md "Output for tools"). */
-    bad |= json_object_set_new(o, "id", id ? json_string(id) : json_null());
-    bad |= json_object_set_new(o, "categories", cats);
-    bad |= json_object_set_new(o, "escalate", json_boolean(policy_predicts_escalate(r)));
-    bad |= json_object_set_new(o, "flame_risk", json_boolean(policy_predicts_flame(r)));
-    bad |= json_object_set_new(o, "severity", json_string(mamori_rules_severity_name(r->severity)));
-    bad |= json_object_set_new(o, "escalation_level", json_string(mamori_rules_escalation_name(r->escalation)));
-    bad |= json_object_set_new(o, "flame_level", json_string(mamori_rules_flame_name(r->flame)));
-    bad |= json_object_set_new(o, "scores", scores);
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* The plugin's cap (rules_plugin.c MAX_EVIDENCE_PER_CATEGORY). Until the
- * CLI runs the plugin through the host, this copy must match it. */
-#define POLICY_MAX_EVIDENCE_PER_CATEGORY 32
-
-int policy_build_annotation(const struct rules_policy *p, const struct rules_scratch *s,
-                            const struct rules_guidance *g, const struct rules_input *in,
-                            struct mamori_annotation *a)
-{
-    const struct rules_result *r = mamori_rules_result(s);
-    int rc = 0;
-
-    for (size_t i = 0; i < r->nfired && rc == 0; i++) {
-        const struct rules_category *c = &p->cats[r->fired[i]];
-        struct mamori_category_item *item;
-
-        size_t nev = 0;
-
-        rc = mamori_annotation_add_category(a, c->id, rules_text_get(&c->label, in->lang), r->score[r->fired[i]],
-                                            c->severity, c->harassment, &item);
-        for (size_t k = 0; k < p->nrules && rc == 0; k++) {
-            const struct rules_rule *rule = &p->rules[k];
-            if (rule->category != r->fired[i] || !r->rule_fired[k] || rule->weight <= 0)
-                continue;
-            for (uint32_t e = 0; e < r->rule_nev[k] && rc == 0 && nev < POLICY_MAX_EVIDENCE_PER_CATEGORY; e++, nev++) {
-                const struct rules_occ *o = &r->occ[r->ev[r->rule_ev[k] + e]];
-                const char *text = in->text[o->field];
-                rc = mamori_annotation_add_evidence(item, o->field == RULES_FIELD_SUBJECT ? "subject" : "body", o->ob,
-                                                    o->oe, text + o->ob, o->oe - o->ob, rule->id, rule->weight);
-            }
-        }
-        /* Decided by the model: the sentences that moved it most, as the
-         * plugin adds them (rules_plugin.c, rule id "model"). */
-        if (rc == 0 && r->model != NULL && r->cat_model[r->fired[i]] && p->cat_label[r->fired[i]] >= 0) {
-            const struct mamori_model_result *mr = r->model;
-            int32_t l = p->cat_label[r->fired[i]];
-            for (size_t k = 0; k < mr->ntop[l] && rc == 0 && nev < POLICY_MAX_EVIDENCE_PER_CATEGORY; k++, nev++) {
-                const struct mamori_model_span *sp = &mr->top[(size_t)l * MAMORI_MODEL_TOP_SPANS + k];
-                const char *text = in->text[sp->field];
-                rc = mamori_annotation_add_evidence(item, sp->field == RULES_FIELD_SUBJECT ? "subject" : "body", sp->ob,
-                                                    sp->oe, text + sp->ob, sp->oe - sp->ob, "model", sp->contribution);
-            }
-        }
-    }
-    for (size_t i = 0; i < g->nsteps && rc == 0; i++)
-        rc = mamori_strv_push_unique(&a->steps, g->steps[i]);
-    if (g->draft != NULL && rc == 0) {
-        free(a->reply_draft);
-        a->reply_draft = mamori_strdup(g->draft);
-        if (a->reply_draft == NULL)
-            rc = MAMORI_ENOMEM;
-    }
-    for (size_t i = 0; i < g->nlinks && rc == 0; i++)
-        rc = mamori_annotation_add_link(a, rules_text_get(&g->links[i]->title, in->lang), g->links[i]->url);
-    if (g->flame > a->flame_level)
-        a->flame_level = g->flame;
-    for (size_t i = 0; i < g->nflame && rc == 0; i++)
-        rc = mamori_strv_push_unique(&a->flame_advice, g->flame_advice[i]);
-    for (size_t i = 0; i < g->nesc && rc == 0; i++) {
-        mamori_annotation_raise_escalation(a, g->esc[i].level);
-        if (g->esc[i].reason)
-            rc = mamori_strv_push_unique(&a->escalation_reasons, g->esc[i].reason);
-        if (g->esc[i].legal_basis && rc == 0)
-            rc = mamori_strv_push_unique(&a->legal_basis, g->esc[i].legal_basis);
-    }
-    mamori_annotation_raise_escalation(a, g->escalation);
-    if (g->contact != NULL && rc == 0)
-        rc = mamori_strv_push_unique(&a->escalation_reasons, g->contact);
-    for (size_t i = 0; i < g->ntags && rc == 0; i++)
-        rc = mamori_strv_push_unique(&a->tags, g->tags[i]);
-    if (rc == 0)
-        rc = mamori_annotation_add_source(a, "policy", p->id, p->version);
-    return rc;
 }
 
 char *policy_read_all(const char *path, size_t *len)

@@ -2,7 +2,7 @@
  * cmd_policy_cases.h -- what `mamori policy test|explain` and `mamori
  * annotate` share: labelled cases in the corpus format (JSON lines), the
  * engine input built from one, loading a policy with its diagnostics
- * printed, and the annotation an agent would get.
+ * printed. The annotation itself comes from the plugin (case_runner.h).
  */
 #ifndef MAMORI_CMD_POLICY_CASES_H
 #define MAMORI_CMD_POLICY_CASES_H
@@ -50,20 +50,6 @@ int policy_case_has_label(const struct policy_case *c, const char *label);
  * message to out. Returns the policy or NULL (the error was printed). */
 struct rules_policy *policy_load_print(const char *path, const char *pubkey, int lint, FILE *out, size_t *errors,
                                        size_t *warnings);
-
-/* The annotation an agent would get, built with the host's own code. */
-int policy_build_annotation(const struct rules_policy *p, const struct rules_scratch *s,
-                            const struct rules_guidance *g, const struct rules_input *in,
-                            struct mamori_annotation *a);
-
-/* The compact line `mamori annotate` prints (FORMAT.md "Output for
- * tools"); a new reference. */
-json_t *policy_result_json(const struct rules_policy *p, const struct rules_scratch *s, const char *id);
-
-/* Whether the evaluation predicts escalation / flame risk the way the
- * corpus labels them. */
-int policy_predicts_escalate(const struct rules_result *r);
-int policy_predicts_flame(const struct rules_result *r);
 
 /* Read a whole file or stdin ("-"); caller frees. */
 char *policy_read_all(const char *path, size_t *len);

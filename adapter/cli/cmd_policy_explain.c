@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/case_runner.h"
 #include "cli/cmd_policy_cases.h"
 #include "model.h"
 
@@ -89,18 +90,19 @@ static void print_occ(const struct rules_policy *p, const struct rules_input *in
 static int usage(FILE *out, int rc)
 {
     fprintf(out, "Usage: mamori policy explain POLICY [--text TEXT | -] [--subject S] [--channel C]\n"
-                 "                             [--contacts N] [--lang ja|en] [--requester NAME] [--ticket ID]\n");
+                 "                             [--contacts N] [--lang ja|en] [--requester NAME] [--ticket ID]\n"
+                 "                             [--plugin-dir DIR]\n");
     return rc;
 }
 
-int mamori_cmd_policy_explain(int argc, char **argv)
+int mamori_cmd_policy_explain(const struct mamori_cli *cli, int argc, char **argv)
 {
+    const char *plugin_dir_opt = NULL;
     const char *policy = NULL, *text = NULL, *subject = NULL, *channel = "email", *lang = NULL;
     char *owned = NULL;
     struct rules_input in;
     struct rules_policy *p;
     struct rules_scratch *s = NULL;
-    struct rules_guidance g;
     struct rules_error err = {0, ""};
     struct mamori_annotation a;
     const struct rules_result *r;
@@ -131,6 +133,8 @@ int mamori_cmd_policy_explain(int argc, char **argv)
             in.requester_name = argv[++i];
         else if (strcmp(argv[i], "--ticket") == 0 && i + 1 < argc)
             in.ticket_id = argv[++i];
+        else if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc)
+            plugin_dir_opt = argv[++i];
         else if (strcmp(argv[i], "-") == 0)
             text = NULL;
         else if (argv[i][0] == '-')
@@ -166,14 +170,13 @@ int mamori_cmd_policy_explain(int argc, char **argv)
     in.fixed_contacts = contacts;
     in.lang = rules_lang_parse(lang) >= 0 ? rules_lang_parse(lang) : p->primary_lang;
 
-    mamori_rules_guidance_init(&g);
     mamori_annotation_init(&a);
     if (mamori_rules_scratch_new(p, &s) != 0) {
         status = 1;
         goto done;
     }
     mamori_rules_trace_enable(s, 1);
-    if (mamori_rules_eval(p, &in, s, &err) != 0 || mamori_rules_guidance(p, s, &in, &g) != 0) {
+    if (mamori_rules_eval(p, &in, s, &err) != 0) {
         fprintf(stderr, "mamori policy explain: %s\n", err.message[0] ? err.message : "out of memory");
         status = 1;
         goto done;
@@ -255,25 +258,49 @@ int mamori_cmd_policy_explain(int argc, char **argv)
             }
         }
     }
-    printf("\nresult:\n");
+    /* The verdict and the annotation as production makes them: the rules
+     * plugin through the host (case_runner.h), not rebuilt here. */
     {
-        json_t *line = policy_result_json(p, s, "explain");
-        char *t = line ? json_dumps(line, JSON_REAL_PRECISION(10)) : NULL;
-        if (t)
-            printf("  %s\n", t);
-        free(t);
-        json_decref(line);
-    }
-    if (policy_build_annotation(p, s, &g, &in, &a) == 0) {
-        json_t *j = mamori_annotation_to_json(&a);
-        char *t = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) : NULL;
-        printf("\nannotation:\n%s\n", t ? t : "(out of memory)");
-        free(t);
-        json_decref(j);
+        struct case_runner *runner = NULL;
+        struct mamori_error rerr;
+        struct policy_case c;
+        char *plugin_dir = case_runner_plugin_dir(cli, plugin_dir_opt);
+
+        memset(&c, 0, sizeof c);
+        c.id = "explain";
+        c.lang = lang;
+        c.channel = channel;
+        c.subject = subject;
+        c.subject_len = subject ? strlen(subject) : 0;
+        c.body = text;
+        c.body_len = len;
+        c.requester_name = in.requester_name;
+        c.ticket_id = in.ticket_id;
+        c.contacts = contacts;
+        if (plugin_dir == NULL || case_runner_open(&runner, plugin_dir, policy, NULL, lang, &rerr) != 0) {
+            if (plugin_dir != NULL)
+                fprintf(stderr, "mamori policy explain: %s\n", rerr.message);
+            status = 1;
+        } else if (case_runner_run(runner, &c, &a) != 0) {
+            fprintf(stderr, "mamori policy explain: out of memory\n");
+            status = 1;
+        } else {
+            json_t *line = case_annotation_line(&a, "explain"), *j = mamori_annotation_to_json(&a);
+            char *t1 = line ? json_dumps(line, JSON_REAL_PRECISION(10)) : NULL;
+            char *t2 = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) : NULL;
+            printf("\nresult (the rules plugin through the host, as the daemon runs it):\n  %s\n",
+                   t1 ? t1 : "(out of memory)");
+            printf("\nannotation:\n%s\n", t2 ? t2 : "(out of memory)");
+            free(t1);
+            free(t2);
+            json_decref(line);
+            json_decref(j);
+        }
+        case_runner_close(runner);
+        free(plugin_dir);
     }
 done:
     mamori_annotation_free(&a);
-    mamori_rules_guidance_free(&g);
     mamori_rules_scratch_free(s);
     mamori_rules_policy_free(p);
     free(owned);

@@ -1,7 +1,8 @@
 /*
  * cli/cmd_policy_test.c -- `mamori policy test POLICY [CASES.jsonl]`.
  *
- * Runs the policy over labelled cases and measures it the way DOMAIN.md
+ * Runs the policy over labelled cases -- through the rules plugin and the
+ * host, as the daemon runs it (case_runner.h) -- and measures it the way DOMAIN.md
  * asks: what it catches (per-category precision/recall/F1, macro-F1 over
  * the harassment categories, harassment recall, escalation and flame-risk
  * precision/recall) as seriously as what it wrongly flags (the benign
@@ -9,6 +10,12 @@
  * plain question). Every failing case is listed with what was expected,
  * what came out, and the rules and quotes behind it. The exit status is 1
  * when a metric is below the policy's "quality" thresholds.
+ *
+ * The figures are the plugin's: what an agent would see. The engine is also
+ * run directly on each case, only to explain failures (scores below their
+ * threshold, rules that fired in categories that did not); should the two
+ * ever disagree on a verdict the case is reported as a mismatch and the
+ * run fails, since the lawyer's test would no longer be production's.
  */
 #include "config.h"
 
@@ -19,6 +26,7 @@
 
 #include "base/buf.h"
 #include "cli/cli.h"
+#include "cli/case_runner.h"
 #include "cli/cmd_policy_cases.h"
 #include "base/utf8.h"
 
@@ -37,7 +45,7 @@ struct catstat {
 struct stats {
     struct catstat *cat;
     size_t ncat, cap;
-    size_t cases, bad_lines, failures;
+    size_t cases, bad_lines, failures, mismatches;
     size_t h_gold, h_hit;
     size_t esc_tp, esc_fp, esc_fn;
     size_t fl_tp, fl_fp, fl_fn;
@@ -138,16 +146,31 @@ static void list_json(struct mamori_buf *b, json_t *arr)
     mamori_buf_putc(b, ']');
 }
 
-/* Score one case; append a failure report when it does not match. */
+/* Whether the engine, run directly, reached the plugin's verdict. */
+static int same_verdict(const struct rules_policy *p, const struct rules_result *r, const struct mamori_annotation *a)
+{
+    size_t fired = 0;
+
+    for (size_t i = 0; i < p->ncats; i++) {
+        if (r->cat_fired[i] != case_annotation_has(a, p->cats[i].id))
+            return 0;
+        fired += r->cat_fired[i];
+    }
+    return fired == a->category_count && r->escalation == a->escalation_level && r->flame == a->flame_level;
+}
+
+/* Score one case by the plugin's annotation a; append a failure report
+ * (explained with the engine's result in s) when it does not match. */
 static int one_case(struct stats *st, const struct rules_policy *p, const struct rules_scratch *s,
-                    const struct policy_case *c, const struct rules_input *in, struct mamori_buf *report,
-                    json_t *failures)
+                    const struct mamori_annotation *a, const struct policy_case *c, const struct rules_input *in,
+                    struct mamori_buf *report, json_t *failures)
 {
     const struct rules_result *r = mamori_rules_result(s);
+    int harassment = mamori_annotation_is_harassment(a);
     json_t *expected = json_array(), *got = json_array(), *jrules = json_array(), *jf;
     struct mamori_buf b = MAMORI_BUF_INIT;
     int fail = 0, gold_h = 0, benign = 1, nlabels = 0;
-    int pe = policy_predicts_escalate(r), pf = policy_predicts_flame(r);
+    int pe = case_annotation_escalates(a), pf = case_annotation_flame_risk(a);
     size_t i;
     json_t *l;
 
@@ -164,15 +187,15 @@ static int one_case(struct stats *st, const struct rules_policy *p, const struct
     }
     if (nlabels == 0)
         json_array_append_new(expected, json_string("none"));
-    for (i = 0; i < r->nfired; i++)
-        json_array_append_new(got, json_string(p->cats[r->fired[i]].id));
-    if (r->nfired == 0)
+    for (i = 0; i < a->category_count; i++)
+        json_array_append_new(got, json_string(a->categories[i].id));
+    if (a->category_count == 0)
         json_array_append_new(got, json_string("none"));
 
     /* Per category: every category of the policy and every gold label. */
     for (i = 0; i < p->ncats; i++) {
         struct catstat *cs = cat_get(st, p->cats[i].id, p->cats[i].harassment);
-        int g = policy_case_has_label(c, p->cats[i].id), pr = r->cat_fired[i];
+        int g = policy_case_has_label(c, p->cats[i].id), pr = case_annotation_has(a, p->cats[i].id);
         if (cs == NULL)
             return -1;
         cs->tp += g && pr;
@@ -191,15 +214,15 @@ static int one_case(struct stats *st, const struct rules_policy *p, const struct
         cs->fn++; /* the policy has no such category */
         fail = 1;
     }
-    if (nlabels > 0 && policy_case_has_label(c, "none") && r->nfired > 0)
+    if (nlabels > 0 && policy_case_has_label(c, "none") && a->category_count > 0)
         fail = 1;
     if (gold_h) {
         st->h_gold++;
-        st->h_hit += r->harassment;
+        st->h_hit += harassment;
     }
     if (benign && nlabels > 0) {
         st->benign++;
-        st->benign_fp += r->harassment;
+        st->benign_fp += harassment;
     }
     if (c->escalate >= 0) {
         st->esc_tp += c->escalate && pe;
@@ -229,10 +252,10 @@ static int one_case(struct stats *st, const struct rules_policy *p, const struct
     list_json(&b, got);
     if (c->escalate >= 0 && c->escalate != pe)
         mamori_buf_printf(&b, "; escalate expected %s, got %s (%s)", c->escalate ? "true" : "false",
-                          pe ? "true" : "false", mamori_rules_escalation_name(r->escalation));
+                          pe ? "true" : "false", mamori_escalation_name(a->escalation_level));
     if (c->flame >= 0 && c->flame != pf)
         mamori_buf_printf(&b, "; flame_risk expected %s, got %s (%s)", c->flame ? "true" : "false",
-                          pf ? "true" : "false", mamori_rules_flame_name(r->flame));
+                          pf ? "true" : "false", mamori_flame_name(a->flame_level));
     for (i = 0; i < p->ncats; i++) {
         int g = policy_case_has_label(c, p->cats[i].id);
         if (!r->cat_fired[i] && !g && r->score[i] == 0)
@@ -266,9 +289,12 @@ struct threshold {
     int max, set, ok;
 };
 
-int mamori_cmd_policy_test(int argc, char **argv)
+int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
 {
-    const char *policy = NULL, *cases = NULL;
+    const char *policy = NULL, *cases = NULL, *plugin_dir_opt = NULL;
+    struct case_runner *runner = NULL;
+    struct mamori_error rerr;
+    char *plugin_dir = NULL;
     int as_json = 0, quiet = 0, status = 0;
     struct rules_policy *p;
     struct rules_scratch *s = NULL;
@@ -287,6 +313,8 @@ int mamori_cmd_policy_test(int argc, char **argv)
             as_json = 1;
         else if (strcmp(argv[i], "--quiet") == 0)
             quiet = 1;
+        else if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc)
+            plugin_dir_opt = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "mamori policy test: unknown option %s\n", argv[i]);
             return 2;
@@ -298,7 +326,7 @@ int mamori_cmd_policy_test(int argc, char **argv)
             return 2;
     }
     if (policy == NULL) {
-        fprintf(stderr, "Usage: mamori policy test POLICY [CASES.jsonl] [--json] [--quiet]\n");
+        fprintf(stderr, "Usage: mamori policy test POLICY [CASES.jsonl] [--json] [--quiet] [--plugin-dir DIR]\n");
         return 2;
     }
     p = policy_load_print(policy, NULL, 0, stderr, NULL, NULL);
@@ -313,11 +341,24 @@ int mamori_cmd_policy_test(int argc, char **argv)
         mamori_rules_policy_free(p);
         return 2;
     }
+    if ((plugin_dir = case_runner_plugin_dir(cli, plugin_dir_opt)) == NULL ||
+        case_runner_open(&runner, plugin_dir, policy, NULL, NULL, &rerr) != 0) {
+        if (plugin_dir != NULL)
+            fprintf(stderr, "mamori policy test: %s\n", rerr.message);
+        free(plugin_dir);
+        mamori_rules_policy_free(p);
+        json_decref(failures);
+        json_decref(jcats);
+        return 1;
+    }
+    free(plugin_dir);
     f = strcmp(cases, "-") == 0 ? stdin : fopen(cases, "r");
     if (f == NULL || mamori_rules_scratch_new(p, &s) != 0 || failures == NULL || jcats == NULL) {
         fprintf(stderr, "mamori policy test: %s: cannot open\n", cases);
         if (f != NULL && f != stdin)
             fclose(f);
+        case_runner_close(runner);
+        mamori_rules_scratch_free(s);
         mamori_rules_policy_free(p);
         json_decref(failures);
         json_decref(jcats);
@@ -327,6 +368,7 @@ int mamori_cmd_policy_test(int argc, char **argv)
         struct policy_case c;
         struct rules_input in;
         struct rules_error err = {0, ""};
+        struct mamori_annotation a;
         char why[512];
         int r = policy_case_next(f, &lineno, &c, why, sizeof why);
 
@@ -337,19 +379,38 @@ int mamori_cmd_policy_test(int argc, char **argv)
             st.bad_lines++;
             continue;
         }
+        mamori_annotation_init(&a);
         policy_case_input(&c, p, &in);
-        if (mamori_rules_eval(p, &in, s, &err) != 0) {
+        if (case_runner_run(runner, &c, &a) != 0) {
+            fprintf(stderr, "mamori policy test: out of memory\n");
+            mamori_annotation_free(&a);
+            policy_case_free(&c);
+            status = 1;
+            break;
+        }
+        if (a.plugin_errors.count > 0) {
+            fprintf(stderr, "%s: line %ld: %s\n", cases, c.line, a.plugin_errors.items[0]);
+            st.bad_lines++;
+        } else if (mamori_rules_eval(p, &in, s, &err) != 0) {
             fprintf(stderr, "%s: line %ld: %s\n", cases, c.line, err.message);
             st.bad_lines++;
         } else {
             st.cases++;
-            if (one_case(&st, p, s, &c, &in, &report, failures) != 0) {
+            if (!same_verdict(p, mamori_rules_result(s), &a)) {
+                fprintf(stderr, "%s: line %ld (%s): MISMATCH: the engine run directly does not reach the plugin's "
+                                "verdict; please report this as a bug\n",
+                        cases, c.line, c.id ? c.id : "?");
+                st.mismatches++;
+            }
+            if (one_case(&st, p, s, &a, &c, &in, &report, failures) != 0) {
                 fprintf(stderr, "mamori policy test: out of memory\n");
+                mamori_annotation_free(&a);
                 policy_case_free(&c);
                 status = 1;
                 break;
             }
         }
+        mamori_annotation_free(&a);
         policy_case_free(&c);
     }
     if (f != stdin)
@@ -389,7 +450,7 @@ int mamori_cmd_policy_test(int argc, char **argv)
                     status = 1;
             }
     }
-    if (st.bad_lines > 0 || st.cases == 0)
+    if (st.bad_lines > 0 || st.cases == 0 || st.mismatches > 0)
         status = 1; /* a run that measured nothing must not look like a pass */
 
     if (as_json) {
@@ -458,6 +519,9 @@ int mamori_cmd_policy_test(int argc, char **argv)
                    cases);
         if (st.cases == 0)
             printf("\nno cases in %s\n", cases);
+        if (st.mismatches)
+            printf("\n%zu case%s where the engine run directly disagreed with the plugin (a bug: please report)\n",
+                   st.mismatches, st.mismatches == 1 ? "" : "s");
         printf("\nresult: %s\n", status == 0 ? "PASS" : "FAIL");
     }
     json_decref(failures);
@@ -468,5 +532,6 @@ int mamori_cmd_policy_test(int argc, char **argv)
     free(st.cat);
     mamori_rules_scratch_free(s);
     mamori_rules_policy_free(p);
+    case_runner_close(runner);
     return status;
 }

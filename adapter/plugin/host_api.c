@@ -3,6 +3,7 @@
 
 #include "plugin/host_api.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +139,7 @@ static int host_add_category(mamori_request *req, const struct mamori_category *
 {
     if (c == NULL || c->struct_size < offsetof(struct mamori_category, reserved) || !valid_category_id(c->id) ||
         (c->label && !valid_text(c->label)) || c->severity < MAMORI_SEVERITY_NONE ||
-        c->severity > MAMORI_SEVERITY_CRITICAL || c->score != c->score)
+        c->severity > MAMORI_SEVERITY_CRITICAL || !isfinite(c->score))
         return MAMORI_PLUGIN_EINVAL;
     return host_fail(req, mamori_annotation_add_category(req->annotation, c->id, c->label, c->score, c->severity,
                                                          (c->flags & MAMORI_CATEGORY_HARASSMENT) != 0, NULL));
@@ -151,7 +152,7 @@ static int host_add_evidence(mamori_request *req, const struct mamori_evidence *
     size_t len;
 
     if (e == NULL || e->struct_size < offsetof(struct mamori_evidence, reserved) || e->category_id == NULL ||
-        e->field == NULL)
+        e->field == NULL || !isfinite(e->weight))
         return MAMORI_PLUGIN_EINVAL;
     c = mamori_annotation_find_category(req->annotation, e->category_id);
     if (c == NULL)

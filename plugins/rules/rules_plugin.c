@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,11 @@ static int emit(const struct rules_state *st, const struct mamori_host *host, ma
         cat.id = c->id;
         cat.label = rules_text_get(&c->label, st->lang);
         cat.score = res->score[res->fired[i]];
+        /* Fired by a must rule or by the model although a veto cancelled
+         * the rules' score (-inf): the host takes finite scores only (the
+         * note is JSON), so report the threshold as the score reached. */
+        if (!isfinite(cat.score))
+            cat.score = c->threshold;
         cat.severity = c->severity;
         cat.flags = c->harassment ? MAMORI_CATEGORY_HARASSMENT : 0;
         if ((rc = host->add_category(req, &cat)) != MAMORI_PLUGIN_OK)

@@ -8,10 +8,16 @@ messages, each set run once through `mamori policy test --json` with
 default-ja (Japanese) or default-en (English). Prints one table row per set:
 harassment recall, benign false-positive rate, escalation recall and
 precision, flame-risk recall and precision, macro-F1 over the 13 categories.
+MAMORI in a build tree finds its rules.so under plugins/rules/.libs (unless
+MAMORI_PLUGIN_DIR says otherwise).
 """
 import json, os, subprocess, sys, tempfile
 
 mamori = sys.argv[1]
+# `mamori policy test` runs the rules plugin; a build tree's is not installed.
+_built = os.path.join(os.path.dirname(os.path.abspath(mamori)), "..", "plugins", "rules", ".libs")
+if "MAMORI_PLUGIN_DIR" not in os.environ and os.path.exists(os.path.join(_built, "rules.so")):
+    os.environ["MAMORI_PLUGIN_DIR"] = os.path.abspath(_built)
 src = sys.argv[2] if len(sys.argv) > 2 else os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 corpus = os.path.join(src, "policies", "corpus")
 

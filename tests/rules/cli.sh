@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..37"
+echo "1..40"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -51,6 +51,19 @@ check "annotate: one output line per case, in input order" \
 check "annotate: the bad line is reported in place" has '"error": "line 2: not JSON' "$T/ann2.out"
 check "annotate: nothing fired is [\"none\"]" \
     has '{"id": "z-3", "categories": ["none"], "escalate": false, "flame_risk": false, "severity": "none"' "$T/ann2.out"
+
+# A veto cancels the rules' score (-inf) while the model still fires the
+# category: the line must still come out, with finite scores (this once
+# killed annotate with "out of memory", and the daemon at the note stage).
+echo '{"id": "veto-model", "channel": "web", "body": "昨日ニュースで見た、店員さんが客に殴られた事件、御社の店舗ではないですよね？近所なので心配です。"}' |
+    "$MAMORI" annotate --policy "$top_srcdir/policies/default-ja/policy.json" --jsonl - >"$T/ann3.out" 2>&1
+check "annotate: a vetoed category the model fires: exit 0" test $? -eq 0
+check "annotate: ... and a line whose scores are finite numbers" \
+    sh -c "grep -q '^{\"id\": \"veto-model\"' '$T/ann3.out' && ! grep -q -i 'inf\|nan' '$T/ann3.out'"
+"$MAMORI" annotate --plugin-dir "$T/no-such-dir" --policy "$R/basic/policy.json" --jsonl "$R/basic/cases.jsonl" \
+    >"$T/ann4.out" 2>&1
+check "annotate: no rules plugin in --plugin-dir: exit 1 naming the path" \
+    sh -c "test $? -eq 1 && grep -q 'cannot load the rules plugin.*no-such-dir/rules.so' '$T/ann4.out'"
 
 # test
 "$MAMORI" policy test "$R/basic/policy.json" >"$T/test.out" 2>&1

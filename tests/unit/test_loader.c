@@ -2,6 +2,7 @@
  * refusal case; plus running a chain through the host table. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@ int main(void)
     char path[1200], path2[1200];
     int rc;
 
-    plan(29);
+    plan(33);
     if (top == NULL)
         top = ".";
     snprintf(example_dir, sizeof example_dir, "%s/plugins/example/.libs", top);
@@ -103,6 +104,48 @@ int main(void)
         mamori_annotation_free(&a);
     }
     mamori_plugin_unload(&h);
+
+    {
+        /* A score or weight that is not a finite number is refused at the
+         * host: the annotation is serialized as JSON, which has no infinity
+         * (a vetoed category once reached the note stage with -inf). */
+        struct mamori_tenant t;
+        struct mamori_ticket ticket;
+        struct mamori_annotation a;
+        struct mamori_request req;
+        struct mamori_category c;
+        struct mamori_evidence ev;
+
+        memset(&t, 0, sizeof t);
+        t.id = (char *)"acme";
+        mamori_ticket_init(&ticket);
+        ticket.body = (char *)"please refund me";
+        ticket.body_len = strlen(ticket.body);
+        mamori_annotation_init(&a);
+        memset(&req, 0, sizeof req);
+        mamori_chain_request(&req, &t);
+        req.ticket = &ticket;
+        req.annotation = &a;
+        memset(&c, 0, sizeof c);
+        c.struct_size = sizeof c;
+        c.id = "threat";
+        c.severity = MAMORI_SEVERITY_HIGH;
+        c.score = -INFINITY;
+        is_int(mamori_host_table.add_category(&req, &c), MAMORI_PLUGIN_EINVAL, "a score of -inf is refused");
+        c.score = NAN;
+        is_int(mamori_host_table.add_category(&req, &c), MAMORI_PLUGIN_EINVAL, "a NaN score is refused");
+        c.score = 2.5;
+        is_int(mamori_host_table.add_category(&req, &c), 0, "a finite score is taken");
+        memset(&ev, 0, sizeof ev);
+        ev.struct_size = sizeof ev;
+        ev.category_id = "threat";
+        ev.field = MAMORI_FIELD_BODY;
+        ev.begin = 7;
+        ev.end = 13;
+        ev.weight = INFINITY;
+        is_int(mamori_host_table.add_evidence(&req, &ev), MAMORI_PLUGIN_EINVAL, "an evidence weight of inf is refused");
+        mamori_annotation_free(&a);
+    }
 
     /* Refusals, one per case. */
     rc = load("bad_major.so", test_dir, &err);

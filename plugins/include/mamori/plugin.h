@@ -186,7 +186,7 @@ struct mamori_category {
     uint32_t struct_size;          /* sizeof(struct mamori_category) */
     const char *id;                /* e.g. "threat"; [a-z0-9_]+ */
     const char *label;             /* localized, e.g. "威嚇・脅迫" */
-    double score;                  /* the plugin's score, >= its threshold */
+    double score;                  /* the plugin's score, >= its threshold; finite (else MAMORI_PLUGIN_EINVAL) */
     int severity;                  /* enum mamori_severity */
     uint32_t flags;                /* MAMORI_CATEGORY_* */
     void *reserved[4];
@@ -202,7 +202,7 @@ struct mamori_evidence {
     size_t begin;                  /* byte offset in the original field */
     size_t end;                    /* one past the last byte */
     const char *rule_id;           /* the rule that matched, or NULL */
-    double weight;                 /* what this match added to the score */
+    double weight;                 /* what this match added to the score; finite */
     void *reserved[4];
 };
 
