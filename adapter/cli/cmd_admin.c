@@ -22,6 +22,7 @@
 #include "daemon/status.h"
 #include "store/backup.h"
 #include "store/outbox.h"
+#include "store/poll_cursor.h"
 
 /* Whether pid is a live mamori-fcgi supervisor. EPERM means it exists but
  * belongs to another user (the service user): alive. Where /proc tells the
@@ -42,54 +43,14 @@ static int supervisor_alive(long pid)
     return strncmp(comm, "mamori", 6) == 0;
 }
 
-static int count_events(struct mamori_store *st, time_t since, int64_t *total, int64_t *recent, int64_t *last)
+/* One polled tenant's cursor as {tenant, cursor, last_ok_at} into the
+ * array ctx (mamori_poll_cursor_each). */
+static int add_poller(void *ctx, const char *tenant, const char *cursor, time_t ok_at)
 {
-    sqlite3_stmt *s = NULL;
-    int rc;
-
-    /* max(id) is the newest row (rowid order); count(*) walks the table,
-     * which is fine for an admin command. */
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT count(*), coalesce(sum(received_at>=?1),0),"
-                           " coalesce((SELECT received_at FROM events ORDER BY id DESC LIMIT 1),0) FROM events",
-                           -1, &s, NULL) != SQLITE_OK)
-        return MAMORI_EDB;
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)since);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *total = sqlite3_column_int64(s, 0);
-        *recent = sqlite3_column_int64(s, 1);
-        *last = sqlite3_column_int64(s, 2);
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW ? MAMORI_OK : MAMORI_EDB;
-}
-
-/* The polled helpdesks' cursors: [{tenant, cursor, last_ok_at}], or NULL
- * on a store error. */
-static json_t *read_pollers(struct mamori_store *st)
-{
-    json_t *arr = json_array();
-    sqlite3_stmt *s = NULL;
-    int rc;
-
-    if (arr == NULL ||
-        sqlite3_prepare_v2(st->db, "SELECT tenant, cursor, updated_at FROM poll_cursor ORDER BY tenant", -1, &s,
-                           NULL) != SQLITE_OK) {
-        json_decref(arr);
-        return NULL;
-    }
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if (json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "tenant", (const char *)sqlite3_column_text(s, 0),
-                                                 "cursor", (const char *)sqlite3_column_text(s, 1), "last_ok_at",
-                                                 (json_int_t)sqlite3_column_int64(s, 2))) != 0)
-            rc = SQLITE_NOMEM;
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    return json_array_append_new((json_t *)ctx, json_pack("{s:s, s:s, s:I}", "tenant", tenant, "cursor", cursor,
+                                                          "last_ok_at", (json_int_t)ok_at)) != 0
+               ? MAMORI_ENOMEM
+               : 0;
 }
 
 static void print_pollers(json_t *pollers, time_t now)
@@ -146,7 +107,8 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
     struct mamori_store *st = NULL;
     struct mamori_error err;
     json_t *doc = NULL, *out = NULL, *pollers = NULL;
-    int64_t pending = 0, dead = 0, total = 0, recent = 0, last = 0;
+    int64_t pending = 0, dead = 0, total = 0, recent = 0;
+    time_t last = 0;
     int as_json = 0, running = 0, rc = 1;
     time_t now = time(NULL);
     char when[32];
@@ -182,10 +144,15 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
     } else {
         running = supervisor_alive((long)json_integer_value(json_object_get(doc, "supervisor_pid")));
     }
-    if (doc == NULL || mamori_outbox_depth(st, &pending, &dead, &err) != 0 ||
-        count_events(st, now - 86400, &total, &recent, &last) != 0 || (pollers = read_pollers(st)) == NULL) {
-        fprintf(stderr, "mamori: cannot read the store %s: %s\n", st->path,
-                doc == NULL ? "out of memory" : sqlite3_errmsg(st->db));
+    if (doc == NULL || (pollers = json_array()) == NULL) {
+        fprintf(stderr, "mamori: out of memory\n");
+        rc = 1;
+        goto out;
+    }
+    if (mamori_outbox_depth(st, &pending, &dead, &err) != 0 ||
+        mamori_store_event_summary(st, now - 86400, &total, &recent, &last, &err) != 0 ||
+        mamori_poll_cursor_each(st, add_poller, pollers, &err) != 0) {
+        fprintf(stderr, "mamori: cannot read the store %s: %s\n", st->path, err.message);
         rc = 1;
         goto out;
     }

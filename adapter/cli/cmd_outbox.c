@@ -132,6 +132,23 @@ static int cmd_show(struct mamori_store *st, int argc, char **argv)
     return text ? 0 : 1;
 }
 
+/* Dead jobs retried by one `retry --all-dead` (run it again for more). */
+#define MAX_DEAD 1000
+
+struct dead_ids {
+    int64_t ids[MAX_DEAD];
+    size_t n;
+};
+
+static int collect_dead(void *ctx, const struct mamori_outbox_job *job)
+{
+    struct dead_ids *d = ctx;
+
+    if (d->n < MAX_DEAD)
+        d->ids[d->n++] = job->id;
+    return 0;
+}
+
 static int for_ids(struct mamori_store *st, int argc, char **argv, int retry)
 {
     struct mamori_error err;
@@ -143,14 +160,13 @@ static int for_ids(struct mamori_store *st, int argc, char **argv, int retry)
     }
     if (retry && strcmp(argv[1], "--all-dead") == 0) {
         /* Collect first: the list callback must not write. */
-        int64_t ids[1000];
-        size_t n = 0;
-        sqlite3_stmt *s;
-        if (sqlite3_prepare_v2(st->db, "SELECT id FROM outbox WHERE state = 'dead' LIMIT 1000", -1, &s, NULL) != SQLITE_OK)
+        struct dead_ids dead = {{0}, 0};
+        if (mamori_outbox_list(st, "dead", MAX_DEAD, collect_dead, &dead, &err) != 0) {
+            fprintf(stderr, "mamori outbox: %s\n", err.message);
             return 1;
-        while (sqlite3_step(s) == SQLITE_ROW && n < 1000)
-            ids[n++] = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
+        }
+        int64_t *ids = dead.ids;
+        size_t n = dead.n;
         for (size_t i = 0; i < n; i++)
             if (mamori_outbox_retry(st, ids[i], (long long)time(NULL), &err) != 0)
                 failed = 1;

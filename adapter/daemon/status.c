@@ -11,6 +11,7 @@
 #include "config/settings.h"
 #include "config/tenant.h"
 #include "daemon/retention.h"
+#include "store/meta.h"
 
 /* id, version and title of a policy file, or null when it cannot be read
  * (the plugin itself reports why when it opens the file). Only the
@@ -102,7 +103,6 @@ int mamori_status_publish(struct mamori_store *st, const struct mamori_generatio
                           time_t now, struct mamori_error *err)
 {
     json_t *tenants = mamori_status_tenants(gen), *doc;
-    sqlite3_stmt *s = NULL;
     char *text = NULL;
     int rc;
 
@@ -116,37 +116,26 @@ int mamori_status_publish(struct mamori_store *st, const struct mamori_generatio
         return mamori_error_set(err, MAMORI_ENOMEM, "status: out of memory");
     }
     json_decref(doc);
-    if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta(key, value) VALUES('daemon_status', ?1)", -1, &s,
-                           NULL) != SQLITE_OK) {
-        free(text);
-        return mamori_error_set(err, MAMORI_EDB, "status: %s", sqlite3_errmsg(st->db));
-    }
-    sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_DONE ? MAMORI_OK
-                                        : mamori_error_set(err, MAMORI_EDB, "status: %s", sqlite3_errmsg(st->db));
-    sqlite3_finalize(s);
+    rc = mamori_meta_set(st, "daemon_status", text, err);
     free(text);
     return rc;
 }
 
 int mamori_status_read(struct mamori_store *st, json_t **out, struct mamori_error *err)
 {
-    sqlite3_stmt *s = NULL;
     json_error_t jerr;
+    char *text = NULL;
     int rc;
 
     *out = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='daemon_status'", -1, &s, NULL) != SQLITE_OK)
-        return mamori_error_set(err, MAMORI_EDB, "status: %s", sqlite3_errmsg(st->db));
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *out = json_loads((const char *)sqlite3_column_text(s, 0), 0, &jerr);
-        rc = *out ? MAMORI_OK : mamori_error_set(err, MAMORI_EINVAL, "status: stored description is not JSON");
-    } else if (rc == SQLITE_DONE) {
-        rc = mamori_error_set(err, MAMORI_ENOTFOUND, "mamori-fcgi has not run on this store yet");
-    } else {
-        rc = mamori_error_set(err, MAMORI_EDB, "status: %s", sqlite3_errmsg(st->db));
+    rc = mamori_meta_get(st, "daemon_status", &text, err);
+    if (rc == MAMORI_ENOTFOUND)
+        return mamori_error_set(err, MAMORI_ENOTFOUND, "mamori-fcgi has not run on this store yet");
+    if (rc != 0) {
+        mamori_error_prefix(err, "status");
+        return rc;
     }
-    sqlite3_finalize(s);
-    return rc;
+    *out = json_loads(text, 0, &jerr);
+    free(text);
+    return *out ? MAMORI_OK : mamori_error_set(err, MAMORI_EINVAL, "status: stored description is not JSON");
 }

@@ -43,3 +43,26 @@ int mamori_poll_cursor_set(struct mamori_store *st, const char *tenant, const ch
     sqlite3_finalize(s);
     return rc;
 }
+
+int mamori_poll_cursor_each(struct mamori_store *st,
+                            int (*fn)(void *ctx, const char *tenant, const char *cursor, time_t ok_at), void *ctx,
+                            struct mamori_error *err)
+{
+    sqlite3_stmt *s;
+    int rc, stop = 0;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT tenant, cursor, updated_at FROM poll_cursor ORDER BY tenant", -1, &s,
+                           NULL) != SQLITE_OK)
+        return mamori_error_set(err, MAMORI_EDB, "poll cursors: %s", sqlite3_errmsg(st->db));
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *tenant = (const char *)sqlite3_column_text(s, 0), *cursor = (const char *)sqlite3_column_text(s, 1);
+        if ((stop = fn(ctx, tenant ? tenant : "", cursor ? cursor : "", (time_t)sqlite3_column_int64(s, 2))) != 0)
+            break;
+    }
+    if (stop == 0 && rc != SQLITE_DONE)
+        stop = mamori_error_set(err, MAMORI_EDB, "poll cursors: %s", sqlite3_errmsg(st->db));
+    else if (stop != 0)
+        mamori_error_set(err, stop, "poll cursors: %s", stop == MAMORI_ENOMEM ? "out of memory" : "walk stopped");
+    sqlite3_finalize(s);
+    return stop;
+}

@@ -21,4 +21,11 @@ int mamori_poll_cursor_get(struct mamori_store *st, const char *tenant, char *ou
 int mamori_poll_cursor_set(struct mamori_store *st, const char *tenant, const char *cursor, time_t ok_at,
                            struct mamori_error *err);
 
+/* Call fn for every polled tenant's cursor, by tenant name: the cursor
+ * and when a round last succeeded (0: never). fn returning non-zero stops
+ * the walk and is returned (err says so). 0 or MAMORI_EDB with err set. */
+int mamori_poll_cursor_each(struct mamori_store *st,
+                            int (*fn)(void *ctx, const char *tenant, const char *cursor, time_t ok_at), void *ctx,
+                            struct mamori_error *err);
+
 #endif

@@ -401,3 +401,30 @@ int mamori_store_annotation_count(struct mamori_store *st, const char *tenant, c
     sqlite3_reset(s);
     return rc;
 }
+
+int mamori_store_event_summary(struct mamori_store *st, time_t since, int64_t *total, int64_t *recent, time_t *last,
+                               struct mamori_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    *total = *recent = 0;
+    *last = 0;
+    /* The newest row is the highest id (rowid order). */
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT count(*), coalesce(sum(received_at>=?1),0),"
+                           " coalesce((SELECT received_at FROM events ORDER BY id DESC LIMIT 1),0) FROM events",
+                           -1, &s, NULL) != SQLITE_OK)
+        return mamori_error_set(err, MAMORI_EDB, "events: %s", sqlite3_errmsg(st->db));
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)since);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *total = sqlite3_column_int64(s, 0);
+        *recent = sqlite3_column_int64(s, 1);
+        *last = (time_t)sqlite3_column_int64(s, 2);
+        rc = MAMORI_OK;
+    } else {
+        rc = mamori_error_set(err, MAMORI_EDB, "events: %s", sqlite3_errmsg(st->db));
+    }
+    sqlite3_finalize(s);
+    return rc;
+}

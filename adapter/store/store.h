@@ -149,6 +149,12 @@ int mamori_store_event_put(struct mamori_store *st, const struct mamori_event_ro
 int mamori_store_annotation_count(struct mamori_store *st, const char *tenant, const char *ticket_id, int64_t *out,
                                   struct mamori_error *err);
 
+/* For `mamori status`: all event rows, those received at or after since,
+ * and when the newest was received (0 with none). Counts the whole table:
+ * an admin command, not the request path. 0 or MAMORI_EDB with err set. */
+int mamori_store_event_summary(struct mamori_store *st, time_t since, int64_t *total, int64_t *recent, time_t *last,
+                               struct mamori_error *err);
+
 /* ---- contact history ---- */
 
 /* hex HMAC of (tenant, requester id) into out[65]. */

@@ -11,6 +11,8 @@
 #   - a connector that includes the store;
 #   - a plugin that includes anything of the host (plugins see only the
 #     SDK header <mamori/plugin.h> and their own files);
+#   - SQL outside adapter/store/ (a sqlite3 call or header anywhere else:
+#     every statement lives in the store);
 # and, from the objects of the build, on two files of different folders
 # that call each other.
 set -u
@@ -80,6 +82,15 @@ check(not upward, "no include from a lower folder to a higher one", upward)
 stale = sorted(f"{a} -> {b}" for a, b in allowed - seen)
 check(not stale, "every listed exception still exists (remove fixed ones from the list)", stale)
 check(not to_store, "connectors never include the store", to_store)
+
+sql_outside = []
+for f in files:
+    if f.startswith("store/"):
+        continue
+    text = open(os.path.join(adapter, f), encoding="utf-8").read()
+    for m in re.finditer(r'\bsqlite3_\w+|#\s*include\s+<sqlite3\.h>', text):
+        sql_outside.append(f"{f}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}")
+check(not sql_outside, "SQL only in adapter/store/ (no sqlite3 call or header elsewhere)", sql_outside)
 
 plugin_bad = []
 for root in ("plugins/rules", "plugins/example"):
