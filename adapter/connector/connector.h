@@ -125,6 +125,38 @@ json_t *mamori_wb_merge_tags(const struct mamori_wb *wb, json_t *current);
  * memory. */
 json_t *mamori_wb_tags_to_write(const struct mamori_wb *wb, int *none);
 
+/* ---- Polling ----
+ *
+ * For helpdesks that cannot send webhooks (Redmine without them), the
+ * poller asks instead. The connector says what to ask and what the answers
+ * mean; the poller (daemon/poller.c) sends the GETs through the outbound
+ * rules (deliver/outbound.c), keeps the cursor in the store and hands every
+ * event to the ingest pipeline, where this connector's parse() takes it
+ * like a webhook's payload (so event ids, and dedupe, are the same for
+ * both). One round: list(); for each ticket of the answer, oldest change
+ * first, ticket_events(), and detail_events() after one more GET when
+ * ticket_events() asks for it. Times are Unix seconds. */
+struct mamori_poll_ops {
+    /* The GET listing the tickets changed at or after since, oldest change
+     * first: *req filled (path and auth headers; method "GET"). */
+    int (*list)(const struct mamori_tenant *t, long long since, struct mamori_wb_request *req,
+                struct mamori_error *err);
+    /* The tickets in a listing's answer (borrowed from it; NULL: none). */
+    json_t *(*tickets)(json_t *listing);
+    /* When a listed ticket last changed, as UTC "YYYY-MM-DDTHH:MM:SSZ"
+     * (borrowed), or NULL: the cursor moves past it once handled. */
+    const char *(*changed_at)(json_t *ticket);
+    /* Append the listed ticket's events at or after since to the array
+     * events (each an owned payload for parse()). 0 when that is all;
+     * MAMORI_WB_SEND with *req set to a GET whose answer detail_events()
+     * needs; or a negative code with err set. */
+    int (*ticket_events)(const struct mamori_tenant *t, json_t *ticket, long long since, json_t *events,
+                         struct mamori_wb_request *req, struct mamori_error *err);
+    /* The events found in detail, the answer to ticket_events()'s GET. */
+    int (*detail_events)(const struct mamori_tenant *t, json_t *ticket, json_t *detail, long long since,
+                         json_t *events, struct mamori_error *err);
+};
+
 struct mamori_connector {
     const char *name;                 /* as in the URL and `connector =` */
     const char *display_name;         /* "Zendesk" */
@@ -169,6 +201,9 @@ struct mamori_connector {
      * (permanent failure). May record facts in wb->progress (persisted). */
     int (*wb_result)(struct mamori_wb *wb, int step, long status, const char *body, size_t len,
                      struct mamori_error *err);
+
+    /* ---- polling (see "Polling" above); NULL: webhooks only ---- */
+    const struct mamori_poll_ops *poll;
 };
 
 /* The connector called name, or NULL. */

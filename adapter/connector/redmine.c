@@ -23,7 +23,8 @@
  * or Redmine silently makes the note public: the poller test checks it.
  *
  * [helpdesk] keys: api_user_id, tags_custom_field_id, poll_interval,
- * poll_project, poll_overlap (see poller.c).
+ * poll_project, poll_overlap (the poller's requests are built below;
+ * daemon/poller.c sends them).
  */
 #include "config.h"
 
@@ -32,6 +33,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/strv.h"
 #include "connector/common.h"
 #include "note/note.h"
 
@@ -284,6 +286,115 @@ static int redmine_wb_result(struct mamori_wb *wb, int step, long status, const 
     return MAMORI_OK;
 }
 
+/* ---- polling (Redmine without webhooks; daemon/poller.c does the I/O) ----
+ *
+ *   GET /issues.json?updated_on=>=<since>&status_id=*&sort=updated_on:asc&limit=100[&project_id=P]
+ *   GET /issues/{id}.json?include=journals        (for issues with new journals)
+ *
+ * Each new issue becomes an "issue.created" payload and each new journal an
+ * "issue.updated" one, in the core webhook's shape, so redmine_parse()
+ * takes them (and ignores mamori's own and private notes) and the event
+ * ids match a webhook's. */
+
+/* The API key header, when a key is set (without one Redmine answers what
+ * anonymous users may see). */
+static int poll_auth(const struct mamori_tenant *t, struct mamori_wb_request *req)
+{
+    char *key;
+    int rc;
+
+    if (t->helpdesk_credentials.len == 0)
+        return 0;
+    if ((key = mamori_strndup((const char *)t->helpdesk_credentials.data, t->helpdesk_credentials.len)) == NULL)
+        return MAMORI_ENOMEM;
+    rc = mamori_wb_header(req, "X-Redmine-API-Key: %s", key);
+    mamori_wb_secret_free(key);
+    return rc;
+}
+
+static int redmine_poll_list(const struct mamori_tenant *t, long long since, struct mamori_wb_request *req,
+                             struct mamori_error *err)
+{
+    const char *project = mamori_cx_option(t, "poll_project");
+    char at[21], *escaped = NULL;
+
+    mamori_cx_format_utc(since, at);
+    if (project != NULL && (escaped = mamori_wb_escape(project)) == NULL)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    req->method = "GET";
+    req->path = mamori_cx_printf("/issues.json?updated_on=%%3E%%3D%s&status_id=*&sort=updated_on:asc&limit=100%s%s",
+                                 at, escaped ? "&project_id=" : "", escaped ? escaped : "");
+    free(escaped);
+    if (req->path == NULL || poll_auth(t, req) != 0)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    return 0;
+}
+
+static json_t *redmine_poll_tickets(json_t *listing)
+{
+    return json_object_get(listing, "issues");
+}
+
+static const char *redmine_poll_changed_at(json_t *issue)
+{
+    return mamori_cx_str(issue, "updated_on");
+}
+
+static int redmine_poll_ticket_events(const struct mamori_tenant *t, json_t *issue, long long since, json_t *events,
+                                      struct mamori_wb_request *req, struct mamori_error *err)
+{
+    const char *created = mamori_cx_str(issue, "created_on"), *updated = mamori_cx_str(issue, "updated_on");
+    json_t *id = json_object_get(issue, "id");
+    long long tc = 0, tu = 0;
+
+    if (!json_is_integer(id))
+        return 0;
+    if (created && mamori_cx_parse_time(created, 0, &tc) == 0 && tc >= since &&
+        json_array_append_new(events, json_pack("{s:s, s:{s:O}}", "type", "issue.created", "data", "issue", issue)) != 0)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    if (updated == NULL || mamori_cx_parse_time(updated, 0, &tu) != 0 || tu <= tc)
+        return 0; /* never updated: no journals */
+    req->method = "GET";
+    req->path = mamori_cx_printf("/issues/%" JSON_INTEGER_FORMAT ".json?include=journals", json_integer_value(id));
+    if (req->path == NULL || poll_auth(t, req) != 0)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    return MAMORI_WB_SEND;
+}
+
+static int redmine_poll_detail_events(const struct mamori_tenant *t, json_t *issue, json_t *detail, long long since,
+                                      json_t *events, struct mamori_error *err)
+{
+    json_t *jr, *iss;
+    size_t k;
+
+    (void)t;
+    (void)issue;
+    json_array_foreach(mamori_cx_get(detail, "issue.journals"), k, jr) {
+        long long tj;
+        const char *on = mamori_cx_str(jr, "created_on");
+
+        if (on == NULL || mamori_cx_parse_time(on, 0, &tj) != 0 || tj < since)
+            continue;
+        /* The issue as it is now, without the journal list, beside the
+         * one journal: the core webhook's shape. */
+        if ((iss = json_deep_copy(json_object_get(detail, "issue"))) == NULL)
+            return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+        json_object_del(iss, "journals");
+        if (json_array_append_new(events, json_pack("{s:s, s:{s:o, s:O}}", "type", "issue.updated", "data", "issue",
+                                                    iss, "journal", jr)) != 0)
+            return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static const struct mamori_poll_ops redmine_poll = {
+    .list = redmine_poll_list,
+    .tickets = redmine_poll_tickets,
+    .changed_at = redmine_poll_changed_at,
+    .ticket_events = redmine_poll_ticket_events,
+    .detail_events = redmine_poll_detail_events,
+};
+
 static const struct mamori_key redmine_keys[] = {
     MAMORI_CX_COMMON_KEYS,
     {.name = "api_user_id", .type = MAMORI_KEY_INTEGER, .min = 1, .max = MAMORI_CX_MAX_ID,
@@ -310,4 +421,5 @@ const struct mamori_connector mamori_connector_redmine = {
     .note_format = MAMORI_NOTE_TEXTILE,
     .wb_build = redmine_wb_build,
     .wb_result = redmine_wb_result,
+    .poll = &redmine_poll,
 };

@@ -1,26 +1,23 @@
 /*
  * poller.c -- the poller: an aux process for helpdesks without webhooks
- * (Debian's Redmine 5). For every tenant with [helpdesk] poll_interval it
- * asks, every poll_interval seconds,
+ * (Debian's Redmine 5). For every tenant whose connector can be polled
+ * (connector.h, "Polling") and that sets [helpdesk] poll_interval, it asks
+ * every poll_interval seconds what changed since the cursor, with the
+ * requests the connector builds, and feeds each event into the webhook's
+ * flow from the parse step on (ingest/pipeline.c): the connector's parse,
+ * dedupe on the same event ids a webhook would carry, the plugin chain, and
+ * the ONE transaction with the outbox job. A helpdesk's filter may have
+ * one-second granularity, so the window overlaps the last one by
+ * poll_overlap seconds (default 2) and dedupe drops what was seen. The
+ * cursor (the newest change seen) is kept in the store, so a restart
+ * neither misses nor repeats; a tenant's first poll starts at the time it
+ * first ran.
  *
- *   GET /issues.json?updated_on=>=<cursor - poll_overlap>&status_id=*&sort=updated_on:asc&limit=100
- *   GET /issues/{id}.json?include=journals        (for issues with new journals)
- *
- * and feeds each new issue ("issue.created") and each new journal
- * ("issue.updated") into the webhook's flow from the parse step on: the
- * connector's parse (which ignores mamori's own and private notes), dedupe
- * on the same event ids a webhook would carry, the plugin chain, and the
- * ONE transaction with the outbox job. Redmine's filter has one-second
- * granularity, so the window overlaps the last one by poll_overlap seconds
- * (default 2) and dedupe drops what was seen. The cursor (the newest
- * updated_on seen) is kept in the store, so a restart neither misses nor
- * repeats; a tenant's first poll starts at the time it first ran.
- *
- * The cursor moves only past issues that were handled completely. When a
+ * The cursor moves only past tickets that were handled completely. When a
  * step fails for a reason that may pass (the helpdesk answers 5xx, the
  * store is busy, a commit fails) the round stops there and the cursor
- * stays at the last issue handled before it, so the next round asks for
- * the failed issue again (dedupe drops what was done). An issue that can
+ * stays at the last ticket handled before it, so the next round asks for
+ * the failed ticket again (dedupe drops what was done). An event that can
  * never be handled (it does not parse) is logged and passed over.
  */
 #include "config.h"
@@ -55,8 +52,7 @@ static long opt_long(const struct mamori_tenant *t, const char *key, long def)
 
 int mamori_poller_polled(const struct mamori_tenant *t)
 {
-    return strcmp(t->connector->name, "redmine") == 0 && t->helpdesk_url != NULL &&
-           opt_long(t, "poll_interval", 0) > 0;
+    return t->connector->poll != NULL && t->helpdesk_url != NULL && opt_long(t, "poll_interval", 0) > 0;
 }
 
 int mamori_poller_wanted(const struct mamori_generation *gen)
@@ -75,32 +71,34 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
     return mamori_buf_append(b, data, size * n) == 0 ? size * n : 0;
 }
 
-/* GET base+path with the tenant's API key; the parsed JSON, or NULL. */
-/* GET path from the tenant's Redmine. The parsed answer (owned by the
- * caller), or NULL with err set. */
-static json_t *api_get(const struct mamori_generation *gen, const struct mamori_tenant *t, const char *path,
-                       struct mamori_error *err)
+/* Send the connector's GET (req) to the tenant's helpdesk. The parsed
+ * answer (owned by the caller), or NULL with err set. */
+static json_t *api_get(const struct mamori_generation *gen, const struct mamori_tenant *t,
+                       const struct mamori_wb_request *req, struct mamori_error *err)
 {
-    struct mamori_buf b = MAMORI_BUF_INIT, url = MAMORI_BUF_INIT, key = MAMORI_BUF_INIT;
-    struct curl_slist *h = NULL;
+    struct mamori_buf b = MAMORI_BUF_INIT;
+    struct curl_slist *h = NULL, *more;
     json_t *j = NULL;
     long status = 0;
     CURLcode cc = CURLE_OK;
+    char *url;
     CURL *c;
 
     mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    mamori_buf_printf(&url, "%s%s", t->helpdesk_url, path);
-    mamori_buf_puts(&key, "X-Redmine-API-Key: ");
-    mamori_buf_append(&key, t->helpdesk_credentials.data, t->helpdesk_credentials.len);
-    if (url.failed || key.failed || (c = curl_easy_init()) == NULL)
+    if ((url = mamori_deliver_url_join(t->helpdesk_url, strlen(t->helpdesk_url), req->path)) == NULL)
+        return NULL;
+    if (!mamori_deliver_url_allowed(t->helpdesk_url, url, gen->settings.allow_http, err) ||
+        (c = curl_easy_init()) == NULL)
         goto out;
-    if (!mamori_deliver_url_allowed(t->helpdesk_url, url.data, gen->settings.allow_http, err)) {
-        curl_easy_cleanup(c);
-        goto out;
+    for (size_t i = 0; i < req->headers.count; i++) {
+        if ((more = curl_slist_append(h, req->headers.items[i])) == NULL)
+            goto out_curl;
+        h = more;
     }
-    h = curl_slist_append(h, key.data);
-    h = curl_slist_append(h, "Accept: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url.data);
+    if ((more = curl_slist_append(h, "Accept: application/json")) == NULL)
+        goto out_curl;
+    h = more;
+    curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -108,18 +106,21 @@ static json_t *api_get(const struct mamori_generation *gen, const struct mamori_
                           gen->settings.allow_http ? MAMORI_OUTBOUND_HTTP_OR_HTTPS : MAMORI_OUTBOUND_HTTPS);
     if ((cc = curl_easy_perform(c)) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    curl_slist_free_all(h);
+    /* Paths may carry query values, never secrets (those are in headers). */
     if (cc != CURLE_OK)
-        mamori_error_set(err, MAMORI_EIO, "GET %s failed: %s", path, curl_easy_strerror(cc));
+        mamori_error_set(err, MAMORI_EIO, "GET %s failed: %s", req->path, curl_easy_strerror(cc));
     else if (status != 200)
-        mamori_error_set(err, MAMORI_EIO, "GET %s answered %ld", path, status);
+        mamori_error_set(err, MAMORI_EIO, "GET %s answered %ld", req->path, status);
     else if ((j = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL) == NULL)
-        mamori_error_set(err, MAMORI_EIO, "GET %s answered 200 without a JSON body", path);
+        mamori_error_set(err, MAMORI_EIO, "GET %s answered 200 without a JSON body", req->path);
+out_curl:
+    curl_easy_cleanup(c);
 out:
-    explicit_bzero(key.data ? key.data : (char *)"", key.len);
-    mamori_buf_free(&key);
-    mamori_buf_free(&url);
+    /* The header lines hold the API key: wipe libcurl's copies too. */
+    for (struct curl_slist *l = h; l != NULL; l = l->next)
+        explicit_bzero(l->data, strlen(l->data));
+    curl_slist_free_all(h);
+    free(url);
     mamori_buf_free(&b);
     return j;
 }
@@ -178,87 +179,75 @@ static void set_cursor(struct mamori_store *st, const char *tenant, const char *
         mamori_log_warn("poll_cursor", "tenant %s: cursor not saved: %s", tenant, err.message);
 }
 
-/* One event of the round into the report; 0, or the transient error. */
-static int take(const struct mamori_ingest *ing, const struct mamori_tenant *t, json_t *ev, struct mamori_poll_report *r)
+/* Every event in the array events, in order, into the report; the array
+ * is emptied. 0, or the transient error that stopped it (in r->err). */
+static int take_all(const struct mamori_ingest *ing, const struct mamori_tenant *t, json_t *events,
+                    struct mamori_poll_report *r)
 {
-    int rc;
-
-    if (ev == NULL)
-        return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
-    rc = process(ing, t, ev, time(NULL), &r->err);
-    json_decref(ev);
-    if (rc < 0)
-        return rc;
-    if (rc == 1)
-        r->annotated++;
-    else
-        r->skipped++;
-    return 0;
-}
-
-/* An issue's new events: its creation, then its new journals. 0, or the
- * transient error that stopped it (in r->err). */
-static int poll_issue(const struct mamori_ingest *ing, const struct mamori_tenant *t, json_t *issue, long long since,
-                      struct mamori_poll_report *r)
-{
-    const char *created = mamori_cx_str(issue, "created_on"), *updated = mamori_cx_str(issue, "updated_on");
-    json_t *id = json_object_get(issue, "id"), *full, *jr;
-    struct mamori_buf path = MAMORI_BUF_INIT;
-    long long tc = 0, tu = 0;
-    size_t k;
+    size_t i;
+    json_t *ev;
     int rc = 0;
 
-    if (!json_is_integer(id))
-        return 0;
-    if (created && mamori_cx_parse_time(created, 0, &tc) == 0 && tc >= since &&
-        (rc = take(ing, t, json_pack("{s:s, s:{s:O}}", "type", "issue.created", "data", "issue", issue), r)) != 0)
-        return rc;
-    if (updated == NULL || mamori_cx_parse_time(updated, 0, &tu) != 0 || tu <= tc)
-        return 0; /* never updated: no journals */
-    mamori_buf_printf(&path, "/issues/%" JSON_INTEGER_FORMAT ".json?include=journals", json_integer_value(id));
-    if (path.failed) {
-        mamori_buf_free(&path);
-        return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
+    json_array_foreach(events, i, ev) {
+        if ((rc = process(ing, t, ev, time(NULL), &r->err)) < 0)
+            break;
+        if (rc == 1)
+            r->annotated++;
+        else
+            r->skipped++;
+        rc = 0;
     }
-    full = api_get(ing->gen, t, path.data, &r->err);
-    mamori_buf_free(&path);
-    if (full == NULL)
-        return MAMORI_EIO;
-    json_array_foreach(mamori_cx_get(full, "issue.journals"), k, jr) {
-        long long tj;
-        const char *on = mamori_cx_str(jr, "created_on");
-        json_t *iss;
+    json_array_clear(events);
+    return rc;
+}
 
-        if (on == NULL || mamori_cx_parse_time(on, 0, &tj) != 0 || tj < since)
-            continue;
-        if ((iss = json_deep_copy(json_object_get(full, "issue"))) == NULL) {
-            rc = mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
-            break;
+/* A listed ticket's new events, with the one more request its connector
+ * may ask for. 0, or the transient error that stopped it (in r->err). */
+static int poll_ticket(const struct mamori_ingest *ing, const struct mamori_tenant *t, json_t *ticket, long long since,
+                       struct mamori_poll_report *r)
+{
+    const struct mamori_poll_ops *ops = t->connector->poll;
+    struct mamori_wb_request req;
+    json_t *events = json_array(), *detail = NULL;
+    int rc;
+
+    if (events == NULL)
+        return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
+    memset(&req, 0, sizeof req);
+    rc = ops->ticket_events(t, ticket, since, events, &req, &r->err);
+    if (rc >= 0) {
+        /* What the listing showed first, as a webhook would have. */
+        int more = rc == MAMORI_WB_SEND;
+        if ((rc = take_all(ing, t, events, r)) == 0 && more) {
+            if ((detail = api_get(ing->gen, t, &req, &r->err)) == NULL)
+                rc = MAMORI_EIO;
+            else if ((rc = ops->detail_events(t, ticket, detail, since, events, &r->err)) == 0)
+                rc = take_all(ing, t, events, r);
         }
-        json_object_del(iss, "journals");
-        if ((rc = take(ing, t, json_pack("{s:s, s:{s:o, s:O}}", "type", "issue.updated", "data", "issue", iss, "journal", jr),
-                       r)) != 0)
-            break;
     }
-    json_decref(full);
+    json_decref(detail);
+    json_decref(events);
+    mamori_wb_request_free(&req);
     return rc;
 }
 
 int mamori_poller_poll_tenant(const struct mamori_ingest *ing, const struct mamori_tenant *t,
                               struct mamori_poll_report *r)
 {
-    const char *project = mamori_option_get(&t->helpdesk_options, "poll_project");
+    const struct mamori_poll_ops *ops = t->connector->poll;
     long overlap = opt_long(t, "poll_overlap", 2);
-    char cursor[sizeof r->cursor], since[32];
-    struct mamori_buf path = MAMORI_BUF_INIT;
+    char cursor[sizeof r->cursor];
+    struct mamori_wb_request req;
     time_t now = time(NULL);
     long long c;
-    json_t *list, *issue;
+    json_t *list, *ticket;
     size_t i;
     int rc = 0;
 
     memset(r, 0, sizeof *r);
     mamori_error_clear(&r->err);
+    if (ops == NULL)
+        return mamori_error_set(&r->err, MAMORI_EINVAL, "%s cannot be polled", t->connector->display_name);
     if (!mamori_poll_cursor_get(ing->store, t->id, cursor, sizeof cursor)) {
         mamori_cx_format_utc((long long)now, cursor);
         set_cursor(ing->store, t->id, cursor, now);
@@ -267,32 +256,26 @@ int mamori_poller_poll_tenant(const struct mamori_ingest *ing, const struct mamo
     if (mamori_cx_parse_time(cursor, 0, &c) != 0)
         c = (long long)now;
     snprintf(r->cursor, sizeof r->cursor, "%s", cursor);
-    mamori_cx_format_utc(c - overlap, since);
-    mamori_buf_printf(&path, "/issues.json?updated_on=%%3E%%3D%s&status_id=*&sort=updated_on:asc&limit=100", since);
-    if (project != NULL) {
-        char *p = curl_easy_escape(NULL, project, 0);
-        mamori_buf_printf(&path, "&project_id=%s", p ? p : "");
-        curl_free(p);
+    memset(&req, 0, sizeof req);
+    if ((rc = ops->list(t, c - overlap, &req, &r->err)) != 0) {
+        mamori_wb_request_free(&req);
+        return rc;
     }
-    if (path.failed) {
-        mamori_buf_free(&path);
-        return mamori_error_set(&r->err, MAMORI_ENOMEM, "out of memory");
-    }
-    list = api_get(ing->gen, t, path.data, &r->err);
-    mamori_buf_free(&path);
+    list = api_get(ing->gen, t, &req, &r->err);
+    mamori_wb_request_free(&req);
     if (list == NULL)
         return MAMORI_EIO;
-    /* Oldest change first: the cursor follows the issues handled. */
-    json_array_foreach(json_object_get(list, "issues"), i, issue) {
-        const char *updated = mamori_cx_str(issue, "updated_on");
+    /* Oldest change first: the cursor follows the tickets handled. */
+    json_array_foreach(ops->tickets(list), i, ticket) {
+        const char *changed = ops->changed_at(ticket);
         long long tu;
 
         r->issues++;
-        if ((rc = poll_issue(ing, t, issue, c - overlap, r)) != 0)
+        if ((rc = poll_ticket(ing, t, ticket, c - overlap, r)) != 0)
             break;
-        if (updated && mamori_cx_parse_time(updated, 0, &tu) == 0 && strcmp(updated, r->cursor) > 0 &&
-            strlen(updated) < sizeof r->cursor)
-            snprintf(r->cursor, sizeof r->cursor, "%s", updated);
+        if (changed && mamori_cx_parse_time(changed, 0, &tu) == 0 && strcmp(changed, r->cursor) > 0 &&
+            strlen(changed) < sizeof r->cursor)
+            snprintf(r->cursor, sizeof r->cursor, "%s", changed);
     }
     /* updated_at says when a round last succeeded (`mamori status`), so a
      * successful round writes it even when nothing changed. */
