@@ -58,6 +58,7 @@ stop
 say "Building mamori (log: $QS/build.log)"
 mkdir -p "$QS/build" "$ETC/tenants.d" "$ETC/secrets" "$RUN" "$QS/state"
 chmod 755 "$QS" "$RUN"
+chmod 700 "$QS/state" "$ETC/secrets" # the store (case data) and the secrets are private
 ( cd "$TOP" && ./autogen.sh ) >"$QS/build.log" 2>&1 || die "autogen failed, see $QS/build.log"
 if [ -f "$TOP/config.status" ]; then
     die "the source tree is configured in place; run 'make distclean' in $TOP first"
@@ -75,7 +76,9 @@ cat > "$ETC/mamori.conf" <<CONF
 # mamori quick start configuration (see mamori.conf(5))
 [server]
 listen = $RUN/mamori.sock
-listen_mode = 0666
+# Only nginx (www-data) and mamori may connect.
+listen_mode = 0660
+listen_group = www-data
 workers = 2
 log_level = info
 

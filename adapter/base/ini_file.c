@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+#include "base/trusted_file.h"
 
 struct ini_state {
     FILE *fp;
@@ -59,15 +62,22 @@ static int on_key(void *user, const char *section, const char *name, const char 
     return 1;
 }
 
-int mamori_ini_parse(const char *path, mamori_ini_handler handler, void *user, struct mamori_error *err)
+int mamori_ini_parse(const char *path, const char *what, mamori_ini_handler handler, void *user,
+                     struct mamori_error *err)
 {
     struct ini_state st;
-    int rc;
+    int rc, fd;
 
     memset(&st, 0, sizeof st);
-    st.fp = fopen(path, "r");
-    if (st.fp == NULL)
-        return mamori_error_set(err, MAMORI_EIO, "%s: cannot open: %s", path, strerror(errno));
+    /* mamori takes orders from this file: only root and the service user
+     * may have written it (trusted_file.h). */
+    if ((fd = mamori_trusted_open(path, what, err)) < 0)
+        return fd;
+    st.fp = fdopen(fd, "r");
+    if (st.fp == NULL) {
+        close(fd);
+        return mamori_error_set(err, MAMORI_ENOMEM, "%s: out of memory", path);
+    }
     st.handler = handler;
     st.user = user;
     st.err = err;

@@ -17,9 +17,12 @@
 typedef int (*mamori_ini_handler)(void *user, const char *section, const char *key, const char *value,
                                   int line, struct mamori_error *err);
 
-/* Parse path. Stops at the first problem: err then reads
- * "PATH:LINE: message". Unreadable files are MAMORI_EIO. */
-int mamori_ini_parse(const char *path, mamori_ini_handler handler, void *user, struct mamori_error *err);
+/* Parse path, opened only when it is trusted (base/trusted_file.h; `what`
+ * names it in the refusal: "configuration file", "tenant file"). Stops at
+ * the first problem: err then reads "PATH:LINE: message". Unreadable files
+ * are MAMORI_EIO; untrusted ones MAMORI_EINVAL. */
+int mamori_ini_parse(const char *path, const char *what, mamori_ini_handler handler, void *user,
+                     struct mamori_error *err);
 
 /* Value helpers; each returns 0 or MAMORI_EINVAL with a message. */
 int mamori_ini_bool(const char *value, int *out, struct mamori_error *err);

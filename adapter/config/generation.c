@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/signature.h"
 #include "base/strv.h"
+#include "base/trusted_file.h"
 #include "plugin/host_api.h"
 
 int mamori_identity_key_load(struct mamori_secret *out, const char *path, int create, struct mamori_error *err)
@@ -65,6 +66,15 @@ int mamori_generation_load(struct mamori_generation **out, const char *config_pa
     if ((rc = mamori_settings_load(&g->settings, config_path, err)) != 0)
         goto fail;
 
+    /* A directory others can write to could gain a tenant of theirs. */
+    {
+        int dfd = mamori_trusted_opendir(g->settings.tenant_dir, "tenant directory", err);
+        if (dfd < 0) {
+            rc = dfd;
+            goto fail;
+        }
+        close(dfd);
+    }
     n = scandir(g->settings.tenant_dir, &names, conf_filter, alphasort);
     if (n < 0) {
         rc = mamori_error_set(err, MAMORI_EIO, "cannot read tenant directory %s: %s", g->settings.tenant_dir,

@@ -68,6 +68,9 @@ static const struct mamori_key server_keys[] = {
      "standard input. Changing it needs a restart.", NULL},
     {"listen_mode", MAMORI_KEY_MODE, 0, 0777, NULL, NULL, NULL, "0660",
      "Permissions of a unix socket mamori creates itself.", NULL},
+    {"listen_group", MAMORI_KEY_STRING, 0, 0, NULL, NULL, NULL, NULL,
+     "Group of a unix socket mamori creates itself: the web server's (www-data), so that with listen_mode = 0660 "
+     "only it and mamori can connect. Unset: the daemon's own group.", NULL},
     {"workers", MAMORI_KEY_INTEGER, 1, 256, NULL, "auto", NULL, "auto",
      "Worker processes; auto is one per core.", NULL},
     {"max_body", MAMORI_KEY_SIZE, 1024, 64 * 1024 * 1024, NULL, NULL, NULL, "1M",
@@ -157,6 +160,8 @@ static int store_value(struct mamori_settings *s, const char *section, const cha
     }
     if (IS("server", "listen_mode"))
         s->listen_mode = (unsigned)v->number;
+    else if (IS("server", "listen_group"))
+        return set_str(&s->listen_group, value);
     else if (IS("server", "workers"))
         s->workers = v->is_word ? 0 : (long)v->number;
     else if (IS("server", "max_body"))
@@ -246,7 +251,7 @@ int mamori_settings_load(struct mamori_settings *s, const char *path, struct mam
     s->tenant_dir = mamori_path_join(s->dir, "tenants.d");
     if (s->tenant_dir == NULL)
         return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    return mamori_ini_parse(path, on_key, s, err);
+    return mamori_ini_parse(path, "configuration file", on_key, s, err);
 }
 
 void mamori_settings_free(struct mamori_settings *s)

@@ -27,6 +27,7 @@ struct mamori_settings {
     char *listen;               /* unix path or host:port; NULL: inherited socket on fd 0 */
     int listen_line;
     unsigned listen_mode;       /* unix socket permissions; default 0660 */
+    char *listen_group;         /* unix socket group name, or NULL */
     long workers;               /* 0: number of cores */
     size_t max_body;            /* bytes; default 1 MiB */
     int log_level;

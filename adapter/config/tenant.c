@@ -323,7 +323,7 @@ int mamori_tenant_read(struct mamori_tenant *t, const char *path, const struct m
     t->replay_window = s->replay_window;
     if (t->file == NULL || t->dir == NULL)
         return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    if ((rc = mamori_ini_parse(path, on_key, &c, err)) != 0)
+    if ((rc = mamori_ini_parse(path, "tenant file", on_key, &c, err)) != 0)
         return rc;
 
     base = slash ? slash + 1 : path;

@@ -4,6 +4,7 @@
 #include "daemon/listen.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -43,6 +44,23 @@ static int open_unix(const char *path, unsigned mode, int *fd, struct mamori_err
                                 "is it writable?)", path, strerror(e));
     }
     *fd = s;
+    return MAMORI_OK;
+}
+
+/* Hand the socket to group (the web server's), so mode 0660 lets exactly
+ * it and mamori connect. */
+static int set_group(const char *path, const char *group, struct mamori_error *err)
+{
+    struct group gr, *found = NULL;
+    char buf[4096];
+    int e = getgrnam_r(group, &gr, buf, sizeof buf, &found);
+
+    if (found == NULL)
+        return mamori_error_set(err, MAMORI_EINVAL, "listen: listen_group %s: %s", group,
+                                e ? strerror(e) : "no such group");
+    if (chown(path, (uid_t)-1, gr.gr_gid) != 0)
+        return mamori_error_set(err, MAMORI_EIO, "listen: cannot give %s to group %s: %s", path, group,
+                                strerror(errno));
     return MAMORI_OK;
 }
 
@@ -92,10 +110,14 @@ static int open_tcp(const char *addr, int *fd, struct mamori_error *err)
     return MAMORI_OK;
 }
 
-int mamori_listen_open(const char *addr, unsigned mode, int *fd, struct mamori_error *err)
+int mamori_listen_open(const char *addr, unsigned mode, const char *group, int *fd, struct mamori_error *err)
 {
-    if (addr[0] == '/')
-        return open_unix(addr, mode, fd, err);
+    if (addr[0] == '/') {
+        int rc = open_unix(addr, mode, fd, err);
+        if (rc == 0 && group != NULL && (rc = set_group(addr, group, err)) != 0)
+            close(*fd);
+        return rc;
+    }
     return open_tcp(addr, fd, err);
 }
 

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 
     if (listen_addr == NULL)
         listen_addr = gen->settings.listen;
-    rc = listen_addr ? mamori_listen_open(listen_addr, gen->settings.listen_mode, &fd, &err)
+    rc = listen_addr ? mamori_listen_open(listen_addr, gen->settings.listen_mode, gen->settings.listen_group, &fd, &err)
                      : mamori_listen_inherited(&fd, &err);
     if (rc != 0) {
         mamori_log_err("listen_error", "%s", err.message);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/trusted_file.h"
 #include "base/utf8.h"
 
 /* The plugin being opened or closed, for log lines without a request. */
@@ -248,6 +249,25 @@ static int host_add_source(mamori_request *req, const char *kind, const char *id
     return host_fail(req, mamori_annotation_add_source(req->annotation, kind, id, version));
 }
 
+/* The plugin's own configuration files follow the host's rules for its
+ * own (base/trusted_file.h). */
+static int host_open_config_file(const char *path, const char *what, struct mamori_plugin_error *perr)
+{
+    struct mamori_error err;
+    int fd;
+
+    if (path == NULL || what == NULL)
+        return MAMORI_PLUGIN_EINVAL;
+    fd = mamori_trusted_open(path, what, &err);
+    if (fd >= 0)
+        return fd;
+    if (perr != NULL) {
+        perr->code = fd == MAMORI_EIO ? MAMORI_PLUGIN_EIO : MAMORI_PLUGIN_EINVAL;
+        snprintf(perr->message, sizeof perr->message, "%s", err.message);
+    }
+    return fd == MAMORI_EIO ? MAMORI_PLUGIN_EIO : MAMORI_PLUGIN_EINVAL;
+}
+
 const struct mamori_host mamori_host_table = {
     .struct_size = sizeof(struct mamori_host),
     .abi_major = MAMORI_PLUGIN_ABI_MAJOR,
@@ -266,4 +286,5 @@ const struct mamori_host mamori_host_table = {
     .raise_escalation = host_raise_escalation,
     .add_tag = host_add_tag,
     .add_source = host_add_source,
+    .open_config_file = host_open_config_file,
 };

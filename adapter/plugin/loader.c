@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/strv.h"
+#include "base/trusted_file.h"
 #include "plugin/host_api.h"
 
 static char *resolve(const char *file, const char *plugin_dir)
@@ -31,34 +32,14 @@ static char *resolve(const char *file, const char *plugin_dir)
     return full;
 }
 
-static int check_file(const char *path, struct mamori_error *err)
-{
-    struct stat st;
-
-    if (stat(path, &st) != 0)
-        return mamori_error_set(err, MAMORI_EIO, "plugin %s: %s (check [plugins] dir and the path)", path,
-                                strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return mamori_error_set(err, MAMORI_EINVAL, "plugin %s: not a regular file; refusing to load it", path);
-    if (st.st_mode & (S_IWGRP | S_IWOTH))
-        return mamori_error_set(err, MAMORI_EINVAL,
-                                "plugin %s: writable by group or others (mode %03o); refusing to load it "
-                                "(run: chmod go-w %s)",
-                                path, (unsigned)(st.st_mode & 0777), path);
-    if (st.st_uid != 0 && st.st_uid != geteuid())
-        return mamori_error_set(err, MAMORI_EINVAL,
-                                "plugin %s: owned by uid %u, neither root nor the service user; refusing to load it",
-                                path, (unsigned)st.st_uid);
-    return MAMORI_OK;
-}
-
 int mamori_plugin_load(struct mamori_plugin_handle *h, const char *name, const char *file, const char *plugin_dir,
                        struct mamori_error *err)
 {
     mamori_plugin_entry_fn entry;
     const struct mamori_plugin *d;
+    struct stat checked, loaded;
     void *sym;
-    int rc;
+    int rc, fd;
 
     memset(h, 0, sizeof *h);
     h->name = mamori_strdup(name);
@@ -67,10 +48,31 @@ int mamori_plugin_load(struct mamori_plugin_handle *h, const char *name, const c
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         goto fail;
     }
-    if ((rc = check_file(h->path, err)) != 0)
+    /* Check the opened file (and that no directory above it is writable by
+     * others, so nobody else can rename another file into its place), load
+     * it by path, and make sure what was loaded is the file checked. Not
+     * dlopen("/proc/self/fd/N"): the dynamic loader matches already loaded
+     * objects by name, and a reused descriptor number would hand back an
+     * earlier plugin. */
+    if ((fd = mamori_trusted_open(h->path, "plugin", err)) < 0) {
+        rc = fd;
         goto fail;
+    }
+    if (fstat(fd, &checked) != 0) {
+        close(fd);
+        rc = mamori_error_set(err, MAMORI_EIO, "plugin %s: %s", h->path, strerror(errno));
+        goto fail;
+    }
     dlerror();
     h->dl = dlopen(h->path, RTLD_NOW | RTLD_LOCAL);
+    if (h->dl != NULL && (stat(h->path, &loaded) != 0 || loaded.st_dev != checked.st_dev ||
+                          loaded.st_ino != checked.st_ino)) {
+        close(fd);
+        rc = mamori_error_set(err, MAMORI_EINVAL, "plugin %s: replaced while it was being loaded; refusing it",
+                              h->path);
+        goto fail;
+    }
+    close(fd);
     if (h->dl == NULL) {
         rc = mamori_error_set(err, MAMORI_EPLUGIN, "plugin %s: dlopen failed: %s (check with: ldd %s)", h->path,
                               dlerror(), h->path);

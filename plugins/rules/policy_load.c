@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -20,17 +21,29 @@
 
 #define MAX_POLICY_BYTES (64u << 20)
 
-static int read_file(const char *path, char **data, size_t *len, struct rules_error *err)
+/* Read a whole policy or model file; through opt->open_file when the
+ * caller set one (opt may be NULL). */
+static int read_file(const struct rules_load_options *opt, const char *path, char **data, size_t *len,
+                     struct rules_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f;
     struct stat st;
     char *buf;
     size_t n;
 
     *data = NULL;
     *len = 0;
-    if (f == NULL)
+    if (opt != NULL && opt->open_file != NULL) {
+        int fd = opt->open_file(opt->open_ctx, path, "policy file", err);
+        if (fd < 0)
+            return fd;
+        if ((f = fdopen(fd, "rb")) == NULL) {
+            close(fd);
+            return rules_err(err, RULES_ENOMEM, "out of memory");
+        }
+    } else if ((f = fopen(path, "rb")) == NULL) {
         return rules_err(err, RULES_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);
         return rules_err(err, RULES_EIO, "%s: not a regular file", path);
@@ -131,7 +144,7 @@ static void first_error(const struct rules_diags *d, struct rules_error *err)
 int mamori_rules_policy_load(const char *path, const struct rules_load_options *opt, struct rules_policy **out,
                              struct rules_diags *diags, struct rules_error *err)
 {
-    static const struct rules_load_options defaults = {NULL, 0, 0};
+    static const struct rules_load_options defaults = {NULL, 0, 0, NULL, NULL};
     struct rules_loadctx ctx;
     json_t *roots[RULES_MAX_EXTENDS + 2] = {NULL};
     struct rules_jpos_index *ix[RULES_MAX_EXTENDS + 2] = {NULL};
@@ -148,6 +161,13 @@ int mamori_rules_policy_load(const char *path, const struct rules_load_options *
     memset(&ctx, 0, sizeof ctx);
     ctx.diags = diags ? diags : &ctx.own;
     ctx.lint = opt->lint;
+    if (opt->open_file != NULL && opt->pubkey_path != NULL) {
+        /* Whoever can replace the key can sign a policy of their own. */
+        int fd = opt->open_file(opt->open_ctx, opt->pubkey_path, "policy public key", err);
+        if (fd < 0)
+            return fd;
+        close(fd);
+    }
     cur = rules_strdup(path);
     if (cur == NULL) {
         rc = rules_err(err, RULES_ENOMEM, "out of memory");
@@ -199,7 +219,7 @@ int mamori_rules_policy_load(const char *path, const struct rules_load_options *
             rc = rules_err(err, RULES_ENOMEM, "out of memory");
             goto done;
         }
-        if ((rc = read_file(ctx.files[n], &data, &len, err)) != 0)
+        if ((rc = read_file(opt, ctx.files[n], &data, &len, err)) != 0)
             goto done;
         /* Check the signature before reading anything from the file, so an
          * unsigned file's `extends` is never followed. */
@@ -354,7 +374,7 @@ static int verify_model_pin(const char *policy, json_t *root,
     path = rules_path_resolve(policy, file);
     if (path == NULL)
         return rules_err(err, RULES_ENOMEM, "out of memory");
-    if ((rc = read_file(path, &data, &len, err)) != 0) {
+    if ((rc = read_file(NULL, path, &data, &len, err)) != 0) {
         report(ctx, path, 0, err->message);
         free(path);
         return rc;
@@ -410,7 +430,7 @@ int mamori_rules_verify_chain(const char *path, const char *pubkey_path,
             rc = rules_err(err, RULES_ENOMEM, "out of memory");
             break;
         }
-        if ((rc = read_file(cur, &data, &len, err)) != 0)
+        if ((rc = read_file(NULL, cur, &data, &len, err)) != 0)
             break;
         rc = mamori_rules_sig_verify(pubkey_path, cur, data, len, err);
         report(ctx, cur, rc == 0, rc == 0 ? "signature verified" : err->message);

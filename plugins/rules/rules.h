@@ -51,6 +51,13 @@ struct rules_load_options {
     const char *pubkey_path;   /* when set: every file of the chain needs a valid FILE.sig */
     int lint;                  /* add the lint warnings (unused lists, rules that never match, ...) */
     size_t dense_budget;       /* matcher dense-row budget in bytes; 0: default */
+    /* When set, every file of the chain is opened through it, and the
+     * public key is checked with it first (the plugin passes the host's
+     * open_config_file, so a tenant's policy is trusted like mamori.conf).
+     * Returns a read-only descriptor the loader closes, or a negative
+     * RULES_E* code with err set. NULL: plain open (the CLI tools). */
+    int (*open_file)(void *ctx, const char *path, const char *what, struct rules_error *err);
+    void *open_ctx;
 };
 
 /* Load, merge, validate and compile the policy at path. diags (may be NULL)

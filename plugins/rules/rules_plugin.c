@@ -19,6 +19,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,11 +91,25 @@ static void state_free(struct rules_state *st)
     free(st);
 }
 
+/* The engine's open_file through the host's open_config_file (ctx is the
+ * host table): a tenant's policy chain and public key are trusted only as
+ * the host trusts its own configuration. */
+static int open_via_host(void *ctx, const char *path, const char *what, struct rules_error *err)
+{
+    const struct mamori_host *host = ctx;
+    struct mamori_plugin_error perr = {0, ""};
+    int fd = host->open_config_file(path, what, &perr);
+
+    if (fd >= 0)
+        return fd;
+    return rules_err(err, fd == MAMORI_PLUGIN_EIO ? RULES_EIO : RULES_EINVAL, "%s", perr.message);
+}
+
 static int rules_open(const struct mamori_host *host, const struct mamori_plugin_config *config, void **state,
                       struct mamori_plugin_error *err)
 {
     const char *policy = option(config, "policy"), *pubkey = option(config, "policy_pubkey");
-    struct rules_load_options opt = {NULL, 0, 0};
+    struct rules_load_options opt = {NULL, 0, 0, NULL, NULL};
     struct rules_diags diags = {0};
     struct rules_error rerr = {0, ""};
     struct rules_state *st = NULL;
@@ -115,6 +130,11 @@ static int rules_open(const struct mamori_host *host, const struct mamori_plugin
     }
     mamori_rules_guidance_init(&st->guidance);
     opt.pubkey_path = keypath;
+    if (host->abi_minor >= 1 && host->struct_size > offsetof(struct mamori_host, open_config_file) &&
+        host->open_config_file != NULL) {
+        opt.open_file = open_via_host;
+        opt.open_ctx = (void *)host;
+    }
     rc = mamori_rules_policy_load(path, &opt, &st->policy, &diags, &rerr);
     if (rc != 0) {
         /* rerr names the file (and, for signatures, why); pass it on. */

@@ -1,5 +1,5 @@
 /*
- * test_plugin_abi.c -- the plugin ABI 1.0, frozen.
+ * test_plugin_abi.c -- the plugin ABI 1.1 (1.0 plus host->open_config_file), frozen.
  *
  * Every struct in <mamori/plugin.h>: its size and the offset of every
  * field, as _Static_asserts, so a change that moves a byte of the ABI by
@@ -22,7 +22,7 @@
 #include <mamori/plugin.h>
 
 _Static_assert(MAMORI_PLUGIN_ABI_MAJOR == 1, "ABI major changed: a new major needs a new frozen table");
-_Static_assert(MAMORI_PLUGIN_ABI_MINOR == 0,
+_Static_assert(MAMORI_PLUGIN_ABI_MINOR == 1,
                "ABI minor changed: add the fields appended in this minor to the table below");
 
 #if defined(__LP64__) || defined(_LP64)
@@ -107,7 +107,8 @@ FIELD(mamori_host, set_flame_risk, 88, 48);
 FIELD(mamori_host, raise_escalation, 96, 52);
 FIELD(mamori_host, add_tag, 104, 56);
 FIELD(mamori_host, add_source, 112, 60);
-FIELD(mamori_host, reserved, 120, 64);
+FIELD(mamori_host, open_config_file, 120, 64); /* since 1.1 */
+FIELD(mamori_host, reserved, 128, 68);
 
 /* struct mamori_plugin */
 SIZE(mamori_plugin, 136, 72);

@@ -79,7 +79,7 @@ extern "C" {
 #endif
 
 #define MAMORI_PLUGIN_ABI_MAJOR 1
-#define MAMORI_PLUGIN_ABI_MINOR 0
+#define MAMORI_PLUGIN_ABI_MINOR 1
 
 /* The one exported symbol. Its name carries the major so that a future
  * major can be offered side by side. */
@@ -272,7 +272,18 @@ struct mamori_host {
      * "1.2.0"); shown to agents and kept in the audit record. */
     int (*add_source)(mamori_request *req, const char *kind, const char *id, const char *version);
 
-    void *reserved[16];
+    /* Since 1.1 (NULL before: open the file yourself). Open a file the
+     * plugin takes orders from (a policy, a public key) read-only, under the
+     * host's rules for its own configuration: no symbolic link as the last
+     * component, a regular file owned by root or the service user and
+     * writable by neither group nor others, in directories nobody else can
+     * write to. Returns a descriptor the plugin closes, or a negative
+     * MAMORI_PLUGIN_* code with err->message naming the path, what was
+     * wrong and the fix. `what` names the file's use ("policy file").
+     * Safe to call from open(). */
+    int (*open_config_file)(const char *path, const char *what, struct mamori_plugin_error *err);
+
+    void *reserved[15];
 };
 
 /* Descriptor flags. */

@@ -424,7 +424,7 @@ static inline int mamori_mock_add_source_(mamori_request *req, const char *kind,
 
 /* ---- the API ---- */
 
-/* The host table the mock hands to plugins (ABI 1.0). */
+/* The host table the mock hands to plugins. */
 static inline const struct mamori_host *mamori_mock_host(void)
 {
     static const struct mamori_host host = {
@@ -445,6 +445,7 @@ static inline const struct mamori_host *mamori_mock_host(void)
         mamori_mock_raise_,
         mamori_mock_add_tag_,
         mamori_mock_add_source_,
+        NULL, /* open_config_file (1.1): a plugin under test opens its files itself */
         {NULL},
     };
     return &host;
