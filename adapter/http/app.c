@@ -32,7 +32,7 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
         } else {
             mamori_http_error(h, 404, "not_found",  NULL,
                               "no such path; mamori serves POST /hooks/<tenant>/<connector>, POST /v1/annotate, "
-                              "GET /healthz and GET /metrics");
+                              "GET /healthz[/details] and GET /metrics");
         }
     } else {
         switch (route.kind) {
@@ -49,7 +49,7 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
             mamori_handle_annotate(app, h);
             break;
         case MAMORI_ROUTE_HEALTHZ:
-            mamori_handle_healthz(app, h);
+            mamori_handle_healthz(app, h, &route);
             break;
         case MAMORI_ROUTE_METRICS:
             mamori_handle_metrics(app, h);

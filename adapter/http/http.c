@@ -114,6 +114,11 @@ const char *mamori_http_header(const struct mamori_http *h, const char *name)
     return param(h, key);
 }
 
+const char *mamori_http_param(const struct mamori_http *h, const char *name)
+{
+    return param(h, name);
+}
+
 int mamori_http_is_json(const struct mamori_http *h)
 {
     const char *ct = h->content_type;

@@ -47,6 +47,10 @@ void mamori_http_free(struct mamori_http *h);
  * "Authorization", "Content-Type"), or NULL. */
 const char *mamori_http_header(const struct mamori_http *h, const char *name);
 
+/* A FastCGI parameter by its own name ("REMOTE_ADDR"), or NULL. Names that
+ * do not start with HTTP_ are set by the web server, never by the client. */
+const char *mamori_http_param(const struct mamori_http *h, const char *name);
+
 /* Whether the content type is JSON (application/json or +json, any
  * parameters). */
 int mamori_http_is_json(const struct mamori_http *h);
