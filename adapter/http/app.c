@@ -67,6 +67,7 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
 void mamori_app_finish(struct mamori_app *app, struct mamori_http *h)
 {
     double secs = elapsed(&h->started);
+    char path[300];
 
     (void)app;
     mamori_log_set_request(h->request_id, NULL);
@@ -74,7 +75,8 @@ void mamori_app_finish(struct mamori_app *app, struct mamori_http *h)
     /* nginx keeps the access log; here one line per request only at debug,
      * or when the answer is an error worth an admin's attention. */
     mamori_log(h->status >= 500 ? MAMORI_LOG_LEVEL_WARNING : MAMORI_LOG_LEVEL_DEBUG, "request",
-               "%s %s -> %d in %.1f ms (%zu bytes in)", h->method, h->path, h->status, secs * 1000.0, h->body_len);
+               "%s %s -> %d in %.1f ms (%zu bytes in)", h->method,
+               mamori_http_log_path(h, path, sizeof path), h->status, secs * 1000.0, h->body_len);
     mamori_log_set_request(NULL, NULL);
 }
 
