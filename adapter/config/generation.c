@@ -119,6 +119,11 @@ int mamori_generation_load(struct mamori_generation **out, const char *config_pa
                                                   flags & MAMORI_GEN_CREATE_KEY, err)) != 0) {
             goto fail;
         }
+        if (mamori_secret_ref_set(&g->settings.health_token_ref) &&
+            (rc = mamori_secret_load(&g->health_token, &g->settings.health_token_ref, "health token", err)) != 0) {
+            mamori_error_prefix(err, "%s:%d", g->settings.path, g->settings.health_token_ref.line);
+            goto fail;
+        }
         for (size_t i = 0; i < g->tenant_count; i++) {
             struct mamori_tenant *t = &g->tenants[i];
             if ((rc = mamori_tenant_activate(t, &g->settings, &mamori_host_table, err)) == 0)
@@ -175,6 +180,7 @@ void mamori_generation_free(struct mamori_generation *g)
         mamori_tenant_free(&g->tenants[i]);
     free(g->tenants);
     mamori_secret_free(&g->identity_key);
+    mamori_secret_free(&g->health_token);
     mamori_settings_free(&g->settings);
     free(g);
 }

@@ -22,6 +22,7 @@ struct mamori_generation {
     struct mamori_tenant *tenants;   /* in file-name order */
     size_t tenant_count;
     struct mamori_secret identity_key;
+    struct mamori_secret health_token;  /* [server] health_token; len 0 when unset */
 };
 
 enum {

@@ -83,6 +83,9 @@ static const struct mamori_key server_keys[] = {
     {"shutdown_timeout", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "30s",
      "How long a draining worker may take to finish its request on reload or stop. Keep the unit's "
      "TimeoutStopSec= above it.", NULL},
+    {"health_token", MAMORI_KEY_SECRET, 0, 0, NULL, NULL, NULL, NULL,
+     "A bearer token that shows /healthz's details (every tenant and why one is not loaded) to a monitor "
+     "outside the web server's allow list of /healthz/details. Unset: only that allow list sees them.", NULL},
     KEY_END};
 
 static const struct mamori_key store_keys[] = {
@@ -216,7 +219,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
     struct mamori_settings *s = user;
     const struct mamori_key_section *sec = mamori_settings_sections;
     struct mamori_key_value v;
-    int rc;
+    int handled, rc;
 
     while (sec->name != NULL && strcmp(sec->name, section) != 0)
         sec++;
@@ -225,6 +228,11 @@ static int on_key(void *user, const char *section, const char *key, const char *
                                 "unknown section [%s] (known: server, store, plugins, tenants, webhook, deliver)",
                                 section[0] ? section : "(none: keys must follow a [section])");
     if ((rc = mamori_key_check(sec->keys, section, "mamori.conf(5)", key, value, NULL, &v, err)) != 0)
+        return rc;
+    if (strcmp(section, "server") == 0 &&
+        ((rc = mamori_secret_ref_option(&s->health_token_ref, "health_token", key, value, line, s->dir, &handled,
+                                        err)) != 0 ||
+         handled))
         return rc;
     rc = store_value(s, section, key, value, &v, line);
     if (rc == MAMORI_ENOMEM)
@@ -264,5 +272,6 @@ void mamori_settings_free(struct mamori_settings *s)
     free(s->plugin_dir);
     free(s->tenant_dir);
     free(s->ca_file);
+    mamori_secret_ref_free(&s->health_token_ref);
     memset(s, 0, sizeof *s);
 }

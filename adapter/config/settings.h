@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/ini_file.h"
+#include "config/secret.h"
 
 #define MAMORI_DEFAULT_CONFIG SYSCONFDIR "/mamori/mamori.conf"
 
@@ -33,6 +34,7 @@ struct mamori_settings {
     int log_level;
     int use_syslog;
     long shutdown_timeout;      /* seconds a draining worker may take */
+    struct mamori_secret_ref health_token_ref; /* bearer token for /healthz details; unset: none */
 
     /* [store] */
     char *store_path;

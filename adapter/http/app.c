@@ -32,7 +32,7 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
         } else {
             mamori_http_error(h, 404, "not_found",  NULL,
                               "no such path; mamori serves POST /hooks/<tenant>/<connector>, POST /v1/annotate, "
-                              "GET /healthz and GET /metrics");
+                              "GET /healthz[/details] and GET /metrics");
         }
     } else {
         switch (route.kind) {
@@ -49,7 +49,7 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
             mamori_handle_annotate(app, h);
             break;
         case MAMORI_ROUTE_HEALTHZ:
-            mamori_handle_healthz(app, h);
+            mamori_handle_healthz(app, h, &route);
             break;
         case MAMORI_ROUTE_METRICS:
             mamori_handle_metrics(app, h);
@@ -67,6 +67,7 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
 void mamori_app_finish(struct mamori_app *app, struct mamori_http *h)
 {
     double secs = elapsed(&h->started);
+    char path[300];
 
     (void)app;
     mamori_log_set_request(h->request_id, NULL);
@@ -74,7 +75,8 @@ void mamori_app_finish(struct mamori_app *app, struct mamori_http *h)
     /* nginx keeps the access log; here one line per request only at debug,
      * or when the answer is an error worth an admin's attention. */
     mamori_log(h->status >= 500 ? MAMORI_LOG_LEVEL_WARNING : MAMORI_LOG_LEVEL_DEBUG, "request",
-               "%s %s -> %d in %.1f ms (%zu bytes in)", h->method, h->path, h->status, secs * 1000.0, h->body_len);
+               "%s %s -> %d in %.1f ms (%zu bytes in)", h->method,
+               mamori_http_log_path(h, path, sizeof path), h->status, secs * 1000.0, h->body_len);
     mamori_log_set_request(NULL, NULL);
 }
 

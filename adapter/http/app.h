@@ -37,7 +37,9 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
  * escalations (handler_line.c). */
 void mamori_handle_line(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
 void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h);
-void mamori_handle_healthz(struct mamori_app *app, struct mamori_http *h);
+/* GET /healthz: ok or not to anyone; /healthz/details or the health token:
+ * every tenant and reason (handler_health.c says who may see them). */
+void mamori_handle_healthz(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
 void mamori_handle_metrics(struct mamori_app *app, struct mamori_http *h);
 
 /* Shared by the webhook and annotate handlers: read and check a JSON body.

@@ -4,7 +4,9 @@
  *
  * Authorization: Bearer <the tenant's api token>. The tenant is named by
  * the X-Mamori-Tenant header or ?tenant=; without either, the token alone
- * selects it.
+ * selects it. A tenant that does not exist is answered exactly like a wrong
+ * token (401, same body): before authentication nobody learns which
+ * tenants mamori serves.
  */
 #include "config.h"
 
@@ -66,12 +68,11 @@ static const struct mamori_tenant *authenticate(struct mamori_app *app, struct m
         named = qt;
     if (named != NULL) {
         const struct mamori_tenant *t = mamori_generation_tenant(app->gen, named);
-        if (t == NULL) {
-            mamori_http_error(h, 404, "unknown_tenant", NULL, "no tenant \"%s\" is configured", named);
-            return NULL;
-        }
-        if (token_matches(t, token, len))
+        if (t != NULL && token_matches(t, token, len))
             found = t;
+        else if (t == NULL)
+            /* Still compare once, so the time taken does not tell either. */
+            (void)mamori_signature_equal(token, len, "mamori-no-such-tenant-0123456789abcdef", 0);
     } else {
         /* Compare against every tenant so timing says nothing about which. */
         for (size_t i = 0; i < app->gen->tenant_count; i++)

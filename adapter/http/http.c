@@ -114,6 +114,29 @@ const char *mamori_http_header(const struct mamori_http *h, const char *name)
     return param(h, key);
 }
 
+const char *mamori_http_param(const struct mamori_http *h, const char *name)
+{
+    return param(h, name);
+}
+
+const char *mamori_http_log_path(const struct mamori_http *h, char *buf, size_t cap)
+{
+    const char *p = h->path ? h->path : "";
+    size_t keep = strlen(p);
+
+    if (strncmp(p, "/hooks/", 7) == 0) {
+        const char *tenant_end = strchr(p + 7, '/');
+        const char *connector_end = tenant_end ? strchr(tenant_end + 1, '/') : NULL;
+        if (connector_end != NULL && connector_end[1] != '\0') {
+            keep = (size_t)(connector_end + 1 - p);
+            snprintf(buf, cap, "%.*s***", (int)(keep > 256 ? 256 : keep), p);
+            return buf;
+        }
+    }
+    snprintf(buf, cap, "%.*s", (int)(keep > 256 ? 256 : keep), p);
+    return buf;
+}
+
 int mamori_http_is_json(const struct mamori_http *h)
 {
     const char *ct = h->content_type;

@@ -47,6 +47,17 @@ void mamori_http_free(struct mamori_http *h);
  * "Authorization", "Content-Type"), or NULL. */
 const char *mamori_http_header(const struct mamori_http *h, const char *name);
 
+/* A FastCGI parameter by its own name ("REMOTE_ADDR"), or NULL. Names that
+ * do not start with HTTP_ are set by the web server, never by the client. */
+const char *mamori_http_param(const struct mamori_http *h, const char *name);
+
+/* The request path as it may be logged, in buf (cap bytes; truncated to
+ * fit). Whatever follows /hooks/<tenant>/<connector>/ becomes "***": it is
+ * Znuny's event name or Redmine's path token (the tenant's webhook secret),
+ * and a path that does not route may still hold a token, so none of it is
+ * logged. Returns buf. */
+const char *mamori_http_log_path(const struct mamori_http *h, char *buf, size_t cap);
+
 /* Whether the content type is JSON (application/json or +json, any
  * parameters). */
 int mamori_http_is_json(const struct mamori_http *h);

@@ -45,8 +45,9 @@ int mamori_route_match(const char *method, const char *path, struct mamori_route
 
     memset(out, 0, sizeof *out);
     out->status = 404;
-    if (strcmp(path, "/healthz") == 0) {
+    if (strcmp(path, "/healthz") == 0 || strcmp(path, "/healthz/details") == 0) {
         out->kind = MAMORI_ROUTE_HEALTHZ;
+        out->details = path[8] == '/';
         out->allow = "GET, HEAD";
         out->status = (method_is(method, "GET") || method_is(method, "HEAD")) ? 0 : 405;
         return out->status;

@@ -5,7 +5,8 @@
  *   POST /hooks/<tenant>/line                     the tenant's LINE account (lawyers'
  *                                                 answers); app.c dispatches it
  *   POST /v1/annotate                             synchronous annotation
- *   GET  /healthz                                 health (HEAD too)
+ *   GET  /healthz                                 health, ok or not (HEAD too)
+ *   GET  /healthz/details                         health with every tenant and reason (HEAD too)
  *   GET  /metrics                                 Prometheus text (HEAD too)
  *
  * Unknown paths are 404, known paths with the wrong method 405 (with the
@@ -31,6 +32,7 @@ struct mamori_route {
     char tenant[64];
     char connector[32];
     char suffix[128];             /* after the connector, without the slash */
+    int details;                  /* /healthz/details rather than /healthz */
 };
 
 /* Fill *out. Returns 0 when the route matched, else the HTTP status. */

@@ -18,7 +18,8 @@ tap_is "$(echo "$HTTP_BODY" | json 'd["error"]')" tenant_unavailable "... saying
 tap_like "$HTTP_HEADERS" "Retry-After:" "... with Retry-After"
 http GET /healthz
 tap_is "$HTTP_STATUS" 503 "/healthz is 503 while a tenant is not loaded"
-tap_like "$HTTP_BODY" "no-such-plugin.so" "... naming the reason"
+http GET /healthz/details
+tap_like "$HTTP_BODY" "no-such-plugin.so" "... /healthz/details names the reason"
 tap_like "$(grep tenant_failed "$IT_DIR/mamori.log")" "broken" "the log names the failed tenant"
 "$MAMORI_FCGI" -t -c "$IT_DIR/mamori.conf" >/dev/null 2>&1
 tap_is "$?" 1 "--check-config fails on the same configuration"

@@ -21,7 +21,7 @@ tap_like "$(grep reload_failed "$IT_DIR/mamori.log")" "acme.conf:" "... naming t
 sed "s/evt-1001/evt-r2/" "$D/ticket-refund.json" > "$IT_DIR/r2.json"
 it_post_generic acme "$IT_DIR/r2.json"
 tap_is "$HTTP_STATUS" 200 "the old generation keeps serving"
-http GET /healthz
+http GET /healthz/details
 tap_is "$(echo "$HTTP_BODY" | json 'd["generation"]')" 1 "... still generation 1"
 
 # A syntax error in the main config is refused the same way.
@@ -47,7 +47,7 @@ kill -HUP "$IT_MAMORI_PID"
 it_wait_log "generation 2 serving"
 tap_ok $? "the good reload is logged"
 for _ in $(seq 50); do
-    http GET /healthz
+    http GET /healthz/details
     [ "$(echo "$HTTP_BODY" | json 'd["generation"]')" = 2 ] && break
     sleep 0.05
 done

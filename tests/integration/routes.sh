@@ -9,7 +9,8 @@ D="$top_srcdir/tests/integration/data"
 http GET /healthz
 tap_is "$HTTP_STATUS" 200 "GET /healthz is 200"
 tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')" ok "healthz says ok"
-tap_is "$(echo "$HTTP_BODY" | json 'd["tenants"]["acme"]')" ok "healthz lists tenant acme as loaded"
+http GET /healthz/details
+tap_is "$(echo "$HTTP_BODY" | json 'd["tenants"]["acme"]')" ok "healthz/details lists tenant acme as loaded"
 
 http POST /healthz
 tap_is "$HTTP_STATUS" 405 "POST /healthz is 405"

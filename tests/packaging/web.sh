@@ -5,7 +5,7 @@
 # Sourced by nginx.sh, apache.sh and lighttpd.sh with WEB_SERVER set.
 . "$top_srcdir/tests/integration/lib.sh"
 
-WEB_PLAN=20
+WEB_PLAN=25
 APACHE_BIN=$(command -v apache2 || echo /usr/sbin/apache2)
 LIGHTTPD_BIN=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 
@@ -140,6 +140,15 @@ web_suite() {
     tap_is "$HTTP_STATUS" 403 "$WEB_SERVER: /metrics from another address (127.0.0.2) is refused"
     HTTP_STATUS=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "$IT_URL/healthz")
     tap_is "$HTTP_STATUS" 200 "$WEB_SERVER: ... while /healthz is open to it"
+    tap_is "$(curl -s --interface 127.0.0.2 "$IT_URL/healthz")" '{"status":"ok"}' \
+        "$WEB_SERVER: ... saying only ok (issue 13: no tenants to the public)"
+    HTTP_STATUS=$(curl -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "$IT_URL/healthz/details")
+    tap_is "$HTTP_STATUS" 403 "$WEB_SERVER: /healthz/details from 127.0.0.2 is refused"
+    http GET /healthz/details
+    tap_is "$HTTP_STATUS" 200 "$WEB_SERVER: /healthz/details from 127.0.0.1 is served (the snippet vouches)"
+    tap_is "$(echo "$HTTP_BODY" | json 'd["tenants"]["acme"]')" ok "$WEB_SERVER: ... with the tenants"
+    http GET /healthz -H 'Authorization: Bearer wrong'
+    tap_is "$HTTP_STATUS" 401 "$WEB_SERVER: the Authorization header reaches /healthz (a wrong health token is 401)"
 
     http GET /etc/passwd
     tap_unlike "$HTTP_STATUS" 200 "$WEB_SERVER: other paths are not passed to mamori"

@@ -73,8 +73,9 @@ int main(void)
     struct mamori_http h;
     struct mamori_error err;
     struct mamori_ticket t;
+    char logged[300];
 
-    plan(26);
+    plan(31);
     setup(&f, &h, p1, "{\"a\": true}");
     is_str(h.method, "POST", "method");
     is_str(h.path, "/hooks/acme/generic", "path without the query");
@@ -99,7 +100,23 @@ int main(void)
     is_int(strlen(h.request_id), 16, "a request id is generated when none is given");
     is_int(mamori_http_read_body(&h, 1000, &err), MAMORI_ETOOBIG, "a body over the limit is refused before reading");
     contains_str(err.message, "exceeds the limit of 1000 bytes", "... naming the limit");
+    is_str(mamori_http_log_path(&h, logged, sizeof logged), "/v1/annotate", "other paths are logged as they are");
     mamori_http_free(&h);
+
+    /* Issue 13 (6): whatever follows /hooks/<tenant>/<connector>/ may be a
+     * path token and is never logged. */
+    {
+        const char *paths[][2] = {{"/hooks/acme/redmine/s3cret", "/hooks/acme/redmine/***"},
+                                  {"/hooks/acme/redmine/s3cret/more", "/hooks/acme/redmine/***"},
+                                  {"/hooks/acme/redmine", "/hooks/acme/redmine"},
+                                  {"/hooks/acme/redmine/", "/hooks/acme/redmine/"}};
+        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+            const char *pp[] = {"REQUEST_METHOD", "POST", "REQUEST_URI", paths[i][0], NULL};
+            setup(&f, &h, pp, "");
+            is_str(mamori_http_log_path(&h, logged, sizeof logged), paths[i][1], paths[i][0]);
+            mamori_http_free(&h);
+        }
+    }
 
     is_int(parse("{\"event_id\": \"e\", \"ticket_id\": 39099887766, \"body\": \"x\", \"channel\": \"Mail\"}", &t, &err, 1),
            0, "a ticket with a numeric id parses");

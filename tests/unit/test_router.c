@@ -8,7 +8,7 @@ int main(void)
 {
     struct mamori_route r;
 
-    plan(22);
+    plan(26);
     is_int(mamori_route_match("POST", "/hooks/acme/zendesk", &r), 0, "webhook path matches");
     is_int(r.kind, MAMORI_ROUTE_HOOK, "... as a hook");
     is_str(r.tenant, "acme", "... tenant");
@@ -26,6 +26,10 @@ int main(void)
     is_int(mamori_route_match("POST", "/v1/annotate", &r), 0, "annotate matches");
     is_int(mamori_route_match("PUT", "/v1/annotate", &r), 405, "PUT annotate is 405");
     is_int(mamori_route_match("GET", "/healthz", &r), 0, "healthz matches");
+    is_int(r.details, 0, "... without details");
+    is_int(mamori_route_match("GET", "/healthz/details", &r), 0, "healthz/details matches");
+    is_int(r.kind == MAMORI_ROUTE_HEALTHZ && r.details, 1, "... as healthz with details");
+    is_int(mamori_route_match("GET", "/healthz/other", &r), 404, "another path under /healthz is 404");
     is_int(mamori_route_match("HEAD", "/metrics", &r), 0, "HEAD metrics matches");
     is_int(mamori_route_match("DELETE", "/metrics", &r), 405, "DELETE metrics is 405");
     is_str(r.allow, "GET, HEAD", "... allowing GET and HEAD");
