@@ -4,9 +4,9 @@ INTEGRATION_TESTS = tests/integration/routes.sh tests/integration/workers.sh tes
 	tests/integration/listen.sh tests/integration/valgrind.sh \
 	tests/integration/durability.sh tests/integration/drain.sh tests/integration/sdk.sh \
 	tests/integration/signals_under_load.sh tests/integration/degraded.sh \
-	tests/integration/disclosure.sh tests/integration/secrets_in_logs.sh
+	tests/integration/disclosure.sh tests/integration/secrets_in_logs.sh tests/integration/body_deadline.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh tests/integration/loadgen.py tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh tests/integration/loadgen.py tests/integration/stalled_body.py tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
 
 # Plugins for the tests: one helper and one broken plugin per refusal case.
 TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere $(AM_LDFLAGS)

@@ -42,6 +42,7 @@ int mamori_settings_defaults(struct mamori_settings *s)
     s->max_body = 1024 * 1024;
     s->log_level = MAMORI_LOG_LEVEL_INFO;
     s->shutdown_timeout = 30;
+    s->body_timeout = 10;
     s->sync_mode = MAMORI_SYNC_FULL;
     s->busy_timeout_ms = 5000;
     s->retention_days = 0;
@@ -80,6 +81,10 @@ static const struct mamori_key server_keys[] = {
     {"syslog", MAMORI_KEY_BOOL, 0, 0, NULL, NULL, NULL, "no",
      "Send the log lines to syslog (facility daemon) instead of standard error; under systemd, standard error "
      "goes to the journal.", NULL},
+    {"body_timeout", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "10s",
+     "How long a worker waits for more of a request body before it gives up on the request (408): a client "
+     "that announces a body and stalls holds a worker only this long. nginx buffers bodies before passing them "
+     "on; servers that stream them (Apache mod_proxy_fcgi) rely on this.", NULL},
     {"shutdown_timeout", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "30s",
      "How long a draining worker may take to finish its request on reload or stop. Keep the unit's "
      "TimeoutStopSec= above it.", NULL},
@@ -173,6 +178,8 @@ static int store_value(struct mamori_settings *s, const char *section, const cha
         s->log_level = mamori_log_level_parse(value);
     else if (IS("server", "syslog"))
         s->use_syslog = (int)v->number;
+    else if (IS("server", "body_timeout"))
+        s->body_timeout = (long)v->number;
     else if (IS("server", "shutdown_timeout"))
         s->shutdown_timeout = (long)v->number;
     else if (IS("store", "path"))

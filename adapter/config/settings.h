@@ -34,6 +34,7 @@ struct mamori_settings {
     int log_level;
     int use_syslog;
     long shutdown_timeout;      /* seconds a draining worker may take */
+    long body_timeout;          /* seconds a worker waits for more of a request body */
     struct mamori_secret_ref health_token_ref; /* bearer token for /healthz details; unset: none */
 
     /* [store] */

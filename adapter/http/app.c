@@ -106,6 +106,13 @@ int mamori_app_read_json(struct mamori_app *app, struct mamori_http *h, json_t *
         mamori_http_error(h, 413, "payload_too_large", NULL, "%s", err.message);
         return rc;
     }
+    if (rc == MAMORI_EIO) {
+        /* The body stopped short: the client went away or stalled past
+         * [server] body_timeout. */
+        mamori_log_warn("body_incomplete", "%s", err.message);
+        mamori_http_error(h, 408, "request_timeout", NULL, "%s", err.message);
+        return rc;
+    }
     if (rc != 0) {
         mamori_http_error(h, 400, "bad_request", NULL, "%s", err.message);
         return rc;

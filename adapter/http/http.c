@@ -167,7 +167,10 @@ int mamori_http_read_body(struct mamori_http *h, size_t max, struct mamori_error
         int chunk = (want - got) > 65536 ? 65536 : (int)(want - got);
         int n = h->io.read(h->io.ctx, h->body + got, chunk);
         if (n <= 0)
-            return mamori_error_set(err, MAMORI_EIO, "body ended after %zu of %zu bytes", got, want);
+            return mamori_error_set(err, MAMORI_EIO,
+                                    "body ended after %zu of %zu bytes (the client stopped sending, or sent "
+                                    "nothing for [server] body_timeout)",
+                                    got, want);
         got += (size_t)n;
     }
     h->body[got] = '\0';
@@ -187,6 +190,7 @@ const char *mamori_http_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Payload Too Large";

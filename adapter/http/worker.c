@@ -8,6 +8,8 @@
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +213,16 @@ static int accept_into(struct worker *w, struct slot *s)
         if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR && rc != -ECONNABORTED)
             mamori_log_warn("worker_accept", "worker %d: accept failed (%d)", w->index, rc);
         return rc;
+    }
+    /* A worker serves one connection at a time while it reads: a client
+     * that announces a body and stalls must not hold it (and every other
+     * tenant's requests behind it) for longer than [server] body_timeout.
+     * A read that times out ends the body short (408). */
+    {
+        struct timeval tv = {(time_t)w->app.gen->settings.body_timeout, 0};
+        if (s->req.ipcFd >= 0 && setsockopt(s->req.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
+            mamori_log_warn("worker_accept", "worker %d: cannot set the body deadline: %s", w->index,
+                            strerror(errno));
     }
     return 0;
 }
