@@ -7,20 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "train.h"
+
 
 void policy_case_free(struct policy_case *c)
 {
     json_decref(c->root);
     memset(c, 0, sizeof *c);
-}
-
-static const char *str_member(json_t *o, const char *k, size_t *len)
-{
-    json_t *v = json_object_get(o, k);
-
-    if (len)
-        *len = json_is_string(v) ? json_string_length(v) : 0;
-    return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 int policy_case_next(FILE *f, long *lineno, struct policy_case *c, char *why, size_t whylen)
@@ -31,8 +24,9 @@ int policy_case_next(FILE *f, long *lineno, struct policy_case *c, char *why, si
 
     memset(c, 0, sizeof *c);
     for (;;) {
+        struct rules_case_view cv;
+        struct rules_error rerr = {0, ""};
         json_error_t jerr;
-        json_t *v;
 
         n = getline(&line, &cap, f);
         if (n < 0) {
@@ -51,35 +45,24 @@ int policy_case_next(FILE *f, long *lineno, struct policy_case *c, char *why, si
             snprintf(why, whylen, "line %ld: not JSON: %s (column %d)", *lineno, jerr.text, jerr.column);
             return -1;
         }
-        if (!json_is_object(c->root)) {
-            snprintf(why, whylen, "line %ld: a case is a JSON object", *lineno);
+        if (mamori_rules_case_view(c->root, &cv, &rerr) != 0) {
+            snprintf(why, whylen, "line %ld%s%s", *lineno, rerr.message[0] == '(' ? " " : ": ", rerr.message);
             policy_case_free(c);
             return -1;
         }
-        c->id = str_member(c->root, "id", NULL);
-        c->lang = str_member(c->root, "lang", NULL);
-        c->channel = str_member(c->root, "channel", NULL);
-        c->subject = str_member(c->root, "subject", &c->subject_len);
-        c->body = str_member(c->root, "body", &c->body_len);
-        c->requester_name = str_member(c->root, "requester_name", NULL);
-        c->ticket_id = str_member(c->root, "ticket_id", NULL);
-        c->labels = json_object_get(c->root, "labels");
-        if (c->labels != NULL && !json_is_array(c->labels)) {
-            snprintf(why, whylen, "line %ld (%s): labels must be a list", *lineno, c->id ? c->id : "?");
-            policy_case_free(c);
-            return -1;
-        }
-        v = json_object_get(c->root, "escalate");
-        c->escalate = json_is_boolean(v) ? json_is_true(v) : -1;
-        v = json_object_get(c->root, "flame_risk");
-        c->flame = json_is_boolean(v) ? json_is_true(v) : -1;
-        v = json_object_get(c->root, "repeat_contacts_30d");
-        c->contacts = json_is_integer(v) ? (int64_t)json_integer_value(v) : 1;
-        if (c->body == NULL && c->subject == NULL) {
-            snprintf(why, whylen, "line %ld (%s): a case needs a subject or a body", *lineno, c->id ? c->id : "?");
-            policy_case_free(c);
-            return -1;
-        }
+        c->id = cv.id;
+        c->lang = cv.lang;
+        c->channel = cv.channel;
+        c->subject = cv.subject;
+        c->subject_len = cv.subject_len;
+        c->body = cv.body;
+        c->body_len = cv.body_len;
+        c->requester_name = cv.requester_name;
+        c->ticket_id = cv.ticket_id;
+        c->labels = cv.labels;
+        c->escalate = cv.escalate;
+        c->flame = cv.flame;
+        c->contacts = cv.contacts;
         return 1;
     }
 }

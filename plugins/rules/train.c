@@ -50,34 +50,72 @@ void mamori_cases_free(struct mamori_cases *cs)
     memset(cs, 0, sizeof *cs);
 }
 
-/* A string member copied (NULL when absent); *oom set on failure. */
-static char *dup_member(json_t *o, const char *k, size_t *len, int *oom)
-{
-    json_t *v = json_object_get(o, k);
-    char *s;
-
-    if (len)
-        *len = 0;
-    if (!json_is_string(v))
-        return NULL;
-    s = rules_strndup(json_string_value(v), json_string_length(v));
-    if (s == NULL)
-        *oom = 1;
-    else if (len)
-        *len = json_string_length(v);
-    return s;
-}
-
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
 }
 
+static const char *str_member(json_t *o, const char *k, size_t *len)
+{
+    json_t *v = json_object_get(o, k);
+
+    if (len)
+        *len = json_is_string(v) ? json_string_length(v) : 0;
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int mamori_rules_case_view(json_t *root, struct rules_case_view *v, struct rules_error *err)
+{
+    json_t *x;
+    size_t i;
+
+    memset(v, 0, sizeof *v);
+    if (!json_is_object(root))
+        return rules_err(err, RULES_EINVAL, "a case is a JSON object");
+    v->id = str_member(root, "id", NULL);
+    v->lang = str_member(root, "lang", NULL);
+    v->channel = str_member(root, "channel", NULL);
+    v->subject = str_member(root, "subject", &v->subject_len);
+    v->body = str_member(root, "body", &v->body_len);
+    v->batch = str_member(root, "batch", NULL);
+    v->split = str_member(root, "split", NULL);
+    v->requester_name = str_member(root, "requester_name", NULL);
+    v->ticket_id = str_member(root, "ticket_id", NULL);
+    v->labels = json_object_get(root, "labels");
+    if (v->labels != NULL && !json_is_array(v->labels))
+        return rules_err(err, RULES_EINVAL, "(%s): labels must be a list", v->id ? v->id : "?");
+    json_array_foreach(v->labels, i, x)
+        if (!json_is_string(x))
+            return rules_err(err, RULES_EINVAL, "(%s): labels must be strings", v->id ? v->id : "?");
+    x = json_object_get(root, "escalate");
+    v->escalate = json_is_boolean(x) ? json_is_true(x) : -1;
+    x = json_object_get(root, "flame_risk");
+    v->flame = json_is_boolean(x) ? json_is_true(x) : -1;
+    x = json_object_get(root, "repeat_contacts_30d");
+    v->contacts = json_is_integer(x) ? (int64_t)json_integer_value(x) : 1;
+    if (v->subject == NULL && v->body == NULL)
+        return rules_err(err, RULES_EINVAL, "(%s): a case needs a subject or a body", v->id ? v->id : "?");
+    return RULES_OK;
+}
+
+static char *dup_n(const char *s, size_t n, int *oom)
+{
+    char *d;
+
+    if (s == NULL)
+        return NULL;
+    if ((d = rules_strndup(s, n)) == NULL)
+        *oom = 1;
+    return d;
+}
+
 static int parse_case(json_t *root, const char *path, long line, double weight, int validation,
                       struct mamori_case *c, struct rules_error *err)
 {
-    json_t *v, *labels;
+    struct rules_case_view cv;
+    struct rules_error why = {0, ""};
+    json_t *v;
     int oom = 0;
     size_t i;
 
@@ -85,14 +123,17 @@ static int parse_case(json_t *root, const char *path, long line, double weight, 
     c->line = line;
     c->weight = weight;
     c->validation = validation;
-    if (!json_is_object(root))
-        return rules_err(err, RULES_EINVAL, "%s:%ld: a case is a JSON object", path, line);
-    c->id = dup_member(root, "id", NULL, &oom);
-    c->lang = dup_member(root, "lang", NULL, &oom);
-    c->channel = dup_member(root, "channel", NULL, &oom);
-    c->subject = dup_member(root, "subject", &c->subject_len, &oom);
-    c->body = dup_member(root, "body", &c->body_len, &oom);
-    c->batch = dup_member(root, "batch", NULL, &oom);
+    if (mamori_rules_case_view(root, &cv, &why) != 0)
+        return rules_err(err, RULES_EINVAL, "%s:%ld%s%s", path, line, why.message[0] == '(' ? " " : ": ",
+                         why.message);
+    c->id = dup_n(cv.id, cv.id ? strlen(cv.id) : 0, &oom);
+    c->lang = dup_n(cv.lang, cv.lang ? strlen(cv.lang) : 0, &oom);
+    c->channel = dup_n(cv.channel, cv.channel ? strlen(cv.channel) : 0, &oom);
+    c->subject = dup_n(cv.subject, cv.subject_len, &oom);
+    c->subject_len = cv.subject ? cv.subject_len : 0;
+    c->body = dup_n(cv.body, cv.body_len, &oom);
+    c->body_len = cv.body ? cv.body_len : 0;
+    c->batch = dup_n(cv.batch, cv.batch ? strlen(cv.batch) : 0, &oom);
     c->file = rules_strdup(path);
     if (c->file == NULL)
         oom = 1;
@@ -105,49 +146,29 @@ static int parse_case(json_t *root, const char *path, long line, double weight, 
     }
     if (oom)
         goto nomem;
-    if (c->subject == NULL && c->body == NULL) {
-        rules_err(err, RULES_EINVAL, "%s:%ld (%s): a case needs a subject or a body", path, line,
-                  c->id ? c->id : "?");
-        goto fail;
-    }
-    labels = json_object_get(root, "labels");
-    if (labels != NULL && !json_is_array(labels)) {
-        rules_err(err, RULES_EINVAL, "%s:%ld (%s): labels must be a list", path, line, c->id ? c->id : "?");
-        goto fail;
-    }
-    if (labels != NULL && json_array_size(labels) > 0) {
-        c->labels = calloc(json_array_size(labels), sizeof *c->labels);
+    if (json_array_size(cv.labels) > 0) {
+        c->labels = calloc(json_array_size(cv.labels), sizeof *c->labels);
         if (c->labels == NULL)
             goto nomem;
-        json_array_foreach(labels, i, v) {
-            if (!json_is_string(v)) {
-                rules_err(err, RULES_EINVAL, "%s:%ld (%s): labels must be strings", path, line,
-                          c->id ? c->id : "?");
-                goto fail;
-            }
+        json_array_foreach(cv.labels, i, v) {
             c->labels[c->nlabels] = rules_strdup(json_string_value(v));
             if (c->labels[c->nlabels] == NULL)
                 goto nomem;
             c->nlabels++;
         }
     }
-    v = json_object_get(root, "escalate");
-    c->escalate = json_is_boolean(v) ? json_is_true(v) : -1;
-    v = json_object_get(root, "flame_risk");
-    c->flame = json_is_boolean(v) ? json_is_true(v) : -1;
-    v = json_object_get(root, "repeat_contacts_30d");
-    c->contacts = json_is_integer(v) ? (int64_t)json_integer_value(v) : 1;
-    v = json_object_get(root, "split");
-    if (json_is_string(v)) {
-        if (strcmp(json_string_value(v), "validation") == 0)
+    c->escalate = cv.escalate;
+    c->flame = cv.flame;
+    c->contacts = cv.contacts;
+    if (cv.split != NULL) {
+        if (strcmp(cv.split, "validation") == 0)
             c->validation = 1;
-        else if (strcmp(json_string_value(v), "train") == 0)
+        else if (strcmp(cv.split, "train") == 0)
             c->validation = 0;
     }
     return RULES_OK;
 nomem:
     rules_err(err, RULES_ENOMEM, "out of memory");
-fail:
     case_free(c);
     memset(c, 0, sizeof *c);
     return err ? err->code : RULES_EINVAL;

@@ -56,6 +56,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "model.h"
 #include "rules.h"
 
@@ -64,6 +66,22 @@
 /* One labelled case (the corpus JSONL format: id, lang, channel, subject,
  * body, labels, escalate, flame_risk, repeat_contacts_30d; optional
  * batch, split, shape, escalation). Strings are owned. */
+/* One labelled case as it stands in its JSON object (the corpus format,
+ * policies/corpus/README.md), every member borrowed from the object: the
+ * one reading of a case that `policy train`, `policy test`, `annotate` and
+ * `explain` share. */
+struct rules_case_view {
+    const char *id, *lang, *channel, *subject, *body, *batch, *split, *requester_name, *ticket_id;
+    size_t subject_len, body_len;
+    json_t *labels;            /* array of strings, or NULL */
+    int escalate, flame;       /* 0/1; -1 when the case does not say */
+    int64_t contacts;          /* repeat_contacts_30d (1 when absent) */
+};
+
+/* Read root as a case into *v. 0, or RULES_EINVAL with err->message saying
+ * why ("(ID): labels must be a list"; the caller prefixes FILE:LINE). */
+int mamori_rules_case_view(json_t *root, struct rules_case_view *v, struct rules_error *err);
+
 struct mamori_case {
     char *id, *lang, *channel, *subject, *body, *batch, *file;
     size_t subject_len, body_len;
