@@ -114,7 +114,7 @@ static const struct mamori_key tenants_keys[] = {
     KEY_END};
 
 static const struct mamori_key webhook_keys[] = {
-    {"replay_window", MAMORI_KEY_DURATION, 1, 86400, NULL, NULL, "seconds", "5m",
+    {"replay_window", MAMORI_KEY_DURATION, 1, MAMORI_REPLAY_WINDOW_MAX, NULL, NULL, "seconds", "5m",
      "How far a signed timestamp may be from now. A tenant may set its own.", NULL},
     KEY_END};
 

@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "base/strv.h"
+#include "config/escalation.h"
 #include "store/audit.h"
 
 /* Rows removed per write transaction: small enough that a webhook waiting
@@ -25,6 +26,26 @@
 #define ESCALATION_LAST_ACTIVITY                                                                                   \
     "max(created_at, coalesce(acked_at, 0), coalesce(backup_at, 0), coalesce(retained_at, 0), "                  \
     "coalesce(last_followup_at, 0))"
+
+long mamori_retention_dedupe_keep(const struct mamori_generation *gen, const char *tenant_id)
+{
+    long longest = gen->settings.replay_window;
+
+    for (size_t i = 0; i < gen->tenant_count; i++) {
+        const struct mamori_tenant *t = &gen->tenants[i];
+        /* A tenant no longer configured gets the longest of all. */
+        if (tenant_id != NULL && mamori_generation_tenant(gen, tenant_id) != NULL && strcmp(t->id, tenant_id) != 0)
+            continue;
+        if (t->replay_window > longest)
+            longest = t->replay_window;
+        if (t->escalation != NULL && t->escalation->has_line && t->escalation->line_replay_window > longest)
+            longest = t->escalation->line_replay_window;
+    }
+    /* A signed timestamp may be early or late by the window: a delivery
+     * received at r can carry a timestamp up to r + w and still verify
+     * until r + 2w. */
+    return 2 * longest;
+}
 
 long mamori_retention_days(const struct mamori_generation *gen, const char *tenant_id)
 {
@@ -168,17 +189,22 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
         long days = mamori_retention_days(gen, t);
         struct mamori_retention_report one = {0, 0, 0, 0};
         int64_t messages = 0, line_events = 0;
-        time_t cutoff;
+        time_t cutoff, dedupe_cutoff;
 
         if (only_tenant != NULL && strcmp(only_tenant, t) != 0)
             continue;
         if (days <= 0)
             continue;
         cutoff = now - (time_t)days * 86400;
+        /* The ids that dedupe events and LINE deliveries must outlive every
+         * replay window, or a captured delivery could be posted again. */
+        dedupe_cutoff = now - (time_t)mamori_retention_dedupe_keep(gen, t);
+        if (dedupe_cutoff > cutoff)
+            dedupe_cutoff = cutoff;
         if ((rc = purge_table(st, "events",
                               "SELECT count(*) FROM events WHERE tenant=?1 AND received_at<?2",
                               "SELECT id FROM events WHERE tenant=?1 AND received_at<?2 ORDER BY id LIMIT ?3",
-                              "DELETE FROM events WHERE id=?1 AND tenant=?2 AND received_at<?3", t, cutoff, dry_run,
+                              "DELETE FROM events WHERE id=?1 AND tenant=?2 AND received_at<?3", t, dedupe_cutoff, dry_run,
                               &one.events, err)) != 0 ||
             (rc = purge_table(st, "outbox",
                               "SELECT count(*) FROM outbox WHERE tenant=?1 AND created_at<?2 AND state!='pending'",
@@ -206,7 +232,7 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
                               "SELECT count(*) FROM line_events WHERE tenant=?1 AND received_at<?2",
                               "SELECT rowid FROM line_events WHERE tenant=?1 AND received_at<?2 "
                               "ORDER BY rowid LIMIT ?3",
-                              "DELETE FROM line_events WHERE rowid=?1 AND tenant=?2 AND received_at<?3", t, cutoff,
+                              "DELETE FROM line_events WHERE rowid=?1 AND tenant=?2 AND received_at<?3", t, dedupe_cutoff,
                               dry_run, &line_events, err)) != 0) {
             mamori_error_prefix(err, "tenant %s", t);
             goto out;
