@@ -46,6 +46,7 @@ struct mamori_settings {
     int sync_mode;              /* enum mamori_sync_mode */
     long busy_timeout_ms;
     char *identity_key_file;    /* key for hashing requester ids */
+    char *audit_key_file;       /* HMAC key of the audit chain */
     long retention_days;        /* 0: keep forever */
 
     /* [plugins] */
