@@ -23,8 +23,15 @@ int mamori_cli_is_help(const char *a);
 /* t (Unix seconds) as ISO 8601 UTC into buf, or "-" when t <= 0. */
 void mamori_cli_format_time(long long t, char *buf, size_t cap);
 
-/* Open the store named by the settings. Prints the error. */
+/* Open the store named by the settings. Prints the error. A writable store
+ * gets the audit key (mamori_cli_store_audit_key). */
 int mamori_cli_open_store(const struct mamori_cli *cli, int flags, struct mamori_store **st);
+
+/* Give st the audit key of [store] audit_key_file when the file exists
+ * (never created here: a key made by root would lock the daemon out).
+ * Without it, commands that write audit records fail saying why. Returns 0,
+ * or 1 after printing why the file could not be read. */
+int mamori_cli_store_audit_key(struct mamori_store *st, const struct mamori_settings *s);
 
 int mamori_cmd_audit(const struct mamori_cli *cli, int argc, char **argv);
 

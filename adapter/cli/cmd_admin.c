@@ -20,6 +20,7 @@
 #include "config/generation.h"
 #include "daemon/retention.h"
 #include "daemon/status.h"
+#include "store/audit.h"
 #include "store/backup.h"
 #include "store/outbox.h"
 #include "store/poll_cursor.h"
@@ -107,8 +108,9 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
     struct mamori_store *st = NULL;
     struct mamori_error err;
     json_t *doc = NULL, *out = NULL, *pollers = NULL;
-    int64_t pending = 0, dead = 0, total = 0, recent = 0;
+    int64_t pending = 0, dead = 0, total = 0, recent = 0, audit_seq = 0;
     time_t last = 0;
+    char audit_hash[65];
     int as_json = 0, running = 0, rc = 1;
     time_t now = time(NULL);
     char when[32];
@@ -151,17 +153,19 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
     }
     if (mamori_outbox_depth(st, &pending, &dead, &err) != 0 ||
         mamori_store_event_summary(st, now - 86400, &total, &recent, &last, &err) != 0 ||
-        mamori_poll_cursor_each(st, add_poller, pollers, &err) != 0) {
+        mamori_poll_cursor_each(st, add_poller, pollers, &err) != 0 ||
+        mamori_audit_head(st, &audit_seq, audit_hash, &err) != 0) {
         fprintf(stderr, "mamori: cannot read the store %s: %s\n", st->path, err.message);
         rc = 1;
         goto out;
     }
     rc = running ? 0 : 3;
     if (as_json) {
-        out = json_pack("{s:b, s:s, s:{s:I, s:I}, s:{s:I, s:I, s:I}, s:O}", "running", running, "store", st->path,
-                        "outbox", "pending", (json_int_t)pending, "dead", (json_int_t)dead, "events", "total",
-                        (json_int_t)total, "last_24h", (json_int_t)recent, "last_at", (json_int_t)last, "pollers",
-                        pollers);
+        out = json_pack("{s:b, s:s, s:{s:I, s:I}, s:{s:I, s:I, s:I}, s:O, s:{s:I, s:s?}}", "running", running, "store",
+                        st->path, "outbox", "pending", (json_int_t)pending, "dead", (json_int_t)dead, "events",
+                        "total", (json_int_t)total, "last_24h", (json_int_t)recent, "last_at", (json_int_t)last,
+                        "pollers", pollers, "audit", "head_seq", (json_int_t)audit_seq, "head_hash",
+                        audit_seq ? audit_hash : NULL);
         if (out == NULL || json_object_update(out, doc) != 0 || json_dumpf(out, stdout, JSON_INDENT(2)) != 0) {
             fprintf(stderr, "mamori: out of memory\n");
             rc = 1;
@@ -188,6 +192,11 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
         mamori_cli_format_time((long long)last, when, sizeof when);
     printf("events: %" PRId64 " stored, %" PRId64 " in the last 24 h, last %s\n", total, recent,
            last > 0 ? when : "never");
+    if (audit_seq > 0)
+        printf("audit: head record %" PRId64 " hash %s\n  (note it elsewhere; later: mamori audit verify --anchor "
+               "%s)\n", audit_seq, audit_hash, audit_hash);
+    else
+        printf("audit: no records yet\n");
     print_tenants(json_object_get(doc, "tenants"));
     print_pollers(pollers, now);
 out:
@@ -242,6 +251,8 @@ int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv)
         fprintf(stderr, "mamori: %s\n", err.message);
         goto out;
     }
+    if (mamori_cli_store_audit_key(st, &g->settings) != 0)
+        goto out;
     if (mamori_retention_purge(st, g, tenant, dry_run, time(NULL), &rep, &err) != 0) {
         fprintf(stderr, "mamori: purge failed (what was removed before the error stays removed): %s\n",
                 err.message);

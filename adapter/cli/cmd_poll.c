@@ -57,8 +57,9 @@ int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
         return 1;
     }
     if (mamori_store_open(&ing.store, g->settings.store_path, g->settings.sync_mode, g->settings.busy_timeout_ms, 0,
-                          &err) != 0) {
-        fprintf(stderr, "mamori: %s\n", err.message);
+                          &err) != 0 ||
+        mamori_store_set_audit_key(ing.store, g->audit_key.data, g->audit_key.len) != 0) {
+        fprintf(stderr, "mamori: %s\n", ing.store ? "out of memory" : err.message);
         goto out;
     }
     for (size_t i = 0; i < g->tenant_count; i++) {

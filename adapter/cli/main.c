@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "cli/cli.h"
+#include "config/generation.h"
 
 struct command {
     const char *name;
@@ -75,6 +77,25 @@ int mamori_cli_settings(const struct mamori_cli *cli, struct mamori_settings *s)
     return 0;
 }
 
+int mamori_cli_store_audit_key(struct mamori_store *st, const struct mamori_settings *s)
+{
+    struct mamori_secret key;
+    struct mamori_error err;
+    int rc;
+
+    if (access(s->audit_key_file, F_OK) != 0)
+        return 0;
+    if (mamori_audit_key_load(&key, s->audit_key_file, 0, &err) != 0) {
+        fprintf(stderr, "mamori: %s\n", err.message);
+        return 1;
+    }
+    rc = mamori_store_set_audit_key(st, key.data, key.len);
+    mamori_secret_free(&key);
+    if (rc != 0)
+        fprintf(stderr, "mamori: out of memory\n");
+    return rc != 0;
+}
+
 int mamori_cli_open_store(const struct mamori_cli *cli, int flags, struct mamori_store **st)
 {
     struct mamori_settings s;
@@ -86,6 +107,11 @@ int mamori_cli_open_store(const struct mamori_cli *cli, int flags, struct mamori
     rc = mamori_store_open(st, s.store_path, s.sync_mode, s.busy_timeout_ms, flags, &err);
     if (rc != 0)
         fprintf(stderr, "mamori: %s\n", err.message);
+    else if (!(flags & MAMORI_STORE_READONLY) && mamori_cli_store_audit_key(*st, &s) != 0) {
+        mamori_store_close(*st);
+        *st = NULL;
+        rc = 1;
+    }
     mamori_settings_free(&s);
     return rc != 0;
 }

@@ -205,6 +205,12 @@ static const struct mamori_key line_keys[] = {
      .description = "The channel access token for pushes. Required by line channels."},
     {.name = "api_url", .type = MAMORI_KEY_URL, .values = "https|http", .def = "https://api.line.me",
      .description = "Where pushes go; they never leave it. Tests point it at a loopback stand-in."},
+    {.name = "replay_window", .type = MAMORI_KEY_DURATION, .min = 1, .max = MAMORI_REPLAY_WINDOW_MAX,
+     .unit = "seconds", .def = "5m",
+     .description = "How far an event's timestamp (inside the signed body) may be from now. A delivery with an "
+                    "event outside it is refused with 401 stale_event and logged, and nothing of it is recorded: a "
+                    "captured lawyer message cannot be posted again. Widen it if LINE's webhook redelivery is on "
+                    "and mamori may be unreachable for longer."},
     {.name = NULL}};
 
 static const struct mamori_key channel_keys[] = {
@@ -250,6 +256,7 @@ static struct mamori_escalation_config *config_new(void)
     c->quiet_from = c->quiet_to = -1;
     c->utc_offset = 9 * 60;
     c->ack_deadline = 30 * 60;
+    c->line_replay_window = 300;
     c->ack_levels = (1u << MAMORI_ESCALATE_LAWYER) | (1u << MAMORI_ESCALATE_POLICE);
     c->redact_customer = 1;
     c->evidence_chars = 200;
@@ -344,10 +351,11 @@ static int escalation_key(struct mamori_escalation_config *c, const char *key, c
 static int line_key(struct mamori_escalation_config *c, const char *key, const char *value, int line, const char *dir,
                     struct mamori_error *err)
 {
+    struct mamori_key_value v;
     int handled, rc;
 
     c->has_line = 1;
-    if ((rc = mamori_key_check(line_keys, "line", "mamori-tenant(5)", key, value, NULL, NULL, err)) != 0)
+    if ((rc = mamori_key_check(line_keys, "line", "mamori-tenant(5)", key, value, NULL, &v, err)) != 0)
         return rc;
     if ((rc = mamori_secret_ref_option(&c->line_secret_ref, "channel_secret", key, value, line, dir, &handled, err)) != 0 ||
         handled)
@@ -357,6 +365,10 @@ static int line_key(struct mamori_escalation_config *c, const char *key, const c
         return rc;
     if (strcmp(key, "api_url") == 0)
         return set_str(&c->line_api, key, value, err);
+    if (strcmp(key, "replay_window") == 0) {
+        c->line_replay_window = (long)v.number;
+        return MAMORI_OK;
+    }
     return mamori_error_set(err, MAMORI_EINVAL, "%s: not stored (a bug in escalation.c)", key);
 }
 

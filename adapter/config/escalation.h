@@ -82,6 +82,7 @@ struct mamori_escalation_config {
     struct mamori_secret_ref line_secret_ref, line_token_ref;
     struct mamori_secret line_secret, line_token;
     int has_line;
+    long line_replay_window;           /* seconds an event's timestamp may be from now; default 300 */
 
     struct mamori_channel *channels;
     size_t channel_count, channel_cap;

@@ -19,29 +19,42 @@
 
 int mamori_identity_key_load(struct mamori_secret *out, const char *path, int create, struct mamori_error *err)
 {
+    return mamori_key_file_load(out, path, create, "identity key",
+                                "keep it with backups: requester history is keyed by it", err);
+}
+
+int mamori_audit_key_load(struct mamori_secret *out, const char *path, int create, struct mamori_error *err)
+{
+    return mamori_key_file_load(out, path, create, "audit key",
+                                "keep it apart from the store's backups: the audit chain is keyed by it, and "
+                                "`mamori audit verify` needs it", err);
+}
+
+int mamori_key_file_load(struct mamori_secret *out, const char *path, int create, const char *what, const char *why,
+                         struct mamori_error *err)
+{
     struct mamori_secret_ref ref = {(char *)path, NULL, 0};
     char hex[65];
     int fd;
 
     if (access(path, F_OK) != 0 && errno == ENOENT && create) {
         if (mamori_random_hex(hex, 32) != 0)
-            return mamori_error_set(err, MAMORI_EIO, "cannot get random bytes for the identity key");
+            return mamori_error_set(err, MAMORI_EIO, "cannot get random bytes for the %s", what);
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0 && errno != EEXIST)
-            return mamori_error_set(err, MAMORI_EIO, "cannot create identity key %s: %s", path, strerror(errno));
+            return mamori_error_set(err, MAMORI_EIO, "cannot create %s %s: %s", what, path, strerror(errno));
         if (fd >= 0) {
             hex[64] = '\n';
             if (write(fd, hex, 65) != 65 || fsync(fd) != 0) {
                 close(fd);
                 unlink(path);
-                return mamori_error_set(err, MAMORI_EIO, "cannot write identity key %s", path);
+                return mamori_error_set(err, MAMORI_EIO, "cannot write %s %s", what, path);
             }
             close(fd);
-            mamori_log_notice("identity_key_created", "created identity key %s (keep it with backups: "
-                              "requester history is keyed by it)", path);
+            mamori_log_notice("key_created", "created %s %s (%s)", what, path, why);
         }
     }
-    return mamori_secret_load(out, &ref, "identity key", err);
+    return mamori_secret_load(out, &ref, what, err);
 }
 
 static int conf_filter(const struct dirent *d)
@@ -119,6 +132,12 @@ int mamori_generation_load(struct mamori_generation **out, const char *config_pa
                                                   flags & MAMORI_GEN_CREATE_KEY, err)) != 0) {
             goto fail;
         }
+        /* The audit chain's key, created with the identity key; --check-config
+         * accepts it missing (the daemon creates it). */
+        if (!((flags & MAMORI_GEN_CHECK) && access(g->settings.audit_key_file, F_OK) != 0) &&
+            (rc = mamori_audit_key_load(&g->audit_key, g->settings.audit_key_file, flags & MAMORI_GEN_CREATE_KEY,
+                                        err)) != 0)
+            goto fail;
         if (mamori_secret_ref_set(&g->settings.health_token_ref) &&
             (rc = mamori_secret_load(&g->health_token, &g->settings.health_token_ref, "health token", err)) != 0) {
             mamori_error_prefix(err, "%s:%d", g->settings.path, g->settings.health_token_ref.line);
@@ -180,6 +199,7 @@ void mamori_generation_free(struct mamori_generation *g)
         mamori_tenant_free(&g->tenants[i]);
     free(g->tenants);
     mamori_secret_free(&g->identity_key);
+    mamori_secret_free(&g->audit_key);
     mamori_secret_free(&g->health_token);
     mamori_settings_free(&g->settings);
     free(g);

@@ -22,6 +22,7 @@ struct mamori_generation {
     struct mamori_tenant *tenants;   /* in file-name order */
     size_t tenant_count;
     struct mamori_secret identity_key;
+    struct mamori_secret audit_key;     /* [store] audit_key_file: the audit chain's HMAC key */
     struct mamori_secret health_token;  /* [server] health_token; len 0 when unset */
 };
 
@@ -50,5 +51,13 @@ void mamori_generation_free(struct mamori_generation *g);
 
 /* Load (or create, mode 0600, when create is set) the identity key. */
 int mamori_identity_key_load(struct mamori_secret *out, const char *path, int create, struct mamori_error *err);
+
+/* The same for the audit chain's key ([store] audit_key_file). */
+int mamori_audit_key_load(struct mamori_secret *out, const char *path, int create, struct mamori_error *err);
+
+/* A key file of 32 random bytes (hex), created mode 0600 when create is set
+ * and it is missing. what names it in messages, why is logged on creation. */
+int mamori_key_file_load(struct mamori_secret *out, const char *path, int create, const char *what, const char *why,
+                         struct mamori_error *err);
 
 #endif

@@ -34,6 +34,25 @@ static int set_path(struct mamori_settings *s, char **dst, const char *v)
     return MAMORI_OK;
 }
 
+/* Unset: audit.key in the directory of the identity key, so a store whose
+ * keys live elsewhere (tests, upgrades) keeps both together. */
+static int audit_key_default(struct mamori_settings *s)
+{
+    const char *slash;
+    char *dir;
+
+    if (s->audit_key_file != NULL)
+        return MAMORI_OK;
+    slash = strrchr(s->identity_key_file, '/');
+    dir = slash ? mamori_strndup(s->identity_key_file, (size_t)(slash - s->identity_key_file == 0 ? 1 : slash - s->identity_key_file))
+                : mamori_strdup(".");
+    if (dir == NULL)
+        return MAMORI_ENOMEM;
+    s->audit_key_file = mamori_path_join(dir, "audit.key");
+    free(dir);
+    return s->audit_key_file ? MAMORI_OK : MAMORI_ENOMEM;
+}
+
 int mamori_settings_defaults(struct mamori_settings *s)
 {
     memset(s, 0, sizeof *s);
@@ -57,7 +76,7 @@ int mamori_settings_defaults(struct mamori_settings *s)
         set_str(&s->identity_key_file, STATEDIR "/identity.key") != 0 ||
         set_str(&s->plugin_dir, PLUGINDIR) != 0 || set_str(&s->tenant_dir, SYSCONFDIR "/mamori/tenants.d") != 0)
         return MAMORI_ENOMEM;
-    return MAMORI_OK;
+    return audit_key_default(s);
 }
 
 #define KEY_END {NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL}
@@ -103,6 +122,10 @@ static const struct mamori_key store_keys[] = {
     {"identity_key_file", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, "/var/lib/mamori/identity.key",
      "The key requester ids are hashed with (requesters are never stored in clear). Created, mode 0600, at "
      "first start. Losing it resets every requester's contact history.", NULL},
+    {"audit_key_file", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, "audit.key next to identity_key_file",
+     "The HMAC-SHA256 key of the audit chain (see mamori(1), audit verify). Created, mode 0600, at first start. "
+     "Keep it out of the store's backups: whoever holds the store without it cannot rewrite the chain unnoticed. "
+     "Losing it leaves the keyed records unverifiable.", NULL},
     {"retention_days", MAMORI_KEY_INTEGER, 0, 36500, NULL, NULL, "days", "0",
      "Events, annotations and finished outbox jobs (which hold the customer text and evidence excerpts), "
      "escalations with no activity for this long and the ids of handled LINE events older than this are removed "
@@ -122,7 +145,7 @@ static const struct mamori_key tenants_keys[] = {
     KEY_END};
 
 static const struct mamori_key webhook_keys[] = {
-    {"replay_window", MAMORI_KEY_DURATION, 1, 86400, NULL, NULL, "seconds", "5m",
+    {"replay_window", MAMORI_KEY_DURATION, 1, MAMORI_REPLAY_WINDOW_MAX, NULL, NULL, "seconds", "5m",
      "How far a signed timestamp may be from now. A tenant may set its own.", NULL},
     KEY_END};
 
@@ -190,6 +213,8 @@ static int store_value(struct mamori_settings *s, const char *section, const cha
         s->busy_timeout_ms = (long)v->number;
     else if (IS("store", "identity_key_file"))
         return set_path(s, &s->identity_key_file, value);
+    else if (IS("store", "audit_key_file"))
+        return set_path(s, &s->audit_key_file, value);
     else if (IS("store", "retention_days"))
         s->retention_days = (long)v->number;
     else if (IS("plugins", "dir"))
@@ -261,12 +286,17 @@ int mamori_settings_load(struct mamori_settings *s, const char *path, struct mam
     s->dir = slash ? mamori_strndup(path, (size_t)(slash - path == 0 ? 1 : slash - path)) : mamori_strdup(".");
     if (s->path == NULL || s->dir == NULL)
         return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    /* Derived from identity_key_file after the file is read, unless set. */
+    free(s->audit_key_file);
+    s->audit_key_file = NULL;
     /* Paths in the file are relative to the file; the defaults are not. */
     free(s->tenant_dir);
     s->tenant_dir = mamori_path_join(s->dir, "tenants.d");
     if (s->tenant_dir == NULL)
         return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    return mamori_ini_parse(path, "configuration file", on_key, s, err);
+    if ((rc = mamori_ini_parse(path, "configuration file", on_key, s, err)) != 0)
+        return rc;
+    return audit_key_default(s) == 0 ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
 }
 
 void mamori_settings_free(struct mamori_settings *s)
@@ -276,6 +306,7 @@ void mamori_settings_free(struct mamori_settings *s)
     free(s->listen);
     free(s->store_path);
     free(s->identity_key_file);
+    free(s->audit_key_file);
     free(s->plugin_dir);
     free(s->tenant_dir);
     free(s->ca_file);

@@ -18,6 +18,12 @@
 
 #define MAMORI_DEFAULT_CONFIG SYSCONFDIR "/mamori/mamori.conf"
 
+/* The longest replay window any key accepts ([webhook] and [tenant]
+ * replay_window, [line] replay_window), in seconds. Dedupe ids must outlive
+ * twice the longest window in use (a timestamp may be early or late by the
+ * window), which daemon/retention.c and escalation/send.c rely on. */
+#define MAMORI_REPLAY_WINDOW_MAX 86400
+
 enum mamori_sync_mode { MAMORI_SYNC_FULL = 0, MAMORI_SYNC_NORMAL = 1 };
 
 struct mamori_settings {
@@ -42,6 +48,7 @@ struct mamori_settings {
     int sync_mode;              /* enum mamori_sync_mode */
     long busy_timeout_ms;
     char *identity_key_file;    /* key for hashing requester ids */
+    char *audit_key_file;       /* HMAC key of the audit chain */
     long retention_days;        /* 0: keep forever */
 
     /* [plugins] */

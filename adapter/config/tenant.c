@@ -116,7 +116,7 @@ static const struct mamori_key tenant_keys[] = {
                     "X-Mamori-Token value they send."},
     {.name = "api_token", .type = MAMORI_KEY_SECRET,
      .description = "The bearer token for POST /v1/annotate; without it the tenant has no /v1/annotate."},
-    {.name = "replay_window", .type = MAMORI_KEY_DURATION, .min = 1, .max = 86400, .unit = "seconds",
+    {.name = "replay_window", .type = MAMORI_KEY_DURATION, .min = 1, .max = MAMORI_REPLAY_WINDOW_MAX, .unit = "seconds",
      .def = "[webhook] replay_window", .description = "How far a signed timestamp may be from now."},
     {.name = "note_on_legitimate", .type = MAMORI_KEY_ENUM, .values = "calm|none", .def = "none",
      .description = "calm: a short calm note on complaints the plugins found legitimate; none: no note."},

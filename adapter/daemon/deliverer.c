@@ -591,6 +591,10 @@ static int setup(struct deliverer *d, const struct mamori_generation *gen)
         mamori_log_err("deliver_store", "%s", err.message);
         return 3;
     }
+    if (mamori_store_set_audit_key(d->st, gen->audit_key.data, gen->audit_key.len) != 0) {
+        mamori_log_err("deliver_store", "out of memory");
+        return 3;
+    }
     if (mamori_channel_sender_open(&d->chan, gen, d->st, d->multi) != 0)
         return 3;
     return 0;

@@ -3,6 +3,7 @@
 
 #include "daemon/housekeeper.h"
 
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -12,12 +13,32 @@
 #include "base/process.h"
 #include "daemon/retention.h"
 #include "daemon/status.h"
+#include "store/audit.h"
 #include "store/store.h"
 
 /* Retention runs when a generation starts (so a changed retention_days
  * takes effect on reload) and then every hour: a day's backlog is small,
  * and the purge deletes in short batches between webhooks. */
 #define PURGE_INTERVAL 3600
+
+/* The chain's head on the log, when it moved since the last line. */
+static void log_audit_head(struct mamori_store *st)
+{
+    static int64_t logged_seq = -1;
+    struct mamori_error err;
+    char hash[65];
+    int64_t seq;
+
+    if (mamori_audit_head(st, &seq, hash, &err) != 0) {
+        mamori_log_warn("audit_head_failed", "%s", err.message);
+        return;
+    }
+    if (seq == logged_seq)
+        return;
+    logged_seq = seq;
+    mamori_log_notice("audit_head", "audit chain head: record %" PRId64 " hash %s (keep it to check later: mamori "
+                      "audit verify --anchor %s)", seq, seq ? hash : "none", seq ? hash : "HASH");
+}
 
 static void purge(struct mamori_store *st, const struct mamori_generation *gen)
 {
@@ -41,6 +62,19 @@ int mamori_housekeeper_run(const struct mamori_generation *gen)
         mamori_log_err("housekeeper_store", "%s", err.message);
         return 3;
     }
+    if (mamori_store_set_audit_key(st, gen->audit_key.data, gen->audit_key.len) != 0) {
+        mamori_log_err("housekeeper_store", "out of memory");
+        mamori_store_close(st);
+        return 3;
+    }
+    /* Key the chain from here on (a store from before schema 4, a new
+     * store) and publish its head where the store's writer cannot change
+     * it: the log. `mamori audit verify --anchor HASH` then finds a
+     * truncation back past it. */
+    if (mamori_audit_ensure_keyed(st, time(NULL), &err) != 0)
+        mamori_log_err("audit_failed", "cannot key the audit chain (webhooks that write audit records will fail): %s",
+                       err.message);
+    log_audit_head(st);
     /* Tell `mamori status` what this generation serves. */
     if (mamori_status_publish(st, gen, parent, time(NULL), &err) != 0)
         mamori_log_warn("status_failed", "cannot publish the status for mamori status: %s", err.message);
@@ -49,6 +83,7 @@ int mamori_housekeeper_run(const struct mamori_generation *gen)
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (next_purge == 0 || now.tv_sec >= next_purge) {
             purge(st, gen);
+            log_audit_head(st);
             next_purge = now.tv_sec + PURGE_INTERVAL;
         }
         if (mamori_store_checkpoint(st, &err) != 0)

@@ -302,6 +302,11 @@ int mamori_poller_run(const struct mamori_generation *gen)
         free(next);
         return 3;
     }
+    if (mamori_store_set_audit_key(ing.store, gen->audit_key.data, gen->audit_key.len) != 0) {
+        mamori_log_err("poller_store", "the poller cannot start: out of memory");
+        free(next);
+        return 3;
+    }
     mamori_log_info("poller_started", "poller running");
     while (!mamori_process_stopping() && getppid() == parent) {
         struct mamori_poll_report report;

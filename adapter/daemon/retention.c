@@ -10,8 +10,29 @@
 
 #include "base/log.h"
 #include "base/strv.h"
+#include "config/escalation.h"
 #include "store/audit.h"
 #include "store/purge.h"
+
+long mamori_retention_dedupe_keep(const struct mamori_generation *gen, const char *tenant_id)
+{
+    long longest = gen->settings.replay_window;
+
+    for (size_t i = 0; i < gen->tenant_count; i++) {
+        const struct mamori_tenant *t = &gen->tenants[i];
+        /* A tenant no longer configured gets the longest of all. */
+        if (tenant_id != NULL && mamori_generation_tenant(gen, tenant_id) != NULL && strcmp(t->id, tenant_id) != 0)
+            continue;
+        if (t->replay_window > longest)
+            longest = t->replay_window;
+        if (t->escalation != NULL && t->escalation->has_line && t->escalation->line_replay_window > longest)
+            longest = t->escalation->line_replay_window;
+    }
+    /* A signed timestamp may be early or late by the window: a delivery
+     * received at r can carry a timestamp up to r + w and still verify
+     * until r + 2w. */
+    return 2 * longest;
+}
 
 long mamori_retention_days(const struct mamori_generation *gen, const char *tenant_id)
 {
@@ -60,16 +81,22 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
         long days = mamori_retention_days(gen, t);
         struct mamori_retention_report one = {0, 0, 0, 0};
         int64_t removed[MAMORI_PURGE_TABLE_COUNT] = {0}, others = 0;
-        time_t cutoff;
+        time_t cutoff, dedupe_cutoff;
 
         if (only_tenant != NULL && strcmp(only_tenant, t) != 0)
             continue;
         if (days <= 0)
             continue;
         cutoff = now - (time_t)days * 86400;
+        /* The ids that dedupe events and LINE deliveries must outlive every
+         * replay window, or a captured delivery could be posted again. */
+        dedupe_cutoff = now - (time_t)mamori_retention_dedupe_keep(gen, t);
+        if (dedupe_cutoff > cutoff)
+            dedupe_cutoff = cutoff;
         /* In enum order: escalation messages after their escalations. */
         for (int table = 0; table < MAMORI_PURGE_TABLE_COUNT; table++) {
-            if ((rc = mamori_purge_table(st, (enum mamori_purge_table)table, t, cutoff, dry_run, &removed[table],
+            time_t before = table == MAMORI_PURGE_EVENTS || table == MAMORI_PURGE_LINE_EVENTS ? dedupe_cutoff : cutoff;
+            if ((rc = mamori_purge_table(st, (enum mamori_purge_table)table, t, before, dry_run, &removed[table],
                                          err)) != 0) {
                 mamori_error_prefix(err, "tenant %s", t);
                 goto out;

@@ -19,7 +19,10 @@
  * passes afterwards.
  *
  * The period is the tenant's retention_days, else [store] retention_days;
- * 0 keeps everything. Rows of tenants no longer configured follow the
+ * 0 keeps everything. Events and LINE event ids are the dedupe of
+ * webhooks: they stay at least twice the longest replay window configured
+ * (mamori_retention_dedupe_keep), even when the period is shorter, so a
+ * signed delivery captured on the wire cannot come back once its id is gone. Rows of tenants no longer configured follow the
  * server default. Deletes run in small batches, each its own short write
  * transaction, so webhooks never wait long for the lock.
  */
@@ -42,6 +45,12 @@ struct mamori_retention_report {
 
 /* The retention period in days for tenant id under gen (0: keep forever). */
 long mamori_retention_days(const struct mamori_generation *gen, const char *tenant_id);
+
+/* Seconds the dedupe ids (events, LINE event ids) of tenant_id are kept at
+ * least: twice its longest replay window ([tenant] and [line]
+ * replay_window, at least [webhook] replay_window); for a tenant no longer
+ * configured, or NULL, twice the longest window of the generation. */
+long mamori_retention_dedupe_keep(const struct mamori_generation *gen, const char *tenant_id);
 
 /* Purge every tenant (or only `only_tenant` when not NULL) as of `now`.
  * With dry_run, count what would go and change nothing. */

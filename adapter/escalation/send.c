@@ -16,6 +16,7 @@
 #include "base/metrics.h"
 #include "base/signature.h"
 #include "base/strv.h"
+#include "config/settings.h"
 #include "config/tenant.h"
 #include "deliver/outbound.h"
 #include "escalation/channel.h"
@@ -30,6 +31,9 @@
 #define TICK_INTERVAL 5.0           /* the acknowledgement deadline check */
 #define PURGE_INTERVAL 3600.0
 #define LINE_EVENT_KEEP (30LL * 86400) /* LINE redelivers within days; a month is plenty */
+
+/* A replayed delivery inside its window must still find its id. */
+_Static_assert(LINE_EVENT_KEEP >= 2LL * MAMORI_REPLAY_WINDOW_MAX, "LINE event ids must outlive every replay window");
 
 struct pause {
     const struct mamori_tenant *t;

@@ -4,7 +4,13 @@
  *
  *   verify   X-Line-Signature = base64(HMAC-SHA256(channel secret, raw body))
  *            before anything is parsed; missing or wrong: 401, nothing changes
- *   dedupe   webhookEventId (LINE redelivers with the same id)
+ *   fresh    every event's timestamp (inside the signed body) within [line]
+ *            replay_window of now, else 401 stale_event for the whole
+ *            delivery, nothing recorded: the signature says who sent it,
+ *            not when, so without this a captured delivery could be posted
+ *            again once its dedupe row is gone
+ *   dedupe   webhookEventId (LINE redelivers with the same id); the ids are
+ *            kept far longer than any window (send.c, retention.c)
  *   follow   an unknown user is remembered as pending and gets nothing: an
  *            admin approves lawyers with `mamori lawyer approve`
  *   message  from an approved lawyer: find the escalation (the quoted
@@ -74,6 +80,45 @@ static int verify_cb(void *ctx, struct mamori_http *h)
 static const char *jstr(const json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k));
+}
+
+/* 0 when every event of the delivery is inside the tenant's replay window;
+ * otherwise the 401 has been sent and logged. Events LINE would have us
+ * ignore are checked too: a stale one in a batch makes the whole batch a
+ * replay or a very late redelivery, and a partial answer would only hide it. */
+static int check_fresh(const struct mamori_tenant *t, struct mamori_http *h, json_t *events, time_t now)
+{
+    long window = t->escalation->line_replay_window;
+    json_t *ev;
+    size_t i;
+
+    json_array_foreach(events, i, ev)
+    {
+        json_t *ts = json_object_get(ev, "timestamp");
+        const char *id = jstr(ev, "webhookEventId");
+        long long age;
+
+        if (!json_is_integer(ts)) {
+            mamori_log_warn("line_replay_refused", "LINE delivery refused: event %s has no timestamp, so its age "
+                            "cannot be checked", id ? id : "(no webhookEventId)");
+            mamori_http_error(h, 401, "stale_event", NULL,
+                              "event %zu has no timestamp; refused as a possible replay, nothing recorded", i);
+            return MAMORI_EAUTH;
+        }
+        age = (long long)now - (long long)(json_integer_value(ts) / 1000);
+        if (age > window || age < -window) {
+            mamori_log_warn("line_replay_refused", "LINE delivery refused: event %s is %lld s %s, outside [line] "
+                            "replay_window (%ld s); a replay or a redelivery later than the window (nothing recorded)",
+                            id ? id : "(no webhookEventId)", age < 0 ? -age : age, age < 0 ? "in the future" : "old",
+                            window);
+            mamori_http_error(h, 401, "stale_event", NULL,
+                              "event %zu is %lld s %s, outside the replay window of %ld s ([line] replay_window); "
+                              "refused as a possible replay, nothing recorded",
+                              i, age < 0 ? -age : age, age < 0 ? "in the future" : "old", window);
+            return MAMORI_EAUTH;
+        }
+    }
+    return MAMORI_OK;
 }
 
 static int audit_json(struct mamori_store *st, const char *tenant, const char *kind, const char *subject, json_t *data,
@@ -278,6 +323,8 @@ void mamori_handle_line(struct mamori_app *app, struct mamori_http *h, const str
                           MAX_EVENTS);
         goto out;
     }
+    if (check_fresh(t, h, events, now) != 0)
+        goto out;
     if (json_array_size(events) > 0 && (rc = mamori_store_begin(app->store, &err)) == 0) {
         json_array_foreach(events, i, ev)
         {

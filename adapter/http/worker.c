@@ -254,6 +254,11 @@ int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, i
         mamori_log_err("worker_store", "worker %d: %s", index, err.message);
         return 3;
     }
+    if (mamori_store_set_audit_key(store, gen->audit_key.data, gen->audit_key.len) != 0) {
+        mamori_log_err("worker_store", "worker %d: out of memory", index);
+        mamori_store_close(store);
+        return 3;
+    }
     mamori_store_defer_durability(store, 1);
     memset(&w, 0, sizeof w);
     w.app.gen = gen;

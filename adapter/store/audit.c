@@ -3,6 +3,7 @@
 
 #include "store/audit.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,11 +13,15 @@
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-static int record_hash(int64_t seq, const char *at, const char *tenant, const char *kind, const char *subject,
-                       const char *data, const char *prev, char out[65])
+/* The record's hash in hex: HMAC-SHA256 with key when keyed, else the
+ * plain SHA-256 of records written before schema 4. */
+static int record_hash(int keyed, const unsigned char *key, size_t key_len, int64_t seq, const char *at,
+                       const char *tenant, const char *kind, const char *subject, const char *data, const char *prev,
+                       char out[65])
 {
     struct mamori_buf b = MAMORI_BUF_INIT;
-    unsigned char digest[32];
+    unsigned char digest[MAMORI_HMAC_MAX];
+    size_t digest_len = 32;
     int rc;
 
     mamori_buf_printf(&b, "%" PRId64 "\n%s\n%s\n%s\n%s\n%s\n%s", seq, at, tenant, kind, subject, data, prev);
@@ -24,7 +29,12 @@ static int record_hash(int64_t seq, const char *at, const char *tenant, const ch
         mamori_buf_free(&b);
         return MAMORI_ENOMEM;
     }
-    rc = mamori_sha256(b.data, b.len, digest);
+    if (keyed) {
+        struct mamori_bytes part = {b.data, b.len};
+        rc = mamori_hmac(MAMORI_HMAC_SHA256, key, key_len, &part, 1, digest, &digest_len);
+    } else {
+        rc = mamori_sha256(b.data, b.len, digest);
+    }
     mamori_buf_free(&b);
     if (rc != 0)
         return rc;
@@ -43,6 +53,9 @@ int mamori_audit_append(struct mamori_store *st, const char *tenant, const char 
 
     if (!st->in_tx)
         return mamori_error_set(err, MAMORI_EINVAL, "audit: append outside a transaction");
+    if (st->audit_key == NULL)
+        return mamori_error_set(err, MAMORI_EINVAL, "audit: no audit key on this connection (a bug, or [store] "
+                                "audit_key_file is missing: mamori-fcgi creates it at its first start)");
     if ((s = mamori_store_stmt(st, MAMORI_STMT_AUDIT_LAST, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")) ==
         NULL)
         return mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
@@ -60,11 +73,12 @@ int mamori_audit_append(struct mamori_store *st, const char *tenant, const char 
 
     gmtime_r(&now, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if ((rc = record_hash(seq, at, tenant, kind, subject, data, prev, hash)) != 0)
+    if ((rc = record_hash(1, st->audit_key, st->audit_key_len, seq, at, tenant, kind, subject, data, prev, hash)) !=
+        0)
         return mamori_error_set(err, rc, "audit: hashing failed");
     if ((s = mamori_store_stmt(st, MAMORI_STMT_AUDIT_INSERT,
-                               "INSERT INTO audit(seq, at, tenant, kind, subject, data, prev_hash, hash) "
-                               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)")) == NULL)
+                               "INSERT INTO audit(seq, at, tenant, kind, subject, data, prev_hash, hash, keyed) "
+                               "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,1)")) == NULL)
         return mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
     sqlite3_bind_int64(s, 1, seq);
     sqlite3_bind_text(s, 2, at, -1, SQLITE_STATIC);
@@ -80,20 +94,45 @@ int mamori_audit_append(struct mamori_store *st, const char *tenant, const char 
     return rc;
 }
 
-int mamori_audit_verify(struct mamori_store *st, struct mamori_audit_report *report, struct mamori_error *err)
+/* Whether text is 64 hex digits; copied in lowercase to out. */
+static int hash_text(const char *text, char out[65])
+{
+    size_t n = strlen(text);
+
+    if (n != 64)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isxdigit((unsigned char)text[i]))
+            return 0;
+        out[i] = (char)tolower((unsigned char)text[i]);
+    }
+    out[64] = '\0';
+    return 1;
+}
+
+int mamori_audit_verify(struct mamori_store *st, const char *anchor, struct mamori_audit_report *report,
+                        struct mamori_error *err)
 {
     sqlite3_stmt *s = NULL;
-    char expect_prev[65], hash[65];
+    char expect_prev[65], hash[65], want_anchor[65];
     int64_t expect_seq = 1;
-    int rc;
+    int rc, keyed_seen = 0;
 
     memset(report, 0, sizeof *report);
     memcpy(expect_prev, zero_hash, sizeof expect_prev);
-    if (sqlite3_prepare_v2(st->db, "SELECT seq, at, tenant, kind, subject, data, prev_hash, hash FROM audit ORDER BY seq",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (anchor != NULL && !hash_text(anchor, want_anchor))
+        return mamori_error_set(err, MAMORI_EINVAL, "the anchor \"%s\" is not a hash (64 hex digits, as `mamori "
+                                "status` and the log's audit_head lines show it)", anchor);
+    /* A store from before schema 4 (opened read-only, not migrated) has no
+     * keyed column: every record in it is plain. */
+    if (sqlite3_prepare_v2(st->db, "SELECT seq, at, tenant, kind, subject, data, prev_hash, hash, keyed FROM audit "
+                           "ORDER BY seq", -1, &s, NULL) != SQLITE_OK &&
+        sqlite3_prepare_v2(st->db, "SELECT seq, at, tenant, kind, subject, data, prev_hash, hash, 0 FROM audit "
+                           "ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
         return mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64(s, 0);
+        int keyed = sqlite3_column_int(s, 8) != 0;
         const char *col[7];
         for (int i = 0; i < 7; i++) {
             col[i] = (const char *)sqlite3_column_text(s, i + 1);
@@ -114,22 +153,113 @@ int mamori_audit_verify(struct mamori_store *st, struct mamori_audit_report *rep
                                   seq, seq - 1);
             goto out;
         }
-        if (record_hash(seq, col[0], col[1], col[2], col[3], col[4], col[5], hash) != 0) {
+        if (!keyed && keyed_seen) {
+            /* The plain hash is anyone's to compute: after the first keyed
+             * record it can only mean a rewrite. */
+            report->first_bad = seq;
+            rc = mamori_error_set(err, MAMORI_EINVAL, "audit chain broken at record %" PRId64 ": not keyed, after "
+                                  "keyed records (rewritten without the audit key)", seq);
+            goto out;
+        }
+        if (keyed && st->audit_key == NULL) {
+            report->first_bad = seq;
+            rc = mamori_error_set(err, MAMORI_EINVAL, "record %" PRId64 " is keyed and no audit key was given: "
+                                  "cannot verify (check [store] audit_key_file)", seq);
+            goto out;
+        }
+        if (record_hash(keyed, st->audit_key, st->audit_key_len, seq, col[0], col[1], col[2], col[3], col[4], col[5],
+                        hash) != 0) {
             rc = mamori_error_set(err, MAMORI_ENOMEM, "audit: out of memory");
             goto out;
         }
         if (strcmp(hash, col[6]) != 0) {
             report->first_bad = seq;
             rc = mamori_error_set(err, MAMORI_EINVAL,
-                                  "audit chain broken at record %" PRId64 ": contents do not match its hash (edited)",
-                                  seq);
+                                  "audit chain broken at record %" PRId64 ": contents do not match its %s (edited%s)",
+                                  seq, keyed ? "MAC" : "hash", keyed ? ", or another audit key" : "");
             goto out;
         }
+        keyed_seen |= keyed;
+        report->plain += !keyed;
+        if (anchor != NULL && report->anchor_seq == 0 && strcmp(hash, want_anchor) == 0)
+            report->anchor_seq = seq;
         memcpy(expect_prev, hash, sizeof expect_prev);
+        report->head_seq = seq;
+        memcpy(report->head_hash, hash, sizeof hash);
         expect_seq = seq + 1;
     }
-    rc = rc == SQLITE_DONE ? MAMORI_OK : mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
+    if (rc != SQLITE_DONE) {
+        rc = mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
+        goto out;
+    }
+    rc = MAMORI_OK;
+    if (report->records > 0 && !keyed_seen && st->audit_key != NULL)
+        rc = mamori_error_set(err, MAMORI_EINVAL, "none of the %" PRId64 " records is keyed: the chain was rewritten "
+                              "with plain hashes, or mamori-fcgi has not started since the upgrade to schema 4 (it "
+                              "keys the chain at its start)", report->records);
+    else if (anchor != NULL && report->anchor_seq == 0)
+        rc = mamori_error_set(err, MAMORI_EINVAL, "the anchor %s is not in the chain (%" PRId64 " records, head %s): "
+                              "records after it were removed (truncated), or it is from another store", want_anchor,
+                              report->records, report->records ? report->head_hash : "none");
 out:
     sqlite3_finalize(s);
+    return rc;
+}
+
+int mamori_audit_head(struct mamori_store *st, int64_t *seq, char hash[65], struct mamori_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    *seq = 0;
+    hash[0] = '\0';
+    if (sqlite3_prepare_v2(st->db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+        return mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(s, 0);
+        snprintf(hash, 65, "%s", sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
+        rc = MAMORI_OK;
+    } else {
+        rc = rc == SQLITE_DONE ? MAMORI_OK : mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int mamori_audit_ensure_keyed(struct mamori_store *st, time_t now, struct mamori_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    int keyed = 0, rc;
+    int64_t records = 0;
+    char data[96];
+
+    if ((rc = mamori_store_begin(st, err)) != 0)
+        return rc;
+    if (sqlite3_prepare_v2(st->db, "SELECT keyed, (SELECT count(*) FROM audit) FROM audit ORDER BY seq DESC LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK) {
+        rc = mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
+        goto fail;
+    }
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        keyed = sqlite3_column_int(s, 0) != 0;
+        records = sqlite3_column_int64(s, 1);
+    } else if (rc != SQLITE_DONE) {
+        rc = mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
+        goto fail;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (keyed) {
+        mamori_store_rollback(st);
+        return MAMORI_OK;
+    }
+    snprintf(data, sizeof data, "{\"plain_records\":%" PRId64 "}", records);
+    if ((rc = mamori_audit_append(st, "-", "audit_keyed", "chain", data, now, err)) != 0)
+        goto fail;
+    return mamori_store_commit(st, err);
+fail:
+    sqlite3_finalize(s);
+    mamori_store_rollback(st);
     return rc;
 }

@@ -83,6 +83,13 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(tenant, line_user_id));"
     "CREATE TABLE line_events(tenant TEXT NOT NULL, event_id TEXT NOT NULL, received_at INTEGER NOT NULL,"
     "  PRIMARY KEY(tenant, event_id));",
+
+    /* 4: the keyed audit chain (audit.h). Records written from now on
+     * carry keyed = 1: their hash is HMAC-SHA256 with the audit key, kept
+     * outside the store. The records already there stay as they are
+     * (plain SHA-256, keyed = 0) and are protected by the first keyed
+     * record, whose MAC covers the last plain record's hash. */
+    "ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;",
 };
 
 int mamori_schema_count(void)

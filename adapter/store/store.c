@@ -201,9 +201,31 @@ void mamori_store_close(struct mamori_store *st)
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close_v2(st->db);
     }
+    if (st->audit_key != NULL) {
+        explicit_bzero(st->audit_key, st->audit_key_len);
+        free(st->audit_key);
+    }
     free(st->path);
     free(st->wal_path);
     free(st);
+}
+
+int mamori_store_set_audit_key(struct mamori_store *st, const unsigned char *key, size_t len)
+{
+    unsigned char *copy = NULL;
+
+    if (len > 0) {
+        if ((copy = malloc(len)) == NULL)
+            return MAMORI_ENOMEM;
+        memcpy(copy, key, len);
+    }
+    if (st->audit_key != NULL) {
+        explicit_bzero(st->audit_key, st->audit_key_len);
+        free(st->audit_key);
+    }
+    st->audit_key = copy;
+    st->audit_key_len = len;
+    return MAMORI_OK;
 }
 
 int mamori_store_begin(struct mamori_store *st, struct mamori_error *err)

@@ -48,7 +48,14 @@ struct mamori_store {
     long busy_timeout_ms;
     struct timespec busy_since;        /* when the current wait for a lock began */
     sqlite3_stmt *stmts[MAMORI_STMT_COUNT];
+    unsigned char *audit_key;          /* owned copy, wiped on close; NULL: audit records cannot be appended */
+    size_t audit_key_len;
 };
+
+/* Give the connection the audit chain's HMAC key ([store] audit_key_file);
+ * the store keeps its own copy. Every process that appends audit records
+ * sets it right after mamori_store_open(). Returns 0 or MAMORI_ENOMEM. */
+int mamori_store_set_audit_key(struct mamori_store *st, const unsigned char *key, size_t len);
 
 /* The cached statement `which` (prepared from sql on first use), reset and
  * with bindings cleared. Borrowed: never finalize it. NULL on error (the

@@ -104,7 +104,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz setup: %s\n", err.message);
         abort();
     }
-    if (mamori_store_open(&store, gen->settings.store_path, MAMORI_SYNC_NORMAL, 1000, 0, &err) != 0)
+    if (mamori_store_open(&store, gen->settings.store_path, MAMORI_SYNC_NORMAL, 1000, 0, &err) != 0 ||
+        mamori_store_set_audit_key(store, gen->audit_key.data, gen->audit_key.len) != 0)
         abort();
     app.gen = gen;
     app.store = store;

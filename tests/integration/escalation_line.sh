@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 55
+it_init 56
 hd_standin_start
 esc_standins_start
 hd_tenant zd zendesk "api_user_id = 39011229999"
@@ -64,7 +64,10 @@ esc_line_post zd "$IT_DIR/empty.json"
 tap_is "$HTTP_STATUS" 200 "an empty events array (the console's check) is 200"
 
 # ---- a follow registers nothing by itself ----
-cp "$HD_FIX/line-follow.json" "$IT_DIR/fixture-follow.json"
+# The fixture as LINE would send it now (an old timestamp is refused as a replay).
+python3 -c 'import json,sys,time
+d=json.load(open(sys.argv[1])); d["events"][0]["timestamp"]=int(time.time()*1000)
+open(sys.argv[2],"w").write(json.dumps(d))' "$HD_FIX/line-follow.json" "$IT_DIR/fixture-follow.json"
 esc_line_post zd "$IT_DIR/fixture-follow.json"
 tap_is "$HTTP_STATUS" 200 "the follow fixture is accepted"
 tap_is "$(it_sql "select state from lawyers where line_user_id='$ESC_LAWYER'")" pending "the user is remembered as pending only"
@@ -119,11 +122,19 @@ sleep 1
 tap_is "$(hd_notes zendesk 4821)" 2 "... and writes no second note"
 
 # The shared fixture: a redelivered reply that names the ticket (#4821)
-# instead of quoting; signed as LINE signed it.
+# instead of quoting; signed as LINE signed it, but its events are from
+# 2025, far outside the replay window (issue 13): refused as a replay.
 sig=$(sed -n 's/^X-Line-Signature: //p' "$HD_FIX/line-message-text.headers")
 http POST /hooks/zd/line -H 'Content-Type: application/json; charset=utf-8' -H "X-Line-Signature: $sig" \
     --data-binary "@$HD_FIX/line-message-text.json"
-tap_is "$HTTP_STATUS" 200 "the fixture's signature verifies"
+tap_is "$HTTP_STATUS/$(echo "$HTTP_BODY" | json 'd["error"]')" 401/stale_event \
+    "the fixture as captured (signature valid, events from 2025) is refused as stale"
+# The same delivery as LINE would send it now.
+python3 -c 'import json,sys,time
+d=json.load(open(sys.argv[1])); [e.update(timestamp=int(time.time()*1000)) for e in d["events"]]
+open(sys.argv[2],"w").write(json.dumps(d, ensure_ascii=False))' "$HD_FIX/line-message-text.json" "$IT_DIR/fixture-text.json"
+esc_line_post zd "$IT_DIR/fixture-text.json"
+tap_is "$HTTP_STATUS" 200 "the fixture with a current timestamp is accepted"
 tap_is "$(echo "$HTTP_BODY" | json 'd["handled"]')" 1 "a reply naming チケット#4821 finds the escalation"
 hd_wait_notes zendesk 4821 3 20
 tap_like "$(hd_state "s['notes']['zendesk:4821'][2]['text']")" "本日17時までに対応方針をご連絡します" "... and becomes a note"

@@ -242,7 +242,9 @@ static void test_settings_store_every_key(void)
             struct mamori_settings st;
             struct mamori_error err;
             char text[256], buf[64];
-            snprintf(text, sizeof text, "[%s]\n%s = %s\n", s->name, k->name, sample(k, buf, sizeof buf));
+            /* A secret is named through its file, never inline. */
+            snprintf(text, sizeof text, "[%s]\n%s%s = %s\n", s->name, k->name,
+                     k->type == MAMORI_KEY_SECRET ? "_file" : "", sample(k, buf, sizeof buf));
             if (mamori_settings_load(&st, write_file("every.conf", text), &err) != 0)
                 diag("[%s] %s: %s", s->name, k->name, err.message), bad++;
             mamori_settings_free(&st);

@@ -432,6 +432,7 @@ int main(void)
         int changed = 0, fired = 0, inserted = 0;
 
         is_int(mamori_store_open(&st, path_of("m.db"), MAMORI_SYNC_NORMAL, 1000, 0, &err), 0, "the store opens");
+        mamori_store_set_audit_key(st, (const unsigned char *)"test-audit-key", 14);
         ticket_fill(&tk);
         fill_annotation(&a, body_text, MAMORI_ESCALATE_LAWYER);
         rc = mamori_escalation_prepare(&plan, st, &t, &tk, &a, day, &err);
@@ -493,7 +494,7 @@ int main(void)
         mamori_escalation_ack(st, "acme", "4821", LAWYER_U, day + 100, &changed, &err);
         mamori_store_commit(st, &err);
         is_int(changed, 1, "an acknowledgement closes the open escalation");
-        is_int(mamori_audit_verify(st, &rep, &err), 0, "the audit chain is intact");
+        is_int(mamori_audit_verify(st, NULL, &rep, &err), 0, "the audit chain is intact");
         ok(rep.records >= 2, "opened, follow-up and backup are in the audit chain (%lld records)", (long long)rep.records);
 
         /* A retained ticket: later annotations carry the tag and the line. */
