@@ -30,10 +30,12 @@ dist_policies_clinic_DATA = policies/examples/clinic/policy.json policies/exampl
 policies_transportdir = $(policydir)/examples/transport
 dist_policies_transport_DATA = policies/examples/transport/policy.json policies/examples/transport/tests.jsonl
 
-EXTRA_DIST += policies/corpus/train-default-model.sh policies/corpus/score-test-batches.py
+EXTRA_DIST += policies/corpus/train-default-model.sh policies/corpus/score-test-batches.py \
+	policies/default-ja/policy.model.batches
 
 # Remake the default model; then pin its sha256 in default-ja and default-en.
 policy-model: adapter/mamori
 	$(srcdir)/policies/corpus/train-default-model.sh $(abs_builddir)/adapter/mamori $(srcdir)/policies/default-ja/policy.model $(abs_srcdir)
 	@echo "now pin it: sha256 $$(sha256sum $(srcdir)/policies/default-ja/policy.model | cut -d' ' -f1) in policies/default-{ja,en}/policy.json"
+	@echo "(the batches it was trained on: $(srcdir)/policies/default-ja/policy.model.batches)"
 .PHONY: policy-model
