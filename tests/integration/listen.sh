@@ -15,7 +15,7 @@ sed -i 's/path = example.so/path = nonexistent.so/' "$IT_DIR/tenants.d/acme.conf
 tap_is "$?" 1 "--check-config fails on a missing plugin"
 tap_like "$(cat "$IT_DIR/t.out")" "nonexistent.so" "... naming it"
 cp "$IT_DIR/acme.good" "$IT_DIR/tenants.d/acme.conf"
-"$MAMORI_FCGI" --version | grep -q "plugin ABI 1.0"
+"$MAMORI_FCGI" --version | grep -q "plugin ABI 1.1"
 tap_ok $? "--version names the plugin ABI"
 
 # TCP

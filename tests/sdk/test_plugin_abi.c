@@ -145,7 +145,7 @@ int main(void)
 {
     printf("1..1\n");
 #ifdef ABI_MODEL
-    printf("ok 1 - the plugin ABI 1.0 layout is frozen for %s (checked at compile time)\n", ABI_MODEL);
+    printf("ok 1 - the plugin ABI 1.1 layout is frozen for %s (checked at compile time)\n", ABI_MODEL);
 #else
     printf("ok 1 # SKIP no frozen layout for this data model (only struct_size first and reserved last checked)\n");
 #endif
