@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/watchdog.h"
 #include "escalation/escalate.h"
 #include "ingest/commit.h"
 #include "ingest/history.h"
@@ -55,6 +56,8 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
         res->outcome = MAMORI_INGEST_INVALID;
         return res->outcome;
     }
+    /* Should a plugin hang on this ticket, the supervisor's log names it. */
+    mamori_watchdog_set_ticket(res->ticket.ticket_id, res->ticket.event_id);
     if (res->ticket.ignore_reason != NULL) {
         res->outcome = MAMORI_INGEST_IGNORED;
         return res->outcome;
