@@ -150,6 +150,10 @@ static int process(const struct mamori_ingest *ing, const struct mamori_tenant *
     case MAMORI_INGEST_IGNORED:
         mamori_log_debug("ignored", "polled %s ignored: %s", res.ticket.event_id, res.ticket.ignore_reason);
         break;
+    case MAMORI_INGEST_QUARANTINED:
+        mamori_log_warn("quarantined", "polled ticket %s (%s) is quarantined; passed over without the plugins",
+                        res.ticket.ticket_id, res.ticket.event_id);
+        break;
     case MAMORI_INGEST_DUPLICATE:
         break; /* seen before (the window overlaps the last one), or recorded meanwhile */
     case MAMORI_INGEST_ANNOTATED:

@@ -21,6 +21,8 @@
 #include "base/strv.h"
 #include "base/watchdog.h"
 #include "http/worker.h"
+#include "store/store.h"
+#include "store/strikes.h"
 
 enum { ROLE_WORKER = -1 };
 
@@ -219,6 +221,32 @@ static void signal_generation(struct supervisor *s, unsigned long generation, in
  * any dead worker. The request's connection dies with the worker (nginx
  * answers 502) and so do answers it held for the syncer (already
  * committed: the helpdesk's retry gets the stored answer). */
+/* One more strike for the ticket whose request was killed; at [server]
+ * quarantine_strikes the pipeline stops running plugins on it. The
+ * supervisor opens the store only for this (rare) write. */
+static void record_strike(struct supervisor *s, const struct mamori_watchdog_entry *e)
+{
+    const struct mamori_settings *set = &s->gen->settings;
+    struct mamori_store *st = NULL;
+    struct mamori_error err;
+    int64_t count = 0;
+
+    if (e->tenant[0] == '\0' || e->ticket_id[0] == '\0')
+        return; /* killed before the ticket was parsed: nothing to quarantine */
+    if (mamori_store_open(&st, set->store_path, set->sync_mode, set->busy_timeout_ms, 0, &err) != 0 ||
+        mamori_strikes_add(st, e->tenant, e->ticket_id, e->event_id[0] ? e->event_id : NULL, time(NULL), &count,
+                           &err) != 0) {
+        mamori_log_err("strike_failed", "tenant %s ticket %s: the strike was not recorded: %s", e->tenant,
+                       e->ticket_id, err.message);
+    } else if (set->quarantine_strikes > 0 && count >= set->quarantine_strikes) {
+        mamori_log_warn("quarantine", "tenant %s ticket %s: %lld strikes; quarantined (its webhooks are answered "
+                                      "without the plugins until `mamori quarantine release %s %s`)",
+                        e->tenant, e->ticket_id, (long long)count, e->tenant, e->ticket_id);
+    }
+    if (st != NULL)
+        mamori_store_close(st);
+}
+
 static void enforce_deadlines(struct supervisor *s)
 {
     double limit = (double)s->gen->settings.request_deadline;
@@ -240,6 +268,7 @@ static void enforce_deadlines(struct supervisor *s)
         mamori_metrics_worker_deadline(e.tenant);
         kill(c->pid, SIGKILL);
         c->deadline_killed = 1;
+        record_strike(s, &e);
     }
 }
 
