@@ -89,13 +89,12 @@ static void child_main(struct supervisor *s, int role, int slot, int board)
 
 /* A watchdog slot no running child holds, cleared for the next one; -1
  * when the board is full (many reloads at once) or absent: that child runs
- * without a deadline. Only workers run plugins on requests. */
+ * without a deadline. Workers and the poller run plugins on events; the
+ * other roles never start a request, so their slots stay idle. */
 static int free_board_slot(const struct supervisor *s, int role)
 {
     size_t n = mamori_watchdog_slots();
 
-    if (role != ROLE_WORKER)
-        return -1;
     for (size_t b = 0; b < n; b++) {
         size_t i;
         for (i = 0; i < s->count && s->children[i].board != (int)b; i++)
@@ -106,8 +105,8 @@ static int free_board_slot(const struct supervisor *s, int role)
         }
     }
     if (n > 0)
-        mamori_log_warn("watchdog_full", "no watchdog slot for a new worker (generations still draining); it runs "
-                                         "without [server] request_deadline");
+        mamori_log_warn("watchdog_full", "no watchdog slot for a new %s (generations still draining); it runs "
+                                         "without [server] request_deadline", role_name(s, role));
     return -1;
 }
 
@@ -239,7 +238,7 @@ static void record_strike(struct supervisor *s, const struct mamori_watchdog_ent
         mamori_log_err("strike_failed", "tenant %s ticket %s: the strike was not recorded: %s", e->tenant,
                        e->ticket_id, err.message);
     } else if (set->quarantine_strikes > 0 && count >= set->quarantine_strikes) {
-        mamori_log_warn("quarantine", "tenant %s ticket %s: %lld strikes; quarantined (its webhooks are answered "
+        mamori_log_warn("quarantine", "tenant %s ticket %s: %lld strikes; quarantined (its events are handled "
                                       "without the plugins until `mamori quarantine release %s %s`)",
                         e->tenant, e->ticket_id, (long long)count, e->tenant, e->ticket_id);
     }
@@ -260,9 +259,9 @@ static void enforce_deadlines(struct supervisor *s)
         /* req= and tenant= on the line, where scripts look for them. */
         mamori_log_set_request(e.request_id, e.tenant);
         mamori_log_err("worker_deadline",
-                       "worker %d (pid %ld) still on one request after %.1f s (request_deadline %ld s): ticket %s, "
+                       "%s %d (pid %ld) still on one request after %.1f s (request_deadline %ld s): ticket %s, "
                        "event %s; killing it (a plugin that does not return?)",
-                       c->slot, (long)c->pid, e.seconds, s->gen->settings.request_deadline,
+                       role_name(s, c->role), c->slot, (long)c->pid, e.seconds, s->gen->settings.request_deadline,
                        e.ticket_id[0] ? e.ticket_id : "(not parsed yet)", e.event_id[0] ? e.event_id : "-");
         mamori_log_set_request(NULL, NULL);
         mamori_metrics_worker_deadline(e.tenant);
@@ -315,9 +314,9 @@ int mamori_supervisor_run(const struct mamori_supervisor_options *opts, struct m
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* Room for the workers of a generation and of up to three draining
+    /* Room for the children of a generation and of up to three draining
      * ones (reloads in quick succession). */
-    if (mamori_watchdog_init((size_t)opts->workers * 4) != 0)
+    if (mamori_watchdog_init((size_t)opts->workers * 4 + 32) != 0)
         mamori_log_warn("watchdog", "cannot map shared memory for the watchdog; [server] request_deadline is not "
                                     "enforced");
     mamori_metrics_reload(1, gen->number);
