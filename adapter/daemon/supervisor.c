@@ -213,16 +213,10 @@ static void signal_generation(struct supervisor *s, unsigned long generation, in
         }
 }
 
-/* Kill each worker whose request has run past [server] request_deadline: a
- * plugin that never returns would hold the worker, and every tenant's
- * requests queued behind it, for good. The worker cannot notice (it is the
- * one stuck), so the deadline is kept here. reap() then replaces it like
- * any dead worker. The request's connection dies with the worker (nginx
- * answers 502) and so do answers it held for the syncer (already
- * committed: the helpdesk's retry gets the stored answer). */
 /* One more strike for the ticket whose request was killed; at [server]
  * quarantine_strikes the pipeline stops running plugins on it. The
- * supervisor opens the store only for this (rare) write. */
+ * supervisor opens the store only for this (rare) write; it waits at most
+ * [store] busy_timeout for the write lock, as every writer does. */
 static void record_strike(struct supervisor *s, const struct mamori_watchdog_entry *e)
 {
     const struct mamori_settings *set = &s->gen->settings;
@@ -246,6 +240,13 @@ static void record_strike(struct supervisor *s, const struct mamori_watchdog_ent
         mamori_store_close(st);
 }
 
+/* Kill each worker (or poller) whose request has run past [server]
+ * request_deadline: a plugin that never returns would hold the worker,
+ * and every tenant's requests queued behind it, for good. The worker cannot notice (it is the
+ * one stuck), so the deadline is kept here. reap() then replaces it like
+ * any dead worker. The request's connection dies with the worker (nginx
+ * answers 502) and so do answers it held for the syncer (already
+ * committed: the helpdesk's retry gets the stored answer). */
 static void enforce_deadlines(struct supervisor *s)
 {
     double limit = (double)s->gen->settings.request_deadline;
