@@ -5,6 +5,7 @@ INTEGRATION_TESTS = tests/integration/routes.sh tests/integration/workers.sh tes
 	tests/integration/durability.sh tests/integration/drain.sh tests/integration/sdk.sh \
 	tests/integration/signals_under_load.sh tests/integration/degraded.sh \
 	tests/integration/disclosure.sh tests/integration/secrets_in_logs.sh tests/integration/body_deadline.sh \
+	tests/integration/plugin_hang.sh tests/integration/plugin_quarantine.sh tests/integration/poller_hang.sh \
 	tests/integration/audit_chain.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/loadgen.py tests/integration/stalled_body.py tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
@@ -28,7 +29,8 @@ tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 
 # C unit tests (TAP).
 UNIT_TESTS = tests/unit/test_config tests/unit/test_config_keys tests/unit/test_signature tests/unit/test_router tests/unit/test_store \
-	tests/unit/test_loader tests/unit/test_annotation tests/unit/test_http tests/unit/test_note
+	tests/unit/test_loader tests/unit/test_annotation tests/unit/test_http tests/unit/test_note \
+	tests/unit/test_watchdog
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
@@ -38,6 +40,9 @@ tests_unit_test_config_LDADD = $(MAMORI_CORE)
 tests_unit_test_config_keys_SOURCES = tests/unit/test_config_keys.c tests/tap.h
 tests_unit_test_config_keys_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_keys_LDADD = $(MAMORI_CORE)
+tests_unit_test_watchdog_SOURCES = tests/unit/test_watchdog.c
+tests_unit_test_watchdog_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_watchdog_LDADD = $(MAMORI_CORE)
 tests_unit_test_signature_SOURCES = tests/unit/test_signature.c
 tests_unit_test_signature_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_signature_LDADD = $(MAMORI_CORE)

@@ -12,4 +12,5 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/base/signature.c adapter/base/signature.h \
 	adapter/base/strv.c adapter/base/strv.h \
 	adapter/base/trusted_file.c adapter/base/trusted_file.h \
-	adapter/base/utf8.c adapter/base/utf8.h
+	adapter/base/utf8.c adapter/base/utf8.h \
+	adapter/base/watchdog.c adapter/base/watchdog.h

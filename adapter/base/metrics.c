@@ -29,6 +29,7 @@ struct metrics_shm {
     struct named_counter categories[NAME_SLOTS];
     struct named_counter plugin_errors[NAME_SLOTS];
     struct named_counter events[8];
+    struct named_counter deadlines[NAME_SLOTS];  /* by tenant */
     uint64_t worker_restarts;
     uint64_t reloads_ok, reloads_failed;
     uint64_t generation;
@@ -136,6 +137,11 @@ void mamori_metrics_annotation(const char *category) { bump(shm ? shm->categorie
 void mamori_metrics_plugin_error(const char *plugin) { bump(shm ? shm->plugin_errors : NULL, NAME_SLOTS - 1, plugin); }
 void mamori_metrics_event(const char *what) { bump(shm ? shm->events : NULL, 8, what); }
 
+void mamori_metrics_worker_deadline(const char *tenant)
+{
+    bump(shm ? shm->deadlines : NULL, NAME_SLOTS - 1, tenant != NULL && tenant[0] != '\0' ? tenant : "_unknown");
+}
+
 void mamori_metrics_worker_restart(void)
 {
     if (shm != NULL)
@@ -225,6 +231,10 @@ int mamori_metrics_render(struct mamori_buf *out, const struct mamori_metrics_ga
         mamori_buf_puts(out, "# HELP mamori_webhook_events_total Webhook outcomes (annotated, duplicate, ignored).\n"
                              "# TYPE mamori_webhook_events_total counter\n");
         render_named(out, "mamori_webhook_events_total", "outcome", shm->events, 8);
+        mamori_buf_puts(out, "# HELP mamori_worker_deadlines_total Workers killed because their request ran past "
+                             "[server] request_deadline, by the request's tenant.\n"
+                             "# TYPE mamori_worker_deadlines_total counter\n");
+        render_named(out, "mamori_worker_deadlines_total", "tenant", shm->deadlines, NAME_SLOTS);
         mamori_buf_printf(out, "# HELP mamori_worker_restarts_total Worker processes replaced after dying.\n"
                                "# TYPE mamori_worker_restarts_total counter\nmamori_worker_restarts_total %llu\n",
                           (unsigned long long)LOAD(shm->worker_restarts));

@@ -29,6 +29,9 @@ void mamori_metrics_request(int route_slot, int status, double seconds);
 void mamori_metrics_annotation(const char *category);
 void mamori_metrics_plugin_error(const char *plugin);
 void mamori_metrics_worker_restart(void);
+/* A worker killed by the supervisor because its request ran past [server]
+ * request_deadline, by the tenant of that request ("_unknown" before routing). */
+void mamori_metrics_worker_deadline(const char *tenant);
 void mamori_metrics_event(const char *what);  /* "duplicate", "ignored", "annotated" */
 void mamori_metrics_reload(int ok, unsigned long generation);
 

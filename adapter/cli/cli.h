@@ -42,6 +42,9 @@ int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_outbox(const struct mamori_cli *cli, int argc, char **argv);
 
+/* Tickets quarantined after request_deadline kills (cmd_quarantine.c). */
+int mamori_cmd_quarantine(const struct mamori_cli *cli, int argc, char **argv);
+
 /* One polling round now for the polled helpdesks (cmd_poll.c). */
 int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv);
 

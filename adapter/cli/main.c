@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"backup", mamori_cmd_backup, "copy the store to FILE while mamori-fcgi serves"},
     {"note", mamori_cmd_note, "render the agent's note from an annotation JSON"},
     {"outbox", mamori_cmd_outbox, "list, show, retry and drop write-back jobs (outbox --help)"},
+    {"quarantine", mamori_cmd_quarantine, "list tickets quarantined after request_deadline kills; release one"},
     {"poll", mamori_cmd_poll, "one polling round now for the polled helpdesks (Redmine)"},
     {"lawyer", mamori_cmd_lawyer, "list, approve and revoke the LINE users who are a tenant's lawyers"},
     {"escalation", mamori_cmd_escalation, "list, show and acknowledge escalations; run the deadline check"},

@@ -62,6 +62,8 @@ int mamori_settings_defaults(struct mamori_settings *s)
     s->log_level = MAMORI_LOG_LEVEL_INFO;
     s->shutdown_timeout = 30;
     s->body_timeout = 10;
+    s->request_deadline = 30;
+    s->quarantine_strikes = 3;
     s->sync_mode = MAMORI_SYNC_FULL;
     s->busy_timeout_ms = 5000;
     s->retention_days = 0;
@@ -104,6 +106,17 @@ static const struct mamori_key server_keys[] = {
      "How long a worker waits for more of a request body before it gives up on the request (408): a client "
      "that announces a body and stalls holds a worker only this long. nginx buffers bodies before passing them "
      "on; servers that stream them (Apache mod_proxy_fcgi) rely on this.", NULL},
+    {"request_deadline", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "30s",
+     "How long one request may keep a worker busy (body, plugins, commit). The supervisor kills a worker past "
+     "it (a plugin that never returns) and starts another, and logs event=worker_deadline with the tenant and "
+     "ticket; the request's connection dies with the worker (nginx answers 502, the helpdesk retries). Keep it "
+     "above body_timeout and the slowest plugin chain. The web server's own read timeout (nginx's "
+     "fastcgi_read_timeout, 30s in the shipped snippet) answers 504 but does not free the worker; this does.",
+     NULL},
+    {"quarantine_strikes", MAMORI_KEY_INTEGER, 0, 1000, NULL, NULL, NULL, "3",
+     "After this many workers killed at request_deadline on one ticket, the ticket is quarantined: its "
+     "webhooks are answered 200 with status \"quarantined\" without running the plugins, until `mamori "
+     "quarantine release TENANT TICKET`. 0: never quarantine.", NULL},
     {"shutdown_timeout", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "30s",
      "How long a draining worker may take to finish its request on reload or stop. Keep the unit's "
      "TimeoutStopSec= above it.", NULL},
@@ -203,6 +216,10 @@ static int store_value(struct mamori_settings *s, const char *section, const cha
         s->use_syslog = (int)v->number;
     else if (IS("server", "body_timeout"))
         s->body_timeout = (long)v->number;
+    else if (IS("server", "request_deadline"))
+        s->request_deadline = (long)v->number;
+    else if (IS("server", "quarantine_strikes"))
+        s->quarantine_strikes = (long)v->number;
     else if (IS("server", "shutdown_timeout"))
         s->shutdown_timeout = (long)v->number;
     else if (IS("store", "path"))

@@ -41,6 +41,8 @@ struct mamori_settings {
     int use_syslog;
     long shutdown_timeout;      /* seconds a draining worker may take */
     long body_timeout;          /* seconds a worker waits for more of a request body */
+    long request_deadline;      /* seconds one request may take before the supervisor kills its worker */
+    long quarantine_strikes;    /* deadline kills on one ticket before it is quarantined; 0: never */
     struct mamori_secret_ref health_token_ref; /* bearer token for /healthz details; unset: none */
 
     /* [store] */

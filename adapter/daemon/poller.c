@@ -37,6 +37,7 @@
 #include "base/log.h"
 #include "base/process.h"
 #include "base/metrics.h"
+#include "base/watchdog.h"
 #include "connector/common.h"
 #include "connector/connector.h"
 #include "deliver/outbound.h"
@@ -135,6 +136,7 @@ static int process(const struct mamori_ingest *ing, const struct mamori_tenant *
     struct mamori_webhook in;
     struct mamori_ingest_result res;
     const struct mamori_annotation *a = &res.annotation;
+    enum mamori_ingest_outcome rc;
     int result = 0;
 
     memset(&in, 0, sizeof in);
@@ -142,13 +144,26 @@ static int process(const struct mamori_ingest *ing, const struct mamori_tenant *
     in.body = "";
     in.now = now;
     in.path_suffix = "";
-    switch (mamori_ingest_event(ing, &in, root, now, &res)) {
+    /* The supervisor holds each event to [server] request_deadline, as it
+     * does a worker's request: a plugin stuck on one issue would stop
+     * polling for every tenant. After the kill the restarted poller asks
+     * again from the cursor, so the issue collects strikes until it is
+     * quarantined and passed over. */
+    mamori_watchdog_begin();
+    mamori_watchdog_set_request(NULL, t->id);
+    rc = mamori_ingest_event(ing, &in, root, now, &res);
+    mamori_watchdog_end();
+    switch (rc) {
     case MAMORI_INGEST_INVALID:
         mamori_log_warn("poll_parse", "tenant %s: a polled issue does not parse, passed over: %s", t->id,
                         res.err.message);
         break;
     case MAMORI_INGEST_IGNORED:
         mamori_log_debug("ignored", "polled %s ignored: %s", res.ticket.event_id, res.ticket.ignore_reason);
+        break;
+    case MAMORI_INGEST_QUARANTINED:
+        mamori_log_warn("quarantined", "polled ticket %s (%s) is quarantined; passed over without the plugins",
+                        res.ticket.ticket_id, res.ticket.event_id);
         break;
     case MAMORI_INGEST_DUPLICATE:
         break; /* seen before (the window overlaps the last one), or recorded meanwhile */

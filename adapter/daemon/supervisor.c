@@ -19,7 +19,10 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/strv.h"
+#include "base/watchdog.h"
 #include "http/worker.h"
+#include "store/store.h"
+#include "store/strikes.h"
 
 enum { ROLE_WORKER = -1 };
 
@@ -32,6 +35,8 @@ struct child {
     int draining;
     struct timespec drain_started;
     int fast_deaths;          /* consecutive deaths within a second of start */
+    int board;                /* its watchdog slot (base/watchdog.h), -1: none */
+    int deadline_killed;      /* SIGKILLed past request_deadline (logged once) */
 };
 
 struct supervisor {
@@ -55,13 +60,14 @@ static const char *role_name(const struct supervisor *s, int role)
     return role == ROLE_WORKER ? "worker" : s->opts->aux[role].name;
 }
 
-static void child_main(struct supervisor *s, int role, int slot)
+static void child_main(struct supervisor *s, int role, int slot, int board)
 {
     sigset_t none;
     int status;
 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    mamori_watchdog_attach(board);
 #ifdef HAVE_SYS_PRCTL_H
     {
         /* "mamori-worker", "mamori-housekee...": ps and pgrep show the role. */
@@ -81,22 +87,47 @@ static void child_main(struct supervisor *s, int role, int slot)
     _exit(status);
 }
 
+/* A watchdog slot no running child holds, cleared for the next one; -1
+ * when the board is full (many reloads at once) or absent: that child runs
+ * without a deadline. Workers and the poller run plugins on events; the
+ * other roles never start a request, so their slots stay idle. */
+static int free_board_slot(const struct supervisor *s, int role)
+{
+    size_t n = mamori_watchdog_slots();
+
+    for (size_t b = 0; b < n; b++) {
+        size_t i;
+        for (i = 0; i < s->count && s->children[i].board != (int)b; i++)
+            ;
+        if (i == s->count) {
+            mamori_watchdog_clear((int)b);
+            return (int)b;
+        }
+    }
+    if (n > 0)
+        mamori_log_warn("watchdog_full", "no watchdog slot for a new %s (generations still draining); it runs "
+                                         "without [server] request_deadline", role_name(s, role));
+    return -1;
+}
+
 static int spawn(struct supervisor *s, int role, int slot, int fast_deaths)
 {
     struct child *c;
     pid_t pid;
+    int board;
 
     if (mamori_grow((void **)&s->children, &s->cap, s->count + 1, sizeof *s->children) != 0) {
         mamori_log_err("spawn_failed", "out of memory starting a %s", role_name(s, role));
         return MAMORI_ENOMEM;
     }
+    board = free_board_slot(s, role);
     pid = fork();
     if (pid < 0) {
         mamori_log_err("spawn_failed", "fork: %s", strerror(errno));
         return MAMORI_EIO;
     }
     if (pid == 0)
-        child_main(s, role, slot);
+        child_main(s, role, slot, board);
     c = &s->children[s->count++];
     memset(c, 0, sizeof *c);
     c->pid = pid;
@@ -104,6 +135,7 @@ static int spawn(struct supervisor *s, int role, int slot, int fast_deaths)
     c->slot = slot;
     c->generation = s->gen->number;
     c->fast_deaths = fast_deaths;
+    c->board = board;
     clock_gettime(CLOCK_MONOTONIC, &c->started);
     mamori_log_debug("spawned", "%s %d started as pid %ld (generation %lu)", role_name(s, role), slot, (long)pid,
                      s->gen->number);
@@ -181,6 +213,65 @@ static void signal_generation(struct supervisor *s, unsigned long generation, in
         }
 }
 
+/* One more strike for the ticket whose request was killed; at [server]
+ * quarantine_strikes the pipeline stops running plugins on it. The
+ * supervisor opens the store only for this (rare) write; it waits at most
+ * [store] busy_timeout for the write lock, as every writer does. */
+static void record_strike(struct supervisor *s, const struct mamori_watchdog_entry *e)
+{
+    const struct mamori_settings *set = &s->gen->settings;
+    struct mamori_store *st = NULL;
+    struct mamori_error err;
+    int64_t count = 0;
+
+    if (e->tenant[0] == '\0' || e->ticket_id[0] == '\0')
+        return; /* killed before the ticket was parsed: nothing to quarantine */
+    if (mamori_store_open(&st, set->store_path, set->sync_mode, set->busy_timeout_ms, 0, &err) != 0 ||
+        mamori_strikes_add(st, e->tenant, e->ticket_id, e->event_id[0] ? e->event_id : NULL, time(NULL), &count,
+                           &err) != 0) {
+        mamori_log_err("strike_failed", "tenant %s ticket %s: the strike was not recorded: %s", e->tenant,
+                       e->ticket_id, err.message);
+    } else if (set->quarantine_strikes > 0 && count >= set->quarantine_strikes) {
+        mamori_log_warn("quarantine", "tenant %s ticket %s: %lld strikes; quarantined (its events are handled "
+                                      "without the plugins until `mamori quarantine release %s %s`)",
+                        e->tenant, e->ticket_id, (long long)count, e->tenant, e->ticket_id);
+    }
+    if (st != NULL)
+        mamori_store_close(st);
+}
+
+/* Kill each worker (or poller) whose request has run past [server]
+ * request_deadline: a plugin that never returns would hold the worker,
+ * and every tenant's requests queued behind it, for good. The worker cannot notice (it is the
+ * one stuck), so the deadline is kept here. reap() then replaces it like
+ * any dead worker. The request's connection dies with the worker (nginx
+ * answers 502) and so do answers it held for the syncer (already
+ * committed: the helpdesk's retry gets the stored answer). */
+static void enforce_deadlines(struct supervisor *s)
+{
+    double limit = (double)s->gen->settings.request_deadline;
+
+    for (size_t i = 0; i < s->count; i++) {
+        struct child *c = &s->children[i];
+        struct mamori_watchdog_entry e;
+
+        if (c->board < 0 || c->deadline_killed || !mamori_watchdog_peek(c->board, &e) || e.seconds <= limit)
+            continue;
+        /* req= and tenant= on the line, where scripts look for them. */
+        mamori_log_set_request(e.request_id, e.tenant);
+        mamori_log_err("worker_deadline",
+                       "%s %d (pid %ld) still on one request after %.1f s (request_deadline %ld s): ticket %s, "
+                       "event %s; killing it (a plugin that does not return?)",
+                       role_name(s, c->role), c->slot, (long)c->pid, e.seconds, s->gen->settings.request_deadline,
+                       e.ticket_id[0] ? e.ticket_id : "(not parsed yet)", e.event_id[0] ? e.event_id : "-");
+        mamori_log_set_request(NULL, NULL);
+        mamori_metrics_worker_deadline(e.tenant);
+        kill(c->pid, SIGKILL);
+        c->deadline_killed = 1;
+        record_strike(s, &e);
+    }
+}
+
 static void reload(struct supervisor *s)
 {
     struct mamori_generation *next = NULL;
@@ -224,6 +315,11 @@ int mamori_supervisor_run(const struct mamori_supervisor_options *opts, struct m
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Room for the children of a generation and of up to three draining
+     * ones (reloads in quick succession). */
+    if (mamori_watchdog_init((size_t)opts->workers * 4 + 32) != 0)
+        mamori_log_warn("watchdog", "cannot map shared memory for the watchdog; [server] request_deadline is not "
+                                    "enforced");
     mamori_metrics_reload(1, gen->number);
     spawn_generation(&s);
     mamori_log_notice("started", "mamori-fcgi %s: %ld workers, generation %lu, %zu tenants", PACKAGE_VERSION,
@@ -238,6 +334,7 @@ int mamori_supervisor_run(const struct mamori_supervisor_options *opts, struct m
             reap(&s);
         if (sig == SIGHUP && !s.stopping)
             reload(&s);
+        enforce_deadlines(&s);
         /* A child of an old generation that does not finish (a plugin
          * stuck on one request) must not linger for ever. */
         for (size_t i = 0; i < s.count; i++)

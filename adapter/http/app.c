@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/utf8.h"
+#include "base/watchdog.h"
 
 static double elapsed(const struct timespec *start)
 {
@@ -24,6 +25,7 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
 
     clock_gettime(CLOCK_MONOTONIC, &h->started);
     mamori_log_set_request(h->request_id, NULL);
+    mamori_watchdog_set_request(h->request_id, NULL);
     if (mamori_route_match(h->method, h->path, &route) != 0) {
         if (route.status == 405) {
             snprintf(allow, sizeof allow, "Allow: %s\r\n", route.allow);
@@ -38,6 +40,7 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
         switch (route.kind) {
         case MAMORI_ROUTE_HOOK:
             mamori_log_set_request(h->request_id, route.tenant);
+            mamori_watchdog_set_request(NULL, route.tenant);
             /* "line" is no helpdesk connector: the tenant's LINE account
              * (lawyers answering escalations) sits next to its helpdesk. */
             if (strcmp(route.connector, "line") == 0 && route.suffix[0] == '\0')

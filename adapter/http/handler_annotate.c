@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/signature.h"
+#include "base/watchdog.h"
 #include "config/tenant.h"
 #include "http/app.h"
 #include "ingest/annotate.h"
@@ -99,6 +100,7 @@ void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h)
     if (t == NULL)
         return;
     mamori_log_set_request(h->request_id, t->id);
+    mamori_watchdog_set_request(NULL, t->id);
     if (t->failure != NULL) {
         mamori_http_error(h, 503, "tenant_unavailable", "Retry-After: 60\r\n",
                           "tenant \"%s\" is not loaded (its configuration, secret or policy failed)", t->id);
@@ -112,6 +114,7 @@ void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h)
         mamori_http_error(h, rc == MAMORI_ENOMEM ? 503 : 400, "invalid_ticket", NULL, "%s", err.message);
         goto out;
     }
+    mamori_watchdog_set_ticket(ticket.ticket_id, NULL);
     if (mamori_ingest_annotate(t, &ticket, app->store, app->gen->identity_key.data, app->gen->identity_key.len, -1,
                                app->clock(), mamori_metrics_plugin_error, &a, &chain) != 0) {
         mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory while annotating");

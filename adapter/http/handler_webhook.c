@@ -172,6 +172,21 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
     case MAMORI_INGEST_DUPLICATE:
         answer_duplicate(app, h, res.answer, res.status);
         break;
+    case MAMORI_INGEST_QUARANTINED: {
+        /* 200: a retry would not help; the admin releases the ticket. */
+        json_t *j = json_pack("{s:s, s:s, s:s?, s:s}", "status", "quarantined", "tenant", t->id, "event_id",
+                              res.ticket.event_id, "ticket_id", res.ticket.ticket_id);
+        mamori_metrics_event("quarantined");
+        mamori_log_warn("quarantined", "ticket %s is quarantined (its requests ran past request_deadline %ld "
+                        "times); answered without the plugins. `mamori quarantine release %s %s` lifts it",
+                        res.ticket.ticket_id, app->gen->settings.quarantine_strikes, t->id, res.ticket.ticket_id);
+        if (j == NULL)
+            mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory");
+        else
+            mamori_http_respond_json(h, 200, j, NULL);
+        json_decref(j);
+        break;
+    }
     case MAMORI_INGEST_FAILED:
         answer_failed(h, t, &res);
         break;

@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/process.h"
+#include "base/watchdog.h"
 #include "http/app.h"
 #include "http/http.h"
 #include "store/group_commit.h"
@@ -129,8 +130,12 @@ static void serve(struct worker *w, struct slot *s)
     io.write = slot_write;
     s->busy = 1;
     s->ticket = 0;
+    /* From here to the answer the supervisor holds the worker to [server]
+     * request_deadline (a held answer waits for the syncer, not for us). */
+    mamori_watchdog_begin();
     if (mamori_http_init(&s->h, &io) == 0)
         mamori_app_serve(&w->app, &s->h);
+    mamori_watchdog_end();
     /* The body is not needed once answered. */
     free(s->h.body);
     s->h.body = NULL;

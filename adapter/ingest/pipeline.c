@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/watchdog.h"
 #include "escalation/escalate.h"
 #include "ingest/commit.h"
 #include "ingest/history.h"
 #include "plugin/host_api.h"
+#include "store/strikes.h"
 
 static enum mamori_ingest_outcome fail(struct mamori_ingest_result *res, enum mamori_ingest_stage stage, int rc)
 {
@@ -55,6 +57,8 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
         res->outcome = MAMORI_INGEST_INVALID;
         return res->outcome;
     }
+    /* Should a plugin hang on this ticket, the supervisor's log names it. */
+    mamori_watchdog_set_ticket(res->ticket.ticket_id, res->ticket.event_id);
     if (res->ticket.ignore_reason != NULL) {
         res->outcome = MAMORI_INGEST_IGNORED;
         return res->outcome;
@@ -78,6 +82,20 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
         goto out;
     }
     mamori_error_clear(&res->err);
+
+    /* A ticket on which the plugins ran past request_deadline again and
+     * again would cost a worker on every retry: leave it alone. */
+    if (ing->gen->settings.quarantine_strikes > 0) {
+        int64_t strikes = 0;
+        if ((rc = mamori_strikes_get(ing->store, t->id, res->ticket.ticket_id, &strikes, &res->err)) != 0) {
+            fail(res, MAMORI_INGEST_AT_DEDUPE, rc);
+            goto out;
+        }
+        if (strikes >= ing->gen->settings.quarantine_strikes) {
+            res->outcome = MAMORI_INGEST_QUARANTINED;
+            goto out;
+        }
+    }
 
     source.store = ing->store;
     source.identity_key = ing->gen->identity_key.data;

@@ -37,6 +37,8 @@ enum mamori_ingest_outcome {
     MAMORI_INGEST_DUPLICATE,   /* seen before: answer and status are the first delivery's */
     MAMORI_INGEST_IGNORED,     /* the connector's loop guard: ticket.ignore_reason says why */
     MAMORI_INGEST_INVALID,     /* the payload does not parse: err says why; retrying cannot help */
+    MAMORI_INGEST_QUARANTINED, /* the ticket hung the plugins [server] quarantine_strikes times (strikes.h):
+                                * nothing run, nothing recorded */
     MAMORI_INGEST_FAILED       /* nothing recorded; may work later: stage and rc say where and why */
 };
 

@@ -13,4 +13,5 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/store/poll_cursor.c adapter/store/poll_cursor.h \
 	adapter/store/purge.c adapter/store/purge.h \
 	adapter/store/schema.c adapter/store/schema.h \
-	adapter/store/store.c adapter/store/store.h
+	adapter/store/store.c adapter/store/store.h \
+	adapter/store/strikes.c adapter/store/strikes.h

@@ -90,6 +90,13 @@ static const char *const migrations[] = {
      * (plain SHA-256, keyed = 0) and are protected by the first keyed
      * record, whose MAC covers the last plain record's hash. */
     "ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;",
+
+    /* 5: strikes (strikes.h): how often a ticket's request ran past
+     * [server] request_deadline and its worker was killed. At the
+     * configured number the ticket is quarantined (its webhooks answered
+     * without running plugins) until `mamori quarantine release`. */
+    "CREATE TABLE strikes(tenant TEXT NOT NULL, ticket_id TEXT NOT NULL, strikes INTEGER NOT NULL,"
+    "  last_event TEXT, last_at INTEGER NOT NULL, PRIMARY KEY(tenant, ticket_id));",
 };
 
 int mamori_schema_count(void)

@@ -4,6 +4,9 @@
  *   fail_open = yes   open() fails with a message
  *   fail      = WORD  annotate() fails when the body contains WORD
  *   crash     = WORD  annotate() calls abort() when the body contains WORD
+ *   hang      = WORD  annotate() never returns when the body contains WORD
+ *                     (it sleeps rather than spins, so a test does not
+ *                     burn the CPU; to the supervisor both look the same)
  * Every ticket gets category "testkit" (harassment) with evidence on the
  * first body byte range "threat" if present.
  */
@@ -18,9 +21,10 @@ struct testkit {
     long sleep_ms;
     char fail[64];
     char crash[64];
+    char hang[64];
 };
 
-static const char *const keys[] = {"sleep_ms", "fail_open", "fail", "crash", NULL};
+static const char *const keys[] = {"sleep_ms", "fail_open", "fail", "crash", "hang", NULL};
 
 static int contains(const char *hay, size_t len, const char *needle)
 {
@@ -53,6 +57,8 @@ static int tk_open(const struct mamori_host *host, const struct mamori_plugin_co
             snprintf(t->fail, sizeof t->fail, "%s", v);
         else if (strcmp(k, "crash") == 0)
             snprintf(t->crash, sizeof t->crash, "%s", v);
+        else if (strcmp(k, "hang") == 0)
+            snprintf(t->hang, sizeof t->hang, "%s", v);
     }
     *state = t;
     return 0;
@@ -76,6 +82,14 @@ static int tk_annotate(void *state, const struct mamori_host *host, mamori_reque
     }
     if (contains(body, len, t->crash))
         abort();
+    if (contains(body, len, t->hang)) {
+        /* Tests wait for this line to know the worker is stuck. */
+        host->log(req, MAMORI_LOG_INFO, "testkit: hanging");
+        for (;;) {
+            struct timespec ts = {3600, 0};
+            nanosleep(&ts, NULL);
+        }
+    }
     if (contains(body, len, t->fail)) {
         snprintf(err->message, sizeof err->message, "testkit failure on request");
         return MAMORI_PLUGIN_EINTERNAL;
