@@ -321,6 +321,7 @@ void mamori_settings_free(struct mamori_settings *s)
     free(s->path);
     free(s->dir);
     free(s->listen);
+    free(s->listen_group);
     free(s->store_path);
     free(s->identity_key_file);
     free(s->audit_key_file);
