@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..40"
+echo "1..41"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -49,6 +49,9 @@ check "annotate: a bad line makes the exit status 1" test $? -eq 1
 check "annotate: one output line per case, in input order" \
     test "$(sed -n 's/^{"id": \([^,]*\),.*/\1/p' "$T/ann2.out" | tr '\n' ' ')" = '"z-1" null "z-3" '
 check "annotate: the bad line is reported in place" has '"error": "line 2: not JSON' "$T/ann2.out"
+echo '{"id": "z-9", "body": "x", "labels": [1]}' | "$MAMORI" annotate --policy "$R/basic/policy.json" --jsonl - >"$T/ann5.out" 2>&1
+check "annotate: a case whose labels are not strings is reported in place (exit 1)" \
+    sh -c "test $? -eq 1 && grep -q 'line 1 (z-9): labels must be strings' '$T/ann5.out'"
 check "annotate: nothing fired is [\"none\"]" \
     has '{"id": "z-3", "categories": ["none"], "escalate": false, "flame_risk": false, "severity": "none"' "$T/ann2.out"
 
