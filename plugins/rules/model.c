@@ -151,8 +151,9 @@ int mamori_model_serialize(struct mamori_model *m, unsigned char **data, size_t 
         put_u32(&b, m->vocab[i]);
     for (size_t i = 0; i < m->nvocab; i++)
         put_f32(&b, m->idf[i]);
-    for (size_t i = 0; i < m->nlabels * m->nvocab; i++)
-        put_f32(&b, m->w[i]);
+    for (size_t l = 0; l < m->nlabels; l++) /* label-major on disk */
+        for (size_t j = 0; j < m->nvocab; j++)
+            put_f32(&b, mamori_model_weight(m, l, j));
     put_u64(&b, m->seed);
     put_u64(&b, m->ncases);
     put_u64(&b, m->ntrain);
@@ -387,11 +388,15 @@ int mamori_model_parse(const unsigned char *data, size_t len, struct mamori_mode
     }
     for (uint32_t i = 0; i < nvocab && !r.bad; i++)
         m->idf[i] = get_f32(&r);
-    for (size_t i = 0; i < (size_t)nlabels * nvocab && !r.bad; i++) {
-        m->w[i] = get_f32(&r);
-        if (!isfinite(m->w[i])) {
-            rc = rules_err(err, RULES_EINVAL, "model weight %zu is not a finite number", i);
-            goto fail;
+    for (size_t l = 0; l < nlabels && !r.bad; l++) {
+        /* label-major on disk, feature-major in memory (model.h) */
+        for (size_t j = 0; j < nvocab && !r.bad; j++) {
+            float w = get_f32(&r);
+            if (!r.bad && !isfinite(w)) {
+                rc = rules_err(err, RULES_EINVAL, "model weight %zu is not a finite number", l * nvocab + j);
+                goto fail;
+            }
+            m->w[j * nlabels + l] = w;
         }
     }
     m->seed = get_u64(&r);
@@ -576,13 +581,28 @@ void mamori_model_result_free(struct mamori_model_result *r)
 
 double mamori_model_margin(const struct mamori_model *m, size_t l, const struct mamori_fvec *v)
 {
-    const float *w = m->w + l * m->nvocab;
     double sum = m->bias[l];
 
     for (size_t i = 0; i < v->n; i++)
         if (v->pos[i] != UINT32_MAX)
-            sum += (double)w[v->pos[i]] * v->val[i];
+            sum += (double)mamori_model_weight(m, l, v->pos[i]) * v->val[i];
     return sum;
+}
+
+void mamori_model_margins(const struct mamori_model *m, const struct mamori_fvec *v, double *out)
+{
+    size_t L = m->nlabels;
+
+    for (size_t l = 0; l < L; l++)
+        out[l] = m->bias[l];
+    for (size_t i = 0; i < v->n; i++) {
+        const float *w;
+        if (v->pos[i] == UINT32_MAX)
+            continue;
+        w = &m->w[(size_t)v->pos[i] * L];
+        for (size_t l = 0; l < L; l++)
+            out[l] += (double)w[l] * v->val[i];
+    }
 }
 
 struct sent_ctx {
@@ -663,8 +683,8 @@ int mamori_model_score(const struct mamori_model *m, const struct mamori_feature
     r->nlabels = L;
     if (mamori_features_weigh(f->feat, f->count, f->n, m->vocab, m->idf, m->nvocab, &r->vec) != 0)
         return rules_err(err, RULES_ENOMEM, "out of memory");
+    mamori_model_margins(m, &r->vec, r->margin);
     for (size_t l = 0; l < L; l++) {
-        r->margin[l] = mamori_model_margin(m, l, &r->vec);
         r->prob[l] = 1.0 / (1.0 + exp(-r->margin[l]));
         r->fired[l] = r->prob[l] >= m->threshold[l];
         r->ntop[l] = 0;
@@ -684,6 +704,7 @@ int mamori_model_score(const struct mamori_model *m, const struct mamori_feature
     for (size_t k = 0; k < f->nocc; k++) {
         const struct mamori_feat_occ *o = &f->occ[k];
         size_t i, sidx;
+        const float *w;
         double x;
 
         if (o->field == MAMORI_FEAT_NOFIELD)
@@ -695,8 +716,9 @@ int mamori_model_score(const struct mamori_model *m, const struct mamori_feature
         if (sidx == SIZE_MAX)
             continue;
         x = r->vec.val[i] / (double)f->count[i];
+        w = &m->w[(size_t)r->vec.pos[i] * L];
         for (size_t l = 0; l < L; l++)
-            r->sent_sum[sidx * L + l] += (double)m->w[l * m->nvocab + r->vec.pos[i]] * x;
+            r->sent_sum[sidx * L + l] += (double)w[l] * x;
     }
     for (size_t l = 0; l < L; l++) {
         struct mamori_model_span *top = r->top + l * MAMORI_MODEL_TOP_SPANS;

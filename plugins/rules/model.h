@@ -64,7 +64,11 @@ struct mamori_model {
     size_t nvocab;
     uint32_t *vocab;           /* ascending buckets */
     float *idf;                /* per vocabulary entry */
-    float *w;                  /* nlabels x nvocab */
+    /* Weights, feature-major: the weight of label l for vocabulary entry j
+     * is w[j * nlabels + l] (mamori_model_weight), so scoring reads one
+     * cache line per feature for all labels. The file stores them
+     * label-major; loading and writing transpose. */
+    float *w;
     /* training metadata */
     uint64_t seed, ncases, ntrain, nvalid;
     uint32_t min_df, refit;
@@ -140,9 +144,18 @@ void mamori_model_result_free(struct mamori_model_result *r);
 int mamori_model_score(const struct mamori_model *m, const struct mamori_features *f, const struct rules_input *in,
                        struct mamori_model_result *r, struct rules_error *err);
 
+static inline float mamori_model_weight(const struct mamori_model *m, size_t l, size_t j)
+{
+    return m->w[j * m->nlabels + l];
+}
+
 /* Margin of a weighted vector v (aligned with f, see model_features.h) for
  * label l: the same arithmetic as scoring, for the trainer. */
 double mamori_model_margin(const struct mamori_model *m, size_t l, const struct mamori_fvec *v);
+
+/* The margins of every label at once into out[0..nlabels): one pass over
+ * v, the same sums in the same order as mamori_model_margin per label. */
+void mamori_model_margins(const struct mamori_model *m, const struct mamori_fvec *v, double *out);
 
 /* The sentences of text[0..len): ends at 。！？!?． and a line break, and at
  * '.' followed by a space or the end (the rule of the note's evidence).

@@ -395,10 +395,28 @@ int mamori_features_weigh(const uint32_t *feat, const uint32_t *count, size_t n,
     }
     out->n = n;
     out->nknown = 0;
-    /* Both ascending: one merge. */
+    /* Both ascending: each lookup starts where the previous one ended. */
     for (size_t i = 0; i < n; i++) {
-        while (j < nvocab && vocab[j] < feat[i])
-            j++;
+        /* Lower bound of feat[i] in vocab[j..nvocab) by galloping: a
+         * ticket has tens to thousands of features, the vocabulary a few
+         * hundred thousand, so neither a walk over the vocabulary nor a
+         * full binary search per feature. */
+        size_t lo = j, hi = j, step = 1;
+        while (hi < nvocab && vocab[hi] < feat[i]) {
+            lo = hi + 1;
+            hi += step;
+            step *= 2;
+        }
+        if (hi > nvocab)
+            hi = nvocab;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (vocab[mid] < feat[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        j = lo;
         if (j < nvocab && vocab[j] == feat[i]) {
             double v = (1.0 + log((double)count[i])) * (double)idf[j];
             out->pos[i] = (uint32_t)j;

@@ -784,7 +784,7 @@ static int fit_label(struct fit *F, size_t l)
     }
 done:
     for (size_t j = 0; j < V; j++)
-        m->w[l * V + j] = (float)best_w[j];
+        m->w[j * m->nlabels + l] = (float)best_w[j]; /* feature-major, see model.h */
     m->bias[l] = best_b;
     m->C[l] = best_c;
     if (F->nval > 0 && !F->cfix) {
