@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""policies/corpus/score-test-batches.py MAMORI [SRCDIR]
+"""policies/corpus/score-test-batches.py MAMORI [SRCDIR] [--group AUTHOR]
 
 Score the shipped default policies on the corpus's test batches, the way a
 first run is recorded (policies/corpus/README.md): the test batches of each
@@ -8,28 +8,37 @@ messages, each set run once through `mamori policy test --json` with
 default-ja (Japanese) or default-en (English). Prints one table row per set:
 harassment recall, benign false-positive rate, escalation recall and
 precision, flame-risk recall and precision, macro-F1 over the 13 categories.
-MAMORI in a build tree finds its rules.so under plugins/rules/.libs (unless
+--group scores only that author's test batches (e.g. w8: a new round's
+first run, without re-running the older sets). MAMORI in a build tree finds its rules.so under plugins/rules/.libs (unless
 MAMORI_PLUGIN_DIR says otherwise).
 """
 import json, os, subprocess, sys, tempfile
 
-mamori = sys.argv[1]
+argv = sys.argv[1:]
+only = None
+if "--group" in argv:
+    i = argv.index("--group")
+    if i + 1 >= len(argv):
+        sys.exit("score-test-batches.py: --group needs an author (e.g. w8)")
+    only = argv[i + 1]
+    del argv[i:i + 2]
+mamori = argv[0]
 # `mamori policy test` runs the rules plugin; a build tree's is not installed.
 _built = os.path.join(os.path.dirname(os.path.abspath(mamori)), "..", "plugins", "rules", ".libs")
 if "MAMORI_PLUGIN_DIR" not in os.environ and os.path.exists(os.path.join(_built, "rules.so")):
     os.environ["MAMORI_PLUGIN_DIR"] = os.path.abspath(_built)
-src = sys.argv[2] if len(sys.argv) > 2 else os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+src = argv[1] if len(argv) > 1 else os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 corpus = os.path.join(src, "policies", "corpus")
+
+def group(batch):
+    return "migrated-holdout" if batch.startswith("migrated-") else batch.split("-")[0]
 
 batches = []
 for name in sorted(os.listdir(os.path.join(corpus, "meta"))):
     for line in open(os.path.join(corpus, "meta", name), encoding="utf-8"):
         f = line.rstrip("\n").split("\t")
-        if len(f) >= 3 and f[1] == "test":
+        if len(f) >= 3 and f[1] == "test" and (only is None or group(f[0]) == only):
             batches.append((f[0], f[2]))
-
-def group(batch):
-    return "migrated-holdout" if batch.startswith("migrated-") else batch.split("-")[0]
 
 sets = {}
 for batch, lang in batches:
