@@ -41,6 +41,7 @@ LANGS = ("ja", "en")
 KEYS = ("id", "lang", "channel", "shape", "subject", "body", "labels", "escalate", "escalation", "flame_risk",
         "repeat_contacts_30d", "note", "batch")
 LABELS2_KEYS = ("id", "labels", "escalation", "flame_risk")
+RESOLVED_KEYS = ("id", "labels", "escalation", "flame_risk", "note")
 MIGRATED_AUTHOR = "migrated"
 
 LONG = 600            # a long case: body over 600 characters
@@ -550,6 +551,55 @@ def main(argv=None):
                                  f"{': ' + ', '.join(miss[:3]) if miss else ''}; unknown {len(extra)}"
                                  f"{': ' + ', '.join(extra[:3]) if extra else ''})")
 
+    # resolved: the adjudication of the cases where the two passes differ
+    rdir = os.path.join(corpus, "resolved")
+    rs = sorted(f for f in os.listdir(rdir) if f.endswith(".jsonl")) if os.path.isdir(rdir) else []
+    nresolved = 0
+    for f in rs:
+        b = f[:-6]
+        rel = f"resolved/{f}"
+        if f not in l2:
+            rep.error("resolved", f"{rel}: batch {b} has no labels2/{f} (only a labelled-twice batch is resolved)")
+            continue
+        first = {c["id"]: c for c in per_batch.get(b, [])}
+        second = {}
+        for _, v in read_jsonl(os.path.join(l2dir, f), f"labels2/{f}", Report(), "labels2"):
+            if isinstance(v, dict):
+                second[v.get("id")] = v
+        differ = {i for i, c in first.items() if i in second and (
+            set(c["labels"]) != set(second[i].get("labels") or []) or c["escalation"] != second[i].get("escalation")
+            or c["flame_risk"] != second[i].get("flame_risk"))}
+        got = []
+        for lineno, v in read_jsonl(os.path.join(rdir, f), rel, rep, "resolved"):
+            where = f"{rel}:{lineno}"
+            if not isinstance(v, dict):
+                if v is not None:
+                    rep.error("resolved", f"{where}: not a JSON object")
+                continue
+            if tuple(v.keys()) != RESOLVED_KEYS:
+                rep.error("resolved", f"{where}: keys {list(v.keys())}, want {list(RESOLVED_KEYS)}")
+            got.append(v.get("id"))
+            if v.get("id") not in differ:
+                rep.error("resolved", f"{where}: {v.get('id')!r} is not a case where batches/ and labels2/ differ")
+            ls = v.get("labels")
+            if not isinstance(ls, list) or not ls or any(x not in LABELS for x in ls):
+                rep.error("resolved", f"{where}: labels must be a non-empty list of the 15 ids")
+            elif any(x in HARASSMENT for x in ls) and any(x in BENIGN for x in ls) or sum(x in BENIGN for x in ls) > 1:
+                rep.error("resolved", f"{where}: harassment ids mixed with legitimate_complaint/none")
+            if v.get("escalation") not in LEVELS:
+                rep.error("resolved", f"{where}: escalation {v.get('escalation')!r} not one of {', '.join(LEVELS)}")
+            if not isinstance(v.get("flame_risk"), bool):
+                rep.error("resolved", f"{where}: flame_risk must be true or false")
+            if not isinstance(v.get("note"), str) or not v.get("note", "").strip():
+                rep.error("resolved", f"{where}: note must say why (non-empty string)")
+        dup = [i for i, k in collections.Counter(got).items() if k > 1]
+        if dup:
+            rep.error("resolved", f"{rel}: ids repeated: {', '.join(map(str, dup[:5]))}")
+        miss = sorted(differ - set(got))
+        if miss:
+            rep.error("resolved", f"{rel}: {len(miss)} disagreement(s) not resolved: {', '.join(miss[:3])}")
+        nresolved += len(got)
+
     # near-duplicates
     t1 = time.time()
     norm = [normalise(c["body"]) for c in cases]
@@ -576,6 +626,7 @@ def main(argv=None):
         ("cases", f"every case is valid ({len(cases)} cases in {len(batches)} batches)"),
         ("meta", f"every batch is listed once in meta/*.tsv with a valid split ({len(meta)} lines)"),
         ("labels2", f"labels2/ files match their batches ({len(l2)} files)"),
+        ("resolved", f"resolved/ files settle every disagreement of their batch ({len(rs)} files, {nresolved} cases)"),
         ("near-duplicates", f"no near-duplicate across splits (Jaccard >= {NEAR_DUP}; "
                             f"{cross} across, {within} within a split)"),
         ("guidelines", "LABELING.md and LABELING.ja.md mention every label id and escalation level"),
