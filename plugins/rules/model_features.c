@@ -257,6 +257,44 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Sort the n buckets of a[] (each below 2^bits) ascending, with aux[] (n
+ * entries) as work space. A long ticket has thousands of occurrences:
+ * LSD radix sort in passes of 11 bits (two for the default 20 bits) beats
+ * qsort's comparisons by several times; a short one is left to qsort. */
+#define RADIX_BITS 11u
+#define RADIX_MIN 512u
+
+static void sort_buckets(uint32_t *a, uint32_t *aux, size_t n, unsigned bits)
+{
+    static const uint32_t mask = (1u << RADIX_BITS) - 1;
+    size_t cnt[1u << RADIX_BITS];
+    uint32_t *src = a, *dst = aux;
+
+    if (n < RADIX_MIN) {
+        rules_sort(a, n, sizeof *a, cmp_u32);
+        return;
+    }
+    for (unsigned shift = 0; shift < bits; shift += RADIX_BITS) {
+        size_t sum = 0;
+        uint32_t *t;
+        memset(cnt, 0, sizeof cnt);
+        for (size_t i = 0; i < n; i++)
+            cnt[(src[i] >> shift) & mask]++;
+        for (size_t d = 0; d <= mask; d++) {
+            size_t c = cnt[d];
+            cnt[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[cnt[(src[i] >> shift) & mask]++] = src[i];
+        t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
 /* Distinct buckets and their counts from the occurrences. */
 static int count(struct mamori_features *f)
 {
@@ -278,7 +316,7 @@ static int count(struct mamori_features *f)
     }
     for (size_t i = 0; i < f->nocc; i++)
         f->tmp[i] = f->occ[i].feat;
-    rules_sort(f->tmp, f->nocc, sizeof *f->tmp, cmp_u32);
+    sort_buckets(f->tmp, f->feat, f->nocc, f->bits); /* f->feat is free until the loop below */
     for (size_t i = 0; i < f->nocc; i++) {
         if (n > 0 && f->feat[n - 1] == f->tmp[i]) {
             f->count[n - 1]++;
