@@ -563,7 +563,7 @@ def main(argv=None):
             continue
         first = {c["id"]: c for c in per_batch.get(b, [])}
         second = {}
-        for _, v in read_jsonl(os.path.join(l2dir, f), f"labels2/{f}", Report(), "labels2"):
+        for _, v in read_jsonl(os.path.join(l2dir, f), f"labels2/{f}", Report(True), "labels2"):
             if isinstance(v, dict):
                 second[v.get("id")] = v
         differ = {i for i, c in first.items() if i in second and (
