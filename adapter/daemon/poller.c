@@ -302,7 +302,7 @@ int mamori_poller_poll_tenant(const struct mamori_ingest *ing, const struct mamo
 
 int mamori_poller_run(const struct mamori_generation *gen)
 {
-    struct mamori_ingest ing = {gen, NULL, NULL};
+    struct mamori_ingest ing = {gen, NULL, NULL, NULL, NULL};
     struct mamori_error err;
     pid_t parent = getppid();
     time_t *next;

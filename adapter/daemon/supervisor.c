@@ -20,6 +20,7 @@
 #include "base/metrics.h"
 #include "base/strv.h"
 #include "base/watchdog.h"
+#include "daemon/plugin_check.h"
 #include "http/worker.h"
 #include "store/store.h"
 #include "store/strikes.h"
@@ -36,8 +37,14 @@ struct child {
     struct timespec drain_started;
     int fast_deaths;          /* consecutive deaths within a second of start */
     int board;                /* its watchdog slot (base/watchdog.h), -1: none */
-    int deadline_killed;      /* SIGKILLed past request_deadline (logged once) */
+    int deadline_killed;      /* signalled past request_deadline (logged once) */
+    struct timespec deadline_at; /* ... when; SIGKILL follows after DEADLINE_GRACE */
 };
+
+/* How long a worker told MAMORI_WORKER_DEADLINE_SIGNAL has to answer its
+ * connections 503 and die before it is SIGKILLed (a plugin may block the
+ * signal). */
+#define DEADLINE_GRACE 2.0
 
 struct supervisor {
     const struct mamori_supervisor_options *opts;
@@ -60,14 +67,38 @@ static const char *role_name(const struct supervisor *s, int role)
     return role == ROLE_WORKER ? "worker" : s->opts->aux[role].name;
 }
 
+/* mamori_generation_open_plugins' before_open in a child: the board says
+ * which plugin of which tenant is opening, so that the supervisor's log
+ * names it should open() crash or hang (the deadline holds here too). */
+static void board_open(void *ctx, const struct mamori_tenant *t, const char *plugin)
+{
+    char what[40];
+
+    (void)ctx;
+    snprintf(what, sizeof what, "open:%s", plugin);
+    mamori_watchdog_begin();
+    mamori_watchdog_set_request(what, t->id);
+}
+
 static void child_main(struct supervisor *s, int role, int slot, int board)
 {
+    struct mamori_error err;
     sigset_t none;
     int status;
 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     mamori_watchdog_attach(board);
+    /* Each process that runs plugins opens its own (the supervisor only
+     * checked, in a child, that they open). A tenant whose open() fails
+     * here after passing the check is not served by this process. */
+    if (role == ROLE_WORKER || s->opts->aux[role].runs_plugins) {
+        if (mamori_generation_open_plugins(s->gen, 1, board_open, NULL, &err) != 0) {
+            mamori_log_err("spawn_failed", "%s %d: %s", role_name(s, role), slot, err.message);
+            _exit(3);
+        }
+        mamori_watchdog_end();
+    }
 #ifdef HAVE_SYS_PRCTL_H
     {
         /* "mamori-worker", "mamori-housekee...": ps and pgrep show the role. */
@@ -162,57 +193,6 @@ static void describe_exit(int status, char *buf, size_t cap)
         snprintf(buf, cap, "stopped (status 0x%x)", (unsigned)status);
 }
 
-static void reap(struct supervisor *s)
-{
-    int status;
-    pid_t pid;
-
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        char why[128];
-        size_t i;
-        struct child c;
-
-        for (i = 0; i < s->count && s->children[i].pid != pid; i++)
-            ;
-        if (i == s->count)
-            continue;
-        c = s->children[i];
-        s->children[i] = s->children[--s->count];
-        describe_exit(status, why, sizeof why);
-        if (c.draining || s->stopping) {
-            mamori_log_info("child_exit", "%s %d (pid %ld, generation %lu) %s", role_name(s, c.role), c.slot,
-                            (long)pid, c.generation, why);
-            continue;
-        }
-        /* An unexpected death: log it, count it, replace it. */
-        mamori_log_err("worker_exit", "%s %d (pid %ld) %s; restarting it", role_name(s, c.role), c.slot, (long)pid,
-                       why);
-        mamori_metrics_worker_restart();
-        if (since(&c.started) < 1.0) {
-            /* Dying right at start: back off a little (capped below a
-             * second) so a broken setup does not spin the CPU. */
-            int n = c.fast_deaths + 1;
-            useconds_t delay = (useconds_t)(n > 8 ? 800000 : n * 100000);
-            usleep(delay);
-            spawn(s, c.role, c.slot, n);
-        } else {
-            spawn(s, c.role, c.slot, 0);
-        }
-    }
-}
-
-static void signal_generation(struct supervisor *s, unsigned long generation, int sig, int mark_draining)
-{
-    for (size_t i = 0; i < s->count; i++)
-        if (s->children[i].generation == generation || generation == 0) {
-            if (mark_draining && !s->children[i].draining) {
-                s->children[i].draining = 1;
-                clock_gettime(CLOCK_MONOTONIC, &s->children[i].drain_started);
-            }
-            kill(s->children[i].pid, sig);
-        }
-}
-
 /* One more strike for the ticket whose request was killed; at [server]
  * quarantine_strikes the pipeline stops running plugins on it. The
  * supervisor opens the store only for this (rare) write; it waits at most
@@ -240,13 +220,93 @@ static void record_strike(struct supervisor *s, const struct mamori_watchdog_ent
         mamori_store_close(st);
 }
 
+static void reap(struct supervisor *s)
+{
+    int status;
+    pid_t pid;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        struct mamori_watchdog_entry e;
+        char why[128];
+        size_t i;
+        struct child c;
+
+        for (i = 0; i < s->count && s->children[i].pid != pid; i++)
+            ;
+        if (i == s->count)
+            continue;
+        c = s->children[i];
+        s->children[i] = s->children[--s->count];
+        describe_exit(status, why, sizeof why);
+        /* What it was doing when it died, while its board slot still says
+         * (the next child to take the slot clears it). */
+        if (!mamori_watchdog_peek(c.board, &e))
+            e.request_id[0] = '\0';
+        if (c.draining || s->stopping) {
+            mamori_log_info("child_exit", "%s %d (pid %ld, generation %lu) %s", role_name(s, c.role), c.slot,
+                            (long)pid, c.generation, why);
+            continue;
+        }
+        /* An unexpected death: log it, count it, replace it. */
+        if (e.request_id[0] != '\0' && strncmp(e.request_id, "open:", 5) == 0) {
+            mamori_log_set_request(NULL, e.tenant);
+            mamori_log_err("worker_exit", "%s %d (pid %ld) %s in the open() of plugin %s of tenant %s; restarting it",
+                           role_name(s, c.role), c.slot, (long)pid, why, e.request_id + 5, e.tenant);
+        } else if (e.request_id[0] != '\0' || e.tenant[0] != '\0') {
+            /* req= and tenant= on the line, where scripts look for them;
+             * the answers it held for the syncer died too, all of this
+             * tenant (worker.c, "Isolation"). */
+            mamori_log_set_request(e.request_id[0] ? e.request_id : NULL, e.tenant[0] ? e.tenant : NULL);
+            mamori_log_err("worker_exit", "%s %d (pid %ld) %s while serving request %s of tenant %s (ticket %s, "
+                           "event %s) after %.1f s; restarting it", role_name(s, c.role), c.slot, (long)pid, why,
+                           e.request_id[0] ? e.request_id : "-", e.tenant[0] ? e.tenant : "(not routed yet)",
+                           e.ticket_id[0] ? e.ticket_id : "(not parsed yet)", e.event_id[0] ? e.event_id : "-",
+                           e.seconds);
+            /* A ticket that crashes the plugins costs a worker on every
+             * retry, as one that hangs them does: it earns a strike too. */
+            if (!c.deadline_killed && WIFSIGNALED(status))
+                record_strike(s, &e);
+        } else {
+            mamori_log_err("worker_exit", "%s %d (pid %ld) %s (between requests); restarting it", role_name(s, c.role),
+                           c.slot, (long)pid, why);
+        }
+        mamori_log_set_request(NULL, NULL);
+        mamori_metrics_worker_restart();
+        if (since(&c.started) < 1.0) {
+            /* Dying right at start: back off a little (capped below a
+             * second) so a broken setup does not spin the CPU. */
+            int n = c.fast_deaths + 1;
+            useconds_t delay = (useconds_t)(n > 8 ? 800000 : n * 100000);
+            usleep(delay);
+            spawn(s, c.role, c.slot, n);
+        } else {
+            spawn(s, c.role, c.slot, 0);
+        }
+    }
+}
+
+static void signal_generation(struct supervisor *s, unsigned long generation, int sig, int mark_draining)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->children[i].generation == generation || generation == 0) {
+            if (mark_draining && !s->children[i].draining) {
+                s->children[i].draining = 1;
+                clock_gettime(CLOCK_MONOTONIC, &s->children[i].drain_started);
+            }
+            kill(s->children[i].pid, sig);
+        }
+}
+
 /* Kill each worker (or poller) whose request has run past [server]
  * request_deadline: a plugin that never returns would hold the worker,
  * and every tenant's requests queued behind it, for good. The worker cannot notice (it is the
  * one stuck), so the deadline is kept here. reap() then replaces it like
- * any dead worker. The request's connection dies with the worker (nginx
- * answers 502) and so do answers it held for the syncer (already
- * committed: the helpdesk's retry gets the stored answer). */
+ * any dead worker. A worker is told with MAMORI_WORKER_DEADLINE_SIGNAL
+ * first: it answers its connections 503 (safe to retry) before it dies
+ * (http/worker.c); one that is still alive DEADLINE_GRACE later, and any
+ * other role, gets SIGKILL (the web server answers its connections 502).
+ * Answers it held for the syncer were committed: the helpdesk's retry gets
+ * the stored answer. */
 static void enforce_deadlines(struct supervisor *s)
 {
     double limit = (double)s->gen->settings.request_deadline;
@@ -255,7 +315,14 @@ static void enforce_deadlines(struct supervisor *s)
         struct child *c = &s->children[i];
         struct mamori_watchdog_entry e;
 
-        if (c->board < 0 || c->deadline_killed || !mamori_watchdog_peek(c->board, &e) || e.seconds <= limit)
+        if (c->deadline_killed) {
+            if (c->deadline_killed == 1 && since(&c->deadline_at) > DEADLINE_GRACE) {
+                kill(c->pid, SIGKILL);
+                c->deadline_killed = 2;
+            }
+            continue;
+        }
+        if (c->board < 0 || !mamori_watchdog_peek(c->board, &e) || e.seconds <= limit)
             continue;
         /* req= and tenant= on the line, where scripts look for them. */
         mamori_log_set_request(e.request_id, e.tenant);
@@ -266,8 +333,14 @@ static void enforce_deadlines(struct supervisor *s)
                        e.ticket_id[0] ? e.ticket_id : "(not parsed yet)", e.event_id[0] ? e.event_id : "-");
         mamori_log_set_request(NULL, NULL);
         mamori_metrics_worker_deadline(e.tenant);
-        kill(c->pid, SIGKILL);
-        c->deadline_killed = 1;
+        if (c->role == ROLE_WORKER) {
+            kill(c->pid, MAMORI_WORKER_DEADLINE_SIGNAL);
+            c->deadline_killed = 1;
+            clock_gettime(CLOCK_MONOTONIC, &c->deadline_at);
+        } else {
+            kill(c->pid, SIGKILL);
+            c->deadline_killed = 2;
+        }
         record_strike(s, &e);
     }
 }
@@ -279,9 +352,12 @@ static void reload(struct supervisor *s)
     unsigned long old_number = s->gen->number;
 
     mamori_log_notice("reload", "SIGHUP: loading generation %lu from %s", old_number + 1, s->opts->config_path);
-    if (mamori_generation_load(&next, s->opts->config_path, old_number + 1, MAMORI_GEN_CREATE_KEY, &err) != 0) {
+    if (mamori_generation_load(&next, s->opts->config_path, old_number + 1,
+                               MAMORI_GEN_CREATE_KEY | MAMORI_GEN_DEFER_OPEN, &err) != 0 ||
+        mamori_plugin_check(next, 0, &err) != 0) {
         mamori_log_err("reload_failed", "reload failed, generation %lu keeps serving: %s", old_number, err.message);
         mamori_metrics_reload(0, old_number);
+        mamori_generation_free(next);
         return;
     }
     if (next->settings.listen != NULL &&
