@@ -28,7 +28,7 @@ acme_total=$(grep -c '^acme ' "$IT_DIR/answers.txt")
 acme_bad=$(grep '^acme ' "$IT_DIR/answers.txt" | grep -vc '^acme 200 ')
 tap_is "$acme_total" 200 "all 200 of acme's webhooks were answered"
 tap_is "$acme_bad" 0 "none of acme's webhooks failed while crashy's plugin crashed"
-[ "$acme_bad" -eq 0 ] || grep '^acme ' "$IT_DIR/answers.txt" | grep -v '^acme 200 ' | sort | uniq -c -w 9 | tap_diag
+[ "$acme_bad" -eq 0 ] || grep '^acme ' "$IT_DIR/answers.txt" | grep -v '^acme 200 ' | cut -d' ' -f1,2 | sort | uniq -c | tap_diag
 tap_is "$(it_sql "select count(*) from events where tenant='acme'")" 200 "... and all of them are recorded"
 crashy=$(grep '^crashy ' "$IT_DIR/answers.txt" | cut -d' ' -f2 | sort | uniq -c | tr -s ' ' | sed 's/^ //')
 tap_is "$crashy" "20 503" "crashy's 20 requests got 503 from the dying worker (not nginx's 502)"
