@@ -89,6 +89,14 @@ static void child_main(struct supervisor *s, int role, int slot, int board)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     mamori_watchdog_attach(board);
+#ifdef HAVE_SYS_PRCTL_H
+    {
+        /* "mamori-worker", "mamori-housekee...": ps and pgrep show the role. */
+        char name[16];
+        snprintf(name, sizeof name, "mamori-%s", role_name(s, role));
+        prctl(PR_SET_NAME, name);
+    }
+#endif
     /* Each process that runs plugins opens its own (the supervisor only
      * checked, in a child, that they open). A tenant whose open() fails
      * here after passing the check is not served by this process. */
@@ -99,14 +107,6 @@ static void child_main(struct supervisor *s, int role, int slot, int board)
         }
         mamori_watchdog_end();
     }
-#ifdef HAVE_SYS_PRCTL_H
-    {
-        /* "mamori-worker", "mamori-housekee...": ps and pgrep show the role. */
-        char name[16];
-        snprintf(name, sizeof name, "mamori-%s", role_name(s, role));
-        prctl(PR_SET_NAME, name);
-    }
-#endif
     if (role == ROLE_WORKER)
         status = mamori_fcgi_worker_run(s->opts->listen_fd, s->gen, slot);
     else
