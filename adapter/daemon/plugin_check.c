@@ -187,9 +187,10 @@ static int run_once(struct mamori_generation *g, int degraded_ok, struct mamori_
         mamori_error_set(err, MAMORI_EIO, "tenant %s: plugin %s crashed in open() (signal %d, %s); fix or remove it "
                          "from %s", tenant, plugin, WTERMSIG(status), strsignal(WTERMSIG(status)), (*culprit)->file);
     else if (*culprit != NULL)
-        mamori_error_set(err, MAMORI_EIO, "tenant %s: plugin %s ended the process in open() (exit status %d); fix "
-                         "or remove it from %s", tenant, plugin, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                         (*culprit)->file);
+        /* A sanitizer catches the signal itself and exits non-zero. */
+        mamori_error_set(err, MAMORI_EIO, "tenant %s: plugin %s crashed in open() (it ended the process with exit "
+                         "status %d); fix or remove it from %s", tenant, plugin,
+                         WIFEXITED(status) ? WEXITSTATUS(status) : -1, (*culprit)->file);
     else if (WIFSIGNALED(status))
         mamori_error_set(err, MAMORI_EIO, "the process checking the plugins was killed by signal %d (%s)",
                          WTERMSIG(status), strsignal(WTERMSIG(status)));
