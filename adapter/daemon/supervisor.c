@@ -5,6 +5,8 @@
 #include "daemon/supervisor.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +48,23 @@ struct child {
  * signal). */
 #define DEADLINE_GRACE 2.0
 
+/* The opener of the serving generation (see "Opener" below); pid 0 when
+ * there is none (no subreaper support, or it died): then each child
+ * opens its own plugins. */
+struct opener {
+    pid_t pid;
+    int req, resp;            /* the supervisor's ends of its two pipes */
+};
+
+struct opener_request {
+    int role, slot, board;
+};
+
 struct supervisor {
     const struct mamori_supervisor_options *opts;
     struct mamori_generation *gen;
+    struct opener opener;
+    pid_t self;               /* the supervisor's pid, for children the opener forks */
     struct child *children;
     size_t count, cap;
     int stopping;
@@ -80,12 +96,27 @@ static void board_open(void *ctx, const struct mamori_tenant *t, const char *plu
     mamori_watchdog_set_request(what, t->id);
 }
 
-static void child_main(struct supervisor *s, int role, int slot, int board)
+static void close_opener(struct opener *o)
+{
+    if (o->req >= 0)
+        close(o->req);
+    if (o->resp >= 0)
+        close(o->resp);
+    o->req = o->resp = -1;
+    o->pid = 0;
+}
+
+/* plugins_open: the plugins were opened by the opener this child was
+ * forked from (shared copy-on-write with its siblings); 0: open them here. */
+static void child_main(struct supervisor *s, int role, int slot, int board, int plugins_open)
 {
     struct mamori_error err;
     sigset_t none;
     int status;
 
+    /* The opener's pipes are the supervisor's business (a child that
+     * kept them open would keep the opener from seeing their end). */
+    close_opener(&s->opener);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     mamori_watchdog_attach(board);
@@ -100,7 +131,7 @@ static void child_main(struct supervisor *s, int role, int slot, int board)
     /* Each process that runs plugins opens its own (the supervisor only
      * checked, in a child, that they open). A tenant whose open() fails
      * here after passing the check is not served by this process. */
-    if (role == ROLE_WORKER || s->opts->aux[role].runs_plugins) {
+    if (!plugins_open && (role == ROLE_WORKER || s->opts->aux[role].runs_plugins)) {
         if (mamori_generation_open_plugins(s->gen, 1, board_open, NULL, &err) != 0) {
             mamori_log_err("spawn_failed", "%s %d: %s", role_name(s, role), slot, err.message);
             _exit(3);
@@ -116,6 +147,162 @@ static void child_main(struct supervisor *s, int role, int slot, int board)
     mamori_generation_free(s->gen);
     free(s->children);
     _exit(status);
+}
+
+/*
+ * Opener. A plugin's open() must not run in the supervisor (a crash there
+ * would end the daemon), yet the plugins' state (a policy and its model:
+ * tens of MB per tenant) should be shared copy-on-write by all workers,
+ * not loaded once per worker. So each generation gets an opener: a child
+ * that opens every tenant's plugins once and then forks the generation's
+ * workers (and poller) on request. Its children are handed to the
+ * supervisor -- the opener forks an intermediate that forks the worker
+ * and exits, and the supervisor, a child subreaper (prctl), adopts the
+ * orphan -- so the supervisor waits for, kills and replaces them like any
+ * child. Should the opener be missing (a kernel without subreapers) or
+ * die, each new child opens its own plugins instead.
+ */
+static int read_full(int fd, void *buf, size_t n, int timeout_ms)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        ssize_t r;
+        int rc = poll(&pfd, 1, timeout_ms);
+
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc <= 0)
+            return -1;
+        r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* The orphan's parent is the intermediate until that exits, an instant. */
+static void wait_adopted(pid_t supervisor)
+{
+    for (int i = 0; i < 5000 && getppid() != supervisor; i++)
+        usleep(1000);
+}
+
+static void opener_main(struct supervisor *s, int req, int resp)
+{
+    struct opener_request r;
+    struct mamori_error err;
+    pid_t ready = 0;
+
+#ifdef HAVE_SYS_PRCTL_H
+    prctl(PR_SET_NAME, "mamori-opener");
+#endif
+    /* A tenant whose open() fails here (it passed the check) is not
+     * served by this generation's children. */
+    if (mamori_generation_open_plugins(s->gen, 1, NULL, NULL, &err) != 0) {
+        mamori_log_err("opener_failed", "%s", err.message);
+        _exit(3);
+    }
+    if (write(resp, &ready, sizeof ready) != (ssize_t)sizeof ready)
+        _exit(3);
+    while (read_full(req, &r, sizeof r, -1) == 0 && r.role != INT_MIN) {
+        pid_t mid = fork(), child = -1;
+
+        if (mid == 0) {
+            child = fork();
+            if (child == 0) {
+                close(req);
+                close(resp);
+                wait_adopted(s->self);
+                child_main(s, r.role, r.slot, r.board, 1);
+            }
+            if (write(resp, &child, sizeof child) != (ssize_t)sizeof child) {
+                /* the supervisor is gone */
+            }
+            _exit(0);
+        }
+        if (mid < 0 && write(resp, &child, sizeof child) != (ssize_t)sizeof child)
+            break;
+        if (mid > 0)
+            while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+                ;
+    }
+    mamori_generation_free(s->gen);
+    free(s->children);
+    _exit(0);
+}
+
+static void stop_opener(struct supervisor *s)
+{
+    struct opener_request quit = {INT_MIN, 0, 0};
+
+    if (s->opener.pid > 0 && write(s->opener.req, &quit, sizeof quit) != (ssize_t)sizeof quit) {
+        /* it is gone already; closing is enough */
+    }
+    close_opener(&s->opener);
+}
+
+/* Start the opener of s->gen (after stopping the previous one) and wait
+ * until it has opened the plugins. Without one, children open their own. */
+static void start_opener(struct supervisor *s)
+{
+    int req[2], resp[2];
+    pid_t pid, ready = -1;
+
+    stop_opener(s);
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        return;
+#else
+    return;
+#endif
+    if (pipe(req) != 0)
+        return;
+    if (pipe(resp) != 0) {
+        close(req[0]);
+        close(req[1]);
+        return;
+    }
+    pid = fork();
+    if (pid == 0) {
+        close(req[1]);
+        close(resp[0]);
+        opener_main(s, req[0], resp[1]);
+    }
+    close(req[0]);
+    close(resp[1]);
+    s->opener.req = req[1];
+    s->opener.resp = resp[0];
+    s->opener.pid = pid;
+    if (pid < 0 || read_full(s->opener.resp, &ready, sizeof ready, MAMORI_PLUGIN_CHECK_TIMEOUT * 1000) != 0 ||
+        ready != 0) {
+        mamori_log_warn("opener_failed", "the plugins' opener of generation %lu did not start; each worker opens "
+                                         "its own plugins", s->gen->number);
+        if (pid > 0)
+            kill(pid, SIGKILL);
+        close_opener(&s->opener);
+    }
+}
+
+/* A child of the opener: its pid, or -1 (the opener is stopped then). */
+static pid_t opener_fork(struct supervisor *s, int role, int slot, int board)
+{
+    struct opener_request r = {role, slot, board};
+    pid_t pid = -1;
+
+    if (write(s->opener.req, &r, sizeof r) != (ssize_t)sizeof r ||
+        read_full(s->opener.resp, &pid, sizeof pid, 10000) != 0 || pid <= 0) {
+        mamori_log_warn("opener_failed", "the plugins' opener does not answer; each new child opens its own "
+                                         "plugins");
+        kill(s->opener.pid, SIGKILL);
+        close_opener(&s->opener);
+        return -1;
+    }
+    return pid;
 }
 
 /* A watchdog slot no running child holds, cleared for the next one; -1
@@ -152,13 +339,18 @@ static int spawn(struct supervisor *s, int role, int slot, int fast_deaths)
         return MAMORI_ENOMEM;
     }
     board = free_board_slot(s, role);
-    pid = fork();
+    pid = -1;
+    if (s->opener.pid > 0 && (role == ROLE_WORKER || s->opts->aux[role].runs_plugins))
+        pid = opener_fork(s, role, slot, board);
     if (pid < 0) {
-        mamori_log_err("spawn_failed", "fork: %s", strerror(errno));
-        return MAMORI_EIO;
+        pid = fork();
+        if (pid < 0) {
+            mamori_log_err("spawn_failed", "fork: %s", strerror(errno));
+            return MAMORI_EIO;
+        }
+        if (pid == 0)
+            child_main(s, role, slot, board, 0);
     }
-    if (pid == 0)
-        child_main(s, role, slot, board);
     c = &s->children[s->count++];
     memset(c, 0, sizeof *c);
     c->pid = pid;
@@ -175,6 +367,7 @@ static int spawn(struct supervisor *s, int role, int slot, int fast_deaths)
 
 static void spawn_generation(struct supervisor *s)
 {
+    start_opener(s);
     for (long i = 0; i < s->opts->workers; i++)
         spawn(s, ROLE_WORKER, (int)i, 0);
     for (int r = 0; s->opts->aux && s->opts->aux[r].name; r++)
@@ -231,10 +424,17 @@ static void reap(struct supervisor *s)
         size_t i;
         struct child c;
 
+        if (pid == s->opener.pid) {
+            describe_exit(status, why, sizeof why);
+            mamori_log_warn("opener_exit", "the plugins' opener (pid %ld) %s; new children open their own plugins",
+                            (long)pid, why);
+            close_opener(&s->opener);
+            continue;
+        }
         for (i = 0; i < s->count && s->children[i].pid != pid; i++)
             ;
         if (i == s->count)
-            continue;
+            continue; /* an opener of an earlier generation, or its intermediate */
         c = s->children[i];
         s->children[i] = s->children[--s->count];
         describe_exit(status, why, sizeof why);
@@ -382,6 +582,8 @@ int mamori_supervisor_run(const struct mamori_supervisor_options *opts, struct m
     memset(&s, 0, sizeof s);
     s.opts = opts;
     s.gen = gen;
+    s.self = getpid();
+    s.opener.req = s.opener.resp = -1;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
     sigaddset(&set, SIGHUP);
@@ -424,6 +626,7 @@ int mamori_supervisor_run(const struct mamori_supervisor_options *opts, struct m
         if ((sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) && !s.stopping) {
             mamori_log_notice("stopping", "signal %d: finishing in-flight requests, then exiting", sig);
             s.stopping = 1;
+            stop_opener(&s);
             clock_gettime(CLOCK_MONOTONIC, &s.stop_deadline);
             signal_generation(&s, 0, SIGTERM, 0);
         }
