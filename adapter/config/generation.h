@@ -3,7 +3,8 @@
  * tenant with its secrets loaded and its plugin chain opened, and the
  * identity key. mamori-fcgi loads it with MAMORI_GEN_DEFER_OPEN: the
  * supervisor never runs a plugin's open(); a child checks them
- * (daemon/plugin_check.h) and each process that runs plugins opens its own. The supervisor builds a new generation on SIGHUP and only
+ * (daemon/plugin_check.h) and another opens them and forks the workers
+ * (daemon/supervisor.c, "Opener"). The supervisor builds a new generation on SIGHUP and only
  * replaces the old one if every part of the new one loaded.
  */
 #ifndef MAMORI_GENERATION_H

@@ -8,8 +8,8 @@
  * `mamori-fcgi -t` -- a forked child opens every tenant's plugins and
  * reports each result through a pipe: so a plugin that crashes (or hangs)
  * in open() fails the check with its tenant and plugin named, instead of
- * ending the daemon. The child dumps no core. The processes that serve
- * (workers, pollers) then open their own plugins after fork.
+ * ending the daemon. The child dumps no core. The supervisor's opener
+ * (supervisor.c, "Opener") then opens them for the processes that serve.
  */
 #ifndef MAMORI_PLUGIN_CHECK_H
 #define MAMORI_PLUGIN_CHECK_H

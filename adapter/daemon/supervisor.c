@@ -128,9 +128,10 @@ static void child_main(struct supervisor *s, int role, int slot, int board, int 
         prctl(PR_SET_NAME, name);
     }
 #endif
-    /* Each process that runs plugins opens its own (the supervisor only
-     * checked, in a child, that they open). A tenant whose open() fails
-     * here after passing the check is not served by this process. */
+    /* Without the opener, each process that runs plugins opens its own
+     * (the supervisor only checked, in a child, that they open). A tenant
+     * whose open() fails here after passing the check is not served by
+     * this process. */
     if (!plugins_open && (role == ROLE_WORKER || s->opts->aux[role].runs_plugins)) {
         if (mamori_generation_open_plugins(s->gen, 1, board_open, NULL, &err) != 0) {
             mamori_log_err("spawn_failed", "%s %d: %s", role_name(s, role), slot, err.message);

@@ -7,7 +7,8 @@
  *     replaced at once (after a short back-off if it keeps dying at start);
  *   - a plugin's open() never runs in the supervisor: a new generation's
  *     plugins are opened once in a throw-away child (plugin_check.h), then
- *     by each child that runs plugins;
+ *     by the generation's opener, which forks the workers and the poller
+ *     (they share the plugins' state) and hands them to the supervisor;
  *   - a worker that dies is named in the log with the request, tenant and
  *     ticket it was serving (base/watchdog.h);
  *   - SIGHUP builds a new generation; if it loads, new children start with

@@ -13,12 +13,16 @@
 # exits 1 (before: 139, with a core), the daemon starts without that
 # tenant, and a reload to it fails while the old generation serves on.
 . "$top_srcdir/tests/integration/lib.sh"
-it_init 18
+it_init 20
 it_tenant acme
 it_tenant crashy generic "[plugin testkit]
 path = testkit.so
 crash = CRASHME"
 it_start || { echo "Bail out! stack did not start"; exit 1; }
+# The example plugin logs from its open(), with the pid of the process.
+opens=$(grep 'example plugin looking for' "$IT_DIR/mamori.log")
+tap_unlike "$opens" "pid=$IT_MAMORI_PID " "no plugin's open() ran in the supervisor (pid $IT_MAMORI_PID)"
+tap_is "$(pgrep -P "$IT_MAMORI_PID" -x mamori-opener | wc -l)" 1 "... the generation's opener opened them and forked the workers"
 
 # 16 acme connections back to back keep both workers holding answers;
 # crashy's 20 come in between, over about two seconds.

@@ -54,13 +54,17 @@
  * Processes and threads
  *   - The host dlopen()s the plugin and reads its descriptor in the
  *     supervisor process (so a constructor of the .so runs there: keep it
- *     trivial). open() never runs in the supervisor: when a configuration
- *     generation is loaded (at start, on reload, `mamori-fcgi -t`) open()
- *     and close() run once in a throw-away child to check the plugin, then
- *     each process that runs plugins (every worker, the poller) calls open()
- *     itself after it is forked and close() when it exits. The `mamori`
- *     commands that run plugins open them in their own process. So state is
- *     per process, not shared; open() may start threads of its own.
+ *     trivial). open() never runs in the supervisor. When a configuration
+ *     generation is loaded (at start, on reload, `mamori-fcgi -t`), open()
+ *     and close() run once in a throw-away child to check the plugin; then
+ *     one more child, the generation's opener, calls open() and forks the
+ *     worker processes (and the poller) from there, so they share the state
+ *     copy-on-write; each calls close() when it exits. (Without an opener --
+ *     a kernel without child subreapers, or the opener died -- each such
+ *     process calls open() itself.) The `mamori` commands that run plugins
+ *     open them in their own process. open() must therefore not start
+ *     threads or keep per-process resources that do not survive fork(); do
+ *     that lazily in annotate() if needed.
  *   - annotate() may run in several worker processes at once. A plugin whose
  *     annotate() is also safe to call concurrently from several threads of
  *     one process sets MAMORI_PLUGIN_REENTRANT; otherwise the host never
@@ -68,7 +72,7 @@
  *
  * Crashes and hangs: what the host guarantees
  *   - A crash in annotate() (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) ends
- *     the worker process that ran it; nothing else. The supervisor logs the
+ *     the process that ran it (a worker, or the poller); nothing else. The supervisor logs the
  *     request, tenant, ticket and event the worker was serving and starts
  *     another worker. The requests lost are the calling tenant's own that
  *     this worker had in flight: the one in the plugin, and answers it held
@@ -87,8 +91,9 @@
  *   - A crash, non-zero exit or hang (120 s) in open() fails the check
  *     child, named by tenant and plugin: at start that tenant alone is not
  *     served (503), a reload is refused (the running generation serves on),
- *     `mamori-fcgi -t` exits 1. open() that fails only later, in a worker,
- *     leaves the tenant unserved by that worker.
+ *     `mamori-fcgi -t` exits 1. An open() that fails only later, in the
+ *     opener, leaves the tenant unserved by that generation (a crash of
+ *     the opener: each worker opens its own plugins instead).
  *   - For this to hold a plugin must not install handlers for, or block,
  *     the signals above (nor SIGUSR2).
  *   - Not guaranteed: this is isolation of availability, not of memory. A
