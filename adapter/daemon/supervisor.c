@@ -387,10 +387,11 @@ static void describe_exit(int status, char *buf, size_t cap)
         snprintf(buf, cap, "stopped (status 0x%x)", (unsigned)status);
 }
 
-/* One more strike for the ticket whose request was killed; at [server]
- * quarantine_strikes the pipeline stops running plugins on it. The
- * supervisor opens the store only for this (rare) write; it waits at most
- * [store] busy_timeout for the write lock, as every writer does. */
+/* One more strike for the ticket whose request was killed (or crashed its
+ * worker); at [server] quarantine_strikes the pipeline stops running
+ * plugins on it. The supervisor opens the store only for this (rare)
+ * write; it waits at most [store] busy_timeout for the write lock, as
+ * every writer does. */
 static void record_strike(struct supervisor *s, const struct mamori_watchdog_entry *e)
 {
     const struct mamori_settings *set = &s->gen->settings;
@@ -442,7 +443,7 @@ static void reap(struct supervisor *s)
         /* What it was doing when it died, while its board slot still says
          * (the next child to take the slot clears it). */
         if (!mamori_watchdog_peek(c.board, &e))
-            e.request_id[0] = '\0';
+            memset(&e, 0, sizeof e);
         if (c.draining || s->stopping) {
             mamori_log_info("child_exit", "%s %d (pid %ld, generation %lu) %s", role_name(s, c.role), c.slot,
                             (long)pid, c.generation, why);

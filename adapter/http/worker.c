@@ -334,10 +334,14 @@ static void answer_dying(int fd, int id)
     }
 }
 
-static void on_fatal(int sig)
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, MAMORI_WORKER_DEADLINE_SIGNAL};
+static struct sigaction fatal_before[sizeof fatal_signals / sizeof fatal_signals[0]];
+
+static void on_fatal(int sig, siginfo_t *info, void *uc)
 {
     int saved = errno;
 
+    (void)uc;
     if (fatal_worker != NULL)
         for (int i = 0; i < SLOTS; i++) {
             struct slot *s = &fatal_worker->slots[i];
@@ -347,16 +351,21 @@ static void on_fatal(int sig)
             }
         }
     errno = saved;
-    /* SA_RESETHAND restored the default action: the signal ends the
-     * process as it would have without us (a core for a crash). */
-    raise(sig);
+    /* Then the signal does what it did before we came (the default: end
+     * the process, with a core for a crash; or a sanitizer's report). A
+     * fault the kernel raised happens again when we return; a signal
+     * somebody sent is sent again. */
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        if (fatal_signals[i] == sig)
+            sigaction(sig, &fatal_before[i], NULL);
+    if (info == NULL || info->si_code <= 0 || sig == SIGABRT || sig == MAMORI_WORKER_DEADLINE_SIGNAL)
+        raise(sig);
 }
 
 /* On its own stack, so a plugin that overflowed its stack is answered too. */
 static void install_fatal_handlers(struct worker *w)
 {
     static char altstack[64 * 1024];
-    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, MAMORI_WORKER_DEADLINE_SIGNAL};
     stack_t ss;
     struct sigaction sa;
 
@@ -365,12 +374,12 @@ static void install_fatal_handlers(struct worker *w)
     ss.ss_flags = 0;
     sigaltstack(&ss, NULL);
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fatal;
-    sa.sa_flags = SA_RESETHAND | SA_ONSTACK;
+    sa.sa_sigaction = on_fatal;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigfillset(&sa.sa_mask);
     fatal_worker = w;
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        sigaction(fatal_signals[i], &sa, &fatal_before[i]);
 }
 
 int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, int index)
