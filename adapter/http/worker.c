@@ -293,8 +293,8 @@ static int accept_into(struct worker *w, struct slot *s)
     return 0;
 }
 
-/* The answer on_fatal() writes: FastCGI records made before any request
- * (a signal handler may only write). */
+/* The answer on_fatal() writes, fixed in advance: a signal handler may
+ * copy it into FastCGI records and write() them, and do nothing more. */
 static const char dying_answer[] =
     "Status: 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: application/json\r\n\r\n"
     "{\"error\": \"worker_failed\", \"message\": \"the worker serving this request failed (a plugin crashed or ran "
