@@ -21,7 +21,7 @@
 int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
 {
     struct mamori_generation *g = NULL;
-    struct mamori_ingest ing = {NULL, NULL, NULL};
+    struct mamori_ingest ing = {NULL, NULL, NULL, NULL, NULL};
     struct mamori_error err;
     const char *only = NULL;
     int rc = 1, polled = 0, failed = 0;

@@ -145,20 +145,14 @@ int mamori_generation_load(struct mamori_generation **out, const char *config_pa
         }
         for (size_t i = 0; i < g->tenant_count; i++) {
             struct mamori_tenant *t = &g->tenants[i];
-            if ((rc = mamori_tenant_activate(t, &g->settings, &mamori_host_table, err)) == 0)
+            rc = (flags & MAMORI_GEN_DEFER_OPEN) ? mamori_tenant_prepare(t, &g->settings, err)
+                                                 : mamori_tenant_activate(t, &g->settings, &mamori_host_table, err);
+            if (rc == 0)
                 continue;
             if (!(flags & MAMORI_GEN_DEGRADED_OK) || rc == MAMORI_ENOMEM)
                 goto fail;
-            /* One company's broken policy or missing secret must not take
-             * the others down at start: this tenant answers 503 (its
-             * helpdesk retries) and /healthz says why until a reload fixes it. */
-            t->failure = mamori_strdup(err->message);
-            if (t->failure == NULL) {
-                rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+            if ((rc = mamori_generation_tenant_failed(t, err->message, err)) != 0)
                 goto fail;
-            }
-            mamori_log_err("tenant_failed", "tenant %s is not served until it is fixed and mamori reloaded: %s", t->id,
-                           t->failure);
         }
     }
     for (int i = 0; i < n; i++)
@@ -172,6 +166,40 @@ fail:
     free(names);
     mamori_generation_free(g);
     return rc;
+}
+
+int mamori_generation_tenant_failed(struct mamori_tenant *t, const char *why, struct mamori_error *err)
+{
+    /* One company's broken policy or missing secret must not take the
+     * others down at start: this tenant answers 503 (its helpdesk
+     * retries) and /healthz says why until a reload fixes it. */
+    free(t->failure);
+    t->failure = mamori_strdup(why);
+    if (t->failure == NULL)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    mamori_log_err("tenant_failed", "tenant %s is not served until it is fixed and mamori reloaded: %s", t->id,
+                   t->failure);
+    return MAMORI_OK;
+}
+
+int mamori_generation_open_plugins(struct mamori_generation *g, int degraded_ok,
+                                   void (*before_open)(void *ctx, const struct mamori_tenant *t, const char *plugin),
+                                   void *ctx, struct mamori_error *err)
+{
+    for (size_t i = 0; i < g->tenant_count; i++) {
+        struct mamori_tenant *t = &g->tenants[i];
+        int rc;
+
+        if (t->failure != NULL)
+            continue;
+        if ((rc = mamori_tenant_open_plugins(t, &mamori_host_table, before_open, ctx, err)) == 0)
+            continue;
+        if (!degraded_ok || rc == MAMORI_ENOMEM)
+            return rc;
+        if ((rc = mamori_generation_tenant_failed(t, err->message, err)) != 0)
+            return rc;
+    }
+    return MAMORI_OK;
 }
 
 size_t mamori_generation_failed_tenants(const struct mamori_generation *g)

@@ -1,7 +1,10 @@
 /*
  * generation.h -- one complete, validated configuration: settings, every
  * tenant with its secrets loaded and its plugin chain opened, and the
- * identity key. The supervisor builds a new generation on SIGHUP and only
+ * identity key. mamori-fcgi loads it with MAMORI_GEN_DEFER_OPEN: the
+ * supervisor never runs a plugin's open(); a child checks them
+ * (daemon/plugin_check.h) and another opens them and forks the workers
+ * (daemon/supervisor.c, "Opener"). The supervisor builds a new generation on SIGHUP and only
  * replaces the old one if every part of the new one loaded.
  */
 #ifndef MAMORI_GENERATION_H
@@ -32,6 +35,8 @@ enum {
     MAMORI_GEN_CHECK = 0x4,          /* --check-config: a missing identity key is fine if it can be created */
     MAMORI_GEN_DEGRADED_OK = 0x8,    /* first start: a tenant whose secrets or plugins fail is kept as
                                       * "failed" (its webhooks get 503) instead of failing everything */
+    MAMORI_GEN_DEFER_OPEN = 0x10,    /* dlopen and check the plugins but do not call their open():
+                                      * mamori_generation_open_plugins() does, in another process */
 };
 
 /* Build a generation from the config file. *out is owned by the caller.
@@ -40,6 +45,17 @@ enum {
  * how many. Without it any failure fails the whole load. */
 int mamori_generation_load(struct mamori_generation **out, const char *config_path, unsigned long number,
                            int flags, struct mamori_error *err);
+
+/* Open the plugins of every tenant not failed yet (a generation loaded
+ * with MAMORI_GEN_DEFER_OPEN). With degraded_ok a tenant whose open()
+ * fails is marked failed (and logged) and the others go on; without, the
+ * first failure is returned. before_open: see mamori_tenant_open_plugins. */
+int mamori_generation_open_plugins(struct mamori_generation *g, int degraded_ok,
+                                   void (*before_open)(void *ctx, const struct mamori_tenant *t, const char *plugin),
+                                   void *ctx, struct mamori_error *err);
+
+/* Mark t failed for why (a copy), and log it. 0 or MAMORI_ENOMEM. */
+int mamori_generation_tenant_failed(struct mamori_tenant *t, const char *why, struct mamori_error *err);
 
 /* Number of tenants that failed to activate (MAMORI_GEN_DEGRADED_OK). */
 size_t mamori_generation_failed_tenants(const struct mamori_generation *g);

@@ -109,12 +109,14 @@ static const struct mamori_key server_keys[] = {
     {"request_deadline", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "30s",
      "How long one request may keep a worker busy (body, plugins, commit). The supervisor kills a worker past "
      "it (a plugin that never returns) and starts another, and logs event=worker_deadline with the tenant and "
-     "ticket; the request's connection dies with the worker (nginx answers 502, the helpdesk retries). Keep it "
+     "ticket; the worker answers the request 503 with Retry-After before it dies (502 from the web server if "
+     "a plugin blocked the signal and it had to be SIGKILLed), and the helpdesk retries. Keep it "
      "above body_timeout and the slowest plugin chain. The web server's own read timeout (nginx's "
      "fastcgi_read_timeout, 30s in the shipped snippet) answers 504 but does not free the worker; this does.",
      NULL},
     {"quarantine_strikes", MAMORI_KEY_INTEGER, 0, 1000, NULL, NULL, NULL, "3",
-     "After this many workers killed at request_deadline on one ticket, the ticket is quarantined: its "
+     "After this many workers lost on one ticket (killed at request_deadline, or crashed in its plugins), "
+     "the ticket is quarantined: its "
      "webhooks are answered 200 with status \"quarantined\" without running the plugins, until `mamori "
      "quarantine release TENANT TICKET`. 0: never quarantine.", NULL},
     {"shutdown_timeout", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "30s",

@@ -370,6 +370,15 @@ int mamori_tenant_activate(struct mamori_tenant *t, const struct mamori_settings
 {
     int rc;
 
+    if ((rc = mamori_tenant_prepare(t, s, err)) != 0)
+        return rc;
+    return mamori_tenant_open_plugins(t, host, NULL, NULL, err);
+}
+
+int mamori_tenant_prepare(struct mamori_tenant *t, const struct mamori_settings *s, struct mamori_error *err)
+{
+    int rc;
+
     if ((rc = mamori_secret_load(&t->webhook_secret, &t->webhook_secret_ref, "webhook secret", err)) != 0)
         return mamori_error_prefix(err, "%s:%d", t->file, t->webhook_secret_ref.line);
     if (mamori_secret_ref_set(&t->api_token_ref) &&
@@ -384,8 +393,6 @@ int mamori_tenant_activate(struct mamori_tenant *t, const struct mamori_settings
 
     for (size_t i = 0; i < t->chain_count; i++) {
         struct mamori_chain_entry *e = &t->chain[i];
-        struct mamori_plugin_option *opts = NULL;
-        struct mamori_plugin_config cfg;
 
         if ((rc = mamori_plugin_load(&e->handle, e->name, e->path, s->plugin_dir, err)) != 0)
             return mamori_error_prefix(err, "%s:%d: tenant %s", t->file, e->line, t->id);
@@ -393,6 +400,23 @@ int mamori_tenant_activate(struct mamori_tenant *t, const struct mamori_settings
             if (!mamori_plugin_accepts_option(&e->handle, e->options.items[j].key))
                 return mamori_error_set(err, MAMORI_EINVAL, "%s:%d: plugin %s does not accept option \"%s\"", t->file,
                                         e->options.items[j].line, e->handle.desc->name, e->options.items[j].key);
+    }
+    return MAMORI_OK;
+}
+
+int mamori_tenant_open_plugins(struct mamori_tenant *t, const struct mamori_host *host,
+                               void (*before_open)(void *ctx, const struct mamori_tenant *t, const char *plugin),
+                               void *ctx, struct mamori_error *err)
+{
+    int rc;
+
+    for (size_t i = 0; i < t->chain_count; i++) {
+        struct mamori_chain_entry *e = &t->chain[i];
+        struct mamori_plugin_option *opts = NULL;
+        struct mamori_plugin_config cfg;
+
+        if (e->handle.opened)
+            continue;
         if (e->options.count && (opts = calloc(e->options.count, sizeof *opts)) == NULL)
             return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         for (size_t j = 0; j < e->options.count; j++) {
@@ -406,6 +430,8 @@ int mamori_tenant_activate(struct mamori_tenant *t, const struct mamori_settings
         cfg.config_dir = t->dir;
         cfg.option_count = e->options.count;
         cfg.options = opts;
+        if (before_open != NULL)
+            before_open(ctx, t, e->name);
         rc = mamori_plugin_open(&e->handle, host, &cfg, err);
         free(opts);
         if (rc != 0)

@@ -92,9 +92,21 @@ struct mamori_tenant {
 int mamori_tenant_read(struct mamori_tenant *t, const char *path, const struct mamori_settings *s,
                        struct mamori_error *err);
 
-/* Load secrets, dlopen and open the chain's plugins. */
+/* Load secrets, dlopen and open the chain's plugins: prepare, then
+ * open_plugins, in the calling process. */
 int mamori_tenant_activate(struct mamori_tenant *t, const struct mamori_settings *s, const struct mamori_host *host,
                            struct mamori_error *err);
+
+/* Load secrets, dlopen the chain's plugins and check their options; no
+ * plugin code beyond the entry point runs (open() does not). */
+int mamori_tenant_prepare(struct mamori_tenant *t, const struct mamori_settings *s, struct mamori_error *err);
+
+/* Call open() of each prepared plugin of the chain not opened yet, in chain
+ * order. before_open (may be NULL) is told which plugin is about to open:
+ * should it crash, the caller can name it (daemon/plugin_check.c). */
+int mamori_tenant_open_plugins(struct mamori_tenant *t, const struct mamori_host *host,
+                               void (*before_open)(void *ctx, const struct mamori_tenant *t, const char *plugin),
+                               void *ctx, struct mamori_error *err);
 
 /* Close plugins, wipe secrets, free. Safe on a zeroed tenant. */
 void mamori_tenant_free(struct mamori_tenant *t);

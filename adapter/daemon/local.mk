@@ -6,6 +6,7 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/daemon/deliverer.c adapter/daemon/deliverer.h \
 	adapter/daemon/housekeeper.c adapter/daemon/housekeeper.h \
 	adapter/daemon/listen.c adapter/daemon/listen.h \
+	adapter/daemon/plugin_check.c adapter/daemon/plugin_check.h \
 	adapter/daemon/poller.c adapter/daemon/poller.h \
 	adapter/daemon/retention.c adapter/daemon/retention.h \
 	adapter/daemon/roles.c adapter/daemon/roles.h \

@@ -15,6 +15,7 @@
 #include "config/generation.h"
 #include "config/settings.h"
 #include "daemon/listen.h"
+#include "daemon/plugin_check.h"
 #include "daemon/roles.h"
 #include "daemon/supervisor.h"
 #include "store/group_commit.h"
@@ -84,7 +85,14 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    if (mamori_generation_load(&gen, config_path, 1, check ? MAMORI_GEN_CHECK : (MAMORI_GEN_CREATE_KEY | MAMORI_GEN_DEGRADED_OK), &err) != 0) {
+    /* Plugins' open() runs in a child (daemon/plugin_check.h): a plugin
+     * that crashes there fails the check, or at start only its tenant. */
+    if (mamori_generation_load(&gen, config_path, 1,
+                               MAMORI_GEN_DEFER_OPEN |
+                                   (check ? MAMORI_GEN_CHECK : (MAMORI_GEN_CREATE_KEY | MAMORI_GEN_DEGRADED_OK)),
+                               &err) != 0 ||
+        mamori_plugin_check(gen, !check, &err) != 0) {
+        mamori_generation_free(gen);
         mamori_log_err("config_error", "%s", err.message);
         if (check)
             fprintf(stderr, "mamori-fcgi: configuration check FAILED: %s\n", err.message);

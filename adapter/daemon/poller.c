@@ -302,7 +302,7 @@ int mamori_poller_poll_tenant(const struct mamori_ingest *ing, const struct mamo
 
 int mamori_poller_run(const struct mamori_generation *gen)
 {
-    struct mamori_ingest ing = {gen, NULL, NULL};
+    struct mamori_ingest ing = {gen, NULL, NULL, NULL, NULL};
     struct mamori_error err;
     pid_t parent = getppid();
     time_t *next;
@@ -329,7 +329,9 @@ int mamori_poller_run(const struct mamori_generation *gen)
         time_t now = time(NULL);
         for (size_t i = 0; i < gen->tenant_count && !mamori_process_stopping(); i++) {
             const struct mamori_tenant *t = &gen->tenants[i];
-            if (!mamori_poller_polled(t) || next[i] > now)
+            /* A failed tenant's plugins are not open (in this process, or
+             * at all): it is not served, polled or not. */
+            if (!mamori_poller_polled(t) || t->failure != NULL || next[i] > now)
                 continue;
             int rc = mamori_poller_poll_tenant(&ing, t, &report);
             mamori_metrics_poll_round(rc == 0);

@@ -5,6 +5,12 @@
  * deliverer) and keeps them running:
  *   - a child that dies is logged with its exit status or signal and
  *     replaced at once (after a short back-off if it keeps dying at start);
+ *   - a plugin's open() never runs in the supervisor: a new generation's
+ *     plugins are opened once in a throw-away child (plugin_check.h), then
+ *     by the generation's opener, which forks the workers and the poller
+ *     (they share the plugins' state) and hands them to the supervisor;
+ *   - a worker that dies is named in the log with the request, tenant and
+ *     ticket it was serving (base/watchdog.h);
  *   - SIGHUP builds a new generation; if it loads, new children start with
  *     it and the old ones drain (finish what they are doing, then exit); if
  *     it fails, the old generation keeps serving and the reason is logged;
@@ -25,6 +31,9 @@ struct mamori_aux_role {
     /* Whether this role is wanted for gen (e.g. only when some tenant
      * writes back). */
     int (*wanted)(const struct mamori_generation *gen);
+    /* Whether it runs the tenants' plugins (the poller): it opens them
+     * after fork, as the workers do; the others never load their state. */
+    int runs_plugins;
 };
 
 struct mamori_supervisor_options {

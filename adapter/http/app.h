@@ -18,6 +18,12 @@ struct mamori_app {
     const struct mamori_generation *gen;
     struct mamori_store *store;
     time_t (*clock)(void);   /* time(NULL) unless a test fixes it */
+    /* Called right before a tenant's plugins run on a request (the webhook
+     * and annotate handlers; NULL: nothing to do). The FastCGI worker uses
+     * it to release the answers it holds for other tenants first, so that
+     * a plugin crash cannot take them down (worker.c, "Isolation"). */
+    void (*before_plugins)(void *ctx, const char *tenant_id);
+    void *before_plugins_ctx;
 };
 
 /* Answer h completely (every path ends in exactly one response):

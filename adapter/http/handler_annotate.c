@@ -115,6 +115,8 @@ void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h)
         goto out;
     }
     mamori_watchdog_set_ticket(ticket.ticket_id, NULL);
+    if (app->before_plugins != NULL)
+        app->before_plugins(app->before_plugins_ctx, t->id);
     if (mamori_ingest_annotate(t, &ticket, app->store, app->gen->identity_key.data, app->gen->identity_key.len, -1,
                                app->clock(), mamori_metrics_plugin_error, &a, &chain) != 0) {
         mamori_http_error(h, 503, "overloaded", "Retry-After: 5\r\n", "out of memory while annotating");

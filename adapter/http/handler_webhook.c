@@ -126,7 +126,8 @@ static void answer_duplicate(struct mamori_app *app, struct mamori_http *h, cons
 void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route)
 {
     const struct mamori_tenant *t = mamori_generation_tenant(app->gen, route->tenant);
-    struct mamori_ingest ing = {app->gen, app->store, mamori_metrics_plugin_error};
+    struct mamori_ingest ing = {app->gen, app->store, mamori_metrics_plugin_error, app->before_plugins,
+                                app->before_plugins_ctx};
     struct mamori_ingest_result res;
     struct mamori_webhook in;
     struct verify_ctx vctx;

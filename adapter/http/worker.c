@@ -38,6 +38,27 @@
  */
 #define SLOTS 8
 
+/*
+ * Isolation. A plugin that crashes takes its worker down, and with it every
+ * connection the worker has: the request in the plugin and the answers held
+ * for the syncer. Those held answers must never be another tenant's. So a
+ * worker about to run tenant T's plugins first releases every answer it
+ * holds for any other tenant (or for no plugin at all), waiting for the
+ * syncer if it has to (before_plugins()). A plugin fault then costs only
+ * the requests of its own tenant that this worker has in flight. With one
+ * tenant's traffic nothing changes; with several mixed on one worker a
+ * switch of tenant costs the wait for one sync (tests/bench/README.md).
+ * Handing the held answers to another process (the syncer) would avoid
+ * even that, at the price of passing every connection across a socket.
+ *
+ * And the requests that do die get 503 (Retry-After) rather than the web
+ * server's 502: a fatal signal (a crash, or the supervisor's deadline
+ * signal, MAMORI_WORKER_DEADLINE_SIGNAL) runs on_fatal(), which writes a
+ * ready-made 503 on every connection not yet answered, then lets the
+ * signal end the process as before. Safe to retry: a request that died
+ * before its commit left nothing behind, and one whose commit was made
+ * (a held answer) is answered from the store by the retry's dedupe.
+ */
 struct slot {
     FCGX_Request req;
     struct mamori_http h;
@@ -45,11 +66,14 @@ struct slot {
     uint32_t ticket;
     struct timespec since;       /* when the ticket was taken */
     int busy;                    /* 1: being served, 2: answer held for its ticket */
+    const char *tenant;          /* whose plugins ran for it (the generation's string); NULL: none */
+    volatile sig_atomic_t open;  /* accepted and nothing written yet: on_fatal() may answer it */
 };
 
 struct worker {
     struct mamori_app app;
     struct slot slots[SLOTS];
+    struct slot *serving;        /* the slot serve() is in, or NULL */
     int nheld;
     int index;
 };
@@ -94,6 +118,7 @@ static void clear_out(struct slot *s)
  * a 503 instead), count and log it, end the request. */
 static void release(struct worker *w, struct slot *s, const struct mamori_error *sync_err)
 {
+    s->open = 0; /* from here on a fatal signal leaves the connection alone */
     if (sync_err != NULL) {
         mamori_log_set_request(s->h.request_id, NULL);
         mamori_log_err("commit_failed", "answer withheld: %s", sync_err->message);
@@ -115,6 +140,7 @@ static void release(struct worker *w, struct slot *s, const struct mamori_error 
         w->nheld--;
     s->busy = 0;
     s->ticket = 0;
+    s->tenant = NULL;
 }
 
 /* Serve the request just accepted into s; hold its answer if the store
@@ -130,12 +156,15 @@ static void serve(struct worker *w, struct slot *s)
     io.write = slot_write;
     s->busy = 1;
     s->ticket = 0;
+    s->tenant = NULL;
+    w->serving = s;
     /* From here to the answer the supervisor holds the worker to [server]
      * request_deadline (a held answer waits for the syncer, not for us). */
     mamori_watchdog_begin();
     if (mamori_http_init(&s->h, &io) == 0)
         mamori_app_serve(&w->app, &s->h);
     mamori_watchdog_end();
+    w->serving = NULL;
     /* The body is not needed once answered. */
     free(s->h.body);
     s->h.body = NULL;
@@ -157,6 +186,37 @@ static void release_durable(struct worker *w)
     for (int i = 0; i < SLOTS && w->nheld > 0; i++)
         if (w->slots[i].busy == 2 && mamori_store_ticket_done(w->slots[i].ticket))
             release(w, &w->slots[i], NULL);
+}
+
+/* app.before_plugins: tenant's plugins are about to run on the request
+ * being served. Release every held answer that is not that tenant's
+ * ("Isolation" above); the syncer normally makes them durable within a
+ * millisecond or two. */
+static void before_plugins(void *ctx, const char *tenant)
+{
+    struct worker *w = ctx;
+    struct slot *cur = w->serving;
+    int released = 0;
+
+    if (cur == NULL)
+        return;
+    cur->tenant = tenant;
+    for (int i = 0; i < SLOTS && w->nheld > 0; i++) {
+        struct slot *s = &w->slots[i];
+        struct mamori_error err;
+
+        if (s->busy != 2 || (s->tenant != NULL && strcmp(s->tenant, tenant) == 0))
+            continue;
+        mamori_error_clear(&err);
+        if (mamori_store_wait_ticket(w->app.store, s->ticket, &s->since, 0, &err) != 0)
+            release(w, s, &err);
+        else
+            release(w, s, NULL);
+        released = 1;
+    }
+    /* release() logged under the released request's id: back to ours. */
+    if (released)
+        mamori_log_set_request(cur->h.request_id, tenant);
 }
 
 static struct slot *free_slot(struct worker *w)
@@ -229,7 +289,97 @@ static int accept_into(struct worker *w, struct slot *s)
             mamori_log_warn("worker_accept", "worker %d: cannot set the body deadline: %s", w->index,
                             strerror(errno));
     }
+    s->open = 1;
     return 0;
+}
+
+/* The answer on_fatal() writes, fixed in advance: a signal handler may
+ * copy it into FastCGI records and write() them, and do nothing more. */
+static const char dying_answer[] =
+    "Status: 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: application/json\r\n\r\n"
+    "{\"error\": \"worker_failed\", \"message\": \"the worker serving this request failed (a plugin crashed or ran "
+    "past [server] request_deadline); retry later\"}\n";
+static struct worker *fatal_worker;
+
+static void fcgi_header(unsigned char *p, int type, int id, size_t len)
+{
+    p[0] = 1; /* FCGI_VERSION_1 */
+    p[1] = (unsigned char)type;
+    p[2] = (unsigned char)((id >> 8) & 0xff);
+    p[3] = (unsigned char)(id & 0xff);
+    p[4] = (unsigned char)((len >> 8) & 0xff);
+    p[5] = (unsigned char)(len & 0xff);
+    p[6] = 0;
+    p[7] = 0;
+}
+
+/* Async-signal-safe: only write(). */
+static void answer_dying(int fd, int id)
+{
+    enum { STDOUT = 6, END_REQUEST = 3, CONTENT = sizeof dying_answer - 1 };
+    unsigned char rec[8 + CONTENT + 8 + 16];
+    size_t n = 0;
+
+    fcgi_header(rec, STDOUT, id, CONTENT);
+    memcpy(rec + 8, dying_answer, CONTENT);
+    n = 8 + CONTENT;
+    fcgi_header(rec + n, STDOUT, id, 0);
+    n += 8;
+    fcgi_header(rec + n, END_REQUEST, id, 8);
+    n += 8;
+    memset(rec + n, 0, 8); /* appStatus 0, FCGI_REQUEST_COMPLETE */
+    n += 8;
+    if (write(fd, rec, n) < 0) {
+        /* the web server has gone: nothing to answer */
+    }
+}
+
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, MAMORI_WORKER_DEADLINE_SIGNAL};
+static struct sigaction fatal_before[sizeof fatal_signals / sizeof fatal_signals[0]];
+
+static void on_fatal(int sig, siginfo_t *info, void *uc)
+{
+    int saved = errno;
+
+    (void)uc;
+    if (fatal_worker != NULL)
+        for (int i = 0; i < SLOTS; i++) {
+            struct slot *s = &fatal_worker->slots[i];
+            if (s->open && s->req.ipcFd >= 0) {
+                s->open = 0;
+                answer_dying(s->req.ipcFd, s->req.requestId);
+            }
+        }
+    errno = saved;
+    /* Then the signal does what it did before we came (the default: end
+     * the process, with a core for a crash; or a sanitizer's report). A
+     * fault the kernel raised happens again when we return; a signal
+     * somebody sent is sent again. */
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        if (fatal_signals[i] == sig)
+            sigaction(sig, &fatal_before[i], NULL);
+    if (info == NULL || info->si_code <= 0 || sig == SIGABRT || sig == MAMORI_WORKER_DEADLINE_SIGNAL)
+        raise(sig);
+}
+
+/* On its own stack, so a plugin that overflowed its stack is answered too. */
+static void install_fatal_handlers(struct worker *w)
+{
+    static char altstack[64 * 1024];
+    stack_t ss;
+    struct sigaction sa;
+
+    ss.ss_sp = altstack;
+    ss.ss_size = sizeof altstack;
+    ss.ss_flags = 0;
+    sigaltstack(&ss, NULL);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fatal;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigfillset(&sa.sa_mask);
+    fatal_worker = w;
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        sigaction(fatal_signals[i], &sa, &fatal_before[i]);
 }
 
 int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, int index)
@@ -269,7 +419,10 @@ int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, i
     w.app.gen = gen;
     w.app.store = store;
     w.app.clock = wall_clock;
+    w.app.before_plugins = before_plugins;
+    w.app.before_plugins_ctx = &w;
     w.index = index;
+    install_fatal_handlers(&w);
 
     /* Several workers poll one socket; the losers of each accept race get
      * EAGAIN instead of blocking with SIGTERM masked. */

@@ -63,6 +63,12 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
         res->outcome = MAMORI_INGEST_IGNORED;
         return res->outcome;
     }
+    /* Before the snapshot, so a caller that waits here (for the syncer)
+     * does not hold a read transaction meanwhile. Dedupe hits and
+     * quarantined tickets run no plugin but pass here too: rare, and
+     * calling it earlier than needed is only a little slower. */
+    if (ing->before_plugins != NULL)
+        ing->before_plugins(ing->before_plugins_ctx, t->id);
 
     rc = mamori_store_read_begin(ing->store, &res->err);
     if (rc == 0) {

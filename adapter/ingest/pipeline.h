@@ -30,6 +30,11 @@ struct mamori_ingest {
     const struct mamori_generation *gen;          /* the identity key */
     struct mamori_store *store;
     void (*on_plugin_error)(const char *plugin);  /* metrics; may be NULL */
+    /* Called once the event is known to need the tenant's plugins, before
+     * the read snapshot starts (the caller may wait for its own held
+     * answers here, http/worker.c); may be NULL. */
+    void (*before_plugins)(void *ctx, const char *tenant_id);
+    void *before_plugins_ctx;
 };
 
 enum mamori_ingest_outcome {

@@ -24,7 +24,7 @@ c1=$!
 ( it_post_generic stuck "$IT_DIR/evt-1002.json" --max-time 60; echo "$HTTP_STATUS" > "$IT_DIR/s2" ) &
 c2=$!
 wait $c1 $c2
-tap_is "$(cat "$IT_DIR/s1") $(cat "$IT_DIR/s2")" "502 502" "both hanging requests end with their killed workers"
+tap_is "$(cat "$IT_DIR/s1") $(cat "$IT_DIR/s2")" "503 503" "both hanging requests end with their killed workers (503: safe to retry)"
 it_wait_log "event=quarantine "
 tap_like "$(grep 'event=quarantine ' "$IT_DIR/mamori.log")" "tenant stuck ticket 5501: 2 strikes; quarantined" \
     "the second kill quarantines the ticket"

@@ -2,6 +2,7 @@
  * testkit.c -- a plugin for the daemon tests. Options:
  *   sleep_ms  = N     annotate() sleeps N ms (in-flight requests at SIGTERM)
  *   fail_open = yes   open() fails with a message
+ *   crash_open = yes  open() dereferences NULL (SIGSEGV)
  *   fail      = WORD  annotate() fails when the body contains WORD
  *   crash     = WORD  annotate() calls abort() when the body contains WORD
  *   hang      = WORD  annotate() never returns when the body contains WORD
@@ -24,7 +25,7 @@ struct testkit {
     char hang[64];
 };
 
-static const char *const keys[] = {"sleep_ms", "fail_open", "fail", "crash", "hang", NULL};
+static const char *const keys[] = {"sleep_ms", "fail_open", "crash_open", "fail", "crash", "hang", NULL};
 
 static int contains(const char *hay, size_t len, const char *needle)
 {
@@ -53,6 +54,9 @@ static int tk_open(const struct mamori_host *host, const struct mamori_plugin_co
             free(t);
             snprintf(err->message, sizeof err->message, "testkit was told to fail (fail_open = yes)");
             return MAMORI_PLUGIN_EINVAL;
+        } else if (strcmp(k, "crash_open") == 0 && strcmp(v, "yes") == 0) {
+            volatile int *volatile nowhere = NULL;
+            *nowhere = 1;
         } else if (strcmp(k, "fail") == 0)
             snprintf(t->fail, sizeof t->fail, "%s", v);
         else if (strcmp(k, "crash") == 0)

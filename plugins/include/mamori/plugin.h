@@ -52,21 +52,55 @@
  *     struct mamori_plugin_error that the caller owns.
  *
  * Processes and threads
- *   - open() runs in the supervisor process while a new configuration
- *     generation is built; worker processes are forked afterwards and use the
- *     state copy-on-write. open() must therefore not start threads or keep
- *     per-process resources that do not survive fork(); do that lazily in
- *     annotate() if needed.
+ *   - The host dlopen()s the plugin and reads its descriptor in the
+ *     supervisor process (so a constructor of the .so runs there: keep it
+ *     trivial). open() never runs in the supervisor. When a configuration
+ *     generation is loaded (at start, on reload, `mamori-fcgi -t`), open()
+ *     and close() run once in a throw-away child to check the plugin; then
+ *     one more child, the generation's opener, calls open() and forks the
+ *     worker processes (and the poller) from there, so they share the state
+ *     copy-on-write; each calls close() when it exits. (Without an opener --
+ *     a kernel without child subreapers, or the opener died -- each such
+ *     process calls open() itself.) The `mamori` commands that run plugins
+ *     open them in their own process. open() must therefore not start
+ *     threads or keep per-process resources that do not survive fork(); do
+ *     that lazily in annotate() if needed.
  *   - annotate() may run in several worker processes at once. A plugin whose
  *     annotate() is also safe to call concurrently from several threads of
  *     one process sets MAMORI_PLUGIN_REENTRANT; otherwise the host never
  *     calls it concurrently within one process.
- *   - close() runs once per process that called open() or inherited the
- *     state, when the generation is retired.
  *
- * A crash or hang inside a plugin takes down at most one worker process,
- * which the supervisor replaces; the helpdesk's retry and mamori's dedupe
- * recover the request.
+ * Crashes and hangs: what the host guarantees
+ *   - A crash in annotate() (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) ends
+ *     the process that ran it (a worker, or the poller); nothing else. The supervisor logs the
+ *     request, tenant, ticket and event the worker was serving and starts
+ *     another worker. The requests lost are the calling tenant's own that
+ *     this worker had in flight: the one in the plugin, and answers it held
+ *     for the same tenant while their commit became durable (a worker
+ *     releases the answers of every other tenant before it runs a tenant's
+ *     plugins). Each is answered 503 with Retry-After by the dying worker;
+ *     a retry is safe (dedupe answers a committed one from the store).
+ *     Other tenants' requests and other workers are not affected.
+ *   - A request that runs past [server] request_deadline (a plugin that
+ *     does not return) gets its worker killed the same way (SIGUSR2, then
+ *     SIGKILL 2 s later if the plugin blocks it: then the web server answers
+ *     502). The poller is SIGKILLed. Both are logged with tenant and ticket.
+ *   - Each such crash or kill is a strike on the ticket; after [server]
+ *     quarantine_strikes the ticket's events are handled without plugins
+ *     until `mamori quarantine release`.
+ *   - A crash, non-zero exit or hang (120 s) in open() fails the check
+ *     child, named by tenant and plugin: at start that tenant alone is not
+ *     served (503), a reload is refused (the running generation serves on),
+ *     `mamori-fcgi -t` exits 1. An open() that fails only later, in the
+ *     opener, leaves the tenant unserved by that generation (a crash of
+ *     the opener: each worker opens its own plugins instead).
+ *   - For this to hold a plugin must not install handlers for, or block,
+ *     the signals above (nor SIGUSR2).
+ *   - Not guaranteed: this is isolation of availability, not of memory. A
+ *     plugin runs inside a worker that serves every tenant: it can read
+ *     what that worker can (other tenants' tickets and secrets included)
+ *     and, by corrupting memory without crashing, spoil answers. Load only
+ *     plugins you trust (loader.h checks who can have written them).
  */
 #ifndef MAMORI_PLUGIN_H
 #define MAMORI_PLUGIN_H

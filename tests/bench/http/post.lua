@@ -15,7 +15,14 @@ function init(args)
     for line in io.lines(os.getenv("REQUESTS")) do
         if i % threads_total == tid then
             local tab = line:find("\t", 1, true)
-            requests[#requests + 1] = {line:sub(1, tab - 1), line:sub(tab + 1)}
+            local rest = line:sub(tab + 1)
+            -- an optional third column is the path (several tenants)
+            local tab2 = rest:find("\t", 1, true)
+            if tab2 then
+                requests[#requests + 1] = {line:sub(1, tab - 1), rest:sub(1, tab2 - 1), rest:sub(tab2 + 1)}
+            else
+                requests[#requests + 1] = {line:sub(1, tab - 1), rest, nil}
+            end
         end
         i = i + 1
     end
@@ -25,5 +32,5 @@ function request()
     idx = idx + 1
     if idx > #requests then idx = 1 end
     local r = requests[idx]
-    return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["X-Mamori-Signature"] = r[1]}, r[2])
+    return wrk.format("POST", r[3], {["Content-Type"] = "application/json", ["X-Mamori-Signature"] = r[1]}, r[2])
 end

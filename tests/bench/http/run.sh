@@ -4,10 +4,15 @@
 #   (b) ref minimal  -- a libfcgi program that reads the body and answers 200
 #   (c) ref insert   -- (b) + a jansson parse + one sqlite insert per request,
 #                       at the same durability (WAL, synchronous=FULL)
+#   (d) baseline     -- with BASELINE=OTHER-BUILDDIR: (a) built from other code, measured in the
+#                       same rounds (to compare two versions under the same drifting load)
 # at 16 and 64 connections. Prints requests/s, p50, p99 and the ratios.
 #
 #   tests/bench/http/run.sh [BUILDDIR]      (BUILDDIR: where mamori was built; default .)
-# Env: DURATION per cell (default 10s), ROUNDS (default 3), WORKERS (default: cores).
+# Env: DURATION per cell (default 10s), ROUNDS (default 3), WORKERS (default: cores),
+#      TENANTS (default 1: every webhook to tenant "bench"; N: N tenants with the same
+#      policy, consecutive requests alternating among them), TARGETS (default
+#      "mamori minimal insert", plus baseline with BASELINE), CONNS (default "16 64").
 # The cells are interleaved round by round and the median round is reported,
 # because fsync timings on shared virtual disks drift by tens of percent.
 set -euo pipefail
@@ -17,6 +22,10 @@ B=$(cd "${1:-$TOP}" && pwd)
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 WORKERS=${WORKERS:-$(nproc)}
+TENANTS=${TENANTS:-1}
+BASELINE=${BASELINE:-}
+CONNS=${CONNS:-16 64}
+TARGETS=${TARGETS:-mamori${BASELINE:+ baseline} minimal insert}
 T=$(mktemp -d /tmp/mamori-bench.XXXXXX)
 chmod 755 "$T"
 cleanup() {
@@ -34,44 +43,56 @@ cc -O2 -o "$T/ref_app" "$HERE/ref_app.c" -lfcgi -ljansson -lsqlite3
 setsid "$T/ref_app" minimal "$T/min.sock" "$WORKERS" & PIDS="$PIDS $!"
 setsid "$T/ref_app" insert "$T/ins.sock" "$WORKERS" "$T/ref.db" FULL & PIDS="$PIDS $!"
 
-mkdir -p "$T/tenants.d" "$T/plugins"
-cp "$B"/plugins/rules/.libs/rules.so "$T/plugins/" 2>/dev/null || true
-POLICY="$TOP/policies/default-ja/policy.json"
-printf 'bench-secret\n' > "$T/secret"; chmod 600 "$T/secret"
-cat > "$T/mamori.conf" <<CONF
+# start_mamori DIR BUILDDIR: a mamori-fcgi of BUILDDIR serving TENANTS tenants from DIR.
+start_mamori() {
+    local D=$1 BD=$2 PLUGIN
+    mkdir -p "$D/tenants.d" "$D/plugins"
+    cp "$BD"/plugins/rules/.libs/rules.so "$D/plugins/" 2>/dev/null || true
+    printf 'bench-secret\n' > "$D/secret"; chmod 600 "$D/secret"
+    cat > "$D/mamori.conf" <<CONF
 [server]
-listen = $T/mamori.sock
+listen = $D/mamori.sock
 listen_mode = 0666
 workers = $WORKERS
 log_level = warning
 [store]
-path = $T/mamori.db
-identity_key_file = $T/identity.key
+path = $D/mamori.db
+identity_key_file = $D/identity.key
 [plugins]
-dir = $T/plugins
+dir = $D/plugins
 [tenants]
-dir = $T/tenants.d
+dir = $D/tenants.d
 CONF
-if [ -f "$T/plugins/rules.so" ] && [ -f "$POLICY" ]; then
-    PLUGIN="[plugin rules]
+    if [ -f "$D/plugins/rules.so" ] && [ -f "$POLICY" ]; then
+        PLUGIN="[plugin rules]
 path = rules.so
 policy = $POLICY"
-else
-    cp "$B"/plugins/example/.libs/example.so "$T/plugins/"
-    PLUGIN="[plugin example]
+    else
+        cp "$BD"/plugins/example/.libs/example.so "$D/plugins/"
+        PLUGIN="[plugin example]
 path = example.so"
-    echo "note: rules plugin or default policy not built; benchmarking with the example plugin"
-fi
-cat > "$T/tenants.d/bench.conf" <<CONF
+        echo "note: rules plugin or default policy not built; benchmarking with the example plugin"
+    fi
+    for k in $(seq "$TENANTS"); do
+        name=bench; [ "$k" -gt 1 ] && name=bench$k
+        cat > "$D/tenants.d/$name.conf" <<CONF
 [tenant]
 connector = generic
-webhook_secret_file = $T/secret
+webhook_secret_file = $D/secret
 replay_window = 3600
 $PLUGIN
 CONF
-setsid "$B/adapter/mamori-fcgi" -c "$T/mamori.conf" 2>"$T/mamori.log" & PIDS="$PIDS $!"
-for _ in $(seq 1200); do [ -S "$T/mamori.sock" ] && [ -S "$T/ins.sock" ] && break; sleep 0.05; done
-[ -S "$T/mamori.sock" ] || { echo "mamori-fcgi did not start:"; cat "$T/mamori.log"; exit 1; }
+    done
+    setsid "$BD/adapter/mamori-fcgi" -c "$D/mamori.conf" 2>"$D/mamori.log" & PIDS="$PIDS $!"
+    for _ in $(seq 1200); do [ -S "$D/mamori.sock" ] && [ -S "$T/ins.sock" ] && break; sleep 0.05; done
+    [ -S "$D/mamori.sock" ] || { echo "mamori-fcgi did not start:"; cat "$D/mamori.log"; exit 1; }
+}
+POLICY="$TOP/policies/default-ja/policy.json"
+start_mamori "$T" "$B"
+if [ -n "$BASELINE" ]; then
+    mkdir -p "$T/base"
+    start_mamori "$T/base" "$(cd "$BASELINE" && pwd)"
+fi
 
 P=$((20000 + RANDOM % 20000))
 user_line=""; [ "$(id -u)" = 0 ] && user_line="user root root;"
@@ -88,18 +109,22 @@ http {
     server { listen 127.0.0.1:$P;       location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/mamori.sock; } }
     server { listen 127.0.0.1:$((P+1)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/min.sock; } }
     server { listen 127.0.0.1:$((P+2)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/ins.sock; } }
+    server { listen 127.0.0.1:$((P+3)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/base/mamori.sock; } }
 }
 CONF
 nginx -p "$T" -c "$T/nginx.conf"
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, $WORKERS workers each, wrk -t2 $DURATION per cell, median of $ROUNDS interleaved rounds, nginx $(nginx -v 2>&1 | sed 's/.*\///')"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, $WORKERS workers each, wrk -t2 $DURATION per cell, median of $ROUNDS interleaved rounds, nginx $(nginx -v 2>&1 | sed 's/.*\///'), $TENANTS tenant(s)${BASELINE:+, baseline $BASELINE}"
 RESULTS="$T/results.txt"
 : > "$RESULTS"
 for round in $(seq "$ROUNDS"); do
-    for c in 16 64; do
-        for target in mamori minimal insert; do
-            case $target in mamori) port=$P; url="/hooks/bench/generic" ;; minimal) port=$((P+1)); url=/ ;; insert) port=$((P+2)); url=/ ;; esac
-            python3 "$HERE/gen_requests.py" 400000 bench-secret "$T/requests.txt"
+    for c in $CONNS; do
+        for target in $TARGETS; do
+            case $target in
+                mamori) port=$P; url="/hooks/bench/generic" ;; baseline) port=$((P+3)); url="/hooks/bench/generic" ;;
+                minimal) port=$((P+1)); url=/ ;; insert) port=$((P+2)); url=/ ;;
+            esac
+            python3 "$HERE/gen_requests.py" 400000 bench-secret "$T/requests.txt" "$TENANTS"
             out=$(REQUESTS="$T/requests.txt" WRK_THREADS=2 wrk -t2 -c$c -d"$DURATION" --latency -s "$HERE/post.lua" \
                 "http://127.0.0.1:$port$url" 2>&1)
             rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -110,22 +135,26 @@ for round in $(seq "$ROUNDS"); do
         done
     done
 done
-python3 - "$RESULTS" <<'PY'
-import sys, statistics
+python3 - "$RESULTS" "$CONNS" "$TARGETS" <<'PY'
+import sys
 rows = [l.split() for l in open(sys.argv[1])]
+conns, targets = sys.argv[2].split(), sys.argv[3].split()
 def cell(t, c):
     rs = sorted((r for r in rows if r[0] == t and r[1] == c), key=lambda r: float(r[3]))
     return rs[len(rs) // 2], [float(r[3]) for r in rs]
 print("%-8s %5s %10s %9s %9s %7s   %s" % ("target", "conns", "req/s", "p50", "p99", "non2xx", "all rounds (req/s)"))
 med = {}
-for c in ("16", "64"):
-    for t in ("mamori", "minimal", "insert"):
+for c in conns:
+    for t in targets:
         r, alls = cell(t, c)
         med[t, c] = float(r[3])
         print("%-8s %5s %10s %9s %9s %7s   %s" % (t, c, r[3], r[4], r[5], r[6], " ".join("%.0f" % x for x in alls)))
-for c in ("16", "64"):
-    print("ratio @%s conns: mamori/insert = %.2f   mamori/minimal = %.2f   insert/minimal = %.2f"
-          % (c, med["mamori", c] / med["insert", c], med["mamori", c] / med["minimal", c], med["insert", c] / med["minimal", c]))
+for c in conns:
+    ratios = []
+    for a, b in (("mamori", "insert"), ("mamori", "minimal"), ("insert", "minimal"), ("mamori", "baseline")):
+        if (a, c) in med and (b, c) in med:
+            ratios.append("%s/%s = %.2f" % (a, b, med[a, c] / med[b, c]))
+    print("ratio @%s conns: %s" % (c, "   ".join(ratios)))
 PY
 n=$(python3 -c "import sqlite3; print(sqlite3.connect('$T/mamori.db').execute('select count(*) from events').fetchone()[0])")
 echo "mamori committed $n webhooks (each with annotation, audit record and contact row); errors in its log: $(grep -c 'level=err' "$T/mamori.log" || true)"
