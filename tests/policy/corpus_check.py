@@ -347,6 +347,19 @@ def check_case(c, batch, meta_b, where, rep):
     return True
 
 
+def check_decision(v, where, group, rep):
+    """The labels, escalation and flame_risk of a labels2 or resolved line."""
+    ls = v.get("labels")
+    if not isinstance(ls, list) or not ls or any(x not in LABELS for x in ls):
+        rep.error(group, f"{where}: labels must be a non-empty list of the 15 ids")
+    elif any(x in HARASSMENT for x in ls) and any(x in BENIGN for x in ls) or sum(x in BENIGN for x in ls) > 1:
+        rep.error(group, f"{where}: harassment ids mixed with legitimate_complaint/none")
+    if v.get("escalation") not in LEVELS:
+        rep.error(group, f"{where}: escalation {v.get('escalation')!r} not one of {', '.join(LEVELS)}")
+    if not isinstance(v.get("flame_risk"), bool):
+        rep.error(group, f"{where}: flame_risk must be true or false")
+
+
 def read_jsonl(path, rel, rep, group):
     """Yields (lineno, value or None).  Reports encoding and line-end problems."""
     raw = open(path, "rb").read()
@@ -532,15 +545,7 @@ def main(argv=None):
             if tuple(v.keys()) != LABELS2_KEYS:
                 rep.error("labels2", f"{where}: keys {list(v.keys())}, want {list(LABELS2_KEYS)}")
             got.append(v.get("id"))
-            ls = v.get("labels")
-            if not isinstance(ls, list) or not ls or any(x not in LABELS for x in ls):
-                rep.error("labels2", f"{where}: labels must be a non-empty list of the 15 ids")
-            elif any(x in HARASSMENT for x in ls) and any(x in BENIGN for x in ls) or sum(x in BENIGN for x in ls) > 1:
-                rep.error("labels2", f"{where}: harassment ids mixed with legitimate_complaint/none")
-            if v.get("escalation") not in LEVELS:
-                rep.error("labels2", f"{where}: escalation {v.get('escalation')!r} not one of {', '.join(LEVELS)}")
-            if not isinstance(v.get("flame_risk"), bool):
-                rep.error("labels2", f"{where}: flame_risk must be true or false")
+            check_decision(v, where, "labels2", rep)
         dup = [i for i, k in collections.Counter(got).items() if k > 1]
         if dup:
             rep.error("labels2", f"{rel}: ids repeated: {', '.join(map(str, dup[:5]))}")
@@ -581,15 +586,7 @@ def main(argv=None):
             got.append(v.get("id"))
             if v.get("id") not in differ:
                 rep.error("resolved", f"{where}: {v.get('id')!r} is not a case where batches/ and labels2/ differ")
-            ls = v.get("labels")
-            if not isinstance(ls, list) or not ls or any(x not in LABELS for x in ls):
-                rep.error("resolved", f"{where}: labels must be a non-empty list of the 15 ids")
-            elif any(x in HARASSMENT for x in ls) and any(x in BENIGN for x in ls) or sum(x in BENIGN for x in ls) > 1:
-                rep.error("resolved", f"{where}: harassment ids mixed with legitimate_complaint/none")
-            if v.get("escalation") not in LEVELS:
-                rep.error("resolved", f"{where}: escalation {v.get('escalation')!r} not one of {', '.join(LEVELS)}")
-            if not isinstance(v.get("flame_risk"), bool):
-                rep.error("resolved", f"{where}: flame_risk must be true or false")
+            check_decision(v, where, "resolved", rep)
             if not isinstance(v.get("note"), str) or not v.get("note", "").strip():
                 rep.error("resolved", f"{where}: note must say why (non-empty string)")
         dup = [i for i, k in collections.Counter(got).items() if k > 1]
