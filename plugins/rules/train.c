@@ -908,7 +908,7 @@ static int fit_model(const struct prep *P, const size_t *fit, size_t nfit, const
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
         for (size_t k = 0; k < nfit + nval; k++) {
             size_t i = k < nfit ? fit[k] : val[k - nfit];
-            if (mamori_features_weigh(P->feat[i], P->count[i], P->nfeat[i], m->vocab, m->idf, V, &vec) != 0) {
+            if (mamori_features_weigh(P->feat[i], P->count[i], P->nfeat[i], m->vocab, NULL, m->idf, V, &vec) != 0) {
                 rc = rules_err(err, RULES_ENOMEM, "out of memory");
                 break;
             }
@@ -1225,7 +1225,7 @@ int mamori_model_crossval(const struct rules_policy *p, const struct mamori_case
         for (size_t i = 0; i < cs->n; i++) {
             if (out->fold[i] != f)
                 continue;
-            if (mamori_features_weigh(P.feat[i], P.count[i], P.nfeat[i], m->vocab, m->idf, m->nvocab, &vec) != 0) {
+            if (mamori_features_weigh(P.feat[i], P.count[i], P.nfeat[i], m->vocab, m->slot, m->idf, m->nvocab, &vec) != 0) {
                 mamori_model_free(m);
                 rc = rules_err(err, RULES_ENOMEM, "out of memory");
                 goto out;
