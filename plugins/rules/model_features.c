@@ -260,9 +260,10 @@ static int cmp_u32(const void *a, const void *b)
 /* Sort the n buckets of a[] (each below 2^bits) ascending, with aux[] (n
  * entries) as work space. A long ticket has thousands of occurrences:
  * LSD radix sort in passes of 11 bits (two for the default 20 bits) beats
- * qsort's comparisons by several times; a short one is left to qsort. */
+ * qsort's comparisons by several times from about a hundred up; a very
+ * short one is left to qsort. */
 #define RADIX_BITS 11u
-#define RADIX_MIN 512u
+#define RADIX_MIN 128u
 
 static void sort_buckets(uint32_t *a, uint32_t *aux, size_t n, unsigned bits)
 {
@@ -414,7 +415,7 @@ int mamori_features_eval_extract(const struct rules_policy *p, struct rules_scra
 /* ---- weighting ------------------------------------------------------- */
 
 int mamori_features_weigh(const uint32_t *feat, const uint32_t *count, size_t n, const uint32_t *vocab,
-                          const float *idf, size_t nvocab, struct mamori_fvec *out)
+                          const uint32_t *slot, const float *idf, size_t nvocab, struct mamori_fvec *out)
 {
     double sum = 0;
     size_t j = 0;
@@ -435,6 +436,23 @@ int mamori_features_weigh(const uint32_t *feat, const uint32_t *count, size_t n,
     out->nknown = 0;
     /* Both ascending: each lookup starts where the previous one ended. */
     for (size_t i = 0; i < n; i++) {
+        if (slot != NULL) {
+            uint32_t e;
+            if (i + 8 < n)
+                __builtin_prefetch(&slot[feat[i + 8]]);
+            e = slot[feat[i]];
+            if (e != 0) {
+                double v = (1.0 + log((double)count[i])) * (double)idf[e - 1];
+                out->pos[i] = e - 1;
+                out->val[i] = v;
+                sum += v * v;
+                out->nknown++;
+            } else {
+                out->pos[i] = UINT32_MAX;
+                out->val[i] = 0;
+            }
+            continue;
+        }
         /* Lower bound of feat[i] in vocab[j..nvocab) by galloping: a
          * ticket has tens to thousands of features, the vocabulary a few
          * hundred thousand, so neither a walk over the vocabulary nor a

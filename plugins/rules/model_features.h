@@ -118,9 +118,12 @@ void mamori_fvec_free(struct mamori_fvec *v);
 
 /* Weigh the distinct features feat[i] (ascending) with counts count[i]
  * against a vocabulary: vocab[0..nvocab) ascending buckets and idf[] per
- * vocabulary entry. Returns 0 or RULES_ENOMEM. */
+ * vocabulary entry. slot, when not NULL, maps every bucket below 2^bits to
+ * its vocabulary entry + 1 (0: absent; struct mamori_model) and replaces
+ * the search; the result is the same either way. Returns 0 or
+ * RULES_ENOMEM. */
 int mamori_features_weigh(const uint32_t *feat, const uint32_t *count, size_t n, const uint32_t *vocab,
-                          const float *idf, size_t nvocab, struct mamori_fvec *out);
+                          const uint32_t *slot, const float *idf, size_t nvocab, struct mamori_fvec *out);
 
 /* The smoothed IDF the trainer stores: ln((1 + ndocs) / (1 + df)) + 1. */
 double mamori_features_idf(uint64_t ndocs, uint64_t df);

@@ -12,7 +12,7 @@
 #include "tool_train.h"
 #include "train.h"
 
-#define MAX_FILES 256
+#define MAX_FILES 2048
 #define MAX_GRID 16
 
 const char *mamori_policy_train_usage(void)
@@ -36,6 +36,9 @@ const char *mamori_policy_train_usage(void)
            "  --no-refit            keep the model fitted without the validation cases\n"
            "  --threads N           labels trained in parallel (default: CPUs, max 8)\n"
            "  --cv K                print K-fold cross-validated figures (folds by batch)\n"
+           "  --relabel FILE        labels that replace the cases' own, by id (repeatable;\n"
+           "                        the corpus's resolved/ files: {\"id\", \"labels\",\n"
+           "                        \"escalation\", \"flame_risk\"} per line)\n"
            "  --quiet               no progress on standard error\n";
 }
 
@@ -122,7 +125,8 @@ int mamori_policy_train_main(int argc, char **argv)
 {
     const char *policy = NULL, *outp = NULL;
     struct file_opt files[MAX_FILES];
-    size_t nfiles = 0, ncases_files = 0;
+    const char *relabel[MAX_FILES];
+    size_t nfiles = 0, ncases_files = 0, nrelabel = 0;
     struct mamori_train_options o;
     double grid[MAX_GRID];
     unsigned cv = 0;
@@ -232,6 +236,10 @@ int mamori_policy_train_main(int argc, char **argv)
                 s = end + 1;
             }
             o.c_grid = grid;
+        } else if (strcmp(a, "--relabel") == 0 && more) {
+            if (nrelabel == MAX_FILES)
+                goto too_many;
+            relabel[nrelabel++] = argv[++i];
         } else if (strcmp(a, "--no-refit") == 0) {
             o.refit = 0;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -300,6 +308,15 @@ int mamori_policy_train_main(int argc, char **argv)
             fprintf(stderr, "mamori policy train: %s\n", err.message);
             goto out;
         }
+    }
+    for (size_t i = 0; i < nrelabel; i++) {
+        size_t napplied;
+        if ((rc = mamori_cases_relabel(&cs, relabel[i], &napplied, &err)) != 0) {
+            fprintf(stderr, "mamori policy train: --relabel %s\n", err.message);
+            goto out;
+        }
+        if (!quiet)
+            fprintf(stderr, "train: %s: %zu case%s relabelled\n", relabel[i], napplied, napplied == 1 ? "" : "s");
     }
     for (size_t i = 0; i < cs.n; i++)
         nvalid += cs.v[i].validation != 0;

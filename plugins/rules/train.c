@@ -222,6 +222,177 @@ int mamori_cases_load(struct mamori_cases *cs, const char *path, double weight, 
     return rc;
 }
 
+struct id_ix {
+    const char *id;
+    size_t i;
+};
+
+static int cmp_id_ix(const void *a, const void *b)
+{
+    return strcmp(((const struct id_ix *)a)->id, ((const struct id_ix *)b)->id);
+}
+
+/* Index of the case with this id (ix sorted by id), or SIZE_MAX. */
+static size_t find_case(const struct id_ix *ix, size_t n, const char *id)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(ix[mid].id, id);
+        if (c == 0)
+            return ix[mid].i;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+/* Apply one relabel object to case c. 0, or RULES_EINVAL (why in msg). */
+static int relabel_one(struct mamori_case *c, json_t *root, char *msg, size_t msglen)
+{
+    json_t *labels = json_object_get(root, "labels"), *x, *v;
+    char **nl = NULL;
+    size_t i, n = 0;
+    int esc = c->escalate, flame = c->flame;
+
+    if (labels != NULL) {
+        if (!json_is_array(labels) || json_array_size(labels) == 0) {
+            snprintf(msg, msglen, "labels must be a non-empty list");
+            return RULES_EINVAL;
+        }
+        json_array_foreach(labels, i, v) if (!json_is_string(v))
+        {
+            snprintf(msg, msglen, "labels must be strings");
+            return RULES_EINVAL;
+        }
+    }
+    if ((x = json_object_get(root, "escalate")) != NULL) {
+        if (!json_is_boolean(x)) {
+            snprintf(msg, msglen, "escalate must be true or false");
+            return RULES_EINVAL;
+        }
+        esc = json_is_true(x);
+    } else if ((x = json_object_get(root, "escalation")) != NULL) {
+        static const char *const levels[] = {"none", "supervisor", "legal", "lawyer", "police"};
+        const char *l = json_string_value(x);
+        size_t k;
+        for (k = 0; l != NULL && k < sizeof levels / sizeof levels[0]; k++)
+            if (strcmp(l, levels[k]) == 0)
+                break;
+        if (l == NULL || k == sizeof levels / sizeof levels[0]) {
+            snprintf(msg, msglen, "escalation must be one of none, supervisor, legal, lawyer, police");
+            return RULES_EINVAL;
+        }
+        esc = k > 0;
+    }
+    if ((x = json_object_get(root, "flame_risk")) != NULL) {
+        if (!json_is_boolean(x)) {
+            snprintf(msg, msglen, "flame_risk must be true or false");
+            return RULES_EINVAL;
+        }
+        flame = json_is_true(x);
+    }
+    if (labels != NULL) {
+        nl = calloc(json_array_size(labels), sizeof *nl);
+        if (nl == NULL)
+            return RULES_ENOMEM;
+        json_array_foreach(labels, i, v) {
+            if ((nl[n] = rules_strdup(json_string_value(v))) == NULL) {
+                while (n > 0)
+                    free(nl[--n]);
+                free(nl);
+                return RULES_ENOMEM;
+            }
+            n++;
+        }
+        for (i = 0; i < c->nlabels; i++)
+            free(c->labels[i]);
+        free(c->labels);
+        c->labels = nl;
+        c->nlabels = n;
+    }
+    c->escalate = esc;
+    c->flame = flame;
+    return RULES_OK;
+}
+
+int mamori_cases_relabel(struct mamori_cases *cs, const char *path, size_t *napplied, struct rules_error *err)
+{
+    FILE *f;
+    char *line = NULL, msg[160];
+    size_t cap = 0;
+    struct id_ix *ix;
+    ssize_t n;
+    long lineno = 0;
+    int rc = RULES_OK;
+
+    *napplied = 0;
+    ix = malloc((cs->n + 1) * sizeof *ix);
+    if (ix == NULL)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    for (size_t i = 0; i < cs->n; i++) {
+        ix[i].id = cs->v[i].id ? cs->v[i].id : "";
+        ix[i].i = i;
+    }
+    rules_sort(ix, cs->n, sizeof *ix, cmp_id_ix);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        free(ix);
+        return rules_err(err, RULES_EIO, "%s: %s", path, strerror(errno));
+    }
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        json_error_t jerr;
+        json_t *root, *id;
+        size_t k;
+
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+            n--;
+        if (n == 0)
+            continue;
+        root = json_loadb(line, (size_t)n, 0, &jerr);
+        if (root == NULL) {
+            rc = rules_err(err, RULES_EINVAL, "%s:%ld: not JSON: %s (column %d)", path, lineno, jerr.text,
+                           jerr.column);
+            break;
+        }
+        id = json_object_get(root, "id");
+        if (!json_is_string(id)) {
+            json_decref(root);
+            rc = rules_err(err, RULES_EINVAL, "%s:%ld: no \"id\"", path, lineno);
+            break;
+        }
+        k = find_case(ix, cs->n, json_string_value(id));
+        if (k == SIZE_MAX) {
+            rc = rules_err(err, RULES_EINVAL, "%s:%ld: no case %s among the cases", path, lineno,
+                           json_string_value(id));
+            json_decref(root);
+            break;
+        }
+        msg[0] = '\0';
+        rc = relabel_one(&cs->v[k], root, msg, sizeof msg);
+        json_decref(root);
+        if (rc == RULES_ENOMEM) {
+            rules_err(err, RULES_ENOMEM, "out of memory");
+            break;
+        }
+        if (rc != 0) {
+            rules_err(err, rc, "%s:%ld: %s", path, lineno, msg);
+            break;
+        }
+        (*napplied)++;
+    }
+    if (rc == 0 && ferror(f))
+        rc = rules_err(err, RULES_EIO, "%s: read error", path);
+    free(line);
+    fclose(f);
+    free(ix);
+    return rc;
+}
+
 void mamori_case_input(const struct mamori_case *c, const struct rules_policy *p, struct rules_input *in)
 {
     int lang = rules_lang_parse(c->lang);
@@ -908,7 +1079,7 @@ static int fit_model(const struct prep *P, const size_t *fit, size_t nfit, const
     for (int pass = 0; pass < 2 && rc == 0; pass++) {
         for (size_t k = 0; k < nfit + nval; k++) {
             size_t i = k < nfit ? fit[k] : val[k - nfit];
-            if (mamori_features_weigh(P->feat[i], P->count[i], P->nfeat[i], m->vocab, m->idf, V, &vec) != 0) {
+            if (mamori_features_weigh(P->feat[i], P->count[i], P->nfeat[i], m->vocab, NULL, m->idf, V, &vec) != 0) {
                 rc = rules_err(err, RULES_ENOMEM, "out of memory");
                 break;
             }
@@ -1225,7 +1396,7 @@ int mamori_model_crossval(const struct rules_policy *p, const struct mamori_case
         for (size_t i = 0; i < cs->n; i++) {
             if (out->fold[i] != f)
                 continue;
-            if (mamori_features_weigh(P.feat[i], P.count[i], P.nfeat[i], m->vocab, m->idf, m->nvocab, &vec) != 0) {
+            if (mamori_features_weigh(P.feat[i], P.count[i], P.nfeat[i], m->vocab, m->slot, m->idf, m->nvocab, &vec) != 0) {
                 mamori_model_free(m);
                 rc = rules_err(err, RULES_ENOMEM, "out of memory");
                 goto out;

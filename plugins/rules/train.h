@@ -110,6 +110,16 @@ void mamori_cases_free(struct mamori_cases *cs);
 int mamori_cases_load(struct mamori_cases *cs, const char *path, double weight, int validation,
                       struct rules_error *err);
 
+/* Replace the labels of the cases the JSON-lines file at path names: one
+ * object per line, {"id", "labels", "escalation" (none|supervisor|legal|
+ * lawyer|police) or "escalate" (bool), "flame_risk" (bool)}, other members
+ * ignored (the corpus's resolved/ files: the adjudicated decisions of the
+ * cases whose two labelling passes differ). A member a line lacks leaves
+ * the case's own value. *napplied: the lines applied. RULES_EINVAL at the
+ * first line that is not such an object or names no case among cs (err:
+ * FILE:LINE: why; lines before it stay applied), RULES_EIO, RULES_ENOMEM. */
+int mamori_cases_relabel(struct mamori_cases *cs, const char *path, size_t *napplied, struct rules_error *err);
+
 /* The engine input for a case (borrows from c). */
 void mamori_case_input(const struct mamori_case *c, const struct rules_policy *p, struct rules_input *in);
 

@@ -10,7 +10,9 @@ harassment recall, benign false-positive rate, escalation recall and
 precision, flame-risk recall and precision, macro-F1 over the 13 categories.
 --group scores only that author's test batches (e.g. w8: a new round's
 first run, without re-running the older sets). MAMORI in a build tree finds its rules.so under plugins/rules/.libs (unless
-MAMORI_PLUGIN_DIR says otherwise).
+MAMORI_PLUGIN_DIR says otherwise). A batch's adjudicated labels
+(resolved/BATCH.jsonl) replace its first pass's where they exist; the
+count of such batches is printed, so a record says which truth it used.
 """
 import json, os, subprocess, sys, tempfile
 
@@ -40,16 +42,33 @@ for name in sorted(os.listdir(os.path.join(corpus, "meta"))):
         if len(f) >= 3 and f[1] == "test" and (only is None or group(f[0]) == only):
             batches.append((f[0], f[2]))
 
+LEVELS = ("none", "supervisor", "legal", "lawyer", "police")
 sets = {}
+nresolved = 0
 for batch, lang in batches:
+    resolved = {}
+    rpath = os.path.join(corpus, "resolved", batch + ".jsonl")
+    if os.path.exists(rpath):
+        nresolved += 1
+        for line in open(rpath, encoding="utf-8"):
+            if line.strip():
+                r = json.loads(line)
+                resolved[r["id"]] = r
     for line in open(os.path.join(corpus, "batches", batch + ".jsonl"), encoding="utf-8"):
         if not line.strip():
             continue
         case = json.loads(line)
+        r = resolved.get(case["id"])
+        if r is not None:
+            case["labels"], case["flame_risk"] = r["labels"], r["flame_risk"]
+            case["escalation"] = r["escalation"]
+            case["escalate"] = LEVELS.index(r["escalation"]) > 0
+            line = json.dumps(case, ensure_ascii=False) + "\n"
         size = "long" if len(case["body"]) > 600 else "short"
         for key in ((group(batch), case["lang"], size), (group(batch), case["lang"], "all")):
             sets.setdefault(key, []).append(line if line.endswith("\n") else line + "\n")
 
+print(f"# {len(batches)} test batches, {nresolved} with adjudicated labels (resolved/)")
 print(f"{'set':34} {'cases':>5} {'har.rec':>7} {'ben.FP':>6} {'esc.rec':>7} {'esc.prec':>8} "
       f"{'fl.rec':>6} {'fl.prec':>7} {'macroF1':>7}")
 with tempfile.TemporaryDirectory() as tmp:

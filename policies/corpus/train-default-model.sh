@@ -4,10 +4,13 @@
 # Train the default policies' model from the labelled corpus, the one way
 # it is made (`make policy-model` runs it). Training cases: every batch
 # whose split is "train" in policies/corpus/meta/*.tsv; thresholds are
-# chosen on the "validation" batches; "test" batches are never read.
+# chosen on the "validation" batches; "test" batches are never read. A
+# batch's adjudicated labels (resolved/BATCH.jsonl: the cases whose two
+# labelling passes differ) replace the first pass's (--relabel).
 #
 # The batches used are written to OUT.batches (one "SPLIT BATCH" line
-# each, in training order), shipped beside the model: the corpus grows
+# each, in training order, then one "relabel BATCH" line per resolved file
+# applied), shipped beside the model: the corpus grows
 # between model releases, and tests/policy/model_reproducible.sh retrains
 # from that list (MAMORI_MODEL_BATCHES=FILE reads it instead of the meta
 # files) to check the shipped model is exactly what it makes.
@@ -31,10 +34,17 @@ if [ -n "${MAMORI_MODEL_BATCHES:-}" ]; then
 else
     list=$(sort "$C"/meta/*.tsv | awk -F'\t' '$2 == "train" {print "train " $1}'
         sort "$C"/meta/*.tsv | awk -F'\t' '$2 == "validation" {print "validation " $1}')
+    for b in $(echo "$list" | awk '{print $2}'); do
+        if [ -f "$C/resolved/$b.jsonl" ]; then
+            list="$list
+relabel $b"
+        fi
+    done
 fi
 train=$(echo "$list" | awk -v c="$C" '$1 == "train" {print c "/batches/" $2 ".jsonl"}')
 valid=$(echo "$list" | awk -v c="$C" '$1 == "validation" {print "--validation " c "/batches/" $2 ".jsonl"}')
+relabel=$(echo "$list" | awk -v c="$C" '$1 == "relabel" {print "--relabel " c "/resolved/" $2 ".jsonl"}')
 [ -n "$train" ] || { echo "no train batches in $C/meta" >&2; exit 1; }
 [ -n "${MAMORI_MODEL_BATCHES:-}" ] || echo "$list" > "$OUT.batches"
 # shellcheck disable=SC2086 # word splitting of the lists is intended
-exec "$MAMORI" policy train "$SRC/policies/default-ja/policy.json" $train $valid --seed 1 -o "$OUT"
+exec "$MAMORI" policy train "$SRC/policies/default-ja/policy.json" $train $valid $relabel --seed 1 -o "$OUT"

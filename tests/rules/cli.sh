@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..41"
+echo "1..45"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -141,6 +141,39 @@ check "train: the summary gives the label count and the model file's own sha256"
     sh -c "grep -q '16 labels' '$T/train1.out' && grep -q 'sha256 $sum' '$T/train1.out'"
 "$MAMORI" policy train "$P" >/dev/null 2>"$T/train3.err"
 check "train: without -o (and without --cv) a usage error" test $? -eq 2
+
+# train --relabel: replacing labels by id is the same as training on the edited cases
+head -n 40 "$top_srcdir/policies/corpus/batches/migrated-policy-default-ja.jsonl" >"$T/rl.jsonl"
+python3 - "$T/rl.jsonl" "$T/rl-edited.jsonl" "$T/rl-resolved.jsonl" <<'PY'
+import json, sys
+cases = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+res = open(sys.argv[3], "w", encoding="utf-8")
+for c in cases[:5]:
+    new = ["none"] if c["labels"] != ["none"] else ["verbal_abuse"]
+    esc = not c.get("escalate", False)
+    res.write(json.dumps({"id": c["id"], "labels": new, "escalation": "lawyer" if esc else "none",
+                          "flame_risk": True, "note": "test"}, ensure_ascii=False) + "\n")
+    c["labels"], c["escalate"], c["flame_risk"] = new, esc, True
+    c.pop("escalation", None)
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    for c in cases:
+        f.write(json.dumps(c, ensure_ascii=False) + "\n")
+PY
+"$MAMORI" policy train "$P" "$T/rl.jsonl" --relabel "$T/rl-resolved.jsonl" --c 2 -o "$T/rl1.model" >/dev/null 2>"$T/rl1.err"
+check "train --relabel: exit 0, the relabelled count on standard error" \
+    sh -c "test $? -eq 0 && grep -q 'rl-resolved.jsonl: 5 cases relabelled' '$T/rl1.err'"
+"$MAMORI" policy train "$P" "$T/rl-edited.jsonl" --c 2 -o "$T/rl2.model" >/dev/null 2>&1
+"$MAMORI" policy train "$P" "$T/rl.jsonl" --c 2 -o "$T/rl3.model" >/dev/null 2>&1
+check "train --relabel: the same model as training on the edited cases, not the unedited" \
+    sh -c "cmp -s '$T/rl1.model' '$T/rl2.model' && ! cmp -s '$T/rl1.model' '$T/rl3.model'"
+printf '{"id": "no-such-case", "labels": ["threat"]}\n' >"$T/rl-bad.jsonl"
+"$MAMORI" policy train "$P" "$T/rl.jsonl" --relabel "$T/rl-bad.jsonl" -o "$T/rl4.model" >/dev/null 2>"$T/rl4.err"
+check "train --relabel: an id not among the cases: exit 1 naming FILE:LINE and the id, no model" \
+    sh -c "test $? -eq 1 && grep -q 'rl-bad.jsonl:1: no case no-such-case among the cases' '$T/rl4.err' && test ! -e '$T/rl4.model'"
+printf '{"id": "%s", "escalation": "sheriff"}\n' "$(head -n 1 "$T/rl.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')" >"$T/rl-bad2.jsonl"
+"$MAMORI" policy train "$P" "$T/rl.jsonl" --relabel "$T/rl-bad2.jsonl" -o "$T/rl5.model" >/dev/null 2>"$T/rl5.err"
+check "train --relabel: a bad escalation level: exit 1 saying which are allowed" \
+    sh -c "test $? -eq 1 && grep -q 'rl-bad2.jsonl:1: escalation must be one of none, supervisor' '$T/rl5.err'"
 
 "$MAMORI" policy frobnicate >/dev/null 2>&1
 check "an unknown policy command is a usage error (exit 2)" test $? -eq 2

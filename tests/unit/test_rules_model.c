@@ -24,6 +24,8 @@ static struct rules_scratch *S;
 static struct mamori_features F;
 static char tmpdir[] = "/tmp/test_rules_model.XXXXXX";
 
+static unsigned extract_bits = MAMORI_FEATURE_BITS_DEFAULT;
+
 static int extract(const char *subject, const char *body, const char *channel)
 {
     struct rules_input in;
@@ -36,7 +38,7 @@ static int extract(const char *subject, const char *body, const char *channel)
     in.len[RULES_FIELD_BODY] = strlen(body);
     in.channel = channel;
     in.fixed_contacts = 1;
-    if (mamori_features_eval_extract(P, S, &in, MAMORI_FEATURE_BITS_DEFAULT, &F, &err) != 0) {
+    if (mamori_features_eval_extract(P, S, &in, extract_bits, &F, &err) != 0) {
         diag("extract: %s", err.message);
         return -1;
     }
@@ -364,6 +366,25 @@ static void test_train_and_files(void)
            memcmp(back->w, m1->w, m1->nvocab * m1->nlabels * sizeof *m1->w) == 0 &&
            back->threshold[0] == m1->threshold[0],
        "load gives back the same model");
+    if (back != NULL) {
+        /* The loaded model finds features through its bucket index, the
+         * trained one by searching its vocabulary: the same vector. */
+        struct mamori_fvec a = {0}, b = {0};
+        int same;
+        ok(back->slot != NULL && m1->slot == NULL, "a loaded model has a bucket index, a trained one not");
+        extract_bits = m1->bits;
+        ok(extract("Re: order", "I will kill you, and thanks for nothing, Alice", "email") == 0 &&
+               mamori_features_weigh(F.feat, F.count, F.n, m1->vocab, NULL, m1->idf, m1->nvocab, &a) == 0 &&
+               mamori_features_weigh(F.feat, F.count, F.n, back->vocab, back->slot, back->idf, back->nvocab, &b) == 0,
+           "weigh by search and by index");
+        same = a.n == b.n && a.nknown == b.nknown && a.nknown > 0;
+        for (size_t i = 0; same && i < a.n; i++)
+            same = a.pos[i] == b.pos[i] && a.val[i] == b.val[i];
+        ok(same, "index and search give the same vector (%zu features, %zu known)", a.n, a.nknown);
+        mamori_fvec_free(&a);
+        mamori_fvec_free(&b);
+        extract_bits = MAMORI_FEATURE_BITS_DEFAULT;
+    }
     mamori_model_free(back);
     back = NULL;
     test_policy_model(m1->sha256);
@@ -530,7 +551,7 @@ int main(void)
         return 1;
     }
     mamori_features_init(&F);
-    plan(65);
+    plan(68);
     test_features();
     test_sentences();
     test_train_and_files();

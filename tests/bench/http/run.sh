@@ -10,6 +10,7 @@
 #
 #   tests/bench/http/run.sh [BUILDDIR]      (BUILDDIR: where mamori was built; default .)
 # Env: DURATION per cell (default 10s), ROUNDS (default 3), WORKERS (default: cores),
+#      BASELINE_POLICY (the baseline's policy.json; default: this tree's default-ja),
 #      TENANTS (default 1: every webhook to tenant "bench"; N: N tenants with the same
 #      policy, consecutive requests alternating among them), TARGETS (default
 #      "mamori minimal insert", plus baseline with BASELINE), CONNS (default "16 64").
@@ -45,7 +46,7 @@ setsid "$T/ref_app" insert "$T/ins.sock" "$WORKERS" "$T/ref.db" FULL & PIDS="$PI
 
 # start_mamori DIR BUILDDIR: a mamori-fcgi of BUILDDIR serving TENANTS tenants from DIR.
 start_mamori() {
-    local D=$1 BD=$2 PLUGIN
+    local D=$1 BD=$2 POLICY=$3 PLUGIN
     mkdir -p "$D/tenants.d" "$D/plugins"
     cp "$BD"/plugins/rules/.libs/rules.so "$D/plugins/" 2>/dev/null || true
     printf 'bench-secret\n' > "$D/secret"; chmod 600 "$D/secret"
@@ -84,14 +85,15 @@ $PLUGIN
 CONF
     done
     setsid "$BD/adapter/mamori-fcgi" -c "$D/mamori.conf" 2>"$D/mamori.log" & PIDS="$PIDS $!"
+    echo $! > "$D/supervisor.pid"
     for _ in $(seq 1200); do [ -S "$D/mamori.sock" ] && [ -S "$T/ins.sock" ] && break; sleep 0.05; done
     [ -S "$D/mamori.sock" ] || { echo "mamori-fcgi did not start:"; cat "$D/mamori.log"; exit 1; }
 }
 POLICY="$TOP/policies/default-ja/policy.json"
-start_mamori "$T" "$B"
+start_mamori "$T" "$B" "$POLICY"
 if [ -n "$BASELINE" ]; then
     mkdir -p "$T/base"
-    start_mamori "$T/base" "$(cd "$BASELINE" && pwd)"
+    start_mamori "$T/base" "$(cd "$BASELINE" && pwd)" "${BASELINE_POLICY:-$POLICY}"
 fi
 
 P=$((20000 + RANDOM % 20000))
@@ -156,5 +158,34 @@ for c in conns:
             ratios.append("%s/%s = %.2f" % (a, b, med[a, c] / med[b, c]))
     print("ratio @%s conns: %s" % (c, "   ".join(ratios)))
 PY
-n=$(python3 -c "import sqlite3; print(sqlite3.connect('$T/mamori.db').execute('select count(*) from events').fetchone()[0])")
-echo "mamori committed $n webhooks (each with annotation, audit record and contact row); errors in its log: $(grep -c 'level=err' "$T/mamori.log" || true)"
+# CPU per webhook: the CPU time of a mamori-fcgi and all its processes (live
+# ones and reaped ones), over the webhooks it committed. Unlike req/s this
+# hardly moves with the load of the machine, so it compares two builds too.
+cpu_per_webhook() { # DIR NAME
+    python3 - "$1" "$2" <<'PY'
+import os, sqlite3, sys
+d, name = sys.argv[1], sys.argv[2]
+root = int(open(d + "/supervisor.pid").read())
+hz = os.sysconf("SC_CLK_TCK")
+def stat(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return int(f[1]), sum(int(x) for x in f[11:15])  # ppid; utime stime cutime cstime
+procs = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try: procs[int(p)] = stat(int(p))
+        except OSError: pass
+tree, grew = {root}, True
+while grew:
+    grew = False
+    for pid, (ppid, _) in procs.items():
+        if ppid in tree and pid not in tree:
+            tree.add(pid); grew = True
+ticks = sum(procs[p][1] for p in tree if p in procs)
+n = sqlite3.connect(d + "/mamori.db").execute("select count(*) from events").fetchone()[0]
+print("%s committed %d webhooks (each with annotation, audit record and contact row); CPU per webhook %.3f ms" % (name, n, 1000.0 * ticks / hz / max(n, 1)))
+PY
+}
+cpu_per_webhook "$T" mamori
+echo "errors in mamori's log: $(grep -c 'level=err' "$T/mamori.log" || true)"
+if [ -n "$BASELINE" ]; then cpu_per_webhook "$T/base" baseline; fi
