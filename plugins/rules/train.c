@@ -637,13 +637,99 @@ static void say(const struct mamori_train_options *o, const char *fmt, ...)
     pthread_mutex_unlock(&say_lock);
 }
 
+static unsigned thread_count(const struct mamori_train_options *o, size_t L);
+
+/* Feature extraction of every case, spread over threads: each thread has
+ * its own scratch (and so its own MeCab) and takes cases i = t, t + nth,
+ * ...; every case's result lands in its own slot, so the prep is the same
+ * whatever the thread count. */
+struct prep_job {
+    const struct rules_policy *p;
+    const struct mamori_cases *cs;
+    const struct mamori_train_options *o;
+    struct prep *P;
+    unsigned t, nth;
+    pthread_mutex_t *lock;
+    size_t *done;              /* cases finished, for progress (under lock) */
+    int rc;                    /* this thread's first error, at case err_at */
+    size_t err_at;
+    struct rules_error err;
+};
+
+static int prep_case(struct prep_job *J, struct rules_scratch *s, struct mamori_features *f, size_t i)
+{
+    const struct mamori_case *c = &J->cs->v[i];
+    struct prep *P = J->P;
+    struct rules_input in;
+    int any = 0, rc;
+
+    mamori_case_input(c, J->p, &in);
+    rc = mamori_features_eval_extract(J->p, s, &in, J->o->bits, f, &J->err);
+    if (rc != 0) {
+        rules_err_prefix(&J->err, "%s:%ld (%s)", c->file ? c->file : "?", c->line, c->id ? c->id : "?");
+        return rc;
+    }
+    P->nfeat[i] = f->n;
+    P->feat[i] = malloc((f->n + 1) * sizeof *P->feat[i]);
+    P->count[i] = malloc((f->n + 1) * sizeof *P->count[i]);
+    if (P->feat[i] == NULL || P->count[i] == NULL)
+        return rules_err(&J->err, RULES_ENOMEM, "out of memory");
+    memcpy(P->feat[i], f->feat, f->n * sizeof *f->feat);
+    memcpy(P->count[i], f->count, f->n * sizeof *f->count);
+    for (size_t l = 0; l < P->ncat; l++) {
+        int has = case_has(c, P->labels[l]);
+        P->truth[i * P->L + l] = (int8_t)has;
+        any |= has;
+    }
+    P->truth[i * P->L + P->ncat] = (int8_t)any;
+    P->truth[i * P->L + P->ncat + 1] = (int8_t)c->escalate;
+    P->truth[i * P->L + P->ncat + 2] = (int8_t)c->flame;
+    {
+        double w = floor(c->weight + 0.5);
+        P->copies[i] = w < 0 ? 0 : w > 100 ? 100 : (unsigned)w;
+    }
+    return RULES_OK;
+}
+
+static void *prep_worker(void *arg)
+{
+    struct prep_job *J = arg;
+    struct rules_scratch *s = NULL;
+    struct mamori_features f;
+
+    J->rc = RULES_OK;
+    if (mamori_rules_scratch_new(J->p, &s) != 0) {
+        J->rc = rules_err(&J->err, RULES_ENOMEM, "out of memory");
+        J->err_at = J->t;
+        return NULL;
+    }
+    mamori_features_init(&f);
+    for (size_t i = J->t; i < J->cs->n; i += J->nth) {
+        size_t done;
+        if ((J->rc = prep_case(J, s, &f, i)) != 0) {
+            J->err_at = i;
+            break;
+        }
+        pthread_mutex_lock(J->lock);
+        done = ++*J->done;
+        pthread_mutex_unlock(J->lock);
+        if (J->o->progress && done % 1000 == 0)
+            say(J->o, "features: %zu of %zu cases", done, J->cs->n);
+    }
+    mamori_features_free(&f);
+    mamori_rules_scratch_free(s);
+    return NULL;
+}
+
 static int prepare(const struct rules_policy *p, const struct mamori_cases *cs, const struct mamori_train_options *o,
                    struct prep *P, struct rules_error *err)
 {
-    struct rules_scratch *s = NULL;
-    struct mamori_features f;
+    struct prep_job jobs[8];
+    pthread_t th[8];
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    size_t ncat = 0, done = 0, first = SIZE_MAX;
+    unsigned nth, started = 0;
     int rc = RULES_OK;
-    size_t ncat = 0;
 
     memset(P, 0, sizeof *P);
     P->bits = o->bits;
@@ -670,48 +756,40 @@ static int prepare(const struct rules_policy *p, const struct mamori_cases *cs, 
     P->labels[ncat + 1] = MAMORI_LABEL_ESCALATE;
     P->labels[ncat + 2] = MAMORI_LABEL_FLAME;
 
-    if (mamori_rules_scratch_new(p, &s) != 0) {
-        prep_free(P);
-        return rules_err(err, RULES_ENOMEM, "out of memory");
+    nth = thread_count(o, cs->n > 0 ? cs->n : 1);
+    if (nth > 8)
+        nth = 8;
+    for (unsigned t = 0; t < nth; t++) {
+        memset(&jobs[t], 0, sizeof jobs[t]);
+        jobs[t].p = p;
+        jobs[t].cs = cs;
+        jobs[t].o = o;
+        jobs[t].P = P;
+        jobs[t].t = t;
+        jobs[t].nth = nth;
+        jobs[t].lock = &lock;
+        jobs[t].done = &done;
     }
-    mamori_features_init(&f);
-    for (size_t i = 0; i < cs->n; i++) {
-        const struct mamori_case *c = &cs->v[i];
-        struct rules_input in;
-        int any = 0;
-
-        mamori_case_input(c, p, &in);
-        rc = mamori_features_eval_extract(p, s, &in, o->bits, &f, err);
-        if (rc != 0) {
-            rules_err_prefix(err, "%s:%ld (%s)", c->file ? c->file : "?", c->line, c->id ? c->id : "?");
+    for (; started < nth; started++)
+        if (nth == 1 || pthread_create(&th[started], NULL, prep_worker, &jobs[started]) != 0)
             break;
-        }
-        P->nfeat[i] = f.n;
-        P->feat[i] = malloc((f.n + 1) * sizeof *P->feat[i]);
-        P->count[i] = malloc((f.n + 1) * sizeof *P->count[i]);
-        if (P->feat[i] == NULL || P->count[i] == NULL) {
-            rc = rules_err(err, RULES_ENOMEM, "out of memory");
-            break;
-        }
-        memcpy(P->feat[i], f.feat, f.n * sizeof *f.feat);
-        memcpy(P->count[i], f.count, f.n * sizeof *f.count);
-        for (size_t l = 0; l < P->ncat; l++) {
-            int has = case_has(c, P->labels[l]);
-            P->truth[i * P->L + l] = (int8_t)has;
-            any |= has;
-        }
-        P->truth[i * P->L + P->ncat] = (int8_t)any;
-        P->truth[i * P->L + P->ncat + 1] = (int8_t)c->escalate;
-        P->truth[i * P->L + P->ncat + 2] = (int8_t)c->flame;
-        {
-            double w = floor(c->weight + 0.5);
-            P->copies[i] = w < 0 ? 0 : w > 100 ? 100 : (unsigned)w;
-        }
-        if (o->progress && (i + 1) % 1000 == 0)
-            say(o, "features: %zu of %zu cases", i + 1, cs->n);
+    if (started < nth) {
+        /* No (more) threads: this thread takes the cases of the rest. */
+        for (unsigned t = 0; t < started; t++)
+            pthread_join(th[t], NULL);
+        for (unsigned t = started; t < nth; t++)
+            prep_worker(&jobs[t]);
+        started = 0;
     }
-    mamori_features_free(&f);
-    mamori_rules_scratch_free(s);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    for (unsigned t = 0; t < nth; t++)
+        if (jobs[t].rc != RULES_OK && jobs[t].err_at < first) {
+            first = jobs[t].err_at;
+            rc = jobs[t].rc;
+            if (err != NULL)
+                *err = jobs[t].err;
+        }
     if (rc != 0)
         prep_free(P);
     return rc;
@@ -814,6 +892,7 @@ struct fit {
     const size_t *fit, *val;
     size_t nfit, nval;
     const double *cfix;          /* per label, or NULL */
+    const struct mamori_model *warm; /* the refit starts from this model's weights, or NULL */
     struct mamori_model *m;
     struct mamori_label_report *rep;
     /* work distribution */
@@ -829,6 +908,41 @@ static double margin_row(const float *w, double bias, const struct feature_node 
     for (; x->index > 0; x++)
         s += (double)w[x->index - 1] * x->value;
     return s;
+}
+
+/* The orientation liblinear gives a two-class problem whose first row is
+ * labelled y0: its w scores the class label[0]. Since 2.20 (the swap in
+ * group_classes) a {-1, +1} problem always has label[0] = +1; before, the
+ * first row's class came first. A wrong guess would only slow the solver
+ * (the problem is strictly convex: it still ends at the same optimum). */
+static int liblinear_sign(double y0)
+{
+#if LIBLINEAR_VERSION >= 220
+    (void)y0;
+    return 1;
+#else
+    return y0 == 1 ? 1 : -1;
+#endif
+}
+
+/* init[0..V] (weights, then the bias) for label l of m from the model
+ * warm, matched by bucket (a bucket warm lacks starts at 0), in
+ * liblinear's orientation: the refit on training + validation cases then
+ * starts next to the stage-1 optimum and needs a few Newton steps instead
+ * of a fit from zero. */
+static void warm_start(const struct mamori_model *warm, const struct mamori_model *m, size_t l, double y0,
+                       double *init)
+{
+    int sign = liblinear_sign(y0);
+    size_t V = m->nvocab, j0 = 0;
+
+    for (size_t j = 0; j < V; j++) {
+        uint32_t b = m->vocab[j];
+        while (j0 < warm->nvocab && warm->vocab[j0] < b)
+            j0++; /* both vocabularies ascend */
+        init[j] = j0 < warm->nvocab && warm->vocab[j0] == b ? sign * (double)mamori_model_weight(warm, l, j0) : 0;
+    }
+    init[V] = sign * warm->bias[l];
 }
 
 static int fit_label(struct fit *F, size_t l)
@@ -891,6 +1005,8 @@ static int fit_label(struct fit *F, size_t l)
     prob.y = y;
     prob.x = x;
     prob.bias = 1;
+    if (F->warm != NULL)
+        warm_start(F->warm, m, l, y[0], init);
     for (size_t g = 0; g < (F->cfix ? 1 : F->ngrid); g++) {
         struct model *lm;
         const char *bad;
@@ -902,7 +1018,7 @@ static int fit_label(struct fit *F, size_t l)
         param.solver_type = L2R_LR;
         param.eps = 0.01;
         param.C = c;
-        param.init_sol = g > 0 ? init : NULL;
+        param.init_sol = g > 0 || F->warm != NULL ? init : NULL;
         if ((bad = check_parameter(&prob, &param)) != NULL) {
             pthread_mutex_lock(&F->lock);
             snprintf(F->why, sizeof F->why, "liblinear: %s", bad);
@@ -1030,8 +1146,8 @@ static unsigned thread_count(const struct mamori_train_options *o, size_t L)
  * cfix/tfix: per-label C and threshold to use instead of choosing. */
 static int fit_model(const struct prep *P, const size_t *fit, size_t nfit, const size_t *val, size_t nval,
                      const struct mamori_train_options *o, const double *cfix, const double *tfix,
-                     struct mamori_model **out, struct mamori_label_report *rep, size_t *nrows,
-                     struct rules_error *err)
+                     const struct mamori_model *warm, struct mamori_model **out, struct mamori_label_report *rep,
+                     size_t *nrows, struct rules_error *err)
 {
     uint32_t *df = NULL;
     size_t V = 0, nodes = 0, used = 0;
@@ -1128,6 +1244,7 @@ static int fit_model(const struct prep *P, const size_t *fit, size_t nfit, const
     F.val = val;
     F.nval = nval;
     F.cfix = cfix;
+    F.warm = warm;
     F.m = m;
     F.rep = rep;
     pthread_mutex_init(&F.lock, NULL);
@@ -1206,7 +1323,7 @@ static int train_two_stage(const struct prep *P, const size_t *fit, size_t nfit,
     size_t *all;
     int rc;
 
-    rc = fit_model(P, fit, nfit, val, nval, o, NULL, NULL, &m1, rep, nrows, err);
+    rc = fit_model(P, fit, nfit, val, nval, o, NULL, NULL, NULL, &m1, rep, nrows, err);
     if (rc != 0 || !o->refit || nval == 0) {
         *out = m1;
         return rc;
@@ -1224,7 +1341,7 @@ static int train_two_stage(const struct prep *P, const size_t *fit, size_t nfit,
         if (tmp == NULL)
             rc = rules_err(err, RULES_ENOMEM, "out of memory");
         else
-            rc = fit_model(P, all, nfit + nval, NULL, 0, o, m1->C, m1->threshold, &m2, tmp, nrows, err);
+            rc = fit_model(P, all, nfit + nval, NULL, 0, o, m1->C, m1->threshold, m1, &m2, tmp, nrows, err);
         free(tmp);
     }
     free(all);
