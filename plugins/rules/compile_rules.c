@@ -519,8 +519,9 @@ void compile_rules(struct compile *c, json_t *root)
     static const char *const keys[] = {"id",       "category", "weight",      "match",      "field",
                                        "channels", "negation", "quoted",      "unless",     "unless_mode",
                                        "flame_risk", "escalation", "explain", "remove",     "cancels",
-                                       "must",     NULL};
+                                       "must",     "not_scope", NULL};
     static const char *const unless_modes[] = {"inside", "overlap", NULL};
+    static const char *const not_scopes[] = {"sentence", "ticket", NULL};
     static const char *const negs[] = {"cancel", "ignore", "only", NULL};
     static const char *const quoted[] = {"exclude", "include", NULL};
     json_t *rules = json_object_get(root, "rules"), *e;
@@ -616,6 +617,8 @@ void compile_rules(struct compile *c, json_t *root)
         r->quoted = (uint8_t)compile_parse_enum(c, json_object_get(e, "quoted"), e, "rule quoted", quoted, 0, 0);
         r->unless_overlap =
             (uint8_t)compile_parse_enum(c, json_object_get(e, "unless_mode"), e, "rule unless_mode", unless_modes, 0, 0);
+        r->not_ticket =
+            (uint8_t)compile_parse_enum(c, json_object_get(e, "not_scope"), e, "rule not_scope", not_scopes, 0, 0);
         r->flame = json_object_get(e, "flame_risk") ? compile_parse_enum(c, json_object_get(e, "flame_risk"), e,
                                                                   "rule flame_risk", compile_flame_names, 0, -1)
                                                     : -1;

@@ -858,6 +858,112 @@ static int near_filter(struct rules_scratch *s, const struct rules_expr *e, size
     return any;
 }
 
+static int eval_expr(struct rules_scratch *s, uint32_t x);
+
+/* The sentences [*lo, *hi] of its field that occurrence o touches. */
+static void sentences_of(const struct rules_scratch *s, const struct rules_occ *o, uint32_t *lo, uint32_t *hi)
+{
+    const uint32_t *bc = s->fc[o->field].bcount;
+
+    *lo = bc[o->s];
+    *hi = o->e > o->s ? bc[o->e - 1] : *lo;
+}
+
+/* Does occurrence a share a sentence with any of the occurrences
+ * stack[b0, b1)? */
+static int shares_sentence(const struct rules_scratch *s, const struct rules_occ *a, size_t b0, size_t b1)
+{
+    uint32_t alo, ahi;
+
+    sentences_of(s, a, &alo, &ahi);
+    for (size_t j = b0; j < b1; j++) {
+        const struct rules_occ *b = &s->occ[s->stack[j]];
+        uint32_t blo, bhi;
+        if (b->field != a->field)
+            continue;
+        sentences_of(s, b, &blo, &bhi);
+        if (blo <= ahi && alo <= bhi)
+            return 1;
+    }
+    return 0;
+}
+
+#define SCOPED_MAX_KIDS 32u
+
+/*
+ * `all` with its `not` operands scoped to sentences (engine 1.3, the
+ * default; "not_scope": "ticket" keeps the whole-ticket reading). The
+ * operands that are not `not` are evaluated first, each leaving its
+ * evidence as one segment of the stack; then each `not X`: when X holds
+ * with occurrences, those occurrences cancel only the evidence in their
+ * own sentences (of the same field), and `all` holds only if every
+ * operand that gave evidence keeps some. So 「セミナーの件」 in the
+ * subject no longer cancels 「土下座しろ」 in the body. An X that holds
+ * without occurrences (a channel, a contact count), or a `not` with no
+ * positional operand beside it, is about the whole ticket as before.
+ */
+static int eval_all_scoped(struct rules_scratch *s, const struct rules_expr *e, size_t mark)
+{
+    const struct rules_policy *p = s->p;
+    size_t seg[SCOPED_MAX_KIDS + 1], nseg = 0;
+    int r, has_not = 0;
+
+    for (uint32_t i = 0; i < e->nkids; i++) {
+        uint32_t kid = p->kids[e->kids + i];
+        size_t before = s->nstack;
+        if (p->exprs[kid].type == RULES_EX_NOT) {
+            has_not = 1;
+            continue;
+        }
+        r = eval_expr(s, kid);
+        if (r <= 0) {
+            s->nstack = mark;
+            return r;
+        }
+        if (s->nstack > before) {
+            if (nseg == SCOPED_MAX_KIDS)
+                nseg--; /* more operands than segments: the last ones share one */
+            seg[nseg++] = before;
+        }
+    }
+    if (!has_not)
+        return 1;
+    for (uint32_t i = 0; i < e->nkids; i++) {
+        uint32_t kid = p->kids[e->kids + i];
+        size_t b0 = s->nstack, b1, keep;
+        if (p->exprs[kid].type != RULES_EX_NOT)
+            continue;
+        r = eval_expr(s, p->kids[p->exprs[kid].kids]);
+        if (r < 0)
+            return -1;
+        b1 = s->nstack;
+        if (r == 0) {
+            s->nstack = b0;
+            continue;
+        }
+        if (b1 == b0 || nseg == 0) {
+            s->nstack = mark; /* about the whole ticket */
+            return 0;
+        }
+        /* Drop the evidence that shares a sentence with X's, segment by
+         * segment, compacting [mark, b0) in place. */
+        keep = mark;
+        for (size_t g = 0; g < nseg; g++) {
+            size_t from = seg[g], to = g + 1 < nseg ? seg[g + 1] : b0, kept = keep;
+            seg[g] = keep;
+            for (size_t k = from; k < to; k++)
+                if (!shares_sentence(s, &s->occ[s->stack[k]], b0, b1))
+                    s->stack[keep++] = s->stack[k];
+            if (keep == kept) {
+                s->nstack = mark;
+                return 0; /* an operand lost all its evidence */
+            }
+        }
+        s->nstack = keep; /* and X's evidence goes: none comes from under a not */
+    }
+    return 1;
+}
+
 /* Evaluate expression x; its evidence is pushed on s->stack when true.
  * Returns 1 (true), 0 (false) or -1 (out of memory). */
 static int eval_expr(struct rules_scratch *s, uint32_t x)
@@ -886,6 +992,8 @@ static int eval_expr(struct rules_scratch *s, uint32_t x)
         }
         return any;
     case RULES_EX_ALL:
+        if (!p->rules[e->rule].not_ticket)
+            return eval_all_scoped(s, e, mark);
         for (uint32_t i = 0; i < e->nkids; i++) {
             r = eval_expr(s, p->kids[e->kids + i]);
             if (r <= 0) {

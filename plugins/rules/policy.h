@@ -130,6 +130,9 @@ struct rules_rule {
     uint8_t quoted;            /* RULES_QUOTED_* */
     uint8_t has_unless;
     uint8_t unless_overlap;    /* "unless_mode": "overlap": a mask that overlaps the match drops it */
+    uint8_t not_ticket;        /* "not_scope": "ticket": a `not` under `all` looks at the whole
+                                * ticket (engine 1.2); by default (engine 1.3) it cancels only
+                                * the occurrences in its own sentences */
     uint8_t always;            /* can be true with no occurrence (contacts, channel, not) */
     uint32_t channels;         /* 0: every channel */
     int flame;                 /* -1: not set */

@@ -273,11 +273,11 @@ static void test_negated_exceptions(void)
                "                {\"id\": \"threat\", \"kind\": \"harassment\", \"severity\": \"critical\"},\n"
                "                {\"id\": \"verbal_abuse\", \"kind\": \"harassment\", \"severity\": \"medium\"}],\n"
                " \"rules\": [\n"
-               "  {\"id\": \"sns.review\", \"category\": \"sns_defamation\",\n"
+               "  {\"id\": \"sns.review\", \"category\": \"sns_defamation\", \"not_scope\": \"ticket\",\n"
                "   \"match\": {\"all\": [\"口コミに書きます\", {\"not\": {\"all\": [\"正直に\", {\"not\": \"実名\"}]}}]}},\n"
-               "  {\"id\": \"sns.hint\", \"category\": \"threat\", \"negation\": \"only\",\n"
+               "  {\"id\": \"sns.hint\", \"category\": \"threat\", \"negation\": \"only\", \"not_scope\": \"ticket\",\n"
                "   \"match\": {\"all\": [\"sns\", {\"not\": \"冗談\"}]}},\n"
-               "  {\"id\": \"abuse.raw\", \"category\": \"verbal_abuse\", \"negation\": \"ignore\",\n"
+               "  {\"id\": \"abuse.raw\", \"category\": \"verbal_abuse\", \"negation\": \"ignore\", \"not_scope\": \"ticket\",\n"
                "   \"match\": {\"all\": [\"ばか\", {\"not\": \"冗談\"}]}},\n"
                "  {\"id\": \"abuse.mask\", \"category\": \"verbal_abuse\", \"negation\": \"ignore\", \"match\": \"kill\",\n"
                "   \"unless\": [\"kill time\"]}\n"
@@ -312,6 +312,55 @@ static void test_negated_exceptions(void)
     rmdir(dir);
 }
 
+/* Engine 1.3: a `not` under `all` cancels only the evidence in its own
+ * sentences; "not_scope": "ticket" keeps the whole-ticket reading. */
+static void test_not_scope(void)
+{
+    char dir[] = "/tmp/test_rules_notscope.XXXXXX", path[600];
+    struct rules_policy *p = NULL;
+    struct rules_scratch *s = NULL;
+    struct rules_error err = {0, ""};
+
+    if (mkdtemp(dir) == NULL) {
+        ok(0, "mkdtemp");
+        return;
+    }
+    write_file(dir, "p.json",
+               "{\"mamori_policy\": 1, \"id\": \"s\", \"version\": \"1\",\n"
+               " \"categories\": [{\"id\": \"coercion\", \"kind\": \"harassment\", \"severity\": \"high\"},\n"
+               "                {\"id\": \"threat\", \"kind\": \"harassment\", \"severity\": \"critical\"},\n"
+               "                {\"id\": \"verbal_abuse\", \"kind\": \"harassment\", \"severity\": \"medium\"}],\n"
+               " \"rules\": [\n"
+               "  {\"id\": \"dogeza\", \"category\": \"coercion\",\n"
+               "   \"match\": {\"all\": [\"土下座しろ\", {\"not\": \"セミナー\"}]}},\n"
+               "  {\"id\": \"dogeza.ticket\", \"category\": \"threat\", \"not_scope\": \"ticket\",\n"
+               "   \"match\": {\"all\": [\"土下座しろ\", {\"not\": \"セミナー\"}]}},\n"
+               "  {\"id\": \"two\", \"category\": \"verbal_abuse\",\n"
+               "   \"match\": {\"all\": [\"ばか\", \"あほ\", {\"not\": \"冗談\"}]}}\n"
+               " ]}\n");
+    snprintf(path, sizeof path, "%s/p.json", dir);
+    if (mamori_rules_policy_load(path, NULL, &p, NULL, &err) != 0 || mamori_rules_scratch_new(p, &s) != 0) {
+        ok(0, "not_scope test policy loads: %s", err.message);
+        unlink(path);
+        rmdir(dir);
+        return;
+    }
+    is_str(cats_of(p, s, "土下座しろ", "email"), "threat,coercion", "not_scope: both rules fire with no cancelling word");
+    is_str(cats_of(p, s, "セミナーの件です。土下座しろ", "email"), "coercion",
+           "sentence (default): a word in another sentence does not cancel; ticket: it does");
+    is_str(cats_of(p, s, "セミナーの件です。\n土下座しろ", "email"), "coercion", "... nor one on another line");
+    is_str(cats_of(p, s, "セミナーで土下座しろと言われた", "email"), "none", "... a word in the same sentence cancels both");
+    is_str(cats_of(p, s, "土下座しろ。セミナーで土下座しろと言われた", "email"), "coercion",
+           "sentence: an occurrence in a sentence of its own survives");
+    is_str(cats_of(p, s, "ばか。あほ冗談", "email"), "none",
+           "all: an operand that loses all its evidence makes all false");
+    is_str(cats_of(p, s, "ばかあほ。冗談", "email"), "verbal_abuse", "... and keeps it with the cancelling word elsewhere");
+    mamori_rules_scratch_free(s);
+    mamori_rules_policy_free(p);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -323,11 +372,12 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(42);
+    plan(49);
     test_compiled();
     test_cancel();
     test_all_harassment();
     test_load_errors();
+    test_not_scope();
     test_negated_exceptions();
     mamori_rules_scratch_free(S);
     mamori_rules_policy_free(P);
