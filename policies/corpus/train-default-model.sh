@@ -46,5 +46,8 @@ valid=$(echo "$list" | awk -v c="$C" '$1 == "validation" {print "--validation " 
 relabel=$(echo "$list" | awk -v c="$C" '$1 == "relabel" {print "--relabel " c "/resolved/" $2 ".jsonl"}')
 [ -n "$train" ] || { echo "no train batches in $C/meta" >&2; exit 1; }
 [ -n "${MAMORI_MODEL_BATCHES:-}" ] || echo "$list" > "$OUT.batches"
+# --min-df 3: features seen in fewer than three cases are left out. On the
+# 1.5.0 corpus this made the same validation figures as 2 (macro-F1 0.862
+# both) with a 37 MB model instead of 48 MB (every webhook reads it).
 # shellcheck disable=SC2086 # word splitting of the lists is intended
-exec "$MAMORI" policy train "$SRC/policies/default-ja/policy.json" $train $valid $relabel --seed 1 -o "$OUT"
+exec "$MAMORI" policy train "$SRC/policies/default-ja/policy.json" $train $valid $relabel --seed 1 --min-df 3 -o "$OUT"

@@ -45,9 +45,17 @@
 # migrated-holdout* sets). With a model, rules that are not "must" are
 # features the model weighs, so the numbers on the sets the rules were
 # tuned on fell (most: escalation precision on the held-out sets) while the
-# numbers on unseen text rose (policies/corpus/README.md, first runs). The
-# floors below are the 1.4.0 results less 0.02 (benign FP plus 0.02), taken
-# on 2026-12-06: a regression guard for the shipped policy, not an estimate.
+# numbers on unseen text rose (policies/corpus/README.md, first runs).
+#
+# Policies 1.5.0 (2026-12-07) train on the adjudicated labels: the first
+# pass with resolved/ applied (tests/policy/corpus_truth.py), and every set
+# here is scored against that same truth. (Against the first pass the
+# escalation precision of 1.5.0 reads 0.53-0.69 on these sets: the
+# adjudication raised many first-pass levels, e.g. the migrated sets' levels
+# that a rule had derived.) The floors below are the 1.5.0 results less
+# 0.02 (benign FP plus 0.02), taken on 2026-12-07 with engine 1.3: a
+# regression guard for the shipped policy, not an estimate (the estimate is
+# the first run of the w19 test batches, policies/corpus/README.md).
 # TAP output.
 
 top_srcdir=${top_srcdir:-.}
@@ -58,35 +66,43 @@ B=$top_srcdir/policies/corpus/batches
 DEV=$B/migrated-dev.jsonl
 out=$(mktemp "${TMPDIR:-/tmp}/mamori-policy-test.XXXXXX") || exit 99
 noesc=$(mktemp "${TMPDIR:-/tmp}/mamori-policy-noesc.XXXXXX") || exit 99
-trap 'rm -f "$out" "$noesc"' EXIT
+tru=$(mktemp -d "${TMPDIR:-/tmp}/mamori-policy-truth.XXXXXX") || exit 99
+trap 'rm -f "$out" "$noesc"; rm -rf "$tru"' EXIT
+# truth BATCH: the batch with its adjudicated labels (resolved/) applied,
+# the truth every figure here is scored against; prints the file's path.
+truth() {
+	"${PYTHON3:-python3}" "$top_srcdir/tests/policy/corpus_truth.py" --corpus "$top_srcdir/policies/corpus" "$1" >"$tru/$1.jsonl" ||
+		{ echo "Bail out! corpus_truth.py $1 failed"; exit 1; }
+	echo "$tru/$1.jsonl"
+}
 
 POLICIES="default-ja default-en examples/retailer examples/clinic examples/transport"
 
 # batch  min-harassment-recall  max-benign-FP  min-macro-F1  min-escalation-recall  min-escalation-precision
 # ("noesc" after a batch: its escalation fields are stripped before the run, see above)
 REDTEAM="
-migrated-redteam-ja               0.98 0.02 0.97 0.98 0.98
-migrated-redteam-en               0.98 0.02 0.94 0.98 0.94
-migrated-holdout1-ja              0.92 0.02 0.85 0.91 0.85
-migrated-holdout1-en              0.95 0.12 0.86 0.71 0.76
-migrated-holdout2-ja              0.95 0.12 0.87 0.90 0.79
-migrated-holdout2-en              0.92 0.14 0.83 0.51 0.64
-migrated-holdout3-ja              0.94 0.12 0.88 0.98 0.74
-migrated-holdout3-en              0.98 0.02 0.82 0.98 0.70
-migrated-redteam3-dev-ja          0.98 0.02 0.97 0.98 0.98
-migrated-redteam3-dev-en          0.98 0.02 0.94 0.98 0.96
-migrated-redteam3-probes-ja:noesc 0.98 0.02 0.98 0.98 0.98
-migrated-redteam3-probes-en:noesc 0.98 0.04 0.94 0.98 0.98
-migrated-holdout4-ja              0.98 0.12 0.89 0.98 0.71
-migrated-holdout4-en              0.95 0.16 0.80 0.98 0.63
-migrated-redteam4-dev-ja          0.98 0.04 0.96 0.98 0.95
-migrated-redteam4-dev-en          0.98 0.02 0.94 0.98 0.98
+migrated-redteam-ja               0.98 0.02 0.97 0.98 0.97
+migrated-redteam-en               0.98 0.06 0.91 0.94 0.91
+migrated-holdout1-ja              0.92 0.12 0.85 0.93 0.93
+migrated-holdout1-en              0.95 0.12 0.84 0.83 0.83
+migrated-holdout2-ja              0.95 0.02 0.90 0.88 0.83
+migrated-holdout2-en              0.92 0.14 0.83 0.63 0.79
+migrated-holdout3-ja              0.96 0.12 0.90 0.94 0.81
+migrated-holdout3-en              0.96 0.02 0.82 0.91 0.75
+migrated-redteam3-dev-ja          0.98 0.03 0.97 0.98 0.97
+migrated-redteam3-dev-en          0.98 0.04 0.95 0.95 0.93
+migrated-redteam3-probes-ja:noesc 0.98 0.02 0.96 0.98 0.98
+migrated-redteam3-probes-en:noesc 0.98 0.05 0.94 0.98 0.98
+migrated-holdout4-ja              0.98 0.09 0.87 0.91 0.85
+migrated-holdout4-en              0.93 0.19 0.79 0.85 0.82
+migrated-redteam4-dev-ja          0.98 0.04 0.97 0.98 0.96
+migrated-redteam4-dev-en          0.98 0.05 0.95 0.98 0.89
 migrated-redteam5-probes-ja       0.98 0.02 0.98 0.98 0.98
-migrated-redteam5-probes-en       0.98 0.02 0.38 0.98 0.98
-migrated-holdout5-ja              0.90 0.12 0.87 0.98 0.59
-migrated-holdout5-en              0.87 0.12 0.81 0.85 0.48
+migrated-redteam5-probes-en       0.98 0.36 0.91 0.98 0.98
+migrated-holdout5-ja              0.98 0.12 0.79 0.78 0.64
+migrated-holdout5-en              0.83 0.12 0.76 0.73 0.68
 migrated-redteam5-dev-ja          0.98 0.02 0.98 0.98 0.98
-migrated-redteam5-dev-en          0.98 0.02 0.94 0.98 0.98
+migrated-redteam5-dev-en          0.98 0.02 0.98 0.69 0.69
 "
 nred=$(echo "$REDTEAM" | grep -c .)
 
@@ -104,8 +120,12 @@ notok() { t=$((t + 1)); echo "not ok $t - $*"; sed 's/^/# /' "$out"; }
 for p in $POLICIES; do
 	f=$P/$p/policy.json
 	if "$MAMORI" policy lint "$f" >"$out" 2>&1; then ok "lint $p"; else notok "lint $p"; fi
-	if "$MAMORI" policy test "$f" --quiet >"$out" 2>&1; then ok "$p passes its tests.jsonl"; else notok "$p passes its tests.jsonl"; fi
+	own=
+	case $p in default-ja | default-en) own=$(truth migrated-policy-$p) ;; esac
+	# shellcheck disable=SC2086 # own is empty or one path
+	if "$MAMORI" policy test "$f" $own --quiet >"$out" 2>&1; then ok "$p passes its tests.jsonl"; else notok "$p passes its tests.jsonl"; fi
 done
+DEV=$(truth migrated-dev)
 
 # 2. the default policies on the dev set, with the thresholds checked here
 #    too (so lowering a policy's "quality" block cannot hide a regression)
@@ -138,6 +158,7 @@ for p in default-ja default-en; do
 	while read -r set rec fp mf er ep; do
 		test -n "$set" || continue
 		file=$B/${set%:noesc}.jsonl
+		test -f "$file" && file=$(truth "${set%:noesc}")
 		if test ! -f "$file"; then
 			for m in 1 2 3 4 5; do t=$((t + 1)); echo "ok $t - $p $set # SKIP file not present"; done
 			continue
