@@ -36,6 +36,9 @@ const char *mamori_policy_train_usage(void)
            "  --no-refit            keep the model fitted without the validation cases\n"
            "  --threads N           labels trained in parallel (default: CPUs, max 8)\n"
            "  --cv K                print K-fold cross-validated figures (folds by batch)\n"
+           "  --cv-report FILE      with --cv: also the cross-validated figures of the\n"
+           "                        cases of FILE alone (a company's own cases; the\n"
+           "                        folds still train on every case)\n"
            "  --relabel FILE        labels that replace the cases' own, by id (repeatable;\n"
            "                        the corpus's resolved/ files: {\"id\", \"labels\",\n"
            "                        \"escalation\", \"flame_risk\"} per line)\n"
@@ -125,7 +128,7 @@ int mamori_policy_train_main(int argc, char **argv)
 {
     const char *policy = NULL, *outp = NULL;
     struct file_opt files[MAX_FILES];
-    const char *relabel[MAX_FILES];
+    const char *relabel[MAX_FILES], *cv_report = NULL;
     size_t nfiles = 0, ncases_files = 0, nrelabel = 0;
     struct mamori_train_options o;
     double grid[MAX_GRID];
@@ -236,6 +239,8 @@ int mamori_policy_train_main(int argc, char **argv)
                 s = end + 1;
             }
             o.c_grid = grid;
+        } else if (strcmp(a, "--cv-report") == 0 && more) {
+            cv_report = argv[++i];
         } else if (strcmp(a, "--relabel") == 0 && more) {
             if (nrelabel == MAX_FILES)
                 goto too_many;
@@ -262,6 +267,10 @@ int mamori_policy_train_main(int argc, char **argv)
             f->listed = 1;
             ncases_files++;
         }
+    }
+    if (cv_report != NULL && cv == 0) {
+        fprintf(stderr, "mamori policy train: --cv-report needs --cv K\n");
+        return 2;
     }
     if (policy == NULL || (outp == NULL && cv == 0)) {
         fputs(mamori_policy_train_usage(), stderr);
@@ -331,6 +340,35 @@ int mamori_policy_train_main(int argc, char **argv)
                p->version ? p->version : "?", cs.n, cv, r.by_batch ? "batch" : "case",
                (rules_now_ms() - t0) / 1000.0);
         print_reports(r.report, r.nlabels, r.labels, 0);
+        if (cv_report != NULL) {
+            uint8_t *keep = calloc(cs.n + 1, 1);
+            struct mamori_label_report *sub = calloc(r.nlabels + 1, sizeof *sub);
+            size_t nkeep = 0;
+            if (keep == NULL || sub == NULL) {
+                free(keep);
+                free(sub);
+                mamori_cv_result_free(&r);
+                fprintf(stderr, "mamori policy train: out of memory\n");
+                goto out;
+            }
+            for (size_t i = 0; i < cs.n; i++)
+                if (cs.v[i].file != NULL && strcmp(cs.v[i].file, cv_report) == 0) {
+                    keep[i] = 1;
+                    nkeep++;
+                }
+            if (nkeep == 0) {
+                free(keep);
+                free(sub);
+                mamori_cv_result_free(&r);
+                fprintf(stderr, "mamori policy train: --cv-report %s is not among the cases\n", cv_report);
+                goto out;
+            }
+            mamori_cv_report_subset(&r, keep, sub);
+            printf("cross-validated figures of the %zu cases of %s:\n", nkeep, cv_report);
+            print_reports(sub, r.nlabels, r.labels, 0);
+            free(keep);
+            free(sub);
+        }
         mamori_cv_result_free(&r);
         if (outp == NULL) {
             status = 0;

@@ -1445,6 +1445,37 @@ void mamori_cv_result_free(struct mamori_cv_result *r)
     memset(r, 0, sizeof *r);
 }
 
+void mamori_cv_report_subset(const struct mamori_cv_result *cv, const uint8_t *keep, struct mamori_label_report *out)
+{
+    size_t L = cv->nlabels;
+
+    for (size_t l = 0; l < L; l++) {
+        struct mamori_label_report *r = &out[l];
+        memset(r, 0, sizeof *r);
+        r->label = cv->labels[l]; /* borrowed */
+        for (size_t i = 0; i < cv->ncases; i++) {
+            int8_t t = cv->truth[i * L + l];
+            int yes = cv->fired[i * L + l];
+            if (t < 0 || (keep != NULL && !keep[i]))
+                continue;
+            if (t == 1) {
+                r->pos++;
+                r->tp += yes;
+                r->fn += !yes;
+            } else {
+                r->neg++;
+                r->fp += yes;
+            }
+        }
+        r->precision = r->tp + r->fp > 0 ? (double)r->tp / (double)(r->tp + r->fp) : -1;
+        r->recall = r->pos > 0 ? (double)r->tp / (double)r->pos : -1;
+        r->f1 = r->pos > 0 ? 2.0 * (double)r->tp / (double)(2 * r->tp + r->fp + r->fn) : -1;
+        r->fpr = r->neg > 0 ? (double)r->fp / (double)r->neg : 0;
+        r->threshold = -1;
+        r->C = -1;
+    }
+}
+
 int mamori_model_crossval(const struct rules_policy *p, const struct mamori_cases *cs, unsigned k,
                           const struct mamori_train_options *o, struct mamori_cv_result *out,
                           struct rules_error *err)
@@ -1526,31 +1557,7 @@ int mamori_model_crossval(const struct rules_policy *p, const struct mamori_case
         }
         mamori_model_free(m);
     }
-    for (size_t l = 0; l < P.L; l++) {
-        struct mamori_label_report *r = &out->report[l];
-        memset(r, 0, sizeof *r);
-        r->label = out->labels[l]; /* borrowed */
-        for (size_t i = 0; i < cs->n; i++) {
-            int8_t t = (int8_t)out->truth[i * P.L + l];
-            int yes = out->fired[i * P.L + l];
-            if (t < 0)
-                continue;
-            if (t == 1) {
-                r->pos++;
-                r->tp += yes;
-                r->fn += !yes;
-            } else {
-                r->neg++;
-                r->fp += yes;
-            }
-        }
-        r->precision = r->tp + r->fp > 0 ? (double)r->tp / (double)(r->tp + r->fp) : -1;
-        r->recall = r->pos > 0 ? (double)r->tp / (double)r->pos : -1;
-        r->f1 = r->pos > 0 ? 2.0 * (double)r->tp / (double)(2 * r->tp + r->fp + r->fn) : -1;
-        r->fpr = r->neg > 0 ? (double)r->fp / (double)r->neg : 0;
-        r->threshold = -1;
-        r->C = -1;
-    }
+    mamori_cv_report_subset(out, NULL, out->report);
 out:
     mamori_fvec_free(&vec);
     free(fit);

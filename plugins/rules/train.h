@@ -202,6 +202,12 @@ struct mamori_cv_result {
 
 void mamori_cv_result_free(struct mamori_cv_result *r);
 
+/* The out-of-fold figures of cv over the cases i with keep[i] set (all
+ * cases when keep is NULL) into out[0..cv->nlabels): a company's own
+ * cases, cross-validated while the folds train on everything. Labels are
+ * borrowed from cv. */
+void mamori_cv_report_subset(const struct mamori_cv_result *cv, const uint8_t *keep, struct mamori_label_report *out);
+
 /* k-fold cross-validation: for each fold, a model trained (as
  * mamori_model_train, the next fold serving as its validation split)
  * on the other folds scores the cases of the fold. k: 3 or more (one fold

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..45"
+echo "1..47"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -174,6 +174,15 @@ printf '{"id": "%s", "escalation": "sheriff"}\n' "$(head -n 1 "$T/rl.jsonl" | py
 "$MAMORI" policy train "$P" "$T/rl.jsonl" --relabel "$T/rl-bad2.jsonl" -o "$T/rl5.model" >/dev/null 2>"$T/rl5.err"
 check "train --relabel: a bad escalation level: exit 1 saying which are allowed" \
     sh -c "test $? -eq 1 && grep -q 'rl-bad2.jsonl:1: escalation must be one of none, supervisor' '$T/rl5.err'"
+
+# train --cv K --cv-report FILE: a company's own cases, cross-validated alone
+head -n 30 "$top_srcdir/policies/corpus/batches/w1-ja-email-01.jsonl" >"$T/company.jsonl"
+"$MAMORI" policy train "$P" "$T/rl.jsonl" "$T/company.jsonl" --c 2 --cv 3 --cv-report "$T/company.jsonl" --quiet >"$T/cv.out" 2>&1
+check "train --cv-report: exit 0, the overall figures, then those of the 30 company cases" \
+    sh -c "test $? -eq 0 && grep -q '70 cases, 3-fold cross-validation' '$T/cv.out' && grep -q 'cross-validated figures of the 30 cases of $T/company.jsonl' '$T/cv.out'"
+"$MAMORI" policy train "$P" "$T/rl.jsonl" --cv-report "$T/rl.jsonl" -o "$T/cv.model" >/dev/null 2>"$T/cv2.err"
+check "train --cv-report without --cv: a usage error (exit 2)" \
+    sh -c "test $? -eq 2 && grep -q 'needs --cv' '$T/cv2.err'"
 
 "$MAMORI" policy frobnicate >/dev/null 2>&1
 check "an unknown policy command is a usage error (exit 2)" test $? -eq 2
