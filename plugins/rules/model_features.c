@@ -140,15 +140,61 @@ static int word_ngrams(struct ext *x, const struct rules_ntext *nt, size_t a, si
     return RULES_OK;
 }
 
+/* The normalized chars [a, b) as UTF-8 into f->key + at; returns the new
+ * length or 0 when out of memory. */
+static size_t put_chars(struct mamori_features *f, size_t at, const struct rules_ntext *nt, size_t a, size_t b)
+{
+    if (RULES_GROW(f->key, f->key_cap, at + (b - a) * 4 + 1) != 0)
+        return 0;
+    for (size_t c = a; c < b; c++)
+        at += rules_utf8_put(nt->cp[c], f->key + at);
+    return at;
+}
+
+/* Whole Latin-script words and pairs of consecutive ones in a sentence
+ * (feature version 2): English harassment is often in the combination
+ * ("know where you live", "watch your back") that character n-grams
+ * inside one word cannot see, while MeCab's lemmas give Japanese its
+ * word pairs. */
+static int latin_words(struct ext *x, const struct rules_ntext *nt, size_t a, size_t b, size_t *pa, size_t *pb)
+{
+    struct mamori_features *f = x->f;
+    size_t k;
+
+    if ((k = put_chars(f, 0, nt, a, b)) == 0)
+        return RULES_ENOMEM;
+    if (push(x, 'w', f->key, k, x->field, nt->ob[a], nt->oe[b - 1]) != 0)
+        return RULES_ENOMEM;
+    if (*pb > *pa) {
+        int boundary = 0;
+        for (size_t c = *pb; c < a && !boundary; c++)
+            boundary = (nt->fl[c] & RULES_NF_BOUNDARY) != 0;
+        if (!boundary) {
+            if ((k = put_chars(f, 0, nt, *pa, *pb)) == 0)
+                return RULES_ENOMEM;
+            f->key[k++] = ' ';
+            if ((k = put_chars(f, k, nt, a, b)) == 0)
+                return RULES_ENOMEM;
+            if (push(x, 'v', f->key, k, x->field, nt->ob[*pa], nt->oe[b - 1]) != 0)
+                return RULES_ENOMEM;
+        }
+    }
+    *pa = a;
+    *pb = b;
+    return RULES_OK;
+}
+
 static int char_ngrams(struct ext *x, const struct rules_ntext *nt, const uint8_t *excl)
 {
-    size_t i = 0;
+    size_t i = 0, pa = 0, pb = 0; /* the previous Latin word, [pa, pb) */
 
     while (i < nt->len) {
         int cl = excl[i] ? CL_NONE : char_class(nt->cp[i]);
         size_t j = i + 1;
 
         if (cl == CL_NONE) {
+            if (excl[i])
+                pa = pb = 0; /* no pair across quoted text */
             i++;
             continue;
         }
@@ -156,6 +202,12 @@ static int char_ngrams(struct ext *x, const struct rules_ntext *nt, const uint8_
             j++;
         if (word_ngrams(x, nt, i, j) != 0)
             return RULES_ENOMEM;
+        if (cl == CL_LATIN) {
+            if (latin_words(x, nt, i, j, &pa, &pb) != 0)
+                return RULES_ENOMEM;
+        } else {
+            pa = pb = 0;
+        }
         i = j;
     }
     return RULES_OK;

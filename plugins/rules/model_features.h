@@ -12,7 +12,7 @@
  *     same way rules with "quoted": "exclude" ignore them;
  *   - the rules that fired.
  *
- * Features (FEATURE VERSION 1; a model records the version it was trained
+ * Features (FEATURE VERSION 2; a model records the version it was trained
  * with and is refused by a build that extracts differently):
  *   c  character 1-4-grams inside words. A word is a maximal run of one
  *      script class, padded with a boundary mark on both sides (so " kill"
@@ -22,6 +22,10 @@
  *      kanji/kana change: 殺す, 死ね, ぶっ殺), Latin letters and digits,
  *      other letters. Spaces, punctuation and symbols separate words and
  *      are not features themselves.
+ *   w  whole words of Latin letters and digits, v pairs of consecutive
+ *      such words within a sentence ("know where", "where you") -- version
+ *      2: English threats live in word combinations the character n-grams
+ *      of one word cannot see;
  *   l  MeCab lemma unigrams, m lemma bigrams (Japanese fields only;
  *      particles kept, symbols dropped and ending a bigram chain): 殺され
  *      たいのか -> 殺す, れる, たい, の, か, 殺す+れる, ...
@@ -48,7 +52,7 @@
 
 #include "rules.h"
 
-#define MAMORI_FEATURE_VERSION 1u
+#define MAMORI_FEATURE_VERSION 2u
 #define MAMORI_FEATURE_HASH_KEY 0x6d616d6f72693031ull /* "mamori01" */
 #define MAMORI_FEATURE_BITS_DEFAULT 20u
 #define MAMORI_FEATURE_BITS_MIN 8u

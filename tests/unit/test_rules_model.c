@@ -73,6 +73,11 @@ static void test_features(void)
     ok(span_is(o, body, "KILL"), "4-gram \"kill\" (case folded) maps back to \"KILL\" in the original");
     ok(find('c', " kil") != NULL && find('c', "ill ") != NULL, "word boundaries are marked (\" kil\", \"ill \")");
     ok(find('c', "l yo") == NULL && find('c', "l you") == NULL, "no n-gram runs across words");
+    o = find('v', "kill you");
+    ok(find('w', "kill") != NULL && span_is(o, body, "KILL you"),
+       "version 2: whole Latin words, and word pairs spanning both words (\"KILL you\")");
+    ok(find('v', "thanks i") == NULL && find('v', "will kill") != NULL,
+       "no word pair across a sentence end (\"Thanks. I\")");
     ok(find('c', ".") == NULL && find('c', " ") == NULL, "punctuation and spaces are no features");
     ok(find('h', "email") != NULL, "the channel is a feature");
     o = find('r', "threat.kill");
@@ -551,7 +556,7 @@ int main(void)
         return 1;
     }
     mamori_features_init(&F);
-    plan(68);
+    plan(70);
     test_features();
     test_sentences();
     test_train_and_files();
