@@ -42,7 +42,7 @@ void compile_load_model(struct compile *c, json_t *root)
     FILE *f;
     int rc;
 
-    if (p->model_path == NULL || pin == NULL)
+    if (p->model_path == NULL || pin == NULL || c->ctx->no_model)
         return;
     f = fopen(p->model_path, "rb");
     if (f == NULL) {

@@ -29,6 +29,7 @@ struct rules_loadctx {
     struct rules_origin *origins;
     size_t ocap, ocount;
     int lint;
+    int no_model;              /* rules_load_options.no_model */
     int oom;
 };
 

@@ -144,7 +144,7 @@ static void first_error(const struct rules_diags *d, struct rules_error *err)
 int mamori_rules_policy_load(const char *path, const struct rules_load_options *opt, struct rules_policy **out,
                              struct rules_diags *diags, struct rules_error *err)
 {
-    static const struct rules_load_options defaults = {NULL, 0, 0, NULL, NULL};
+    static const struct rules_load_options defaults = {NULL, 0, 0, NULL, NULL, 0};
     struct rules_loadctx ctx;
     json_t *roots[RULES_MAX_EXTENDS + 2] = {NULL};
     struct rules_jpos_index *ix[RULES_MAX_EXTENDS + 2] = {NULL};
@@ -161,6 +161,7 @@ int mamori_rules_policy_load(const char *path, const struct rules_load_options *
     memset(&ctx, 0, sizeof ctx);
     ctx.diags = diags ? diags : &ctx.own;
     ctx.lint = opt->lint;
+    ctx.no_model = opt->no_model;
     if (opt->open_file != NULL && opt->pubkey_path != NULL) {
         /* Whoever can replace the key can sign a policy of their own. */
         int fd = opt->open_file(opt->open_ctx, opt->pubkey_path, "policy public key", err);

@@ -58,6 +58,10 @@ struct rules_load_options {
      * RULES_E* code with err set. NULL: plain open (the CLI tools). */
     int (*open_file)(void *ctx, const char *path, const char *what, struct rules_error *err);
     void *open_ctx;
+    /* Do not read the model the policy names (its pin is still checked
+     * for form): `mamori policy train`, which makes the model, must load a
+     * policy whose model is stale (a new feature version) or missing. */
+    int no_model;
 };
 
 /* Load, merge, validate and compile the policy at path. diags (may be NULL)
