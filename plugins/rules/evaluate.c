@@ -905,7 +905,7 @@ static int shares_sentence(const struct rules_scratch *s, const struct rules_occ
 static int eval_all_scoped(struct rules_scratch *s, const struct rules_expr *e, size_t mark)
 {
     const struct rules_policy *p = s->p;
-    size_t seg[SCOPED_MAX_KIDS + 1], nseg = 0;
+    size_t seg[SCOPED_MAX_KIDS], nseg = 0;
     int r, has_not = 0;
 
     for (uint32_t i = 0; i < e->nkids; i++) {
@@ -920,11 +920,10 @@ static int eval_all_scoped(struct rules_scratch *s, const struct rules_expr *e, 
             s->nstack = mark;
             return r;
         }
-        if (s->nstack > before) {
-            if (nseg == SCOPED_MAX_KIDS)
-                nseg--; /* more operands than segments: the last ones share one */
+        /* Past SCOPED_MAX_KIDS operands with evidence, the rest extend
+         * the last segment (they then share its "keeps some" test). */
+        if (s->nstack > before && nseg < SCOPED_MAX_KIDS)
             seg[nseg++] = before;
-        }
     }
     if (!has_not)
         return 1;

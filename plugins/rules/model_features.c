@@ -486,48 +486,41 @@ int mamori_features_weigh(const uint32_t *feat, const uint32_t *count, size_t n,
     }
     out->n = n;
     out->nknown = 0;
-    /* Both ascending: each lookup starts where the previous one ended. */
     for (size_t i = 0; i < n; i++) {
+        size_t e; /* the vocabulary entry of feat[i], or nvocab */
+
         if (slot != NULL) {
-            uint32_t e;
             if (i + 8 < n)
                 __builtin_prefetch(&slot[feat[i + 8]]);
-            e = slot[feat[i]];
-            if (e != 0) {
-                double v = (1.0 + log((double)count[i])) * (double)idf[e - 1];
-                out->pos[i] = e - 1;
-                out->val[i] = v;
-                sum += v * v;
-                out->nknown++;
-            } else {
-                out->pos[i] = UINT32_MAX;
-                out->val[i] = 0;
+            e = slot[feat[i]] != 0 ? slot[feat[i]] - 1 : nvocab;
+        } else {
+            /* Both ascending: each lookup starts where the previous one
+             * ended, and finds the lower bound of feat[i] in
+             * vocab[j..nvocab) by galloping: a ticket has tens to
+             * thousands of features, the vocabulary hundreds of
+             * thousands, so neither a walk over the vocabulary nor a full
+             * binary search per feature. */
+            size_t lo = j, hi = j, step = 1;
+            while (hi < nvocab && vocab[hi] < feat[i]) {
+                lo = hi + 1;
+                hi += step;
+                step *= 2;
             }
-            continue;
+            if (hi > nvocab)
+                hi = nvocab;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (vocab[mid] < feat[i])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            j = lo;
+            e = j < nvocab && vocab[j] == feat[i] ? j : nvocab;
         }
-        /* Lower bound of feat[i] in vocab[j..nvocab) by galloping: a
-         * ticket has tens to thousands of features, the vocabulary a few
-         * hundred thousand, so neither a walk over the vocabulary nor a
-         * full binary search per feature. */
-        size_t lo = j, hi = j, step = 1;
-        while (hi < nvocab && vocab[hi] < feat[i]) {
-            lo = hi + 1;
-            hi += step;
-            step *= 2;
-        }
-        if (hi > nvocab)
-            hi = nvocab;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (vocab[mid] < feat[i])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        j = lo;
-        if (j < nvocab && vocab[j] == feat[i]) {
-            double v = (1.0 + log((double)count[i])) * (double)idf[j];
-            out->pos[i] = (uint32_t)j;
+        if (e < nvocab) {
+            double v = (1.0 + log((double)count[i])) * (double)idf[e];
+            out->pos[i] = (uint32_t)e;
             out->val[i] = v;
             sum += v * v;
             out->nknown++;

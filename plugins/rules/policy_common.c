@@ -71,8 +71,8 @@ const char *mamori_rules_flame_name(int l)
 
 const char *mamori_rules_escalation_name(int l)
 {
-    static const char *const n[] = {"none", "supervisor", "legal", "lawyer", "police"};
-    return l >= 0 && l <= 4 ? n[l] : "none";
+    static const char *const n[RULES_ESCALATION_MAX + 1] = {"none", "supervisor", "legal", "lawyer", "police"};
+    return l >= 0 && l <= RULES_ESCALATION_MAX ? n[l] : "none";
 }
 
 const char *mamori_rules_drop_name(int why)

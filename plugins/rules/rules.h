@@ -238,6 +238,8 @@ int mamori_rules_sig_keygen(const char *priv_path, const char *pub_path, struct 
 
 const char *mamori_rules_severity_name(int severity);
 const char *mamori_rules_flame_name(int level);
+/* Escalation levels 0 (none) .. RULES_ESCALATION_MAX (police). */
+#define RULES_ESCALATION_MAX 4
 const char *mamori_rules_escalation_name(int level);
 
 #endif

@@ -174,8 +174,12 @@ nomem:
     return err ? err->code : RULES_EINVAL;
 }
 
-int mamori_cases_load(struct mamori_cases *cs, const char *path, double weight, int validation,
-                      struct rules_error *err)
+/* Call fn for each JSON object line of the file at path (blank lines
+ * skipped, the root owned by the reader), stopping at the first non-zero
+ * return. RULES_EIO when the file cannot be read, RULES_EINVAL at a line
+ * that is not JSON (err: FILE:LINE: why), else what fn returned. */
+static int each_json_line(const char *path, int (*fn)(void *ctx, json_t *root, long lineno, struct rules_error *err),
+                          void *ctx, struct rules_error *err)
 {
     FILE *f;
     char *line = NULL;
@@ -184,8 +188,6 @@ int mamori_cases_load(struct mamori_cases *cs, const char *path, double weight, 
     long lineno = 0;
     int rc = RULES_OK;
 
-    if (!(weight >= 0) || weight > 100)
-        return rules_err(err, RULES_EINVAL, "%s: weight %g out of range 0..100", path, weight);
     f = fopen(path, "rb");
     if (f == NULL)
         return rules_err(err, RULES_EIO, "%s: %s", path, strerror(errno));
@@ -204,22 +206,47 @@ int mamori_cases_load(struct mamori_cases *cs, const char *path, double weight, 
                            jerr.column);
             break;
         }
-        if (RULES_GROW(cs->v, cs->cap, cs->n + 1) != 0) {
-            json_decref(root);
-            rc = rules_err(err, RULES_ENOMEM, "out of memory");
-            break;
-        }
-        rc = parse_case(root, path, lineno, weight, validation, &cs->v[cs->n], err);
+        rc = fn(ctx, root, lineno, err);
         json_decref(root);
         if (rc != 0)
             break;
-        cs->n++;
     }
     if (rc == 0 && ferror(f))
         rc = rules_err(err, RULES_EIO, "%s: read error", path);
     free(line);
     fclose(f);
     return rc;
+}
+
+struct load_ctx {
+    struct mamori_cases *cs;
+    const char *path;
+    double weight;
+    int validation;
+};
+
+static int load_line(void *ctx, json_t *root, long lineno, struct rules_error *err)
+{
+    struct load_ctx *L = ctx;
+    struct mamori_cases *cs = L->cs;
+    int rc;
+
+    if (RULES_GROW(cs->v, cs->cap, cs->n + 1) != 0)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    rc = parse_case(root, L->path, lineno, L->weight, L->validation, &cs->v[cs->n], err);
+    if (rc == 0)
+        cs->n++;
+    return rc;
+}
+
+int mamori_cases_load(struct mamori_cases *cs, const char *path, double weight, int validation,
+                      struct rules_error *err)
+{
+    struct load_ctx L = {cs, path, weight, validation};
+
+    if (!(weight >= 0) || weight > 100)
+        return rules_err(err, RULES_EINVAL, "%s: weight %g out of range 0..100", path, weight);
+    return each_json_line(path, load_line, &L, err);
 }
 
 struct id_ix {
@@ -276,13 +303,12 @@ static int relabel_one(struct mamori_case *c, json_t *root, char *msg, size_t ms
         }
         esc = json_is_true(x);
     } else if ((x = json_object_get(root, "escalation")) != NULL) {
-        static const char *const levels[] = {"none", "supervisor", "legal", "lawyer", "police"};
         const char *l = json_string_value(x);
-        size_t k;
-        for (k = 0; l != NULL && k < sizeof levels / sizeof levels[0]; k++)
-            if (strcmp(l, levels[k]) == 0)
+        int k;
+        for (k = 0; l != NULL && k <= RULES_ESCALATION_MAX; k++)
+            if (strcmp(l, mamori_rules_escalation_name(k)) == 0)
                 break;
-        if (l == NULL || k == sizeof levels / sizeof levels[0]) {
+        if (l == NULL || k > RULES_ESCALATION_MAX) {
             snprintf(msg, msglen, "escalation must be one of none, supervisor, legal, lawyer, police");
             return RULES_EINVAL;
         }
@@ -319,15 +345,41 @@ static int relabel_one(struct mamori_case *c, json_t *root, char *msg, size_t ms
     return RULES_OK;
 }
 
+struct relabel_ctx {
+    struct mamori_cases *cs;
+    const struct id_ix *ix;
+    const char *path;
+    size_t *napplied;
+};
+
+static int relabel_line(void *ctx, json_t *root, long lineno, struct rules_error *err)
+{
+    struct relabel_ctx *R = ctx;
+    json_t *id = json_object_get(root, "id");
+    char msg[160] = "";
+    size_t k;
+    int rc;
+
+    if (!json_is_string(id))
+        return rules_err(err, RULES_EINVAL, "%s:%ld: no \"id\"", R->path, lineno);
+    k = find_case(R->ix, R->cs->n, json_string_value(id));
+    if (k == SIZE_MAX)
+        return rules_err(err, RULES_EINVAL, "%s:%ld: no case %s among the cases", R->path, lineno,
+                         json_string_value(id));
+    rc = relabel_one(&R->cs->v[k], root, msg, sizeof msg);
+    if (rc == RULES_ENOMEM)
+        return rules_err(err, RULES_ENOMEM, "out of memory");
+    if (rc != 0)
+        return rules_err(err, rc, "%s:%ld: %s", R->path, lineno, msg);
+    (*R->napplied)++;
+    return RULES_OK;
+}
+
 int mamori_cases_relabel(struct mamori_cases *cs, const char *path, size_t *napplied, struct rules_error *err)
 {
-    FILE *f;
-    char *line = NULL, msg[160];
-    size_t cap = 0;
     struct id_ix *ix;
-    ssize_t n;
-    long lineno = 0;
-    int rc = RULES_OK;
+    struct relabel_ctx R;
+    int rc;
 
     *napplied = 0;
     ix = malloc((cs->n + 1) * sizeof *ix);
@@ -338,57 +390,11 @@ int mamori_cases_relabel(struct mamori_cases *cs, const char *path, size_t *napp
         ix[i].i = i;
     }
     rules_sort(ix, cs->n, sizeof *ix, cmp_id_ix);
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        free(ix);
-        return rules_err(err, RULES_EIO, "%s: %s", path, strerror(errno));
-    }
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        json_error_t jerr;
-        json_t *root, *id;
-        size_t k;
-
-        lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
-            n--;
-        if (n == 0)
-            continue;
-        root = json_loadb(line, (size_t)n, 0, &jerr);
-        if (root == NULL) {
-            rc = rules_err(err, RULES_EINVAL, "%s:%ld: not JSON: %s (column %d)", path, lineno, jerr.text,
-                           jerr.column);
-            break;
-        }
-        id = json_object_get(root, "id");
-        if (!json_is_string(id)) {
-            json_decref(root);
-            rc = rules_err(err, RULES_EINVAL, "%s:%ld: no \"id\"", path, lineno);
-            break;
-        }
-        k = find_case(ix, cs->n, json_string_value(id));
-        if (k == SIZE_MAX) {
-            rc = rules_err(err, RULES_EINVAL, "%s:%ld: no case %s among the cases", path, lineno,
-                           json_string_value(id));
-            json_decref(root);
-            break;
-        }
-        msg[0] = '\0';
-        rc = relabel_one(&cs->v[k], root, msg, sizeof msg);
-        json_decref(root);
-        if (rc == RULES_ENOMEM) {
-            rules_err(err, RULES_ENOMEM, "out of memory");
-            break;
-        }
-        if (rc != 0) {
-            rules_err(err, rc, "%s:%ld: %s", path, lineno, msg);
-            break;
-        }
-        (*napplied)++;
-    }
-    if (rc == 0 && ferror(f))
-        rc = rules_err(err, RULES_EIO, "%s: read error", path);
-    free(line);
-    fclose(f);
+    R.cs = cs;
+    R.ix = ix;
+    R.path = path;
+    R.napplied = napplied;
+    rc = each_json_line(path, relabel_line, &R, err);
     free(ix);
     return rc;
 }
@@ -770,17 +776,12 @@ static int prepare(const struct rules_policy *p, const struct mamori_cases *cs, 
         jobs[t].lock = &lock;
         jobs[t].done = &done;
     }
-    for (; started < nth; started++)
-        if (nth == 1 || pthread_create(&th[started], NULL, prep_worker, &jobs[started]) != 0)
+    for (; nth > 1 && started < nth; started++)
+        if (pthread_create(&th[started], NULL, prep_worker, &jobs[started]) != 0)
             break;
-    if (started < nth) {
-        /* No (more) threads: this thread takes the cases of the rest. */
-        for (unsigned t = 0; t < started; t++)
-            pthread_join(th[t], NULL);
-        for (unsigned t = started; t < nth; t++)
-            prep_worker(&jobs[t]);
-        started = 0;
-    }
+    /* The jobs no thread took (a single job, or no more threads): here. */
+    for (unsigned t = started; t < nth; t++)
+        prep_worker(&jobs[t]);
     for (unsigned t = 0; t < started; t++)
         pthread_join(th[t], NULL);
     for (unsigned t = 0; t < nth; t++)

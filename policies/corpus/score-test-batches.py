@@ -42,31 +42,21 @@ for name in sorted(os.listdir(os.path.join(corpus, "meta"))):
         if len(f) >= 3 and f[1] == "test" and (only is None or group(f[0]) == only):
             batches.append((f[0], f[2]))
 
-LEVELS = ("none", "supervisor", "legal", "lawyer", "police")
+# The truth: each batch with its adjudicated labels applied, by the one
+# tool that does it (tests/policy/corpus_truth.py).
+truth = os.path.join(src, "tests", "policy", "corpus_truth.py")
 sets = {}
 nresolved = 0
 for batch, lang in batches:
-    resolved = {}
-    rpath = os.path.join(corpus, "resolved", batch + ".jsonl")
-    if os.path.exists(rpath):
-        nresolved += 1
-        for line in open(rpath, encoding="utf-8"):
-            if line.strip():
-                r = json.loads(line)
-                resolved[r["id"]] = r
-    for line in open(os.path.join(corpus, "batches", batch + ".jsonl"), encoding="utf-8"):
-        if not line.strip():
-            continue
+    nresolved += os.path.exists(os.path.join(corpus, "resolved", batch + ".jsonl"))
+    out = subprocess.run([sys.executable, truth, "--corpus", corpus, batch], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(out.stderr.strip() or "corpus_truth.py %s failed" % batch)
+    for line in out.stdout.splitlines(keepends=True):
         case = json.loads(line)
-        r = resolved.get(case["id"])
-        if r is not None:
-            case["labels"], case["flame_risk"] = r["labels"], r["flame_risk"]
-            case["escalation"] = r["escalation"]
-            case["escalate"] = LEVELS.index(r["escalation"]) > 0
-            line = json.dumps(case, ensure_ascii=False) + "\n"
         size = "long" if len(case["body"]) > 600 else "short"
         for key in ((group(batch), case["lang"], size), (group(batch), case["lang"], "all")):
-            sets.setdefault(key, []).append(line if line.endswith("\n") else line + "\n")
+            sets.setdefault(key, []).append(line)
 
 print(f"# {len(batches)} test batches, {nresolved} with adjudicated labels (resolved/)")
 print(f"{'set':34} {'cases':>5} {'har.rec':>7} {'ben.FP':>6} {'esc.rec':>7} {'esc.prec':>8} "

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..47"
+echo "1..49"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -183,6 +183,19 @@ check "train --cv-report: exit 0, the overall figures, then those of the 30 comp
 "$MAMORI" policy train "$P" "$T/rl.jsonl" --cv-report "$T/rl.jsonl" -o "$T/cv.model" >/dev/null 2>"$T/cv2.err"
 check "train --cv-report without --cv: a usage error (exit 2)" \
     sh -c "test $? -eq 2 && grep -q 'needs --cv' '$T/cv2.err'"
+
+# train replaces the policy's model, so it does not read it: a stale or broken
+# model (here: not a model at all) stops lint, not training
+mkdir -p "$T/stale"
+printf 'not a model\n' >"$T/stale/policy.model"
+stale_sum=$(sha256sum "$T/stale/policy.model" | cut -d' ' -f1)
+sed "s/\"sha256\": \"[0-9a-f]*\"/\"sha256\": \"$stale_sum\"/" "$P" >"$T/stale/policy.json"
+"$MAMORI" policy lint "$T/stale/policy.json" >"$T/stale-lint.out" 2>&1
+check "a policy whose model is broken fails lint naming the model" \
+    sh -c "test $? -eq 1 && grep -q 'not a mamori model file' '$T/stale-lint.out'"
+"$MAMORI" policy train "$T/stale/policy.json" "$T/rl.jsonl" --c 2 -o "$T/stale/new.model" >/dev/null 2>"$T/stale-train.err"
+check "... and policy train makes a new model for it all the same" \
+    sh -c "test $? -eq 0 && test -s '$T/stale/new.model'"
 
 "$MAMORI" policy frobnicate >/dev/null 2>&1
 check "an unknown policy command is a usage error (exit 2)" test $? -eq 2

@@ -254,41 +254,57 @@ static void test_load_errors(void)
     rmdir(dir);
 }
 
+/* A policy from text: written to a temporary p.json, loaded with a
+ * scratch, the file removed. 0, or -1 after a failed test naming what. */
+static int inline_policy(const char *text, const char *what, struct rules_policy **p, struct rules_scratch **s)
+{
+    char dir[] = "/tmp/mamori-rules-inline-XXXXXX", path[4200];
+    struct rules_error err = {0, ""};
+    int rc = 0;
+
+    *p = NULL;
+    *s = NULL;
+    if (mkdtemp(dir) == NULL) {
+        ok(0, "mkdtemp");
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/p.json", dir);
+    if (write_file(dir, "p.json", text) != 0 || mamori_rules_policy_load(path, NULL, p, NULL, &err) != 0 ||
+        mamori_rules_scratch_new(*p, s) != 0) {
+        ok(0, "%s loads: %s", what, err.message);
+        mamori_rules_policy_free(*p);
+        *p = NULL;
+        rc = -1;
+    }
+    unlink(path);
+    rmdir(dir);
+    return rc;
+}
+
 /* Negation of exceptions (engine 1.2). */
 static void test_negated_exceptions(void)
 {
-    char dir[] = "/tmp/mamori-rules-negx-XXXXXX", path[4200];
-    struct rules_policy *p = NULL;
-    struct rules_scratch *s = NULL;
-    struct rules_error err = {0, ""};
+    static const char text[] =
+        "{\"mamori_policy\": 1, \"id\": \"n\", \"version\": \"1\",\n"
+        " \"negation\": {\"after\": [\"しません\", \"つもりはない\"], \"before\": [\"won't\"], \"window\": 10},\n"
+        " \"categories\": [{\"id\": \"sns_defamation\", \"kind\": \"harassment\", \"severity\": \"high\"},\n"
+        "                {\"id\": \"threat\", \"kind\": \"harassment\", \"severity\": \"critical\"},\n"
+        "                {\"id\": \"verbal_abuse\", \"kind\": \"harassment\", \"severity\": \"medium\"}],\n"
+        " \"rules\": [\n"
+        "  {\"id\": \"sns.review\", \"category\": \"sns_defamation\", \"not_scope\": \"ticket\",\n"
+        "   \"match\": {\"all\": [\"口コミに書きます\", {\"not\": {\"all\": [\"正直に\", {\"not\": \"実名\"}]}}]}},\n"
+        "  {\"id\": \"sns.hint\", \"category\": \"threat\", \"negation\": \"only\", \"not_scope\": \"ticket\",\n"
+        "   \"match\": {\"all\": [\"sns\", {\"not\": \"冗談\"}]}},\n"
+        "  {\"id\": \"abuse.raw\", \"category\": \"verbal_abuse\", \"negation\": \"ignore\", \"not_scope\": \"ticket\",\n"
+        "   \"match\": {\"all\": [\"ばか\", {\"not\": \"冗談\"}]}},\n"
+        "  {\"id\": \"abuse.mask\", \"category\": \"verbal_abuse\", \"negation\": \"ignore\", \"match\": \"kill\",\n"
+        "   \"unless\": [\"kill time\"]}\n"
+        " ]}\n";
+    struct rules_policy *p;
+    struct rules_scratch *s;
 
-    if (mkdtemp(dir) == NULL) {
-        ok(0, "mkdtemp");
+    if (inline_policy(text, "negation test policy", &p, &s) != 0)
         return;
-    }
-    write_file(dir, "p.json",
-               "{\"mamori_policy\": 1, \"id\": \"n\", \"version\": \"1\",\n"
-               " \"negation\": {\"after\": [\"しません\", \"つもりはない\"], \"before\": [\"won't\"], \"window\": 10},\n"
-               " \"categories\": [{\"id\": \"sns_defamation\", \"kind\": \"harassment\", \"severity\": \"high\"},\n"
-               "                {\"id\": \"threat\", \"kind\": \"harassment\", \"severity\": \"critical\"},\n"
-               "                {\"id\": \"verbal_abuse\", \"kind\": \"harassment\", \"severity\": \"medium\"}],\n"
-               " \"rules\": [\n"
-               "  {\"id\": \"sns.review\", \"category\": \"sns_defamation\", \"not_scope\": \"ticket\",\n"
-               "   \"match\": {\"all\": [\"口コミに書きます\", {\"not\": {\"all\": [\"正直に\", {\"not\": \"実名\"}]}}]}},\n"
-               "  {\"id\": \"sns.hint\", \"category\": \"threat\", \"negation\": \"only\", \"not_scope\": \"ticket\",\n"
-               "   \"match\": {\"all\": [\"sns\", {\"not\": \"冗談\"}]}},\n"
-               "  {\"id\": \"abuse.raw\", \"category\": \"verbal_abuse\", \"negation\": \"ignore\", \"not_scope\": \"ticket\",\n"
-               "   \"match\": {\"all\": [\"ばか\", {\"not\": \"冗談\"}]}},\n"
-               "  {\"id\": \"abuse.mask\", \"category\": \"verbal_abuse\", \"negation\": \"ignore\", \"match\": \"kill\",\n"
-               "   \"unless\": [\"kill time\"]}\n"
-               " ]}\n");
-    snprintf(path, sizeof path, "%s/p.json", dir);
-    if (mamori_rules_policy_load(path, NULL, &p, NULL, &err) != 0 || mamori_rules_scratch_new(p, &s) != 0) {
-        ok(0, "negation test policy loads: %s", err.message);
-        unlink(path);
-        rmdir(dir);
-        return;
-    }
     /* cancel (the default): a negated naming word is no naming, at any depth of not */
     is_str(cats_of(p, s, "正直に口コミに書きます。", "email"), "none", "an honest review without naming: the exception holds");
     is_str(cats_of(p, s, "正直に口コミに書きます。担当者の実名も。", "email"), "sns_defamation", "... naming someone breaks it");
@@ -308,43 +324,30 @@ static void test_negated_exceptions(void)
     is_str(cats_of(p, s, "I won't kill time here", "email"), "none", "... and a negated unless phrase still masks it");
     mamori_rules_scratch_free(s);
     mamori_rules_policy_free(p);
-    unlink(path);
-    rmdir(dir);
 }
 
 /* Engine 1.3: a `not` under `all` cancels only the evidence in its own
  * sentences; "not_scope": "ticket" keeps the whole-ticket reading. */
 static void test_not_scope(void)
 {
-    char dir[] = "/tmp/test_rules_notscope.XXXXXX", path[600];
-    struct rules_policy *p = NULL;
-    struct rules_scratch *s = NULL;
-    struct rules_error err = {0, ""};
+    static const char text[] =
+        "{\"mamori_policy\": 1, \"id\": \"s\", \"version\": \"1\",\n"
+        " \"categories\": [{\"id\": \"coercion\", \"kind\": \"harassment\", \"severity\": \"high\"},\n"
+        "                {\"id\": \"threat\", \"kind\": \"harassment\", \"severity\": \"critical\"},\n"
+        "                {\"id\": \"verbal_abuse\", \"kind\": \"harassment\", \"severity\": \"medium\"}],\n"
+        " \"rules\": [\n"
+        "  {\"id\": \"dogeza\", \"category\": \"coercion\",\n"
+        "   \"match\": {\"all\": [\"土下座しろ\", {\"not\": \"セミナー\"}]}},\n"
+        "  {\"id\": \"dogeza.ticket\", \"category\": \"threat\", \"not_scope\": \"ticket\",\n"
+        "   \"match\": {\"all\": [\"土下座しろ\", {\"not\": \"セミナー\"}]}},\n"
+        "  {\"id\": \"two\", \"category\": \"verbal_abuse\",\n"
+        "   \"match\": {\"all\": [\"ばか\", \"あほ\", {\"not\": \"冗談\"}]}}\n"
+        " ]}\n";
+    struct rules_policy *p;
+    struct rules_scratch *s;
 
-    if (mkdtemp(dir) == NULL) {
-        ok(0, "mkdtemp");
+    if (inline_policy(text, "not_scope test policy", &p, &s) != 0)
         return;
-    }
-    write_file(dir, "p.json",
-               "{\"mamori_policy\": 1, \"id\": \"s\", \"version\": \"1\",\n"
-               " \"categories\": [{\"id\": \"coercion\", \"kind\": \"harassment\", \"severity\": \"high\"},\n"
-               "                {\"id\": \"threat\", \"kind\": \"harassment\", \"severity\": \"critical\"},\n"
-               "                {\"id\": \"verbal_abuse\", \"kind\": \"harassment\", \"severity\": \"medium\"}],\n"
-               " \"rules\": [\n"
-               "  {\"id\": \"dogeza\", \"category\": \"coercion\",\n"
-               "   \"match\": {\"all\": [\"土下座しろ\", {\"not\": \"セミナー\"}]}},\n"
-               "  {\"id\": \"dogeza.ticket\", \"category\": \"threat\", \"not_scope\": \"ticket\",\n"
-               "   \"match\": {\"all\": [\"土下座しろ\", {\"not\": \"セミナー\"}]}},\n"
-               "  {\"id\": \"two\", \"category\": \"verbal_abuse\",\n"
-               "   \"match\": {\"all\": [\"ばか\", \"あほ\", {\"not\": \"冗談\"}]}}\n"
-               " ]}\n");
-    snprintf(path, sizeof path, "%s/p.json", dir);
-    if (mamori_rules_policy_load(path, NULL, &p, NULL, &err) != 0 || mamori_rules_scratch_new(p, &s) != 0) {
-        ok(0, "not_scope test policy loads: %s", err.message);
-        unlink(path);
-        rmdir(dir);
-        return;
-    }
     is_str(cats_of(p, s, "土下座しろ", "email"), "threat,coercion", "not_scope: both rules fire with no cancelling word");
     is_str(cats_of(p, s, "セミナーの件です。土下座しろ", "email"), "coercion",
            "sentence (default): a word in another sentence does not cancel; ticket: it does");
@@ -357,8 +360,6 @@ static void test_not_scope(void)
     is_str(cats_of(p, s, "ばかあほ。冗談", "email"), "verbal_abuse", "... and keeps it with the cancelling word elsewhere");
     mamori_rules_scratch_free(s);
     mamori_rules_policy_free(p);
-    unlink(path);
-    rmdir(dir);
 }
 
 int main(void)
