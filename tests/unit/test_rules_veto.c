@@ -362,6 +362,54 @@ static void test_not_scope(void)
     mamori_rules_policy_free(p);
 }
 
+/* Rules of p with this id that fired on the last run. */
+static int fired_in(struct rules_policy *p, const char *id)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < p->nrules; i++)
+        if (strcmp(p->rules[i].id, id) == 0 && R->rule_fired[i])
+            n++;
+    return n;
+}
+
+/* Issue 11 item 3: a negation cue that is part of a menace phrase does not
+ * take the phrase's weight away. A cue inside the match is neither after
+ * nor before it; the same cue still negates a shorter phrase that stops
+ * where the cue begins, so a policy names the whole menace. */
+static void test_cue_inside_phrase(void)
+{
+    static const char text[] =
+        "{\"mamori_policy\": 1, \"id\": \"c\", \"version\": \"1\",\n"
+        " \"negation\": {\"after\": [\"ない\", \"ません\"], \"before\": [\"won't\", \"not\"], \"window\": 10},\n"
+        " \"categories\": [{\"id\": \"threat\", \"kind\": \"harassment\", \"severity\": \"critical\"},\n"
+        "                {\"id\": \"coercion\", \"kind\": \"harassment\", \"severity\": \"high\"}],\n"
+        " \"rules\": [\n"
+        "  {\"id\": \"menace\", \"category\": \"threat\",\n"
+        "   \"match\": {\"any\": [\"ただじゃおかない\", \"済まさない\", \"won't see it coming\", \"will not get away\"]}},\n"
+        "  {\"id\": \"short\", \"category\": \"coercion\",\n"
+        "   \"match\": {\"any\": [\"ただじゃおか\", \"see it coming\"]}}\n"
+        " ]}\n";
+    struct rules_policy *p;
+    struct rules_scratch *s;
+
+    if (inline_policy(text, "cue inside phrase test policy", &p, &s) != 0)
+        return;
+    is_str(cats_of(p, s, "ただじゃおかないからな", "email"), "threat",
+           "an after cue inside the phrase (ただじゃおか|ない) keeps it; the shorter phrase is negated");
+    is_str(cats_of(p, s, "このままでは済まさないぞ", "email"), "threat", "... 済まさ|ない");
+    is_str(cats_of(p, s, "You won't see it coming.", "email"), "threat",
+           "a before cue inside the phrase (won't|see it coming) keeps it; the shorter phrase is negated");
+    is_str(cats_of(p, s, "You will not get away with this.", "email"), "threat", "... will not|get away");
+    is_str(cats_of(p, s, "ただじゃおかない。ただじゃおか", "email"), "threat,coercion",
+           "the shorter phrase without a cue after it fires");
+    is_int(fired_in(p, "menace"), 1, "... and the whole menace in its own sentence still fires");
+    is_str(cats_of(p, s, "ただじゃおかないとは言いません", "email"), "none",
+           "a cue after the whole phrase still negates it (「…とは言いません」)");
+    mamori_rules_scratch_free(s);
+    mamori_rules_policy_free(p);
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -373,13 +421,14 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(49);
+    plan(56);
     test_compiled();
     test_cancel();
     test_all_harassment();
     test_load_errors();
     test_not_scope();
     test_negated_exceptions();
+    test_cue_inside_phrase();
     mamori_rules_scratch_free(S);
     mamori_rules_policy_free(P);
     return done();

@@ -10,6 +10,7 @@
 #
 #   tests/bench/http/run.sh [BUILDDIR]      (BUILDDIR: where mamori was built; default .)
 # Env: DURATION per cell (default 10s), ROUNDS (default 3), WORKERS (default: cores),
+#      POLICY (mamori's policy.json; default: this tree's default-ja),
 #      BASELINE_POLICY (the baseline's policy.json; default: this tree's default-ja),
 #      TENANTS (default 1: every webhook to tenant "bench"; N: N tenants with the same
 #      policy, consecutive requests alternating among them), TARGETS (default
@@ -89,7 +90,7 @@ CONF
     for _ in $(seq 1200); do [ -S "$D/mamori.sock" ] && [ -S "$T/ins.sock" ] && break; sleep 0.05; done
     [ -S "$D/mamori.sock" ] || { echo "mamori-fcgi did not start:"; cat "$D/mamori.log"; exit 1; }
 }
-POLICY="$TOP/policies/default-ja/policy.json"
+POLICY="${POLICY:-$TOP/policies/default-ja/policy.json}"
 start_mamori "$T" "$B" "$POLICY"
 if [ -n "$BASELINE" ]; then
     mkdir -p "$T/base"
