@@ -56,6 +56,11 @@ int mamori_cmd_escalation(const struct mamori_cli *cli, int argc, char **argv);
 /* Policy tools (cmd_policy*.c) and offline annotation (cmd_annotate.c). */
 int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv);
+/* `policy test --cv K`: k-fold cross-validated figures of CASES through
+ * `policy train --cv K --cv-report CASES`; extra: the train options passed
+ * on (--train files become plain case files, --weight, --relabel, --seed,
+ * --threads, --c, --quiet). Returns the exit status. */
+int mamori_policy_test_cv(const char *policy, const char *cases, const char *k, char *const *extra, size_t nextra);
 int mamori_cmd_policy_explain(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_annotate(const struct mamori_cli *cli, int argc, char **argv);
 

@@ -296,6 +296,9 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
     struct mamori_error rerr;
     char *plugin_dir = NULL;
     int as_json = 0, quiet = 0, status = 0;
+    const char *cv = NULL;
+    char **cv_extra = calloc((size_t)argc + 1, sizeof *cv_extra);
+    size_t ncv_extra = 0;
     struct rules_policy *p;
     struct rules_scratch *s = NULL;
     struct stats st;
@@ -309,7 +312,17 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
 
     memset(&st, 0, sizeof st);
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+        if (strcmp(argv[i], "--cv") == 0 && i + 1 < argc)
+            cv = argv[++i];
+        else if ((strcmp(argv[i], "--train") == 0 || strcmp(argv[i], "--weight") == 0 ||
+                  strcmp(argv[i], "--relabel") == 0 || strcmp(argv[i], "--seed") == 0 ||
+                  strcmp(argv[i], "--threads") == 0 || strcmp(argv[i], "--c") == 0) &&
+                 i + 1 < argc) {
+            /* --train FILE becomes a plain case file of policy train. */
+            if (strcmp(argv[i], "--train") != 0)
+                cv_extra[ncv_extra++] = argv[i];
+            cv_extra[ncv_extra++] = argv[++i];
+        } else if (strcmp(argv[i], "--json") == 0)
             as_json = 1;
         else if (strcmp(argv[i], "--quiet") == 0)
             quiet = 1;
@@ -325,8 +338,16 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
         else
             return 2;
     }
-    if (policy == NULL) {
-        fprintf(stderr, "Usage: mamori policy test POLICY [CASES.jsonl] [--json] [--quiet] [--plugin-dir DIR]\n");
+    if (policy == NULL || cv_extra == NULL) {
+        fprintf(stderr, "Usage: mamori policy test POLICY [CASES.jsonl] [--json] [--quiet] [--plugin-dir DIR]\n"
+                        "       mamori policy test POLICY [CASES.jsonl] --cv K [--train FILE]... [--weight FILE=W]...\n"
+                        "                          [--relabel FILE]... [--seed N] [--threads N] [--c C1,C2...] [--quiet]\n");
+        free(cv_extra);
+        return 2;
+    }
+    if (cv == NULL && ncv_extra > 0) {
+        fprintf(stderr, "mamori policy test: --train, --weight, --relabel, --seed, --threads and --c need --cv K\n");
+        free(cv_extra);
         return 2;
     }
     p = policy_load_print(policy, NULL, 0, stderr, NULL, NULL);
@@ -339,8 +360,27 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
                         "CASES.jsonl\n",
                 policy, policy);
         mamori_rules_policy_free(p);
+        free(cv_extra);
         return 2;
     }
+    if (cv != NULL) {
+        char *cases_copy = strdup(cases);
+        mamori_rules_policy_free(p);
+        if (cases_copy == NULL) {
+            free(cv_extra);
+            return 1;
+        }
+        if (quiet)
+            cv_extra[ncv_extra++] = (char *)"--quiet";
+        status = mamori_policy_test_cv(policy, cases_copy, cv, cv_extra, ncv_extra);
+        free(cases_copy);
+        free(cv_extra);
+        json_decref(failures);
+        json_decref(jcats);
+        return status;
+    }
+    free(cv_extra);
+    cv_extra = NULL;
     if ((plugin_dir = case_runner_plugin_dir(cli, plugin_dir_opt)) == NULL ||
         case_runner_open(&runner, plugin_dir, policy, NULL, NULL, &rerr) != 0) {
         if (plugin_dir != NULL)

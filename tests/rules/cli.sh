@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..49"
+echo "1..51"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -180,6 +180,16 @@ head -n 30 "$top_srcdir/policies/corpus/batches/w1-ja-email-01.jsonl" >"$T/compa
 "$MAMORI" policy train "$P" "$T/rl.jsonl" "$T/company.jsonl" --c 2 --cv 3 --cv-report "$T/company.jsonl" --quiet >"$T/cv.out" 2>&1
 check "train --cv-report: exit 0, the overall figures, then those of the 30 company cases" \
     sh -c "test $? -eq 0 && grep -q '70 cases, 3-fold cross-validation' '$T/cv.out' && grep -q 'cross-validated figures of the 30 cases of $T/company.jsonl' '$T/cv.out'"
+# policy test --cv K: the same figures for the lawyer's cases under the name a lawyer looks for
+"$MAMORI" policy test "$P" "$T/company.jsonl" --cv 3 --train "$T/rl.jsonl" --c 2 --quiet >"$T/cvt.out" 2>&1
+check "policy test --cv 3 --train: exit 0 and exactly train --cv-report's figures of the company's cases" \
+    sh -c "test $? -eq 0 && grep -q '3-fold cross-validated figures of $T/company.jsonl' '$T/cvt.out' && \
+           sed -n '/^cross-validated figures of the 30 cases/,\$p' '$T/cv.out' >'$T/cv.a' && \
+           sed -n '/^cross-validated figures of the 30 cases/,\$p' '$T/cvt.out' >'$T/cv.b' && \
+           test -s '$T/cv.a' && cmp -s '$T/cv.a' '$T/cv.b'"
+"$MAMORI" policy test "$P" "$T/company.jsonl" --train "$T/rl.jsonl" >/dev/null 2>"$T/cvt2.err"
+check "policy test --train without --cv: a usage error (exit 2)" \
+    sh -c "test $? -eq 2 && grep -q 'need --cv K' '$T/cvt2.err'"
 "$MAMORI" policy train "$P" "$T/rl.jsonl" --cv-report "$T/rl.jsonl" -o "$T/cv.model" >/dev/null 2>"$T/cv2.err"
 check "train --cv-report without --cv: a usage error (exit 2)" \
     sh -c "test $? -eq 2 && grep -q 'needs --cv' '$T/cv2.err'"
