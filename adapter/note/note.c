@@ -164,6 +164,16 @@ static void paragraph(struct mamori_buf *out, enum mamori_note_format f, const c
 #define NOTE_MAX_LEGAL 3
 #define NOTE_MAX_FLAME_ADVICE 1
 
+/* Whether an escalation reason says whom to call (plugin.h,
+ * MAMORI_ESCALATION_CONTACT_*). The note shows it before the reasons, which
+ * are cut to NOTE_MAX_REASONS: a plugin adds it after them, and with several
+ * categories it used to be cut, leaving the agent without the number. */
+static int is_contact(const char *reason)
+{
+    return strncmp(reason, MAMORI_ESCALATION_CONTACT_JA, sizeof MAMORI_ESCALATION_CONTACT_JA - 1) == 0 ||
+           strncmp(reason, MAMORI_ESCALATION_CONTACT_EN, sizeof MAMORI_ESCALATION_CONTACT_EN - 1) == 0;
+}
+
 /* Whether evidence e lies inside another quote of any category (a longer
  * match of the same words): the shorter one adds nothing. */
 static int evidence_covered(const struct mamori_annotation *a, const struct mamori_evidence_item *e)
@@ -466,8 +476,13 @@ int mamori_note_render(const struct mamori_annotation *a, const struct mamori_no
         paragraph(out, f, mamori_buf_str(&e));
         mamori_buf_free(&e);
         list_open(out, f, 0);
-        for (size_t i = 0; i < a->escalation_reasons.count && i < NOTE_MAX_REASONS; i++)
-            item(out, f, 0, i + 1, a->escalation_reasons.items[i]);
+        for (size_t i = 0; i < a->escalation_reasons.count; i++)
+            if (is_contact(a->escalation_reasons.items[i]))
+                item(out, f, 0, 0, a->escalation_reasons.items[i]);
+        n = 0;
+        for (size_t i = 0; i < a->escalation_reasons.count && n < NOTE_MAX_REASONS; i++)
+            if (!is_contact(a->escalation_reasons.items[i]))
+                item(out, f, 0, ++n, a->escalation_reasons.items[i]);
         if (a->legal_basis.count) {
             struct mamori_buf lb = MAMORI_BUF_INIT;
             mamori_buf_printf(&lb, "%s: ", w->legal_basis);

@@ -171,7 +171,9 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
         const char *who = rules_text_get(&p->contacts[res->escalation], lang);
         if (who != NULL && who[0] != '\0') {
             struct rules_buf b = RULES_BUF_INIT;
-            rules_buf_printf(&b, "%s: %s", lang == RULES_LANG_EN ? "Contact" : "連絡先", who);
+            /* The prefix tells the host's note this is whom to call. */
+            rules_buf_printf(&b, "%s%s",
+                             lang == RULES_LANG_EN ? MAMORI_ESCALATION_CONTACT_EN : MAMORI_ESCALATION_CONTACT_JA, who);
             if (b.failed)
                 return RULES_ENOMEM;
             g->contact = b.data;

@@ -348,7 +348,7 @@ static int has_katakana(const char *s)
 
     while (i < n) {
         int32_t cp = rules_utf8_next((const uint8_t *)s, n, &i);
-        if ((cp >= 0x30A1 && cp <= 0x30FA) || (cp >= 0xFF66 && cp <= 0xFF9D))
+        if ((cp >= 0 && rules_is_katakana((uint32_t)cp)) || (cp >= 0xFF66 && cp <= 0xFF9D)) /* and half-width */
             return 1;
     }
     return 0;

@@ -140,11 +140,7 @@ static utf8proc_int32_t custom_map(utf8proc_int32_t cp, void *data)
 
 static uint32_t fold_kana(uint32_t cp)
 {
-    if (cp >= 0x30A1 && cp <= 0x30F6)
-        return cp - 0x60;
-    if (cp == 0x30FD || cp == 0x30FE)
-        return cp - 0x60;
-    return cp;
+    return rules_katakana_folds(cp) ? cp - 0x60 : cp;
 }
 
 static int base_class(uint32_t cp, int32_t orig)
@@ -337,7 +333,7 @@ static inline int may_attach(int32_t cp)
 {
     if (cp < 0x300)
         return 0;
-    if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FA) || (cp >= 0x4E00 && cp <= 0x9FFF))
+    if ((cp >= 0x3041 && cp <= 0x3096) || rules_is_katakana((uint32_t)cp) || (cp >= 0x4E00 && cp <= 0x9FFF))
         return 0;
     return attaches(cp);
 }
@@ -389,9 +385,12 @@ static int stage_a(const struct rules_norm_config *cfg, const uint8_t *s, size_t
                 cp = ncp;
                 continue;
             }
-            if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x30A1 && cp <= 0x30F6)) {
-                put_a(&o, &na, cfg, fold_kana((uint32_t)cp), cp >= 0x30A1 ? (CL_JA | CL_KATA_FLAG) : CL_JA, start,
-                      after);
+            if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+                rules_katakana_folds((uint32_t)cp)) {
+                /* Katakana by its range, not by `>= 0x30A1`: kanji lies
+                 * above it, and 「全部タダ」 would lose its =タダ. */
+                put_a(&o, &na, cfg, fold_kana((uint32_t)cp),
+                      rules_is_katakana((uint32_t)cp) ? (CL_JA | CL_KATA_FLAG) : CL_JA, start, after);
                 start = nstart;
                 cp = ncp;
                 continue;
@@ -434,7 +433,8 @@ static int stage_a(const struct rules_norm_config *cfg, const uint8_t *s, size_t
             aout_load(&o, nt);
             for (utf8proc_ssize_t k = 0; k < n; k++) {
                 uint32_t c = fold_kana((uint32_t)buf[k]);
-                put_a(&o, &na, cfg, c, base_class(c, cp) | (c != (uint32_t)buf[k] ? CL_KATA_FLAG : 0), start, j);
+                put_a(&o, &na, cfg, c, base_class(c, cp) | (rules_is_katakana((uint32_t)buf[k]) ? CL_KATA_FLAG : 0),
+                      start, j);
             }
         }
         start = nstart;

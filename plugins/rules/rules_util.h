@@ -82,9 +82,17 @@ static inline int rules_is_hiragana(uint32_t c)
 {
     return (c >= 0x3041 && c <= 0x3096) || (c >= 0x309D && c <= 0x309F);
 }
+/* Katakana, full-width (after NFKC half-width is too). Every test of "is
+ * this katakana" goes through here: kanji (U+4E00..) lies above the
+ * katakana block, and a bare `>= 0x30A1` once counted it as katakana. */
 static inline int rules_is_katakana(uint32_t c)
 {
     return (c >= 0x30A1 && c <= 0x30FA) || (c >= 0x30FD && c <= 0x30FF) || (c >= 0x31F0 && c <= 0x31FF);
+}
+/* Katakana with a hiragana twin (ァ..ヶ, ヽ ヾ): what normalization folds. */
+static inline int rules_katakana_folds(uint32_t c)
+{
+    return (c >= 0x30A1 && c <= 0x30F6) || c == 0x30FD || c == 0x30FE;
 }
 static inline int rules_is_han(uint32_t c)
 {

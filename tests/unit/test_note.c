@@ -89,7 +89,7 @@ static char *annotation_for(const char *body, const char *label, const char *con
 
 int main(void)
 {
-    plan(37);
+    plan(40);
 
     /* ---- sentences -------------------------------------------------- */
     check("お世話になります。次に行ったらただじゃおかないぞ。以上です。", "ただじゃおかない",
@@ -244,6 +244,29 @@ int main(void)
         free(js_model);
         free(js_rule);
         json_decref(root);
+    }
+    /* ---- whom to call: first, whatever the number of reasons ----------- */
+    {
+        const char *js = "{\"is_harassment\": true, \"severity\": \"critical\", \"categories\": [{\"id\": \"threat\","
+                         " \"label\": \"威嚇・脅迫\", \"score\": 2, \"severity\": \"critical\", \"harassment\": true}],"
+                         " \"escalation\": {\"level\": \"police\", \"reasons\": [\"理由一\", \"理由二\", \"理由三\","
+                         " \"連絡先: 山田法律事務所 弁護士 山田\"], \"legal_basis\": [\"刑法222条\"]}}";
+        const char *js_en = "{\"is_harassment\": true, \"severity\": \"critical\", \"categories\": [{\"id\": \"threat\","
+                            " \"label\": \"Threat\", \"score\": 2, \"severity\": \"critical\", \"harassment\": true}],"
+                            " \"escalation\": {\"level\": \"lawyer\", \"reasons\": [\"one\", \"two\", \"three\","
+                            " \"Contact: Yamada Law, attorney Yamada\"]}}";
+        char *n1 = note(js, "", "ja"), *n2 = note(js_en, "", "en");
+        const char *c1 = strstr(n1, "・連絡先: 山田法律事務所 弁護士 山田\n");
+
+        ok(c1 != NULL && strstr(n1, "警察へ通報\n・連絡先: 山田法律事務所 弁護士 山田\n・理由一\n・理由二\n・根拠: 刑法222条") != NULL,
+           "police, three reasons and a contact: the contact line first");
+        ok(strstr(n1, "理由三") == NULL, "... the reasons still cut to two");
+        ok(strstr(n2, "consult the lawyer\n・Contact: Yamada Law, attorney Yamada\n・one\n・two\n") != NULL,
+           "... in English too");
+        if (c1 == NULL)
+            diag("%s", n1);
+        free(n1);
+        free(n2);
     }
     /* ---- the note's outbox job (note/job.h) --------------------------- */
     {

@@ -96,6 +96,50 @@ static void test_exact(void)
     is_int(fires("exact.hira", "このクズが"), 0, "... not クズ");
 }
 
+/* Issue 14: an exact katakana phrase next to every other script. Only
+ * katakana (full- or half-width) next to it makes it part of a longer
+ * word; kanji used to count as katakana (every code point from U+30A1 up),
+ * so 「全部タダ」 and 「店デモ」 did not match. */
+static void test_exact_neighbours(void)
+{
+    static const struct {
+        const char *rule, *text, *what;
+        int want;
+    } t[] = {
+        {"exact.tada", "全部タダです", "after kanji", 1},
+        {"exact.tada", "ご飯タダ", "after kanji, at the end", 1},
+        {"exact.tada", "タダ券をもらった", "before kanji", 1},
+        {"exact.demo", "店デモやってる", "after kanji", 1},
+        {"exact.demo", "明日デモ行進", "between kanji", 1},
+        {"exact.tada", "これはタダです", "after hiragana", 1},
+        {"exact.tada", "タダでいい", "before hiragana", 1},
+        {"exact.tada", "freeタダ", "after Latin", 1},
+        {"exact.tada", "タダok", "before Latin", 1},
+        {"exact.tada", "100%タダ", "after a symbol after digits", 1},
+        {"exact.tada", "3回目タダ", "after kanji after a digit", 1},
+        {"exact.tada", "2タダ", "after a digit", 1},
+        {"exact.tada", "タダ2回", "before a digit", 1},
+        {"exact.tada", "「タダ」にしろ", "in brackets", 1},
+        {"exact.tada", "＃タダ！", "between full-width symbols", 1},
+        {"exact.tada", "ＦＲＥＥタダ", "after full-width Latin", 1},
+        {"exact.tada", "１０タダ", "after full-width digits", 1},
+        {"exact.tada", "全部ﾀﾀﾞです", "half-width, after kanji", 1},
+        {"exact.demo", "店ﾃﾞﾓやってる", "half-width デモ, after kanji", 1},
+        {"exact.tada", "ｵﾀﾀﾞ", "after half-width katakana: part of a word", 0},
+        {"exact.tada", "ｵタダ", "full-width after half-width katakana: part of a word", 0},
+        {"exact.tada", "タダｼ", "before half-width katakana: part of a word", 0},
+        {"exact.tada", "タダシさん", "before katakana: part of a word (タダシ)", 0},
+        {"exact.tada", "オタダ", "after katakana: part of a word", 0},
+        {"exact.demo", "デモクラシー", "before katakana: part of a word (デモクラシー)", 0},
+        {"exact.demo", "アデモ", "after katakana: part of a word", 0},
+        {"exact.demo", "部屋でもいい", "hiragana でも after kanji: not katakana", 0},
+    };
+
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        is_int(fires(t[i].rule, t[i].text), t[i].want, "%s %s 「%s」 (%s)", t[i].rule, t[i].want ? "matches" : "does not match",
+               t[i].text, t[i].what);
+}
+
 static void test_symbols(void)
 {
     is_int(fires("sym.knife", "お前を🔪してやる"), 1, "🔪 between two letters (dropped by normalization) matches");
@@ -310,8 +354,9 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(96);
+    plan(123);
     test_exact();
+    test_exact_neighbours();
     test_symbols();
     test_amounts();
     test_near();

@@ -102,7 +102,7 @@ int main(void)
     const struct rules_norm_config *cfg;
     const char *s;
 
-    plan(67);
+    plan(70);
     rules_ntext_init(&nt);
     snprintf(path, sizeof path, "%s/tests/rules/basic/policy.json", top ? top : ".");
     if (mamori_rules_policy_load(path, NULL, &p, NULL, &err) != 0) {
@@ -195,6 +195,35 @@ int main(void)
        "... but each char says whether it was katakana");
     norm(cfg, "ﾃﾞﾓ");
     ok(nt.len == 2 && (nt.fl[0] & RULES_NF_KATA) && (nt.fl[1] & RULES_NF_KATA), "... half-width ﾃﾞﾓ too");
+    /* Issue 14: only katakana is marked katakana; kanji (U+4E00..) comes
+     * after the katakana block and used to be marked too. */
+    s = "全部タダご飯は店ﾃﾞﾓ";
+    is_str(norm(cfg, s), "全部ただご飯は店でも", "kanji, katakana, hiragana, half-width katakana");
+    {
+        static const int kata[] = {0, 0, 1, 1, 0, 0, 0, 0, 1, 1};
+        int good = nt.len == sizeof kata / sizeof kata[0];
+        for (size_t i = 0; good && i < nt.len; i++)
+            good = ((nt.fl[i] & RULES_NF_KATA) != 0) == kata[i];
+        ok(good, "... only タダ and ﾃﾞﾓ say katakana, not 全部 ご飯 店");
+    }
+    s = "漢字ひらがなＡＢ１２ab34!?ｶﾀカナ々〆＄㈱";
+    norm(cfg, s);
+    {
+        int good = nt.len > 10, nkata = 0;
+        for (size_t i = 0; good && i < nt.len; i++) {
+            /* The first code point of the original bytes: katakana,
+             * full-width or half-width, and nothing else. */
+            size_t at = nt.ob[i];
+            int32_t c = rules_utf8_next((const uint8_t *)s, strlen(s), &at);
+            int want = (c >= 0x30A1 && c <= 0x30FA) || (c >= 0xFF66 && c <= 0xFF9D);
+            nkata += want;
+            good = ((nt.fl[i] & RULES_NF_KATA) != 0) == want;
+            if (!good)
+                diag("char %zu U+%04X from U+%04X: katakana flag %d", i, (unsigned)nt.cp[i], (unsigned)c,
+                     (nt.fl[i] & RULES_NF_KATA) != 0);
+        }
+        ok(good && nkata == 4, "... every script: only the (full- or half-width) katakana says katakana");
+    }
     s = "お前を🔪してやる";
     is_str(norm(cfg, s), "お前をしてやる", "🔪 between letters is dropped");
     ok(nt.ndrop == 1 && nt.dcp[0] == 0x1F52A && nt.dpos[0] == 3 && nt.dob[0] == 9 && nt.doe[0] == 13,

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "plugin/annotation.h"
 #include "ingest/chain.h"
+#include "note/note.h"
 #include "plugin/host_api.h"
 #include "plugin/loader.h"
 #include "tap.h"
@@ -99,7 +100,7 @@ int main(void)
     struct mamori_error err;
     const char *body = "おまえ　ほんと使えねーな。し　ね";
 
-    plan(36);
+    plan(40);
     mamori_log_init("test_rules_plugin", MAMORI_LOG_LEVEL_WARNING, 0);
     snprintf(plugin_dir, sizeof plugin_dir, "%s/plugins/rules/.libs", build ? build : ".");
     snprintf(policy_dir, sizeof policy_dir, "%s/tests/rules/basic", src ? src : ".");
@@ -149,6 +150,29 @@ int main(void)
     ok(mamori_strv_contains(&a.escalation_reasons, "連絡先: 110番"), "... and who to call (policy contacts)");
     contains_str(a.reply_draft, "受付番号 4711", "... the draft has {ticket_id}");
     contains_str(a.reply_draft, "アクメ株式会社", "... and {company}, the tenant's name");
+    mamori_annotation_free(&a);
+
+    /* Issue 14: with several categories the contact came after their
+     * reasons and the note cut it; the agent must see whom to call. */
+    is_int(annotate(&h, NULL, "ころすぞ。このばか。ネットに晒すからな", "email", 1, &a), 0,
+           "a police-level threat with abuse and an SNS threat");
+    ok(a.category_count >= 3 && a.escalation_level == MAMORI_ESCALATE_POLICE && a.escalation_reasons.count >= 3,
+       "... three categories, police, several reasons");
+    {
+        struct mamori_note_context ctx = {"ja", NULL, "ころすぞ。このばか。ネットに晒すからな", NULL, NULL};
+        struct mamori_buf note = MAMORI_BUF_INIT;
+        const char *text, *esc, *contact;
+
+        is_int(mamori_note_render(&a, &ctx, MAMORI_NOTE_TEXT, &note), 0, "... the note renders");
+        text = mamori_buf_str(&note);
+        esc = strstr(text, "■ エスカレーション");
+        contact = strstr(text, "連絡先: 110番");
+        ok(esc != NULL && contact != NULL && contact > esc && strstr(esc, "生命・身体への加害の告知") > contact,
+           "... and shows whom to call, first in the escalation section");
+        if (contact == NULL)
+            diag("%s", text);
+        mamori_buf_free(&note);
+    }
     mamori_annotation_free(&a);
 
     is_int(annotate(&h, NULL, "何回目だと思ってるんだ", "web", 4, &a), 0, "repeat contacts");

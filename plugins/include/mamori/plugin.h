@@ -250,6 +250,11 @@ struct mamori_escalation {
     const char *legal_basis;       /* e.g. "刑法222条 脅迫", or NULL */
     void *reserved[4];
 };
+/* A reason that begins with one of these says whom to call (a policy's
+ * contact for the level). Hosts show it first, whatever else is cut for
+ * room: an agent facing a police-level ticket must see the number. */
+#define MAMORI_ESCALATION_CONTACT_JA "連絡先: "
+#define MAMORI_ESCALATION_CONTACT_EN "Contact: "
 
 /*
  * The host function table. Every function is safe to call from annotate();
