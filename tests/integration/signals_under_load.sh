@@ -37,10 +37,7 @@ fi
 sleep 1.5
 t0=$(date +%s.%N)
 kill -HUP "$IT_MAMORI_PID"
-for _ in $(seq 200); do
-    [ "$(grep -c 'worker . (pid [0-9]*, generation 1) exited with status 0' "$IT_DIR/mamori.log")" -ge 2 ] && break
-    sleep 0.05
-done
+it_until '[ "$(grep -c "worker . (pid [0-9]*, generation 1) exited with status 0" "$IT_DIR/mamori.log")" -ge 2 ]'
 t1=$(date +%s.%N)
 tap_is "$(grep -c 'worker . (pid [0-9]*, generation 1) exited with status 0' "$IT_DIR/mamori.log")" 2 \
     "under load, both workers of the old generation exit after a reload"

@@ -19,11 +19,8 @@ victim=$(echo "$before" | head -1)
 kill -KILL "$victim"
 t0=$(date +%s.%N)
 replaced=""
-for _ in $(seq 250); do
-    now=$(workers)
-    if [ "$(echo "$now" | wc -l)" = 2 ] && ! echo "$now" | grep -qx "$victim"; then replaced=1; break; fi
-    sleep 0.02
-done
+two_without_victim() { local now; now=$(workers); [ "$(echo "$now" | wc -l)" = 2 ] && ! echo "$now" | grep -qx "$victim"; }
+it_poll "$IT_TIMEOUT" two_without_victim && replaced=1
 t1=$(date +%s.%N)
 tap_is "$replaced" 1 "the killed worker is replaced"
 tap_ok "$(python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 5.0 else 1)"; echo $?)" \
