@@ -45,6 +45,9 @@ webhook_secret_file = $D/secrets/wh
 path = example.so
 word = x
 CONF
+# Readable by the service user whatever the umask: only the secret is not.
+chmod 755 "$D/etc" "$D/etc/tenants.d" "$D/plugins" "$D/state"
+chmod 644 "$D/etc/mamori.conf" "$D/etc/tenants.d/acme.conf"
 check() { "$FCGI" -t -c "$D/etc/mamori.conf" "$@" >"$D/out" 2>&1; }
 # make_store VERSION: an SQLite store in WAL mode with that schema version,
 # closed cleanly (no -wal, no -shm left).
