@@ -15,7 +15,10 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 QS="$TOP/.quickstart"
 PREFIX="$QS/prefix"
-ETC="$QS/etc"
+# The configuration where this build's tools look without -c
+# (SYSCONFDIR/mamori/mamori.conf), as /etc/mamori is for the package: a
+# plain `mamori status` then works.
+ETC="$QS/etc/mamori"
 RUN="$QS/run"
 PORT=${MAMORI_QUICKSTART_PORT:-8080}
 . "$TOP/packaging/deps.sh"
@@ -63,7 +66,7 @@ chmod 700 "$QS/state" "$ETC/secrets" # the store (case data) and the secrets are
 if [ -f "$TOP/config.status" ]; then
     die "the source tree is configured in place; run 'make distclean' in $TOP first"
 fi
-( cd "$QS/build" && "$TOP/configure" --prefix="$PREFIX" --sysconfdir="$ETC" --localstatedir="$QS/state" \
+( cd "$QS/build" && "$TOP/configure" --prefix="$PREFIX" --sysconfdir="$(dirname "$ETC")" --localstatedir="$QS/state" \
     && make -j"$(nproc)" && make install ) >>"$QS/build.log" 2>&1 || die "build failed, see $QS/build.log"
 
 say "Configuring tenant \"demo\" (generic connector, default Japanese policy, sqlite store)"
@@ -179,6 +182,7 @@ $(printf '\033[1m')mamori is running$(printf '\033[0m'): nginx on $URL -> mamori
   annotate:  curl -H "Authorization: Bearer \$(cat $ETC/secrets/demo.token)" -H 'Content-Type: application/json' \\
                -d '{"ticket_id":"1","body":"ふざけるな、土下座しろ"}' $URL/v1/annotate
   answers:   $QS/answer-*.json    store: $QS/state/mamori.db    log: $QS/mamori.log
-  audit:     $PREFIX/bin/mamori -c $ETC/mamori.conf audit verify
+  status:    $PREFIX/bin/mamori status        (the config: $ETC/mamori.conf, this build's default)
+  audit:     $PREFIX/bin/mamori audit verify
   stop:      $TOP/packaging/quickstart.sh stop
 DONE

@@ -25,6 +25,49 @@ struct ini_state {
     int failed;             /* set when a handler failed: keep only the first */
 };
 
+/* A # or ; after a space or tab starts a comment, on any line of any
+ * config file: the documented examples say `language = ja   # ja or en`.
+ * inih ends a value only at " ;" as Debian builds it (and that is a build
+ * option), so the comment is cut here, before inih sees the line, and
+ * every build reads the same values. A # or ; inside a word stays
+ * (Shop#1, a URL's fragment). */
+static void strip_inline_comment(char *line)
+{
+    for (char *p = line; *p != '\0'; p++) {
+        if ((*p == '#' || *p == ';') && p > line && (p[-1] == ' ' || p[-1] == '\t')) {
+            p[0] = '\n';
+            p[1] = '\0';
+            return;
+        }
+    }
+}
+
+/* Whether a value still looks like it holds a comment: it starts with # or
+ * ;, or one (or a full-width ＃ ；) follows a space that is not ASCII (the
+ * full-width space of a Japanese input method, a no-break space) or an
+ * ASCII space before a full-width mark. Such a value is almost certainly
+ * "value  # note" typed in a way that is not cut, so it is refused rather
+ * than used. */
+static int looks_like_comment(const char *v)
+{
+    static const char *const spaces[] = {" ", "\t", "\xE3\x80\x80" /* U+3000 */, "\xC2\xA0" /* U+00A0 */};
+    static const char *const marks[] = {"#", ";", "\xEF\xBC\x83" /* ＃ */, "\xEF\xBC\x9B" /* ； */};
+
+    if (v[0] == '#' || v[0] == ';')
+        return 1;
+    for (const char *p = v; *p != '\0'; p++) {
+        for (size_t i = 0; i < sizeof spaces / sizeof spaces[0]; i++) {
+            size_t n = strlen(spaces[i]);
+            if (strncmp(p, spaces[i], n) != 0)
+                continue;
+            for (size_t j = 0; j < sizeof marks / sizeof marks[0]; j++)
+                if (strncmp(p + n, marks[j], strlen(marks[j])) == 0)
+                    return 1;
+        }
+    }
+    return 0;
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
     struct ini_state *st = stream;
@@ -44,6 +87,7 @@ static char *read_line(char *str, int num, void *stream)
             ;
     }
     st->line++;
+    strip_inline_comment(r);
     return r;
 }
 
@@ -54,7 +98,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
     if (st->failed)
         return 0;
-    rc = st->handler(st->user, section, name, value, st->line, st->err);
+    if (looks_like_comment(value))
+        rc = mamori_error_set(st->err, MAMORI_EINVAL,
+                              "%s = \"%s\": looks like it holds a comment (a comment starts with # or ; after an "
+                              "ASCII space or tab, or on a line of its own; remove it or put it on its own line)",
+                              name, value);
+    else
+        rc = st->handler(st->user, section, name, value, st->line, st->err);
     if (rc != 0) {
         st->failed = st->line;
         return 0;

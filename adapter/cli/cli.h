@@ -17,6 +17,11 @@ struct mamori_cli {
 /* Load the settings (no tenants, no plugins). Prints the error. */
 int mamori_cli_settings(const struct mamori_cli *cli, struct mamori_settings *s);
 
+/* Print a failure to load the configuration ("mamori: MESSAGE"); when no
+ * -c was given and the default file does not exist, also say so and how to
+ * name the file. */
+void mamori_cli_config_error(const struct mamori_cli *cli, const char *message);
+
 /* Whether a is --help or -h. */
 int mamori_cli_is_help(const char *a);
 

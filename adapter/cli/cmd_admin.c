@@ -135,7 +135,7 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
         /* Never ran here: describe the configuration on disk instead. */
         struct mamori_generation *g = NULL;
         if (mamori_generation_load(&g, cli->config_path, 0, MAMORI_GEN_NO_PLUGINS, &err) != 0) {
-            fprintf(stderr, "mamori: %s\n", err.message);
+            mamori_cli_config_error(cli, err.message);
             goto out;
         }
         doc = json_pack("{s:o}", "tenants", mamori_status_tenants(g));
@@ -234,7 +234,7 @@ int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv)
         }
     }
     if (mamori_generation_load(&g, cli->config_path, 0, MAMORI_GEN_NO_PLUGINS, &err) != 0) {
-        fprintf(stderr, "mamori: %s\n", err.message);
+        mamori_cli_config_error(cli, err.message);
         return 1;
     }
     any = g->settings.retention_days > 0;

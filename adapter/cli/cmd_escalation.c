@@ -162,7 +162,7 @@ static int cmd_tick(const struct mamori_cli *cli, const char *when)
         }
     }
     if (mamori_generation_load(&g, cli->config_path, 0, MAMORI_GEN_NO_PLUGINS, &err) != 0) {
-        fprintf(stderr, "mamori: %s\n", err.message);
+        mamori_cli_config_error(cli, err.message);
         return 1;
     }
     if (mamori_cli_open_store(cli, 0, &st) != 0) {

@@ -72,7 +72,7 @@ static int check_tenant(const struct mamori_cli *cli, const char *tenant)
     const struct mamori_tenant *t;
 
     if (mamori_generation_load(&g, cli->config_path, 0, MAMORI_GEN_NO_PLUGINS, &err) != 0) {
-        fprintf(stderr, "mamori: %s\n", err.message);
+        mamori_cli_config_error(cli, err.message);
         return 1;
     }
     t = mamori_generation_tenant(g, tenant);

@@ -3,6 +3,7 @@
  * view of write-back jobs (the deliverer's queue and its dead letters).
  *
  *   mamori outbox list [--state pending|dead|done|all] [--limit N] [--json]
+ *                                  (--json: JSON Lines, one object a job)
  *   mamori outbox show ID          (the job, its progress and last error;
  *                                   the payload with the ticket text only
  *                                   with --payload)
@@ -28,7 +29,10 @@ static void usage(FILE *out)
                  "       mamori outbox retry ID... | --all-dead\n"
                  "       mamori outbox drop ID...\n"
                  "Inspect and repair the write-back queue. `retry` makes a dead (or waiting) job due now\n"
-                 "with its attempts reset; `drop` deletes a job for good.\n");
+                 "with its attempts reset; `drop` deletes a job for good.\n"
+                 "`list` shows pending and dead jobs unless --state says otherwise; with --json it writes\n"
+                 "JSON Lines: one JSON object per job and line, no array around them, nothing when\n"
+                 "there are none (read it with e.g. `jq -s` or line by line).\n");
 }
 
 static const char *ticket_of(const struct mamori_outbox_job *j, json_t **keep)
@@ -214,6 +218,12 @@ int mamori_cmd_outbox(const struct mamori_cli *cli, int argc, char **argv)
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
                 state = argv[++i];
+                if (strcmp(state, "pending") != 0 && strcmp(state, "dead") != 0 && strcmp(state, "done") != 0 &&
+                    strcmp(state, "all") != 0) {
+                    fprintf(stderr, "mamori outbox: no state \"%s\" (use pending, dead, done or all)\n", state);
+                    rc = 2;
+                    break;
+                }
                 if (strcmp(state, "all") == 0)
                     state = "%";
             } else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
@@ -236,8 +246,11 @@ int mamori_cmd_outbox(const struct mamori_cli *cli, int argc, char **argv)
             fprintf(stderr, "mamori outbox: %s\n", err.message);
             rc = 1;
         }
+        /* "all" is the pattern "%" by now: name it in words. */
         if (rc == 0 && c.count == 0 && !c.as_json)
-            printf("no jobs%s%s\n", state ? " in state " : " waiting or dead", state && strcmp(state, "%") ? state : "");
+            printf("no jobs %s%s\n",
+                   state == NULL ? "waiting or dead" : strcmp(state, "%") == 0 ? "in any state" : "in state ",
+                   state != NULL && strcmp(state, "%") != 0 ? state : "");
     } else if (strcmp(argv[1], "show") == 0) {
         rc = cmd_show(st, argc - 1, argv + 1);
     } else {

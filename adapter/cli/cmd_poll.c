@@ -42,7 +42,7 @@ int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv)
     }
     /* Plugins and secrets too: the round annotates and authenticates. */
     if (mamori_generation_load(&g, cli->config_path, 0, 0, &err) != 0) {
-        fprintf(stderr, "mamori: %s\n", err.message);
+        mamori_cli_config_error(cli, err.message);
         return 1;
     }
     if (only != NULL && mamori_generation_tenant(g, only) == NULL) {

@@ -66,12 +66,24 @@ void mamori_cli_format_time(long long t, char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void mamori_cli_config_error(const struct mamori_cli *cli, const char *message)
+{
+    fprintf(stderr, "mamori: %s\n", message);
+    /* A build from source looks in its own sysconfdir (/usr/local/etc),
+     * not where the admin put the file: say how to name it. */
+    if (!cli->config_given && access(cli->config_path, F_OK) != 0)
+        fprintf(stderr,
+                "mamori: no configuration at %s, the default of this build; name yours with -c, e.g. "
+                "mamori -c /etc/mamori/mamori.conf status\n",
+                cli->config_path);
+}
+
 int mamori_cli_settings(const struct mamori_cli *cli, struct mamori_settings *s)
 {
     struct mamori_error err;
 
     if (mamori_settings_load(s, cli->config_path, &err) != 0) {
-        fprintf(stderr, "mamori: %s\n", err.message);
+        mamori_cli_config_error(cli, err.message);
         mamori_settings_free(s);
         return 1;
     }

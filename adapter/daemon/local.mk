@@ -3,6 +3,7 @@
 ## housekeeper), retention and status.
 
 adapter_libmamori_core_la_SOURCES += \
+	adapter/daemon/check_user.c adapter/daemon/check_user.h \
 	adapter/daemon/deliverer.c adapter/daemon/deliverer.h \
 	adapter/daemon/housekeeper.c adapter/daemon/housekeeper.h \
 	adapter/daemon/listen.c adapter/daemon/listen.h \

@@ -14,6 +14,7 @@
 #include "base/metrics.h"
 #include "config/generation.h"
 #include "config/settings.h"
+#include "daemon/check_user.h"
 #include "daemon/listen.h"
 #include "daemon/plugin_check.h"
 #include "daemon/roles.h"
@@ -33,7 +34,10 @@ static void usage(FILE *out)
             "                        without either, use the socket inherited on fd 0 or from systemd\n"
             "  -w, --workers N       worker processes (overrides [server] workers; default: cores)\n"
             "  -t, --check-config    check config, tenants, secrets, plugins, policies and the store,\n"
-            "                        then exit: 0 if everything loads, 1 with the reason otherwise\n"
+            "                        then exit: 0 if everything loads, 1 with the reason otherwise;\n"
+            "                        creates nothing; as root, checks again as the service user\n"
+            "  -u, --user USER       with -t as root: the service user (default: the owner of the\n"
+            "                        store's directory)\n"
             "  -V, --version         print the version and exit\n"
             "  -h, --help            print this help and exit\n"
             "\n"
@@ -42,14 +46,50 @@ static void usage(FILE *out)
             "Documentation: mamori-fcgi(8), mamori.conf(5).\n");
 }
 
+/* The rest of --check-config, then its verdict; frees gen. The store is
+ * checked, never opened: a check run as root that created or migrated it
+ * would leave root's files behind and the daemon a read-only store. */
+static int check_store_and_user(struct mamori_generation *gen, const char *config_path, const char *user)
+{
+    struct mamori_error err;
+    char name[256];
+    uid_t uid = 0;
+    int found = 0, rc;
+
+    mamori_error_clear(&err);
+    rc = mamori_store_check(gen->settings.store_path, &err);
+    if (rc == 0 && (geteuid() == 0 || user != NULL)) {
+        found = mamori_check_user_find(user, gen->settings.store_path, &uid, name, sizeof name, &err);
+        rc = found < 0 ? found : 0;
+        if (found > 0 && geteuid() != 0 && uid != geteuid())
+            rc = mamori_error_set(&err, MAMORI_EINVAL, "--user %s: only root can check as another user", name);
+        else if (found > 0 && uid != geteuid())
+            rc = mamori_check_user_run(config_path, name, &err);
+    }
+    if (rc != 0) {
+        mamori_log_err("config_error", "%s", err.message);
+        fprintf(stderr, "mamori-fcgi: configuration check FAILED: %s\n", err.message);
+        mamori_generation_free(gen);
+        return 1;
+    }
+    if (geteuid() == 0 && found == 0)
+        fprintf(stderr, "mamori-fcgi: note: checked as root only: the store's directory belongs to root, so the "
+                        "service user is not known; pass --user USER to check what that user can read\n");
+    printf("mamori-fcgi: configuration %s is OK (%zu tenants, store %s%s%s)\n", config_path, gen->tenant_count,
+           gen->settings.store_path, found > 0 ? ", readable by " : "", found > 0 ? name : "");
+    mamori_generation_free(gen);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
         {"workers", required_argument, NULL, 'w'}, {"check-config", no_argument, NULL, 't'},
-        {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
+        {"user", required_argument, NULL, 'u'},    {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *config_path = MAMORI_DEFAULT_CONFIG, *listen_addr = NULL;
+    const char *config_path = MAMORI_DEFAULT_CONFIG, *listen_addr = NULL, *user = NULL;
     struct mamori_supervisor_options opts;
     struct mamori_generation *gen = NULL;
     struct mamori_store *store = NULL;
@@ -58,7 +98,7 @@ int main(int argc, char **argv)
     int check = 0, opt, fd = -1, rc;
 
     mamori_log_init("mamori-fcgi", MAMORI_LOG_LEVEL_INFO, 0);
-    while ((opt = getopt_long(argc, argv, "c:l:w:tVh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:l:w:tu:Vh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c': config_path = optarg; break;
         case 'l': listen_addr = optarg; break;
@@ -72,12 +112,17 @@ int main(int argc, char **argv)
             break;
         }
         case 't': check = 1; break;
+        case 'u': user = optarg; break;
         case 'V': printf("mamori-fcgi %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, MAMORI_PLUGIN_ABI_MAJOR,
                          MAMORI_PLUGIN_ABI_MINOR);
             return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
+    }
+    if (user != NULL && !check) {
+        fprintf(stderr, "mamori-fcgi: --user goes with --check-config (systemd's User= sets who serves)\n");
+        return 2;
     }
     if (optind != argc) {
         fprintf(stderr, "mamori-fcgi: unexpected argument \"%s\"\n", argv[optind]);
@@ -99,21 +144,15 @@ int main(int argc, char **argv)
         return 1;
     }
     mamori_log_init("mamori-fcgi", gen->settings.log_level, gen->settings.use_syslog);
+    if (check)
+        return check_store_and_user(gen, config_path, user);
     if (mamori_store_open(&store, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms, 0,
                           &err) != 0) {
         mamori_log_err("store_error", "%s", err.message);
-        if (check)
-            fprintf(stderr, "mamori-fcgi: configuration check FAILED: %s\n", err.message);
         mamori_generation_free(gen);
         return 1;
     }
     mamori_store_close(store);
-    if (check) {
-        printf("mamori-fcgi: configuration %s is OK (%zu tenants, store %s)\n", config_path, gen->tenant_count,
-               gen->settings.store_path);
-        mamori_generation_free(gen);
-        return 0;
-    }
 
     if (listen_addr == NULL)
         listen_addr = gen->settings.listen;

@@ -4,10 +4,12 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/strv.h"
@@ -188,6 +190,107 @@ int mamori_store_open(struct mamori_store **out, const char *path, int sync_mode
     }
     *out = st;
     return MAMORI_OK;
+}
+
+/* A store file (or its -wal / -shm) must be readable and writable. */
+static int check_rw(const char *path, const char *what, struct mamori_error *err)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return MAMORI_OK;
+        return mamori_error_set(err, MAMORI_EIO, "store %s %s: %s", what, path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode))
+        return mamori_error_set(err, MAMORI_EINVAL, "store %s %s: not a regular file", what, path);
+    if (access(path, R_OK | W_OK) != 0)
+        return mamori_error_set(err, MAMORI_EIO,
+                                "store %s %s (owner uid %u, mode %04o) cannot be read and written by uid %u: %s; "
+                                "the daemon would run with a read-only store (run: chown SERVICE-USER: %s)",
+                                what, path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+                                (unsigned)getuid(), strerror(errno), path);
+    return MAMORI_OK;
+}
+
+int mamori_store_check(const char *path, struct mamori_error *err)
+{
+    char *dir = mamori_strdup(path), *slash, *side = NULL;
+    const char *d;
+    unsigned char hdr[100];
+    struct stat st;
+    int rc = MAMORI_OK, fd;
+    ssize_t n;
+
+    if (dir == NULL || (side = malloc(strlen(path) + 5)) == NULL) {
+        rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+        goto out;
+    }
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        d = ".";
+    else if (slash == dir)
+        d = "/";
+    else {
+        *slash = '\0';
+        d = dir;
+    }
+    /* SQLite creates the store, its -wal and -shm next to it. */
+    if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        rc = mamori_error_set(err, MAMORI_EIO, "store directory %s does not exist (create it, owned by the service "
+                              "user)", d);
+        goto out;
+    }
+    if (access(d, W_OK | X_OK) != 0) {
+        rc = mamori_error_set(err, MAMORI_EIO,
+                              "store directory %s (owner uid %u, mode %04o) is not writable by uid %u: the store, "
+                              "its -wal and -shm are created there (run: chown SERVICE-USER: %s)",
+                              d, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)getuid(), d);
+        goto out;
+    }
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT)
+            rc = mamori_error_set(err, MAMORI_EIO, "store %s: %s", path, strerror(errno));
+        goto out; /* missing: the daemon creates it at first start */
+    }
+    if ((rc = check_rw(path, "file", err)) != 0)
+        goto out;
+    snprintf(side, strlen(path) + 5, "%s-wal", path);
+    if ((rc = check_rw(side, "WAL", err)) != 0)
+        goto out;
+    snprintf(side, strlen(path) + 5, "%s-shm", path);
+    if ((rc = check_rw(side, "shared-memory file", err)) != 0)
+        goto out;
+
+    /* The header, not sqlite3_open: even a read-only open of a WAL
+     * database creates the -shm. user_version is at offset 60; a
+     * migration not yet checkpointed shows the older version, which is
+     * fine: only a store newer than this build is an error. */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+        rc = mamori_error_set(err, MAMORI_EIO, "store %s: %s", path, strerror(errno));
+        goto out;
+    }
+    n = read(fd, hdr, sizeof hdr);
+    close(fd);
+    if (n == 0)
+        goto out; /* empty: SQLite makes it a database at first start */
+    if (n != (ssize_t)sizeof hdr || memcmp(hdr, "SQLite format 3", 16) != 0) {
+        rc = mamori_error_set(err, MAMORI_EDB, "store %s is not an SQLite database (move it away, or fix [store] "
+                              "path)", path);
+        goto out;
+    }
+    {
+        int have = (int)(((unsigned)hdr[60] << 24) | ((unsigned)hdr[61] << 16) | ((unsigned)hdr[62] << 8) | hdr[63]);
+        if (have > mamori_schema_count())
+            rc = mamori_error_set(err, MAMORI_EDB,
+                                  "store %s has schema version %d, newer than this mamori (%d); upgrade mamori or "
+                                  "restore a backup",
+                                  path, have, mamori_schema_count());
+    }
+out:
+    free(dir);
+    free(side);
+    return rc;
 }
 
 void mamori_store_close(struct mamori_store *st)

@@ -80,6 +80,18 @@ int mamori_store_open(struct mamori_store **out, const char *path, int sync_mode
                       struct mamori_error *err);
 void mamori_store_close(struct mamori_store *st);
 
+/* What --check-config asks of the store, without opening it: the check may
+ * run as root, and a store, -wal or -shm it created would belong to root
+ * and leave the daemon a read-only store. So nothing is created, written or
+ * chowned here. A missing store needs a directory the caller can write
+ * (the daemon creates it at first start); an existing one must be a
+ * regular file the caller can read and write, as must its -wal and -shm
+ * when present, in a writable directory, with a schema version this build
+ * can migrate (read from the file header). Permissions are tested with
+ * access(): for the real uid, which is the service user's when the check
+ * runs as that user. Returns 0 or a negative MAMORI_E* code with err set. */
+int mamori_store_check(const char *path, struct mamori_error *err);
+
 /* The schema version this build creates, and the one in the file. */
 int mamori_store_schema_version(void);
 int mamori_store_file_version(struct mamori_store *st, int *version);

@@ -55,7 +55,7 @@ tap_is "$rc" 0 "verify --anchor with the head from mamori status passes"
 # The tampering below works on the file with mamori-fcgi stopped, as
 # someone with the store (a backup, a copy) but not the key would.
 stop_mamori() {
-    kill -TERM "$IT_MAMORI_PID"; for _ in $(seq 100); do kill -0 "$IT_MAMORI_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -TERM "$IT_MAMORI_PID"; it_until '! kill -0 "$IT_MAMORI_PID" 2>/dev/null'
     rm -f "$IT_SOCK"
 }
 stop_mamori

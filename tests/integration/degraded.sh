@@ -26,7 +26,7 @@ tap_is "$?" 1 "--check-config fails on the same configuration"
 sed -i 's/path = no-such-plugin.so/path = example.so/' "$IT_DIR/tenants.d/broken.conf"
 kill -HUP "$IT_MAMORI_PID"
 it_wait_log "generation 2 serving"
-for _ in $(seq 50); do http GET /healthz; [ "$HTTP_STATUS" = 200 ] && break; sleep 0.05; done
+it_until 'http GET /healthz; [ "$HTTP_STATUS" = 200 ]'
 tap_is "$HTTP_STATUS" 200 "after the fix and a reload /healthz is 200"
 sed "s/evt-1001/evt-fixed/" "$D/ticket-refund.json" > "$IT_DIR/fixed.json"
 it_post_generic broken "$IT_DIR/fixed.json"

@@ -27,7 +27,11 @@ tap_is "$HTTP_STATUS" 200 "the new generation serves while the old worker is stu
 it_wait_log "drain_timeout"
 tap_ok $? "the stuck worker of the old generation is killed after shutdown_timeout"
 t1=$(date +%s.%N)
-tap_ok $(python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 5.5 else 1)"; echo $?) "... within a few seconds, not after the 6 s request"
+# Killed, not finished: the kill names the old worker. (How soon is machine
+# load, not a property; it is only reported.)
+echo "# killed after $(python3 -c "print(round($t1 - $t0, 2))") s"
+tap_like "$(grep 'event=drain_timeout' "$IT_DIR/mamori.log")" "(pid $old, generation 1) still busy" \
+    "... the log naming the stuck worker of generation 1"
 tap_ok $(kill -0 "$old" 2>/dev/null; [ $? -ne 0 ]; echo $?) "the old worker (pid $old) is gone"
 wait "$client"
 tap_is "$(it_sql "select count(*) from events where event_id='evt-stuck'")" 0 "the killed request was not recorded (the helpdesk retries it)"

@@ -124,7 +124,7 @@ it_secret line.token "WRONG-token" >/dev/null
 kill -HUP "$IT_MAMORI_PID"
 it_wait_log "generation 2 serving"
 esc_post_ticket acme ev-6 T-500 "念書を書かないなら家まで行く。"
-for _ in $(seq 100); do [ "$(it_sql "select count(*) from outbox where state='dead'")" -ge 2 ] && break; sleep 0.1; done
+it_until "[ \"\$(it_sql \"select count(*) from outbox where state='dead'\")\" -ge 2 ]"
 tap_is "$(it_sql "select count(*) from outbox where state='dead' and connector='line'")" 2 \
     "a wrong LINE token (400 from the API) dead-letters both pushes at once"
 tap_like "$(it_sql "select last_error from outbox where state='dead' limit 1")" "answered HTTP 400" "the dead letter says why"
@@ -141,12 +141,12 @@ tap_is "$(esc_count line 'e["ok"] and e["status"] == 200 and "T-500" in e["body"
 # its successor resends with the same key and the lawyer gets it once ----
 esc_fault line accept_then_hang 1 5
 esc_post_ticket acme ev-7 T-600 "念書を今日中に書け。"
-for _ in $(seq 100); do grep -q "T-600" "$IT_DIR/channels.log" 2>/dev/null && break; sleep 0.1; done
+it_until 'grep -q T-600 "$IT_DIR/channels.log" 2>/dev/null'
 sleep 1
 dpid=$(ps -o pid=,comm= --ppid "$IT_MAMORI_PID" | awk '$2 ~ /^mamori-deliver/ {print $1}' | head -1)
 starts=$(grep -c deliverer_started "$IT_DIR/mamori.log")
 kill -KILL "$dpid"
-for _ in $(seq 100); do [ "$(grep -c deliverer_started "$IT_DIR/mamori.log")" -gt "$starts" ] && break; sleep 0.1; done
+it_wait_log_more deliverer_started "$starts"
 tap_ok "$([ "$(grep -c deliverer_started "$IT_DIR/mamori.log")" -gt "$starts" ]; echo $?)" \
     "restart: the supervisor restarted the killed deliverer"
 esc_wait line 1 'e["status"] == 409 and "T-600" in e["body"]["messages"][0]["text"]' 30

@@ -37,6 +37,7 @@ esc_standins_start() {
     python3 "$ESC_DIR/channels_standin.py" --port-file "$IT_DIR/channels.port" --log "$IT_DIR/channels.log" \
         --line-token "$ESC_LINE_TOKEN" --slack-path "$ESC_SLACK_PATH" --teams-path "$ESC_TEAMS_PATH" \
         --teams-sig "$ESC_TEAMS_SIG" --hook-secret "$ESC_HOOK_SECRET" >>"$IT_DIR/channels.err" 2>&1 &
+    ESC_CHANNELS_PID=$!
     IT_PIDS="$IT_PIDS $!"
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
         -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
@@ -44,8 +45,20 @@ esc_standins_start() {
     python3 "$ESC_DIR/smtp_standin.py" --port-file "$IT_DIR/smtp.port" --log "$IT_DIR/smtp.log" \
         --cert "$IT_DIR/smtp.crt" --key "$IT_DIR/smtp.key" --user "$ESC_SMTP_USER" --password "$ESC_SMTP_PASS" \
         --fail-first "${ESC_SMTP_FAIL_FIRST:-0}" >>"$IT_DIR/smtp.err" 2>&1 &
+    ESC_SMTP_PID=$!
     IT_PIDS="$IT_PIDS $!"
-    for _ in $(seq 100); do [ -s "$IT_DIR/channels.port" ] && [ -s "$IT_DIR/smtp.port" ] && break; sleep 0.05; done
+    it_poll -p "$ESC_CHANNELS_PID" "$IT_TIMEOUT" test -s "$IT_DIR/channels.port" || {
+        echo "# the channels stand-in did not start:"
+        it_why_not channels_standin.py "$ESC_CHANNELS_PID" "$IT_DIR/channels.err"
+        echo "Bail out! the channels stand-in did not start"
+        exit 1
+    }
+    it_poll -p "$ESC_SMTP_PID" "$IT_TIMEOUT" test -s "$IT_DIR/smtp.port" || {
+        echo "# the SMTP stand-in did not start:"
+        it_why_not smtp_standin.py "$ESC_SMTP_PID" "$IT_DIR/smtp.err"
+        echo "Bail out! the SMTP stand-in did not start"
+        exit 1
+    }
     ESC_CH="http://127.0.0.1:$(cat "$IT_DIR/channels.port")"
     ESC_SMTP="smtp://127.0.0.1:$(cat "$IT_DIR/smtp.port")"
     # Fast retries for the tests; http to the loopback stand-ins; the
@@ -165,14 +178,11 @@ for l in open(sys.argv[1], encoding="utf-8"):
 print(n)' "$IT_DIR/channels.log" "$1" "${2:-True}"
 }
 
-# esc_wait SERVICE N [CONDITION] [SECONDS] -- until N such requests arrived.
+# esc_wait SERVICE N [CONDITION] [SECONDS] -- until N such requests arrived
+# (SECONDS, never less than IT_TIMEOUT: see it_poll).
+esc_has() { [ "$(esc_count "$1" "$3")" -ge "$2" ]; }
 esc_wait() {
-    local limit=${4:-20}
-    for _ in $(seq $((limit * 10))); do
-        [ "$(esc_count "$1" "${3:-True}")" -ge "$2" ] && return 0
-        sleep 0.1
-    done
-    return 1
+    it_poll "${4:-$IT_TIMEOUT}" esc_has "$1" "$2" "${3:-True}"
 }
 
 # esc_req SERVICE INDEX PY-EXPR -- a field of the INDEX-th request to SERVICE.
@@ -250,12 +260,9 @@ esc_line_post() {
 # The escalation's audit records of a kind.
 esc_audit_count() { it_sql "select count(*) from audit where kind='$1'"; }
 
-# Wait until no escalation or note job is pending (up to N seconds).
+# Wait until no escalation or note job is pending (up to N seconds, never
+# less than IT_TIMEOUT).
+esc_outbox_drained() { [ "$(it_sql "select count(*) from outbox where state='pending'")" = 0 ]; }
 esc_wait_drained() {
-    local limit=${1:-20}
-    for _ in $(seq $((limit * 10))); do
-        [ "$(it_sql "select count(*) from outbox where state='pending'")" = 0 ] && return 0
-        sleep 0.1
-    done
-    return 1
+    it_poll "${1:-$IT_TIMEOUT}" esc_outbox_drained
 }

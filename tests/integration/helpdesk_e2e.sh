@@ -151,7 +151,7 @@ tap_is "$(it_sql "select count(*) from outbox where tenant='gen'")" 1 "generic: 
 # A tenant whose url leaves loopback over plain http: refused, dead-lettered.
 hd_post far zendesk-ticket_created
 tap_is "$HTTP_STATUS" 200 "far: annotated"
-for _ in $(seq 50); do [ "$(it_sql "select state from outbox where tenant='far'")" = dead ] && break; sleep 0.1; done
+it_until "[ \"\$(it_sql \"select state from outbox where tenant='far'\")\" = dead ]"
 tap_is "$(it_sql "select state from outbox where tenant='far'")" dead "a request outside allowed URLs is refused and dead-lettered"
 tap_like "$(it_sql "select last_error from outbox where tenant='far'")" "refused" "... with the reason"
 tap_like "$(hd_outbox list --state dead)" "far" "mamori outbox list shows the dead letter"

@@ -62,29 +62,23 @@ tap_like "$(cat "$IT_DIR/mamori.log")" "Timeout was reached" "hang: the timeout 
 #    find the note and not send it again (Jira has no idempotency key).
 hd_fault jira hang_after_write 1 0 4
 hd_post ji jira-jira_issue_created
-sleep 9
 hd_wait_drained 20
 tap_is "$(hd_notes jira CS-42)" 1 "write-then-hang: still exactly one note (the retry checked first)"
 tap_like "$(hd_state "s['tags'].get('jira:CS-42')")" "kasuhara" "write-then-hang: the labels were still added"
 
 # 6. SIGKILL the deliverer in the middle of a delivery, for each platform
 #    without idempotency keys, and for Zendesk (which has one).
+hangs_more_than() { [ "$(hd_log | grep -c "\"fault\": \"hang_after_write\"")" -gt "$1" ]; }
+deliverer_not() { newpid=$(hd_deliverer_pid); [ -n "$newpid" ] && [ "$newpid" != "$1" ]; }
 kill_during() {  # PLATFORM TENANT FIXTURE TICKET
     local before pid newpid
     hd_fault "$1" hang_after_write 1 0 30
     before=$(hd_log | grep -c "\"fault\": \"hang_after_write\"")
     hd_post "$2" "$3"
-    for _ in $(seq 100); do
-        [ "$(hd_log | grep -c "\"fault\": \"hang_after_write\"")" -gt "$before" ] && break
-        sleep 0.1
-    done
+    it_poll "$IT_TIMEOUT" hangs_more_than "$before"
     pid=$(hd_deliverer_pid)
     kill -KILL "$pid"
-    for _ in $(seq 100); do
-        newpid=$(hd_deliverer_pid)
-        [ -n "$newpid" ] && [ "$newpid" != "$pid" ] && break
-        sleep 0.1
-    done
+    it_poll "$IT_TIMEOUT" deliverer_not "$pid"
     tap_ok "$([ -n "$newpid" ] && [ "$newpid" != "$pid" ] && echo 0 || echo 1)" "$1: the supervisor restarted the killed deliverer"
     hd_wait_drained 30
     tap_is "$(it_sql "select state from outbox where id=$(job_of "$2")")" done "$1: the job finished after the restart"
@@ -100,7 +94,8 @@ tap_like "$(cat "$IT_DIR/mamori.log")" "leased by a deliverer that died are due 
 # 7. The adapter restarts between the webhook and the delivery.
 hd_fault freshdesk 503 1 3
 hd_post fd freshdesk-ticket_updated-public_note
-for _ in $(seq 50); do hd_log | grep -q '"fault": "503"' && break; sleep 0.1; done
+fault_503_seen() { hd_log | grep -q '"fault": "503"'; }
+it_poll "$IT_TIMEOUT" fault_503_seen
 kill -TERM "$IT_MAMORI_PID"
 wait "$IT_MAMORI_PID" 2>/dev/null
 tap_is "$(it_sql "select state from outbox where id=$(job_of fd)")" pending "restart: the job waits in the outbox while mamori is down"
@@ -110,14 +105,15 @@ tap_is "$(hd_notes freshdesk 1188)" 1 "restart: the note lands after mamori come
 
 # 8. Permanent errors dead-letter at once; max_attempts dead-letters too.
 hd_post bad zendesk-ticket_created
-for _ in $(seq 50); do [ "$(it_sql "select state from outbox where tenant='bad'")" = dead ] && break; sleep 0.1; done
+state_is() { [ "$(it_sql "select state from outbox where $1")" = "$2" ]; }
+it_poll "$IT_TIMEOUT" state_is "tenant='bad'" dead
 tap_is "$(it_sql "select state from outbox where tenant='bad'")" dead "a 4xx (bad credentials) is dead-lettered"
 tap_is "$(it_sql "select attempts from outbox where tenant='bad'")" 1 "... without retrying"
 tap_like "$(it_sql "select last_error from outbox where tenant='bad'")" "HTTP 400" "... and says why"
 hd_fault jira 500 100
 hd_post ji jira-comment_created
 id=$(job_of ji)
-for _ in $(seq 200); do [ "$(it_sql "select state from outbox where id=$id")" = dead ] && break; sleep 0.1; done
+it_poll "$IT_TIMEOUT" state_is "id=$id" dead
 tap_is "$(it_sql "select state from outbox where id=$id")" dead "after max_attempts (4) of 500s the job is dead"
 tap_is "$(it_sql "select attempts from outbox where id=$id")" 4 "... after exactly 4 attempts"
 hd_outbox show "$id" > "$IT_DIR/show.out"

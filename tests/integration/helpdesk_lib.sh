@@ -20,7 +20,12 @@ hd_standin_start() {
         --generic-secret "${HD_GENERIC_SECRET:-secret-gen}" >>"$IT_DIR/standin.err" 2>&1 &
     HD_STANDIN_PID=$!
     IT_PIDS="$IT_PIDS $HD_STANDIN_PID"
-    for _ in $(seq 100); do [ -s "$IT_DIR/standin.port" ] && break; sleep 0.05; done
+    it_poll -p "$HD_STANDIN_PID" "$IT_TIMEOUT" test -s "$IT_DIR/standin.port" || {
+        echo "# the helpdesk stand-in did not start:"
+        it_why_not standin.py "$HD_STANDIN_PID" "$IT_DIR/standin.err"
+        echo "Bail out! the helpdesk stand-in did not start"
+        exit 1
+    }
     HD_STANDIN="http://127.0.0.1:$(cat "$IT_DIR/standin.port")"
     # Fast retries for the tests; http to the loopback stand-in.
     IT_EXTRA_CONFIG="[deliver]
@@ -137,16 +142,15 @@ hd_post() {
 # last /metrics answer ($HTTP_BODY).
 hd_metric() { printf '%s\n' "$HTTP_BODY" | awk -v k="$1" '$1 == k {print $2}'; }
 
-# hd_wait_metric NAME MIN -- GET /metrics until NAME >= MIN (5 s at most);
-# $HTTP_BODY keeps the last answer. The stand-in sees a request before the
-# deliverer has counted its answer, so a test polls.
+# hd_wait_metric NAME MIN -- GET /metrics until NAME >= MIN (IT_TIMEOUT at
+# most); $HTTP_BODY keeps the last answer. The stand-in sees a request
+# before the deliverer has counted its answer, so a test polls.
+hd_metric_at_least() {
+    http GET /metrics
+    [ "$(hd_metric "$1")" -ge "$2" ] 2>/dev/null
+}
 hd_wait_metric() {
-    for _ in $(seq 50); do
-        http GET /metrics
-        [ "$(hd_metric "$1")" -ge "$2" ] 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
+    it_poll "$IT_TIMEOUT" hd_metric_at_least "$1" "$2"
 }
 
 # Recorded stand-in requests as JSON lines.
@@ -160,14 +164,11 @@ hd_state() {
 # Number of notes on PLATFORM's TICKET at the stand-in.
 hd_notes() { hd_state "len(s['notes'].get('$1:$2', []))"; }
 
-# hd_wait_notes PLATFORM TICKET N [SECONDS] -- until the ticket has N notes.
+# hd_wait_notes PLATFORM TICKET N [SECONDS] -- until the ticket has N notes
+# (SECONDS, never less than IT_TIMEOUT: see it_poll).
+hd_has_notes() { [ "$(hd_notes "$1" "$2")" -ge "$3" ] 2>/dev/null; }
 hd_wait_notes() {
-    local limit=${4:-20} i
-    for i in $(seq $((limit * 10))); do
-        [ "$(hd_notes "$1" "$2")" -ge "$3" ] 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
+    it_poll "${4:-$IT_TIMEOUT}" hd_has_notes "$1" "$2" "$3"
 }
 
 # hd_fault PLATFORM MODE COUNT [RETRY_AFTER] [HANG]
@@ -195,12 +196,9 @@ hd_deliverer_pid() {
     ps -o pid=,comm= --ppid "$IT_MAMORI_PID" 2>/dev/null | awk '$2 ~ /^mamori-deliver/ {print $1}' | head -1
 }
 
-# Wait until the outbox has no pending job (up to N seconds).
+# Wait until the outbox has no pending job (up to N seconds, never less
+# than IT_TIMEOUT).
+hd_outbox_drained() { [ "$(it_sql "select count(*) from outbox where state='pending'")" = 0 ]; }
 hd_wait_drained() {
-    local limit=${1:-20}
-    for _ in $(seq $((limit * 10))); do
-        [ "$(it_sql "select count(*) from outbox where state='pending'")" = 0 ] && return 0
-        sleep 0.1
-    done
-    return 1
+    it_poll "${1:-$IT_TIMEOUT}" hd_outbox_drained
 }

@@ -21,7 +21,7 @@ M() { "$MAMORI" -c "$IT_DIR/mamori.conf" "$@"; }
 at() { date -u -d "@$(( T0 + $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
 
 # The daemon's poller runs its first round at start: it sets the cursor.
-for _ in $(seq 100); do [ -n "$(it_sql "SELECT cursor FROM poll_cursor WHERE tenant='rm'")" ] && break; sleep 0.05; done
+it_until "[ -n \"\$(it_sql \"SELECT cursor FROM poll_cursor WHERE tenant='rm'\")\" ]"
 cursor0=$(it_sql "SELECT cursor FROM poll_cursor WHERE tenant='rm'")
 [[ $cursor0 =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
 tap_ok $? "the first round stored a cursor in Redmine's time format ($cursor0)"
@@ -98,10 +98,7 @@ sed -i 's/^poll_interval = 3600/poll_interval = 1/' "$IT_DIR/tenants.d/rm.conf"
 kill -HUP "$IT_MAMORI_PID"
 it_wait_log "generation 2 serving"
 put_issue "$(issue 204 5 5 'お前の顔を覚えたぞ。帰り道に気をつけろ。')"
-for _ in $(seq 100); do
-    [ "$(it_sql "SELECT count(*) FROM events WHERE event_id='issue:204:created'")" = 1 ] && break
-    sleep 0.1
-done
+it_until "[ \"\$(it_sql \"SELECT count(*) FROM events WHERE event_id='issue:204:created'\")\" = 1 ]"
 tap_is "$(it_sql "SELECT is_harassment FROM annotations WHERE tenant='rm' AND event_id='issue:204:created'")" 1 \
     "the daemon's poller picked up a new issue by itself within seconds"
 tap_is "$(it_sql "SELECT count(*) FROM events WHERE tenant='rm'")" 5 "... and nothing twice"

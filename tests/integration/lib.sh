@@ -12,6 +12,12 @@
 #   tap_is "$HTTP_STATUS" 200 "annotated"
 #
 # Everything runs from $IT_DIR; it is removed at exit unless KEEP_TMP=1.
+#
+# Starts and waits poll until a deadline of MAMORI_TEST_START_TIMEOUT
+# seconds (default 60): `make distcheck` runs the suites in parallel on a
+# machine other jobs load too, and a wait that succeeds returns at once, so
+# only a failure costs the whole deadline. A start that fails says why: the
+# process's exit status and the last lines of its log.
 
 set -u
 
@@ -42,6 +48,61 @@ tap_unlike() {
 }
 tap_diag() { sed 's/^/# /'; }
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+
+IT_TIMEOUT=${MAMORI_TEST_START_TIMEOUT:-60}
+
+# it_poll [-p PID] SECONDS COMMAND [ARGS]... -- run COMMAND every 0.05 s
+# until it succeeds (0), or until SECONDS -- never less than IT_TIMEOUT, so
+# a loaded machine does not fail a test -- have passed (1). With -p, stop
+# early (2) once process PID has exited and COMMAND still fails: a daemon
+# that died will not become ready, and the test should say so at once.
+it_poll() {
+    local pid="" limit end
+    if [ "$1" = -p ]; then pid=$2; shift 2; fi
+    limit=$1
+    shift
+    [ "$limit" -ge "$IT_TIMEOUT" ] 2>/dev/null || limit=$IT_TIMEOUT
+    end=$((SECONDS + limit))
+    while :; do
+        "$@" && return 0
+        if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+            "$@" && return 0  # it got there just before exiting
+            return 2
+        fi
+        [ "$SECONDS" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+
+# it_until 'SHELL-CONDITION' -- it_poll for a condition written inline.
+it_until() {
+    it_poll "$IT_TIMEOUT" eval "$1"
+}
+
+# it_why_not NAME PID LOG [nochild] -- explain, as TAP comments, why
+# process PID (NAME) did not become ready: its exit status if it exited
+# (known only for a child of this shell; nginx daemonizes: "nochild"), else
+# that the deadline passed; then the last lines of LOG.
+it_why_not() {
+    local name=$1 pid=$2 log=$3 st
+    if [ -z "$pid" ]; then
+        echo "# $name did not become ready within ${IT_TIMEOUT} s (MAMORI_TEST_START_TIMEOUT)"
+    elif kill -0 "$pid" 2>/dev/null; then
+        echo "# $name (pid $pid) runs but was not ready within ${IT_TIMEOUT} s (MAMORI_TEST_START_TIMEOUT)"
+    elif [ "${4:-}" = nochild ]; then
+        echo "# $name (pid $pid) has exited"
+    else
+        wait "$pid" 2>/dev/null
+        st=$?
+        if [ "$st" -gt 128 ] && [ "$st" -ne 255 ]; then
+            echo "# $name (pid $pid) was killed by signal $((st - 128)) ($(kill -l $((st - 128)) 2>/dev/null))"
+        else
+            echo "# $name (pid $pid) exited with status $st"
+        fi
+    fi
+    echo "# last lines of $log:"
+    tail -n 20 "$log" 2>/dev/null | tap_diag
+}
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -142,13 +203,18 @@ it_start_mamori() {
     "$MAMORI_FCGI" -c "$IT_DIR/mamori.conf" "$@" >>"$IT_DIR/mamori.log" 2>&1 &
     IT_MAMORI_PID=$!
     IT_PIDS="$IT_PIDS $IT_MAMORI_PID"
-    for _ in $(seq 1200); do  # up to a minute: policies with a model load slowly under sanitizers
-        [ -S "$IT_SOCK" ] && return 0
-        kill -0 "$IT_MAMORI_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    echo "# mamori-fcgi did not start:"; tail -20 "$IT_DIR/mamori.log" | tap_diag
+    # Policies with a model load slowly under sanitizers, and the machine
+    # may be busy: IT_TIMEOUT.
+    it_poll -p "$IT_MAMORI_PID" "$IT_TIMEOUT" test -S "$IT_SOCK" && return 0
+    echo "# mamori-fcgi did not start:"
+    it_why_not mamori-fcgi "$IT_MAMORI_PID" "$IT_DIR/mamori.log"
     return 1
+}
+
+# The health answer through nginx: any HTTP answer will do (a 503 of a
+# degraded daemon too); curl fails only without one.
+it_healthz_answers() {
+    curl -s -o /dev/null --max-time 10 "$IT_URL/healthz"
 }
 
 it_start_nginx() {
@@ -182,10 +248,15 @@ CONF
     sed -i "s#include fastcgi_params;#include $IT_DIR/fastcgi_params;#" "$IT_DIR/mamori-snippet.conf"
     "$NGINX" -p "$IT_DIR" -c "$IT_DIR/nginx.conf" 2>>"$IT_DIR/nginx-error.log" || {
         echo "# nginx did not start:"; tap_diag < "$IT_DIR/nginx-error.log"; return 1; }
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "$IT_URL/healthz" && return 0
-        sleep 0.05
-    done
+    # Without mamori-fcgi nginx still answers (502); the wait stops early
+    # only when the daemon behind it died.
+    it_poll -p "${IT_MAMORI_PID:-}" "$IT_TIMEOUT" it_healthz_answers && return 0
+    echo "# no answer from $IT_URL/healthz:"
+    if [ -n "${IT_MAMORI_PID:-}" ] && ! kill -0 "$IT_MAMORI_PID" 2>/dev/null; then
+        it_why_not mamori-fcgi "$IT_MAMORI_PID" "$IT_DIR/mamori.log"
+    else
+        it_why_not nginx "$(cat "$IT_DIR/nginx.pid" 2>/dev/null)" "$IT_DIR/nginx-error.log" nochild
+    fi
     return 1
 }
 
@@ -193,13 +264,14 @@ it_start() {
     it_start_mamori "$@" && it_start_nginx
 }
 
-# Wait until the log contains TEXT (up to 10 s).
+# it_log_has TEXT: whether mamori.log contains TEXT.
+it_log_has() {
+    grep -q -- "$1" "$IT_DIR/mamori.log" 2>/dev/null
+}
+
+# Wait until the log contains TEXT (up to IT_TIMEOUT).
 it_wait_log() {
-    for _ in $(seq 200); do
-        grep -q -- "$1" "$IT_DIR/mamori.log" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
+    it_poll "$IT_TIMEOUT" it_log_has "$1"
 }
 
 # it_log_count PATTERN: how many lines of mamori.log contain PATTERN.
@@ -207,14 +279,15 @@ it_log_count() {
     grep -c -- "$1" "$IT_DIR/mamori.log" 2>/dev/null || true
 }
 
-# it_wait_log_more PATTERN COUNT: wait (up to 60 s: the machine may be busy)
-# until more than COUNT lines of mamori.log contain PATTERN.
+# it_log_more PATTERN COUNT: whether more than COUNT lines contain PATTERN.
+it_log_more() {
+    [ "$(it_log_count "$1")" -gt "$2" ]
+}
+
+# it_wait_log_more PATTERN COUNT: wait (up to IT_TIMEOUT: the machine may be
+# busy) until more than COUNT lines of mamori.log contain PATTERN.
 it_wait_log_more() {
-    for _ in $(seq 1200); do  # up to a minute: policies with a model load slowly under sanitizers
-        [ "$(it_log_count "$1")" -gt "$2" ] && return 0
-        sleep 0.05
-    done
-    return 1
+    it_poll "$IT_TIMEOUT" it_log_more "$1" "$2"
 }
 
 # X-Mamori-Signature for FILE with SECRET at time T (default now).

@@ -23,8 +23,9 @@ port=$(free_port)
 "$MAMORI_FCGI" -c "$IT_DIR/mamori.conf" --listen "127.0.0.1:$port" >>"$IT_DIR/mamori.log" 2>&1 &
 pid=$!
 IT_PIDS="$IT_PIDS $pid"
-ok=1
-for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && { ok=0; break; }; sleep 0.05; done
+it_poll -p $pid "$IT_TIMEOUT" python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null
+ok=$?
+[ $ok = 0 ] || it_why_not mamori-fcgi $pid "$IT_DIR/mamori.log"
 tap_ok $ok "--listen host:port listens on TCP"
 kill -TERM $pid; wait $pid
 tap_is "$?" 0 "... and stops with 0"
@@ -50,9 +51,10 @@ sed -i "s#^listen = .*#listen =#" "$IT_DIR/mamori.conf"
 for mode in fd0 systemd; do
     rm -f "$IT_SOCK"
     launch $mode "$IT_SOCK"
-    for _ in $(seq 1200); do [ -S "$IT_SOCK" ] && break; sleep 0.05; done
-    sleep 0.3
+    it_poll -p $LAUNCH_PID "$IT_TIMEOUT" test -S "$IT_SOCK" || it_why_not "mamori-fcgi ($mode)" $LAUNCH_PID "$IT_DIR/mamori.log"
     it_start_nginx >/dev/null 2>&1 || true
+    # The launcher made the socket before mamori-fcgi ran: wait for its answer.
+    it_until '[ "$(curl -s -o /dev/null -w "%{http_code}" --max-time 10 "$IT_URL/healthz")" = 200 ]'
     http GET /healthz
     tap_is "$HTTP_STATUS" 200 "serves on a socket inherited via $mode"
     "$NGINX" -p "$IT_DIR" -c "$IT_DIR/nginx.conf" -s stop 2>/dev/null; sleep 0.2; rm -f "$IT_DIR/nginx.pid"

@@ -65,7 +65,7 @@ tap_is "$HTTP_STATUS" 200 "... acme is still answered"
 
 # At start the broken tenant alone is left out (its webhooks get 503).
 kill -TERM "$IT_MAMORI_PID"
-for _ in $(seq 200); do kill -0 "$IT_MAMORI_PID" 2>/dev/null || break; sleep 0.05; done
+it_until '! kill -0 "$IT_MAMORI_PID" 2>/dev/null'
 rm -f "$IT_SOCK"
 it_start_mamori
 sed 's/evt-1001/evt-2001/' "$top_srcdir/tests/integration/data/ticket-refund.json" > "$IT_DIR/second.json"

@@ -25,7 +25,7 @@ CONF
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 at() { date -u -d "@$(( T0 + $1 ))" +%Y-%m-%dT%H:%M:%SZ; }
 
-for _ in $(seq 200); do [ -n "$(it_sql "SELECT cursor FROM poll_cursor WHERE tenant='rm'")" ] && break; sleep 0.05; done
+it_until "[ -n \"\$(it_sql \"SELECT cursor FROM poll_cursor WHERE tenant='rm'\")\" ]"
 T0=$(date -u -d "$(it_sql "SELECT cursor FROM poll_cursor WHERE tenant='rm'")" +%s)
 put_issue() { # ID AT DESCRIPTION
     curl -s -o /dev/null -X POST "$HD_STANDIN/_control" -H 'Content-Type: application/json' -d "{\"platform\": \"redmine\",
@@ -41,10 +41,7 @@ tap_like "$(grep 'event=worker_deadline' "$IT_DIR/mamori.log")" "tenant=rm msg=\
     "the stuck poller is killed at request_deadline, the log naming the tenant"
 tap_like "$(grep 'event=quarantine ' "$IT_DIR/mamori.log")" "tenant rm ticket 301: 2 strikes; quarantined" \
     "after two kills on issue 301 it is quarantined"
-for _ in $(seq 600); do
-    [ "$(it_sql "SELECT count(*) FROM events WHERE tenant='rm' AND event_id LIKE 'issue:302:%'")" = 1 ] && break
-    sleep 0.1
-done
+it_until "[ \"\$(it_sql \"SELECT count(*) FROM events WHERE tenant='rm' AND event_id LIKE 'issue:302:%'\")\" = 1 ]"
 tap_is "$(it_sql "SELECT count(*) FROM events WHERE tenant='rm' AND event_id LIKE 'issue:302:%'")" 1 \
     "the issue after it is annotated: polling goes on"
 tap_is "$(it_sql "SELECT count(*) FROM events WHERE tenant='rm' AND event_id LIKE 'issue:301:%'")" 0 \

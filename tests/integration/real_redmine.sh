@@ -25,10 +25,7 @@ tap_ok "$([ -n "$cf" ] && echo 0 || echo 1)" "setup: REST enabled, API key set, 
 IT_PIDS="$IT_PIDS $!"
 RM="http://127.0.0.1:$RM_PORT"
 rm_api() { curl -s -H "X-Redmine-API-Key: $KEY" -H 'Content-Type: application/json' "$@"; }
-for _ in $(seq 300); do
-    [ "$(rm_api -o /dev/null -w '%{http_code}' "$RM/projects.json")" = 200 ] && break
-    sleep 0.1
-done
+it_until '[ "$(rm_api -o /dev/null -w "%{http_code}" "$RM/projects.json")" = 200 ]'
 tap_is "$(rm_api -o /dev/null -w '%{http_code}' "$RM/projects.json")" 200 "Redmine answers REST"
 rm_api -X POST "$RM/projects.json" -d '{"project": {"name": "Support", "identifier": "support", "is_public": false,
     "enabled_module_names": ["issue_tracking"], "tracker_ids": [1, 2, 3]}}' >/dev/null
@@ -73,10 +70,7 @@ issue=$(rm_api -X POST "$RM/issues.json" --data-binary @- <<'J' | json 'd["issue
 J
 )
 tap_ok "$([ -n "$issue" ] && echo 0 || echo 1)" "an issue is created through REST (#$issue)"
-for _ in $(seq 300); do
-    rm_api "$RM/issues/$issue.json?include=journals" | grep -q 'mamori-ref:' && break
-    sleep 0.1
-done
+it_until 'rm_api "$RM/issues/$issue.json?include=journals" | grep -q mamori-ref:'
 got=$(rm_api "$RM/issues/$issue.json?include=journals")
 note=$(echo "$got" | json '[j for j in d["issue"]["journals"] if "mamori-ref:" in (j.get("notes") or "")]')
 tap_like "$note" "重大度" "the poller picked the issue up and the note is on it"

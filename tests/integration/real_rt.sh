@@ -45,10 +45,7 @@ tap_like "$MAMORI_TOKEN" "1-" "setup: the scrip, custom field and mamori's RT us
     --max-workers 3) >"$RTD/server.log" 2>&1 &
 IT_PIDS="$IT_PIDS $!"
 rt() { curl -s -H "Authorization: token $ROOT_TOKEN" -H 'Content-Type: application/json' "$@"; }
-for _ in $(seq 150); do
-    [ "$(rt -o /dev/null -w '%{http_code}' "http://127.0.0.1:$RT_PORT/REST/2.0/rt")" = 200 ] && break
-    sleep 0.2
-done
+it_until '[ "$(rt -o /dev/null -w "%{http_code}" "http://127.0.0.1:$RT_PORT/REST/2.0/rt")" = 200 ]'
 tap_is "$(rt -o /dev/null -w '%{http_code}' "http://127.0.0.1:$RT_PORT/REST/2.0/rt")" 200 "RT answers REST2"
 
 it_secret rt.webhook "$WEBHOOK_SECRET" >/dev/null
@@ -83,10 +80,7 @@ id=$(rt -X POST "http://127.0.0.1:$RT_PORT/REST/2.0/ticket" --data-binary @- <<'
 J
 )
 tap_ok "$([ -n "$id" ] && echo 0 || echo 1)" "a ticket is created through REST2 (#$id)"
-for _ in $(seq 150); do
-    rt "http://127.0.0.1:$RT_PORT/REST/2.0/ticket/$id/history?fields=Type&per_page=100" | grep -q '"Comment"' && break
-    sleep 0.2
-done
+it_until 'rt "http://127.0.0.1:$RT_PORT/REST/2.0/ticket/$id/history?fields=Type&per_page=100" | grep -q "\"Comment\""'
 hist=$(rt "http://127.0.0.1:$RT_PORT/REST/2.0/ticket/$id/history?fields=Type,Creator&per_page=100")
 tap_like "$(grep -c "hooks/rt/rt" "$IT_DIR/nginx-access.log")" "1" "the scrip's webhook reached mamori through nginx"
 comments=$(echo "$hist" | python3 -c 'import json,sys; print(sum(1 for i in json.load(sys.stdin)["items"] if i.get("Type")=="Comment"))')

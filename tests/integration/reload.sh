@@ -28,14 +28,14 @@ tap_is "$(echo "$HTTP_BODY" | json 'd["generation"]')" 1 "... still generation 1
 cp "$IT_DIR/mamori.conf" "$IT_DIR/mamori.good"
 echo "this is not ini" >> "$IT_DIR/mamori.conf"
 kill -HUP "$IT_MAMORI_PID"
-for _ in $(seq 100); do [ "$(grep -c reload_failed "$IT_DIR/mamori.log")" -ge 2 ] && break; sleep 0.05; done
+it_wait_log_more reload_failed 1
 tap_like "$(grep reload_failed "$IT_DIR/mamori.log" | tail -1)" "syntax error" "a broken main config is refused too"
 cp "$IT_DIR/mamori.good" "$IT_DIR/mamori.conf"
 
 # A bad duration in a typed key (it used to be read as 5 seconds or ignored).
 printf '[tenant]\nreplay_window = 5 m\n' >> "$IT_DIR/tenants.d/acme.conf"
 kill -HUP "$IT_MAMORI_PID"
-for _ in $(seq 100); do [ "$(grep -c reload_failed "$IT_DIR/mamori.log")" -ge 3 ] && break; sleep 0.05; done
+it_wait_log_more reload_failed 2
 tap_like "$(grep reload_failed "$IT_DIR/mamori.log" | tail -1)" \
     "acme.conf:$(wc -l < "$IT_DIR/tenants.d/acme.conf"): replay_window = \\\"5 m\\\": not a duration" \
     "a bad duration is refused on reload, naming file, line and key"
@@ -46,11 +46,7 @@ it_tenant beta
 kill -HUP "$IT_MAMORI_PID"
 it_wait_log "generation 2 serving"
 tap_ok $? "the good reload is logged"
-for _ in $(seq 50); do
-    http GET /healthz/details
-    [ "$(echo "$HTTP_BODY" | json 'd["generation"]')" = 2 ] && break
-    sleep 0.05
-done
+it_until 'http GET /healthz/details; [ "$(echo "$HTTP_BODY" | json "d[\"generation\"]")" = 2 ]'
 tap_is "$(echo "$HTTP_BODY" | json 'd["generation"]')" 2 "healthz reports generation 2"
 sed "s/evt-1001/evt-b1/" "$D/ticket-refund.json" > "$IT_DIR/b1.json"
 it_post_generic beta "$IT_DIR/b1.json"

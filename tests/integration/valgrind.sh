@@ -27,9 +27,13 @@ VG="valgrind --quiet --trace-children=yes --error-exitcode=99 --leak-check=full 
 $VG "$MAMORI_FCGI" -c "$IT_DIR/mamori.conf" >>"$IT_DIR/mamori.log" 2>&1 &
 IT_MAMORI_PID=$!
 IT_PIDS="$IT_PIDS $IT_MAMORI_PID"
-for _ in $(seq 600); do [ -S "$IT_SOCK" ] && break; sleep 0.1; done
+it_poll -p "$IT_MAMORI_PID" $((IT_TIMEOUT * 2)) test -S "$IT_SOCK" || {
+    it_why_not "mamori-fcgi under valgrind" "$IT_MAMORI_PID" "$IT_DIR/mamori.log"
+    echo "Bail out! mamori-fcgi did not start under valgrind"
+    exit 1
+}
 it_start_nginx || { echo "Bail out! nginx did not start"; exit 1; }
-for _ in $(seq 300); do http GET /healthz; [ "$HTTP_STATUS" = 200 ] && break; sleep 0.1; done
+it_poll -p "$IT_MAMORI_PID" $((IT_TIMEOUT * 2)) eval 'http GET /healthz; [ "$HTTP_STATUS" = 200 ]'
 tap_is "$HTTP_STATUS" 200 "healthz under valgrind"
 D="$top_srcdir/tests/integration/data"
 it_post_generic acme "$D/ticket-refund.json"
@@ -65,14 +69,15 @@ msg_id=$(esc_req line 0 'e["message_id"]')
 esc_line_body "$IT_DIR/advice.json" message "$ESC_LAWYER" 01JXVGADV1CE00000000000000 "Do not refund." "$msg_id"
 esc_line_post esc "$IT_DIR/advice.json"
 tap_is "$(echo "$HTTP_BODY" | json 'd["handled"]')" 1 "a lawyer's LINE reply is handled under valgrind"
-for _ in $(seq 600); do [ "$(hd_state "sum(len(v) for k, v in s['notes'].items() if k in ('generic:7001', 'generic:7002'))")" -ge 3 ] && break; sleep 0.1; done
+lawyer_notes() { hd_state "sum(len(v) for k, v in s['notes'].items() if k in ('generic:7001', 'generic:7002'))"; }
+it_poll $((IT_TIMEOUT * 2)) eval '[ "$(lawyer_notes)" -ge 3 ]'
 tap_is "$(hd_state "sum(len(v) for k, v in s['notes'].items() if k in ('generic:7001', 'generic:7002'))")" 3 \
     "the lawyer's note was written back under valgrind"
 esc_wait line 1 'e["ok"] and e["body"]["to"] == "'$ESC_BACKUP'"' 120
 tap_ok "$([ "$(esc_count line 'e["ok"] and e["body"]["to"] == "'$ESC_BACKUP'"')" -ge 1 ]; echo $?)" \
     "the deliverer's deadline check told the backup under valgrind"
 kill -HUP "$IT_MAMORI_PID"
-for _ in $(seq 600); do grep -q "generation 2 serving" "$IT_DIR/mamori.log" && break; sleep 0.1; done
+it_poll $((IT_TIMEOUT * 2)) it_log_has "generation 2 serving"
 tap_like "$(cat "$IT_DIR/mamori.log")" "generation 2 serving" "a reload works"
 sleep 1
 kill -TERM "$IT_MAMORI_PID"

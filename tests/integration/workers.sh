@@ -19,15 +19,13 @@ victim=$(echo "$before" | head -1)
 kill -KILL "$victim"
 t0=$(date +%s.%N)
 replaced=""
-for _ in $(seq 250); do
-    now=$(workers)
-    if [ "$(echo "$now" | wc -l)" = 2 ] && ! echo "$now" | grep -qx "$victim"; then replaced=1; break; fi
-    sleep 0.02
-done
+two_without_victim() { local now; now=$(workers); [ "$(echo "$now" | wc -l)" = 2 ] && ! echo "$now" | grep -qx "$victim"; }
+it_poll "$IT_TIMEOUT" two_without_victim && replaced=1
 t1=$(date +%s.%N)
 tap_is "$replaced" 1 "the killed worker is replaced"
-tap_ok "$(python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 5.0 else 1)"; echo $?)" \
-    "... promptly, not after a backoff ($(python3 -c "print(round($t1 - $t0, 3))") s)"
+# How long it took is machine load, not a property: only reported.
+echo "# replaced after $(python3 -c "print(round($t1 - $t0, 3))") s"
+tap_ok "$(kill -0 "$IT_MAMORI_PID" 2>/dev/null; echo $?)" "... by the same supervisor (the daemon did not restart)"
 it_wait_log "killed by signal 9"
 tap_ok $? "the death is logged with the signal"
 tap_like "$(grep worker_exit "$IT_DIR/mamori.log")" "pid $victim" "... naming the pid"

@@ -20,7 +20,7 @@ it_post_generic beta "$IT_DIR/b1.json"
 tap_is "$HTTP_STATUS" 200 "one for beta"
 
 # ---- status --------------------------------------------------------------
-for _ in $(seq 100); do it_sql "SELECT 1 FROM meta WHERE key='daemon_status'" | grep -q 1 && break; sleep 0.05; done
+it_until "it_sql \"SELECT 1 FROM meta WHERE key='daemon_status'\" | grep -q 1"
 out=$(M status); rc=$?
 tap_is "$rc" 0 "status exits 0 while mamori-fcgi runs"
 tap_like "$out" "mamori-fcgi: running, pid $IT_MAMORI_PID, generation 1" "status names the supervisor pid and generation"
@@ -47,7 +47,7 @@ tap_like "$(M status)" "outbox: 0 pending, 1 dead letters" "status counts a dead
 # Reload: a new generation is published.
 kill -HUP "$IT_MAMORI_PID"
 it_wait_log "generation 2 serving"
-for _ in $(seq 100); do M status | grep -q "generation 2" && break; sleep 0.05; done
+it_until 'M status | grep -q "generation 2"'
 tap_like "$(M status)" "generation 2" "after SIGHUP status shows generation 2"
 
 # ---- backup while serving --------------------------------------------------
@@ -127,7 +127,7 @@ c.commit()
 PY
 kill -HUP "$IT_MAMORI_PID"
 it_wait_log "generation 3 serving"
-for _ in $(seq 100); do grep -q 'event=purged.*removed 1 events' "$IT_DIR/mamori.log" && break; sleep 0.05; done
+it_wait_log 'event=purged.*removed 1 events'
 tap_like "$(grep 'event=purged' "$IT_DIR/mamori.log" | tail -1)" "tenant acme: removed 1 events, 0 finished" \
     "the housekeeper purged on its own and logged it"
 tap_is "$(it_sql "SELECT count(*) FROM events WHERE tenant='acme'")" 1 "only acme's newest event is left"
@@ -135,7 +135,7 @@ tap_like "$(M audit verify)" "audit chain OK" "the audit chain still verifies"
 
 # ---- not running --------------------------------------------------------------
 kill -TERM "$IT_MAMORI_PID"
-for _ in $(seq 100); do kill -0 "$IT_MAMORI_PID" 2>/dev/null || break; sleep 0.1; done
+it_until '! kill -0 "$IT_MAMORI_PID" 2>/dev/null'
 M status >"$IT_DIR/out"; rc=$?
 tap_is "$rc" 3 "status exits 3 once mamori-fcgi stopped"
 tap_like "$(cat "$IT_DIR/out")" "NOT RUNNING" "... and says so"

@@ -41,7 +41,7 @@ with open(sys.argv[1], "ab", buffering=0) as out:
         pass
 PY
 IT_PIDS="$IT_PIDS $!"
-for _ in $(seq 100); do [ -S /dev/log ] && break; sleep 0.05; done
+it_until '[ -S /dev/log ]' || echo "# no syslog socket /dev/log yet"
 
 IT_EXTRA_CONFIG="[server]
 syslog = yes"
@@ -50,7 +50,7 @@ it_tenant acme
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 it_post_generic acme "$top_srcdir/tests/integration/data/ticket-refund.json"
 tap_is "$HTTP_STATUS" 200 "a webhook is annotated with syslog on"
-for _ in $(seq 100); do grep -q 'event=annotated' "$IT_DIR/syslog.txt" 2>/dev/null && break; sleep 0.05; done
+it_until 'grep -q event=annotated "$IT_DIR/syslog.txt" 2>/dev/null'
 started=$(grep -a 'event=started' "$IT_DIR/syslog.txt")
 tap_like "$started" "level=notice event=started" "the start goes to syslog as key=value"
 tap_like "$started" "mamori-fcgi[" "... tagged mamori-fcgi[PID]"

@@ -83,10 +83,9 @@ web_start() {
     apache) web_start_apache || return 1 ;;
     lighttpd) web_start_lighttpd || return 1 ;;
     esac
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "$IT_URL/healthz" && return 0
-        sleep 0.05
-    done
+    it_poll -p "$IT_MAMORI_PID" "$IT_TIMEOUT" it_healthz_answers && return 0
+    echo "# no answer from $IT_URL/healthz through $WEB_SERVER"
+    kill -0 "$IT_MAMORI_PID" 2>/dev/null || it_why_not mamori-fcgi "$IT_MAMORI_PID" "$IT_DIR/mamori.log"
     return 1
 }
 
