@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..49"
+echo "1..52"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -85,6 +85,14 @@ check "test: ... and the rule and quote behind it" has 'rule abuse.words (+1) "�
 check "test: thresholds are shown" has "BELOW THRESHOLD" "$T/test2.out"
 "$MAMORI" policy test "$R/basic/policy.json" "$T/cases.jsonl" --json >"$T/test3.out" 2>&1
 check "test --json: machine-readable result" has '"passed": false' "$T/test3.out"
+# Issue 14: a category without cases has no recall (and one never predicted
+# no precision): n/a as FORMAT.md says, not 0.000.
+check "test: a category with neither cases nor predictions prints n/a, not 0.000" \
+    sh -c "awk '\$1 == \"sns_defamation\" { f = 1; if (\$6 != \"n/a\" || \$7 != \"n/a\" || \$8 != \"n/a\") bad = 1 } END { exit bad || !f }' '$T/test2.out'"
+check "test: predicted without cases: precision 0.000, recall n/a" \
+    sh -c "awk '\$1 == \"verbal_abuse\" { f = 1; if (\$6 != \"0.000\" || \$7 != \"n/a\" || \$8 != \"0.000\") bad = 1 } END { exit bad || !f }' '$T/test2.out'"
+check "test --json: n/a is null" \
+    python3 -c "import json,sys; c = json.load(open(sys.argv[1]))['categories']; sys.exit(not (c['sns_defamation']['recall'] is None and c['sns_defamation']['precision'] is None and c['sns_defamation']['f1'] is None and c['verbal_abuse']['precision'] == 0 and c['verbal_abuse']['recall'] is None))" "$T/test3.out"
 
 # explain
 "$MAMORI" policy explain "$R/basic/policy.json" --channel chat --text "おまえ　ほんと使えねーな。し　ね" >"$T/ex.out" 2>&1
