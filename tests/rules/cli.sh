@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..52"
+echo "1..55"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -99,6 +99,15 @@ check "test --json: n/a is null" \
 check "explain: the normalized text" has "normalized: おまえほんと使えねーな。しね" "$T/ex.out"
 check "explain: the match, its bytes and what the rule did with it" \
     sh -c "grep -q 'body bytes \[39..48) \"し　ね\"' '$T/ex.out' && grep -q 'rule abuse.shine via @shine_ja (verbal_abuse +1): counted' '$T/ex.out'"
+# Issue 14: "+1" beside a match reads as points; only a rule that fired adds them.
+"$MAMORI" policy explain "$R/basic/policy.json" --channel email --text "ネットで見ました。このばか" >"$T/ex2.out" 2>&1
+check "explain: a rule that did not fire shows no weight beside its match" \
+    sh -c "grep -q 'rule sns.post via .*ネット.* (sns_defamation): matched, but the rule did not fire' '$T/ex2.out' && ! grep -q 'rule sns.post via .*+1' '$T/ex2.out'"
+check "explain: ... nor \"counted\"; a rule that fired still does" \
+    sh -c "! grep -q 'rule sns.post via .*counted' '$T/ex2.out' && grep -q 'rule abuse.words via .* (verbal_abuse +1): counted' '$T/ex2.out'"
+"$MAMORI" policy explain "$R/basic/policy.json" --channel email --text "ふざけないでください" >"$T/ex3.out" 2>&1
+check "explain: a match of a \"not\" says it kept the rule from firing" \
+    sh -c "grep -q 'rule abuse.not_polite via .*(verbal_abuse): matched an exception' '$T/ex3.out' && ! grep -q 'abuse.not_polite via .*+1' '$T/ex3.out'"
 
 # keygen, sign, verify
 "$MAMORI" policy keygen "$T/firm.pem" >/dev/null 2>&1
