@@ -2,8 +2,10 @@
  * cli/cmd_policy_explain.c -- `mamori policy explain POLICY`: why does this
  * text match? Shows the normalized text, every occurrence the automaton
  * found (exact original bytes and normalized span), what each rule leaf
- * made of it (counted, or dropped: negated, quoted, benign look-alike,
- * unless, other field, channel), the rules that fired with their weights,
+ * made of it (counted -- with the weight, only when its rule fired on it --,
+ * matched but its rule did not fire, or dropped: negated, quoted, benign
+ * look-alike, unless, other field, channel), the rules that fired with their
+ * weights,
  * the category scores against their thresholds, and the annotation an
  * agent would get.
  */
@@ -85,6 +87,15 @@ static void print_occ(const struct rules_policy *p, const struct rules_input *in
         else if (p->uses[u].kind == RULES_USE_UNLESS)
             printf("      unless mask of rule %s\n", p->rules[p->uses[u].target].id);
     }
+}
+
+/* Whether occurrence occ is among the evidence of fired rule `rule`. */
+static int in_evidence(const struct rules_result *r, uint32_t rule, size_t occ)
+{
+    for (uint32_t e = 0; e < r->rule_nev[rule]; e++)
+        if (r->ev[r->rule_ev[rule] + e] == occ)
+            return 1;
+    return 0;
 }
 
 static int usage(FILE *out, int rc)
@@ -202,11 +213,32 @@ int mamori_cmd_policy_explain(const struct mamori_cli *cli, int argc, char **arg
         print_occ(p, &in, &r->occ[i]);
         for (size_t t = 0; t < ntr; t++) {
             const struct rules_rule *rule;
+            const char *label, *cat;
             if (tr[t].occ != i)
                 continue;
             rule = &p->rules[tr[t].rule];
-            printf("      rule %s via %s (%s %+g): %s\n", rule->id, p->exprs[tr[t].leaf].label,
-                   p->cats[rule->category].id, rule->weight, mamori_rules_drop_name(tr[t].why));
+            label = p->exprs[tr[t].leaf].label;
+            cat = p->cats[rule->category].id;
+            /* A weight is shown only where it was added: a lawyer reads
+             * "+1" next to a match as points, and a rule that did not
+             * fire added none (issue 14). */
+            if (tr[t].why != RULES_DROP_NONE)
+                printf("      rule %s via %s (%s): not counted: %s\n", rule->id, label, cat,
+                       mamori_rules_drop_name(tr[t].why));
+            else if (r->rule_fired[tr[t].rule] && in_evidence(r, tr[t].rule, i))
+                printf("      rule %s via %s (%s %+g): counted\n", rule->id, label, cat, rule->weight);
+            else if (r->rule_fired[tr[t].rule])
+                printf("      rule %s via %s (%s): matched; the rule fired on its other matches, this one adds "
+                       "nothing\n",
+                       rule->id, label, cat);
+            else if (p->exprs[tr[t].leaf].exception)
+                printf("      rule %s via %s (%s): matched an exception (\"not\"): the rule did not fire, "
+                       "adds nothing\n",
+                       rule->id, label, cat);
+            else
+                printf("      rule %s via %s (%s): matched, but the rule did not fire (its other conditions "
+                       "did not hold): adds nothing\n",
+                       rule->id, label, cat);
         }
     }
 

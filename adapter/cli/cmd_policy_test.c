@@ -80,6 +80,23 @@ static double ratio(size_t a, size_t b, double if_empty)
     return b ? (double)a / (double)b : if_empty;
 }
 
+/* A per-category ratio as printed: "n/a" with nothing to count (FORMAT.md:
+ * a category without cases has no recall, one never predicted no
+ * precision; 0.000 read as "always wrong"). */
+static const char *ratio_text(char buf[16], size_t a, size_t b)
+{
+    if (b == 0)
+        return "n/a";
+    snprintf(buf, 16, "%.3f", (double)a / (double)b);
+    return buf;
+}
+
+/* The same for --json: a number, or null. */
+static json_t *ratio_json(size_t a, size_t b)
+{
+    return b ? json_real((double)a / (double)b) : json_null();
+}
+
 static double f1(const struct catstat *c)
 {
     double p = ratio(c->tp, c->tp + c->fp, 0), r = ratio(c->tp, c->tp + c->fn, 0);
@@ -463,11 +480,11 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
             macro_n++;
         }
         json_object_set_new(jcats, c->id,
-                            json_pack("{s:b, s:i, s:i, s:i, s:i, s:f, s:f, s:f}", "harassment", c->harassment,
+                            json_pack("{s:b, s:i, s:i, s:i, s:i, s:o, s:o, s:o}", "harassment", c->harassment,
                                       "support", (json_int_t)(c->tp + c->fn), "tp", (json_int_t)c->tp, "fp",
                                       (json_int_t)c->fp, "fn", (json_int_t)c->fn, "precision",
-                                      ratio(c->tp, c->tp + c->fp, 0), "recall", ratio(c->tp, c->tp + c->fn, 0), "f1",
-                                      f1(c)));
+                                      ratio_json(c->tp, c->tp + c->fp), "recall", ratio_json(c->tp, c->tp + c->fn),
+                                      "f1", c->tp + c->fp + c->fn ? json_real(f1(c)) : json_null()));
     }
     macro = macro_n ? macro / (double)macro_n : 0;
     {
@@ -533,8 +550,11 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
                "F1");
         for (size_t i = 0; i < st.ncat; i++) {
             const struct catstat *c = &st.cat[i];
-            printf("%-20s %7zu %4zu %4zu %4zu %9.3f %7.3f %6.3f%s\n", c->id, c->tp + c->fn, c->tp, c->fp, c->fn,
-                   ratio(c->tp, c->tp + c->fp, 0), ratio(c->tp, c->tp + c->fn, 0), f1(c),
+            char pb[16], rb[16], fb[16] = "n/a";
+            if (c->tp + c->fp + c->fn > 0)
+                snprintf(fb, sizeof fb, "%.3f", f1(c));
+            printf("%-20s %7zu %4zu %4zu %4zu %9s %7s %6s%s\n", c->id, c->tp + c->fn, c->tp, c->fp, c->fn,
+                   ratio_text(pb, c->tp, c->tp + c->fp), ratio_text(rb, c->tp, c->tp + c->fn), fb,
                    c->harassment ? "" : "  (not harassment)");
         }
         printf("\nmacro-F1 (harassment categories with cases or predictions: %zu): %.3f\n", macro_n, macro);

@@ -103,7 +103,9 @@ static const struct mamori_key tenant_keys[] = {
     {.name = "id", .type = MAMORI_KEY_STRING, .check = check_id, .def = "the file name",
      .description = "When given it must equal the file name: 1 to 63 of a-z, 0-9, - and _, starting with a letter "
                     "or digit."},
-    {.name = "name", .type = MAMORI_KEY_STRING, .def = "the id", .description = "Display name (the company)."},
+    {.name = "name", .type = MAMORI_KEY_STRING, .def = "the id",
+     .description = "Display name (the company). Also {company} in reply drafts, unless the policy sets its own "
+                    "(placeholders.company in the policy wins: it is the lawyer's wording)."},
     {.name = "language", .type = MAMORI_KEY_ENUM, .values = "ja|en", .def = "ja",
      .description = "Language of the notes and of policy defaults."},
     {.name = "connector", .type = MAMORI_KEY_STRING, .check = check_connector,

@@ -4,8 +4,9 @@
  *   - first-response steps: concatenated, most severe category first,
  *     without duplicates;
  *   - reply draft: from the most severe category that has one, with
- *     {requester_name} {company} {ticket_id} filled (ticket value, else the
- *     policy's placeholder default, else empty);
+ *     {requester_name} and {ticket_id} filled from the ticket, else the
+ *     policy's placeholder default, else empty; {company} from the policy's
+ *     placeholder, else the tenant's name, else empty;
  *   - training links: most severe category first, without duplicates;
  *   - flame level and escalation level: the maxima (rules can raise them
  *     too); advice, reasons and legal bases accumulate;
@@ -65,23 +66,31 @@ static int push_esc(struct rules_guidance *g, int level, const char *cat, const 
 static const char *placeholder(const struct rules_policy *p, const struct rules_input *in, const char *name,
                                size_t n)
 {
-    const char *v = NULL;
+    const char *v = NULL, *own = NULL;
+    int company = n == 7 && memcmp(name, "company", 7) == 0, known = 1;
 
     if (n == 14 && memcmp(name, "requester_name", 14) == 0)
         v = in->requester_name;
-    else if (n == 7 && memcmp(name, "company", 7) == 0)
+    else if (company)
         v = in->company;
     else if (n == 9 && memcmp(name, "ticket_id", 9) == 0)
         v = in->ticket_id;
+    else
+        known = 0;
+    for (size_t i = 0; i < p->nplaceholders && own == NULL; i++)
+        if (strlen(p->placeholders[i].name) == n && memcmp(p->placeholders[i].name, name, n) == 0)
+            own = rules_text_get(&p->placeholders[i].value, in->lang);
+    /* The ticket's requester and number are facts the policy can only
+     * default; the company's name in a reply is wording the policy's
+     * author (the company's lawyer) chose, and the tenant's display name
+     * is only a label, so the policy's wins (FORMAT.md, "placeholders"). */
+    if (company && own != NULL && own[0] != '\0')
+        return own;
     if (v != NULL && v[0] != '\0')
         return v;
-    for (size_t i = 0; i < p->nplaceholders; i++)
-        if (strlen(p->placeholders[i].name) == n && memcmp(p->placeholders[i].name, name, n) == 0)
-            return rules_text_get(&p->placeholders[i].value, in->lang);
-    if ((n == 14 && memcmp(name, "requester_name", 14) == 0) || (n == 7 && memcmp(name, "company", 7) == 0) ||
-        (n == 9 && memcmp(name, "ticket_id", 9) == 0))
-        return "";
-    return NULL; /* unknown: left as written */
+    if (own != NULL)
+        return own;
+    return known ? "" : NULL; /* unknown: left as written */
 }
 
 static int fill_draft(struct rules_guidance *g, const struct rules_policy *p, const struct rules_input *in,

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..51"
+echo "1..57"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -85,12 +85,29 @@ check "test: ... and the rule and quote behind it" has 'rule abuse.words (+1) "�
 check "test: thresholds are shown" has "BELOW THRESHOLD" "$T/test2.out"
 "$MAMORI" policy test "$R/basic/policy.json" "$T/cases.jsonl" --json >"$T/test3.out" 2>&1
 check "test --json: machine-readable result" has '"passed": false' "$T/test3.out"
+# Issue 14: a category without cases has no recall (and one never predicted
+# no precision): n/a as FORMAT.md says, not 0.000.
+check "test: a category with neither cases nor predictions prints n/a, not 0.000" \
+    sh -c "awk '\$1 == \"sns_defamation\" { f = 1; if (\$6 != \"n/a\" || \$7 != \"n/a\" || \$8 != \"n/a\") bad = 1 } END { exit bad || !f }' '$T/test2.out'"
+check "test: predicted without cases: precision 0.000, recall n/a" \
+    sh -c "awk '\$1 == \"verbal_abuse\" { f = 1; if (\$6 != \"0.000\" || \$7 != \"n/a\" || \$8 != \"0.000\") bad = 1 } END { exit bad || !f }' '$T/test2.out'"
+check "test --json: n/a is null" \
+    python3 -c "import json,sys; c = json.load(open(sys.argv[1]))['categories']; sys.exit(not (c['sns_defamation']['recall'] is None and c['sns_defamation']['precision'] is None and c['sns_defamation']['f1'] is None and c['verbal_abuse']['precision'] == 0 and c['verbal_abuse']['recall'] is None))" "$T/test3.out"
 
 # explain
 "$MAMORI" policy explain "$R/basic/policy.json" --channel chat --text "おまえ　ほんと使えねーな。し　ね" >"$T/ex.out" 2>&1
 check "explain: the normalized text" has "normalized: おまえほんと使えねーな。しね" "$T/ex.out"
 check "explain: the match, its bytes and what the rule did with it" \
     sh -c "grep -q 'body bytes \[39..48) \"し　ね\"' '$T/ex.out' && grep -q 'rule abuse.shine via @shine_ja (verbal_abuse +1): counted' '$T/ex.out'"
+# Issue 14: "+1" beside a match reads as points; only a rule that fired adds them.
+"$MAMORI" policy explain "$R/basic/policy.json" --channel email --text "ネットで見ました。このばか" >"$T/ex2.out" 2>&1
+check "explain: a rule that did not fire shows no weight beside its match" \
+    sh -c "grep -q 'rule sns.post via .*ネット.* (sns_defamation): matched, but the rule did not fire' '$T/ex2.out' && ! grep -q 'rule sns.post via .*+1' '$T/ex2.out'"
+check "explain: ... nor \"counted\"; a rule that fired still does" \
+    sh -c "! grep -q 'rule sns.post via .*counted' '$T/ex2.out' && grep -q 'rule abuse.words via .* (verbal_abuse +1): counted' '$T/ex2.out'"
+"$MAMORI" policy explain "$R/basic/policy.json" --channel email --text "ふざけないでください" >"$T/ex3.out" 2>&1
+check "explain: a match of a \"not\" says it kept the rule from firing" \
+    sh -c "grep -q 'rule abuse.not_polite via .*(verbal_abuse): matched an exception' '$T/ex3.out' && ! grep -q 'abuse.not_polite via .*+1' '$T/ex3.out'"
 
 # keygen, sign, verify
 "$MAMORI" policy keygen "$T/firm.pem" >/dev/null 2>&1

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <mamori/plugin.h>
 
@@ -245,7 +246,67 @@ static void test_guidance(void)
     IN.requester_name = NULL;
     mamori_rules_guidance(P, S, &IN, &g);
     is_str(g.draft, "Dear customer, ticket T-42. テスト株式会社", "English texts; placeholder defaults per language");
+    /* Issue 14: the tenant's name used to win over the policy's own. */
+    IN.lang = RULES_LANG_JA;
+    IN.requester_name = "山田";
+    IN.company = "アクメ";
+    mamori_rules_guidance(P, S, &IN, &g);
+    is_str(g.draft, "山田様\n受付番号 T-42 を承りました。\nテスト株式会社",
+           "{company}: the policy's placeholder wins over the tenant's name; {requester_name} the ticket's");
     mamori_rules_guidance_free(&g);
+}
+
+/* {company} without a placeholder in the policy: the tenant's name. */
+static void test_company_fallback(void)
+{
+    static const char text[] =
+        "{\"mamori_policy\": 1, \"id\": \"c\", \"version\": \"1\",\n"
+        " \"placeholders\": {\"requester_name\": \"お客\", \"company\": \"\"},\n"
+        " \"categories\": [{\"id\": \"abuse\", \"kind\": \"harassment\", \"severity\": \"medium\",\n"
+        "   \"guidance\": {\"reply_draft\": \"{requester_name}様 {company}\"}}],\n"
+        " \"rules\": [{\"id\": \"abuse.baka\", \"category\": \"abuse\", \"match\": \"ばか\"}]}\n";
+    char dir[] = "/tmp/mamori-rules-company-XXXXXX", path[4200];
+    struct rules_error err = {0, ""};
+    struct rules_policy *p = NULL;
+    struct rules_scratch *s = NULL;
+    struct rules_input in;
+    struct rules_guidance g;
+    FILE *f;
+
+    mamori_rules_guidance_init(&g);
+    if (mkdtemp(dir) == NULL) {
+        ok(0, "mkdtemp");
+        ok(0, "mkdtemp");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/p.json", dir);
+    f = fopen(path, "w");
+    if (f != NULL) {
+        fputs(text, f);
+        fclose(f);
+    }
+    memset(&in, 0, sizeof in);
+    in.text[RULES_FIELD_BODY] = "このばか";
+    in.len[RULES_FIELD_BODY] = strlen("このばか");
+    in.channel = "email";
+    in.fixed_contacts = 1;
+    in.company = "アクメ株式会社";
+    if (f == NULL || mamori_rules_policy_load(path, NULL, &p, NULL, &err) != 0 ||
+        mamori_rules_scratch_new(p, &s) != 0 || mamori_rules_eval(p, &in, s, &err) != 0 ||
+        mamori_rules_guidance(p, s, &in, &g) != 0) {
+        ok(0, "inline policy: %s", err.message);
+        ok(0, "inline policy");
+    } else {
+        is_str(g.draft, "お客様 アクメ株式会社", "{company}: an empty placeholder in the policy: the tenant's name");
+        in.company = NULL;
+        mamori_rules_guidance(p, s, &in, &g);
+        is_str(g.draft, "お客様 ", "... neither: empty");
+    }
+    mamori_rules_guidance_free(&g);
+    mamori_rules_scratch_free(s);
+    mamori_rules_policy_free(p);
+    unlink(path);
+    rmdir(dir);
 }
 
 int main(void)
@@ -259,7 +320,7 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(83);
+    plan(86);
     test_phrases();
     test_benign();
     test_negation();
@@ -268,6 +329,7 @@ int main(void)
     test_scope();
     test_lemmas();
     test_guidance();
+    test_company_fallback();
     mamori_rules_scratch_free(S);
     mamori_rules_policy_free(P);
     return done();

@@ -149,7 +149,8 @@ int main(void)
     ok(mamori_strv_contains(&a.legal_basis, "刑法222条（脅迫）"), "... with the legal basis");
     ok(mamori_strv_contains(&a.escalation_reasons, "連絡先: 110番"), "... and who to call (policy contacts)");
     contains_str(a.reply_draft, "受付番号 4711", "... the draft has {ticket_id}");
-    contains_str(a.reply_draft, "アクメ株式会社", "... and {company}, the tenant's name");
+    ok(strstr(a.reply_draft, "テスト株式会社") != NULL && strstr(a.reply_draft, "アクメ") == NULL,
+       "... and {company}, the policy's own, not the tenant's name (issue 14)");
     mamori_annotation_free(&a);
 
     /* Issue 14: with several categories the contact came after their
