@@ -73,7 +73,7 @@ mapfile -t missing < <(mamori_missing_deps "${need[@]}")
 version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$TOP/packaging/debian/changelog")
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 if [ $dry = 1 ]; then
-    OUT=$(cd "$TOP" && realpath -m "${outarg:-$TOP/build-deb}")
+    OUT=$(realpath -m "${outarg:-$TOP/build-deb}")   # as mkdir below: relative to the current directory
 else
     OUT=$(mkdir -p "${outarg:-$TOP/build-deb}" && cd "${outarg:-$TOP/build-deb}" && pwd)
 fi
