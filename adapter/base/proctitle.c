@@ -13,9 +13,9 @@ extern char **environ;
 static char *area;      /* start of the writable block (the old argv[0]) */
 static size_t area_len; /* its size in bytes */
 static char program[64];
-/* The heap copies: reachable for the process's life, by design. */
+/* The environment's heap copy (environ points to it): reachable for the
+ * process's life, by design. */
 static char **saved_env;
-static char **saved_argv;
 
 static char **copy_strings(char *const *v, size_t n)
 {
@@ -36,7 +36,7 @@ static char **copy_strings(char *const *v, size_t n)
 
 void mamori_proctitle_init(int argc, char **argv)
 {
-    char *start, *end;
+    char *start, *end, **copies;
     size_t n_env = 0;
     const char *base;
 
@@ -62,16 +62,18 @@ void mamori_proctitle_init(int argc, char **argv)
 
     if ((saved_env = copy_strings(environ, n_env)) == NULL)
         return;
-    if ((saved_argv = copy_strings(argv, (size_t)argc)) == NULL) {
+    if ((copies = copy_strings(argv, (size_t)argc)) == NULL) {
         for (size_t i = 0; i < n_env; i++)
             free(saved_env[i]);
         free(saved_env);
         saved_env = NULL;
         return;
     }
-    /* From here on nothing reads the old block. */
+    /* From here on nothing reads the old block. argv's own array keeps
+     * the copies (the array of copies is not needed). */
     for (int i = 0; i < argc; i++)
-        argv[i] = saved_argv[i];
+        argv[i] = copies[i];
+    free(copies);
     environ = saved_env;
     area = start;
     area_len = (size_t)(end - start);
