@@ -54,6 +54,7 @@ unlike "$deps" "(" "... names only, no versions"
 if command -v dh_installsystemd >/dev/null && [ -f "$top_builddir/packaging/systemd/mamori.service" ]; then
     mkdir -p "$T/pkg"
     cp -r "$P/debian" "$T/pkg/debian"
+    chmod -R u+w "$T/pkg/debian"   # a read-only source tree (make distcheck)
     mkdir -p "$T/pkg/debian/mamori/lib/systemd/system"
     cp "$top_builddir/packaging/systemd/mamori.socket" "$top_builddir/packaging/systemd/mamori.service" \
         "$T/pkg/debian/mamori/lib/systemd/system/"
