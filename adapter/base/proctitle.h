@@ -10,7 +10,9 @@
  * right after the argv strings) and argv's strings to the heap, so that
  * the whole contiguous area can be overwritten by mamori_proctitle_set().
  * The title is cut to that area's size (argv plus environment, usually
- * hundreds of bytes) and padded with NUL bytes.
+ * hundreds of bytes) and padded with NUL bytes. /proc/PID/environ, which
+ * reads the same block, then shows the title too, not the environment
+ * (getenv() and the rest of the process use the heap copy).
  *
  * Call init once, first thing in main(), before anything reads argv or the
  * environment; from then on argv[i] and environ point to heap copies (kept
