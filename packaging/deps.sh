@@ -10,12 +10,43 @@ MAMORI_RUN_DEPS="nginx curl openssl ca-certificates"
 # To run the whole test suite.
 MAMORI_TEST_DEPS="python3 valgrind sqlite3 procps strace wrk clang libclang-rt-14-dev"
 
+# To build the Debian package (packaging/build-deb.sh), besides the
+# Build-Depends of packaging/debian/control (mamori_deb_build_deps).
+MAMORI_DEB_TOOLS="build-essential dpkg-dev debhelper"
+
+# mamori_deb_build_deps CONTROL [nocheck]: the package names of CONTROL's
+# Build-Depends, one a line (the first of alternatives, versions and
+# architectures dropped; debhelper-compat is debhelper's). With nocheck,
+# those marked <!nocheck> (needed only by the tests) are left out.
+mamori_deb_build_deps() {
+    awk -v nocheck="${2:-}" '
+        /^Build-Depends:/ { on = 1; sub(/^Build-Depends:/, "") }
+        on && /^[^ \t]/ && !/^Build-Depends:/ { on = 0 }
+        on { buf = buf " " $0 }
+        END {
+            n = split(buf, dep, ",")
+            for (i = 1; i <= n; i++) {
+                d = dep[i]
+                if (nocheck != "" && d ~ /<!nocheck>/) continue
+                sub(/\|.*/, "", d); gsub(/\([^)]*\)|\[[^]]*\]|<[^>]*>/, "", d); gsub(/[ \t]/, "", d)
+                if (d == "debhelper-compat") d = "debhelper"
+                if (d != "") print d
+            }
+        }' "$1"
+}
+
+# mamori_missing_deps PACKAGE-LIST...: those not installed, one a line.
+mamori_missing_deps() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
+
 # mamori_install_deps PACKAGE-LIST...: apt-get install what is missing.
 mamori_install_deps() {
-    local missing=() p
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
+    local missing=()
+    mapfile -t missing < <(mamori_missing_deps "$@")
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" != 0 ]; then
         echo "missing Debian packages: ${missing[*]}" >&2

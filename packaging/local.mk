@@ -17,6 +17,10 @@ webapachedir = $(pkgdatadir)/web/apache
 webapache_DATA = packaging/web/apache/mamori.conf
 weblighttpddir = $(pkgdatadir)/web/lighttpd
 weblighttpd_DATA = packaging/web/lighttpd/mamori.conf
+# Request Tracker has no webhooks: the scrip's code (doc/helpdesks.md,
+# "Request Tracker") is pasted into RT from here.
+rtdir = $(pkgdatadir)/rt
+dist_rt_DATA = packaging/rt/mamori-scrip.pl
 EXTRA_DIST += packaging/web/apache/mamori.conf packaging/web/lighttpd/mamori.conf \
 	packaging/README.md packaging/build-deb.sh packaging/ci-deb.sh packaging/reload-load.sh
 

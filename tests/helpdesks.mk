@@ -22,9 +22,8 @@ EXTRA_DIST += $(HELPDESK_IT_TESTS) tests/integration/helpdesk_lib.sh tests/helpd
 # loopback (root; packaging/run-tests.sh installs them). Not in `make
 # check`: it needs the packages and ~1 minute.
 REAL_HELPDESK_TESTS = tests/integration/real_rt.sh tests/integration/real_redmine.sh
-EXTRA_DIST += $(REAL_HELPDESK_TESTS) tests/integration/real_redmine_setup.rb packaging/rt/mamori-scrip.pl \
+EXTRA_DIST += $(REAL_HELPDESK_TESTS) tests/integration/real_redmine_setup.rb \
 	packaging/rt/mamori-rt-setup.pl packaging/install-real-helpdesks.sh
 check-real-helpdesks: all
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(REAL_HELPDESK_TESTS)"
 .PHONY: check-real-helpdesks
-EXTRA_DIST += doc/notes.md doc/helpdesks.md

@@ -9,6 +9,7 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/base/log.c adapter/base/log.h \
 	adapter/base/metrics.c adapter/base/metrics.h \
 	adapter/base/process.c adapter/base/process.h \
+	adapter/base/proctitle.c adapter/base/proctitle.h \
 	adapter/base/signature.c adapter/base/signature.h \
 	adapter/base/strv.c adapter/base/strv.h \
 	adapter/base/trusted_file.c adapter/base/trusted_file.h \

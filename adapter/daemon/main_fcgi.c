@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/proctitle.h"
 #include "config/generation.h"
 #include "config/settings.h"
 #include "daemon/check_user.h"
@@ -44,6 +45,24 @@ static void usage(FILE *out)
             "Signals: SIGHUP reloads (the old generation keeps serving if the new one fails);\n"
             "SIGTERM finishes in-flight requests and exits 0.\n"
             "Documentation: mamori-fcgi(8), mamori.conf(5).\n");
+}
+
+/* "mamori-fcgi: supervisor /usr/sbin/mamori-fcgi -c FILE", as nginx's
+ * "master process ...": the role, then the command line it was started
+ * with (argv holds copies now, see base/proctitle.h). */
+static void set_supervisor_title(int argc, char **argv)
+{
+    char line[512];
+    size_t len = 0;
+
+    line[0] = '\0';
+    for (int i = 0; i < argc && len < sizeof line; i++) {
+        int n = snprintf(line + len, sizeof line - len, "%s%s", i ? " " : "", argv[i]);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    mamori_proctitle_set("supervisor %s", line);
 }
 
 /* The rest of --check-config, then its verdict; frees gen. The store is
@@ -97,6 +116,9 @@ int main(int argc, char **argv)
     long workers = 0;
     int check = 0, opt, fd = -1, rc;
 
+    /* Before anything reads argv or the environment: the children's
+     * titles are written where they were (base/proctitle.h). */
+    mamori_proctitle_init(argc, argv);
     mamori_log_init("mamori-fcgi", MAMORI_LOG_LEVEL_INFO, 0);
     while ((opt = getopt_long(argc, argv, "c:l:w:tu:Vh", longopts, NULL)) != -1) {
         switch (opt) {
@@ -180,5 +202,6 @@ int main(int argc, char **argv)
     opts.workers = workers;
     opts.aux = mamori_aux_roles;
     mamori_log_info("listening", "listening on %s", listen_addr ? listen_addr : "inherited socket");
+    set_supervisor_title(argc, argv);
     return mamori_supervisor_run(&opts, gen);
 }

@@ -20,6 +20,7 @@
 
 #include "base/buf.h"
 #include "base/log.h"
+#include "base/proctitle.h"
 #include "plugin/host_api.h"
 
 /* Write all of a line to the pipe (the parent reads until EOF). */
@@ -107,6 +108,7 @@ static int run_once(struct mamori_generation *g, int degraded_ok, struct mamori_
     }
     if (pid == 0) {
         close(fds[0]);
+        mamori_proctitle_set("plugin check (generation %lu)", g->number);
         child(g, fds[1]);
     }
     close(fds[1]);

@@ -20,6 +20,7 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/proctitle.h"
 #include "base/strv.h"
 #include "base/watchdog.h"
 #include "daemon/plugin_check.h"
@@ -128,6 +129,11 @@ static void child_main(struct supervisor *s, int role, int slot, int board, int 
         prctl(PR_SET_NAME, name);
     }
 #endif
+    /* ... and ps -o args, in full: "mamori-fcgi: worker 2 (generation 1)". */
+    if (role == ROLE_WORKER)
+        mamori_proctitle_set("worker %d (generation %lu)", slot, s->gen->number);
+    else
+        mamori_proctitle_set("%s (generation %lu)", role_name(s, role), s->gen->number);
     /* Without the opener, each process that runs plugins opens its own
      * (the supervisor only checked, in a child, that they open). A tenant
      * whose open() fails here after passing the check is not served by
@@ -202,6 +208,7 @@ static void opener_main(struct supervisor *s, int req, int resp)
 #ifdef HAVE_SYS_PRCTL_H
     prctl(PR_SET_NAME, "mamori-opener");
 #endif
+    mamori_proctitle_set("opener (generation %lu)", s->gen->number);
     /* A tenant whose open() fails here (it passed the check) is not
      * served by this generation's children. */
     if (mamori_generation_open_plugins(s->gen, 1, NULL, NULL, &err) != 0) {
