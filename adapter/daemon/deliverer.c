@@ -24,6 +24,7 @@
 #include "base/strv.h"
 #include "config/escalation.h"
 #include "connector/connector.h"
+#include "deliver/pace.h"
 #include "escalation/escalate.h"
 #include "escalation/lawyer.h"
 #include "escalation/send.h"
@@ -42,8 +43,7 @@ struct tenant_state {
     const struct mamori_tenant *t;
     int active;
     long concurrency;
-    double tokens, rate_per_sec, burst, refilled_at;
-    long long paused_until;
+    struct mamori_pace pace; /* our rate ceiling and the helpdesk's own count (deliver/pace.h) */
     struct mamori_wb_cache cache;
 };
 
@@ -62,6 +62,7 @@ struct job {
     struct mamori_wb_request req;
     struct mamori_buf resp;
     char retry_after[64];
+    struct mamori_rate_headers rl; /* what the answer said about the helpdesk's rate limit */
     char *url;
 };
 
@@ -119,15 +120,6 @@ static struct tenant_state *find_tenant(struct deliverer *d, const char *id)
         if (strcmp(d->tenants[i].t->id, id) == 0)
             return &d->tenants[i];
     return NULL;
-}
-
-static void refill(struct tenant_state *ts)
-{
-    double now = mono();
-    ts->tokens += (now - ts->refilled_at) * ts->rate_per_sec;
-    if (ts->tokens > ts->burst)
-        ts->tokens = ts->burst;
-    ts->refilled_at = now;
 }
 
 static void job_free(struct deliverer *d, struct job *j)
@@ -226,6 +218,10 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
     struct job *j = user;
     size_t len = size * n;
+    /* A new header block (an interim 1xx answer came first): forget its headers. */
+    if (len > 5 && strncmp(data, "HTTP/", 5) == 0)
+        mamori_rate_headers_init(&j->rl);
+    mamori_rate_headers_parse(&j->rl, data, len, (long long)time(NULL));
     if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
         size_t k = len - 12;
         data += 12;
@@ -264,6 +260,7 @@ static int send_request(struct deliverer *d, struct job *j)
     }
     mamori_buf_reset(&j->resp);
     j->retry_after[0] = '\0';
+    mamori_rate_headers_init(&j->rl);
     curl_slist_free_all(j->headers);
     j->headers = NULL;
     if ((j->easy = curl_easy_init()) == NULL)
@@ -336,31 +333,33 @@ static int advance(struct deliverer *d, struct job *j)
     }
 }
 
-/* Send ready jobs whose tenant has a rate token and is not paused. */
+/* Send ready jobs whose tenant's pace allows a request now. */
 static void send_ready(struct deliverer *d)
 {
-    long long now = (long long)time(NULL);
+    double now = mono();
     struct job *j = d->jobs, *next;
+    struct tenant_state *ts;
+    int rc;
 
     for (; j != NULL; j = next) {
         next = j->next;
         if (!j->ready || j->easy != NULL)
             continue;
-        if (j->ts->paused_until > now)
+        ts = j->ts;
+        if (!mamori_pace_take(&ts->pace, now))
             continue;
-        refill(j->ts);
-        if (j->ts->tokens < 1.0)
-            continue;
-        j->ts->tokens -= 1.0;
-        if (send_request(d, j) < 0)
-            finish_failed(d, j, -1, 0, "out of memory starting the request");
+        if ((rc = send_request(d, j)) != 0) {
+            /* Nothing went out: give the request back to the pace. */
+            mamori_pace_done(&ts->pace, NULL, now);
+            if (rc < 0)
+                finish_failed(d, j, -1, 0, "out of memory starting the request");
+        }
     }
 }
 
 static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
 {
     long status = 0, long_delay;
-    long long now = (long long)time(NULL);
     char reason[700];
     struct mamori_error err;
 
@@ -368,6 +367,13 @@ static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
     curl_multi_remove_handle(d->multi, j->easy);
     curl_easy_cleanup(j->easy);
     j->easy = NULL;
+    {
+        double was = j->ts->pace.held_until, held;
+        held = mamori_pace_done(&j->ts->pace, cc == CURLE_OK ? &j->rl : NULL, mono());
+        if (held > 0 && j->ts->pace.held_until > was && status != 429 && status != 503)
+            mamori_log_info("rate_limited", "tenant %s: the helpdesk's rate limit (%ld a window) is spent; "
+                            "next write-back in %.0f s, at its reset", j->ts->t->id, j->ts->pace.limit, held);
+    }
     if (cc != CURLE_OK) {
         /* Timeout or connection error: the request may or may not have
          * reached the helpdesk, so the next attempt checks first. */
@@ -400,7 +406,7 @@ static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
         return;
     }
     if (status == 429 || status == 503) {
-        long ra = mamori_deliver_retry_after(j->retry_after, now);
+        long ra = mamori_rate_headers_wait(&j->rl);
         long max = d->gen->settings.deliver_retry_max;
         if (ra < 0)
             ra = mamori_deliver_backoff(d->gen->settings.deliver_retry_base, max, j->row.attempts);
@@ -410,8 +416,7 @@ static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
          * the wait is never less than asked. The limit is the account's:
          * hold the whole tenant. */
         ra += 1;
-        if (now + ra > j->ts->paused_until)
-            j->ts->paused_until = now + ra;
+        mamori_pace_hold(&j->ts->pace, mono() + (double)ra);
         snprintf(reason + strlen(reason), sizeof reason - strlen(reason), " (Retry-After: %s)",
                  j->retry_after[0] ? j->retry_after : "none");
         finish_failed(d, j, ra, 0, reason);
@@ -455,7 +460,7 @@ static void start_job(struct deliverer *d, const struct mamori_outbox_due *due)
                        (long long)due->id, due->tenant);
         return;
     }
-    if (ts->active >= ts->concurrency || ts->paused_until > now)
+    if (ts->active >= ts->concurrency || mono() < ts->pace.held_until)
         return;
     if ((j = calloc(1, sizeof *j)) == NULL)
         return;
@@ -578,11 +583,7 @@ static int setup(struct deliverer *d, const struct mamori_generation *gen)
         ts = &d->tenants[n++];
         ts->t = t;
         ts->concurrency = tenant_long(t, "concurrency", gen->settings.deliver_concurrency, 1, 64);
-        ts->rate_per_sec = (double)tenant_long(t, "rate_per_minute", gen->settings.deliver_rate, 1, 100000) / 60.0;
-        /* A burst of two seconds' worth: short spikes pass, a backlog is paced. */
-        ts->burst = ts->rate_per_sec * 2.0 < 1.0 ? 1.0 : ts->rate_per_sec * 2.0;
-        ts->tokens = ts->burst;
-        ts->refilled_at = mono();
+        mamori_pace_init(&ts->pace, tenant_long(t, "rate_per_minute", gen->settings.deliver_rate, 1, 100000), mono());
         (void)err;
     }
     d->tenant_count = n;
