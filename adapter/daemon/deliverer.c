@@ -57,6 +57,7 @@ struct job {
     struct mamori_buf note;
     char ref[MAMORI_NOTE_REF_SIZE];
     int step, ready, auth_retried;
+    int started; /* a request of this attempt has gone out: on stop, the job is finished, not given back */
     CURL *easy;
     struct curl_slist *headers;
     struct mamori_wb_request req;
@@ -295,6 +296,7 @@ static int send_request(struct deliverer *d, struct job *j)
     if (curl_multi_add_handle(d->multi, j->easy) != CURLM_OK)
         return MAMORI_EIO;
     j->ready = 0;
+    j->started = 1;
     mamori_log_debug("deliver_request", "job %lld step %d: %s %s", (long long)j->row.id, j->step, j->req.method,
                      j->req.path);
     return MAMORI_OK;
@@ -333,8 +335,9 @@ static int advance(struct deliverer *d, struct job *j)
     }
 }
 
-/* Send ready jobs whose tenant's pace allows a request now. */
-static void send_ready(struct deliverer *d)
+/* Send ready jobs whose tenant's pace allows a request now; started_only:
+ * only the next steps of jobs already under way (stopping). */
+static void send_ready(struct deliverer *d, int started_only)
 {
     double now = mono();
     struct job *j = d->jobs, *next;
@@ -343,7 +346,7 @@ static void send_ready(struct deliverer *d)
 
     for (; j != NULL; j = next) {
         next = j->next;
-        if (!j->ready || j->easy != NULL)
+        if (!j->ready || j->easy != NULL || (started_only && !j->started))
             continue;
         ts = j->ts;
         if (!mamori_pace_take(&ts->pace, now))
@@ -626,6 +629,63 @@ static void teardown(struct deliverer *d)
     curl_global_cleanup();
 }
 
+/* Move the transfers on and handle the finished ones; waits up to 100 ms. */
+static void step_transfers(struct deliverer *d)
+{
+    int running = 0, left;
+    CURLMsg *msg;
+
+    curl_multi_perform(d->multi, &running);
+    while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+        struct job *j = NULL;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        if (mamori_channel_sender_done(d->chan, msg->easy_handle, msg->data.result))
+            continue; /* an escalation message */
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        if (j != NULL)
+            on_done(d, j, msg->data.result);
+    }
+    curl_multi_poll(d->multi, NULL, 0, 100, NULL);
+}
+
+static int under_way(const struct deliverer *d)
+{
+    int n = 0;
+
+    for (const struct job *j = d->jobs; j; j = j->next)
+        n += j->easy != NULL || (j->ready && j->started);
+    return n;
+}
+
+/* Stopping: a write-back whose request is out may already have reached the
+ * helpdesk; cutting it off would leave the job uncertain, and the next
+ * deliverer would check and repeat steps. Take no new job, but let those
+ * under way finish (every step) within [deliver] stop_grace, cut to stay
+ * inside [server] shutdown_timeout, after which the supervisor kills. */
+static void finish_in_flight(struct deliverer *d, pid_t parent)
+{
+    const struct mamori_settings *s = &d->gen->settings;
+    long grace = s->deliver_stop_grace;
+    double until;
+    int n = under_way(d);
+
+    if (grace > s->shutdown_timeout - 1)
+        grace = s->shutdown_timeout - 1;
+    if (n == 0 || grace <= 0)
+        return;
+    mamori_log_notice("deliverer_draining", "finishing %d write-back(s) under way before stopping (up to %ld s)", n,
+                      grace);
+    until = mono() + (double)grace;
+    while (under_way(d) > 0 && mono() < until && getppid() == parent) {
+        send_ready(d, 1);
+        step_transfers(d);
+    }
+    if ((n = under_way(d)) > 0)
+        mamori_log_warn("deliverer_grace_over", "%d write-back(s) still under way after %ld s; given back to the "
+                        "outbox (the next deliverer checks the helpdesk before sending again)", n, grace);
+}
+
 int mamori_deliverer_run(const struct mamori_generation *gen)
 {
     struct deliverer d;
@@ -641,9 +701,6 @@ int mamori_deliverer_run(const struct mamori_generation *gen)
     mamori_log_info("deliverer_started", "deliverer running for %zu tenant(s)", d.tenant_count);
     while (!mamori_process_stopping() && getppid() == parent) {
         double now_m = mono();
-        int running = 0;
-        CURLMsg *msg;
-        int left;
 
         if (now_m - last_orphans >= 5.0 || last_orphans == 0) {
             struct mamori_error err;
@@ -670,20 +727,11 @@ int mamori_deliverer_run(const struct mamori_generation *gen)
             last_scan = now_m;
         }
         mamori_channel_sender_poll(d.chan);
-        send_ready(&d);
-        curl_multi_perform(d.multi, &running);
-        while ((msg = curl_multi_info_read(d.multi, &left)) != NULL) {
-            struct job *j = NULL;
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            if (mamori_channel_sender_done(d.chan, msg->easy_handle, msg->data.result))
-                continue; /* an escalation message */
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-            if (j != NULL)
-                on_done(&d, j, msg->data.result);
-        }
-        curl_multi_poll(d.multi, NULL, 0, 100, NULL);
+        send_ready(&d, 0);
+        step_transfers(&d);
     }
+    if (getppid() == parent)
+        finish_in_flight(&d, parent);
     mamori_log_info("deliverer_stopped", "deliverer stopping");
     teardown(&d);
     return 0;

@@ -140,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_state":
             with LOCK:
                 return self.answer(200, {k: STATE[k] for k in ("notes", "tags", "writes", "requests", "max_inflight",
-                                                               "hs_expired", "hs_token_requests", "over_limit",
+                                                               "hs_expired", "hs_token_requests", "over_limit", "inflight",
                                                                "exhausted")})
         parts = url.path.split("/", 2)
         platform = parts[1] if len(parts) > 1 else ""
