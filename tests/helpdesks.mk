@@ -14,6 +14,7 @@ tests_unit_test_connectors_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
 tests_unit_test_connectors_LDADD = $(MAMORI_CORE)
 
 HELPDESK_IT_TESTS = tests/integration/helpdesk_e2e.sh tests/integration/helpdesk_faults.sh tests/integration/helpdesk_limits.sh tests/integration/helpdesk_poll.sh \
+	tests/integration/helpdesk_ratelimit.sh tests/integration/helpdesk_stop.sh tests/integration/helpdesk_channel_map.sh \
 	tests/integration/helpdesk_token.sh
 TESTS += $(HELPDESK_IT_TESTS)
 EXTRA_DIST += $(HELPDESK_IT_TESTS) tests/integration/helpdesk_lib.sh tests/helpdesks/standin.py

@@ -30,7 +30,7 @@ tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 # C unit tests (TAP).
 UNIT_TESTS = tests/unit/test_config tests/unit/test_config_keys tests/unit/test_signature tests/unit/test_router tests/unit/test_store \
 	tests/unit/test_loader tests/unit/test_annotation tests/unit/test_http tests/unit/test_note \
-	tests/unit/test_watchdog
+	tests/unit/test_watchdog tests/unit/test_pace
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
@@ -43,6 +43,9 @@ tests_unit_test_config_keys_LDADD = $(MAMORI_CORE)
 tests_unit_test_watchdog_SOURCES = tests/unit/test_watchdog.c
 tests_unit_test_watchdog_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_watchdog_LDADD = $(MAMORI_CORE)
+tests_unit_test_pace_SOURCES = tests/unit/test_pace.c tests/tap.h
+tests_unit_test_pace_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+tests_unit_test_pace_LDADD = $(MAMORI_CORE)
 tests_unit_test_signature_SOURCES = tests/unit/test_signature.c
 tests_unit_test_signature_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_signature_LDADD = $(MAMORI_CORE)

@@ -73,7 +73,8 @@ int mamori_settings_defaults(struct mamori_settings *s)
     s->deliver_concurrency = 4;
     s->deliver_retry_base = 5;
     s->deliver_retry_max = 3600;
-    s->deliver_rate = 60;
+    s->deliver_stop_grace = 20;
+    s->deliver_rate = 600; /* deliver/pace.h MAMORI_PACE_DEFAULT_RATE */
     if (set_str(&s->store_path, STATEDIR "/mamori.db") != 0 ||
         set_str(&s->identity_key_file, STATEDIR "/identity.key") != 0 ||
         set_str(&s->plugin_dir, PLUGINDIR) != 0 || set_str(&s->tenant_dir, SYSCONFDIR "/mamori/tenants.d") != 0)
@@ -174,9 +175,19 @@ static const struct mamori_key deliver_keys[] = {
      "helpdesk's Retry-After is honoured.", NULL},
     {"retry_max", MAMORI_KEY_DURATION, 1, 86400, NULL, NULL, "seconds", "1h",
      "The longest wait between two tries.", NULL},
-    {"rate_per_minute", MAMORI_KEY_INTEGER, 1, 100000, NULL, NULL, NULL, "60",
-     "At most this many write-back requests a minute per tenant (a tenant's [helpdesk] rate_per_minute "
-     "overrides it).", NULL},
+    {"rate_per_minute", MAMORI_KEY_INTEGER, 1, 100000, NULL, NULL, NULL, "600",
+     "At most this many write-back requests a minute per tenant, with a burst of two seconds' worth (a "
+     "tenant's [helpdesk] rate_per_minute overrides it). This is only mamori's ceiling: the deliverer also "
+     "follows the helpdesk's own rate-limit headers (Zendesk X-Rate-Limit-Remaining, Freshdesk "
+     "X-Ratelimit-Remaining, Help Scout X-RateLimit-Remaining-Minute, RateLimit-Remaining) and waits for the "
+     "announced reset when nothing is left, and a 429's Retry-After holds the whole tenant. The default lets "
+     "a burst of about a hundred tickets reach a helpdesk that answers normally within seconds; set it lower "
+     "to leave room in the account's limit for other integrations (doc/helpdesks.md, per plan).", NULL},
+    {"stop_grace", MAMORI_KEY_DURATION, 0, 3600, NULL, NULL, "seconds", "20s",
+     "On stop or reload the deliverer takes no new job but finishes the write-backs it has in flight (every "
+     "step of each) for up to this long; what is left then is given back to the outbox and a restart checks "
+     "the helpdesk before sending it again. It is cut to one second less than [server] shutdown_timeout, "
+     "after which the supervisor kills what still runs. 0: give everything back at once.", NULL},
     {"ca_file", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, NULL,
      "An extra CA bundle for helpdesk TLS (a private CA). Unset: the system's.", NULL},
     {"allow_http", MAMORI_KEY_BOOL, 0, 0, NULL, NULL, NULL, "no",
@@ -256,6 +267,8 @@ static int store_value(struct mamori_settings *s, const char *section, const cha
         s->deliver_retry_base = (long)v->number;
     else if (IS("deliver", "retry_max"))
         s->deliver_retry_max = (long)v->number;
+    else if (IS("deliver", "stop_grace"))
+        s->deliver_stop_grace = (long)v->number;
     else if (IS("deliver", "rate_per_minute"))
         s->deliver_rate = (long)v->number;
     else

@@ -71,6 +71,7 @@ struct mamori_settings {
     long deliver_retry_base;    /* seconds before the first retry; doubles each time (with jitter) */
     long deliver_retry_max;     /* longest wait between retries, seconds */
     long deliver_rate;          /* requests per minute per tenant */
+    long deliver_stop_grace;    /* seconds a stopping deliverer may take to finish the jobs in flight */
 };
 
 /* Defaults, then the file. On error err reads "FILE:LINE: ...". */

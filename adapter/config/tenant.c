@@ -5,12 +5,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/ini_file.h"
 #include "base/strv.h"
 #include "config/escalation.h"
 #include "config/settings.h"
 #include "connector/connector.h"
+#include "plugin/ticket.h"
 
 const char *mamori_option_get(const struct mamori_option_list *list, const char *key)
 {
@@ -138,8 +140,132 @@ static const struct mamori_key helpdesk_keys[] = {
                     "email:api_token; redmine an API key; rt an auth token. generic and znuny need none."},
     {.name = NULL}};
 
+/* The channels a rule may name: those of plugin.h's MAMORI_FIELD_CHANNEL. */
+static const char *channel_name(const char *s, size_t n)
+{
+    static const char *const names[] = {"email", "web", "chat", "phone", "phone_note", "sns", "api", "other", NULL};
+
+    for (size_t i = 0; names[i]; i++)
+        if (strlen(names[i]) == n && strncmp(s, names[i], n) == 0)
+            return names[i];
+    return NULL;
+}
+
+/* One "FROM:CHANNEL" item of a [channel_map] list (item, n bytes, trimmed):
+ * *from and *from_len, *to. MAMORI_EINVAL saying what is wrong. */
+static int channel_item(const char *item, size_t n, const char **from, size_t *from_len, const char **to,
+                        struct mamori_error *err)
+{
+    const char *colon = memchr(item, ':', n);
+    const char *f = item, *c;
+    size_t fl, cl;
+
+    if (colon == NULL)
+        return mamori_error_set(err, MAMORI_EINVAL, "\"%.*s\" is not FROM:CHANNEL (e.g. voice:phone_note)", (int)n, item);
+    fl = (size_t)(colon - item);
+    while (fl > 0 && (f[fl - 1] == ' ' || f[fl - 1] == '\t'))
+        fl--;
+    c = colon + 1;
+    cl = (size_t)(item + n - c);
+    while (cl > 0 && (*c == ' ' || *c == '\t'))
+        c++, cl--;
+    if (fl == 0)
+        return mamori_error_set(err, MAMORI_EINVAL, "\"%.*s\": the helpdesk's value before the colon is empty", (int)n,
+                                item);
+    if ((*to = channel_name(c, cl)) == NULL)
+        return mamori_error_set(err, MAMORI_EINVAL,
+                                "\"%.*s\": %.*s is not one of mamori's channels (email, web, chat, phone, phone_note, "
+                                "sns, api, other)", (int)n, item, (int)cl, c);
+    *from = f;
+    *from_len = fl;
+    return MAMORI_OK;
+}
+
+/* Walk a comma-separated [channel_map] list; with t, store each rule. */
+static int channel_list(const char *value, struct mamori_tenant *t, int is_tag, int line, struct mamori_error *err)
+{
+    const char *p = value;
+    int rc;
+
+    for (;;) {
+        const char *e = strchr(p, ','), *from = NULL, *to = NULL;
+        size_t n, from_len = 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        n = e ? (size_t)(e - p) : strlen(p);
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n == 0)
+            return mamori_error_set(err, MAMORI_EINVAL, "an empty item in the list (two commas, or one at the end)");
+        if ((rc = channel_item(p, n, &from, &from_len, &to, err)) != 0)
+            return rc;
+        if (t != NULL) {
+            struct mamori_channel_rule *r;
+            for (size_t i = 0; i < t->channel_map_count; i++)
+                if (t->channel_map[i].is_tag == is_tag && strlen(t->channel_map[i].from) == from_len &&
+                    strncasecmp(t->channel_map[i].from, from, from_len) == 0)
+                    return mamori_error_set(err, MAMORI_EINVAL, "%s \"%.*s\" is mapped twice (first on line %d)",
+                                            is_tag ? "tag" : "via", (int)from_len, from, t->channel_map[i].line);
+            r = realloc(t->channel_map, (t->channel_map_count + 1) * sizeof *r);
+            if (r == NULL)
+                return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+            t->channel_map = r;
+            r += t->channel_map_count;
+            if ((r->from = mamori_strndup(from, from_len)) == NULL)
+                return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+            r->to = to;
+            r->is_tag = is_tag;
+            r->line = line;
+            t->channel_map_count++;
+        }
+        if (e == NULL)
+            return MAMORI_OK;
+        p = e + 1;
+    }
+}
+
+static int check_channel_list(const char *value, struct mamori_error *err)
+{
+    return channel_list(value, NULL, 0, 0, err);
+}
+
+static const struct mamori_key channel_map_keys[] = {
+    {.name = "via", .type = MAMORI_KEY_STRING, .check = check_channel_list,
+     .description = "The helpdesk's channel values and the channel each one is to mamori, as FROM:CHANNEL, "
+                    "comma-separated: voice:phone_note, native_messaging:chat. FROM is the value the connector "
+                    "reads (Zendesk via.channel, Freshdesk source, Zammad article type, Help Scout type, Znuny "
+                    "CommunicationChannel, RT's Channel custom field; case does not matter); CHANNEL is one of "
+                    "email, web, chat, phone, phone_note, sns, api, other. Unlisted values keep the built-in "
+                    "mapping (Zendesk voice is phone)."},
+    {.name = "tag", .type = MAMORI_KEY_STRING, .check = check_channel_list,
+     .description = "Ticket tags that decide the channel, as TAG:CHANNEL, comma-separated: call_memo:phone_note. "
+                    "A matching tag wins over via (the first listed, when several match)."},
+    {.name = NULL}};
+
 const struct mamori_key_section mamori_tenant_sections[] = {
-    {"tenant", tenant_keys}, {"helpdesk", helpdesk_keys}, {NULL, NULL}};
+    {"tenant", tenant_keys}, {"helpdesk", helpdesk_keys}, {"channel_map", channel_map_keys}, {NULL, NULL}};
+
+int mamori_tenant_map_channel(const struct mamori_tenant *t, struct mamori_ticket *ticket)
+{
+    const struct mamori_channel_rule *hit = NULL;
+
+    for (size_t i = 0; i < t->channel_map_count && hit == NULL; i++) {
+        const struct mamori_channel_rule *r = &t->channel_map[i];
+        if (!r->is_tag)
+            continue;
+        for (size_t k = 0; k < ticket->tags.count; k++)
+            if (strcasecmp(ticket->tags.items[k], r->from) == 0) {
+                hit = r;
+                break;
+            }
+    }
+    for (size_t i = 0; i < t->channel_map_count && hit == NULL && ticket->channel_raw != NULL; i++)
+        if (!t->channel_map[i].is_tag && strcasecmp(t->channel_map[i].from, ticket->channel_raw) == 0)
+            hit = &t->channel_map[i];
+    if (hit == NULL)
+        return MAMORI_OK;
+    return mamori_ticket_set(&ticket->channel, hit->to);
+}
 
 const struct mamori_key *mamori_tenant_helpdesk_key(const struct mamori_connector *connector, const char *key)
 {
@@ -294,6 +420,11 @@ static int on_key(void *user, const char *section, const char *key, const char *
         return on_tenant_key(c, key, value, line, err);
     if (strcmp(section, "helpdesk") == 0)
         return on_helpdesk_key(c, key, value, line, err);
+    if (strcmp(section, "channel_map") == 0) {
+        struct mamori_key_value v;
+        int rc = mamori_key_check(channel_map_keys, "channel_map", "mamori-tenant(5)", key, value, NULL, &v, err);
+        return rc != 0 ? rc : channel_list(value, c->t, strcmp(key, "tag") == 0, line, err);
+    }
     if (mamori_escalation_config_section(section))
         return mamori_escalation_config_key(&c->t->escalation, section, key, value, line, c->t->dir, err);
     if (strncmp(section, "plugin ", 7) == 0) {
@@ -303,7 +434,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
         return on_plugin_key(c, name, key, value, line, err);
     }
     return mamori_error_set(err, MAMORI_EINVAL,
-                            "unknown section [%s] (known: tenant, helpdesk, plugin NAME, escalation, line, channel NAME)",
+                            "unknown section [%s] (known: tenant, helpdesk, channel_map, plugin NAME, escalation, line, "
+                            "channel NAME)",
                             section[0] ? section : "(none: keys must follow a [section])");
 }
 
@@ -451,6 +583,9 @@ void mamori_tenant_free(struct mamori_tenant *t)
         option_list_free(&t->chain[i].options);
     }
     free(t->chain);
+    for (size_t i = 0; i < t->channel_map_count; i++)
+        free(t->channel_map[i].from);
+    free(t->channel_map);
     free(t->file);
     free(t->dir);
     free(t->id);

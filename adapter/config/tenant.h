@@ -49,6 +49,13 @@ struct mamori_chain_entry {
     struct mamori_plugin_handle handle;
 };
 
+struct mamori_channel_rule {
+    char *from;     /* the helpdesk's value (via) or a tag; owned */
+    const char *to; /* one of mamori's channel names (static) */
+    int is_tag;     /* 1: from `tag =`; 0: from `via =` */
+    int line;
+};
+
 struct mamori_tenant {
     char *file;
     char *dir;
@@ -76,6 +83,11 @@ struct mamori_tenant {
     int keep_evidence;
     long retention_days;              /* 0: server default */
 
+    /* [channel_map]: the helpdesk's channel values and tags that name one
+     * of mamori's channels (a Zendesk voice ticket that is a call note). */
+    struct mamori_channel_rule *channel_map;
+    size_t channel_map_count;
+
     /* [escalation], [line], [channel NAME] (escalation_config.h); NULL when
      * the tenant escalates nowhere. Owned. */
     struct mamori_escalation_config *escalation;
@@ -87,6 +99,14 @@ struct mamori_tenant {
      * MAMORI_GEN_DEGRADED_OK), or NULL. A failed tenant is not served. */
     char *failure;
 };
+
+struct mamori_ticket;
+
+/* Apply the tenant's [channel_map] to a parsed ticket: a rule of `tag =`
+ * matching one of the ticket's tags wins (the first in the file), else a
+ * rule of `via =` matching the helpdesk's channel value (case-insensitive);
+ * no match leaves the connector's channel. 0 or MAMORI_ENOMEM. */
+int mamori_tenant_map_channel(const struct mamori_tenant *t, struct mamori_ticket *ticket);
 
 /* Read one tenant file (no secrets loaded, no plugins opened yet). */
 int mamori_tenant_read(struct mamori_tenant *t, const char *path, const struct mamori_settings *s,

@@ -27,7 +27,8 @@
      .description = "Write-back requests in flight for this tenant."},                                              \
     {.name = "rate_per_minute", .type = MAMORI_KEY_INTEGER, .min = 1, .max = 100000,                                 \
      .def = "[deliver] rate_per_minute",                                                                             \
-     .description = "At most this many write-back requests a minute (the helpdesk's API limit)."},                  \
+     .description = "At most this many write-back requests a minute; the helpdesk's rate-limit headers and "        \
+                    "Retry-After pace it further (mamori.conf(5), [deliver] rate_per_minute)."},                   \
     {.name = "note_format", .type = MAMORI_KEY_ENUM, .values = "text|markdown|html|textile", .def = "the connector's", \
      .description = "How the note is rendered."}
 #define MAMORI_CX_KEYS_END {.name = NULL}

@@ -69,7 +69,7 @@ static int freshdesk_parse(const struct mamori_webhook *in, json_t *root, struct
         (rc = mamori_cx_take_str(&t->requester_name, w, "requester_name")) != 0 ||
         (rc = mamori_cx_take_str(&t->requester_email, w, "requester_email")) != 0 ||
         (rc = mamori_cx_take_str(&t->requester_id, w, "requester_email")) != 0 ||
-        (rc = mamori_ticket_set(&t->channel, source_channel(mamori_cx_str(w, "ticket_source")))) != 0)
+        (rc = mamori_ticket_set_channel(t, mamori_cx_str(w, "ticket_source"), source_channel(mamori_cx_str(w, "ticket_source")))) != 0)
         return rc == MAMORI_ENOMEM ? rc : rc;
     t->subject_len = t->subject ? strlen(t->subject) : 0;
     tags = mamori_cx_str(w, "ticket_tags");

@@ -69,7 +69,7 @@ static int helpscout_parse(const struct mamori_webhook *in, json_t *root, struct
         (rc = mamori_ticket_take_id(&t->requester_id, mamori_cx_get(root, "primaryCustomer.id"), "primaryCustomer.id",
                                     err)) != 0 ||
         (rc = mamori_cx_take_str(&t->requester_email, root, "primaryCustomer.email")) != 0 ||
-        (rc = mamori_ticket_set(&t->channel, mamori_channel_normalize(mamori_cx_str(root, "type")))) != 0 ||
+        (rc = mamori_ticket_set_channel(t, mamori_cx_str(root, "type"), NULL)) != 0 ||
         (rc = mamori_cx_take_str(&t->ticket_url, root, "_links.web.href")) != 0)
         return rc;
     t->subject_len = t->subject ? strlen(t->subject) : 0;

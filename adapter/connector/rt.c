@@ -77,9 +77,8 @@ static int rt_parse(const struct mamori_webhook *in, json_t *root, struct mamori
         (rc = mamori_cx_take_str(&t->requester_email, req, "email")) != 0 ||
         (rc = mamori_cx_take_str(&t->requester_name, req, "name")) != 0 ||
         (rc = mamori_cx_take_str(&t->language, req, "lang")) != 0 ||
-        (rc = mamori_ticket_set(&t->channel, mamori_cx_str(root, "ticket.custom_fields.Channel")
-                                                 ? mamori_channel_normalize(mamori_cx_str(root, "ticket.custom_fields.Channel"))
-                                                 : "email")) != 0 ||
+        (rc = mamori_ticket_set_channel(t, mamori_cx_str(root, "ticket.custom_fields.Channel"),
+                                        mamori_cx_str(root, "ticket.custom_fields.Channel") ? NULL : "email")) != 0 ||
         (rc = mamori_cx_set_time(&t->created_at, mamori_cx_str(root, "transaction.created"), 0, "transaction.created",
                                  err)) != 0)
         return rc;

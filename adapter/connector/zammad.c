@@ -84,7 +84,7 @@ static int zammad_parse(const struct mamori_webhook *in, json_t *root, struct ma
     }
     if (!json_is_object(article))
         return mamori_cx_ignore(t, "no article in the webhook: nothing new to read");
-    if ((rc = mamori_ticket_set(&t->channel, mamori_channel_normalize(mamori_cx_str(article, "type")))) != 0)
+    if ((rc = mamori_ticket_set_channel(t, mamori_cx_str(article, "type"), NULL)) != 0)
         return rc;
     if ((rc = mamori_ticket_take_id(&creator, json_object_get(article, "created_by_id"), "created_by_id", err)) != 0)
         return rc;

@@ -81,7 +81,7 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
     t->subject_len = t->subject ? strlen(t->subject) : 0;
     if ((rc = mamori_ticket_take_id(&t->requester_id, json_object_get(detail, "requester_id"), "requester_id",
                                     err)) != 0 ||
-        (rc = mamori_ticket_set(&t->channel, mamori_channel_normalize(mamori_cx_str(detail, "via.channel")))) != 0 ||
+        (rc = mamori_ticket_set_channel(t, mamori_cx_str(detail, "via.channel"), NULL)) != 0 ||
         (rc = mamori_cx_set_time(&t->created_at, mamori_cx_str(detail, "created_at"), 0, "created_at", err)) != 0)
         return rc;
     tags = json_object_get(detail, "tags");

@@ -86,7 +86,7 @@ static int znuny_parse(const struct mamori_webhook *in, json_t *root, struct mam
         return MAMORI_ENOMEM;
     if (!json_is_object(article))
         return mamori_cx_ignore(t, "no Article in the request (omitted fields?): nothing to read");
-    if ((rc = mamori_ticket_set(&t->channel, mamori_channel_normalize(mamori_cx_str(article, "CommunicationChannel")))) != 0)
+    if ((rc = mamori_ticket_set_channel(t, mamori_cx_str(article, "CommunicationChannel"), NULL)) != 0)
         return rc;
     sender = mamori_cx_str(article, "SenderType");
     visible = mamori_cx_str(article, "IsVisibleForCustomer");

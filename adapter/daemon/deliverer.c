@@ -24,6 +24,7 @@
 #include "base/strv.h"
 #include "config/escalation.h"
 #include "connector/connector.h"
+#include "deliver/pace.h"
 #include "escalation/escalate.h"
 #include "escalation/lawyer.h"
 #include "escalation/send.h"
@@ -42,8 +43,7 @@ struct tenant_state {
     const struct mamori_tenant *t;
     int active;
     long concurrency;
-    double tokens, rate_per_sec, burst, refilled_at;
-    long long paused_until;
+    struct mamori_pace pace; /* our rate ceiling and the helpdesk's own count (deliver/pace.h) */
     struct mamori_wb_cache cache;
 };
 
@@ -57,11 +57,13 @@ struct job {
     struct mamori_buf note;
     char ref[MAMORI_NOTE_REF_SIZE];
     int step, ready, auth_retried;
+    int started; /* a request of this attempt has gone out: on stop, the job is finished, not given back */
     CURL *easy;
     struct curl_slist *headers;
     struct mamori_wb_request req;
     struct mamori_buf resp;
     char retry_after[64];
+    struct mamori_rate_headers rl; /* what the answer said about the helpdesk's rate limit */
     char *url;
 };
 
@@ -119,15 +121,6 @@ static struct tenant_state *find_tenant(struct deliverer *d, const char *id)
         if (strcmp(d->tenants[i].t->id, id) == 0)
             return &d->tenants[i];
     return NULL;
-}
-
-static void refill(struct tenant_state *ts)
-{
-    double now = mono();
-    ts->tokens += (now - ts->refilled_at) * ts->rate_per_sec;
-    if (ts->tokens > ts->burst)
-        ts->tokens = ts->burst;
-    ts->refilled_at = now;
 }
 
 static void job_free(struct deliverer *d, struct job *j)
@@ -226,6 +219,10 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
     struct job *j = user;
     size_t len = size * n;
+    /* A new header block (an interim 1xx answer came first): forget its headers. */
+    if (len > 5 && strncmp(data, "HTTP/", 5) == 0)
+        mamori_rate_headers_init(&j->rl);
+    mamori_rate_headers_parse(&j->rl, data, len, (long long)time(NULL));
     if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
         size_t k = len - 12;
         data += 12;
@@ -264,6 +261,7 @@ static int send_request(struct deliverer *d, struct job *j)
     }
     mamori_buf_reset(&j->resp);
     j->retry_after[0] = '\0';
+    mamori_rate_headers_init(&j->rl);
     curl_slist_free_all(j->headers);
     j->headers = NULL;
     if ((j->easy = curl_easy_init()) == NULL)
@@ -298,6 +296,7 @@ static int send_request(struct deliverer *d, struct job *j)
     if (curl_multi_add_handle(d->multi, j->easy) != CURLM_OK)
         return MAMORI_EIO;
     j->ready = 0;
+    j->started = 1;
     mamori_log_debug("deliver_request", "job %lld step %d: %s %s", (long long)j->row.id, j->step, j->req.method,
                      j->req.path);
     return MAMORI_OK;
@@ -336,31 +335,34 @@ static int advance(struct deliverer *d, struct job *j)
     }
 }
 
-/* Send ready jobs whose tenant has a rate token and is not paused. */
-static void send_ready(struct deliverer *d)
+/* Send ready jobs whose tenant's pace allows a request now; started_only:
+ * only the next steps of jobs already under way (stopping). */
+static void send_ready(struct deliverer *d, int started_only)
 {
-    long long now = (long long)time(NULL);
+    double now = mono();
     struct job *j = d->jobs, *next;
+    struct tenant_state *ts;
+    int rc;
 
     for (; j != NULL; j = next) {
         next = j->next;
-        if (!j->ready || j->easy != NULL)
+        if (!j->ready || j->easy != NULL || (started_only && !j->started))
             continue;
-        if (j->ts->paused_until > now)
+        ts = j->ts;
+        if (!mamori_pace_take(&ts->pace, now))
             continue;
-        refill(j->ts);
-        if (j->ts->tokens < 1.0)
-            continue;
-        j->ts->tokens -= 1.0;
-        if (send_request(d, j) < 0)
-            finish_failed(d, j, -1, 0, "out of memory starting the request");
+        if ((rc = send_request(d, j)) != 0) {
+            /* Nothing went out: give the request back to the pace. */
+            mamori_pace_done(&ts->pace, NULL, now);
+            if (rc < 0)
+                finish_failed(d, j, -1, 0, "out of memory starting the request");
+        }
     }
 }
 
 static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
 {
     long status = 0, long_delay;
-    long long now = (long long)time(NULL);
     char reason[700];
     struct mamori_error err;
 
@@ -368,6 +370,13 @@ static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
     curl_multi_remove_handle(d->multi, j->easy);
     curl_easy_cleanup(j->easy);
     j->easy = NULL;
+    {
+        double was = j->ts->pace.held_until, held;
+        held = mamori_pace_done(&j->ts->pace, cc == CURLE_OK ? &j->rl : NULL, mono());
+        if (held > 0 && j->ts->pace.held_until > was && status != 429 && status != 503)
+            mamori_log_info("rate_limited", "tenant %s: the helpdesk's rate limit (%ld a window) is spent; "
+                            "next write-back in %.0f s, at its reset", j->ts->t->id, j->ts->pace.limit, held);
+    }
     if (cc != CURLE_OK) {
         /* Timeout or connection error: the request may or may not have
          * reached the helpdesk, so the next attempt checks first. */
@@ -400,7 +409,7 @@ static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
         return;
     }
     if (status == 429 || status == 503) {
-        long ra = mamori_deliver_retry_after(j->retry_after, now);
+        long ra = mamori_rate_headers_wait(&j->rl);
         long max = d->gen->settings.deliver_retry_max;
         if (ra < 0)
             ra = mamori_deliver_backoff(d->gen->settings.deliver_retry_base, max, j->row.attempts);
@@ -410,8 +419,7 @@ static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
          * the wait is never less than asked. The limit is the account's:
          * hold the whole tenant. */
         ra += 1;
-        if (now + ra > j->ts->paused_until)
-            j->ts->paused_until = now + ra;
+        mamori_pace_hold(&j->ts->pace, mono() + (double)ra);
         snprintf(reason + strlen(reason), sizeof reason - strlen(reason), " (Retry-After: %s)",
                  j->retry_after[0] ? j->retry_after : "none");
         finish_failed(d, j, ra, 0, reason);
@@ -455,7 +463,7 @@ static void start_job(struct deliverer *d, const struct mamori_outbox_due *due)
                        (long long)due->id, due->tenant);
         return;
     }
-    if (ts->active >= ts->concurrency || ts->paused_until > now)
+    if (ts->active >= ts->concurrency || mono() < ts->pace.held_until)
         return;
     if ((j = calloc(1, sizeof *j)) == NULL)
         return;
@@ -578,11 +586,7 @@ static int setup(struct deliverer *d, const struct mamori_generation *gen)
         ts = &d->tenants[n++];
         ts->t = t;
         ts->concurrency = tenant_long(t, "concurrency", gen->settings.deliver_concurrency, 1, 64);
-        ts->rate_per_sec = (double)tenant_long(t, "rate_per_minute", gen->settings.deliver_rate, 1, 100000) / 60.0;
-        /* A burst of two seconds' worth: short spikes pass, a backlog is paced. */
-        ts->burst = ts->rate_per_sec * 2.0 < 1.0 ? 1.0 : ts->rate_per_sec * 2.0;
-        ts->tokens = ts->burst;
-        ts->refilled_at = mono();
+        mamori_pace_init(&ts->pace, tenant_long(t, "rate_per_minute", gen->settings.deliver_rate, 1, 100000), mono());
         (void)err;
     }
     d->tenant_count = n;
@@ -625,6 +629,63 @@ static void teardown(struct deliverer *d)
     curl_global_cleanup();
 }
 
+/* Move the transfers on and handle the finished ones; waits up to 100 ms. */
+static void step_transfers(struct deliverer *d)
+{
+    int running = 0, left;
+    CURLMsg *msg;
+
+    curl_multi_perform(d->multi, &running);
+    while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+        struct job *j = NULL;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        if (mamori_channel_sender_done(d->chan, msg->easy_handle, msg->data.result))
+            continue; /* an escalation message */
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        if (j != NULL)
+            on_done(d, j, msg->data.result);
+    }
+    curl_multi_poll(d->multi, NULL, 0, 100, NULL);
+}
+
+static int under_way(const struct deliverer *d)
+{
+    int n = 0;
+
+    for (const struct job *j = d->jobs; j; j = j->next)
+        n += j->easy != NULL || (j->ready && j->started);
+    return n;
+}
+
+/* Stopping: a write-back whose request is out may already have reached the
+ * helpdesk; cutting it off would leave the job uncertain, and the next
+ * deliverer would check and repeat steps. Take no new job, but let those
+ * under way finish (every step) within [deliver] stop_grace, cut to stay
+ * inside [server] shutdown_timeout, after which the supervisor kills. */
+static void finish_in_flight(struct deliverer *d, pid_t parent)
+{
+    const struct mamori_settings *s = &d->gen->settings;
+    long grace = s->deliver_stop_grace;
+    double until;
+    int n = under_way(d);
+
+    if (grace > s->shutdown_timeout - 1)
+        grace = s->shutdown_timeout - 1;
+    if (n == 0 || grace <= 0)
+        return;
+    mamori_log_notice("deliverer_draining", "finishing %d write-back(s) under way before stopping (up to %ld s)", n,
+                      grace);
+    until = mono() + (double)grace;
+    while (under_way(d) > 0 && mono() < until && getppid() == parent) {
+        send_ready(d, 1);
+        step_transfers(d);
+    }
+    if ((n = under_way(d)) > 0)
+        mamori_log_warn("deliverer_grace_over", "%d write-back(s) still under way after %ld s; given back to the "
+                        "outbox (the next deliverer checks the helpdesk before sending again)", n, grace);
+}
+
 int mamori_deliverer_run(const struct mamori_generation *gen)
 {
     struct deliverer d;
@@ -640,9 +701,6 @@ int mamori_deliverer_run(const struct mamori_generation *gen)
     mamori_log_info("deliverer_started", "deliverer running for %zu tenant(s)", d.tenant_count);
     while (!mamori_process_stopping() && getppid() == parent) {
         double now_m = mono();
-        int running = 0;
-        CURLMsg *msg;
-        int left;
 
         if (now_m - last_orphans >= 5.0 || last_orphans == 0) {
             struct mamori_error err;
@@ -669,20 +727,11 @@ int mamori_deliverer_run(const struct mamori_generation *gen)
             last_scan = now_m;
         }
         mamori_channel_sender_poll(d.chan);
-        send_ready(&d);
-        curl_multi_perform(d.multi, &running);
-        while ((msg = curl_multi_info_read(d.multi, &left)) != NULL) {
-            struct job *j = NULL;
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            if (mamori_channel_sender_done(d.chan, msg->easy_handle, msg->data.result))
-                continue; /* an escalation message */
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-            if (j != NULL)
-                on_done(&d, j, msg->data.result);
-        }
-        curl_multi_poll(d.multi, NULL, 0, 100, NULL);
+        send_ready(&d, 0);
+        step_transfers(&d);
     }
+    if (getppid() == parent)
+        finish_in_flight(&d, parent);
     mamori_log_info("deliverer_stopped", "deliverer stopping");
     teardown(&d);
     return 0;

@@ -3,5 +3,5 @@
 ## notes and tags to the helpdesk.
 
 adapter_libmamori_core_la_SOURCES += \
-	adapter/deliver/outbound.c adapter/deliver/outbound.h \
+	adapter/deliver/outbound.c adapter/deliver/outbound.h adapter/deliver/pace.c adapter/deliver/pace.h \
 	adapter/deliver/writeback.c

@@ -57,6 +57,10 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
         res->outcome = MAMORI_INGEST_INVALID;
         return res->outcome;
     }
+    /* The tenant's [channel_map] corrects what the connector read (a
+     * Zendesk voice ticket that is a call note is phone_note). */
+    if ((rc = mamori_tenant_map_channel(t, &res->ticket)) != 0)
+        return fail(res, MAMORI_INGEST_AT_PARSE, rc);
     /* Should a plugin hang on this ticket, the supervisor's log names it. */
     mamori_watchdog_set_ticket(res->ticket.ticket_id, res->ticket.event_id);
     if (res->ticket.ignore_reason != NULL) {

@@ -30,6 +30,7 @@ void mamori_ticket_free(struct mamori_ticket *t)
     free(t->subject);
     free(t->body);
     free(t->channel);
+    free(t->channel_raw);
     mamori_strv_free(&t->tags);
     free(t->created_at);
     free(t->language);
@@ -58,6 +59,15 @@ const char *mamori_channel_normalize(const char *raw)
         if (strcasecmp(raw, aliases[i].from) == 0)
             return aliases[i].to;
     return "other";
+}
+
+int mamori_ticket_set_channel(struct mamori_ticket *t, const char *raw, const char *normalized)
+{
+    int rc;
+
+    if ((rc = mamori_ticket_set(&t->channel_raw, raw)) != 0)
+        return rc;
+    return mamori_ticket_set(&t->channel, normalized != NULL ? normalized : mamori_channel_normalize(raw));
 }
 
 int mamori_ticket_set(char **dst, const char *value)
@@ -143,7 +153,7 @@ int mamori_ticket_from_json(struct mamori_ticket *t, json_t *root, int require_e
         free(channel);
         return rc;
     }
-    rc = mamori_ticket_set(&t->channel, mamori_channel_normalize(channel));
+    rc = mamori_ticket_set_channel(t, channel, NULL);
     free(channel);
     if (rc != 0)
         return rc;

@@ -26,6 +26,8 @@ struct mamori_ticket {
     char *body;              /* plain text: connectors convert HTML first */
     size_t body_len;
     char *channel;           /* email, web, chat, phone, phone_note, sns, api, other */
+    char *channel_raw;       /* the helpdesk's own value (Zendesk via.channel ...), or NULL: what a
+                              * tenant's [channel_map] via = matches */
     struct mamori_strv tags; /* current tags on the ticket */
     char *created_at;        /* RFC 3339 UTC, or NULL */
     char *language;          /* "ja", "en", ... or NULL */
@@ -54,6 +56,10 @@ int mamori_ticket_from_json(struct mamori_ticket *t, json_t *root, int require_e
  * (ids): *dst receives an owned copy. Missing or null leaves *dst NULL.
  * Anything else is MAMORI_EINVAL naming `what`. */
 int mamori_ticket_take_id(char **dst, json_t *value, const char *what, struct mamori_error *err);
+
+/* Set t->channel_raw to a copy of raw (may be NULL) and t->channel to
+ * `normalized`, or to mamori_channel_normalize(raw) when that is NULL. */
+int mamori_ticket_set_channel(struct mamori_ticket *t, const char *raw, const char *normalized);
 
 /* Set an owned string member (replacing any earlier value). */
 int mamori_ticket_set(char **dst, const char *value);

@@ -75,7 +75,7 @@ good() {  # good FILE CONNECTOR "SECTION" "key = value" DESCRIPTION
     [ -s "$D/err" ] && grep -v 'event=plugin_log' "$D/err" | sed 's/^/#   /'
 }
 
-echo "1..35"
+echo "1..39"
 good mamori.conf generic "[server]" "shutdown_timeout = 30" "a bare number is still seconds"
 good mamori.conf generic "[server]" "shutdown_timeout = 2m" "a duration with a unit passes"
 
@@ -108,6 +108,10 @@ bad tenant zendesk "[helpdesk]" "tags_via = tags" 'tags_via = "tags": use additi
 bad tenant generic "[helpdesk]" "rate_per_minute = 0" 'rate_per_minute = "0": must be from 1 to 100000'
 bad tenant generic "[helpdesk]" "url = ftp://h" 'url = "ftp://h": use a URL starting with https:// or http://'
 bad tenant znuny "[helpdesk]" "utc_offset = 9" 'utc_offset = "9": not like +09:00'
+good tenant zendesk "[channel_map]" "via = voice:phone_note, native_messaging:chat" "[channel_map] via = voice:phone_note passes"
+bad tenant zendesk "[channel_map]" "via = voice:fax" 'via = "voice:fax": "voice:fax": fax is not one of mamori'"'"'s channels'
+bad tenant zendesk "[channel_map]" "tag = call_memo" 'tag = "call_memo": "call_memo" is not FROM:CHANNEL'
+bad tenant zendesk "[channel_map]" "tags = x:chat" 'unknown key "tags" in [channel_map] -- did you mean "tag"?'
 bad tenant generic "[escalation]" "ack_deadline = soon" 'ack_deadline = "soon": not a duration'
 bad tenant generic "[escalation]" "evidence_items = 99" 'evidence_items = "99": must be from 0 to 20'
 bad tenant generic "[line]" "api_url = ftp://x" 'api_url = "ftp://x": use a URL starting with https:// or http://'
@@ -116,5 +120,5 @@ bad tenant generic "[channel c1]" "starttls = maybe" 'starttls = "maybe": not ye
 bad tenant generic "[channel c1]" "type = pager" 'type = "pager": use line, slack, teams, smtp or webhook'
 bad tenant generic "[channel c1]" "tpye = line" 'unknown key "tpye" in [channel c1] -- did you mean "type"?'
 
-[ "$N" = 35 ] || echo "# ran $N tests, planned 35"
+[ "$N" = 39 ] || echo "# ran $N tests, planned 39"
 [ "$FAILED" = 0 ]

@@ -23,6 +23,18 @@ and query contain SUBSTRING instead (a poller's reads). GET /_state
 returns notes, tags and counters as JSON, including the largest number of
 requests in flight at once per platform ("max_inflight").
 
+Rate limits in each platform's documented shape: POST /_control
+{"platform": P, "mode": "ratelimit", "limit": L, "window": S} gives P a
+window of L requests every S seconds (the OAuth token request is not
+counted). Every answer then carries the platform's headers -- Zendesk
+X-Rate-Limit / X-Rate-Limit-Remaining, Freshdesk X-Ratelimit-Total /
+X-Ratelimit-Remaining / X-Ratelimit-Used-CurrentRequest, Help Scout
+X-RateLimit-Limit-Minute / X-RateLimit-Remaining-Minute (and
+X-RateLimit-Retry-After, seconds to the reset, once nothing is left);
+other platforms send none -- and a request past the limit is answered 429
+with Retry-After (seconds to the reset). /_state counts them per platform:
+"over_limit" (429s given) and "exhausted" (answers that said 0 left).
+
 Redmine issues for the poller: POST /_control {"platform": "redmine",
 "mode": "put_issue", "issue": {...}} stores (or replaces) an issue, its
 "journals" included; GET /redmine/issues.json answers Redmine's listing
@@ -57,7 +69,8 @@ REDMINE_CF = 7
 
 LOCK = threading.Lock()
 STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0, "inflight": {}, "rm_issues": {},
-         "max_inflight": {}, "hs_token": 1, "hs_expired": 0, "hs_token_requests": 0}
+         "max_inflight": {}, "hs_token": 1, "hs_expired": 0, "hs_token_requests": 0,
+         "ratelimit": {}, "over_limit": {}, "exhausted": {}}
 ARGS = None
 
 
@@ -83,7 +96,7 @@ class Handler(BaseHTTPRequestHandler):
     def answer(self, status, obj=None, headers=None, raw=None):
         body = raw if raw is not None else (b"" if obj is None else json.dumps(obj, ensure_ascii=False).encode())
         self.send_response(status)
-        for k, v in (headers or {}).items():
+        for k, v in dict(getattr(self, "rl_headers", None) or {}, **(headers or {})).items():
             self.send_header(k, v)
         if body:
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -115,6 +128,9 @@ class Handler(BaseHTTPRequestHandler):
                 c = json.loads(raw)
                 if c.get("mode") == "put_issue":
                     STATE["rm_issues"][str(c["issue"]["id"])] = c["issue"]
+                elif c.get("mode") == "ratelimit":
+                    STATE["ratelimit"][c["platform"]] = {"limit": c["limit"], "window": c["window"], "start": 0,
+                                                         "used": 0}
                 elif c.get("mode") == "rotate_token":
                     # Help Scout: the current OAuth token stops working (expired).
                     STATE["hs_token"] += 1
@@ -124,7 +140,8 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_state":
             with LOCK:
                 return self.answer(200, {k: STATE[k] for k in ("notes", "tags", "writes", "requests", "max_inflight",
-                                                               "hs_expired", "hs_token_requests")})
+                                                               "hs_expired", "hs_token_requests", "over_limit", "inflight",
+                                                               "exhausted")})
         parts = url.path.split("/", 2)
         platform = parts[1] if len(parts) > 1 else ""
         with LOCK:
@@ -154,6 +171,10 @@ class Handler(BaseHTTPRequestHandler):
                     raise Problem("unexpected Content-Type " + ct)
             entry["body"] = body if platform != "helpscout" or "oauth2" not in rest else {"grant_type": body.get("grant_type")}
             write = method in ("POST", "PUT")
+            if not rest.endswith("/oauth2/token") and not self.rate_limit(platform):
+                entry["fault"] = "ratelimit"
+                self.record(entry)
+                return self.answer(429, {"error": "rate limit exceeded"})
             fault = None
             with LOCK:
                 STATE["requests"] += 1
@@ -194,6 +215,41 @@ class Handler(BaseHTTPRequestHandler):
             entry["problem"] = "unknown platform " + platform
             self.record(entry)
             return self.answer(404, {"error": "unknown platform"})
+
+    def rate_limit(self, platform):
+        """Count the request in the platform's window; set the headers of
+        its answer. False when the window is spent (answer 429)."""
+        self.rl_headers = None
+        with LOCK:
+            rl = STATE["ratelimit"].get(platform)
+            if rl is None:
+                return True
+            now = time.time()
+            if now >= rl["start"] + rl["window"]:
+                rl["start"], rl["used"] = now, 0
+            reset = max(1, int(rl["start"] + rl["window"] - now + 0.999))
+            over = rl["used"] >= rl["limit"]
+            if not over:
+                rl["used"] += 1
+            left = rl["limit"] - rl["used"]
+            if over:
+                STATE["over_limit"][platform] = STATE["over_limit"].get(platform, 0) + 1
+            elif left == 0:
+                STATE["exhausted"][platform] = STATE["exhausted"].get(platform, 0) + 1
+        h = {}
+        if platform == "zendesk":
+            h = {"X-Rate-Limit": str(rl["limit"]), "X-Rate-Limit-Remaining": str(left)}
+        elif platform == "freshdesk":
+            h = {"X-Ratelimit-Total": str(rl["limit"]), "X-Ratelimit-Remaining": str(left),
+                 "X-Ratelimit-Used-CurrentRequest": "0" if over else "1"}
+        elif platform == "helpscout":
+            h = {"X-RateLimit-Limit-Minute": str(rl["limit"]), "X-RateLimit-Remaining-Minute": str(left)}
+            if left == 0:
+                h["X-RateLimit-Retry-After"] = str(reset)
+        if over:
+            h["Retry-After"] = str(reset)
+        self.rl_headers = h
+        return not over
 
     # ---- helpers ----
     def auth(self, platform):

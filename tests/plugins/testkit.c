@@ -8,6 +8,8 @@
  *   hang      = WORD  annotate() never returns when the body contains WORD
  *                     (it sleeps rather than spins, so a test does not
  *                     burn the CPU; to the supervisor both look the same)
+ *   tag_channel = yes tag the ticket channel-<its channel> (what the host
+ *                     told the plugin: a tenant's [channel_map] applied)
  * Every ticket gets category "testkit" (harassment) with evidence on the
  * first body byte range "threat" if present.
  */
@@ -23,9 +25,10 @@ struct testkit {
     char fail[64];
     char crash[64];
     char hang[64];
+    int tag_channel;
 };
 
-static const char *const keys[] = {"sleep_ms", "fail_open", "crash_open", "fail", "crash", "hang", NULL};
+static const char *const keys[] = {"sleep_ms", "fail_open", "crash_open", "fail", "crash", "hang", "tag_channel", NULL};
 
 static int contains(const char *hay, size_t len, const char *needle)
 {
@@ -63,6 +66,8 @@ static int tk_open(const struct mamori_host *host, const struct mamori_plugin_co
             snprintf(t->crash, sizeof t->crash, "%s", v);
         else if (strcmp(k, "hang") == 0)
             snprintf(t->hang, sizeof t->hang, "%s", v);
+        else if (strcmp(k, "tag_channel") == 0)
+            t->tag_channel = strcmp(v, "yes") == 0;
     }
     *state = t;
     return 0;
@@ -103,6 +108,14 @@ static int tk_annotate(void *state, const struct mamori_host *host, mamori_reque
     host->raise_escalation(req, &(struct mamori_escalation){sizeof(struct mamori_escalation), MAMORI_ESCALATE_LAWYER,
                                                              "testkit", "test reason", "刑法222条", {0}});
     host->add_tag(req, "mamori-testkit");
+    if (t->tag_channel) {
+        const char *ch = "";
+        size_t chl = 0;
+        char tag[80];
+        host->ticket_field(req, MAMORI_FIELD_CHANNEL, &ch, &chl);
+        snprintf(tag, sizeof tag, "channel-%.*s", (int)(chl < 60 ? chl : 60), ch);
+        host->add_tag(req, tag);
+    }
     return 0;
 }
 

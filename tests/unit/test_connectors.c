@@ -13,9 +13,11 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tap.h"
 
+#include "config/settings.h"
 #include "config/tenant.h"
 #include "connector/common.h"
 #include "connector/connector.h"
@@ -106,6 +108,8 @@ struct expect {
 static const struct expect cases[] = {
     {"zendesk-ticket_created", "zendesk", "7b0f5d2e-1c44-4a8e-9b1f-3f6e2d9a8c01", "4821", "web",
      "2025-06-10T01:23:45Z", "全額返金しろ", "39011223344", 0, NULL},
+    {"zendesk-ticket_created-voice", "zendesk", "5d2c7a90-3e1b-4f6a-8c4d-9b0e1f2a3c77", "4830", "phone",
+     "2025-06-10T01:23:45Z", "殴ってやる", "39011223344", 0, NULL},
     {"zendesk-comment_added", "zendesk", "c3a1f9e2-55b0-4d7e-8f21-6a0b9e4d2f10", "4799", "email", NULL,
      "発送状況を教えて", NULL, 0, NULL},
     {"zendesk-comment_added-own_private_note", "zendesk", "e8d4b2a0-7f13-4c6a-b5e9-0a1c2d3e4f56", "4821", NULL, NULL,
@@ -237,6 +241,120 @@ static void run_case(const struct expect *e)
     free(f.body);
 }
 
+/* Parse a fixture with its connector into tk (initialised here). */
+static int parse_fixture(const char *name, const char *connector, struct mamori_ticket *tk)
+{
+    const struct mamori_connector *c = mamori_connector_find(connector);
+    struct mamori_tenant t;
+    struct mamori_webhook in;
+    struct mamori_error err;
+    struct fixture f;
+    json_t *root;
+    int rc;
+
+    mamori_ticket_init(tk);
+    if (c == NULL || load(&f, name) != 0)
+        return -1;
+    setup_tenant(&t, c, f.secret);
+    memset(&in, 0, sizeof in);
+    in.tenant = &t;
+    in.body = f.body;
+    in.body_len = f.body_len;
+    in.header = hdr;
+    in.header_ctx = &f;
+    in.now = fixture_now(&f);
+    in.path_suffix = "";
+    root = json_loadb(f.body, f.body_len, 0, NULL);
+    rc = c->parse(&in, root, tk, &err);
+    json_decref(root);
+    free(f.body);
+    return rc;
+}
+
+/* Write a tenant file dir/acme.conf with `extra` as its last lines;
+ * returns its line count. */
+static int write_tenant(const char *path, const char *extra)
+{
+    FILE *fp = fopen(path, "w");
+    int lines = 0;
+
+    if (fp == NULL)
+        return -1;
+    fprintf(fp, "[tenant]\nconnector = zendesk\nwebhook_secret_file = /nonexistent/wh\n\n[plugin rules]\n"
+                "path = rules.so\n\n%s\n", extra);
+    fclose(fp);
+    fp = fopen(path, "r");
+    for (int ch; fp && (ch = fgetc(fp)) != EOF;)
+        lines += ch == '\n';
+    if (fp)
+        fclose(fp);
+    return lines;
+}
+
+/* Issue 15, item B: a tenant's [channel_map] turns the helpdesk's channel
+ * values and tags into mamori's channels. 12 assertions. */
+static void channel_map_tests(void)
+{
+    char dir[] = "/tmp/mamori-chmap-XXXXXX", path[256];
+    struct mamori_settings st;
+    struct mamori_tenant t;
+    struct mamori_ticket tk;
+    struct mamori_error err;
+    int rc, lines;
+
+    if (mkdtemp(dir) == NULL) {
+        for (int i = 0; i < 12; i++)
+            ok(0, "no temporary directory");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/acme.conf", dir);
+    mamori_settings_defaults(&st);
+
+    is_int(parse_fixture("zendesk-ticket_created-voice", "zendesk", &tk), 0, "the Zendesk voice ticket parses");
+    ok(tk.channel && strcmp(tk.channel, "phone") == 0 && tk.channel_raw && strcmp(tk.channel_raw, "voice") == 0,
+       "without a map, via.channel voice is mamori's phone (raw value kept: %s)", tk.channel_raw ? tk.channel_raw : "-");
+
+    write_tenant(path, "[channel_map]\nvia = Voice:phone_note, native_messaging : chat\ntag = sns_dm:sns, "
+                       "call_memo:phone_note");
+    rc = mamori_tenant_read(&t, path, &st, &err);
+    is_int(rc, 0, "a tenant with [channel_map] via and tag reads (%s)", rc ? err.message : "ok");
+    is_int(rc == 0 ? (int)t.channel_map_count : -1, 4, "four rules");
+    is_int(mamori_tenant_map_channel(&t, &tk), 0, "the map applies");
+    is_str(tk.channel, "phone_note", "via = voice:phone_note: the voice ticket is a call note (case does not matter)");
+    mamori_strv_push_unique(&tk.tags, "SNS_DM");
+    mamori_tenant_map_channel(&t, &tk);
+    is_str(tk.channel, "sns", "a matching tag wins over via");
+    mamori_ticket_free(&tk);
+
+    parse_fixture("zendesk-ticket_created", "zendesk", &tk);
+    mamori_tenant_map_channel(&t, &tk);
+    is_str(tk.channel, "web", "a web ticket with no matching rule keeps the connector's channel");
+    mamori_strv_push_unique(&tk.tags, "call_memo");
+    mamori_tenant_map_channel(&t, &tk);
+    is_str(tk.channel, "phone_note", "tag = call_memo:phone_note makes a web ticket a call note");
+    mamori_ticket_free(&tk);
+    mamori_tenant_free(&t);
+
+    lines = write_tenant(path, "[channel_map]\nvia = voice:fax");
+    rc = mamori_tenant_read(&t, path, &st, &err);
+    is_int(rc, MAMORI_EINVAL, "an unknown mamori channel is refused");
+    {
+        char where[300];
+        snprintf(where, sizeof where, "%s:%d:", path, lines);
+        ok(strstr(err.message, where) != NULL && strstr(err.message, "fax is not one of mamori's channels") != NULL,
+           "... with file and line: %s", err.message);
+    }
+    mamori_tenant_free(&t);
+    lines = write_tenant(path, "[channel_map]\nvia = voice:phone\nvia = VOICE:phone_note");
+    rc = mamori_tenant_read(&t, path, &st, &err);
+    ok(rc == MAMORI_EINVAL && strstr(err.message, "mapped twice") != NULL, "a value mapped twice is refused (%s)",
+       err.message);
+    mamori_tenant_free(&t);
+    mamori_settings_free(&st);
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const size_t ncases = sizeof cases / sizeof cases[0];
@@ -245,9 +363,10 @@ int main(void)
     size_t n;
     long long t;
 
-    plan((int)ncases * 10 + 28);
+    plan((int)ncases * 10 + 28 + 12);
     for (size_t i = 0; i < ncases; i++)
         run_case(&cases[i]);
+    channel_map_tests();
 
     {
         static const char html[] = "<div>a&amp;b&nbsp;c</div><div>次&#x884C;</div><br><p>x&lt;y</p><!-- c --><script>evil()</script>";
