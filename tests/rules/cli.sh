@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..57"
+echo "1..64"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -223,6 +223,34 @@ check "a policy whose model is broken fails lint naming the model" \
 "$MAMORI" policy train "$T/stale/policy.json" "$T/rl.jsonl" --c 2 -o "$T/stale/new.model" >/dev/null 2>"$T/stale-train.err"
 check "... and policy train makes a new model for it all the same" \
     sh -c "test $? -eq 0 && test -s '$T/stale/new.model'"
+
+# Issue 14: lint speaks about the file the lawyer wrote. A company policy
+# that extends the shipped default gets only findings about its own
+# directory, plus one line counting the default's warnings.
+RET="$top_srcdir/policies/examples/retailer"
+"$MAMORI" policy lint "$RET/policy.json" >"$T/lint-ret.out" 2>&1
+check "lint retailer: exit 0" test $? -eq 0
+check "lint retailer: every finding is about policies/examples/retailer/" \
+    sh -c "! grep -E ': (warning|error): ' '$T/lint-ret.out' | grep -v -F '$RET/'"
+check "lint retailer: one line counts the inherited warnings, names the file, says --all" \
+    test "$(grep -c -E '^[0-9]+ warnings? in inherited files \((.*/)?policies/default-ja/policy.json\); --all shows them$' "$T/lint-ret.out")" = 1
+check "lint retailer: the inherited file's path is tidied (no ../..)" \
+    sh -c "! grep -q 'retailer/\.\./' '$T/lint-ret.out'"
+"$MAMORI" policy lint --all "$RET/policy.json" >"$T/lint-ret-all.out" 2>&1
+check "lint --all: the default's warnings, positioned, and no summary line" \
+    sh -c "grep -q -E '^(.*/)?policies/default-ja/policy.json:[0-9]+:[0-9]+: warning: ' '$T/lint-ret-all.out' && ! grep -q 'inherited files' '$T/lint-ret-all.out'"
+check "lint --all: the count line counts them" \
+    sh -c "n=\$(grep -c ': warning: ' '$T/lint-ret-all.out'); grep -q \"^0 errors, \$n warnings\$\" '$T/lint-ret-all.out'"
+# A category without a test case is about the company's tests file, so the
+# warning points at its "tests" member, not at default-ja's category.
+ABS=$(cd "$top_srcdir" && pwd)
+mkdir -p "$T/co"
+sed "s#\"extends\": \"[^\"]*\"#\"extends\": \"$ABS/policies/default-ja/policy.json\"#" "$RET/policy.json" >"$T/co/policy.json"
+head -n 2 "$RET/tests.jsonl" >"$T/co/tests.jsonl"
+"$MAMORI" policy lint "$T/co/policy.json" >"$T/lint-co.out" 2>&1
+tline=$(grep -n '"tests":' "$T/co/policy.json" | head -n 1 | cut -d: -f1)
+check "lint: \"no test case\" points at the company's \"tests\" member" \
+    sh -c "grep -q '^$T/co/policy.json:$tline:[0-9]*: warning: category coercion has no test case in ' '$T/lint-co.out' && ! grep 'has no test case' '$T/lint-co.out' | grep -q default-ja"
 
 "$MAMORI" policy frobnicate >/dev/null 2>&1
 check "an unknown policy command is a usage error (exit 2)" test $? -eq 2
