@@ -147,6 +147,12 @@ struct rules_result {
     double *score;               /* per category */
     uint8_t *cat_fired;          /* per category, after harassment suppresses complaints */
     uint8_t *cat_reached;        /* per category: reached its threshold (before suppression) */
+    /* per category: the escalation level it stands for in this ticket
+     * (MAMORI_ESCALATE_*): the highest "escalation" of its fired rules, a
+     * rule without one counting as the category's own level, which is
+     * also the level when none of its rules fired. Meaningful for fired
+     * categories. */
+    uint8_t *cat_esc;
     uint8_t *rule_fired;         /* per rule */
     uint32_t *rule_ev, *rule_nev; /* per rule: slice of ev */
     uint32_t *ev;                /* occurrence indices */
