@@ -3,6 +3,7 @@
  *   lint     every problem as FILE:LINE:COLUMN: severity: message -- what to do
  *   test     run labelled cases, per-category precision/recall (cmd_policy_test.c)
  *   explain  why does this text match (cmd_policy_explain.c)
+ *   lists    the lexicon lists and where they are used (cmd_policy_lists.c)
  *   train    the policy's model from labelled cases (plugins/rules/tool_train.c)
  *   sign / verify / keygen   Ed25519 signatures over policy files
  */
@@ -43,6 +44,10 @@ static int usage(FILE *out, int rc)
             "      show the normalized text, every match and what became of it, the rule\n"
             "      and category scores, and the resulting annotation. Without --text the\n"
             "      body is read from standard input.\n"
+            "  lists POLICY [NAME]\n"
+            "      the lexicon lists (\"@name\" in rules) as the extends chain adds them up:\n"
+            "      one line per list with the rules that use it, or list NAME's entries\n"
+            "      and every rule, mask and cue that uses it.\n"
             "  train POLICY [CASES.jsonl...] -o MODEL [--validation FILE]... [--weight FILE=W]...\n"
             "              [--seed N] [--cv K]\n"
             "      train the policy's model (one per category, harassment, escalation and flame\n"
@@ -128,7 +133,7 @@ static int cmd_lint(int argc, char **argv)
 {
     const char *path = NULL, *pubkey = NULL;
     struct rules_policy *p = NULL;
-    struct rules_load_options opt = {NULL, 1, 0, NULL, NULL, 0};
+    struct rules_load_options opt = {NULL, 1, 0, NULL, NULL, 0, 0};
     struct rules_diags d = {0};
     struct rules_error err = {0, ""};
     size_t errors, shown = 0, hidden = 0;
@@ -323,6 +328,8 @@ int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv)
         return mamori_cmd_policy_test(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
         return mamori_cmd_policy_explain(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "lists") == 0)
+        return mamori_cmd_policy_lists(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "sign") == 0)
         return cmd_sign(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0)

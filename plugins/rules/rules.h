@@ -62,6 +62,10 @@ struct rules_load_options {
      * for form): `mamori policy train`, which makes the model, must load a
      * policy whose model is stale (a new feature version) or missing. */
     int no_model;
+    /* Keep the merged policy JSON in rules_policy.json (the tools that
+     * show the policy as the chain adds up, e.g. `mamori policy lists`);
+     * the daemon does not: the tree is several times the file's size. */
+    int keep_json;
 };
 
 /* Load, merge, validate and compile the policy at path. diags (may be NULL)

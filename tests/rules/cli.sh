@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..64"
+echo "1..68"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -251,6 +251,21 @@ head -n 2 "$RET/tests.jsonl" >"$T/co/tests.jsonl"
 tline=$(grep -n '"tests":' "$T/co/policy.json" | head -n 1 | cut -d: -f1)
 check "lint: \"no test case\" points at the company's \"tests\" member" \
     sh -c "grep -q '^$T/co/policy.json:$tline:[0-9]*: warning: category coercion has no test case in ' '$T/lint-co.out' && ! grep 'has no test case' '$T/lint-co.out' | grep -q default-ja"
+
+# Issue 14: policy lists -- the lexicon lists and where they are used.
+"$MAMORI" policy lists "$top_srcdir/policies/default-ja/policy.json" >"$T/lists.out" 2>&1
+check "lists: exit 0, one line per list after the two header lines" \
+    sh -c "test $? -eq 0 && test \$(grep -c -v '^#' '$T/lists.out') -ge 100 && grep -q '^concern  *[0-9][0-9]*  veto.bystander' '$T/lists.out'"
+awk '/^<!-- END mamori policy lists/ { f = 0 } f && !/^```/ { print } /^<!-- BEGIN mamori policy lists/ { f = 1 }' \
+    "$top_srcdir/policies/FORMAT.md" >"$T/lists.doc"
+check "lists: FORMAT.md's catalogue of default-ja's lists is what the command prints (regenerate it)" \
+    cmp -s "$T/lists.out" "$T/lists.doc"
+"$MAMORI" policy lists "$RET/policy.json" issue_ja >"$T/list1.out" 2>&1
+check "lists NAME: the entries as merged, the company's lexicon_add included, and the rules using it" \
+    sh -c "test $? -eq 0 && grep -q '^  壊れ\$' '$T/list1.out' && grep -q '^  賞味期限が切れ\$' '$T/list1.out' && grep -q '^used by [0-9]*:' '$T/list1.out' && grep -q '^  complaint.issue\$' '$T/list1.out'"
+"$MAMORI" policy lists "$RET/policy.json" no_such_list >/dev/null 2>"$T/list2.err"
+check "lists NAME: an unknown list is exit 1, naming it" \
+    sh -c "test $? -eq 1 && grep -q 'no lexicon list \"no_such_list\"' '$T/list2.err'"
 
 "$MAMORI" policy frobnicate >/dev/null 2>&1
 check "an unknown policy command is a usage error (exit 2)" test $? -eq 2

@@ -187,7 +187,7 @@ static void test_limits(void)
 
 static void test_lint(void)
 {
-    struct rules_load_options opt = {NULL, 1, 0, NULL, NULL, 0};
+    struct rules_load_options opt = {NULL, 1, 0, NULL, NULL, 0, 0};
     struct rules_policy *p = NULL;
     struct rules_diags d = {0};
     struct rules_error err = {0, ""};
