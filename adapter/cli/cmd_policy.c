@@ -109,19 +109,29 @@ static void display_path(const char *in, char *out, size_t cap)
         snprintf(out, cap, ".");
 }
 
-static void print_diag(const struct rules_diag *g)
+static void print_diag(const struct rules_diag *g, const char *note)
 {
     const char *sev = g->severity == RULES_DIAG_ERROR ? "error" : "warning";
     char file[4096];
 
     display_path(g->file, file, sizeof file);
     if (g->line > 0)
-        printf("%s:%d:%d: %s: %s", file, g->line, g->col, sev, g->message);
+        printf("%s:%d:%d: %s: %s%s", file, g->line, g->col, sev, g->message, note);
     else
-        printf("%s: %s: %s", file, sev, g->message);
+        printf("%s: %s: %s%s", file, sev, g->message, note);
     if (g->hint)
         printf(" -- %s", g->hint);
     putchar('\n');
+}
+
+/* Whether the parent, linted on its own, reports the same warning. */
+static int parent_has(const struct rules_diags *pd, const struct rules_diag *g)
+{
+    for (size_t i = 0; i < pd->n; i++)
+        if (pd->v[i].line == g->line && pd->v[i].col == g->col && strcmp(pd->v[i].file, g->file) == 0 &&
+            strcmp(pd->v[i].message, g->message) == 0)
+            return 1;
+    return 0;
 }
 
 /* Lint speaks about the file the lawyer wrote: warnings located in a
@@ -134,12 +144,12 @@ static int cmd_lint(int argc, char **argv)
     const char *path = NULL, *pubkey = NULL;
     struct rules_policy *p = NULL;
     struct rules_load_options opt = {NULL, 1, 0, NULL, NULL, 0, 0};
-    struct rules_diags d = {0};
+    struct rules_diags d = {0}, pd = {0};
     struct rules_error err = {0, ""};
     size_t errors, shown = 0, hidden = 0;
     const char *hidden_files[LINT_MAX_FILES_SHOWN];
     size_t nhidden_files = 0;
-    int all = 0, rc;
+    int all = 0, parent_ok = 0, rc;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc)
@@ -158,11 +168,26 @@ static int cmd_lint(int argc, char **argv)
     opt.pubkey_path = pubkey;
     rc = mamori_rules_policy_load(path, &opt, &p, &d, &err);
     errors = d.errors;
+    /* A warning located in the parent may still be this policy's doing
+     * (its benign phrase masks a parent rule, its lexicon_add makes a
+     * parent phrase unsafe): lint the parent alone, and show whatever it
+     * does not report itself. */
+    if (!all && rc == 0 && p->nfiles > 1) {
+        struct rules_policy *pp = NULL;
+        struct rules_error perr = {0, ""};
+        parent_ok = mamori_rules_policy_load(p->files[1], &opt, &pp, &pd, &perr) == 0;
+        mamori_rules_policy_free(pp);
+    }
     for (size_t i = 0; i < d.n; i++) {
         const struct rules_diag *g = &d.v[i];
         /* diagnostics of the loaded file carry its path exactly as given */
         int own = g->file[0] == '\0' || strcmp(g->file, path) == 0;
 
+        if (!all && !own && g->severity == RULES_DIAG_WARNING && parent_ok && !parent_has(&pd, g)) {
+            shown++;
+            print_diag(g, " (in an inherited file, because of this policy's changes)");
+            continue;
+        }
         if (!all && !own && g->severity == RULES_DIAG_WARNING) {
             size_t k = 0;
             while (k < nhidden_files && strcmp(hidden_files[k], g->file) != 0)
@@ -174,7 +199,7 @@ static int cmd_lint(int argc, char **argv)
         }
         if (g->severity == RULES_DIAG_WARNING)
             shown++;
-        print_diag(g);
+        print_diag(g, "");
     }
     if (rc != 0 && d.errors == 0) {
         /* Not a problem inside the policy: unreadable file, signature. */
@@ -198,6 +223,7 @@ static int cmd_lint(int argc, char **argv)
     }
     printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", shown, shown == 1 ? "" : "s");
     mamori_rules_diags_free(&d);
+    mamori_rules_diags_free(&pd);
     mamori_rules_policy_free(p);
     return errors > 0 || rc != 0 ? 1 : 0;
 }

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..68"
+echo "1..69"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -251,6 +251,13 @@ head -n 2 "$RET/tests.jsonl" >"$T/co/tests.jsonl"
 tline=$(grep -n '"tests":' "$T/co/policy.json" | head -n 1 | cut -d: -f1)
 check "lint: \"no test case\" points at the company's \"tests\" member" \
     sh -c "grep -q '^$T/co/policy.json:$tline:[0-9]*: warning: category coercion has no test case in ' '$T/lint-co.out' && ! grep 'has no test case' '$T/lint-co.out' | grep -q default-ja"
+
+# ... but a warning in the parent that this policy causes (its benign
+# phrase masks a parent rule) is shown, and says so.
+printf '{"mamori_policy": 1, "id": "co", "version": "1", "extends": "%s/tests/rules/basic/policy.json",\n "benign": ["しぬほど", "訴える"]}\n' "$ABS" >"$T/co-basic.json"
+"$MAMORI" policy lint "$T/co-basic.json" >"$T/lint-cob.out" 2>&1
+check "lint: a parent warning caused by the company's changes is shown, marked as such" \
+    sh -c "grep -q 'basic/policy.json:72:[0-9]*: warning: rule threat.sue can never match.*because of this policy.s changes' '$T/lint-cob.out' && grep -q '^[0-9]* warnings in inherited files' '$T/lint-cob.out' && ! grep -q 'abuse_ja\|\"かす\" is two kana' '$T/lint-cob.out'"
 
 # Issue 14: policy lists -- the lexicon lists and where they are used.
 "$MAMORI" policy lists "$top_srcdir/policies/default-ja/policy.json" >"$T/lists.out" 2>&1
