@@ -577,6 +577,31 @@ void compile_rules(struct compile *c, json_t *root)
         }
         if (json_object_set_new(c->rule_ids, id, json_true()) != 0)
             c->ctx->oom = 1;
+        if (c->ctx->nfiles > 1 && json_object_get(e, "match") == NULL && json_object_get(e, "category") == NULL &&
+            json_object_get(e, "cancels") == NULL) {
+            /* Only keys to change, under an id no parent has: an override
+             * whose id is misspelt would otherwise read "missing category". */
+            json_t *other;
+            size_t j, bd = 4;
+            const char *best = NULL;
+            char hint[200];
+
+            json_array_foreach(rules, j, other) {
+                const char *oid = json_string_value(json_object_get(other, "id"));
+                if (oid != NULL && j != i && compile_edit_distance(id, oid) < bd) {
+                    bd = compile_edit_distance(id, oid);
+                    best = oid;
+                }
+            }
+            if (best != NULL)
+                snprintf(hint, sizeof hint, "did you mean \"%s\"? (an override names the parent's rule by its id)", best);
+            else
+                snprintf(hint, sizeof hint, "check the id against the parent policy; a new rule needs \"category\" and "
+                                            "\"match\"");
+            ERR(json_object_get(e, "id"), e, hint, "rule %s: no rule with this id in the policies it extends, so there is "
+                "nothing to override", id);
+            continue;
+        }
         veto = json_object_get(e, "cancels") != NULL;
         if (veto) {
             if (veto_targets(c, e, id, cancelled, &ncancelled) != 0)

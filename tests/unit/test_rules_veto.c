@@ -522,7 +522,8 @@ errors:
                     " \"rules\": [\n"
                     "  {\"id\": \"veto.nope\", \"cancels_add\": [\"threat\"]},\n"
                     "  {\"id\": \"veto.bystander\", \"cancels\": [\"threat\"], \"cancels_add\": [\"sns_defamation\"]},\n"
-                    "  {\"id\": \"threat.kill\", \"cancels_add\": [\"sns_defamation\"]}]}\n",
+                    "  {\"id\": \"threat.kill\", \"cancels_add\": [\"sns_defamation\"]},\n"
+                    "  {\"id\": \"threat.kil\", \"escalation\": \"supervisor\"}]}\n",
                     &p, &d, &err);
     for (size_t i = 0; i < d.n; i++)
         diag("%d:%d %s", d.v[i].line, d.v[i].col, d.v[i].message);
@@ -530,6 +531,13 @@ errors:
     ok(diag_has(&d, 3, "the parent has no veto \"veto.nope\""), "... an unknown id, at its line");
     ok(diag_has(&d, 4, "cannot be used with \"cancels\"") && diag_has(&d, 5, "is not a veto"),
        "... next to cancels; on a rule that is not a veto");
+    {
+        int typo = 0;
+        for (size_t i = 0; i < d.n; i++)
+            typo |= d.v[i].line == 6 && strstr(d.v[i].message, "rule threat.kil: no rule with this id") != NULL &&
+                    d.v[i].hint != NULL && strstr(d.v[i].hint, "did you mean \"threat.kill\"") != NULL;
+        ok(typo, "an override of an id the parent does not have: an error naming the nearest id");
+    }
     mamori_rules_diags_free(&d);
     mamori_rules_policy_free(p);
 }
@@ -545,7 +553,7 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(72);
+    plan(73);
     test_compiled();
     test_cancel();
     test_all_harassment();
