@@ -518,7 +518,8 @@ static void test_overrides(void)
     mamori_rules_policy_free(p);
 
 errors:
-    rc = load_child("{\"mamori_policy\": 1, \"id\": \"company\", \"version\": \"1\", \"extends\": \"@PARENT@\",\n"
+    rc = load_child("{\"mamori_policy\": 1, \"id\": \"company\", \"version\": \"1\", \"extends\": \"@PARENT@\", "
+                    "\"categories\": [{\"id\": \"all\", \"kind\": \"harassment\", \"severity\": \"low\"}],\n"
                     " \"rules\": [\n"
                     "  {\"id\": \"veto.nope\", \"cancels_add\": [\"threat\"]},\n"
                     "  {\"id\": \"veto.bystander\", \"cancels\": [\"threat\"], \"cancels_add\": [\"sns_defamation\"]},\n"
@@ -537,6 +538,7 @@ errors:
             typo |= d.v[i].line == 6 && strstr(d.v[i].message, "rule threat.kil: no rule with this id") != NULL &&
                     d.v[i].hint != NULL && strstr(d.v[i].hint, "did you mean \"threat.kill\"") != NULL;
         ok(typo, "an override of an id the parent does not have: an error naming the nearest id");
+        ok(diag_has(&d, 1, "category id \"all\" is reserved"), "a category cannot be called \"all\"");
     }
     mamori_rules_diags_free(&d);
     mamori_rules_policy_free(p);
@@ -553,7 +555,7 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(73);
+    plan(74);
     test_compiled();
     test_cancel();
     test_all_harassment();
