@@ -137,8 +137,10 @@ static int parent_has(const struct rules_diags *pd, const struct rules_diag *g)
 /* Lint speaks about the file the lawyer wrote: warnings located in a
  * parent of the extends chain (the shipped default, usually) are counted
  * in one line unless --all, since the lawyer cannot change that file and
- * 30 lines about it hide the 3 about theirs. Errors are always shown: the
- * policy does not load until someone fixes them. */
+ * 30 lines about it hide the 3 about theirs -- except those the parent
+ * does not have on its own, which this policy caused and are shown.
+ * Errors are always shown: the policy does not load until someone fixes
+ * them. */
 static int cmd_lint(int argc, char **argv)
 {
     const char *path = NULL, *pubkey = NULL;
@@ -172,12 +174,14 @@ static int cmd_lint(int argc, char **argv)
      * (its benign phrase masks a parent rule, its lexicon_add makes a
      * parent phrase unsafe): lint the parent alone, and show whatever it
      * does not report itself. */
-    if (!all && rc == 0 && p->nfiles > 1) {
-        struct rules_policy *pp = NULL;
-        struct rules_error perr = {0, ""};
-        parent_ok = mamori_rules_policy_load(p->files[1], &opt, &pp, &pd, &perr) == 0;
-        mamori_rules_policy_free(pp);
-    }
+    for (size_t i = 0; !all && rc == 0 && p->nfiles > 1 && i < d.n; i++)
+        if (d.v[i].severity == RULES_DIAG_WARNING && d.v[i].file[0] != '\0' && strcmp(d.v[i].file, path) != 0) {
+            struct rules_policy *pp = NULL;
+            struct rules_error perr = {0, ""};
+            parent_ok = mamori_rules_policy_load(p->files[1], &opt, &pp, &pd, &perr) == 0;
+            mamori_rules_policy_free(pp);
+            break; /* one inherited warning is enough to need the parent's own list */
+        }
     for (size_t i = 0; i < d.n; i++) {
         const struct rules_diag *g = &d.v[i];
         /* diagnostics of the loaded file carry its path exactly as given */
