@@ -265,7 +265,7 @@ check "lists: exit 0, one line per list after the two header lines" \
     sh -c "test $? -eq 0 && test \$(grep -c -v '^#' '$T/lists.out') -ge 100 && grep -q '^concern  *[0-9][0-9]*  veto.bystander' '$T/lists.out'"
 awk '/^<!-- END mamori policy lists/ { f = 0 } f && !/^```/ { print } /^<!-- BEGIN mamori policy lists/ { f = 1 }' \
     "$top_srcdir/policies/FORMAT.md" >"$T/lists.doc"
-check "lists: FORMAT.md's catalogue of default-ja's lists is what the command prints (regenerate it)" \
+check "lists: FORMAT.md's catalogue of default-ja's lists is what the command prints (make update-format-lists)" \
     cmp -s "$T/lists.out" "$T/lists.doc"
 "$MAMORI" policy lists "$RET/policy.json" issue_ja >"$T/list1.out" 2>&1
 check "lists NAME: the entries as merged, the company's lexicon_add included, and the rules using it" \
