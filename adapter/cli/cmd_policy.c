@@ -109,12 +109,17 @@ static void display_path(const char *in, char *out, size_t cap)
         snprintf(out, cap, ".");
 }
 
-static void print_diag(const struct rules_diag *g, const char *note)
+/* One finding; the loaded file's path is printed as the user gave it,
+ * a parent's (resolved against its child: "a/../../b") tidied. */
+static void print_diag(const struct rules_diag *g, const char *note, int own)
 {
     const char *sev = g->severity == RULES_DIAG_ERROR ? "error" : "warning";
     char file[4096];
 
-    display_path(g->file, file, sizeof file);
+    if (own)
+        snprintf(file, sizeof file, "%s", g->file);
+    else
+        display_path(g->file, file, sizeof file);
     if (g->line > 0)
         printf("%s:%d:%d: %s: %s%s", file, g->line, g->col, sev, g->message, note);
     else
@@ -189,7 +194,7 @@ static int cmd_lint(int argc, char **argv)
 
         if (!all && !own && g->severity == RULES_DIAG_WARNING && parent_ok && !parent_has(&pd, g)) {
             shown++;
-            print_diag(g, " (in an inherited file, because of this policy's changes)");
+            print_diag(g, " (in an inherited file, because of this policy's changes)", 0);
             continue;
         }
         if (!all && !own && g->severity == RULES_DIAG_WARNING) {
@@ -203,7 +208,7 @@ static int cmd_lint(int argc, char **argv)
         }
         if (g->severity == RULES_DIAG_WARNING)
             shown++;
-        print_diag(g, "");
+        print_diag(g, "", own);
     }
     if (rc != 0 && d.errors == 0) {
         /* Not a problem inside the policy: unreadable file, signature. */
