@@ -39,3 +39,15 @@ policy-model: adapter/mamori
 	@echo "now pin it: sha256 $$(sha256sum $(srcdir)/policies/default-ja/policy.model | cut -d' ' -f1) in policies/default-{ja,en}/policy.json"
 	@echo "(the batches it was trained on: $(srcdir)/policies/default-ja/policy.model.batches)"
 .PHONY: policy-model
+
+# FORMAT.md's appendix of default-ja's lexicon lists is the output of
+# `mamori policy lists` (tests/rules/cli.sh fails when it differs): remake
+# it after changing default-ja's lexicon or rules.
+update-format-lists: adapter/mamori
+	$(AM_V_GEN)f=$(srcdir)/policies/FORMAT.md; \
+	./adapter/mamori policy lists $(srcdir)/policies/default-ja/policy.json >$$f.lists && \
+	awk -v lists="$$f.lists" '/^<!-- BEGIN mamori policy lists/ { print; print "```text"; \
+	    while ((getline l < lists) > 0) print l; print "```"; skip = 1; next } \
+	    /^<!-- END mamori policy lists/ { skip = 0 } !skip' $$f >$$f.new && \
+	mv $$f.new $$f && rm -f $$f.lists
+.PHONY: update-format-lists

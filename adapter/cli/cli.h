@@ -67,6 +67,8 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv);
  * --threads, --c, --quiet). Returns the exit status. */
 int mamori_policy_test_cv(const char *policy, const char *cases, const char *k, char *const *extra, size_t nextra);
 int mamori_cmd_policy_explain(const struct mamori_cli *cli, int argc, char **argv);
+/* mamori policy lists POLICY [NAME]: the lexicon lists and where they are used (cmd_policy_lists.c). */
+int mamori_cmd_policy_lists(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_annotate(const struct mamori_cli *cli, int argc, char **argv);
 
 #endif

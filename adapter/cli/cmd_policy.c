@@ -3,6 +3,7 @@
  *   lint     every problem as FILE:LINE:COLUMN: severity: message -- what to do
  *   test     run labelled cases, per-category precision/recall (cmd_policy_test.c)
  *   explain  why does this text match (cmd_policy_explain.c)
+ *   lists    the lexicon lists and where they are used (cmd_policy_lists.c)
  *   train    the policy's model from labelled cases (plugins/rules/tool_train.c)
  *   sign / verify / keygen   Ed25519 signatures over policy files
  */
@@ -19,14 +20,20 @@
 #include "cli/cmd_policy_cases.h"
 #include "tool_train.h"
 
+/* Files named in the one-line summary of inherited warnings (a chain is
+ * at most 9 files). */
+#define LINT_MAX_FILES_SHOWN 10
+
 static int usage(FILE *out, int rc)
 {
     fprintf(out,
             "Usage: mamori policy COMMAND [ARGS]\n"
             "\n"
-            "  lint POLICY [--pubkey PUB]\n"
+            "  lint POLICY [--all] [--pubkey PUB]\n"
             "      check the policy (and its extends chain); every problem is printed as\n"
             "      FILE:LINE:COLUMN: error|warning: message -- what to do. Exit 1 on errors.\n"
+            "      Warnings in inherited files (the policy's parents) are counted in one\n"
+            "      line; --all prints them too.\n"
             "  test POLICY [CASES.jsonl] [--json] [--quiet]\n"
             "      run labelled cases (default: the policy's \"tests\" file) and report\n"
             "      per-category precision/recall/F1, macro-F1, harassment recall, escalation\n"
@@ -37,6 +44,10 @@ static int usage(FILE *out, int rc)
             "      show the normalized text, every match and what became of it, the rule\n"
             "      and category scores, and the resulting annotation. Without --text the\n"
             "      body is read from standard input.\n"
+            "  lists POLICY [NAME]\n"
+            "      the lexicon lists (\"@name\" in rules) as the extends chain adds them up:\n"
+            "      one line per list with the rules that use it, or list NAME's entries\n"
+            "      and every rule, mask and cue that uses it.\n"
             "  train POLICY [CASES.jsonl...] -o MODEL [--validation FILE]... [--weight FILE=W]...\n"
             "              [--seed N] [--cv K]\n"
             "      train the policy's model (one per category, harassment, escalation and flame\n"
@@ -51,15 +62,107 @@ static int usage(FILE *out, int rc)
     return rc;
 }
 
+/* A path as the lawyer would type it: "a/b/../../c" is "c". Lexical only
+ * (a symlinked directory could make it name another file), so it is used
+ * for display, never to open anything. */
+static void display_path(const char *in, char *out, size_t cap)
+{
+    size_t starts[64], nparts = 0, len = 0;
+    const char *s = in;
+
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    if (*s == '/') {
+        out[len++] = '/';
+        out[len] = '\0';
+    }
+    while (*s != '\0') {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+
+        if (n == 0 || (n == 1 && s[0] == '.')) {
+            /* "a//b", "./a": nothing to keep */
+        } else if (n == 2 && s[0] == '.' && s[1] == '.' && nparts > 0 &&
+                   !(len - starts[nparts - 1] == 2 && strncmp(out + starts[nparts - 1], "..", 2) == 0)) {
+            len = starts[--nparts];
+            if (len > 0 && out[len - 1] == '/' && !(len == 1 && in[0] == '/'))
+                len--;
+            out[len] = '\0';
+        } else {
+            if (nparts == sizeof starts / sizeof *starts || len + n + 2 > cap) {
+                snprintf(out, cap, "%s", in); /* too deep or long to tidy: as given */
+                return;
+            }
+            if (len > 0 && out[len - 1] != '/')
+                out[len++] = '/';
+            starts[nparts++] = len;
+            memcpy(out + len, s, n);
+            len += n;
+            out[len] = '\0';
+        }
+        s += n;
+        if (*s == '/')
+            s++;
+    }
+    if (len == 0)
+        snprintf(out, cap, ".");
+}
+
+/* One finding; the loaded file's path is printed as the user gave it,
+ * a parent's (resolved against its child: "a/../../b") tidied. */
+static void print_diag(const struct rules_diag *g, const char *note, int own)
+{
+    const char *sev = g->severity == RULES_DIAG_ERROR ? "error" : "warning";
+    char file[4096];
+
+    if (own)
+        snprintf(file, sizeof file, "%s", g->file);
+    else
+        display_path(g->file, file, sizeof file);
+    if (g->line > 0)
+        printf("%s:%d:%d: %s: %s%s", file, g->line, g->col, sev, g->message, note);
+    else
+        printf("%s: %s: %s%s", file, sev, g->message, note);
+    if (g->hint)
+        printf(" -- %s", g->hint);
+    putchar('\n');
+}
+
+/* Whether the parent, linted on its own, reports the same warning. */
+static int parent_has(const struct rules_diags *pd, const struct rules_diag *g)
+{
+    for (size_t i = 0; i < pd->n; i++)
+        if (pd->v[i].line == g->line && pd->v[i].col == g->col && strcmp(pd->v[i].file, g->file) == 0 &&
+            strcmp(pd->v[i].message, g->message) == 0)
+            return 1;
+    return 0;
+}
+
+/* Lint speaks about the file the lawyer wrote: warnings located in a
+ * parent of the extends chain (the shipped default, usually) are counted
+ * in one line unless --all, since the lawyer cannot change that file and
+ * 30 lines about it hide the 3 about theirs -- except those the parent
+ * does not have on its own, which this policy caused and are shown.
+ * Errors are always shown: the policy does not load until someone fixes
+ * them. */
 static int cmd_lint(int argc, char **argv)
 {
     const char *path = NULL, *pubkey = NULL;
-    struct rules_policy *p;
-    size_t errors = 0, warnings = 0;
+    struct rules_policy *p = NULL;
+    struct rules_load_options opt = {NULL, 1, 0, NULL, NULL, 0, 0};
+    struct rules_diags d = {0}, pd = {0};
+    struct rules_error err = {0, ""};
+    size_t errors, shown = 0, hidden = 0;
+    const char *hidden_files[LINT_MAX_FILES_SHOWN];
+    size_t nhidden_files = 0;
+    int all = 0, parent_ok = 0, rc;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc)
             pubkey = argv[++i];
+        else if (strcmp(argv[i], "--all") == 0)
+            all = 1;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
             return usage(stderr, 2);
         else if (path == NULL)
@@ -69,18 +172,69 @@ static int cmd_lint(int argc, char **argv)
     }
     if (path == NULL)
         return usage(stderr, 2);
-    p = policy_load_print(path, pubkey, 1, stdout, &errors, &warnings);
-    if (p != NULL) {
-        struct rules_ac_stats st;
-        rules_ac_get_stats(p->ac, &st);
+    opt.pubkey_path = pubkey;
+    rc = mamori_rules_policy_load(path, &opt, &p, &d, &err);
+    errors = d.errors;
+    /* A warning located in the parent may still be this policy's doing
+     * (its benign phrase masks a parent rule, its lexicon_add makes a
+     * parent phrase unsafe): lint the parent alone, and show whatever it
+     * does not report itself. */
+    for (size_t i = 0; !all && rc == 0 && p->nfiles > 1 && i < d.n; i++)
+        if (d.v[i].severity == RULES_DIAG_WARNING && d.v[i].file[0] != '\0' && strcmp(d.v[i].file, path) != 0) {
+            struct rules_policy *pp = NULL;
+            struct rules_error perr = {0, ""};
+            parent_ok = mamori_rules_policy_load(p->files[1], &opt, &pp, &pd, &perr) == 0;
+            mamori_rules_policy_free(pp);
+            break; /* one inherited warning is enough to need the parent's own list */
+        }
+    for (size_t i = 0; i < d.n; i++) {
+        const struct rules_diag *g = &d.v[i];
+        /* diagnostics of the loaded file carry its path exactly as given */
+        int own = g->file[0] == '\0' || strcmp(g->file, path) == 0;
+
+        if (!all && !own && g->severity == RULES_DIAG_WARNING && parent_ok && !parent_has(&pd, g)) {
+            shown++;
+            print_diag(g, " (in an inherited file, because of this policy's changes)", 0);
+            continue;
+        }
+        if (!all && !own && g->severity == RULES_DIAG_WARNING) {
+            size_t k = 0;
+            while (k < nhidden_files && strcmp(hidden_files[k], g->file) != 0)
+                k++;
+            if (k == nhidden_files && nhidden_files < LINT_MAX_FILES_SHOWN)
+                hidden_files[nhidden_files++] = g->file;
+            hidden++;
+            continue;
+        }
+        if (g->severity == RULES_DIAG_WARNING)
+            shown++;
+        print_diag(g, "", own);
+    }
+    if (rc != 0 && d.errors == 0) {
+        /* Not a problem inside the policy: unreadable file, signature. */
+        printf("%s: error: %s\n", path, err.message);
+        errors = 1;
+    }
+    if (hidden > 0) {
+        printf("%zu warning%s in inherited files (", hidden, hidden == 1 ? "" : "s");
+        for (size_t k = 0; k < nhidden_files; k++) {
+            char file[4096];
+            display_path(hidden_files[k], file, sizeof file);
+            printf("%s%s", k ? ", " : "", file);
+        }
+        printf("); --all shows them\n");
+    }
+    if (rc == 0 && p != NULL) {
         printf("%s: policy %s %s: %zu categories, %zu rules, %zu phrases, %zu lemma sequences, "
                "%zu files; loaded in %.1f ms\n",
                path, p->id, p->version, p->ncats, p->nrules, p->nphrases, p->nlemma_keys, p->nfiles,
                p->load_ms);
     }
-    printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+    printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", shown, shown == 1 ? "" : "s");
+    mamori_rules_diags_free(&d);
+    mamori_rules_diags_free(&pd);
     mamori_rules_policy_free(p);
-    return errors > 0 || p == NULL ? 1 : 0;
+    return errors > 0 || rc != 0 ? 1 : 0;
 }
 
 static int cmd_sign(int argc, char **argv)
@@ -209,6 +363,8 @@ int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv)
         return mamori_cmd_policy_test(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
         return mamori_cmd_policy_explain(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "lists") == 0)
+        return mamori_cmd_policy_lists(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "sign") == 0)
         return cmd_sign(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0)

@@ -97,7 +97,7 @@ int policy_case_has_label(const struct policy_case *c, const char *label)
 struct rules_policy *policy_load_print(const char *path, const char *pubkey, int lint, FILE *out, size_t *errors,
                                        size_t *warnings)
 {
-    struct rules_load_options opt = {pubkey, lint, 0, NULL, NULL, 0};
+    struct rules_load_options opt = {pubkey, lint, 0, NULL, NULL, 0, 0};
     struct rules_diags d = {0};
     struct rules_error err = {0, ""};
     struct rules_policy *p = NULL;

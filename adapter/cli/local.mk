@@ -9,7 +9,7 @@ adapter_mamori_SOURCES = \
 	adapter/cli/cmd_outbox.c \
 	adapter/cli/cmd_poll.c \
 	adapter/cli/cmd_policy.c adapter/cli/cmd_policy_test.c adapter/cli/cmd_policy_test_cv.c \
-	adapter/cli/cmd_policy_explain.c \
+	adapter/cli/cmd_policy_explain.c adapter/cli/cmd_policy_lists.c \
 	adapter/cli/cmd_policy_cases.c adapter/cli/cmd_policy_cases.h \
 	adapter/cli/case_runner.c adapter/cli/case_runner.h \
 	adapter/cli/cmd_annotate.c \

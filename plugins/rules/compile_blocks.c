@@ -371,6 +371,11 @@ void compile_categories(struct compile *c, json_t *root)
             ERR(json_object_get(e, "id"), e, "category ids use a-z 0-9 _", "category id \"%s\" is not valid", id);
             continue;
         }
+        if (strcmp(id, "all") == 0) {
+            /* a veto's "cancels": "all" means every category */
+            ERR(json_object_get(e, "id"), e, "choose another id", "category id \"all\" is reserved (\"cancels\": \"all\")");
+            continue;
+        }
         k = &p->cats[p->ncats];
         k->id = compile_dup_str(c, id);
         kind = compile_parse_enum(c, json_object_get(e, "kind"), e, "category kind", kinds, 0, -1);

@@ -402,7 +402,8 @@ static void mark_exceptions(struct rules_policy *p, uint32_t x, int odd)
 }
 
 /* "cancels" of veto `id` (engine 1.2): a list of category ids, or
- * "all-harassment" (alone or in the list) for every harassment category.
+ * "all-harassment" (alone or in the list) for every harassment category,
+ * or "all" (engine 1.4) for every category.
  * Fills out[] with distinct category indices in the order written (policy
  * order for all-harassment). 0, or -1 after reporting what is wrong. */
 static int veto_targets(struct compile *c, json_t *e, const char *id, uint32_t *out, size_t *n)
@@ -429,8 +430,8 @@ static int veto_targets(struct compile *c, json_t *e, const char *id, uint32_t *
             return -1;
         }
     } else if (!json_is_array(v) || json_array_size(v) == 0) {
-        ERR(v, e, "write \"cancels\": [\"threat\", \"violence\", ...] or \"cancels\": \"all-harassment\"",
-            "rule %s: \"cancels\" must be a non-empty list of category ids or \"all-harassment\"", id);
+        ERR(v, e, "write \"cancels\": [\"threat\", \"violence\", ...], \"all-harassment\" or \"all\"",
+            "rule %s: \"cancels\" must be a non-empty list of category ids, \"all-harassment\" or \"all\"", id);
         return -1;
     }
     json_array_foreach(one ? one : v, i, item) {
@@ -443,9 +444,13 @@ static int veto_targets(struct compile *c, json_t *e, const char *id, uint32_t *
             bad = 1;
             continue;
         }
-        if (strcmp(name, "all-harassment") == 0) {
+        if (strcmp(name, "all-harassment") == 0 || strcmp(name, "all") == 0) {
+            /* Resolved on the merged policy, so both include the
+             * categories a company policy adds; "all" also the complaint
+             * ones. */
+            int every = strcmp(name, "all") == 0;
             for (size_t k = 0; k < p->ncats; k++)
-                if (p->cats[k].harassment) {
+                if (every || p->cats[k].harassment) {
                     size_t j = 0;
                     while (j < *n && out[j] != k)
                         j++;
@@ -454,7 +459,8 @@ static int veto_targets(struct compile *c, json_t *e, const char *id, uint32_t *
                 }
             if (*n == before)
                 WARN(item, v, "define harassment categories, or remove the veto",
-                     "rule %s: \"all-harassment\" adds nothing: no harassment category is left to cancel", id);
+                     "rule %s: \"%s\" adds nothing: no %scategory is left to cancel", id, name,
+                     every ? "" : "harassment ");
             continue;
         }
         cv = json_object_get(c->cat_index, name);
@@ -470,7 +476,7 @@ static int veto_targets(struct compile *c, json_t *e, const char *id, uint32_t *
             if (best != NULL)
                 snprintf(hint, sizeof hint, "did you mean \"%s\"?", best);
             else
-                snprintf(hint, sizeof hint, "use the id of a category under \"categories\" (or \"all-harassment\")");
+                snprintf(hint, sizeof hint, "use the id of a category under \"categories\" (or \"all-harassment\", \"all\")");
             ERR(item, v, hint, "rule %s: cancels unknown category \"%s\"", id, name);
             bad = 1;
             continue;
@@ -571,6 +577,31 @@ void compile_rules(struct compile *c, json_t *root)
         }
         if (json_object_set_new(c->rule_ids, id, json_true()) != 0)
             c->ctx->oom = 1;
+        if (c->ctx->nfiles > 1 && json_object_get(e, "match") == NULL && json_object_get(e, "category") == NULL &&
+            json_object_get(e, "cancels") == NULL) {
+            /* Only keys to change, under an id no parent has: an override
+             * whose id is misspelt would otherwise read "missing category". */
+            json_t *other;
+            size_t j, bd = 4;
+            const char *best = NULL;
+            char hint[200];
+
+            json_array_foreach(rules, j, other) {
+                const char *oid = json_string_value(json_object_get(other, "id"));
+                if (oid != NULL && j != i && compile_edit_distance(id, oid) < bd) {
+                    bd = compile_edit_distance(id, oid);
+                    best = oid;
+                }
+            }
+            if (best != NULL)
+                snprintf(hint, sizeof hint, "did you mean \"%s\"? (an override names the parent's rule by its id)", best);
+            else
+                snprintf(hint, sizeof hint, "check the id against the parent policy; a new rule needs \"category\" and "
+                                            "\"match\"");
+            ERR(json_object_get(e, "id"), e, hint, "rule %s: no rule with this id in the policies it extends, so there is "
+                "nothing to override", id);
+            continue;
+        }
         veto = json_object_get(e, "cancels") != NULL;
         if (veto) {
             if (veto_targets(c, e, id, cancelled, &ncancelled) != 0)

@@ -66,6 +66,7 @@ struct rules_scratch {
 
     double *score;
     uint8_t *cat_fired, *cat_reached, *rule_fired;
+    uint8_t *cat_esc;                /* per category: escalation level (settle()) */
     uint32_t *rule_ev, *rule_nev;
     uint32_t *ev;
     size_t nev, ev_cap;

@@ -56,6 +56,7 @@ int mamori_rules_scratch_new(const struct rules_policy *p, struct rules_scratch 
     s->score = calloc(p->ncats + 1, sizeof *s->score);
     s->cat_fired = calloc(p->ncats + 1, 1);
     s->cat_reached = calloc(p->ncats + 1, 1);
+    s->cat_esc = calloc(p->ncats + 1, 1);
     s->fired = calloc(p->ncats + 1, sizeof *s->fired);
     s->rule_fired = calloc(p->nrules + 1, 1);
     s->rule_ev = calloc(p->nrules + 1, sizeof *s->rule_ev);
@@ -64,7 +65,7 @@ int mamori_rules_scratch_new(const struct rules_policy *p, struct rules_scratch 
     s->cat_must = calloc(p->ncats + 1, 1);
     mamori_features_init(&s->mfeat);
     mamori_model_result_init(&s->mres);
-    if (!s->cat_model || !s->cat_must || !s->leaf_first || !s->leaf_n || !s->rule_mark || !s->cand || !s->score || !s->cat_fired || !s->cat_reached ||
+    if (!s->cat_model || !s->cat_must || !s->leaf_first || !s->leaf_n || !s->rule_mark || !s->cand || !s->score || !s->cat_fired || !s->cat_reached || !s->cat_esc ||
         !s->fired || !s->rule_fired || !s->rule_ev || !s->rule_nev) {
         mamori_rules_scratch_free(s);
         return RULES_ENOMEM;
@@ -116,6 +117,7 @@ void mamori_rules_scratch_free(struct rules_scratch *s)
     free(s->score);
     free(s->cat_fired);
     free(s->cat_reached);
+    free(s->cat_esc);
     free(s->rule_fired);
     free(s->rule_ev);
     free(s->rule_nev);
@@ -1186,8 +1188,30 @@ static void settle(struct rules_scratch *s)
             res->severity = p->cats[c].severity;
         if (p->cats[c].flame_level > res->flame)
             res->flame = p->cats[c].flame_level;
-        if (p->cats[c].esc_level > res->escalation)
-            res->escalation = p->cats[c].esc_level;
+    }
+    /* A fired category's escalation level: the highest level its fired
+     * rules warrant, a rule without "escalation" warranting the
+     * category's own level. So a rule raises the level (as it always
+     * did), and a company that sets one rule's escalation below its
+     * category's (an override by id) lowers the level of tickets where
+     * only such rules found the category. With no rule of its own fired
+     * (the model decided), the category's level. */
+    for (size_t c = 0; c < p->ncats; c++)
+        s->cat_esc[c] = UINT8_MAX;
+    for (size_t r = 0; r < p->nrules; r++) {
+        const struct rules_rule *rule = &p->rules[r];
+        int lvl;
+        if (!s->rule_fired[r] || rule->veto || !(rule->weight > 0) || !s->cat_fired[rule->category])
+            continue;
+        lvl = rule->escalation >= 0 ? rule->escalation : p->cats[rule->category].esc_level;
+        if (s->cat_esc[rule->category] == UINT8_MAX || lvl > s->cat_esc[rule->category])
+            s->cat_esc[rule->category] = (uint8_t)lvl;
+    }
+    for (size_t c = 0; c < p->ncats; c++) {
+        if (s->cat_esc[c] == UINT8_MAX)
+            s->cat_esc[c] = (uint8_t)p->cats[c].esc_level;
+        if (s->cat_fired[c] && s->cat_esc[c] > res->escalation)
+            res->escalation = s->cat_esc[c];
     }
     for (size_t r = 0; r < p->nrules; r++) {
         const struct rules_rule *rule = &p->rules[r];
@@ -1204,6 +1228,7 @@ static void settle(struct rules_scratch *s)
     res->score = s->score;
     res->cat_fired = s->cat_fired;
     res->cat_reached = s->cat_reached;
+    res->cat_esc = s->cat_esc;
     res->rule_fired = s->rule_fired;
     res->rule_ev = s->rule_ev;
     res->rule_nev = s->rule_nev;

@@ -146,6 +146,7 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
         char *const *v = rules_texts_get(&c->steps, lang, &n);
         char *const *reasons, *const *legal;
         size_t nr, nl;
+        int esc;
 
         for (size_t k = 0; k < n && rc == 0; k++)
             rc = push_unique(&g->steps, &g->nsteps, &g->steps_cap, v[k]);
@@ -164,13 +165,15 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
         }
         if (c->flame_level > MAMORI_FLAME_NONE && rc == 0)
             rc = push_unique(&g->flame_advice, &g->nflame, &g->flame_cap, rules_text_get(&c->flame_advice, lang));
-        if (c->esc_level > MAMORI_ESCALATE_NONE && rc == 0) {
+        /* the level this ticket's rules warrant (lowered by an override) */
+        esc = res->cat_esc[res->fired[i]];
+        if (esc > MAMORI_ESCALATE_NONE && rc == 0) {
             reasons = rules_texts_get(&c->esc_reasons, lang, &nr);
             legal = rules_texts_get(&c->legal_basis, lang, &nl);
             for (size_t k = 0; k < (nr > nl ? nr : nl) && rc == 0; k++)
-                rc = push_esc(g, c->esc_level, c->id, k < nr ? reasons[k] : NULL, k < nl ? legal[k] : NULL);
+                rc = push_esc(g, esc, c->id, k < nr ? reasons[k] : NULL, k < nl ? legal[k] : NULL);
             if (nr == 0 && nl == 0 && rc == 0)
-                rc = push_esc(g, c->esc_level, c->id, NULL, NULL);
+                rc = push_esc(g, esc, c->id, NULL, NULL);
         }
         for (size_t k = 0; k < c->ntags && rc == 0; k++)
             rc = push_unique(&g->tags, &g->ntags, &g->tags_cap, c->tags[k]);

@@ -219,7 +219,6 @@ static void check_categories(struct rules_loadctx *ctx, json_t *root, const stru
 
 static void check_tests(struct rules_loadctx *ctx, json_t *root, const struct rules_policy *p)
 {
-    json_t *cats = json_object_get(root, "categories");
     size_t *count;
     FILE *f;
     char *line = NULL;
@@ -261,12 +260,15 @@ static void check_tests(struct rules_loadctx *ctx, json_t *root, const struct ru
     }
     free(line);
     fclose(f);
+    /* The finding is about the tests file, so it points at the "tests"
+     * member that names it: in a company policy that is the company's own
+     * file (metadata is never inherited), while the category itself may
+     * be written in the parent, which the lawyer does not edit. */
     for (size_t k = 0; k < p->ncats; k++)
-        if (count[k] == 0) {
-            json_t *obj = find_by_id(cats, p->cats[k].id);
-            WARN(json_object_get(obj, "id"), obj, "add at least one labelled case, and a look-alike that must not fire",
+        if (count[k] == 0)
+            WARN(json_object_get(root, "tests"), root,
+                 "add at least one labelled case, and a look-alike that must not fire",
                  "category %s has no test case in %s (%ld lines)", p->cats[k].id, p->tests_path, lineno);
-        }
     free(count);
 }
 

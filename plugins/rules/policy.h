@@ -276,6 +276,10 @@ struct rules_policy {
     int32_t *cat_label;
     int32_t label_harassment, label_escalate, label_flame;
 
+    /* The merged policy (a jansson json_t), with rules_load_options
+     * keep_json only; else NULL. */
+    struct json_t *json;
+
     char **files;              /* the extends chain, the loaded file first */
     size_t nfiles;
     double load_ms;

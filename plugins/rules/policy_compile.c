@@ -263,6 +263,7 @@ void mamori_rules_policy_free(struct rules_policy *p)
     free(p->effective_date);
     free(p->tests_path);
     free(p->model_path);
+    json_decref(p->json);
     mamori_model_free(p->model);
     free(p->cat_label);
     for (size_t i = 0; i < p->nplaceholders; i++) {

@@ -144,7 +144,7 @@ static void first_error(const struct rules_diags *d, struct rules_error *err)
 int mamori_rules_policy_load(const char *path, const struct rules_load_options *opt, struct rules_policy **out,
                              struct rules_diags *diags, struct rules_error *err)
 {
-    static const struct rules_load_options defaults = {NULL, 0, 0, NULL, NULL, 0};
+    static const struct rules_load_options defaults = {NULL, 0, 0, NULL, NULL, 0, 0};
     struct rules_loadctx ctx;
     json_t *roots[RULES_MAX_EXTENDS + 2] = {NULL};
     struct rules_jpos_index *ix[RULES_MAX_EXTENDS + 2] = {NULL};
@@ -338,6 +338,8 @@ compile_failed:
             ctx.files[k] = NULL;
         }
         (*out)->nfiles = n;
+        if (opt->keep_json)
+            (*out)->json = json_incref(merged);
         (*out)->load_ms = rules_now_ms() - t0;
     }
 done:

@@ -100,6 +100,73 @@ oom:
     return NULL;
 }
 
+/*
+ * "cancels_add" on a rule merged by id: the parent's veto keeps what it
+ * cancels and also cancels these categories, so a company can put its
+ * own categories under the default's bystander veto without copying the
+ * veto's list (which would silently stop following the default's
+ * changes). m is the merged entry; the key is consumed here. 0, or
+ * RULES_ENOMEM.
+ */
+static int add_cancels(struct rules_loadctx *ctx, json_t *parent, json_t *child, json_t *m)
+{
+    json_t *add = json_object_get(child, "cancels_add"), *base, *joined, *v;
+    size_t i;
+
+    if (add == NULL)
+        return RULES_OK;
+    if (json_object_get(child, "cancels") != NULL) {
+        rules_diag_at(ctx, add, child, 1, RULES_DIAG_ERROR,
+                      "write either \"cancels\" (replaces the list) or \"cancels_add\" (extends it)",
+                      "\"cancels_add\" cannot be used with \"cancels\"");
+        json_object_del(m, "cancels_add");
+        return RULES_OK;
+    }
+    base = json_object_get(parent, "cancels");
+    if (base == NULL) {
+        rules_diag_at(ctx, add, child, 1, RULES_DIAG_ERROR,
+                      "cancels_add extends a veto's \"cancels\"; on a rule with a category, override \"weight\" instead",
+                      "\"cancels_add\": the parent's rule \"%s\" is not a veto",
+                      json_string_value(json_object_get(child, "id")));
+        json_object_del(m, "cancels_add");
+        return RULES_OK;
+    }
+    if (!json_is_array(add) && !json_is_string(add)) {
+        rules_diag_at(ctx, add, child, 0, RULES_DIAG_ERROR, "write a list: [\"my_category\", ...]",
+                      "\"cancels_add\" must be a list of category ids");
+        json_object_del(m, "cancels_add");
+        return RULES_OK;
+    }
+    joined = json_array();
+    if (joined == NULL)
+        return RULES_ENOMEM;
+    /* positions: the list is the child's writing, the parent's items keep theirs */
+    rules_origin_copy(ctx, joined, add);
+    if (json_is_array(base)) {
+        if (json_array_extend(joined, base) != 0)
+            goto oom;
+    } else if (json_array_append(joined, base) != 0) {
+        goto oom;
+    }
+    if (json_is_array(add)) {
+        json_array_foreach(add, i, v)
+            if (json_array_append(joined, v) != 0)
+                goto oom;
+    } else if (json_array_append(joined, add) != 0) {
+        goto oom;
+    }
+    if (json_object_set_new(m, "cancels", joined) != 0) {
+        ctx->oom = 1;
+        return RULES_ENOMEM;
+    }
+    json_object_del(m, "cancels_add");
+    return RULES_OK;
+oom:
+    json_decref(joined);
+    ctx->oom = 1;
+    return RULES_ENOMEM;
+}
+
 static json_t *merge_by_id(struct rules_loadctx *ctx, json_t *parent, json_t *child)
 {
     json_t **slot = NULL, *index = json_object(), *seen = json_object(), *out = NULL, *e;
@@ -150,10 +217,15 @@ static json_t *merge_by_id(struct rules_loadctx *ctx, json_t *parent, json_t *ch
         }
         if (at != NULL && slot[json_integer_value(at)] != NULL) {
             json_t *m = merge_object(ctx, slot[json_integer_value(at)], e, 0);
-            if (m == NULL)
+            if (m == NULL || add_cancels(ctx, slot[json_integer_value(at)], e, m) != 0)
                 goto oom;
             json_decref(slot[json_integer_value(at)]);
             slot[json_integer_value(at)] = m;
+        } else if (json_object_get(e, "cancels_add") != NULL) {
+            rules_diag_at(ctx, json_object_get(e, "cancels_add"), e, 1, RULES_DIAG_ERROR,
+                          "check the id against the parent's vetoes, or write \"cancels\" for a veto of your own",
+                          "\"cancels_add\": the parent has no veto \"%s\" to add to", id);
+            continue;
         } else {
             if (RULES_GROW(slot, cap, n + 1) != 0)
                 goto oom;

@@ -62,6 +62,10 @@ struct rules_load_options {
      * for form): `mamori policy train`, which makes the model, must load a
      * policy whose model is stale (a new feature version) or missing. */
     int no_model;
+    /* Keep the merged policy JSON in rules_policy.json (the tools that
+     * show the policy as the chain adds up, e.g. `mamori policy lists`);
+     * the daemon does not: the tree is several times the file's size. */
+    int keep_json;
 };
 
 /* Load, merge, validate and compile the policy at path. diags (may be NULL)
@@ -147,6 +151,12 @@ struct rules_result {
     double *score;               /* per category */
     uint8_t *cat_fired;          /* per category, after harassment suppresses complaints */
     uint8_t *cat_reached;        /* per category: reached its threshold (before suppression) */
+    /* per category: the escalation level it stands for in this ticket
+     * (MAMORI_ESCALATE_*): the highest "escalation" of its fired rules, a
+     * rule without one counting as the category's own level, which is
+     * also the level when none of its rules fired. Meaningful for fired
+     * categories. */
+    uint8_t *cat_esc;
     uint8_t *rule_fired;         /* per rule */
     uint32_t *rule_ev, *rule_nev; /* per rule: slice of ev */
     uint32_t *ev;                /* occurrence indices */

@@ -109,7 +109,7 @@ static int rules_open(const struct mamori_host *host, const struct mamori_plugin
                       struct mamori_plugin_error *err)
 {
     const char *policy = option(config, "policy"), *pubkey = option(config, "policy_pubkey");
-    struct rules_load_options opt = {NULL, 0, 0, NULL, NULL, 0};
+    struct rules_load_options opt = {NULL, 0, 0, NULL, NULL, 0, 0};
     struct rules_diags diags = {0};
     struct rules_error rerr = {0, ""};
     struct rules_state *st = NULL;

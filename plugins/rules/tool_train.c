@@ -137,7 +137,7 @@ int mamori_policy_train_main(int argc, char **argv)
     struct rules_error err = {0, ""};
     /* The policy's own model is what this replaces: not read (it may be
      * for another feature version). */
-    struct rules_load_options lo = {NULL, 0, 0, NULL, NULL, 1};
+    struct rules_load_options lo = {NULL, 0, 0, NULL, NULL, 1, 0};
     struct rules_diags d = {0};
     struct rules_policy *p = NULL;
     struct mamori_cases cs;

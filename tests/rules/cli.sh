@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..57"
+echo "1..69"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -223,6 +223,56 @@ check "a policy whose model is broken fails lint naming the model" \
 "$MAMORI" policy train "$T/stale/policy.json" "$T/rl.jsonl" --c 2 -o "$T/stale/new.model" >/dev/null 2>"$T/stale-train.err"
 check "... and policy train makes a new model for it all the same" \
     sh -c "test $? -eq 0 && test -s '$T/stale/new.model'"
+
+# Issue 14: lint speaks about the file the lawyer wrote. A company policy
+# that extends the shipped default gets only findings about its own
+# directory, plus one line counting the default's warnings.
+RET="$top_srcdir/policies/examples/retailer"
+"$MAMORI" policy lint "$RET/policy.json" >"$T/lint-ret.out" 2>&1
+check "lint retailer: exit 0" test $? -eq 0
+check "lint retailer: every finding is about policies/examples/retailer/" \
+    sh -c "! grep -E ': (warning|error): ' '$T/lint-ret.out' | grep -v -F '$RET/'"
+check "lint retailer: one line counts the inherited warnings, names the file, says --all" \
+    test "$(grep -c -E '^[0-9]+ warnings? in inherited files \((.*/)?policies/default-ja/policy.json\); --all shows them$' "$T/lint-ret.out")" = 1
+check "lint retailer: the inherited file's path is tidied (no ../..)" \
+    sh -c "! grep -q 'retailer/\.\./' '$T/lint-ret.out'"
+"$MAMORI" policy lint --all "$RET/policy.json" >"$T/lint-ret-all.out" 2>&1
+check "lint --all: the default's warnings, positioned, and no summary line" \
+    sh -c "grep -q -E '^(.*/)?policies/default-ja/policy.json:[0-9]+:[0-9]+: warning: ' '$T/lint-ret-all.out' && ! grep -q 'inherited files' '$T/lint-ret-all.out'"
+check "lint --all: the count line counts them" \
+    sh -c "n=\$(grep -c ': warning: ' '$T/lint-ret-all.out'); grep -q \"^0 errors, \$n warnings\$\" '$T/lint-ret-all.out'"
+# A category without a test case is about the company's tests file, so the
+# warning points at its "tests" member, not at default-ja's category.
+ABS=$(cd "$top_srcdir" && pwd)
+mkdir -p "$T/co"
+sed "s#\"extends\": \"[^\"]*\"#\"extends\": \"$ABS/policies/default-ja/policy.json\"#" "$RET/policy.json" >"$T/co/policy.json"
+head -n 2 "$RET/tests.jsonl" >"$T/co/tests.jsonl"
+"$MAMORI" policy lint "$T/co/policy.json" >"$T/lint-co.out" 2>&1
+tline=$(grep -n '"tests":' "$T/co/policy.json" | head -n 1 | cut -d: -f1)
+check "lint: \"no test case\" points at the company's \"tests\" member" \
+    sh -c "grep -q '^$T/co/policy.json:$tline:[0-9]*: warning: category coercion has no test case in ' '$T/lint-co.out' && ! grep 'has no test case' '$T/lint-co.out' | grep -q default-ja"
+
+# ... but a warning in the parent that this policy causes (its benign
+# phrase masks a parent rule) is shown, and says so.
+printf '{"mamori_policy": 1, "id": "co", "version": "1", "extends": "%s/tests/rules/basic/policy.json",\n "benign": ["しぬほど", "訴える"]}\n' "$ABS" >"$T/co-basic.json"
+"$MAMORI" policy lint "$T/co-basic.json" >"$T/lint-cob.out" 2>&1
+check "lint: a parent warning caused by the company's changes is shown, marked as such" \
+    sh -c "grep -q 'basic/policy.json:72:[0-9]*: warning: rule threat.sue can never match.*because of this policy.s changes' '$T/lint-cob.out' && grep -q '^[0-9]* warnings in inherited files' '$T/lint-cob.out' && ! grep -q 'abuse_ja\|\"かす\" is two kana' '$T/lint-cob.out'"
+
+# Issue 14: policy lists -- the lexicon lists and where they are used.
+"$MAMORI" policy lists "$top_srcdir/policies/default-ja/policy.json" >"$T/lists.out" 2>&1
+check "lists: exit 0, one line per list after the two header lines" \
+    sh -c "test $? -eq 0 && test \$(grep -c -v '^#' '$T/lists.out') -ge 100 && grep -q '^concern  *[0-9][0-9]*  veto.bystander' '$T/lists.out'"
+awk '/^<!-- END mamori policy lists/ { f = 0 } f && !/^```/ { print } /^<!-- BEGIN mamori policy lists/ { f = 1 }' \
+    "$top_srcdir/policies/FORMAT.md" >"$T/lists.doc"
+check "lists: FORMAT.md's catalogue of default-ja's lists is what the command prints (make update-format-lists)" \
+    cmp -s "$T/lists.out" "$T/lists.doc"
+"$MAMORI" policy lists "$RET/policy.json" issue_ja >"$T/list1.out" 2>&1
+check "lists NAME: the entries as merged, the company's lexicon_add included, and the rules using it" \
+    sh -c "test $? -eq 0 && grep -q '^  壊れ\$' '$T/list1.out' && grep -q '^  賞味期限が切れ\$' '$T/list1.out' && grep -q '^used by [0-9]*:' '$T/list1.out' && grep -q '^  complaint.issue\$' '$T/list1.out'"
+"$MAMORI" policy lists "$RET/policy.json" no_such_list >/dev/null 2>"$T/list2.err"
+check "lists NAME: an unknown list is exit 1, naming it" \
+    sh -c "test $? -eq 1 && grep -q 'no lexicon list \"no_such_list\"' '$T/list2.err'"
 
 "$MAMORI" policy frobnicate >/dev/null 2>&1
 check "an unknown policy command is a usage error (exit 2)" test $? -eq 2

@@ -269,7 +269,7 @@ static void test_signed_model(const unsigned char *image, size_t len, const unsi
     const char *top = getenv("top_srcdir");
     char src[600], path[600], sig[620], key[600], pub[600], mpath[600], hex[65];
     struct rules_error err = {0, ""};
-    struct rules_load_options lo = {NULL, 0, 0, NULL, NULL, 0};
+    struct rules_load_options lo = {NULL, 0, 0, NULL, NULL, 0, 0};
     struct rules_policy *pm = NULL;
     json_error_t jerr;
     json_t *root;

@@ -81,7 +81,7 @@ static int sign(const char *key, const char *file)
 
 static int load(const char *pub, struct rules_error *err)
 {
-    struct rules_load_options opt = {pub, 0, 0, NULL, NULL, 0};
+    struct rules_load_options opt = {pub, 0, 0, NULL, NULL, 0, 0};
     struct rules_policy *p = NULL;
     int rc = mamori_rules_policy_load(in_dir("child.json"), &opt, &p, NULL, err);
     mamori_rules_policy_free(p);

@@ -410,6 +410,140 @@ static void test_cue_inside_phrase(void)
     mamori_rules_policy_free(p);
 }
 
+/* The veto policy's absolute path (a child written to /tmp names it). */
+static void veto_parent_path(char *out, size_t cap)
+{
+    const char *top = getenv("top_srcdir");
+    char cwd[2048];
+
+    snprintf(out, cap, "%s/tests/rules/veto/policy.json", top ? top : ".");
+    if (out[0] != '/' && getcwd(cwd, sizeof cwd) != NULL) {
+        char rel[4200];
+        snprintf(rel, sizeof rel, "%s/%s", cwd, out);
+        snprintf(out, cap, "%s", rel);
+    }
+}
+
+/* Load the child text (extends "@PARENT@": the veto policy) from a
+ * temporary directory; diags may be NULL. The file is removed. */
+static int load_child(const char *tmpl, struct rules_policy **p, struct rules_diags *d, struct rules_error *err)
+{
+    char dir[] = "/tmp/mamori-rules-override-XXXXXX", parent[4200], path[4200], text[8192];
+    const char *at = strstr(tmpl, "@PARENT@");
+    int rc;
+
+    *p = NULL;
+    if (at == NULL || mkdtemp(dir) == NULL)
+        return -1;
+    veto_parent_path(parent, sizeof parent);
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - tmpl), tmpl, parent, at + strlen("@PARENT@"));
+    snprintf(path, sizeof path, "%s/child.json", dir);
+    rc = write_file(dir, "child.json", text) == 0 ? mamori_rules_policy_load(path, NULL, p, d, err) : -1;
+    unlink(path);
+    rmdir(dir);
+    return rc;
+}
+
+static int diag_has(const struct rules_diags *d, int line, const char *text)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].line == line && strstr(d->v[i].message, text) != NULL)
+            return 1;
+    return 0;
+}
+
+/* Engine 1.4, issue 14: a company overrides one rule of its parent by id
+ * -- its escalation (down as well as up), its weight, what a veto
+ * cancels ("cancels_add", or "all" for every category, its own
+ * included) -- without copying the rule. */
+static void test_overrides(void)
+{
+    static const char child[] =
+        "{\"mamori_policy\": 1, \"id\": \"company\", \"version\": \"1\", \"extends\": \"@PARENT@\",\n"
+        " \"categories\": [\n"
+        "  {\"id\": \"threat\", \"guidance\": {\"escalation\": {\"level\": \"police\", \"reasons\": [\"脅迫\"]}}},\n"
+        "  {\"id\": \"store_rules\", \"kind\": \"harassment\", \"severity\": \"medium\"}],\n"
+        " \"rules\": [\n"
+        "  {\"id\": \"threat.kill\", \"escalation\": \"supervisor\"},\n"
+        "  {\"id\": \"abuse.words\", \"escalation\": \"lawyer\"},\n"
+        "  {\"id\": \"sns.post\", \"weight\": 0.5},\n"
+        "  {\"id\": \"threat.burn\", \"category\": \"threat\", \"match\": \"燃やす\"},\n"
+        "  {\"id\": \"store.dogeza\", \"category\": \"store_rules\", \"match\": \"土下座\"},\n"
+        "  {\"id\": \"veto.bystander\", \"cancels_add\": [\"store_rules\"]},\n"
+        "  {\"id\": \"veto.training\", \"cancels\": \"all\", \"match\": \"研修用の例文\"}]}\n";
+    const char *report = "別のお客が店員さんに「ころすぞ、土下座しろ」と叫んでいました。店員さんは大丈夫でしたか。";
+    struct rules_policy *p = NULL;
+    struct rules_scratch *s = NULL;
+    struct rules_diags d = {0};
+    struct rules_error err = {0, ""};
+    struct rules_input in;
+    struct rules_guidance g;
+    int rc = load_child(child, &p, NULL, &err), low = 1;
+
+    is_int(rc, 0, "a company policy overriding rules by id loads (%s)", err.message);
+    if (rc != 0 || mamori_rules_scratch_new(p, &s) != 0) {
+        for (int i = 0; i < 12; i++)
+            ok(0, "override policy evaluated");
+        mamori_rules_policy_free(p);
+        goto errors;
+    }
+    is_str(cats_of(p, s, "ころすぞ", "email"), "threat", "escalation down: the rule still fires its category");
+    is_int(R->escalation, MAMORI_ESCALATE_SUPERVISOR,
+           "... but the ticket escalates to supervisor, the rule's level, not the category's police");
+    memset(&in, 0, sizeof in);
+    mamori_rules_guidance_init(&g);
+    in.text[RULES_FIELD_BODY] = "ころすぞ";
+    in.len[RULES_FIELD_BODY] = strlen("ころすぞ");
+    in.channel = "email";
+    if (mamori_rules_guidance(p, s, &in, &g) == 0)
+        for (size_t i = 0; i < g.nesc; i++)
+            if (g.esc[i].level > MAMORI_ESCALATE_SUPERVISOR)
+                low = 0;
+    ok(low && g.nesc >= 1, "... and no escalation reason claims more than supervisor");
+    mamori_rules_guidance_free(&g);
+    cats_of(p, s, "燃やす", "email");
+    is_int(R->escalation, MAMORI_ESCALATE_POLICE, "a rule of the category without an override: the category's police");
+    cats_of(p, s, "ころすぞ、燃やす", "email");
+    is_int(R->escalation, MAMORI_ESCALATE_POLICE, "both rules: the highest level they warrant");
+    is_str(cats_of(p, s, "ばか", "email"), "verbal_abuse", "escalation up: abuse.words");
+    is_int(R->escalation, MAMORI_ESCALATE_LAWYER, "... escalates to lawyer");
+    is_str(cats_of(p, s, "snsで晒す", "sns"), "none", "weight override: sns.post at 0.5 no longer fires alone");
+    is_str(cats_of(p, s, "土下座", "email"), "store_rules", "the company's own category fires");
+    is_str(cats_of(p, s, report, "email"), "none",
+           "cancels_add: the parent's bystander veto also cancels the company's category, and still its own");
+    is_str(cats_of(p, s, "研修用の例文：返金しろ、土下座", "email"), "none",
+           "cancels \"all\": every category, complaint and company ones included");
+    is_str(cats_of(p, s, "返金してください", "email"), "legitimate_complaint", "... which fire without it");
+    mamori_rules_scratch_free(s);
+    mamori_rules_policy_free(p);
+
+errors:
+    rc = load_child("{\"mamori_policy\": 1, \"id\": \"company\", \"version\": \"1\", \"extends\": \"@PARENT@\", "
+                    "\"categories\": [{\"id\": \"all\", \"kind\": \"harassment\", \"severity\": \"low\"}],\n"
+                    " \"rules\": [\n"
+                    "  {\"id\": \"veto.nope\", \"cancels_add\": [\"threat\"]},\n"
+                    "  {\"id\": \"veto.bystander\", \"cancels\": [\"threat\"], \"cancels_add\": [\"sns_defamation\"]},\n"
+                    "  {\"id\": \"threat.kill\", \"cancels_add\": [\"sns_defamation\"]},\n"
+                    "  {\"id\": \"threat.kil\", \"escalation\": \"supervisor\"}]}\n",
+                    &p, &d, &err);
+    for (size_t i = 0; i < d.n; i++)
+        diag("%d:%d %s", d.v[i].line, d.v[i].col, d.v[i].message);
+    is_int(rc, RULES_EINVAL, "misused cancels_add: the policy does not load");
+    ok(diag_has(&d, 3, "the parent has no veto \"veto.nope\""), "... an unknown id, at its line");
+    ok(diag_has(&d, 4, "cannot be used with \"cancels\"") && diag_has(&d, 5, "is not a veto"),
+       "... next to cancels; on a rule that is not a veto");
+    {
+        int typo = 0;
+        for (size_t i = 0; i < d.n; i++)
+            typo |= d.v[i].line == 6 && strstr(d.v[i].message, "rule threat.kil: no rule with this id") != NULL &&
+                    d.v[i].hint != NULL && strstr(d.v[i].hint, "did you mean \"threat.kill\"") != NULL;
+        ok(typo, "an override of an id the parent does not have: an error naming the nearest id");
+        ok(diag_has(&d, 1, "category id \"all\" is reserved"), "a category cannot be called \"all\"");
+    }
+    mamori_rules_diags_free(&d);
+    mamori_rules_policy_free(p);
+}
+
 int main(void)
 {
     const char *top = getenv("top_srcdir");
@@ -421,7 +555,7 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(56);
+    plan(74);
     test_compiled();
     test_cancel();
     test_all_harassment();
@@ -429,6 +563,7 @@ int main(void)
     test_not_scope();
     test_negated_exceptions();
     test_cue_inside_phrase();
+    test_overrides();
     mamori_rules_scratch_free(S);
     mamori_rules_policy_free(P);
     return done();
