@@ -86,7 +86,7 @@ truth() {
 	echo "$tru/$1.jsonl"
 }
 
-POLICIES="default-ja default-en examples/retailer examples/clinic examples/transport"
+POLICIES="default-ja default-en examples/retailer examples/clinic examples/transport examples/restaurant"
 
 # batch  min-harassment-recall  max-benign-FP  min-macro-F1  min-escalation-recall  min-escalation-precision
 # ("noesc" after a batch: its escalation fields are stripped before the run, see above)
