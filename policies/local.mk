@@ -3,7 +3,8 @@
 ## format documentation.
 
 policies_topdir = $(policydir)
-dist_policies_top_DATA = policies/FORMAT.md policies/README.md policies/README.ja.md
+dist_policies_top_DATA = policies/FORMAT.md policies/README.md policies/README.ja.md \
+	policies/HISTORY.md policies/HISTORY.ja.md
 
 policies_defaultjadir = $(policydir)/default-ja
 # policy.model is the learned judgement both default policies pin (FORMAT.md,
