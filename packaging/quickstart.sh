@@ -148,6 +148,7 @@ stop) stop; echo "mamori quick start stopped (state kept in $QS; remove it to st
 status)
     if [ -f "$RUN/mamori.pid" ] && kill -0 "$(cat "$RUN/mamori.pid")" 2>/dev/null; then
         echo "running: http://127.0.0.1:$(cat "$RUN/port")/healthz"; curl -s "http://127.0.0.1:$(cat "$RUN/port")/healthz"; echo
+        [ -f "$POLICY_FILE" ] && echo "policy: $(cat "$POLICY_FILE")  (after editing it: $0 reload)"
     else
         echo "not running"
     fi
