@@ -147,7 +147,12 @@ case $CMD in
 stop) stop; echo "mamori quick start stopped (state kept in $QS; remove it to start fresh)"; exit 0 ;;
 status)
     if [ -f "$RUN/mamori.pid" ] && kill -0 "$(cat "$RUN/mamori.pid")" 2>/dev/null; then
-        echo "running: http://127.0.0.1:$(cat "$RUN/port")/healthz"; curl -s "http://127.0.0.1:$(cat "$RUN/port")/healthz"; echo
+        echo "running: mamori-fcgi pid $(cat "$RUN/mamori.pid")"
+        if [ -f "$RUN/port" ]; then
+            echo "health: http://127.0.0.1:$(cat "$RUN/port")/healthz"
+            curl -s "http://127.0.0.1:$(cat "$RUN/port")/healthz" || echo "(nginx does not answer)"
+            echo
+        fi
         [ -f "$POLICY_FILE" ] && echo "policy: $(cat "$POLICY_FILE")  (after editing it: $0 reload)"
     else
         echo "not running"

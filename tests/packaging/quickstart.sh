@@ -24,7 +24,7 @@ cleanup() {
     return $rc
 }
 trap cleanup EXIT
-tap_plan 24
+tap_plan 25
 
 ETC="$QS/etc/mamori"
 mkdir -p "$QS/prefix/bin" "$QS/plugins" "$QS/run" "$QS/state" "$ETC/tenants.d" "$ETC/secrets" "$QS/policies"
@@ -130,4 +130,6 @@ tap_like "$(cat "$ETC/tenants.d/demo.conf")" "policy = $QS/policies/clinic/polic
 tap_is "$(cat "$QS/policy")" "$QS/policies/clinic/policy.json" "... and a later plain reload lints it"
 it_until 'M status | grep -q "generation 3"'
 tap_like "$(M status)" "generation 3" "mamori status shows generation 3"
+run status
+tap_like "$OUT" "policy: $QS/policies/clinic/policy.json" "quickstart.sh status names the policy"
 exit 0
