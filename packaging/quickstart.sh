@@ -7,13 +7,27 @@
 #   packaging/quickstart.sh stop     stop what the quick start started
 #   packaging/quickstart.sh status   show whether it is running
 #
+#   packaging/quickstart.sh --policy DIR
+#                                    the same with a company policy: DIR is a
+#                                    policy directory (its policy.json, e.g.
+#                                    policies/examples/restaurant) instead of
+#                                    the default Japanese policy
+#   packaging/quickstart.sh reload [--policy DIR]
+#                                    after editing the policy: lint it, then
+#                                    reload mamori-fcgi (SIGHUP, as `systemctl
+#                                    reload mamori` does); with --policy, switch
+#                                    the demo tenant to another policy first.
+#                                    If the new policy does not load, the old
+#                                    one keeps serving and the reason is shown.
+#
 # Everything lives in .quickstart/ in the checkout (build, install, config,
 # store, logs); nothing under /etc is touched. Port: MAMORI_QUICKSTART_PORT
-# (default 8080).
+# (default 8080). MAMORI_QUICKSTART_DIR puts that state elsewhere (the
+# tests use it).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-QS="$TOP/.quickstart"
+QS=${MAMORI_QUICKSTART_DIR:-"$TOP/.quickstart"}
 PREFIX="$QS/prefix"
 # The configuration where this build's tools look without -c
 # (SYSCONFDIR/mamori/mamori.conf), as /etc/mamori is for the package: a
@@ -21,10 +35,98 @@ PREFIX="$QS/prefix"
 ETC="$QS/etc/mamori"
 RUN="$QS/run"
 PORT=${MAMORI_QUICKSTART_PORT:-8080}
+# The policy the demo tenant uses (a policy.json), kept here across runs so
+# that `reload` knows what to lint.
+POLICY_FILE="$QS/policy"
+MAMORI="$PREFIX/bin/mamori"
 . "$TOP/packaging/deps.sh"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
+usage() {
+    printf 'usage: %s [start] [--policy DIR]\n       %s reload [--policy DIR]\n       %s stop|status\n' "$0" "$0" "$0" >&2
+    exit 2
+}
+
+# policy_json DIR-OR-FILE: the absolute path of the policy.json it names.
+policy_json() {
+    local p=$1
+    [ -d "$p" ] && p="$p/policy.json"
+    [ -f "$p" ] || die "no policy at $1 (a policy directory holds a policy.json; see policies/README.ja.md)"
+    echo "$(cd "$(dirname "$p")" && pwd)/$(basename "$p")"
+}
+
+running() { [ -f "$RUN/mamori.pid" ] && kill -0 "$(cat "$RUN/mamori.pid")" 2>/dev/null; }
+
+# lint_policy FILE: lint errors stop here (the daemon would refuse the
+# policy); failing test cases are shown as a warning only.
+lint_policy() {
+    say "Checking the policy: mamori policy lint $1"
+    # Shown: every error, the policy file's own warnings and the summary;
+    # the inherited files' warnings are in the full output.
+    local rc=0
+    "$MAMORI" policy lint "$1" >"$QS/lint.log" 2>&1 || rc=$?
+    grep -F -e "$1:" -e ': error:' -e ' errors, ' "$QS/lint.log" || true
+    echo "(full output: $QS/lint.log)"
+    [ "$rc" = 0 ] || die "the policy has errors (above); fix them and run this again"
+    say "Running its test cases: mamori policy test $1"
+    if ! "$MAMORI" policy test "$1" --quiet; then
+        printf 'quickstart: warning: some of the policy'"'"'s test cases fail (above: mamori policy test %s)\n' "$1" >&2
+    fi
+}
+
+# set_policy FILE: point the demo tenant at FILE.
+set_policy() {
+    printf '%s\n' "$1" > "$POLICY_FILE"
+    if [ -f "$ETC/tenants.d/demo.conf" ]; then
+        sed -i "s#^policy = .*#policy = $1#" "$ETC/tenants.d/demo.conf"
+    fi
+}
+
+reload() {
+    running || die "mamori is not running; start it: $0 [--policy DIR]"
+    local policy pid before
+    if [ -n "$POLICY_ARG" ]; then
+        policy=$(policy_json "$POLICY_ARG")
+    else
+        policy=$(cat "$POLICY_FILE" 2>/dev/null) || die "no policy recorded in $POLICY_FILE"
+    fi
+    lint_policy "$policy"
+    set_policy "$policy"
+    pid=$(cat "$RUN/mamori.pid")
+    local pat='event=reloaded \|event=reload_failed '
+    before=$(grep -c "$pat" "$QS/mamori.log" 2>/dev/null || true)
+    say "Reloading mamori-fcgi (pid $pid, SIGHUP) with $policy"
+    kill -HUP "$pid"
+    local line=""
+    for _ in $(seq 600); do
+        line=$(grep "$pat" "$QS/mamori.log" 2>/dev/null | tail -n +$((before + 1)) | head -n 1) || true
+        [ -n "$line" ] && break
+        sleep 0.1
+    done
+    local msg=${line#*msg=\"}
+    msg=${msg%\"}
+    case "$line" in
+    *event=reloaded*) echo "reloaded: $msg" ;;
+    *event=reload_failed*) die "reload failed, the previous policy keeps serving: $msg" ;;
+    *) die "no answer to the reload within 60 s; see $QS/mamori.log" ;;
+    esac
+}
+
+CMD=start
+POLICY_ARG=""
+case "${1:-}" in
+start | stop | status | reload) CMD=$1; shift ;;
+esac
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --policy) [ $# -ge 2 ] || usage; POLICY_ARG=$2; shift 2 ;;
+    --policy=*) POLICY_ARG=${1#--policy=}; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) usage ;;
+    esac
+done
+case $CMD in start | reload) ;; *) [ -z "$POLICY_ARG" ] || usage ;; esac
 
 stop() {
     if [ -f "$RUN/nginx.pid" ]; then
@@ -41,18 +143,28 @@ stop() {
     fi
 }
 
-case "${1:-start}" in
+case $CMD in
 stop) stop; echo "mamori quick start stopped (state kept in $QS; remove it to start fresh)"; exit 0 ;;
 status)
     if [ -f "$RUN/mamori.pid" ] && kill -0 "$(cat "$RUN/mamori.pid")" 2>/dev/null; then
-        echo "running: http://127.0.0.1:$(cat "$RUN/port")/healthz"; curl -s "http://127.0.0.1:$(cat "$RUN/port")/healthz"; echo
+        echo "running: mamori-fcgi pid $(cat "$RUN/mamori.pid")"
+        if [ -f "$RUN/port" ]; then
+            echo "health: http://127.0.0.1:$(cat "$RUN/port")/healthz"
+            curl -s "http://127.0.0.1:$(cat "$RUN/port")/healthz" || echo "(nginx does not answer)"
+            echo
+        fi
+        [ -f "$POLICY_FILE" ] && echo "policy: $(cat "$POLICY_FILE")  (after editing it: $0 reload)"
     else
         echo "not running"
     fi
     exit 0 ;;
+reload) reload; exit 0 ;;
 start) ;;
-*) die "usage: $0 [start|stop|status]" ;;
 esac
+
+# The policy: --policy, else the default Japanese policy (installed below).
+POLICY=$PREFIX/share/mamori/policies/default-ja/policy.json
+[ -z "$POLICY_ARG" ] || POLICY=$(policy_json "$POLICY_ARG")
 
 say "Debian packages"
 mamori_install_deps $MAMORI_BUILD_DEPS $MAMORI_RUN_DEPS
@@ -69,7 +181,8 @@ fi
 ( cd "$QS/build" && "$TOP/configure" --prefix="$PREFIX" --sysconfdir="$(dirname "$ETC")" --localstatedir="$QS/state" \
     && make -j"$(nproc)" && make install ) >>"$QS/build.log" 2>&1 || die "build failed, see $QS/build.log"
 
-say "Configuring tenant \"demo\" (generic connector, default Japanese policy, sqlite store)"
+[ -z "$POLICY_ARG" ] || lint_policy "$POLICY"
+say "Configuring tenant \"demo\" (generic connector, policy $POLICY, sqlite store)"
 SECRET=$(openssl rand -hex 24)
 TOKEN=$(openssl rand -hex 24)
 printf '%s\n' "$SECRET" > "$ETC/secrets/demo.webhook"
@@ -105,8 +218,9 @@ api_token_file = $ETC/secrets/demo.token
 
 [plugin rules]
 path = rules.so
-policy = $PREFIX/share/mamori/policies/default-ja/policy.json
+policy = $POLICY
 CONF
+printf '%s\n' "$POLICY" > "$POLICY_FILE"
 "$PREFIX/sbin/mamori-fcgi" -t -c "$ETC/mamori.conf" || die "configuration check failed"
 
 say "Starting mamori-fcgi (log: $QS/mamori.log)"
@@ -185,4 +299,14 @@ $(printf '\033[1m')mamori is running$(printf '\033[0m'): nginx on $URL -> mamori
   status:    $PREFIX/bin/mamori status        (the config: $ETC/mamori.conf, this build's default)
   audit:     $PREFIX/bin/mamori audit verify
   stop:      $TOP/packaging/quickstart.sh stop
+
+The mamori command: $PREFIX/bin/mamori   (to type just \`mamori\`: export PATH="$PREFIX/bin:\$PATH")
+  read a note: the note an agent sees for sample 1 (the ticket and mamori's annotation of it):
+             $PREFIX/bin/mamori note --lang ja --ticket $QS/sample-1.json $QS/annotate-1.json
+             (an annotation of your own text: save the annotate answer above to a file and pass it
+             the same way; mamori note --help)
+  policy:    $POLICY
+             after editing it:  $TOP/packaging/quickstart.sh reload
+             (lints it, then reloads mamori; a policy that does not load leaves the old one serving)
+             its own test cases: $PREFIX/bin/mamori policy test $POLICY
 DONE

@@ -3,7 +3,8 @@
 ## format documentation.
 
 policies_topdir = $(policydir)
-dist_policies_top_DATA = policies/FORMAT.md policies/README.md policies/README.ja.md
+dist_policies_top_DATA = policies/FORMAT.md policies/README.md policies/README.ja.md \
+	policies/HISTORY.md policies/HISTORY.ja.md
 
 policies_defaultjadir = $(policydir)/default-ja
 # policy.model is the learned judgement both default policies pin (FORMAT.md,
@@ -29,6 +30,10 @@ dist_policies_clinic_DATA = policies/examples/clinic/policy.json policies/exampl
 
 policies_transportdir = $(policydir)/examples/transport
 dist_policies_transport_DATA = policies/examples/transport/policy.json policies/examples/transport/tests.jsonl
+
+# The worked example of policies/README.ja.md (a restaurant chain).
+policies_restaurantdir = $(policydir)/examples/restaurant
+dist_policies_restaurant_DATA = policies/examples/restaurant/policy.json policies/examples/restaurant/tests.jsonl
 
 EXTRA_DIST += policies/corpus/train-default-model.sh policies/corpus/score-test-batches.py \
 	policies/default-ja/policy.model.batches

@@ -4,6 +4,7 @@
 ## installs them). Included from tests/local.mk.
 
 PACKAGING_TESTS = tests/packaging/admin.sh tests/packaging/syslog.sh tests/packaging/docs.sh tests/packaging/build_deb.sh \
+	tests/packaging/quickstart.sh \
 	tests/packaging/nginx.sh tests/packaging/apache.sh tests/packaging/lighttpd.sh
 TESTS += $(PACKAGING_TESTS)
 EXTRA_DIST += $(PACKAGING_TESTS) tests/packaging/web.sh

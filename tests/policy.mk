@@ -3,9 +3,9 @@
 ## thresholds of the default policies, all read from the labelled corpus
 ## (policies/corpus/batches); and the corpus checker.
 
-TESTS += tests/policy/dev_quality.sh tests/policy/corpus_check.sh tests/policy/corpus_check_errors.sh \
+TESTS += tests/policy/dev_quality.sh tests/policy/guide_commands.sh tests/policy/corpus_check.sh tests/policy/corpus_check_errors.sh \
 	tests/policy/model_reproducible.sh
-EXTRA_DIST += tests/policy/dev_quality.sh tests/policy/corpus_check.sh tests/policy/corpus_check_errors.sh \
+EXTRA_DIST += tests/policy/dev_quality.sh tests/policy/guide_commands.sh tests/policy/corpus_check.sh tests/policy/corpus_check_errors.sh \
 	tests/policy/model_reproducible.sh \
 	tests/policy/corpus_check.py tests/policy/corpus_agreement.py tests/policy/corpus_blind.py tests/policy/corpus_truth.py \
 	tests/policy/redteam-holdout4-runs.txt tests/policy/redteam-holdout5-runs.txt \

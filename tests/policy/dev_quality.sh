@@ -11,11 +11,11 @@
 # cases are migrated-policy-default-{ja,en} (their "tests" in policy.json).
 #
 # The red-team sets (migrated-redteam*, migrated-holdout*; see
-# policies/README.md, "Quality", and policies/corpus/README.md) are checked
+# policies/HISTORY.md, "Quality", and policies/corpus/README.md) are checked
 # too, against the floors in REDTEAM below: a little under what the
 # policies reach, so a regression fails.  The held-out sets were tuned on
 # only after their first run was recorded; their first-run numbers are in
-# policies/README.md.  migrated-redteam3-dev-* are the development batches
+# policies/HISTORY.md.  migrated-redteam3-dev-* are the development batches
 # of the 1.2.0 round and migrated-redteam3-probes-* its inventory probes
 # (short sentences; written without escalation labels, so their escalate,
 # escalation and flame_risk are stripped before the run: the corpus derives
@@ -25,7 +25,7 @@
 # 1.3.0 before anyone tuned on it (tests/policy/redteam-holdout4-runs.txt);
 # its floors are under the 1.3.0 run, not under a tuned result (three of
 # its false positives were fixed in 1.3.1 after that run, see
-# policies/README.md).  migrated-redteam5-probes-* are the 1.3.1 probes of
+# policies/HISTORY.md).  migrated-redteam5-probes-* are the 1.3.1 probes of
 # those three boundaries (asking for a superior, bystander reports of
 # name-calling, firing an anonymous decision-maker), both sides, a few
 # cases each, so their floors allow no miss.  migrated-holdout5-*
@@ -86,7 +86,7 @@ truth() {
 	echo "$tru/$1.jsonl"
 }
 
-POLICIES="default-ja default-en examples/retailer examples/clinic examples/transport"
+POLICIES="default-ja default-en examples/retailer examples/clinic examples/transport examples/restaurant"
 
 # batch  min-harassment-recall  max-benign-FP  min-macro-F1  min-escalation-recall  min-escalation-precision
 # ("noesc" after a batch: its escalation fields are stripped before the run, see above)
