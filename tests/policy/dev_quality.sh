@@ -66,6 +66,9 @@
 # cases each) but held-out v5's Japanese recall (0.964: one case) and
 # English benign FP (0.136); those floors are now the 1.7.0 results less
 # 0.02, the others stay. 1.7.0 rose on the held-out w21/w22 first runs.
+# Policies 1.8.0 (w21, w22, w25, w26 added): two more figures re-taken the
+# same way, held-out v4 Japanese benign FP (0.062: one case) and redteam5
+# dev English escalation precision (0.667: one case of three).
 # TAP output.
 
 top_srcdir=${top_srcdir:-.}
@@ -103,7 +106,7 @@ migrated-redteam3-dev-ja          0.98 0.03 0.97 0.98 0.97
 migrated-redteam3-dev-en          0.98 0.02 0.96 0.98 0.95
 migrated-redteam3-probes-ja:noesc 0.98 0.02 0.97 0.98 0.98
 migrated-redteam3-probes-en:noesc 0.98 0.02 0.96 0.98 0.98
-migrated-holdout4-ja              0.98 0.06 0.88 0.88 0.85
+migrated-holdout4-ja              0.98 0.09 0.88 0.88 0.85
 migrated-holdout4-en              0.93 0.19 0.79 0.85 0.80
 migrated-redteam4-dev-ja          0.98 0.04 0.97 0.98 0.96
 migrated-redteam4-dev-en          0.98 0.02 0.97 0.98 0.92
@@ -112,7 +115,7 @@ migrated-redteam5-probes-en       0.98 0.02 0.73 0.98 0.98
 migrated-holdout5-ja              0.94 0.12 0.79 0.78 0.64
 migrated-holdout5-en              0.90 0.16 0.72 0.66 0.62
 migrated-redteam5-dev-ja          0.98 0.02 0.98 0.98 0.98
-migrated-redteam5-dev-en          0.98 0.02 0.98 0.83 0.73
+migrated-redteam5-dev-en          0.98 0.02 0.98 0.83 0.64
 "
 nred=$(echo "$REDTEAM" | grep -c .)
 
