@@ -43,6 +43,7 @@ policy-model: adapter/mamori
 	$(srcdir)/policies/corpus/train-default-model.sh $(abs_builddir)/adapter/mamori $(srcdir)/policies/default-ja/policy.model $(abs_srcdir)
 	@echo "now pin it: sha256 $$(sha256sum $(srcdir)/policies/default-ja/policy.model | cut -d' ' -f1) in policies/default-{ja,en}/policy.json"
 	@echo "(the batches it was trained on: $(srcdir)/policies/default-ja/policy.model.batches)"
+	@echo "(a new policy version also changes FORMAT.md's list catalogue: make update-format-lists)"
 .PHONY: policy-model
 
 # FORMAT.md's appendix of default-ja's lexicon lists is the output of
