@@ -320,7 +320,7 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
     struct rules_scratch *s = NULL;
     struct stats st;
     struct mamori_buf report = MAMORI_BUF_INIT;
-    json_t *failures = json_array(), *jcats = json_object();
+    json_t *failures = NULL, *jcats = NULL; /* made once the options are read */
     struct threshold th[5];
     double macro = 0;
     size_t macro_n = 0;
@@ -328,6 +328,10 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
     FILE *f;
 
     memset(&st, 0, sizeof st);
+    if (cv_extra == NULL) {
+        fprintf(stderr, "mamori policy test: out of memory\n");
+        return 1;
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--cv") == 0 && i + 1 < argc)
             cv = argv[++i];
@@ -347,15 +351,19 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
             plugin_dir_opt = argv[++i];
         else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "mamori policy test: unknown option %s\n", argv[i]);
+            free(cv_extra);
             return 2;
         } else if (policy == NULL)
             policy = argv[i];
         else if (cases == NULL)
             cases = argv[i];
-        else
+        else {
+            fprintf(stderr, "mamori policy test: one CASES file at most (%s)\n", argv[i]);
+            free(cv_extra);
             return 2;
+        }
     }
-    if (policy == NULL || cv_extra == NULL) {
+    if (policy == NULL) {
         fprintf(stderr, "Usage: mamori policy test POLICY [CASES.jsonl] [--json] [--quiet] [--plugin-dir DIR]\n"
                         "       mamori policy test POLICY [CASES.jsonl] --cv K [--train FILE]... [--weight FILE=W]...\n"
                         "                          [--relabel FILE]... [--seed N] [--threads N] [--c C1,C2...] [--quiet]\n");
@@ -368,8 +376,10 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
         return 2;
     }
     p = policy_load_print(policy, NULL, 0, stderr, NULL, NULL);
-    if (p == NULL)
+    if (p == NULL) {
+        free(cv_extra);
         return 1;
+    }
     if (cases == NULL)
         cases = p->tests_path;
     if (cases == NULL) {
@@ -392,12 +402,12 @@ int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv)
         status = mamori_policy_test_cv(policy, cases_copy, cv, cv_extra, ncv_extra);
         free(cases_copy);
         free(cv_extra);
-        json_decref(failures);
-        json_decref(jcats);
         return status;
     }
     free(cv_extra);
     cv_extra = NULL;
+    failures = json_array();
+    jcats = json_object();
     if ((plugin_dir = case_runner_plugin_dir(cli, plugin_dir_opt)) == NULL ||
         case_runner_open(&runner, plugin_dir, policy, NULL, NULL, &rerr) != 0) {
         if (plugin_dir != NULL)
