@@ -74,15 +74,21 @@ static double score(const char *cat)
     return 0;
 }
 
-/* Entries of rule id that fired (a veto has one per cancelled category). */
-static int fired_entries(const char *id)
+/* Entries of p's rule id that fired on the last run (a veto has one per
+ * cancelled category). */
+static int fired_in(struct rules_policy *p, const char *id)
 {
     int n = 0;
 
-    for (size_t i = 0; i < P->nrules; i++)
-        if (strcmp(P->rules[i].id, id) == 0 && R->rule_fired[i])
+    for (size_t i = 0; i < p->nrules; i++)
+        if (strcmp(p->rules[i].id, id) == 0 && R->rule_fired[i])
             n++;
     return n;
+}
+
+static int fired_entries(const char *id)
+{
+    return fired_in(P, id);
 }
 
 static void test_compiled(void)
@@ -362,16 +368,6 @@ static void test_not_scope(void)
     mamori_rules_policy_free(p);
 }
 
-/* Rules of p with this id that fired on the last run. */
-static int fired_in(struct rules_policy *p, const char *id)
-{
-    int n = 0;
-
-    for (size_t i = 0; i < p->nrules; i++)
-        if (strcmp(p->rules[i].id, id) == 0 && R->rule_fired[i])
-            n++;
-    return n;
-}
 
 /* Issue 11 item 3: a negation cue that is part of a menace phrase does not
  * take the phrase's weight away. A cue inside the match is neither after
