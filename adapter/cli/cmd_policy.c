@@ -133,6 +133,38 @@ static void print_diag(const struct rules_diag *g, const char *note, int own)
     putchar('\n');
 }
 
+/* A warning located in a parent file that this policy's changes caused.
+ * The parent's own hint ("fix the match") is about a file the lawyer
+ * cannot change, so the hint says what to do in the lawyer's file: drop
+ * or narrow the entry of theirs that causes it, or override the parent's
+ * rule by id (FORMAT.md, "Overriding one rule by id"). */
+static void print_caused_diag(const struct rules_diag *g, const char *own_path)
+{
+    struct rules_diag shown = *g;
+    char rule_id[128] = "", hint[640];
+    const char *m = g->message;
+
+    /* Rule findings start "rule ID ...". */
+    if (strncmp(m, "rule ", 5) == 0) {
+        size_t n = strcspn(m + 5, " ");
+        if (n > 0 && n < sizeof rule_id)
+            snprintf(rule_id, sizeof rule_id, "%.*s", (int)n, m + 5);
+    }
+    if (rule_id[0] != '\0')
+        snprintf(hint, sizeof hint,
+                 "in %s: drop or narrow the benign, negation or lexicon entry of yours that causes it, or "
+                 "override the rule by id: {\"id\": \"%s\", \"match\": ...} or {\"id\": \"%s\", \"remove\": true} "
+                 "(FORMAT.md, \"Overriding one rule by id\")",
+                 own_path, rule_id, rule_id);
+    else
+        snprintf(hint, sizeof hint,
+                 "in %s: drop or narrow the entry of yours that causes it (benign, negation, lexicon_add), or "
+                 "override the parent's rule that uses it by id (FORMAT.md, \"Overriding one rule by id\")",
+                 own_path);
+    shown.hint = hint;
+    print_diag(&shown, " (in an inherited file, because of this policy's changes)", 0);
+}
+
 /* Whether the parent, linted on its own, reports the same warning. */
 static int parent_has(const struct rules_diags *pd, const struct rules_diag *g)
 {
@@ -198,7 +230,7 @@ static int cmd_lint(int argc, char **argv)
 
         if (!all && !own && g->severity == RULES_DIAG_WARNING && parent_ok && !parent_has(&pd, g)) {
             shown++;
-            print_diag(g, " (in an inherited file, because of this policy's changes)", 0);
+            print_caused_diag(g, path);
             continue;
         }
         if (!all && !own && g->severity == RULES_DIAG_WARNING) {

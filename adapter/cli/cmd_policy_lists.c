@@ -5,7 +5,8 @@
  * rule needs to know what money holds and which rules already rely on it
  * before adding to it with lexicon_add.
  *
- * Without NAME, one line per list; FORMAT.md's catalogue of default-ja's
+ * With NAME, the list's entries, those this policy's own lexicon_add adds
+ * marked "+". Without NAME, one line per list; FORMAT.md's catalogue of default-ja's
  * lists is this output, and tests/rules/cli.sh checks that it still is.
  */
 #include "config.h"
@@ -166,20 +167,45 @@ static void print_summary(const struct rules_policy *p, json_t *lex, json_t *use
     }
 }
 
-static int print_one(const struct rules_policy *p, json_t *lex, json_t *uses, const char *name)
+/* Whether entry E is in ARR (an own file's list; NULL: no). */
+static int in_list(json_t *arr, json_t *e)
+{
+    size_t k;
+    json_t *v;
+
+    json_array_foreach(arr, k, v)
+        if (json_equal(v, e))
+            return 1;
+    return 0;
+}
+
+/* OWN is the loaded file as written (not merged with its parents), or
+ * NULL for a policy without parents: its "lexicon_add" entries are marked
+ * so a lawyer sees which words are theirs in a list the default mostly
+ * fills, and a list the file defines itself is said to be its own. */
+static int print_one(const struct rules_policy *p, json_t *lex, json_t *uses, const char *name, json_t *own)
 {
     json_t *list = json_object_get(lex, name), *u = json_object_get(uses, name), *v;
-    size_t k;
+    json_t *added = own ? json_object_get(json_object_get(own, "lexicon_add"), name) : NULL;
+    json_t *defined = own ? json_object_get(json_object_get(own, "lexicon"), name) : NULL;
+    size_t k, nadded = 0;
 
     if (list == NULL || is_note_key(name)) {
         fprintf(stderr, "mamori policy lists: %s %s has no lexicon list \"%s\" (without NAME: every list)\n", p->id,
                 p->version, name);
         return 1;
     }
-    printf("lexicon list \"%s\" of %s %s: %zu entr%s\n", name, p->id, p->version, json_array_size(list),
+    json_array_foreach(list, k, v)
+        nadded += in_list(added, v);
+    printf("lexicon list \"%s\" of %s %s: %zu entr%s", name, p->id, p->version, json_array_size(list),
            json_array_size(list) == 1 ? "y" : "ies");
+    if (json_is_array(defined))
+        printf(", defined in this policy's \"lexicon\" (replacing its parents' list)");
+    if (nadded > 0)
+        printf(", %zu added by this policy's \"lexicon_add\" (marked +)", nadded);
+    putchar('\n');
     json_array_foreach(list, k, v) {
-        fputs("  ", stdout);
+        fputs(in_list(added, v) ? "+ " : "  ", stdout);
         print_entry(stdout, v);
         putchar('\n');
     }
@@ -239,8 +265,16 @@ int mamori_cmd_policy_lists(const struct mamori_cli *cli, int argc, char **argv)
         if (!is_note_key(k) && json_is_array(v))
             names[n++] = k;
     qsort(names, n, sizeof *names, name_cmp);
-    if (name != NULL)
-        rc = print_one(p, lex, uses, name);
+    if (name != NULL) {
+        json_t *own = NULL;
+        if (p->nfiles > 1) {
+            json_error_t jerr;
+            /* Loaded above, so readable; a failure here only loses the marks. */
+            own = json_load_file(path, 0, &jerr);
+        }
+        rc = print_one(p, lex, uses, name, own);
+        json_decref(own);
+    }
     else {
         print_summary(p, lex, uses, names, n);
         rc = 0;

@@ -8,11 +8,12 @@
 # working directory per file, against the build: `mamori` on PATH is the built one
 # (plugins from MAMORI_PLUGIN_DIR) and POLICIES is a directory laid out like
 # the installed policies (policies/local.mk). A block that fails fails the
-# test, with its output. Blocks tagged `sh-server` (the quick start, the
-# server: root, systemd, a running mamori) are not run here
-# (tests/packaging/quickstart.sh covers the quick start's reload); a fenced
-# block that is neither and has a line starting with `mamori ` fails too: an
-# untagged command would escape this test.
+# test, with its output. Blocks tagged `sh-quickstart` (the quick start:
+# tests/packaging/quickstart.sh covers --policy and reload) and `sh-server`
+# (root on the server; packaging/debian/tests/smoke runs them on the
+# installed package after this guide's `sh` blocks) are not run here; a
+# fenced block that is none of these and has a line starting with `mamori `
+# fails too: an untagged command would escape every test.
 # TAP output.
 
 top_srcdir=${top_srcdir:-.}
@@ -67,8 +68,8 @@ for path in sys.argv[3:]:
             n += 1
             with open(os.path.join(out, "%s-%02d.sh" % (name, n)), "w", encoding="utf-8") as f:
                 f.write("# %s line %d\n" % (name, start) + "\n".join(body) + "\n")
-        elif tag != "sh-server" and any(re.match(r"^\s*(\$ )?mamori ", l) for l in body):
-            bad.append("%s line %d: a block with mamori commands is tagged %r, not sh (or sh-server)" % (name, start, tag))
+        elif tag not in ("sh-server", "sh-quickstart") and any(re.match(r"^\s*(\$ )?mamori ", l) for l in body):
+            bad.append("%s line %d: a block with mamori commands is tagged %r, not sh (or sh-server, sh-quickstart)" % (name, start, tag))
         i = j + 1
 open(untagged, "w", encoding="utf-8").write("".join(b + "\n" for b in bad))
 PY

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..69"
+echo "1..72"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -258,6 +258,8 @@ printf '{"mamori_policy": 1, "id": "co", "version": "1", "extends": "%s/tests/ru
 "$MAMORI" policy lint "$T/co-basic.json" >"$T/lint-cob.out" 2>&1
 check "lint: a parent warning caused by the company's changes is shown, marked as such" \
     sh -c "grep -q 'basic/policy.json:72:[0-9]*: warning: rule threat.sue can never match.*because of this policy.s changes' '$T/lint-cob.out' && grep -q '^[0-9]* warnings in inherited files' '$T/lint-cob.out' && ! grep -q 'abuse_ja\|\"かす\" is two kana' '$T/lint-cob.out'"
+check "lint: ... and its hint is about the company's file: the entry of theirs, or an override by id" \
+    sh -c "grep 'rule threat.sue can never match' '$T/lint-cob.out' | grep -q -F -- '-- in $T/co-basic.json: drop or narrow the benign, negation or lexicon entry of yours that causes it, or override the rule by id: {\"id\": \"threat.sue\", \"match\": ...}' && ! grep 'rule threat.sue can never match' '$T/lint-cob.out' | grep -q 'fix the match'"
 
 # Issue 14: policy lists -- the lexicon lists and where they are used.
 "$MAMORI" policy lists "$top_srcdir/policies/default-ja/policy.json" >"$T/lists.out" 2>&1
@@ -269,7 +271,12 @@ check "lists: FORMAT.md's catalogue of default-ja's lists is what the command pr
     cmp -s "$T/lists.out" "$T/lists.doc"
 "$MAMORI" policy lists "$RET/policy.json" issue_ja >"$T/list1.out" 2>&1
 check "lists NAME: the entries as merged, the company's lexicon_add included, and the rules using it" \
-    sh -c "test $? -eq 0 && grep -q '^  壊れ\$' '$T/list1.out' && grep -q '^  賞味期限が切れ\$' '$T/list1.out' && grep -q '^used by [0-9]*:' '$T/list1.out' && grep -q '^  complaint.issue\$' '$T/list1.out'"
+    sh -c "test $? -eq 0 && grep -q '^  壊れ\$' '$T/list1.out' && grep -q '^+ 賞味期限が切れ\$' '$T/list1.out' && grep -q '^used by [0-9]*:' '$T/list1.out' && grep -q '^  complaint.issue\$' '$T/list1.out'"
+check "lists NAME: exactly the company's lexicon_add entries are marked +, and the header counts them" \
+    sh -c "test \$(grep -c '^+ ' '$T/list1.out') = 6 && grep -q '^lexicon list \"issue_ja\" of .*, 6 added by this policy.s \"lexicon_add\" (marked +)\$' '$T/list1.out' && ! grep -q '^+ 壊れ' '$T/list1.out'"
+"$MAMORI" policy lists "$top_srcdir/policies/default-ja/policy.json" issue_ja >"$T/list0.out" 2>&1
+check "lists NAME: a policy without parents marks nothing" \
+    sh -c "! grep -q '^+ ' '$T/list0.out' && ! grep -q 'lexicon_add' '$T/list0.out'"
 "$MAMORI" policy lists "$RET/policy.json" no_such_list >/dev/null 2>"$T/list2.err"
 check "lists NAME: an unknown list is exit 1, naming it" \
     sh -c "test $? -eq 1 && grep -q 'no lexicon list \"no_such_list\"' '$T/list2.err'"
