@@ -31,6 +31,7 @@ void mamori_rules_guidance_free(struct rules_guidance *g)
     free(g->steps);
     free(g->draft);
     free(g->contact);
+    free(g->contact_lawyer);
     free(g->links);
     free(g->flame_advice);
     free(g->esc);
@@ -127,6 +128,20 @@ static int fill_draft(struct rules_guidance *g, const struct rules_policy *p, co
     return RULES_OK;
 }
 
+/* "連絡先: WHO" / "Contact: WHO" in *out (owned by the guidance). The prefix
+ * tells the host's note this line is whom to call. */
+static int contact_line(int lang, const char *who, char **out)
+{
+    struct rules_buf b = RULES_BUF_INIT;
+
+    rules_buf_printf(&b, "%s%s", lang == RULES_LANG_EN ? MAMORI_ESCALATION_CONTACT_EN : MAMORI_ESCALATION_CONTACT_JA,
+                     who);
+    if (b.failed)
+        return RULES_ENOMEM;
+    *out = b.data;
+    return 0;
+}
+
 int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scratch *s, const struct rules_input *in,
                           struct rules_guidance *g)
 {
@@ -137,7 +152,9 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
     free(g->draft);
     g->draft = NULL;
     free(g->contact);
+    free(g->contact_lawyer);
     g->contact = NULL;
+    g->contact_lawyer = NULL;
     g->flame = res->flame;
     g->escalation = res->escalation;
     for (size_t i = 0; i < res->nfired && rc == 0; i++) {
@@ -178,18 +195,17 @@ int mamori_rules_guidance(const struct rules_policy *p, const struct rules_scrat
         for (size_t k = 0; k < c->ntags && rc == 0; k++)
             rc = push_unique(&g->tags, &g->ntags, &g->tags_cap, c->tags[k]);
     }
-    /* Who to call at the final level (policy "contacts"). */
-    if (res->escalation > MAMORI_ESCALATE_NONE && res->escalation <= MAMORI_ESCALATE_POLICE) {
+    /* Who to call at the final level (policy "contacts"); at police level
+     * the lawyer's contact as well, since the company's side of the case
+     * (evidence, the customer, the staff) is the lawyer's. */
+    if (res->escalation > MAMORI_ESCALATE_NONE && res->escalation <= MAMORI_ESCALATE_POLICE && rc == 0) {
         const char *who = rules_text_get(&p->contacts[res->escalation], lang);
-        if (who != NULL && who[0] != '\0') {
-            struct rules_buf b = RULES_BUF_INIT;
-            /* The prefix tells the host's note this is whom to call. */
-            rules_buf_printf(&b, "%s%s",
-                             lang == RULES_LANG_EN ? MAMORI_ESCALATION_CONTACT_EN : MAMORI_ESCALATION_CONTACT_JA, who);
-            if (b.failed)
-                return RULES_ENOMEM;
-            g->contact = b.data;
-        }
+        const char *lawyer = rules_text_get(&p->contacts[MAMORI_ESCALATE_LAWYER], lang);
+        if (who != NULL && who[0] != '\0' && (rc = contact_line(lang, who, &g->contact)) != 0)
+            return rc;
+        if (res->escalation == MAMORI_ESCALATE_POLICE && lawyer != NULL && lawyer[0] != '\0' &&
+            (who == NULL || strcmp(who, lawyer) != 0) && (rc = contact_line(lang, lawyer, &g->contact_lawyer)) != 0)
+            return rc;
     }
     /* Rule-level raises, in policy order. */
     for (size_t r = 0; r < p->nrules && rc == 0; r++) {

@@ -211,6 +211,9 @@ struct rules_guidance {
     size_t nflame, flame_cap;
     int escalation;
     char *contact;               /* "連絡先: ..." for the escalation level (policy contacts), or NULL */
+    char *contact_lawyer;        /* at police level, the lawyer's "連絡先: ..." too (when set and not
+                                  * the same text), or NULL: the police take the menace, the lawyer
+                                  * the company's case, and the agent needs both numbers */
     struct rules_escalation_item *esc;
     size_t nesc, esc_cap;
     const char **tags;

@@ -301,12 +301,15 @@ static int emit(const struct rules_state *st, const struct mamori_host *host, ma
         if ((rc = host_rc(host->raise_escalation(req, &e))) != 0)
             return rc;
     }
-    if (g->contact != NULL) {
+    for (int k = 0; k < 2; k++) {
+        const char *who = k == 0 ? g->contact : g->contact_lawyer;
         struct mamori_escalation e;
+        if (who == NULL)
+            continue;
         memset(&e, 0, sizeof e);
         e.struct_size = sizeof e;
         e.level = g->escalation;
-        e.reason = g->contact;
+        e.reason = who;
         if ((rc = host_rc(host->raise_escalation(req, &e))) != 0)
             return rc;
     }

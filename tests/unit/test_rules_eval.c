@@ -242,6 +242,7 @@ static void test_guidance(void)
        "escalation: the maximum, with reasons and legal bases");
     ok(g.ntags == 2, "tags of both categories");
     is_str(g.contact, "連絡先: 110番", "the policy's contact for the escalation level");
+    is_str(g.contact_lawyer, "連絡先: 山田法律事務所 03-0000-0000", "... and at police level the lawyer's too");
     IN.lang = RULES_LANG_EN;
     IN.requester_name = NULL;
     mamori_rules_guidance(P, S, &IN, &g);
@@ -320,7 +321,7 @@ int main(void)
         printf("1..0 # SKIP cannot load %s: %s\n", path, err.message);
         return 1;
     }
-    plan(86);
+    plan(87);
     test_phrases();
     test_benign();
     test_negation();

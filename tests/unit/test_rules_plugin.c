@@ -100,7 +100,7 @@ int main(void)
     struct mamori_error err;
     const char *body = "おまえ　ほんと使えねーな。し　ね";
 
-    plan(40);
+    plan(41);
     mamori_log_init("test_rules_plugin", MAMORI_LOG_LEVEL_WARNING, 0);
     snprintf(plugin_dir, sizeof plugin_dir, "%s/plugins/rules/.libs", build ? build : ".");
     snprintf(policy_dir, sizeof policy_dir, "%s/tests/rules/basic", src ? src : ".");
@@ -170,6 +170,9 @@ int main(void)
         contact = strstr(text, "連絡先: 110番");
         ok(esc != NULL && contact != NULL && contact > esc && strstr(esc, "生命・身体への加害の告知") > contact,
            "... and shows whom to call, first in the escalation section");
+        ok(esc != NULL && strstr(esc, "連絡先: 山田法律事務所 03-0000-0000") != NULL &&
+               strstr(esc, "連絡先: 山田法律事務所 03-0000-0000") < strstr(esc, "生命・身体への加害の告知"),
+           "... the lawyer's number too at police level, before the reasons");
         if (contact == NULL)
             diag("%s", text);
         mamori_buf_free(&note);
