@@ -28,7 +28,7 @@ TIMEOUT=${MAMORI_TEST_START_TIMEOUT:-120}
 ok() { if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi; return "$1"; }
 diag() { sed 's/^/# /'; }
 t_start=$(date +%s)
-took() { echo "# $1: $(( $(date +%s) - t_start )) s"; t_start=$(date +%s); }
+took() { echo "# time: $1 $(( $(date +%s) - t_start )) s"; t_start=$(date +%s); }
 
 case "$PHASE" in
 install)
