@@ -108,9 +108,16 @@ SRC="$OUT/src"
 rm -rf "$SRC" "$OUT"/*.deb "$OUT"/*.buildinfo "$OUT"/*.changes
 mkdir -p "$SRC"
 cd "$TOP"
-git ls-files -z --cached --others --exclude-standard | grep -zvE '^(debian$|build-tests/|build-deb/|\.quickstart/)' |
-    xargs -0 cp --parents -P -t "$SRC" 2>/dev/null || true
-# Files git knows but that are gone from the work tree are skipped above.
+if command -v git >/dev/null && git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard | grep -zvE '^(debian$|build-tests/|build-deb/|\.quickstart/)' |
+        xargs -0 cp --parents -P -t "$SRC" 2>/dev/null || true
+    # Files git knows but that are gone from the work tree are skipped above.
+else
+    # Not a git checkout (an unpacked tarball, a copy; or git is not
+    # installed): everything but the build outputs and OUTDIR itself.
+    tar -cf - --exclude=./.git --exclude=./debian --exclude=./build-tests --exclude=./build-deb \
+        --exclude=./.quickstart --exclude="./${OUT#"$TOP"/}" . | tar -xf - -C "$SRC"
+fi
 ln -sfn packaging/debian "$SRC/debian"
 chmod +x "$SRC/packaging/debian/rules"
 cd "$SRC"

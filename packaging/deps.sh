@@ -63,7 +63,9 @@ mamori_install_deps() {
 # Deployment tests, installed by their own step of run-tests.sh: Apache and
 # lighttpd for the snippet tests, debhelper and lintian for the Debian
 # package, wrk for the reload/upgrade-under-load measurement.
-MAMORI_PACKAGING_DEPS="apache2 lighttpd debhelper dh-autoreconf lintian wrk"
+# debootstrap and systemd-container (systemd-nspawn) for the fresh Debian 12
+# container (tests/packaging/fresh_container.sh).
+MAMORI_PACKAGING_DEPS="apache2 lighttpd debhelper dh-autoreconf lintian wrk debootstrap systemd-container"
 
 # mamori_install_no_start PACKAGE-LIST...: mamori_install_deps, but the
 # packages' own services (apache2, lighttpd on port 80) are not started:

@@ -184,9 +184,10 @@ static const struct mamori_key deliver_keys[] = {
      "a burst of about a hundred tickets reach a helpdesk that answers normally within seconds; set it lower "
      "to leave room in the account's limit for other integrations (doc/helpdesks.md, per plan).", NULL},
     {"stop_grace", MAMORI_KEY_DURATION, 0, 3600, NULL, NULL, "seconds", "20s",
-     "On stop or reload the deliverer takes no new job but finishes the write-backs it has in flight (every "
-     "step of each) for up to this long; what is left then is given back to the outbox and a restart checks "
-     "the helpdesk before sending it again. It is cut to one second less than [server] shutdown_timeout, "
+     "On stop or reload the deliverer takes no new job but finishes the write-backs (every step of each) and "
+     "escalation messages it has in flight for up to this long; what is left then is given back to the outbox "
+     "and a restart checks the helpdesk before sending it again (a cut-off Slack, Teams or mail message may "
+     "be sent twice). It is cut to one second less than [server] shutdown_timeout, "
      "after which the supervisor kills what still runs. 0: give everything back at once.", NULL},
     {"ca_file", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, NULL,
      "An extra CA bundle for helpdesk TLS (a private CA). Unset: the system's.", NULL},

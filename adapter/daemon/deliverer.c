@@ -658,32 +658,38 @@ static int under_way(const struct deliverer *d)
     return n;
 }
 
-/* Stopping: a write-back whose request is out may already have reached the
- * helpdesk; cutting it off would leave the job uncertain, and the next
- * deliverer would check and repeat steps. Take no new job, but let those
- * under way finish (every step) within [deliver] stop_grace, cut to stay
- * inside [server] shutdown_timeout, after which the supervisor kills. */
+/* Stopping: a write-back or an escalation message whose request is out
+ * may already have reached the helpdesk or the channel; cutting it off
+ * would leave the job uncertain: the next deliverer would check and repeat
+ * steps, and a Slack, Teams or mail message (no retry key there) would be
+ * sent twice. Take no new job, but let those under way finish (every step)
+ * within [deliver] stop_grace, cut to stay inside [server]
+ * shutdown_timeout, after which the supervisor kills. */
 static void finish_in_flight(struct deliverer *d, pid_t parent)
 {
     const struct mamori_settings *s = &d->gen->settings;
     long grace = s->deliver_stop_grace;
     double until;
-    int n = under_way(d);
+    int n = under_way(d), m = mamori_channel_sender_in_flight(d->chan);
 
     if (grace > s->shutdown_timeout - 1)
         grace = s->shutdown_timeout - 1;
-    if (n == 0 || grace <= 0)
+    if (n + m == 0 || grace <= 0)
         return;
-    mamori_log_notice("deliverer_draining", "finishing %d write-back(s) under way before stopping (up to %ld s)", n,
-                      grace);
+    mamori_log_notice("deliverer_draining",
+                      "finishing %d write-back(s) and %d escalation message(s) under way before stopping (up to %ld s)",
+                      n, m, grace);
     until = mono() + (double)grace;
-    while (under_way(d) > 0 && mono() < until && getppid() == parent) {
+    while (under_way(d) + mamori_channel_sender_in_flight(d->chan) > 0 && mono() < until && getppid() == parent) {
         send_ready(d, 1);
         step_transfers(d);
     }
-    if ((n = under_way(d)) > 0)
-        mamori_log_warn("deliverer_grace_over", "%d write-back(s) still under way after %ld s; given back to the "
-                        "outbox (the next deliverer checks the helpdesk before sending again)", n, grace);
+    n = under_way(d);
+    m = mamori_channel_sender_in_flight(d->chan);
+    if (n + m > 0)
+        mamori_log_warn("deliverer_grace_over", "%d write-back(s) and %d escalation message(s) still under way after "
+                        "%ld s; given back to the outbox (the next deliverer checks the helpdesk before writing "
+                        "again; a LINE message is not repeated, its retry key is the same)", n, m, grace);
 }
 
 int mamori_deliverer_run(const struct mamori_generation *gen)

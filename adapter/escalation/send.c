@@ -59,6 +59,7 @@ struct cjob {
     char retry_after[64];
     char key_hex[65];
     char what[160];                 /* "LINE push to U…" for logs: never a URL */
+    int maybe_sent;                 /* mail: an earlier attempt may have delivered it (see mail_progress) */
 };
 
 struct mamori_channel_sender {
@@ -188,6 +189,12 @@ static int audit_job(struct mamori_channel_sender *s, struct cjob *j, const char
         json_object_set(o, "message_ids", ids);
     if (o != NULL && reason != NULL)
         json_object_set_new(o, "reason", json_string(reason));
+    /* Mail after an attempt whose answer was lost: the recipient may have
+     * this message twice (same Message-ID), or, when it is dead-lettered,
+     * may have it all the same. Said in the record, not guessed away. */
+    if (o != NULL && j->maybe_sent)
+        json_object_set_new(o, strcmp(kind, "escalation_failed") == 0 ? "maybe_delivered" : "maybe_duplicate",
+                            json_true());
     text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     rc = text ? mamori_audit_append(s->st, j->row.tenant, kind, ticket_of(j->payload), text, (time_t)now, err)
               : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
@@ -331,6 +338,41 @@ static int smtp_url_allowed(const char *url, int require_tls, int allow_http, st
     return ok;
 }
 
+/* Mail has no idempotency key: a mail whose last line (the end of DATA)
+ * went out but whose answer was lost may have been delivered, and the
+ * retry, which mamori makes anyway (a lost escalation is worse than a
+ * second copy), may deliver it twice. So the job's progress is written
+ * before every attempt ({"mail_out": ATTEMPT}) and after it: a definite
+ * answer removes mail_out, an uncertain end (the answer lost, or the
+ * deliverer killed mid-attempt: mail_out still there at the next attempt)
+ * leaves {"maybe_sent": true} for good. The audit record of the delivery
+ * then says maybe_duplicate (of a dead letter: maybe_delivered), and the
+ * retry carries the same Message-ID, which mail clients fold. */
+static void mail_progress(struct mamori_channel_sender *s, struct cjob *j, int out)
+{
+    struct mamori_error err;
+    char text[96];
+
+    if (out)
+        snprintf(text, sizeof text, "{\"mail_out\":%ld,\"maybe_sent\":%s}", j->row.attempts,
+                 j->maybe_sent ? "true" : "false");
+    else
+        snprintf(text, sizeof text, "{\"maybe_sent\":%s}", j->maybe_sent ? "true" : "false");
+    if (mamori_outbox_progress(s->st, j->row.id, text, (long long)time(NULL), &err) != 0)
+        mamori_log_warn("outbox_progress", "job %lld: mail progress not saved: %s", (long long)j->row.id, err.message);
+}
+
+/* An earlier attempt of this mail may have delivered it: its progress says
+ * so, or an attempt started and never ended (mail_out left). */
+static int mail_maybe_sent_before(const struct mamori_outbox_job *row)
+{
+    json_t *p = row->progress ? json_loads(row->progress, 0, NULL) : NULL;
+    int yes = json_is_true(json_object_get(p, "maybe_sent")) || json_object_get(p, "mail_out") != NULL;
+
+    json_decref(p);
+    return yes;
+}
+
 /* Take up one due job. */
 static void start_job(struct mamori_channel_sender *s, const struct mamori_outbox_due *due)
 {
@@ -451,7 +493,13 @@ static void start_job(struct mamori_channel_sender *s, const struct mamori_outbo
     curl_easy_setopt(j->send.easy, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(j->send.easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(j->send.easy, CURLOPT_HEADERDATA, j);
+    if (j->send.is_smtp) {
+        j->maybe_sent = mail_maybe_sent_before(&j->row);
+        mail_progress(s, j, 1);
+    }
     if (curl_multi_add_handle(s->multi, j->send.easy) != CURLM_OK) {
+        if (j->send.is_smtp)
+            mail_progress(s, j, 0);
         finish_failed(s, j, -1, 0, "libcurl refused the transfer");
         return;
     }
@@ -463,12 +511,26 @@ static void start_job(struct mamori_channel_sender *s, const struct mamori_outbo
 static void smtp_done(struct mamori_channel_sender *s, struct cjob *j, CURLcode cc, long code)
 {
     char reason[600];
+    /* The whole message was read by libcurl (so the end of DATA went out
+     * or was about to) and no final answer came: 354 (go ahead) was the
+     * last reply, or none. An answer of 4xx/5xx is a definite no. */
+    int uncertain = cc != CURLE_OK && j->send.body_len > 0 && j->send.read_pos >= j->send.body_len && code < 400;
 
+    if (uncertain && !j->maybe_sent)
+        mamori_log_warn("escalation_maybe_sent", "job %lld: %s: the answer to the end of the message was lost (%s); "
+                        "it may have been delivered: the retry carries the same Message-ID", (long long)j->row.id,
+                        j->what, curl_easy_strerror(cc));
+    j->maybe_sent |= uncertain;
+    mail_progress(s, j, 0);
     if (cc == CURLE_OK) {
+        if (j->maybe_sent)
+            mamori_log_warn("escalation_maybe_duplicate", "job %lld: %s delivered after an attempt whose answer was "
+                            "lost: the recipient may have it twice (same Message-ID)", (long long)j->row.id, j->what);
         finish_done(s, j, NULL);
         return;
     }
-    snprintf(reason, sizeof reason, "%s: %s (last SMTP reply %ld)", j->what, curl_easy_strerror(cc), code);
+    snprintf(reason, sizeof reason, "%s: %s (last SMTP reply %ld)%s", j->what, curl_easy_strerror(cc), code,
+             j->maybe_sent ? "; it may have been delivered (an answer was lost)" : "");
     switch (cc) {
     case CURLE_LOGIN_DENIED:
     case CURLE_USE_SSL_FAILED:
@@ -598,6 +660,15 @@ void mamori_channel_sender_poll(struct mamori_channel_sender *s)
         if (mamori_line_events_purge(s->st, (long long)time(NULL) - LINE_EVENT_KEEP, &err) != 0)
             mamori_log_warn("line_events_purge", "%s", err.message);
     }
+}
+
+int mamori_channel_sender_in_flight(const struct mamori_channel_sender *s)
+{
+    int n = 0;
+
+    for (const struct cjob *j = s ? s->jobs : NULL; j; j = j->next)
+        n += j->send.easy != NULL;
+    return n;
 }
 
 void mamori_channel_sender_close(struct mamori_channel_sender *s)

@@ -46,6 +46,11 @@ void mamori_channel_sender_poll(struct mamori_channel_sender *s);
  * cleaned up), 0 otherwise. */
 int mamori_channel_sender_done(struct mamori_channel_sender *s, CURL *easy, CURLcode result);
 
+/* How many messages have their request out (sent, the answer not in): a
+ * stopping deliverer lets them finish within [deliver] stop_grace, as its
+ * write-backs. NULL is 0. */
+int mamori_channel_sender_in_flight(const struct mamori_channel_sender *s);
+
 /* Give unfinished jobs back to the outbox and free everything. NULL is fine. */
 void mamori_channel_sender_close(struct mamori_channel_sender *s);
 

@@ -22,7 +22,12 @@ Faults: POST /_control {"service": S, "mode": M, "count": N, "retry_after": s}
 makes the next N requests to S answer 500, 429 (+Retry-After), or, with
 "accept_then_500", accept the message and answer 500 anyway (the answer is
 lost; the retry must not send twice), or with "accept_then_hang" accept it
-and answer only after retry_after seconds (the sender is killed meanwhile). GET /_state returns what was received.
+and answer only after retry_after seconds (the sender is killed meanwhile);
+Slack's "hold" accepts the message and answers 200 only when told
+(POST /_control {"service": "slack", "mode": "release"}) or after
+retry_after seconds (a message in flight when the sender is told to stop). GET /_state
+returns what was received and, in "inflight", how many requests per service
+are being answered right now.
 """
 import argparse
 import hashlib
@@ -35,7 +40,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"requests": [], "retry_keys": {}, "faults": {}, "next_id": 461000000000000001, "idem": {}}
+RELEASE = threading.Event()
+STATE = {"requests": [], "retry_keys": {}, "faults": {}, "next_id": 461000000000000001, "idem": {}, "inflight": {}}
 ARGS = None
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 LINE_ID = re.compile(r"^[UCR][0-9a-f]{32}$")
@@ -76,7 +82,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/_state":
             with LOCK:
-                body = json.dumps({"requests": STATE["requests"]}, ensure_ascii=False).encode()
+                body = json.dumps({"requests": STATE["requests"], "inflight": STATE["inflight"]},
+                                  ensure_ascii=False).encode()
             return self.answer(200, body)
         self.answer(404)
 
@@ -94,6 +101,9 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/_control":
             c = json.loads(raw)
+            if c["mode"] == "release":
+                RELEASE.set()
+                return self.answer(204)
             with LOCK:
                 STATE["faults"][c["service"]] = {"mode": c["mode"], "count": c.get("count", 1),
                                                  "retry_after": c.get("retry_after", 1)}
@@ -107,12 +117,17 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         entry["body"] = body
+        with LOCK:
+            STATE["inflight"][service] = STATE["inflight"].get(service, 0) + 1
         try:
             status, out, ctype, hdrs = self.dispatch(service, url, raw, body, entry)
         except Problem as p:
             entry["ok"] = False
             entry["problem"] = str(p)
             status, out, ctype, hdrs = 400, json.dumps({"message": str(p)}).encode(), "application/json", None
+        finally:
+            with LOCK:
+                STATE["inflight"][service] -= 1
         entry["status"] = status
         self.record(entry)
         self.answer(status, out, ctype, hdrs)
@@ -175,6 +190,8 @@ class Handler(BaseHTTPRequestHandler):
                 return 429, b"rate_limited", "text/plain", {"Retry-After": str(f["retry_after"])}
             if f and f["mode"] == "500":
                 return 500, b"rollup_error", "text/plain", None
+            if f and f["mode"] == "hold":
+                RELEASE.wait(f["retry_after"])
             return 200, b"ok", "text/plain", None
         if service == "teams":
             q = urllib.parse.parse_qs(url.query)

@@ -9,7 +9,11 @@ accepted or refused message is one JSON line in --log:
 "reply"}.
 
 --fail-first N answers the first N DATA with --fail-code (default 451, a
-temporary failure the client must retry).
+temporary failure the client must retry). --drop-first N takes the first
+N messages (logged as accepted: the mail is delivered) and then closes the
+connection without answering the end of DATA: the answer is lost, as when
+a connection breaks at that moment (these come before the --fail-first
+ones).
 """
 import argparse
 import base64
@@ -21,7 +25,7 @@ import threading
 
 LOCK = threading.Lock()
 ARGS = None
-STATE = {"fail_left": 0, "queued": 0}
+STATE = {"fail_left": 0, "drop_left": 0, "queued": 0}
 
 
 class Session(socketserver.StreamRequestHandler):
@@ -112,12 +116,20 @@ class Session(socketserver.StreamRequestHandler):
                         data.append(l)
                     text = b"".join(data).decode("utf-8", "replace")
                     with LOCK:
-                        fail = STATE["fail_left"] > 0
+                        drop = STATE["drop_left"] > 0
+                        fail = not drop and STATE["fail_left"] > 0
+                        if drop:
+                            STATE["drop_left"] -= 1
                         if fail:
                             STATE["fail_left"] -= 1
                         else:
                             STATE["queued"] += 1
                         n = STATE["queued"]
+                    if drop:
+                        self.log({"tls": self.tls, "auth_user": self.user, "auth_mech": self.mech,
+                                  "mail_from": self.mail_from, "rcpt": self.rcpt, "data": text,
+                                  "accepted": True, "reply": None})
+                        return
                     reply = ("%d 4.3.0 try again later" % ARGS.fail_code) if fail else ("250 OK queued as %d" % n)
                     self.log({"tls": self.tls, "auth_user": self.user, "auth_mech": self.mech,
                               "mail_from": self.mail_from, "rcpt": self.rcpt, "data": text,
@@ -193,8 +205,10 @@ def main():
     ap.add_argument("--require-tls", type=int, default=1)
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--fail-code", type=int, default=451)
+    ap.add_argument("--drop-first", type=int, default=0)
     ARGS = ap.parse_args()
     STATE["fail_left"] = ARGS.fail_first
+    STATE["drop_left"] = ARGS.drop_first
     srv = Server(("127.0.0.1", 0), Session)
     with open(ARGS.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))

@@ -17,7 +17,10 @@ Faults for failure tests: POST /_control {"platform": P, "mode": M,
 of P answer 500 / 429 (+Retry-After) / 503 / hang S seconds before
 answering ("hang"), or apply the write and then hang ("hang_after_write",
 the deliverer is killed meanwhile), or answer normally after a delay of S
-seconds ("slow", to observe how many requests run at once). With "reads":
+seconds ("slow", to observe how many requests run at once), or answer
+normally once POST /_control {"mode": "release"} came, at most S seconds
+later ("hold": a request in flight for exactly as long as a test needs,
+however slow the machine). With "reads":
 true and "match": SUBSTRING the fault applies to the next N GETs whose path
 and query contain SUBSTRING instead (a poller's reads). GET /_state
 returns notes, tags and counters as JSON, including the largest number of
@@ -68,6 +71,7 @@ REDMINE_KEY = "rm-api-key"
 REDMINE_CF = 7
 
 LOCK = threading.Lock()
+RELEASE = threading.Event()
 STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0, "inflight": {}, "rm_issues": {},
          "max_inflight": {}, "hs_token": 1, "hs_expired": 0, "hs_token_requests": 0,
          "ratelimit": {}, "over_limit": {}, "exhausted": {}}
@@ -131,6 +135,8 @@ class Handler(BaseHTTPRequestHandler):
                 elif c.get("mode") == "ratelimit":
                     STATE["ratelimit"][c["platform"]] = {"limit": c["limit"], "window": c["window"], "start": 0,
                                                          "used": 0}
+                elif c.get("mode") == "release":
+                    RELEASE.set()
                 elif c.get("mode") == "rotate_token":
                     # Help Scout: the current OAuth token stops working (expired).
                     STATE["hs_token"] += 1
@@ -186,6 +192,8 @@ class Handler(BaseHTTPRequestHandler):
                     fault = dict(f)
             if fault and fault["mode"] == "slow":
                 time.sleep(fault.get("hang", 1))
+            if fault and fault["mode"] == "hold":
+                RELEASE.wait(fault.get("hang", 60))
             if fault and fault["mode"] in ("500", "429", "503", "hang"):
                 entry["fault"] = fault["mode"]
                 self.record(entry)

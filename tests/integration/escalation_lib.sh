@@ -44,7 +44,7 @@ esc_standins_start() {
         -keyout "$IT_DIR/smtp.key" -out "$IT_DIR/smtp.crt" >/dev/null 2>&1
     python3 "$ESC_DIR/smtp_standin.py" --port-file "$IT_DIR/smtp.port" --log "$IT_DIR/smtp.log" \
         --cert "$IT_DIR/smtp.crt" --key "$IT_DIR/smtp.key" --user "$ESC_SMTP_USER" --password "$ESC_SMTP_PASS" \
-        --fail-first "${ESC_SMTP_FAIL_FIRST:-0}" >>"$IT_DIR/smtp.err" 2>&1 &
+        --fail-first "${ESC_SMTP_FAIL_FIRST:-0}" --drop-first "${ESC_SMTP_DROP_FIRST:-0}" >>"$IT_DIR/smtp.err" 2>&1 &
     ESC_SMTP_PID=$!
     IT_PIDS="$IT_PIDS $!"
     it_poll -p "$ESC_CHANNELS_PID" "$IT_TIMEOUT" test -s "$IT_DIR/channels.port" || {
