@@ -12,8 +12,8 @@
 #    runs `make check` there;
 # 4. builds the libFuzzer targets with clang and fuzzes each for a minute;
 # 5. runs `make distcheck` (the tarball's own tests: DISTCHECK_TESTS);
-# 6. builds, installs and tests the Debian package, then does the
-#    administrator's first hour in a fresh Debian 12 container.
+# 6. does the administrator's first hour in a fresh Debian 12 container
+#    (build-deb.sh there), then tests that package on this machine.
 #
 # Builds happen out of tree in build-tests/. Every assertion counts; the
 # last line is the plain summary "N passed, N failed, N skipped".
@@ -183,8 +183,35 @@ if [ -f "$OUT/release/Makefile" ]; then
     fi
 fi
 
-# 4. The Debian package: build, lintian, install on this machine, the smoke
-# test against the installed files (every assertion counts), reload and
+# 4. The administrator's first hour in a fresh Debian 12 container
+# (tests/packaging/fresh_container.sh, issue 15's "Done when"): debootstrap
+# bookworm, then inside it build-deb.sh (installing its own build
+# dependencies), apt-get install, one tenant per helpdesk from the docs,
+# mamori-fcgi -t as root, start, healthy, the store owned by mamori. Every
+# assertion counts. Nothing is cached between runs. The package it builds
+# is copied out to build-tests/deb and is the one the Debian package steps
+# below test (one build of the package, in the fresh container); if it made
+# none, they build it on this machine.
+rm -rf "$OUT/deb"
+if [ -f "$OUT/release/Makefile" ]; then
+    fresh_env=(MAMORI_FRESH_DEB_OUT="$OUT/deb")
+    run_step "fresh Debian 12 container: build-deb.sh, install, a tenant per helpdesk, -t, start, healthy" \
+        "$OUT/fresh-container.log" env "${fresh_env[@]}" sh -c "cd '$OUT/release' && make check-fresh-container"
+    flog="$OUT/release/tests/packaging/fresh_container.log"
+    p=$(grep -c '^ok ' "$flog" 2>/dev/null)
+    f=$(grep -c '^not ok ' "$flog" 2>/dev/null)
+    s=$(grep -c '^1\.\.0 # SKIP' "$flog" 2>/dev/null)
+    [ "${p:-0}" -eq 0 ] && [ "${f:-0}" -eq 0 ] && [ "${s:-0}" -eq 0 ] && f=1
+    PASSED=$((PASSED + ${p:-0}))
+    FAILED=$((FAILED + ${f:-0}))
+    SKIPPED=$((SKIPPED + ${s:-0}))
+    echo "    fresh container: pass ${p:-0}, fail ${f:-0}, skip ${s:-0}"
+    grep '^# time: ' "$flog" 2>/dev/null | sed 's/^/    /'
+fi
+
+# 5. The Debian package (the one the fresh container built, else built
+# here): lintian, install on this machine, the smoke test against the
+# installed files (every assertion counts), reload and
 # upgrade under load, purge (packaging/ci-deb.sh, packaging/README.md).
 deb_step() {  # deb_step NAME STEP
     if run_step "$1" "$OUT/deb-$2.log" "$TOP/packaging/ci-deb.sh" "$2" "$OUT/deb"; then
@@ -194,7 +221,14 @@ deb_step() {  # deb_step NAME STEP
     FAILED=$((FAILED + 1))
     return 1
 }
-if deb_step "Debian package: dpkg-buildpackage -us -uc -b" build; then
+if ls "$OUT"/deb/mamori_*.changes >/dev/null 2>&1; then
+    note "Debian package: the one built in the fresh container ($(cd "$OUT/deb" && ls mamori_*.deb | head -1))"
+    have_deb=0
+else
+    deb_step "Debian package: dpkg-buildpackage -us -uc -b" build
+    have_deb=$?
+fi
+if [ "$have_deb" -eq 0 ]; then
     deb_step "Debian package: lintian" lintian
     if deb_step "Debian package: apt-get install ./mamori_*.deb" install; then
         run_step "Debian package: smoke test of the installed files" "$OUT/deb-smoke.log" \
@@ -211,32 +245,6 @@ if deb_step "Debian package: dpkg-buildpackage -us -uc -b" build; then
             grep '^reload-load: mode' "$OUT/deb-upgrade.log" | sed 's/^/    /'
         deb_step "Debian package: apt-get purge" purge
     fi
-fi
-
-# 5. The administrator's first hour in a fresh Debian 12 container
-# (tests/packaging/fresh_container.sh, issue 15's "Done when"): debootstrap
-# bookworm, then inside it build-deb.sh (installing its own build
-# dependencies), apt-get install, one tenant per helpdesk from the docs,
-# mamori-fcgi -t as root, start, healthy, the store owned by mamori. Every
-# assertion counts. Nothing is cached between runs. MAMORI_FRESH_REUSE_DEB=1
-# installs the package step 4 built instead of building inside (saves the
-# container's build dependencies and build).
-if [ -f "$OUT/release/Makefile" ]; then
-    fresh_env=()
-    [ "${MAMORI_FRESH_REUSE_DEB:-0}" = 1 ] && ls "$OUT"/deb/mamori_*.deb >/dev/null 2>&1 &&
-        fresh_env=(MAMORI_FRESH_DEBS="$OUT/deb")
-    run_step "fresh Debian 12 container: build-deb.sh, install, a tenant per helpdesk, -t, start, healthy" \
-        "$OUT/fresh-container.log" env "${fresh_env[@]}" sh -c "cd '$OUT/release' && make check-fresh-container"
-    flog="$OUT/release/tests/packaging/fresh_container.log"
-    p=$(grep -c '^ok ' "$flog" 2>/dev/null)
-    f=$(grep -c '^not ok ' "$flog" 2>/dev/null)
-    s=$(grep -c '^1\.\.0 # SKIP' "$flog" 2>/dev/null)
-    [ "${p:-0}" -eq 0 ] && [ "${f:-0}" -eq 0 ] && [ "${s:-0}" -eq 0 ] && f=1
-    PASSED=$((PASSED + ${p:-0}))
-    FAILED=$((FAILED + ${f:-0}))
-    SKIPPED=$((SKIPPED + ${s:-0}))
-    echo "    fresh container: pass ${p:-0}, fail ${f:-0}, skip ${s:-0}"
-    grep '^# time: ' "$flog" 2>/dev/null | sed 's/^/    /'
 fi
 
 note "total time $(( $(date +%s) - t0 )) s"

@@ -17,6 +17,11 @@
 #                           step built from the same checkout)
 #   MAMORI_DEBIAN_MIRROR    default http://deb.debian.org/debian
 #   MAMORI_FRESH_RUNNER     nspawn or unshare (default: nspawn if it works)
+#   MAMORI_FRESH_DEB_OUT=DIR  copy what build-deb.sh made inside (.deb,
+#                           .changes, .buildinfo) to DIR: CI's Debian package
+#                           steps (lintian, install, smoke, upgrade) test the
+#                           package built in the fresh container instead of
+#                           building it a second time on the host
 #   MAMORI_FRESH_KEEP=1     keep the container directory (its path is printed)
 set -u
 : "${top_srcdir:?run through make check-fresh-container}"
@@ -118,6 +123,12 @@ inside() {
 before=$FAILED
 inside net install
 took "inside: install"
+if [ -n "${MAMORI_FRESH_DEB_OUT:-}" ] && [ -z "${MAMORI_FRESH_DEBS:-}" ]; then
+    mkdir -p "$MAMORI_FRESH_DEB_OUT" &&
+        find "$FS/root/debs" -maxdepth 1 -type f -exec cp -t "$MAMORI_FRESH_DEB_OUT" {} +
+    ls "$MAMORI_FRESH_DEB_OUT"/mamori_*.changes >/dev/null 2>&1
+    ok $? "the package built inside is copied out to $MAMORI_FRESH_DEB_OUT"
+fi
 [ $FAILED -eq $before ] || finish
 inside none run
 took "inside: run"
