@@ -8,6 +8,7 @@
 
 #include "base/watchdog.h"
 #include "escalation/escalate.h"
+#include "incident/record.h"
 #include "ingest/commit.h"
 #include "ingest/history.h"
 #include "plugin/host_api.h"
@@ -64,6 +65,10 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
     /* Should a plugin hang on this ticket, the supervisor's log names it. */
     mamori_watchdog_set_ticket(res->ticket.ticket_id, res->ticket.event_id);
     if (res->ticket.ignore_reason != NULL) {
+        int changed = 0;
+        /* An agent's note or tags may still speak to the incident record. */
+        if ((rc = mamori_incident_on_agent(ing->store, t, &res->ticket, now, &changed, &res->err)) != 0)
+            return fail(res, MAMORI_INGEST_AT_COMMIT, rc);
         res->outcome = MAMORI_INGEST_IGNORED;
         return res->outcome;
     }
