@@ -15,6 +15,7 @@ include adapter/deliver/local.mk
 include adapter/escalation/local.mk
 include adapter/incident/local.mk
 include adapter/ingest/local.mk
+include adapter/report/local.mk
 include adapter/http/local.mk
 include adapter/daemon/local.mk
 adapter_libmamori_core_la_CFLAGS = $(AM_CFLAGS) $(FCGI_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) \
