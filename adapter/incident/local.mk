@@ -4,4 +4,5 @@
 
 adapter_libmamori_core_la_SOURCES += \
 	adapter/incident/agent.c adapter/incident/agent.h \
-	adapter/incident/record.c adapter/incident/record.h
+	adapter/incident/record.c adapter/incident/record.h \
+	adapter/incident/training_token.c adapter/incident/training_token.h
