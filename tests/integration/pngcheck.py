@@ -2,6 +2,10 @@
 """pngcheck.py FILE R G B [TOLERANCE] -- print how many pixels of the PNG
 FILE are within TOLERANCE (default 8) of the colour R G B.
 
+pngcheck.py glyphs FILE -- print how many different glyph shapes the first
+line of dark text (from the top) has. Text that rendered shows many;
+missing glyphs drawn as boxes ("tofu") all look alike and give one or two.
+
 A small PNG reader (8-bit greyscale/RGB/RGBA, not interlaced; what cairo
 and chromium write) so the report tests need no imaging library.
 """
@@ -50,7 +54,40 @@ def read_png(path):
     return w, h, bpp, rows
 
 
+def dark(line, x, bpp):
+    return (line[x] if bpp == 1 else (line[x] + line[x + 1] + line[x + 2]) // 3) < 110
+
+
+def glyphs(path):
+    w, h, bpp, rows = read_png(path)
+    ink = [any(dark(line, x, bpp) for x in range(0, w * bpp, bpp)) for line in rows]
+    top = ink.index(True)
+    bottom = top
+    while bottom < h and ink[bottom]:
+        bottom += 1
+    band = rows[top:bottom]
+    cols = [sum(dark(line, x * bpp, bpp) for line in band) for x in range(w)]
+    runs, x = [], 0
+    while x < w:
+        if cols[x] == 0:
+            x += 1
+            continue
+        start = x
+        while x < w and cols[x]:
+            x += 1
+        runs.append((x - start, sum(cols[start:x])))
+    # A glyph's shape, coarsely: its width and its ink. Two are alike when
+    # both differ by little (antialiasing moves a box by a pixel).
+    shapes = []
+    for width, amount in runs:
+        if not any(abs(width - sw) <= 2 and abs(amount - sa) <= 0.15 * max(amount, sa) for sw, sa in shapes):
+            shapes.append((width, amount))
+    print(len(shapes))
+
+
 def main():
+    if sys.argv[1] == "glyphs":
+        return glyphs(sys.argv[2])
     path, r, g, b = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     tol = int(sys.argv[5]) if len(sys.argv) > 5 else 8
     w, h, bpp, rows = read_png(path)
