@@ -82,6 +82,17 @@ bench-http: all
 	$(SHELL) $(top_srcdir)/tests/bench/http/run.sh $(abs_top_builddir)
 .PHONY: bench-http
 
+# The report benchmark (100,000 incidents) is not part of `make check`: make bench-report
+EXTRA_PROGRAMS += tests/bench/report/bench_report
+tests_bench_report_bench_report_SOURCES = tests/bench/report/bench_report.c
+tests_bench_report_bench_report_CFLAGS = $(AM_CFLAGS) -O2 $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CAIRO_CFLAGS)
+tests_bench_report_bench_report_LDADD = $(MAMORI_CORE)
+CLEANFILES += tests/bench/report/bench_report
+EXTRA_DIST += tests/bench/report/run.sh
+bench-report: tests/bench/report/bench_report
+	$(SHELL) $(top_srcdir)/tests/bench/report/run.sh $(abs_top_builddir)/tests/bench/report/bench_report
+.PHONY: bench-report
+
 # The build system itself.
 TESTS += tests/build/configure_deps.sh tests/build/include_layers.sh
 EXTRA_DIST += tests/build/configure_deps.sh tests/build/include_layers.sh

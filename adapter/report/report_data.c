@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/strv.h"
+#include "plugin/annotation.h"
 #include "store/escalations.h"
 #include "store/incidents.h"
 #include "store/training_links.h"
@@ -241,6 +242,13 @@ static int count_kind(void *ctx, int ncol, const char *const *names, const char 
     return 0;
 }
 
+/* Severities in their own order, lowest first. */
+static int cmp_severity(const void *a, const void *b)
+{
+    const struct mamori_report_row *x = a, *y = b;
+    return mamori_severity_parse(x->key) - mamori_severity_parse(y->key);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -347,6 +355,12 @@ int mamori_report_build(struct mamori_store *st, const char *tenant, const char 
             out->training.rows[i].minutes = median(&b.training_samples[i]);
         if (out->categories.count)
             qsort(out->categories.rows, out->categories.count, sizeof *out->categories.rows, cmp_rows_desc);
+        if (out->channels.count)
+            qsort(out->channels.rows, out->channels.count, sizeof *out->channels.rows, cmp_rows_desc);
+        if (out->outcomes.count)
+            qsort(out->outcomes.rows, out->outcomes.count, sizeof *out->outcomes.rows, cmp_rows_desc);
+        if (out->severities.count)
+            qsort(out->severities.rows, out->severities.count, sizeof *out->severities.rows, cmp_severity);
     }
     if (b.oom || rc == MAMORI_ENOMEM)
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory building the report");
