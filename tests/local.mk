@@ -31,7 +31,7 @@ tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 # C unit tests (TAP).
 UNIT_TESTS = tests/unit/test_config tests/unit/test_config_keys tests/unit/test_signature tests/unit/test_router tests/unit/test_store \
 	tests/unit/test_loader tests/unit/test_annotation tests/unit/test_http tests/unit/test_note \
-	tests/unit/test_watchdog tests/unit/test_pace
+	tests/unit/test_watchdog tests/unit/test_pace tests/unit/test_incident
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
@@ -50,6 +50,9 @@ tests_unit_test_pace_LDADD = $(MAMORI_CORE)
 tests_unit_test_signature_SOURCES = tests/unit/test_signature.c
 tests_unit_test_signature_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_signature_LDADD = $(MAMORI_CORE)
+tests_unit_test_incident_SOURCES = tests/unit/test_incident.c tests/tap.h
+tests_unit_test_incident_CFLAGS = $(UNIT_CFLAGS) $(CAIRO_CFLAGS)
+tests_unit_test_incident_LDADD = $(MAMORI_CORE)
 tests_unit_test_router_SOURCES = tests/unit/test_router.c
 tests_unit_test_router_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_router_LDADD = $(MAMORI_CORE)
