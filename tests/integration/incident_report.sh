@@ -8,8 +8,9 @@
 # clear answers; `mamori incident export` writes PDF + JSON with the audit
 # hashes and notices a record edited behind the chain's back.
 . "$top_srcdir/tests/integration/lib.sh"
-it_init 50
-IT_TENANT_EXTRA="keep_evidence = yes" it_tenant acme
+it_init 53
+IT_TENANT_EXTRA="keep_evidence = yes
+retention_days = 30" it_tenant acme
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 D="$top_srcdir/tests/integration/data"
 M() { "$MAMORI" -c "$IT_DIR/mamori.conf" "$@"; }
@@ -142,4 +143,13 @@ M incident export --tenant acme NOPE >/dev/null 2>"$IT_DIR/err"; rc=$?
 tap_is "$rc" 1 "exporting a ticket without a record: exit 1"
 tap_like "$(cat "$IT_DIR/err")" "has no incident record" "... saying why"
 M audit verify >/dev/null; tap_is "$?" 0 "the audit chain still verifies"
+
+# Retention: a record nothing happened to for longer than retention_days goes.
+python3 -c 'import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE incidents SET updated_at=? WHERE ticket_id=?", (int(time.time()) - 40*86400, "T-2")); c.commit()' "$IT_DIR/mamori.db"
+M purge --tenant acme >/dev/null; rc=$?
+tap_is "$rc" 0 "mamori purge runs"
+tap_is "$(it_sql "SELECT group_concat(ticket_id) FROM (SELECT ticket_id FROM incidents ORDER BY ticket_id)")" "T-1,T-3" \
+    "... removing the record unchanged for 40 days, keeping the others"
+tap_like "$(it_sql "SELECT data FROM audit WHERE kind='purged' ORDER BY seq DESC LIMIT 1")" '"incidents":1' \
+    "... and the purge's audit entry counts it"
 it_done
