@@ -10,7 +10,7 @@ INTEGRATION_TESTS = tests/integration/routes.sh tests/integration/workers.sh tes
 	tests/integration/incident_report.sh tests/integration/training_admin.sh tests/integration/report_browser.sh \
 	tests/integration/incident_zendesk.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh tests/integration/loadgen.py tests/integration/stalled_body.py tests/integration/mixed_load.py tests/integration/pngcheck.py tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh tests/integration/loadgen.py tests/integration/stalled_body.py tests/integration/mixed_load.py tests/integration/pngcheck.py tests/integration/loadtime.html tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
 
 # Plugins for the tests: one helper and one broken plugin per refusal case.
 TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere $(AM_LDFLAGS)
