@@ -54,6 +54,18 @@ int mamori_cli_tenant_known(const struct mamori_cli *cli, struct mamori_store *s
     return known;
 }
 
+int mamori_cli_need_schema(struct mamori_store *st, int version)
+{
+    int v = 0;
+
+    if (mamori_store_file_version(st, &v) == 0 && v < version) {
+        fprintf(stderr, "mamori: the store is at schema %d and this needs %d (incident records): start this "
+                        "version's mamori-fcgi once, which migrates it\n", v, version);
+        return 1;
+    }
+    return 0;
+}
+
 static int usage(FILE *out)
 {
     fprintf(out, "Usage: mamori [-c CONFIG] report --tenant ID --from YYYY-MM-DD --to YYYY-MM-DD\n"
@@ -116,6 +128,10 @@ int mamori_cmd_report(const struct mamori_cli *cli, int argc, char **argv)
     }
     if (mamori_cli_open_store(cli, MAMORI_STORE_READONLY, &st) != 0)
         return 1;
+    if (mamori_cli_need_schema(st, 7) != 0) {
+        mamori_store_close(st);
+        return 1;
+    }
     if ((known = mamori_cli_tenant_known(cli, st, tenant)) <= 0) {
         if (known == 0)
             fprintf(stderr, "mamori report: unknown tenant \"%s\": it is not in the configuration and the store "
