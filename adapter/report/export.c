@@ -52,6 +52,14 @@ static int on_link(void *ctx, const char *ticket_id, const char *url, const char
                : 0;
 }
 
+static int on_message(void *ctx, const char *level, const char *channel, const char *recipient, long long sent_at)
+{
+    return json_array_append_new((json_t *)ctx, json_pack("{s:s, s:s, s:s, s:I}", "level", level, "channel", channel,
+                                                          "recipient", recipient, "sent_at", (json_int_t)sent_at)) != 0
+               ? MAMORI_ENOMEM
+               : 0;
+}
+
 struct audit_ctx {
     json_t *entries;
     char last_record_sha[65];
@@ -89,7 +97,7 @@ int mamori_incident_export_json(struct mamori_store *st, const char *tenant, con
     static const char *const kinds[] = {"consultations", "warnings"};
     struct mamori_incident_row r;
     struct audit_ctx a = {NULL, ""};
-    json_t *doc = NULL, *esc = json_array(), *links = json_array();
+    json_t *doc = NULL, *esc = json_array(), *links = json_array(), *told = json_array();
     char digest[65], head_hash[65];
     int64_t head_seq = 0;
     int rc;
@@ -97,7 +105,7 @@ int mamori_incident_export_json(struct mamori_store *st, const char *tenant, con
     *out = NULL;
     a.entries = json_array();
     memset(&r, 0, sizeof r);
-    if (esc == NULL || links == NULL || a.entries == NULL) {
+    if (esc == NULL || links == NULL || told == NULL || a.entries == NULL) {
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         goto out;
     }
@@ -112,6 +120,8 @@ int mamori_incident_export_json(struct mamori_store *st, const char *tenant, con
     if (rc == 0)
         rc = mamori_escalation_rows_for_ticket(st, tenant, ticket_id, on_escalation, esc, err);
     if (rc == 0)
+        rc = mamori_incident_messages_each(st, tenant, ticket_id, on_message, told, err);
+    if (rc == 0)
         rc = mamori_training_link_each(st, tenant, ticket_id, 0, 0, on_link, links, err);
     if (rc == 0)
         rc = mamori_incident_audit_each(st, tenant, ticket_id, on_audit, &a, err);
@@ -120,12 +130,12 @@ int mamori_incident_export_json(struct mamori_store *st, const char *tenant, con
     if (rc == 0 && mamori_incident_digest(&r, digest) != 0)
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
     if (rc == 0) {
-        doc = json_pack("{s:s, s:o, s:s, s:b, s:o, s:o, s:o, s:{s:I, s:s}}", "schema",
+        doc = json_pack("{s:s, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:{s:I, s:s}}", "schema",
                         "mamori.incident-export/1", "record", mamori_incident_to_json(&r), "record_sha256", digest,
                         "record_matches_audit", strcmp(digest, a.last_record_sha) == 0, "escalations", esc,
-                        "training_links", links, "audit", a.entries, "audit_head", "seq", (json_int_t)head_seq,
-                        "hash", head_hash);
-        esc = links = a.entries = NULL;
+                        "escalation_messages", told, "training_links", links, "audit", a.entries, "audit_head",
+                        "seq", (json_int_t)head_seq, "hash", head_hash);
+        esc = links = told = a.entries = NULL;
         if (doc == NULL)
             rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
     }
@@ -144,6 +154,7 @@ int mamori_incident_export_json(struct mamori_store *st, const char *tenant, con
     mamori_store_read_end(st);
 out:
     json_decref(esc);
+    json_decref(told);
     json_decref(links);
     json_decref(a.entries);
     mamori_incident_row_free(&r);
@@ -267,6 +278,7 @@ int mamori_incident_export_pdf(json_t *doc, struct mamori_buf *out)
         wrapped(&p, 9, json_string_value(x) ? json_string_value(x) : "", 100);
     section(&p, "担当者の対応 Agent's actions", json_object_get(detail, "actions"));
     section(&p, "エスカレーション Escalations", json_object_get(doc, "escalations"));
+    section(&p, "連絡した相手 Who was told", json_object_get(doc, "escalation_messages"));
     section(&p, "相談 Consultations", json_object_get(doc, "consultations"));
     section(&p, "警告 Warnings", json_object_get(doc, "warnings"));
     section(&p, "研修リンク Training links", json_object_get(doc, "training_links"));

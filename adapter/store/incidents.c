@@ -254,6 +254,34 @@ int mamori_incident_audit_each(struct mamori_store *st, const char *tenant, cons
     return rc;
 }
 
+int mamori_incident_messages_each(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                                  int (*cb)(void *ctx, const char *level, const char *channel, const char *recipient,
+                                            long long sent_at),
+                                  void *ctx, struct mamori_error *err)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT e.level, m.channel, m.recipient, m.sent_at FROM escalation_messages m"
+                           " JOIN escalations e ON e.id = m.escalation_id WHERE e.tenant = ?1 AND e.ticket_id = ?2"
+                           " ORDER BY m.sent_at, m.id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return mamori_error_set(err, MAMORI_EDB, "reading escalation messages: %s", sqlite3_errmsg(st->db));
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, ticket_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if ((rc = cb(ctx, col(s, 0), col(s, 1), col(s, 2), sqlite3_column_int64(s, 3))) != 0) {
+            sqlite3_finalize(s);
+            return rc;
+        }
+    }
+    rc = rc == SQLITE_DONE ? MAMORI_OK
+                           : mamori_error_set(err, MAMORI_EDB, "reading escalation messages: %s", sqlite3_errmsg(st->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* Whether table has a column named name. */
 static int has_column(struct mamori_store *st, const char *table, const char *name)
 {

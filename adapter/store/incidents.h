@@ -70,6 +70,14 @@ int mamori_incident_audit_each(struct mamori_store *st, const char *tenant, cons
                                int (*cb)(void *ctx, const struct mamori_audit_entry *e), void *ctx,
                                struct mamori_error *err);
 
+/* Who was told about the ticket's escalations: every delivered message
+ * (level, channel, recipient, when), oldest first, through cb (strings
+ * borrowed for the call). */
+int mamori_incident_messages_each(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                                  int (*cb)(void *ctx, const char *level, const char *channel, const char *recipient,
+                                            long long sent_at),
+                                  void *ctx, struct mamori_error *err);
+
 /*
  * Rows of tables other branches add (consultations and warnings, issue
  * 16), read without knowing their columns: when table `kind` exists and

@@ -12,7 +12,9 @@
 #include "incident/agent.h"
 #include "incident/record.h"
 #include "incident/training_token.h"
+#include "report/export.h"
 #include "report/render.h"
+#include "store/escalations.h"
 #include "report/report_data.h"
 #include "store/incidents.h"
 #include "tap.h"
@@ -191,6 +193,38 @@ static void report(void)
     ok(mamori_incident_digest(&row, d2) == 0 && strcmp(d1, d2) != 0, "... changes with any field");
     mamori_incident_row_free(&row);
     is_int(mamori_incident_get(st, "acme", "nope", &row, &err), MAMORI_ENOTFOUND, "no record: ENOTFOUND");
+
+    {
+        struct mamori_escalation_row e;
+        int64_t id = 0;
+        json_t *doc = NULL;
+        memset(&e, 0, sizeof e);
+        e.tenant = "acme";
+        e.ticket_id = "T-1";
+        e.level = "lawyer";
+        e.connector = "generic";
+        e.event_id = "ev";
+        e.ticket = "{}";
+        e.channels = "lawyer-line";
+        e.created_at = 1790812800LL + 3700;
+        mamori_store_begin(st, &err);
+        ok(mamori_escalation_insert(st, &e, &id, &err) == 0 && id > 0 &&
+               mamori_escalation_message_put(st, id, "acme", "lawyer-line", "U-lawyer", "m-1", e.created_at + 5,
+                                             &err) == 0,
+           "an escalation and its message are written");
+        mamori_store_commit(st, &err);
+        ok(mamori_incident_export_json(st, "acme", "T-1", &doc, &err) == 0, "the incident exports");
+        is_str(json_string_value(json_object_get(json_array_get(json_object_get(doc, "escalation_messages"), 0),
+                                                 "recipient")),
+               "U-lawyer", "... saying who was told");
+        is_str(json_string_value(json_object_get(json_array_get(json_object_get(doc, "escalations"), 0), "level")),
+               "lawyer", "... and the escalation");
+        ok(json_is_false(json_object_get(doc, "record_matches_audit")),
+           "... a record written without its audit entry does not match the chain");
+        json_decref(doc);
+        is_int(mamori_incident_export_json(st, "acme", "nope", &doc, &err), MAMORI_ENOTFOUND,
+               "exporting a ticket without a record: ENOTFOUND");
+    }
     mamori_buf_free(&out);
     mamori_store_close(st);
     unlink(db);
@@ -216,7 +250,7 @@ static void routes(void)
 
 int main(void)
 {
-    plan(64);
+    plan(70);
     agent_commands();
     training_token();
     days();
