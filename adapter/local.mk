@@ -13,13 +13,15 @@ include adapter/config/local.mk
 include adapter/store/local.mk
 include adapter/deliver/local.mk
 include adapter/escalation/local.mk
+include adapter/incident/local.mk
 include adapter/ingest/local.mk
+include adapter/report/local.mk
 include adapter/http/local.mk
 include adapter/daemon/local.mk
 adapter_libmamori_core_la_CFLAGS = $(AM_CFLAGS) $(FCGI_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) \
-	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(INIH_CFLAGS)
+	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(INIH_CFLAGS) $(CAIRO_CFLAGS)
 adapter_libmamori_core_la_LIBADD = $(FCGI_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
-	$(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(INIH_LIBS)
+	$(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(INIH_LIBS) $(CAIRO_LIBS)
 
 MAMORI_CORE = adapter/libmamori_core.la
 

@@ -6,9 +6,11 @@ INTEGRATION_TESTS = tests/integration/routes.sh tests/integration/workers.sh tes
 	tests/integration/signals_under_load.sh tests/integration/degraded.sh \
 	tests/integration/disclosure.sh tests/integration/secrets_in_logs.sh tests/integration/body_deadline.sh \
 	tests/integration/plugin_hang.sh tests/integration/plugin_quarantine.sh tests/integration/poller_hang.sh \
-	tests/integration/audit_chain.sh tests/integration/plugin_crash.sh tests/integration/proctitle.sh
+	tests/integration/audit_chain.sh tests/integration/plugin_crash.sh tests/integration/proctitle.sh \
+	tests/integration/incident_report.sh tests/integration/training_admin.sh tests/integration/report_browser.sh \
+	tests/integration/incident_zendesk.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh tests/integration/loadgen.py tests/integration/stalled_body.py tests/integration/mixed_load.py tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh tests/integration/loadgen.py tests/integration/stalled_body.py tests/integration/mixed_load.py tests/integration/pngcheck.py tests/integration/loadtime.html tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
 
 # Plugins for the tests: one helper and one broken plugin per refusal case.
 TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere $(AM_LDFLAGS)
@@ -30,7 +32,7 @@ tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
 # C unit tests (TAP).
 UNIT_TESTS = tests/unit/test_config tests/unit/test_config_keys tests/unit/test_signature tests/unit/test_router tests/unit/test_store \
 	tests/unit/test_loader tests/unit/test_annotation tests/unit/test_http tests/unit/test_note \
-	tests/unit/test_watchdog tests/unit/test_pace
+	tests/unit/test_watchdog tests/unit/test_pace tests/unit/test_incident
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
@@ -49,6 +51,9 @@ tests_unit_test_pace_LDADD = $(MAMORI_CORE)
 tests_unit_test_signature_SOURCES = tests/unit/test_signature.c
 tests_unit_test_signature_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_signature_LDADD = $(MAMORI_CORE)
+tests_unit_test_incident_SOURCES = tests/unit/test_incident.c tests/tap.h
+tests_unit_test_incident_CFLAGS = $(UNIT_CFLAGS) $(CAIRO_CFLAGS)
+tests_unit_test_incident_LDADD = $(MAMORI_CORE)
 tests_unit_test_router_SOURCES = tests/unit/test_router.c
 tests_unit_test_router_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_router_LDADD = $(MAMORI_CORE)
@@ -80,6 +85,17 @@ EXTRA_DIST += tests/bench/http/run.sh tests/bench/http/ref_app.c tests/bench/htt
 bench-http: all
 	$(SHELL) $(top_srcdir)/tests/bench/http/run.sh $(abs_top_builddir)
 .PHONY: bench-http
+
+# The report benchmark (100,000 incidents) is not part of `make check`: make bench-report
+EXTRA_PROGRAMS += tests/bench/report/bench_report
+tests_bench_report_bench_report_SOURCES = tests/bench/report/bench_report.c
+tests_bench_report_bench_report_CFLAGS = $(AM_CFLAGS) -O2 $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CAIRO_CFLAGS)
+tests_bench_report_bench_report_LDADD = $(MAMORI_CORE)
+CLEANFILES += tests/bench/report/bench_report
+EXTRA_DIST += tests/bench/report/run.sh
+bench-report: tests/bench/report/bench_report
+	$(SHELL) $(top_srcdir)/tests/bench/report/run.sh $(abs_top_builddir)/tests/bench/report/bench_report
+.PHONY: bench-report
 
 # The build system itself.
 TESTS += tests/build/configure_deps.sh tests/build/include_layers.sh

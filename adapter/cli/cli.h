@@ -71,4 +71,17 @@ int mamori_cmd_policy_explain(const struct mamori_cli *cli, int argc, char **arg
 int mamori_cmd_policy_lists(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_annotate(const struct mamori_cli *cli, int argc, char **argv);
 
+/* Reports and incident records (cmd_report.c, cmd_incident.c). */
+int mamori_cmd_report(const struct mamori_cli *cli, int argc, char **argv);
+int mamori_cmd_incident(const struct mamori_cli *cli, int argc, char **argv);
+/* Write data to path whole (path.tmp renamed), or to stdout for NULL or
+ * "-". 0, or 1 after printing why. */
+int mamori_cli_write_output(const char *path, const void *data, size_t len);
+/* 0 when st's schema is at least version, else 1 after saying how to
+ * migrate (read-only commands never migrate). */
+int mamori_cli_need_schema(struct mamori_store *st, int version);
+/* 1 when tenant is configured or has records in st, 0 when not, -1 on a
+ * store error (printed). */
+int mamori_cli_tenant_known(const struct mamori_cli *cli, struct mamori_store *st, const char *tenant);
+
 #endif

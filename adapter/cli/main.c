@@ -32,6 +32,8 @@ static const struct command commands[] = {
     {"lawyer", mamori_cmd_lawyer, "list, approve and revoke the LINE users who are a tenant's lawyers"},
     {"escalation", mamori_cmd_escalation, "list, show and acknowledge escalations; run the deadline check"},
     {"policy", mamori_cmd_policy, "lint, test, explain, sign and verify policies (policy --help)"},
+    {"report", mamori_cmd_report, "a tenant's incident report over a period: html, pdf, csv, json"},
+    {"incident", mamori_cmd_incident, "show or export (PDF + JSON with audit hashes) a ticket's incident record"},
     {"annotate", mamori_cmd_annotate, "run a policy over labelled cases, one JSON line each"},
     {NULL, NULL, NULL},
 };

@@ -138,6 +138,16 @@ int mamori_generation_load(struct mamori_generation **out, const char *config_pa
             (rc = mamori_audit_key_load(&g->audit_key, g->settings.audit_key_file, flags & MAMORI_GEN_CREATE_KEY,
                                         err)) != 0)
             goto fail;
+        if (mamori_secret_ref_set(&g->settings.training_key_ref) &&
+            (rc = mamori_secret_load(&g->training_key, &g->settings.training_key_ref, "training key", err)) != 0) {
+            mamori_error_prefix(err, "%s:%d", g->settings.path, g->settings.training_key_ref.line);
+            goto fail;
+        }
+        if (mamori_secret_ref_set(&g->settings.report_token_ref) &&
+            (rc = mamori_secret_load(&g->report_token, &g->settings.report_token_ref, "report token", err)) != 0) {
+            mamori_error_prefix(err, "%s:%d", g->settings.path, g->settings.report_token_ref.line);
+            goto fail;
+        }
         if (mamori_secret_ref_set(&g->settings.health_token_ref) &&
             (rc = mamori_secret_load(&g->health_token, &g->settings.health_token_ref, "health token", err)) != 0) {
             mamori_error_prefix(err, "%s:%d", g->settings.path, g->settings.health_token_ref.line);
@@ -229,6 +239,8 @@ void mamori_generation_free(struct mamori_generation *g)
     mamori_secret_free(&g->identity_key);
     mamori_secret_free(&g->audit_key);
     mamori_secret_free(&g->health_token);
+    mamori_secret_free(&g->training_key);
+    mamori_secret_free(&g->report_token);
     mamori_settings_free(&g->settings);
     free(g);
 }

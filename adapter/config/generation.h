@@ -27,6 +27,8 @@ struct mamori_generation {
     struct mamori_secret identity_key;
     struct mamori_secret audit_key;     /* [store] audit_key_file: the audit chain's HMAC key */
     struct mamori_secret health_token;  /* [server] health_token; len 0 when unset */
+    struct mamori_secret training_key;  /* [server] training_key; len 0 when unset */
+    struct mamori_secret report_token;  /* [server] report_token; len 0 when unset */
 };
 
 enum {

@@ -123,6 +123,18 @@ static const struct mamori_key server_keys[] = {
     {"shutdown_timeout", MAMORI_KEY_DURATION, 1, 3600, NULL, NULL, "seconds", "30s",
      "How long a draining worker may take to finish its request on reload or stop. Keep the unit's "
      "TimeoutStopSec= above it.", NULL},
+    {"training_key", MAMORI_KEY_SECRET, 0, 0, NULL, NULL, NULL, NULL,
+     "The HMAC key that signs training links in notes (training_key_file = PATH or training_key_env = VAR; at "
+     "least 32 random bytes). With public_url set, every training link in a note becomes "
+     "<public_url>/t/<signed token>: mamori records the first open per ticket and link, then forwards to the page. "
+     "Unset: links are written as the policy has them and training reach is not measured.", NULL},
+    {"public_url", MAMORI_KEY_STRING, 0, 0, NULL, NULL, NULL, NULL,
+     "The address agents reach this daemon at (https://mamori.example.co.jp), for training links (GET /t/...; "
+     "the shipped web-server snippets expose /t/).", NULL},
+    {"report_token", MAMORI_KEY_SECRET, 0, 0, NULL, NULL, NULL, NULL,
+     "A bearer token for the read-only report page GET /admin/<tenant>/report (report_token_file = PATH or "
+     "report_token_env = VAR). Unset: the page answers 404. The shipped web-server snippets do not expose "
+     "/admin/ unless an admin enables the commented block.", NULL},
     {"health_token", MAMORI_KEY_SECRET, 0, 0, NULL, NULL, NULL, NULL,
      "A bearer token that shows /healthz's details (every tenant and why one is not loaded) to a monitor "
      "outside the web server's allow list of /healthz/details. Unset: only that allow list sees them.", NULL},
@@ -144,7 +156,8 @@ static const struct mamori_key store_keys[] = {
      "Losing it leaves the keyed records unverifiable.", NULL},
     {"retention_days", MAMORI_KEY_INTEGER, 0, 36500, NULL, NULL, "days", "0",
      "Events, annotations and finished outbox jobs (which hold the customer text and evidence excerpts), "
-     "escalations with no activity for this long and the ids of handled LINE events older than this are removed "
+     "escalations and incident records with no activity for this long, training links issued before it "
+     "and the ids of handled LINE events older than this are removed "
      "by the housekeeper every hour and by mamori purge; a tenant's own retention_days overrides it. The audit "
      "chain is kept and records each purge. 0 keeps everything (the shipped file sets 365).", NULL},
     KEY_END};
@@ -205,6 +218,15 @@ static int store_value(struct mamori_settings *s, const char *section, const cha
                        const struct mamori_key_value *v, int line)
 {
 #define IS(sec, k) (strcmp(section, sec) == 0 && strcmp(key, k) == 0)
+    if (IS("server", "public_url")) {
+        /* Without a trailing slash: links are public_url + "/t/...". */
+        size_t n = strlen(value);
+        while (n > 0 && value[n - 1] == '/')
+            n--;
+        free(s->public_url);
+        s->public_url = n ? mamori_strndup(value, n) : NULL;
+        return n && s->public_url == NULL ? MAMORI_ENOMEM : MAMORI_OK;
+    }
     if (IS("server", "listen")) {
         if (value[0] == '\0') {
             free(s->listen);
@@ -297,6 +319,12 @@ static int on_key(void *user, const char *section, const char *key, const char *
     if (strcmp(section, "server") == 0 &&
         ((rc = mamori_secret_ref_option(&s->health_token_ref, "health_token", key, value, line, s->dir, &handled,
                                         err)) != 0 ||
+         handled ||
+         (rc = mamori_secret_ref_option(&s->training_key_ref, "training_key", key, value, line, s->dir, &handled,
+                                        err)) != 0 ||
+         handled ||
+         (rc = mamori_secret_ref_option(&s->report_token_ref, "report_token", key, value, line, s->dir, &handled,
+                                        err)) != 0 ||
          handled))
         return rc;
     rc = store_value(s, section, key, value, &v, line);
@@ -345,5 +373,8 @@ void mamori_settings_free(struct mamori_settings *s)
     free(s->tenant_dir);
     free(s->ca_file);
     mamori_secret_ref_free(&s->health_token_ref);
+    mamori_secret_ref_free(&s->training_key_ref);
+    mamori_secret_ref_free(&s->report_token_ref);
+    free(s->public_url);
     memset(s, 0, sizeof *s);
 }

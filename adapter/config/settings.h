@@ -44,6 +44,9 @@ struct mamori_settings {
     long request_deadline;      /* seconds one request may take before the supervisor kills its worker */
     long quarantine_strikes;    /* deadline kills on one ticket before it is quarantined; 0: never */
     struct mamori_secret_ref health_token_ref; /* bearer token for /healthz details; unset: none */
+    struct mamori_secret_ref training_key_ref; /* HMAC key of training links (GET /t/...); unset: links as written */
+    struct mamori_secret_ref report_token_ref; /* bearer token of GET /admin/<tenant>/report; unset: page off */
+    char *public_url;           /* how agents reach this daemon (https://host), for training links; or NULL */
 
     /* [store] */
     char *store_path;

@@ -109,8 +109,13 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
         rc = MAMORI_OK;
         if (self != NULL && author != NULL && strcmp(self, author) == 0)
             rc = mamori_cx_ignore(t, "comment written by mamori's own API user");
-        else if (json_is_false(pub))
+        else if (json_is_false(pub)) {
             rc = mamori_cx_ignore(t, "internal note (not public)");
+            /* An agent's internal note may carry `mamori:` command lines
+             * for the incident record (incident/agent.h). */
+            if (rc == 0 && body != NULL && !mamori_cx_is_own_note(body))
+                rc = mamori_ticket_set(&t->agent_note, body);
+        }
         else if (mamori_cx_is_own_note(body))
             rc = mamori_cx_ignore(t, "mamori's own note");
         else if (json_is_true(mamori_cx_get(comment, "author.is_staff")))

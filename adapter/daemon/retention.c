@@ -12,6 +12,8 @@
 #include "base/strv.h"
 #include "config/escalation.h"
 #include "store/audit.h"
+#include "store/incidents.h"
+#include "store/training_links.h"
 #include "store/purge.h"
 
 long mamori_retention_dedupe_keep(const struct mamori_generation *gen, const char *tenant_id)
@@ -54,9 +56,9 @@ static int record_purge(struct mamori_store *st, const char *tenant, long days, 
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     /* Keys sorted, like every other audit record's data. */
     snprintf(data, sizeof data,
-             "{\"before\":\"%s\",\"escalations\":%" PRId64 ",\"events\":%" PRId64 ",\"outbox\":%" PRId64
-             ",\"retention_days\":%ld}",
-             at, removed->escalations, removed->events, removed->outbox, days);
+             "{\"before\":\"%s\",\"escalations\":%" PRId64 ",\"events\":%" PRId64 ",\"incidents\":%" PRId64
+             ",\"outbox\":%" PRId64 ",\"retention_days\":%ld}",
+             at, removed->escalations, removed->events, removed->incidents, removed->outbox, days);
     if ((rc = mamori_store_begin(st, err)) != 0)
         return rc;
     if ((rc = mamori_audit_append(st, tenant, "purged", "retention", data, now, err)) != 0) {
@@ -79,7 +81,8 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
     for (size_t i = 0; i < tenants.count; i++) {
         const char *t = tenants.items[i];
         long days = mamori_retention_days(gen, t);
-        struct mamori_retention_report one = {0, 0, 0, 0};
+        struct mamori_retention_report one = {0, 0, 0, 0, 0};
+        int64_t links = 0;
         int64_t removed[MAMORI_PURGE_TABLE_COUNT] = {0}, others = 0;
         time_t cutoff, dedupe_cutoff;
 
@@ -102,16 +105,24 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
                 goto out;
             }
         }
+        /* Incident records (対応記録) go once nothing happened to them for
+         * the retention period; training links by when they were issued. */
+        if ((rc = mamori_incident_purge(st, t, (long long)cutoff, dry_run, &one.incidents, err)) != 0 ||
+            (rc = mamori_training_link_purge(st, t, (long long)cutoff, dry_run, &links, err)) != 0) {
+            mamori_error_prefix(err, "tenant %s", t);
+            goto out;
+        }
+        report->incidents += one.incidents;
         one.events = removed[MAMORI_PURGE_EVENTS];
         one.outbox = removed[MAMORI_PURGE_OUTBOX];
         one.escalations = removed[MAMORI_PURGE_ESCALATIONS];
-        others = removed[MAMORI_PURGE_ESCALATION_MESSAGES] + removed[MAMORI_PURGE_LINE_EVENTS];
+        others = removed[MAMORI_PURGE_ESCALATION_MESSAGES] + removed[MAMORI_PURGE_LINE_EVENTS] + links;
         report->events += one.events;
         report->outbox += one.outbox;
         report->escalations += one.escalations;
         /* Message rows and LINE event ids follow their escalations and
          * carry no customer text: not worth a line of their own. */
-        if (one.events + one.outbox + one.escalations + others == 0)
+        if (one.events + one.outbox + one.escalations + one.incidents + others == 0)
             continue;
         report->tenants++;
         if (dry_run)

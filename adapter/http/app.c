@@ -34,7 +34,7 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
         } else {
             mamori_http_error(h, 404, "not_found",  NULL,
                               "no such path; mamori serves POST /hooks/<tenant>/<connector>, POST /v1/annotate, "
-                              "GET /healthz[/details] and GET /metrics");
+                              "GET /healthz[/details], GET /metrics and GET /t/<training link>");
         }
     } else {
         switch (route.kind) {
@@ -56,6 +56,13 @@ void mamori_app_serve(struct mamori_app *app, struct mamori_http *h)
             break;
         case MAMORI_ROUTE_METRICS:
             mamori_handle_metrics(app, h);
+            break;
+        case MAMORI_ROUTE_TRAINING:
+            mamori_handle_training(app, h, &route);
+            break;
+        case MAMORI_ROUTE_ADMIN_REPORT:
+            mamori_log_set_request(h->request_id, route.tenant);
+            mamori_handle_admin_report(app, h, &route);
             break;
         default:
             mamori_http_error(h, 404, "not_found", NULL, "no such path");

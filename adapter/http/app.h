@@ -47,6 +47,13 @@ void mamori_handle_annotate(struct mamori_app *app, struct mamori_http *h);
  * every tenant and reason (handler_health.c says who may see them). */
 void mamori_handle_healthz(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
 void mamori_handle_metrics(struct mamori_app *app, struct mamori_http *h);
+/* GET /t/<token>: verify the signed training link, record its first open,
+ * answer 302 to the page (handler_training.c). */
+void mamori_handle_training(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
+/* GET /admin/<tenant>/report[?from=DAY&to=DAY&format=html|json|csv|pdf]:
+ * the read-only report with Authorization: Bearer <[server] report_token>
+ * (handler_admin.c). */
+void mamori_handle_admin_report(struct mamori_app *app, struct mamori_http *h, const struct mamori_route *route);
 
 /* Shared by the webhook and annotate handlers: read and check a JSON body.
  * On failure the error response has been sent and *root is NULL. */

@@ -124,6 +124,11 @@ const char *mamori_http_log_path(const struct mamori_http *h, char *buf, size_t 
     const char *p = h->path ? h->path : "";
     size_t keep = strlen(p);
 
+    /* A training link's token is as secret as the note it is in. */
+    if (strncmp(p, "/t/", 3) == 0) {
+        snprintf(buf, cap, "/t/***");
+        return buf;
+    }
     if (strncmp(p, "/hooks/", 7) == 0) {
         const char *tenant_end = strchr(p + 7, '/');
         const char *connector_end = tenant_end ? strchr(tenant_end + 1, '/') : NULL;

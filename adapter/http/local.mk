@@ -5,6 +5,7 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/http/app.c adapter/http/app.h \
 	adapter/http/handler_annotate.c \
 	adapter/http/handler_health.c \
+	adapter/http/handler_training.c adapter/http/handler_admin.c \
 	adapter/http/handler_line.c \
 	adapter/http/handler_webhook.c \
 	adapter/http/http.c adapter/http/http.h \

@@ -12,6 +12,8 @@ const char *mamori_route_name(enum mamori_route_kind kind)
     case MAMORI_ROUTE_ANNOTATE: return "annotate";
     case MAMORI_ROUTE_HEALTHZ: return "healthz";
     case MAMORI_ROUTE_METRICS: return "metrics";
+    case MAMORI_ROUTE_TRAINING: return "training";
+    case MAMORI_ROUTE_ADMIN_REPORT: return "admin";
     default: return "other";
     }
 }
@@ -62,6 +64,22 @@ int mamori_route_match(const char *method, const char *path, struct mamori_route
         out->kind = MAMORI_ROUTE_ANNOTATE;
         out->allow = "POST";
         out->status = method_is(method, "POST") ? 0 : 405;
+        return out->status;
+    }
+    if (strncmp(path, "/t/", 3) == 0 && path[3] != '\0' && strchr(path + 3, '/') == NULL) {
+        out->kind = MAMORI_ROUTE_TRAINING;
+        out->token = path + 3;
+        out->allow = "GET, HEAD";
+        out->status = (method_is(method, "GET") || method_is(method, "HEAD")) ? 0 : 405;
+        return out->status;
+    }
+    if (strncmp(path, "/admin/", 7) == 0) {
+        const char *p = path + 7;
+        if ((n = segment(p, out->tenant, sizeof out->tenant, 0)) < 0 || strcmp(p + n, "/report") != 0)
+            return out->status;
+        out->kind = MAMORI_ROUTE_ADMIN_REPORT;
+        out->allow = "GET, HEAD";
+        out->status = (method_is(method, "GET") || method_is(method, "HEAD")) ? 0 : 405;
         return out->status;
     }
     if (strncmp(path, "/hooks/", 7) == 0) {

@@ -8,6 +8,8 @@
  *   GET  /healthz                                 health, ok or not (HEAD too)
  *   GET  /healthz/details                         health with every tenant and reason (HEAD too)
  *   GET  /metrics                                 Prometheus text (HEAD too)
+ *   GET  /t/<token>                               a training link: record the open, forward
+ *   GET  /admin/<tenant>/report                   the read-only report page ([server] report_token)
  *
  * Unknown paths are 404, known paths with the wrong method 405 (with the
  * methods to put in Allow). Tenant and connector segments must be tokens of
@@ -22,6 +24,8 @@ enum mamori_route_kind {
     MAMORI_ROUTE_ANNOTATE,
     MAMORI_ROUTE_HEALTHZ,
     MAMORI_ROUTE_METRICS,
+    MAMORI_ROUTE_TRAINING,
+    MAMORI_ROUTE_ADMIN_REPORT,
     MAMORI_ROUTE_COUNT
 };
 
@@ -33,6 +37,7 @@ struct mamori_route {
     char connector[32];
     char suffix[128];             /* after the connector, without the slash */
     int details;                  /* /healthz/details rather than /healthz */
+    const char *token;            /* GET /t/<token>: the token, borrowed from the path */
 };
 
 /* Fill *out. Returns 0 when the route matched, else the HTTP status. */

@@ -11,6 +11,7 @@
 #include "base/strv.h"
 #include "connector/connector.h"
 #include "escalation/lawyer.h"
+#include "incident/record.h"
 #include "note/job.h"
 #include "note/note.h"
 #include "store/audit.h"
@@ -94,6 +95,7 @@ int mamori_ingest_commit(struct mamori_store *st, const unsigned char *identity_
         (note && (rc = mamori_outbox_enqueue(st, t->id, t->connector->name, "note", key.data, job_text, now, NULL,
                                              err)) != 0) ||
         (rc = mamori_audit_append(st, t->id, "annotated", ticket->ticket_id, audit_text, now, err)) != 0 ||
+        (rc = mamori_incident_on_event(st, t, ticket, a, row.requester, note, now, err)) != 0 ||
         (plan != NULL && (rc = mamori_escalation_commit(plan, st, now, err)) != 0)) {
         mamori_store_rollback(st);
         goto out;

@@ -8,10 +8,43 @@
 
 #include "base/watchdog.h"
 #include "escalation/escalate.h"
+#include "incident/record.h"
+#include "incident/training_token.h"
 #include "ingest/commit.h"
 #include "ingest/history.h"
 #include "plugin/host_api.h"
 #include "store/strikes.h"
+
+/* With [server] training_key and public_url, the note's training links go
+ * through the signed redirect (GET /t/...), which records the first open;
+ * the answer and the incident record keep the policy's own URLs. */
+static int sign_training_links(const struct mamori_ingest *ing, const struct mamori_tenant *t,
+                               const struct mamori_ticket *ticket, const struct mamori_annotation *a, json_t *full,
+                               time_t now)
+{
+    const struct mamori_generation *g = ing->gen;
+    json_t *links = json_object_get(full, "training"), *link;
+    size_t i;
+
+    if (g->training_key.len == 0 || g->settings.public_url == NULL || !json_is_array(links))
+        return 0;
+    json_array_foreach(links, i, link) {
+        struct mamori_training_claim c = {(char *)t->id, ticket->ticket_id,
+                                          (char *)json_string_value(json_object_get(link, "url")),
+                                          a->category_count ? a->categories[0].id : (char *)"", (long long)now};
+        struct mamori_buf url = MAMORI_BUF_INIT;
+        int rc;
+        if (c.url == NULL)
+            continue;
+        rc = mamori_training_link_sign(g->training_key.data, g->training_key.len, g->settings.public_url, &c, &url);
+        if (rc == 0 && json_object_set_new(link, "url", json_string(mamori_buf_str(&url))) != 0)
+            rc = MAMORI_ENOMEM;
+        mamori_buf_free(&url);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
 
 static enum mamori_ingest_outcome fail(struct mamori_ingest_result *res, enum mamori_ingest_stage stage, int rc)
 {
@@ -64,6 +97,10 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
     /* Should a plugin hang on this ticket, the supervisor's log names it. */
     mamori_watchdog_set_ticket(res->ticket.ticket_id, res->ticket.event_id);
     if (res->ticket.ignore_reason != NULL) {
+        int changed = 0;
+        /* An agent's note or tags may still speak to the incident record. */
+        if ((rc = mamori_incident_on_agent(ing->store, t, &res->ticket, now, &changed, &res->err)) != 0)
+            return fail(res, MAMORI_INGEST_AT_COMMIT, rc);
         res->outcome = MAMORI_INGEST_IGNORED;
         return res->outcome;
     }
@@ -134,7 +171,8 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
     if (mamori_ingest_wants_note(t, &res->annotation)) {
         full = mamori_annotation_to_json(&res->annotation);
         ticket_json = mamori_ticket_to_json(&res->ticket, 0);
-        if (full == NULL || ticket_json == NULL) {
+        if (full == NULL || ticket_json == NULL ||
+            sign_training_links(ing, t, &res->ticket, &res->annotation, full, now) != 0) {
             fail(res, MAMORI_INGEST_AT_ANSWER, MAMORI_ENOMEM);
             goto out;
         }

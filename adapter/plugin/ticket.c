@@ -35,6 +35,7 @@ void mamori_ticket_free(struct mamori_ticket *t)
     free(t->created_at);
     free(t->language);
     free(t->ignore_reason);
+    free(t->agent_note);
     json_decref(t->connector_data);
     memset(t, 0, sizeof *t);
 }
@@ -185,6 +186,13 @@ int mamori_ticket_from_json(struct mamori_ticket *t, json_t *root, int require_e
             if (mamori_strv_push(&t->tags, json_string_value(tag), json_string_length(tag)) != 0)
                 return MAMORI_ENOMEM;
         }
+    }
+    /* "internal": true -- the body is an agent's internal note: never
+     * annotated, read only for `mamori:` command lines. */
+    if (json_is_true(json_object_get(root, "internal"))) {
+        if ((rc = mamori_ticket_set(&t->ignore_reason, "internal note")) != 0 ||
+            (t->body != NULL && (rc = mamori_ticket_set(&t->agent_note, t->body)) != 0))
+            return rc;
     }
     return MAMORI_OK;
 }

@@ -34,6 +34,10 @@ struct mamori_ticket {
     /* Set by connectors for events mamori must not annotate (its own notes,
      * internal comments, non-customer authors): the reason, or NULL. */
     char *ignore_reason;
+    /* An agent's internal note (ignored for annotation), kept so its
+     * `mamori:` command lines reach the incident record
+     * (incident/agent.h). Owned; NULL unless the event is one. */
+    char *agent_note;
     /* Connector-specific data its write-back needs (platform ids, the
      * helpdesk account, ...). Owned; may be NULL. */
     json_t *connector_data;

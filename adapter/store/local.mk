@@ -8,10 +8,12 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/store/escalations.c adapter/store/escalations.h \
 	adapter/store/group_commit.c adapter/store/group_commit.h \
 	adapter/store/history.c \
+	adapter/store/incidents.c adapter/store/incidents.h \
 	adapter/store/meta.c adapter/store/meta.h \
 	adapter/store/outbox.c adapter/store/outbox.h \
 	adapter/store/poll_cursor.c adapter/store/poll_cursor.h \
 	adapter/store/purge.c adapter/store/purge.h \
 	adapter/store/schema.c adapter/store/schema.h \
 	adapter/store/store.c adapter/store/store.h \
-	adapter/store/strikes.c adapter/store/strikes.h
+	adapter/store/strikes.c adapter/store/strikes.h \
+	adapter/store/training_links.c adapter/store/training_links.h

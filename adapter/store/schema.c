@@ -97,6 +97,35 @@ static const char *const migrations[] = {
      * without running plugins) until `mamori quarantine release`. */
     "CREATE TABLE strikes(tenant TEXT NOT NULL, ticket_id TEXT NOT NULL, strikes INTEGER NOT NULL,"
     "  last_event TEXT, last_at INTEGER NOT NULL, PRIMARY KEY(tenant, ticket_id));",
+
+    /* 6: reserved for issue 16 (consultations and warnings, branch h16),
+     * which brings its own migration 6; this placeholder keeps 7 in place
+     * until the two branches meet. */
+    "SELECT 1;",
+
+    /* 7: incident records (incidents.h) and training links
+     * (training_links.h). One incident per (tenant, ticket) that mamori
+     * flagged or an agent marked: the columns reports count by, and
+     * `detail` (JSON: evidence quotes when the tenant keeps evidence, what
+     * mamori advised, the agent's actions, the events seen). Escalations,
+     * acknowledgements and the lawyer's retainer stay in `escalations` and
+     * are joined when a record is shown. A training link issued in a note
+     * is remembered with its category; the signed redirect (GET /t/...)
+     * sets opened_at on the first open. Both purge by retention:
+     * incidents by updated_at, links by issued_at. */
+    "CREATE TABLE incidents("
+    "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, ticket_id TEXT NOT NULL, connector TEXT NOT NULL,"
+    "  channel TEXT NOT NULL DEFAULT 'other', requester TEXT, marked_by TEXT NOT NULL DEFAULT 'mamori',"
+    "  is_harassment INTEGER NOT NULL DEFAULT 0, severity TEXT NOT NULL DEFAULT 'none',"
+    "  categories TEXT NOT NULL DEFAULT '', escalation TEXT NOT NULL DEFAULT 'none',"
+    "  care_requested INTEGER NOT NULL DEFAULT 0, outcome TEXT, detail TEXT NOT NULL DEFAULT '{}',"
+    "  first_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE(tenant, ticket_id));"
+    "CREATE INDEX incidents_period ON incidents(tenant, first_at);"
+    "CREATE INDEX incidents_updated ON incidents(tenant, updated_at);"
+    "CREATE TABLE training_links("
+    "  tenant TEXT NOT NULL, ticket_id TEXT NOT NULL, url TEXT NOT NULL, category TEXT NOT NULL DEFAULT '',"
+    "  title TEXT, issued_at INTEGER NOT NULL, opened_at INTEGER, PRIMARY KEY(tenant, ticket_id, url));"
+    "CREATE INDEX training_links_period ON training_links(tenant, issued_at);",
 };
 
 int mamori_schema_count(void)

@@ -20,7 +20,7 @@ set -u
 : "${top_builddir:=.}"
 
 # Lowest first.
-LAYERS="base plugin note connector config store deliver escalation ingest http daemon cli"
+LAYERS="base plugin note connector config store deliver escalation incident ingest report http daemon cli"
 
 # Upward includes still to be removed: FILE -> HEADER   why
 EXCEPTIONS='

@@ -81,7 +81,8 @@ tap_like "$out" "none of the" "... saying none is keyed"
 # A store from before the key (schema 3, plain hashes) stays readable and
 # is keyed from the next start. (Later migrations' tables go too, or the
 # restart's migrations would find them already there.)
-db_exec "ALTER TABLE audit DROP COLUMN keyed" "DROP TABLE strikes" "PRAGMA user_version = 3"
+db_exec "ALTER TABLE audit DROP COLUMN keyed" "DROP TABLE strikes" "DROP TABLE incidents" "DROP TABLE training_links" \
+    "PRAGMA user_version = 3"
 rewrite_plain 0
 plain=$(it_sql "select count(*) from audit")
 out=$(M audit verify); rc=$?
