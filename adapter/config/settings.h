@@ -46,7 +46,8 @@ struct mamori_settings {
     struct mamori_secret_ref health_token_ref; /* bearer token for /healthz details; unset: none */
 
     /* [store] */
-    char *store_path;
+    char *store_path;                  /* a sqlite file, or [store] url: a PostgreSQL URL (may hold a password) */
+    int store_is_url;                  /* [store] url was given: path is ignored */
     int sync_mode;              /* enum mamori_sync_mode */
     long busy_timeout_ms;
     char *identity_key_file;    /* key for hashing requester ids */

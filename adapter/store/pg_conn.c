@@ -128,6 +128,8 @@ static int connect_error(PGconn *conn, const char *shown, struct mamori_error *e
         return mamori_error_set(err, MAMORI_EAUTH,
                                 "PostgreSQL at %s refused the login: %s (check the user and password in [store] url, "
                                 "and pg_hba.conf)", shown, msg);
+    if (strstr(msg, "invalid") != NULL && strstr(msg, "connection option") != NULL)
+        return mamori_error_set(err, MAMORI_EINVAL, "[store] url is not a valid PostgreSQL URL: %s", msg);
     if (strstr(msg, "does not exist"))
         return mamori_error_set(err, MAMORI_EDB,
                                 "PostgreSQL at %s: %s (create the database and its owner: createdb -O USER DB)", shown,
