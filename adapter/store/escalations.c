@@ -216,7 +216,7 @@ int mamori_escalation_get(struct mamori_store *st, int64_t id, struct mamori_esc
                           struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "escalation get", err);
+        return mamori_pg_escalation_get(st, id, r, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -230,7 +230,7 @@ int mamori_escalation_get_level(struct mamori_store *st, const char *tenant, con
                                 struct mamori_escalation_row *r, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "escalation get level", err);
+        return mamori_pg_escalation_get_level(st, tenant, ticket_id, level, r, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -248,7 +248,7 @@ int mamori_escalation_match(struct mamori_store *st, const char *tenant, const c
                             struct mamori_escalation_row *r, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "escalation match", err);
+        return mamori_pg_escalation_match(st, tenant, message_id, ticket_ref, recipients, since, r, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -290,7 +290,7 @@ int mamori_escalation_message_put(struct mamori_store *st, int64_t escalation_id
                                   struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "escalation message put", err);
+        return mamori_pg_escalation_message_put(st, escalation_id, tenant, channel, recipient, platform_id, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -311,7 +311,7 @@ int mamori_escalation_ack(struct mamori_store *st, const char *tenant, const cha
                           long long now, int *changed, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "escalation ack", err);
+        return mamori_pg_escalation_ack(st, tenant, ticket_id, by, now, changed, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -338,7 +338,7 @@ int mamori_escalation_retain(struct mamori_store *st, int64_t id, const char *by
                              struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "escalation retain", err);
+        return mamori_pg_escalation_retain(st, id, by, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -355,7 +355,7 @@ int mamori_escalation_overdue(struct mamori_store *st, long long now, int64_t *i
                               struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "escalation overdue", err);
+        return mamori_pg_escalation_overdue(st, now, ids, max, n, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -375,7 +375,7 @@ int mamori_escalation_overdue(struct mamori_store *st, long long now, int64_t *i
 int mamori_escalation_mark_backup(struct mamori_store *st, int64_t id, long long now, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "escalation mark backup", err);
+        return mamori_pg_escalation_mark_backup(st, id, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -399,7 +399,7 @@ int mamori_escalation_list(struct mamori_store *st, const char *tenant, int open
                            struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "escalation list", err);
+        return mamori_pg_escalation_list(st, tenant, open_only, max, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -472,7 +472,7 @@ int mamori_lawyer_seen(struct mamori_store *st, const char *tenant, const char *
                        struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "lawyer seen", err);
+        return mamori_pg_lawyer_seen(st, tenant, user, now, inserted, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -498,7 +498,7 @@ int mamori_lawyer_set_state(struct mamori_store *st, const char *tenant, const c
                             const char *name, long long now, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "lawyer set state", err);
+        return mamori_pg_lawyer_set_state(st, tenant, user, state, name, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -522,7 +522,7 @@ int mamori_lawyer_list(struct mamori_store *st, const char *tenant,
                        int (*cb)(void *ctx, const struct mamori_lawyer_row *r), void *ctx, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "lawyer list", err);
+        return mamori_pg_lawyer_list(st, tenant, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -553,7 +553,7 @@ int mamori_line_event_put(struct mamori_store *st, const char *tenant, const cha
                           struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "line event put", err);
+        return mamori_pg_line_event_put(st, tenant, event_id, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -575,7 +575,7 @@ int mamori_line_event_put(struct mamori_store *st, const char *tenant, const cha
 int mamori_line_events_purge(struct mamori_store *st, long long before, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "line events purge", err);
+        return mamori_pg_line_events_purge(st, before, err);
     sqlite3_stmt *s;
     int rc;
 

@@ -34,6 +34,7 @@
 #include "store/audit.h"
 #include "store/escalations.h"
 #include "store/outbox.h"
+#include "store/purge.h"
 #include "store/store.h"
 
 struct mamori_pg {
@@ -41,6 +42,7 @@ struct mamori_pg {
     char *url;             /* owned, holds the password: wiped on close, never logged */
     char node[128];        /* this host's name: whose leases release_orphans may judge by pid */
     long lock_timeout_ms;  /* [store] busy_timeout */
+    int migrate_pending;   /* opened lazily while the server was down: migrate at the first connection */
 };
 
 /* The PostgreSQL schema version this build creates (its own list,
@@ -152,7 +154,7 @@ int mamori_pg_outbox_get(struct mamori_store *st, int64_t id, struct mamori_outb
 int mamori_pg_outbox_retry(struct mamori_store *st, int64_t id, long long now, struct mamori_error *err);
 int mamori_pg_outbox_drop(struct mamori_store *st, int64_t id, struct mamori_error *err);
 
-/* ---- escalations.h (what the webhook path needs) ---- */
+/* ---- escalations.h ---- */
 int mamori_pg_escalation_rows_for_ticket(struct mamori_store *st, const char *tenant, const char *ticket_id,
                                          int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
                                          struct mamori_error *err);
@@ -162,5 +164,49 @@ int mamori_pg_escalation_followup(struct mamori_store *st, const char *tenant, c
                                   const char *level, long long now, long *followups, struct mamori_error *err);
 int mamori_pg_lawyer_get(struct mamori_store *st, const char *tenant, const char *user, struct mamori_lawyer_row *r,
                          struct mamori_error *err);
+
+int mamori_pg_escalation_get(struct mamori_store *st, int64_t id, struct mamori_escalation_row *r,
+                             struct mamori_error *err);
+int mamori_pg_escalation_get_level(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                                   const char *level, struct mamori_escalation_row *r, struct mamori_error *err);
+int mamori_pg_escalation_match(struct mamori_store *st, const char *tenant, const char *message_id,
+                               const char *ticket_ref, const char *const *recipients, long long since,
+                               struct mamori_escalation_row *r, struct mamori_error *err);
+int mamori_pg_escalation_message_put(struct mamori_store *st, int64_t escalation_id, const char *tenant,
+                                     const char *channel, const char *recipient, const char *platform_id,
+                                     long long now, struct mamori_error *err);
+int mamori_pg_escalation_ack(struct mamori_store *st, const char *tenant, const char *ticket_id, const char *by,
+                             long long now, int *changed, struct mamori_error *err);
+int mamori_pg_escalation_retain(struct mamori_store *st, int64_t id, const char *by, long long now,
+                                struct mamori_error *err);
+int mamori_pg_escalation_overdue(struct mamori_store *st, long long now, int64_t *ids, size_t max, size_t *n,
+                                 struct mamori_error *err);
+int mamori_pg_escalation_mark_backup(struct mamori_store *st, int64_t id, long long now, struct mamori_error *err);
+int mamori_pg_escalation_list(struct mamori_store *st, const char *tenant, int open_only, size_t max,
+                              int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
+                              struct mamori_error *err);
+int mamori_pg_lawyer_seen(struct mamori_store *st, const char *tenant, const char *user, long long now, int *inserted,
+                          struct mamori_error *err);
+int mamori_pg_lawyer_set_state(struct mamori_store *st, const char *tenant, const char *user, const char *state,
+                               const char *name, long long now, struct mamori_error *err);
+int mamori_pg_lawyer_list(struct mamori_store *st, const char *tenant,
+                          int (*cb)(void *ctx, const struct mamori_lawyer_row *r), void *ctx,
+                          struct mamori_error *err);
+int mamori_pg_line_event_put(struct mamori_store *st, const char *tenant, const char *event_id, long long now,
+                             struct mamori_error *err);
+int mamori_pg_line_events_purge(struct mamori_store *st, long long before, struct mamori_error *err);
+
+/* ---- purge.h ---- */
+int mamori_pg_purge_list_tenants(struct mamori_store *st, struct mamori_strv *out, struct mamori_error *err);
+int mamori_pg_purge_table(struct mamori_store *st, enum mamori_purge_table table, const char *tenant, time_t cutoff,
+                          int dry_run, int64_t *removed, struct mamori_error *err);
+
+int mamori_pg_strikes_each(struct mamori_store *st, int64_t min,
+                           int (*fn)(void *ctx, const char *tenant, const char *ticket_id, int64_t strikes,
+                                     const char *last_event, time_t last_at),
+                           void *ctx, struct mamori_error *err);
+int mamori_pg_poll_cursor_each(struct mamori_store *st,
+                               int (*fn)(void *ctx, const char *tenant, const char *cursor, time_t ok_at), void *ctx,
+                               struct mamori_error *err);
 
 #endif

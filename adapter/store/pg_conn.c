@@ -216,18 +216,39 @@ static int classify(PGconn *conn, PGresult *res)
     return MAMORI_EDB;
 }
 
-/* Reconnect after the server went away (restart, failover). Leadership
- * locks died with the old session. */
-static int reconnect(struct mamori_store *st, struct mamori_error *err)
+static int migrate(struct mamori_store *st, struct mamori_error *err);
+
+/* Connect, or reconnect after the server went away (restart, failover):
+ * leadership locks died with the old session. A store opened lazily
+ * migrates at its first connection. */
+static int ensure(struct mamori_store *st, struct mamori_error *err)
 {
     struct mamori_pg *pg = st->pg;
+    int rc;
 
-    PQreset(pg->conn);
+    if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
+        return MAMORI_OK;
+    /* Inside a transaction its work is gone: the caller must roll back
+     * and answer 503. */
+    if (st->in_tx)
+        return mamori_error_set(err, MAMORI_EBUSY, "store %s: the connection to PostgreSQL was lost", st->path);
     roles_of(st)->generation++;
-    if (PQstatus(pg->conn) != CONNECTION_OK || session_setup(pg->conn, pg->lock_timeout_ms) != 0) {
-        char msg[300];
-        one_line(PQerrorMessage(pg->conn), msg, sizeof msg);
-        return mamori_error_set(err, MAMORI_EBUSY, "store %s: PostgreSQL is unreachable: %s", st->path, msg);
+    if (pg->conn != NULL) {
+        PQreset(pg->conn);
+        if (PQstatus(pg->conn) != CONNECTION_OK || session_setup(pg->conn, pg->lock_timeout_ms) != 0) {
+            char msg[300];
+            one_line(PQerrorMessage(pg->conn), msg, sizeof msg);
+            return mamori_error_set(err, MAMORI_EBUSY, "store %s: PostgreSQL is unreachable: %s", st->path, msg);
+        }
+    } else if ((rc = pg_connect(pg->url, st->path, pg->lock_timeout_ms, &pg->conn, err)) != 0) {
+        return rc;
+    }
+    if (pg->migrate_pending) {
+        pg->migrate_pending = 0;
+        if ((rc = migrate(st, err)) != 0) {
+            pg->migrate_pending = 1;
+            return rc;
+        }
     }
     return MAMORI_OK;
 }
@@ -242,14 +263,8 @@ int mamori_pg_run(struct mamori_store *st, const char *what, const char *sql, co
 
     if (out != NULL)
         *out = NULL;
-    if (PQstatus(pg->conn) != CONNECTION_OK) {
-        /* Inside a transaction its work is gone: the caller must roll
-         * back and answer 503; outside one, try to reconnect. */
-        if (st->in_tx)
-            return mamori_error_set(err, MAMORI_EBUSY, "store %s: the connection to PostgreSQL was lost", st->path);
-        if ((rc = reconnect(st, err)) != 0)
-            return rc;
-    }
+    if ((rc = ensure(st, err)) != 0)
+        return rc;
     res = PQexecParams(pg->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL, 0);
     status = PQresultStatus(res);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -283,7 +298,7 @@ int mamori_pg_exec(struct mamori_store *st, const char *sql, struct mamori_error
     PGresult *res;
     int rc = MAMORI_OK;
 
-    if (PQstatus(pg->conn) != CONNECTION_OK && !st->in_tx && (rc = reconnect(st, err)) != 0)
+    if ((rc = ensure(st, err)) != 0)
         return rc;
     /* Several statements: the simple protocol. */
     res = PQexec(pg->conn, sql);
@@ -386,8 +401,15 @@ int mamori_pg_open(struct mamori_store *st, const char *url, long busy_timeout_m
     if (gethostname(pg->node, sizeof pg->node - 1) != 0)
         snprintf(pg->node, sizeof pg->node, "localhost");
     pg->lock_timeout_ms = busy_timeout_ms;
-    if ((rc = pg_connect(url, shown, busy_timeout_ms, &pg->conn, err)) != 0)
+    if ((rc = pg_connect(url, shown, busy_timeout_ms, &pg->conn, err)) != 0) {
+        /* Down (restarting, failing over): a child of the daemon starts
+         * anyway and answers 503 until the server is back. */
+        if (rc == MAMORI_EBUSY && (flags & MAMORI_STORE_LAZY)) {
+            pg->migrate_pending = !(flags & MAMORI_STORE_READONLY);
+            return MAMORI_OK;
+        }
         return rc;
+    }
     if (flags & MAMORI_STORE_READONLY) {
         int have;
         if ((rc = read_version(st, &have, err)) != 0)
@@ -549,7 +571,7 @@ int mamori_pg_lead(struct mamori_store *st, const char *role, struct mamori_erro
     if (slot < 0 || strlen(role) >= sizeof r->names[0])
         return mamori_error_set(err, MAMORI_EINVAL, "store: too many roles (%s)", role);
     /* Reconnect first if needed: it clears what we held. */
-    if (PQstatus(st->pg->conn) != CONNECTION_OK && !st->in_tx && (rc = reconnect(st, err)) != 0)
+    if ((rc = ensure(st, err)) != 0)
         return rc;
     if (strcmp(r->names[slot], role) == 0 && r->held_generation[slot] == r->generation + 1)
         return 1; /* held on this session; taking it again would stack */

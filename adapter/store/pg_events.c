@@ -247,3 +247,41 @@ int mamori_pg_poll_cursor_set(struct mamori_store *st, const char *tenant, const
                          " updated_at = CASE WHEN $3::bigint > 0 THEN $3::bigint ELSE poll_cursor.updated_at END",
                          &p, NULL, err);
 }
+
+int mamori_pg_strikes_each(struct mamori_store *st, int64_t min,
+                           int (*fn)(void *ctx, const char *tenant, const char *ticket_id, int64_t strikes,
+                                     const char *last_event, time_t last_at),
+                           void *ctx, struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+    PGresult *res;
+    int rc;
+
+    mamori_pg_int(&p, (long long)min);
+    if ((rc = mamori_pg_run(st, "strikes",
+                            "SELECT tenant, ticket_id, strikes, coalesce(last_event, '-'), last_at FROM strikes"
+                            " WHERE strikes >= $1 ORDER BY tenant, ticket_id",
+                            &p, &res, err)) != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(res) && rc == 0; i++)
+        rc = fn(ctx, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), mamori_pg_ll(res, i, 2), PQgetvalue(res, i, 3),
+                (time_t)mamori_pg_ll(res, i, 4));
+    PQclear(res);
+    return rc;
+}
+
+int mamori_pg_poll_cursor_each(struct mamori_store *st,
+                               int (*fn)(void *ctx, const char *tenant, const char *cursor, time_t ok_at), void *ctx,
+                               struct mamori_error *err)
+{
+    PGresult *res;
+    int rc;
+
+    if ((rc = mamori_pg_run(st, "poll cursor", "SELECT tenant, cursor, updated_at FROM poll_cursor ORDER BY tenant",
+                            NULL, &res, err)) != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(res) && rc == 0; i++)
+        rc = fn(ctx, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), (time_t)mamori_pg_ll(res, i, 2));
+    PQclear(res);
+    return rc;
+}

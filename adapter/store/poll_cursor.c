@@ -55,7 +55,7 @@ int mamori_poll_cursor_each(struct mamori_store *st,
                             struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "poll cursor each", err);
+        return mamori_pg_poll_cursor_each(st, fn, ctx, err);
     sqlite3_stmt *s;
     int rc, stop = 0;
 

@@ -73,7 +73,7 @@ static int db_fail(struct mamori_store *st, struct mamori_error *err, const char
 int mamori_purge_list_tenants(struct mamori_store *st, struct mamori_strv *out, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "purge list tenants", err);
+        return mamori_pg_purge_list_tenants(st, out, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -114,7 +114,7 @@ int mamori_purge_table(struct mamori_store *st, enum mamori_purge_table table, c
                        int dry_run, int64_t *removed, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "purge table", err);
+        return mamori_pg_purge_table(st, table, tenant, cutoff, dry_run, removed, err);
     const struct purge_sql *q;
     sqlite3_stmt *sel = NULL, *del = NULL;
     int64_t ids[BATCH];

@@ -75,6 +75,10 @@ enum {
     MAMORI_STORE_NO_AUTOCHECKPOINT = 0x2, /* leave checkpoints to the housekeeper (workers) */
     MAMORI_STORE_GROUP_COMMIT = 0x4,      /* with synchronous=full: commit without syncing, then wait for
                                            * the syncer's fdatasync (group_commit.h) */
+    MAMORI_STORE_LAZY = 0x8,              /* PostgreSQL: open even while the server is unreachable and
+                                           * connect at first use (until then every call answers
+                                           * MAMORI_EBUSY: the daemon's children answer 503 instead of
+                                           * exiting); a refused login or a newer schema still fails */
 };
 
 /* Whether a [store] location is a PostgreSQL URL (postgresql:// or

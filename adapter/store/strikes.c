@@ -90,7 +90,7 @@ int mamori_strikes_each(struct mamori_store *st, int64_t min,
                         void *ctx, struct mamori_error *err)
 {
     if (st->pg != NULL)
-        return mamori_pg_unsupported(st, "strikes each", err);
+        return mamori_pg_strikes_each(st, min, fn, ctx, err);
     sqlite3_stmt *s;
     int rc, stop = 0;
 
