@@ -6,6 +6,7 @@
 adapter_libmamori_core_la_SOURCES += \
 	adapter/store/audit.c adapter/store/audit.h \
 	adapter/store/backup.c adapter/store/backup.h \
+	adapter/store/copy.h adapter/store/pg_copy.c \
 	adapter/store/escalations.c adapter/store/escalations.h \
 	adapter/store/group_commit.c adapter/store/group_commit.h \
 	adapter/store/history.c \

@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/pg_cluster.sh"
 
 COUNT=${HA_COUNT:-120}
-it_init 16
+it_init 15
 trap 'pg_cluster_stop; it_cleanup' EXIT
 pg_cluster_start || { pg_cluster_stop; skip_all "$PG_SKIP"; }
 hd_standin_start

@@ -34,7 +34,7 @@ like() {  # like TEXT SUBSTRING MESSAGE
 }
 
 SUB=48           # assertions in test_store_backend
-PLAN=$((SUB * 2 + 11))
+PLAN=$((SUB * 2 + 19))
 echo "1..$PLAN"
 
 "$T" "$W/sqlite.db" > "$W/sqlite.tap" 2>&1
@@ -52,6 +52,7 @@ relay postgresql < "$W/pg.tap"
 
 # ---- mamori-fcgi -t: each broken [store] url stops the check, saying why ----
 FCGI="$top_builddir/adapter/mamori-fcgi"
+MAMORI="$top_builddir/adapter/mamori"
 conf() {  # conf URL: a minimal config using that store
     mkdir -p "$W/state" "$W/tenants.d"
     cat > "$W/m.conf" <<CONF
@@ -60,6 +61,7 @@ listen = $W/sock
 [store]
 url = $1
 identity_key_file = $W/state/identity.key
+audit_key_file = $W/audit.key
 [tenants]
 dir = $W/tenants.d
 CONF
@@ -92,6 +94,27 @@ like "$OUT" "newer than this mamori" "... saying so"
 pg_cluster_psql mamori "GRANT SELECT ON mamori_schema TO pwuser" >/dev/null
 t_check "postgresql://pwuser:right@/mamori?host=$PG_DIR"
 like "$OUT" "newer than this mamori" "the right password gets past the login to the same check"
+
+# ---- mamori store copy: the sqlite store the tests filled, into a new database ----
+printf 'audit-key-for-tests-0123456789ab\n' > "$W/audit.key"   # test_store_backend's audit key
+chmod 600 "$W/audit.key"
+COPY_URL=$(pg_cluster_newdb copied)
+conf "$COPY_URL"
+OUT=$("$MAMORI" -c "$W/m.conf" store copy --from "$W/sqlite.db" --to "$COPY_URL" 2>&1)
+check $? "store copy copies the sqlite store into an empty database"
+echo "$OUT" | sed 's/^/#   /'
+like "$OUT" "audit chain copied and verified: $((3 + 40)) records" "... and verifies the copied audit chain"
+sq() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$W/sqlite.db" "$1"; }
+for t in events outbox audit; do
+    a=$(sq "SELECT count(*) FROM $t"); b=$(pg_cluster_psql copied "SELECT count(*) FROM $t")
+    check $([ "$a" = "$b" ] && [ "$a" -gt 0 ]; echo $?) "$t: $b of $a rows copied"
+done
+check $([ "$(pg_cluster_psql copied "SELECT nextval('events_id_seq') > (SELECT max(id) FROM events)")" = t ]; echo $?) \
+    "new events get ids after the copied ones"
+OUT=$("$MAMORI" -c "$W/m.conf" store copy --from "$W/sqlite.db" --to "$COPY_URL" 2>&1)
+like "$OUT" "already holds" "a second copy into the same database is refused"
+OUT=$("$MAMORI" -c "$W/m.conf" audit verify 2>&1)
+check $? "mamori audit verify passes on the copied store"
 
 [ "$N" -eq "$PLAN" ] || echo "# ran $N of $PLAN"
 [ "$FAILED" -eq 0 ]
