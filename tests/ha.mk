@@ -8,6 +8,6 @@ tests_unit_test_store_backend_SOURCES = tests/unit/test_store_backend.c tests/ta
 tests_unit_test_store_backend_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_backend_LDADD = $(MAMORI_CORE)
 
-HA_TESTS = tests/store/backends.sh tests/integration/ha_two_nodes.sh
+HA_TESTS = tests/store/backends.sh tests/integration/ha_two_nodes.sh tests/integration/ha_reload.sh
 TESTS += $(HA_TESTS)
 EXTRA_DIST += $(HA_TESTS) tests/pg_cluster.sh tests/integration/ha_burst.py
