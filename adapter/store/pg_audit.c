@@ -18,15 +18,15 @@ int mamori_pg_audit_lock_head(struct mamori_store *st, int64_t *seq, char prev[6
     *keyed = 0;
     *records = 0;
     /* One writer at a time across every node, until this transaction
-     * ends: the head read next is then the head we extend, so two nodes
-     * never write the same seq (a fork) and a rolled-back append leaves
-     * no gap. A separate statement, so the SELECT's snapshot is taken
-     * after the lock was granted (READ COMMITTED). */
-    if ((rc = mamori_pg_run(st, "audit", "SELECT pg_advisory_xact_lock(1835889257, 1)", NULL, NULL, err)) != 0 ||
-        (rc = mamori_pg_run(st, "audit", "SELECT seq, hash, keyed FROM audit ORDER BY seq DESC LIMIT 1", NULL, &res,
-                            err)) != 0)
+     * ends: the head read after the lock is then the head we extend, so
+     * two nodes never write the same seq (a fork) and a rolled-back append
+     * leaves no gap. The function (pg_schema.c) reads the head in a
+     * statement of its own, whose snapshot is taken after the lock was
+     * granted (READ COMMITTED); one round trip for both. */
+    if ((rc = mamori_pg_run(st, "audit", "SELECT seq, hash, keyed FROM mamori_audit_lock_head()", NULL, &res, err)) !=
+        0)
         return rc;
-    if (PQntuples(res) > 0) {
+    if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
         *seq = mamori_pg_ll(res, 0, 0);
         snprintf(prev, 65, "%s", PQgetvalue(res, 0, 1));
         *keyed = mamori_pg_ll(res, 0, 2) != 0;

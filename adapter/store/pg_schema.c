@@ -66,7 +66,16 @@ static const char *const migrations[] = {
     "  subject text NOT NULL, data text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL,"
     "  keyed integer NOT NULL DEFAULT 0);"
     "CREATE TABLE strikes(tenant text NOT NULL, ticket_id text NOT NULL, strikes integer NOT NULL,"
-    "  last_event text, last_at bigint NOT NULL, PRIMARY KEY(tenant, ticket_id));",
+    "  last_event text, last_at bigint NOT NULL, PRIMARY KEY(tenant, ticket_id));"
+    /* The audit chain's lock and head in one round trip (pg_audit.c). A
+     * VOLATILE function takes a new snapshot for each statement in it, so
+     * the SELECT sees every append committed before the lock was granted. */
+    "CREATE FUNCTION mamori_audit_lock_head(OUT seq bigint, OUT hash text, OUT keyed integer)"
+    "  LANGUAGE plpgsql VOLATILE AS $f$"
+    "  BEGIN"
+    "    PERFORM pg_advisory_xact_lock(1835889257, 1);"
+    "    SELECT a.seq, a.hash, a.keyed INTO seq, hash, keyed FROM audit a ORDER BY a.seq DESC LIMIT 1;"
+    "  END $f$;",
 };
 
 int mamori_pg_schema_count(void)
