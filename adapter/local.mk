@@ -19,8 +19,8 @@ include adapter/report/local.mk
 include adapter/http/local.mk
 include adapter/daemon/local.mk
 adapter_libmamori_core_la_CFLAGS = $(AM_CFLAGS) $(FCGI_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) \
-	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(INIH_CFLAGS) $(CAIRO_CFLAGS)
-adapter_libmamori_core_la_LIBADD = $(FCGI_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) \
+	$(SQLITE_CFLAGS) $(PQ_CFLAGS) $(CRYPTO_CFLAGS) $(UTF8PROC_CFLAGS) $(INIH_CFLAGS) $(CAIRO_CFLAGS)
+adapter_libmamori_core_la_LIBADD = $(FCGI_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) \
 	$(CRYPTO_LIBS) $(UTF8PROC_LIBS) $(INIH_LIBS) $(CAIRO_LIBS)
 
 MAMORI_CORE = adapter/libmamori_core.la

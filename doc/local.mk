@@ -2,7 +2,7 @@
 
 # Installed in $(docdir) (/usr/share/doc/mamori): packaging/README.md,
 # mamori-tenant(5) and the connectors point the admin here.
-dist_doc_DATA += doc/annotation.md doc/generic-webhook.md doc/helpdesks.md doc/notes.md doc/compliance.md
+dist_doc_DATA += doc/annotation.md doc/generic-webhook.md doc/ha.md doc/helpdesks.md doc/notes.md doc/compliance.md
 
 # Man pages, written from the code (config/settings.c, config/tenant.c, daemon/main_fcgi.c, cli/).
 dist_man_MANS += doc/mamori-fcgi.8 doc/mamori.1 doc/mamori.conf.5 doc/mamori-tenant.5

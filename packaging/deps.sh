@@ -3,14 +3,14 @@
 
 # To build.
 MAMORI_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
-  libfcgi-dev libjansson-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev
+  libfcgi-dev libjansson-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev libssl-dev
   libutf8proc-dev libinih-dev libmecab-dev mecab-ipadic-utf8 liblinear-dev libcairo2-dev
   fonts-ipafont-gothic"
 # To run the quick start (the daemon behind nginx, signed samples).
 MAMORI_RUN_DEPS="nginx curl openssl ca-certificates fonts-ipafont-gothic"
 # To run the whole test suite.
 # chromium: the report page's browser test (tests/integration/report_browser.sh).
-MAMORI_TEST_DEPS="python3 valgrind sqlite3 procps strace wrk clang libclang-rt-14-dev chromium bc"
+MAMORI_TEST_DEPS="python3 valgrind sqlite3 postgresql-15 procps strace wrk clang libclang-rt-14-dev chromium bc"
 
 # To build the Debian package (packaging/build-deb.sh), besides the
 # Build-Depends of packaging/debian/control (mamori_deb_build_deps).

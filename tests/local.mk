@@ -77,6 +77,7 @@ include tests/policy.mk
 include tests/helpdesks.mk
 include tests/packaging.mk
 include tests/escalation.mk
+include tests/ha.mk
 include tests/config.mk
 include tests/sdk.mk
 

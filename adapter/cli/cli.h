@@ -44,6 +44,9 @@ int mamori_cmd_audit(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_purge(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv);
+
+/* Moving a store to PostgreSQL (cmd_store.c): store copy. */
+int mamori_cmd_store(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_note(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_outbox(const struct mamori_cli *cli, int argc, char **argv);
 

@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"status", mamori_cmd_status, "what mamori-fcgi serves: generation, tenants, plugins, outbox"},
     {"purge", mamori_cmd_purge, "remove what is older than the retention period, now"},
     {"backup", mamori_cmd_backup, "copy the store to FILE while mamori-fcgi serves"},
+    {"store", mamori_cmd_store, "copy a sqlite store into PostgreSQL (store copy --from FILE --to URL)"},
     {"note", mamori_cmd_note, "render the agent's note from an annotation JSON"},
     {"outbox", mamori_cmd_outbox, "list, show, retry and drop write-back jobs (outbox --help)"},
     {"quarantine", mamori_cmd_quarantine, "list tickets quarantined after request_deadline kills; release one"},

@@ -142,6 +142,10 @@ static const struct mamori_key server_keys[] = {
 
 static const struct mamori_key store_keys[] = {
     {"path", MAMORI_KEY_PATH, 0, 0, NULL, NULL, NULL, "/var/lib/mamori/mamori.db", "The sqlite store.", NULL},
+    {"url", MAMORI_KEY_STRING, 0, 0, NULL, NULL, NULL, NULL,
+     "A PostgreSQL store instead of the sqlite file, for several nodes sharing one store: "
+     "postgresql://USER@HOST:PORT/DATABASE (or ?host=/socket/dir). Overrides path. Keep the password out of this "
+     "file: libpq reads it from the service user's ~/.pgpass (or PGPASSFILE). See doc/ha.md.", NULL},
     {"synchronous", MAMORI_KEY_ENUM, 0, 0, "full|normal", NULL, NULL, "full",
      "full: a webhook is acknowledged only once its transaction is on disk. normal is faster and may lose the "
      "last acknowledged webhooks on a power cut (never on a crash of mamori itself).", NULL},
@@ -259,7 +263,11 @@ static int store_value(struct mamori_settings *s, const char *section, const cha
     else if (IS("server", "shutdown_timeout"))
         s->shutdown_timeout = (long)v->number;
     else if (IS("store", "path"))
-        return set_path(s, &s->store_path, value);
+        return s->store_is_url ? MAMORI_OK : set_path(s, &s->store_path, value); /* url wins, in any order */
+    else if (IS("store", "url")) {
+        s->store_is_url = 1;
+        return set_str(&s->store_path, value);
+    }
     else if (IS("store", "synchronous"))
         s->sync_mode = v->number == 0 ? MAMORI_SYNC_FULL : MAMORI_SYNC_NORMAL;
     else if (IS("store", "busy_timeout"))
@@ -327,6 +335,10 @@ static int on_key(void *user, const char *section, const char *key, const char *
                                         err)) != 0 ||
          handled))
         return rc;
+    if (strcmp(section, "store") == 0 && strcmp(key, "url") == 0 && strncmp(value, "postgresql://", 13) != 0 &&
+        strncmp(value, "postgres://", 11) != 0)
+        return mamori_error_set(err, MAMORI_EINVAL, "[store] url must be a PostgreSQL URL (postgresql://...); for "
+                                "a sqlite file use [store] path");
     rc = store_value(s, section, key, value, &v, line);
     if (rc == MAMORI_ENOMEM)
         return mamori_error_set(err, rc, "out of memory");

@@ -49,7 +49,8 @@ struct mamori_settings {
     char *public_url;           /* how agents reach this daemon (https://host), for training links; or NULL */
 
     /* [store] */
-    char *store_path;
+    char *store_path;                  /* a sqlite file, or [store] url: a PostgreSQL URL (may hold a password) */
+    int store_is_url;                  /* [store] url was given: path is ignored */
     int sync_mode;              /* enum mamori_sync_mode */
     long busy_timeout_ms;
     char *identity_key_file;    /* key for hashing requester ids */

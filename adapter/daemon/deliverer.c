@@ -591,7 +591,7 @@ static int setup(struct deliverer *d, const struct mamori_generation *gen)
     }
     d->tenant_count = n;
     if (mamori_store_open(&d->st, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
-                          MAMORI_STORE_NO_AUTOCHECKPOINT, &err) != 0) {
+                          MAMORI_STORE_NO_AUTOCHECKPOINT | MAMORI_STORE_LAZY, &err) != 0) {
         mamori_log_err("deliver_store", "%s", err.message);
         return 3;
     }

@@ -57,8 +57,8 @@ int mamori_housekeeper_run(const struct mamori_generation *gen)
     time_t next_purge = 0;
 
     mamori_process_child_init();
-    if (mamori_store_open(&st, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms, 0,
-                          &err) != 0) {
+    if (mamori_store_open(&st, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
+                          MAMORI_STORE_LAZY, &err) != 0) {
         mamori_log_err("housekeeper_store", "%s", err.message);
         return 3;
     }
@@ -82,7 +82,9 @@ int mamori_housekeeper_run(const struct mamori_generation *gen)
         struct timespec tick = {1, 0}, now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (next_purge == 0 || now.tv_sec >= next_purge) {
-            purge(st, gen);
+            /* One node purges (several nodes on one PostgreSQL store). */
+            if (mamori_store_lead(st, "retention", NULL) == 1)
+                purge(st, gen);
             log_audit_head(st);
             next_purge = now.tv_sec + PURGE_INTERVAL;
         }

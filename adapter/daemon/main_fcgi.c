@@ -71,13 +71,15 @@ static void set_supervisor_title(int argc, char **argv)
 static int check_store_and_user(struct mamori_generation *gen, const char *config_path, const char *user)
 {
     struct mamori_error err;
-    char name[256];
+    char name[256], shown[256];
     uid_t uid = 0;
     int found = 0, rc;
 
     mamori_error_clear(&err);
     rc = mamori_store_check(gen->settings.store_path, &err);
-    if (rc == 0 && (geteuid() == 0 || user != NULL)) {
+    /* A PostgreSQL store has no directory to tell the service user by:
+     * only an explicit --user is checked (its ~/.pgpass, say). */
+    if (rc == 0 && (user != NULL || (geteuid() == 0 && !gen->settings.store_is_url))) {
         found = mamori_check_user_find(user, gen->settings.store_path, &uid, name, sizeof name, &err);
         rc = found < 0 ? found : 0;
         if (found > 0 && geteuid() != 0 && uid != geteuid())
@@ -91,11 +93,12 @@ static int check_store_and_user(struct mamori_generation *gen, const char *confi
         mamori_generation_free(gen);
         return 1;
     }
-    if (geteuid() == 0 && found == 0)
+    if (geteuid() == 0 && found == 0 && !gen->settings.store_is_url)
         fprintf(stderr, "mamori-fcgi: note: checked as root only: the store's directory belongs to root, so the "
                         "service user is not known; pass --user USER to check what that user can read\n");
+    mamori_store_display(gen->settings.store_path, shown, sizeof shown); /* never a URL's password */
     printf("mamori-fcgi: configuration %s is OK (%zu tenants, store %s%s%s)\n", config_path, gen->tenant_count,
-           gen->settings.store_path, found > 0 ? ", readable by " : "", found > 0 ? name : "");
+           shown, found > 0 ? ", readable by " : "", found > 0 ? name : "");
     mamori_generation_free(gen);
     return 0;
 }

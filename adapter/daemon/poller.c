@@ -312,7 +312,7 @@ int mamori_poller_run(const struct mamori_generation *gen)
         return 3;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
         mamori_store_open(&ing.store, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
-                          MAMORI_STORE_NO_AUTOCHECKPOINT, &err) != 0) {
+                          MAMORI_STORE_NO_AUTOCHECKPOINT | MAMORI_STORE_LAZY, &err) != 0) {
         mamori_log_err("poller_store", "the poller cannot start: %s", ing.store ? "libcurl" : err.message);
         free(next);
         return 3;
@@ -327,6 +327,13 @@ int mamori_poller_run(const struct mamori_generation *gen)
         struct mamori_poll_report report;
         struct timespec tick = {0, 200000000};
         time_t now = time(NULL);
+        /* With several nodes on one PostgreSQL store, one of them polls
+         * (the others would fetch the same tickets); another takes over
+         * when that node dies. */
+        if (mamori_store_lead(ing.store, "poller", NULL) != 1) {
+            nanosleep(&tick, NULL);
+            continue;
+        }
         for (size_t i = 0; i < gen->tenant_count && !mamori_process_stopping(); i++) {
             const struct mamori_tenant *t = &gen->tenants[i];
             /* A failed tenant's plugins are not open (in this process, or

@@ -563,7 +563,12 @@ static void reload(struct supervisor *s)
     mamori_log_notice("reload", "SIGHUP: loading generation %lu from %s", old_number + 1, s->opts->config_path);
     if (mamori_generation_load(&next, s->opts->config_path, old_number + 1,
                                MAMORI_GEN_CREATE_KEY | MAMORI_GEN_DEFER_OPEN, &err) != 0 ||
-        mamori_plugin_check(next, 0, &err) != 0) {
+        mamori_plugin_check(next, 0, &err) != 0 ||
+        /* A PostgreSQL store, or a store moved (sqlite to PostgreSQL after
+         * `mamori store copy`): reachable, login accepted, schema not
+         * newer, before any child of the new generation starts. */
+        ((next->settings.store_is_url || strcmp(next->settings.store_path, s->gen->settings.store_path) != 0) &&
+         mamori_store_check(next->settings.store_path, &err) != 0)) {
         mamori_log_err("reload_failed", "reload failed, generation %lu keeps serving: %s", old_number, err.message);
         mamori_metrics_reload(0, old_number);
         mamori_generation_free(next);

@@ -403,7 +403,7 @@ int mamori_fcgi_worker_run(int listen_fd, const struct mamori_generation *gen, i
         return 0;
 
     if (mamori_store_open(&store, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
-                          MAMORI_STORE_NO_AUTOCHECKPOINT |
+                          MAMORI_STORE_NO_AUTOCHECKPOINT | MAMORI_STORE_LAZY |
                               (mamori_group_commit_available() ? MAMORI_STORE_GROUP_COMMIT : 0),
                           &err) != 0) {
         mamori_log_err("worker_store", "worker %d: %s", index, err.message);

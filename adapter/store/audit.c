@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/signature.h"
+#include "store/pg.h"
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -56,6 +57,16 @@ int mamori_audit_append(struct mamori_store *st, const char *tenant, const char 
     if (st->audit_key == NULL)
         return mamori_error_set(err, MAMORI_EINVAL, "audit: no audit key on this connection (a bug, or [store] "
                                 "audit_key_file is missing: mamori-fcgi creates it at its first start)");
+    if (st->pg != NULL) {
+        int keyed;
+        int64_t records;
+        if ((rc = mamori_pg_audit_lock_head(st, &seq, prev, &keyed, &records, err)) != 0)
+            return rc;
+        if (seq == 0)
+            memcpy(prev, zero_hash, sizeof prev);
+        seq++;
+        goto hash;
+    }
     if ((s = mamori_store_stmt(st, MAMORI_STMT_AUDIT_LAST, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")) ==
         NULL)
         return mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
@@ -71,11 +82,14 @@ int mamori_audit_append(struct mamori_store *st, const char *tenant, const char 
     }
     sqlite3_reset(s);
 
+hash:
     gmtime_r(&now, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     if ((rc = record_hash(1, st->audit_key, st->audit_key_len, seq, at, tenant, kind, subject, data, prev, hash)) !=
         0)
         return mamori_error_set(err, rc, "audit: hashing failed");
+    if (st->pg != NULL)
+        return mamori_pg_audit_insert(st, seq, at, tenant, kind, subject, data, prev, hash, 1, err);
     if ((s = mamori_store_stmt(st, MAMORI_STMT_AUDIT_INSERT,
                                "INSERT INTO audit(seq, at, tenant, kind, subject, data, prev_hash, hash, keyed) "
                                "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,1)")) == NULL)
@@ -110,19 +124,91 @@ static int hash_text(const char *text, char out[65])
     return 1;
 }
 
+/* Where verification is: one record at a time, from either backend. */
+struct verify {
+    struct mamori_store *st;
+    struct mamori_audit_report *report;
+    struct mamori_error *err;
+    const char *anchor;
+    char expect_prev[65], want_anchor[65];
+    int64_t expect_seq;
+    int keyed_seen;
+};
+
+/* col: at, tenant, kind, subject, data, prev_hash, hash. */
+static int verify_record(void *ctx, int64_t seq, int keyed, const char *const col[7])
+{
+    struct verify *v = ctx;
+    struct mamori_audit_report *report = v->report;
+    char hash[65];
+
+    report->records++;
+    if (seq != v->expect_seq) {
+        report->first_bad = seq;
+        return mamori_error_set(v->err, MAMORI_EINVAL, "audit chain broken: record %" PRId64 " follows %" PRId64
+                                " (records missing)", seq, v->expect_seq - 1);
+    }
+    if (strcmp(col[5], v->expect_prev) != 0) {
+        report->first_bad = seq;
+        return mamori_error_set(v->err, MAMORI_EINVAL,
+                                "audit chain broken at record %" PRId64 ": its prev_hash does not match record %" PRId64,
+                                seq, seq - 1);
+    }
+    if (!keyed && v->keyed_seen) {
+        /* The plain hash is anyone's to compute: after the first keyed
+         * record it can only mean a rewrite. */
+        report->first_bad = seq;
+        return mamori_error_set(v->err, MAMORI_EINVAL, "audit chain broken at record %" PRId64 ": not keyed, after "
+                                "keyed records (rewritten without the audit key)", seq);
+    }
+    if (keyed && v->st->audit_key == NULL) {
+        report->first_bad = seq;
+        return mamori_error_set(v->err, MAMORI_EINVAL, "record %" PRId64 " is keyed and no audit key was given: "
+                                "cannot verify (check [store] audit_key_file)", seq);
+    }
+    if (record_hash(keyed, v->st->audit_key, v->st->audit_key_len, seq, col[0], col[1], col[2], col[3], col[4],
+                    col[5], hash) != 0)
+        return mamori_error_set(v->err, MAMORI_ENOMEM, "audit: out of memory");
+    if (strcmp(hash, col[6]) != 0) {
+        report->first_bad = seq;
+        return mamori_error_set(v->err, MAMORI_EINVAL,
+                                "audit chain broken at record %" PRId64 ": contents do not match its %s (edited%s)",
+                                seq, keyed ? "MAC" : "hash", keyed ? ", or another audit key" : "");
+    }
+    v->keyed_seen |= keyed;
+    report->plain += !keyed;
+    if (v->anchor != NULL && report->anchor_seq == 0 && strcmp(hash, v->want_anchor) == 0)
+        report->anchor_seq = seq;
+    memcpy(v->expect_prev, hash, sizeof v->expect_prev);
+    report->head_seq = seq;
+    memcpy(report->head_hash, hash, sizeof hash);
+    v->expect_seq = seq + 1;
+    return MAMORI_OK;
+}
+
 int mamori_audit_verify(struct mamori_store *st, const char *anchor, struct mamori_audit_report *report,
                         struct mamori_error *err)
 {
     sqlite3_stmt *s = NULL;
-    char expect_prev[65], hash[65], want_anchor[65];
-    int64_t expect_seq = 1;
-    int rc, keyed_seen = 0;
+    struct verify v;
+    int rc;
 
     memset(report, 0, sizeof *report);
-    memcpy(expect_prev, zero_hash, sizeof expect_prev);
-    if (anchor != NULL && !hash_text(anchor, want_anchor))
+    memset(&v, 0, sizeof v);
+    v.st = st;
+    v.report = report;
+    v.err = err;
+    v.anchor = anchor;
+    v.expect_seq = 1;
+    memcpy(v.expect_prev, zero_hash, sizeof v.expect_prev);
+    if (anchor != NULL && !hash_text(anchor, v.want_anchor))
         return mamori_error_set(err, MAMORI_EINVAL, "the anchor \"%s\" is not a hash (64 hex digits, as `mamori "
                                 "status` and the log's audit_head lines show it)", anchor);
+    if (st->pg != NULL) {
+        if ((rc = mamori_pg_audit_each(st, verify_record, &v, err)) != 0)
+            return rc;
+        goto verdict;
+    }
     /* A store from before schema 4 (opened read-only, not migrated) has no
      * keyed column: every record in it is plain. */
     if (sqlite3_prepare_v2(st->db, "SELECT seq, at, tenant, kind, subject, data, prev_hash, hash, keyed FROM audit "
@@ -131,79 +217,33 @@ int mamori_audit_verify(struct mamori_store *st, const char *anchor, struct mamo
                            "ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
         return mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(s, 0);
-        int keyed = sqlite3_column_int(s, 8) != 0;
         const char *col[7];
         for (int i = 0; i < 7; i++) {
             col[i] = (const char *)sqlite3_column_text(s, i + 1);
             if (col[i] == NULL)
                 col[i] = "";
         }
-        report->records++;
-        if (seq != expect_seq) {
-            report->first_bad = seq;
-            rc = mamori_error_set(err, MAMORI_EINVAL, "audit chain broken: record %" PRId64 " follows %" PRId64
-                                  " (records missing)", seq, expect_seq - 1);
-            goto out;
+        if ((rc = verify_record(&v, sqlite3_column_int64(s, 0), sqlite3_column_int(s, 8) != 0, col)) != 0) {
+            sqlite3_finalize(s);
+            return rc;
         }
-        if (strcmp(col[5], expect_prev) != 0) {
-            report->first_bad = seq;
-            rc = mamori_error_set(err, MAMORI_EINVAL,
-                                  "audit chain broken at record %" PRId64 ": its prev_hash does not match record %" PRId64,
-                                  seq, seq - 1);
-            goto out;
-        }
-        if (!keyed && keyed_seen) {
-            /* The plain hash is anyone's to compute: after the first keyed
-             * record it can only mean a rewrite. */
-            report->first_bad = seq;
-            rc = mamori_error_set(err, MAMORI_EINVAL, "audit chain broken at record %" PRId64 ": not keyed, after "
-                                  "keyed records (rewritten without the audit key)", seq);
-            goto out;
-        }
-        if (keyed && st->audit_key == NULL) {
-            report->first_bad = seq;
-            rc = mamori_error_set(err, MAMORI_EINVAL, "record %" PRId64 " is keyed and no audit key was given: "
-                                  "cannot verify (check [store] audit_key_file)", seq);
-            goto out;
-        }
-        if (record_hash(keyed, st->audit_key, st->audit_key_len, seq, col[0], col[1], col[2], col[3], col[4], col[5],
-                        hash) != 0) {
-            rc = mamori_error_set(err, MAMORI_ENOMEM, "audit: out of memory");
-            goto out;
-        }
-        if (strcmp(hash, col[6]) != 0) {
-            report->first_bad = seq;
-            rc = mamori_error_set(err, MAMORI_EINVAL,
-                                  "audit chain broken at record %" PRId64 ": contents do not match its %s (edited%s)",
-                                  seq, keyed ? "MAC" : "hash", keyed ? ", or another audit key" : "");
-            goto out;
-        }
-        keyed_seen |= keyed;
-        report->plain += !keyed;
-        if (anchor != NULL && report->anchor_seq == 0 && strcmp(hash, want_anchor) == 0)
-            report->anchor_seq = seq;
-        memcpy(expect_prev, hash, sizeof expect_prev);
-        report->head_seq = seq;
-        memcpy(report->head_hash, hash, sizeof hash);
-        expect_seq = seq + 1;
     }
     if (rc != SQLITE_DONE) {
         rc = mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
-        goto out;
+        sqlite3_finalize(s);
+        return rc;
     }
-    rc = MAMORI_OK;
-    if (report->records > 0 && !keyed_seen && st->audit_key != NULL)
-        rc = mamori_error_set(err, MAMORI_EINVAL, "none of the %" PRId64 " records is keyed: the chain was rewritten "
-                              "with plain hashes, or mamori-fcgi has not started since the upgrade to schema 4 (it "
-                              "keys the chain at its start)", report->records);
-    else if (anchor != NULL && report->anchor_seq == 0)
-        rc = mamori_error_set(err, MAMORI_EINVAL, "the anchor %s is not in the chain (%" PRId64 " records, head %s): "
-                              "records after it were removed (truncated), or it is from another store", want_anchor,
-                              report->records, report->records ? report->head_hash : "none");
-out:
     sqlite3_finalize(s);
-    return rc;
+verdict:
+    if (report->records > 0 && !v.keyed_seen && st->audit_key != NULL)
+        return mamori_error_set(err, MAMORI_EINVAL, "none of the %" PRId64 " records is keyed: the chain was "
+                                "rewritten with plain hashes, or mamori-fcgi has not started since the upgrade to "
+                                "schema 4 (it keys the chain at its start)", report->records);
+    if (anchor != NULL && report->anchor_seq == 0)
+        return mamori_error_set(err, MAMORI_EINVAL, "the anchor %s is not in the chain (%" PRId64 " records, head %s): "
+                                "records after it were removed (truncated), or it is from another store",
+                                v.want_anchor, report->records, report->records ? report->head_hash : "none");
+    return MAMORI_OK;
 }
 
 int mamori_audit_head(struct mamori_store *st, int64_t *seq, char hash[65], struct mamori_error *err)
@@ -211,6 +251,8 @@ int mamori_audit_head(struct mamori_store *st, int64_t *seq, char hash[65], stru
     sqlite3_stmt *s = NULL;
     int rc;
 
+    if (st->pg != NULL)
+        return mamori_pg_audit_head(st, seq, hash, err);
     *seq = 0;
     hash[0] = '\0';
     if (sqlite3_prepare_v2(st->db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
@@ -236,6 +278,14 @@ int mamori_audit_ensure_keyed(struct mamori_store *st, time_t now, struct mamori
 
     if ((rc = mamori_store_begin(st, err)) != 0)
         return rc;
+    if (st->pg != NULL) {
+        int64_t seq;
+        char prev[65];
+        /* Under the chain's lock: two nodes starting together key it once. */
+        if ((rc = mamori_pg_audit_lock_head(st, &seq, prev, &keyed, &records, err)) != 0)
+            goto fail;
+        goto decide;
+    }
     if (sqlite3_prepare_v2(st->db, "SELECT keyed, (SELECT count(*) FROM audit) FROM audit ORDER BY seq DESC LIMIT 1",
                            -1, &s, NULL) != SQLITE_OK) {
         rc = mamori_error_set(err, MAMORI_EDB, "audit: %s", sqlite3_errmsg(st->db));
@@ -250,6 +300,7 @@ int mamori_audit_ensure_keyed(struct mamori_store *st, time_t now, struct mamori
     }
     sqlite3_finalize(s);
     s = NULL;
+decide:
     if (keyed) {
         mamori_store_rollback(st);
         return MAMORI_OK;

@@ -3,6 +3,8 @@
 
 #include "store/backup.h"
 
+#include "store/pg.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,6 +55,9 @@ static int check_copy(sqlite3 *dst, const char *tmp, struct mamori_error *err)
 int mamori_backup_store(struct mamori_store *st, const char *dest, int overwrite,
                         struct mamori_backup_report *report, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_error_set(err, MAMORI_EUNSUPPORTED, "store %s is PostgreSQL: back it up with pg_dump or "
+                                "pg_basebackup and WAL archiving (doc/ha.md), not mamori backup", st->path);
     sqlite3 *dst = NULL;
     sqlite3_backup *b = NULL;
     char *tmp = NULL, *dir = NULL, *slash;

@@ -4,6 +4,8 @@
 
 #include "store/escalations.h"
 
+#include "store/pg.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +136,8 @@ int mamori_escalation_rows_for_ticket(struct mamori_store *st, const char *tenan
                                       int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
                                       struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_rows_for_ticket(st, tenant, ticket_id, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -148,6 +152,8 @@ int mamori_escalation_rows_for_ticket(struct mamori_store *st, const char *tenan
 int mamori_escalation_insert(struct mamori_store *st, const struct mamori_escalation_row *r, int64_t *id,
                              struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_insert(st, r, id, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -182,6 +188,8 @@ int mamori_escalation_insert(struct mamori_store *st, const struct mamori_escala
 int mamori_escalation_followup(struct mamori_store *st, const char *tenant, const char *ticket_id, const char *level,
                                long long now, long *followups, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_followup(st, tenant, ticket_id, level, now, followups, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -207,6 +215,8 @@ int mamori_escalation_followup(struct mamori_store *st, const char *tenant, cons
 int mamori_escalation_get(struct mamori_store *st, int64_t id, struct mamori_escalation_row *r,
                           struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_get(st, id, r, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -219,6 +229,8 @@ int mamori_escalation_get(struct mamori_store *st, int64_t id, struct mamori_esc
 int mamori_escalation_get_level(struct mamori_store *st, const char *tenant, const char *ticket_id, const char *level,
                                 struct mamori_escalation_row *r, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_get_level(st, tenant, ticket_id, level, r, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -235,6 +247,8 @@ int mamori_escalation_match(struct mamori_store *st, const char *tenant, const c
                             const char *ticket_ref, const char *const *recipients, long long since,
                             struct mamori_escalation_row *r, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_match(st, tenant, message_id, ticket_ref, recipients, since, r, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -275,6 +289,8 @@ int mamori_escalation_message_put(struct mamori_store *st, int64_t escalation_id
                                   const char *channel, const char *recipient, const char *platform_id, long long now,
                                   struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_message_put(st, escalation_id, tenant, channel, recipient, platform_id, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -294,6 +310,8 @@ int mamori_escalation_message_put(struct mamori_store *st, int64_t escalation_id
 int mamori_escalation_ack(struct mamori_store *st, const char *tenant, const char *ticket_id, const char *by,
                           long long now, int *changed, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_ack(st, tenant, ticket_id, by, now, changed, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -319,6 +337,8 @@ int mamori_escalation_ack(struct mamori_store *st, const char *tenant, const cha
 int mamori_escalation_retain(struct mamori_store *st, int64_t id, const char *by, long long now,
                              struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_retain(st, id, by, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -334,6 +354,8 @@ int mamori_escalation_retain(struct mamori_store *st, int64_t id, const char *by
 int mamori_escalation_overdue(struct mamori_store *st, long long now, int64_t *ids, size_t max, size_t *n,
                               struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_overdue(st, now, ids, max, n, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -352,6 +374,8 @@ int mamori_escalation_overdue(struct mamori_store *st, long long now, int64_t *i
 
 int mamori_escalation_mark_backup(struct mamori_store *st, int64_t id, long long now, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_mark_backup(st, id, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -374,6 +398,8 @@ int mamori_escalation_list(struct mamori_store *st, const char *tenant, int open
                            int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
                            struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_escalation_list(st, tenant, open_only, max, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -422,6 +448,8 @@ static int read_lawyer(sqlite3_stmt *s, struct mamori_lawyer_row *r)
 int mamori_lawyer_get(struct mamori_store *st, const char *tenant, const char *user, struct mamori_lawyer_row *r,
                       struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_lawyer_get(st, tenant, user, r, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -443,6 +471,8 @@ int mamori_lawyer_get(struct mamori_store *st, const char *tenant, const char *u
 int mamori_lawyer_seen(struct mamori_store *st, const char *tenant, const char *user, long long now, int *inserted,
                        struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_lawyer_seen(st, tenant, user, now, inserted, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -467,6 +497,8 @@ int mamori_lawyer_seen(struct mamori_store *st, const char *tenant, const char *
 int mamori_lawyer_set_state(struct mamori_store *st, const char *tenant, const char *user, const char *state,
                             const char *name, long long now, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_lawyer_set_state(st, tenant, user, state, name, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -489,6 +521,8 @@ int mamori_lawyer_set_state(struct mamori_store *st, const char *tenant, const c
 int mamori_lawyer_list(struct mamori_store *st, const char *tenant,
                        int (*cb)(void *ctx, const struct mamori_lawyer_row *r), void *ctx, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_lawyer_list(st, tenant, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -518,6 +552,8 @@ int mamori_lawyer_list(struct mamori_store *st, const char *tenant,
 int mamori_line_event_put(struct mamori_store *st, const char *tenant, const char *event_id, long long now,
                           struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_line_event_put(st, tenant, event_id, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -538,6 +574,8 @@ int mamori_line_event_put(struct mamori_store *st, const char *tenant, const cha
 
 int mamori_line_events_purge(struct mamori_store *st, long long before, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_line_events_purge(st, before, err);
     sqlite3_stmt *s;
     int rc;
 

@@ -170,7 +170,8 @@ int mamori_group_commit_sync(const char *wal_path, struct mamori_error *err)
 
 int mamori_syncer_wanted(const struct mamori_generation *gen)
 {
-    return gc != NULL && gen->settings.sync_mode == MAMORI_SYNC_FULL;
+    /* PostgreSQL syncs its own commits: no WAL file of ours to sync. */
+    return gc != NULL && gen->settings.sync_mode == MAMORI_SYNC_FULL && !gen->settings.store_is_url;
 }
 
 int mamori_syncer_run(const struct mamori_generation *gen)

@@ -7,6 +7,8 @@
 
 #include "store/store.h"
 
+#include "store/pg.h"
+
 #include <string.h>
 
 #include "base/signature.h"
@@ -31,6 +33,8 @@ int mamori_store_contact_count(struct mamori_store *st, const char *tenant, cons
     sqlite3_stmt *s = NULL;
     int rc;
 
+    if (st->pg != NULL)
+        return mamori_pg_contact_count(st, tenant, requester_hash, since, out, err);
     *out = 0;
     if ((s = mamori_store_stmt(st, MAMORI_STMT_CONTACT_COUNT, "SELECT count(*) FROM events WHERE tenant=?1 AND requester=?2 AND received_at>=?3")) == NULL)
         return mamori_error_set(err, MAMORI_EDB, "store: counting contacts: %s", sqlite3_errmsg(st->db));

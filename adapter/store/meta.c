@@ -4,6 +4,8 @@
 
 #include "store/meta.h"
 
+#include "store/pg.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,8 @@
 
 int mamori_meta_set(struct mamori_store *st, const char *key, const char *value, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_meta_set(st, key, value, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -27,6 +31,8 @@ int mamori_meta_set(struct mamori_store *st, const char *key, const char *value,
 
 int mamori_meta_get(struct mamori_store *st, const char *key, char **value, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_meta_get(st, key, value, err);
     sqlite3_stmt *s = NULL;
     int rc;
 

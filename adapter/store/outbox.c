@@ -3,6 +3,8 @@
 
 #include "store/outbox.h"
 
+#include "store/pg.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@ int mamori_outbox_enqueue(struct mamori_store *st, const char *tenant, const cha
                           const char *dedupe_key, const char *payload, time_t now, int64_t *id,
                           struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_enqueue(st, tenant, connector, kind, dedupe_key, payload, now, id, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -42,6 +46,8 @@ int mamori_outbox_enqueue(struct mamori_store *st, const char *tenant, const cha
 
 int mamori_outbox_depth(struct mamori_store *st, int64_t *pending, int64_t *dead, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_depth(st, pending, dead, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -137,6 +143,8 @@ static int run_change(struct mamori_store *st, sqlite3_stmt *s, struct mamori_er
 int mamori_outbox_due(struct mamori_store *st, const char *kind, long long now, struct mamori_outbox_due *due,
                       size_t max, size_t *n, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_due(st, kind, now, due, max, n, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -161,6 +169,8 @@ int mamori_outbox_due(struct mamori_store *st, const char *kind, long long now, 
 
 int mamori_outbox_next_due(struct mamori_store *st, long long *at, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_next_due(st, at, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -179,6 +189,8 @@ int mamori_outbox_next_due(struct mamori_store *st, long long *at, struct mamori
 
 int mamori_outbox_get(struct mamori_store *st, int64_t id, struct mamori_outbox_job *job, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_get(st, id, job, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -199,6 +211,8 @@ int mamori_outbox_get(struct mamori_store *st, int64_t id, struct mamori_outbox_
 int mamori_outbox_claim(struct mamori_store *st, int64_t id, long long now, long long lease_until, long owner,
                         struct mamori_outbox_job *job, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_claim(st, id, now, lease_until, owner, job, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -220,6 +234,8 @@ int mamori_outbox_claim(struct mamori_store *st, int64_t id, long long now, long
 int mamori_outbox_progress(struct mamori_store *st, int64_t id, const char *progress, long long now,
                            struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_progress(st, id, progress, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -233,6 +249,8 @@ int mamori_outbox_progress(struct mamori_store *st, int64_t id, const char *prog
 
 int mamori_outbox_done(struct mamori_store *st, int64_t id, long long now, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_done(st, id, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -247,6 +265,8 @@ int mamori_outbox_done(struct mamori_store *st, int64_t id, long long now, struc
 int mamori_outbox_fail(struct mamori_store *st, int64_t id, long long now, long long next_at, int dead,
                        const char *reason, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_fail(st, id, now, next_at, dead, reason, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -263,6 +283,8 @@ int mamori_outbox_fail(struct mamori_store *st, int64_t id, long long now, long 
 
 int mamori_outbox_release_orphans(struct mamori_store *st, long long now, int *released, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_release_orphans(st, now, released, err);
     sqlite3_stmt *s;
     long owners[64];
     size_t n = 0;
@@ -298,6 +320,8 @@ int mamori_outbox_release_orphans(struct mamori_store *st, long long now, int *r
 int mamori_outbox_list(struct mamori_store *st, const char *state, size_t max,
                        int (*cb)(void *ctx, const struct mamori_outbox_job *job), void *ctx, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_list(st, state, max, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -325,6 +349,8 @@ int mamori_outbox_list(struct mamori_store *st, const char *state, size_t max,
 
 int mamori_outbox_retry(struct mamori_store *st, int64_t id, long long now, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_retry(st, id, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -338,6 +364,8 @@ int mamori_outbox_retry(struct mamori_store *st, int64_t id, long long now, stru
 
 int mamori_outbox_drop(struct mamori_store *st, int64_t id, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_outbox_drop(st, id, err);
     sqlite3_stmt *s;
     int rc;
 

@@ -4,6 +4,8 @@
 
 #include "store/poll_cursor.h"
 
+#include "store/pg.h"
+
 #include <stdio.h>
 
 #include <sqlite3.h>
@@ -13,6 +15,8 @@ int mamori_poll_cursor_get(struct mamori_store *st, const char *tenant, char *ou
     sqlite3_stmt *s;
     int found = 0;
 
+    if (st->pg != NULL)
+        return mamori_pg_poll_cursor_get(st, tenant, out, cap);
     if (sqlite3_prepare_v2(st->db, "SELECT cursor FROM poll_cursor WHERE tenant = ?1", -1, &s, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
@@ -27,6 +31,8 @@ int mamori_poll_cursor_get(struct mamori_store *st, const char *tenant, char *ou
 int mamori_poll_cursor_set(struct mamori_store *st, const char *tenant, const char *cursor, time_t ok_at,
                            struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_poll_cursor_set(st, tenant, cursor, ok_at, err);
     sqlite3_stmt *s;
     int rc = MAMORI_OK;
 
@@ -48,6 +54,8 @@ int mamori_poll_cursor_each(struct mamori_store *st,
                             int (*fn)(void *ctx, const char *tenant, const char *cursor, time_t ok_at), void *ctx,
                             struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_poll_cursor_each(st, fn, ctx, err);
     sqlite3_stmt *s;
     int rc, stop = 0;
 

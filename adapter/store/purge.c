@@ -3,6 +3,8 @@
 
 #include "store/purge.h"
 
+#include "store/pg.h"
+
 #include <stddef.h>
 
 /* Rows removed per write transaction: small enough that a webhook waiting
@@ -70,6 +72,8 @@ static int db_fail(struct mamori_store *st, struct mamori_error *err, const char
 
 int mamori_purge_list_tenants(struct mamori_store *st, struct mamori_strv *out, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_purge_list_tenants(st, out, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -109,6 +113,8 @@ static int count_due(struct mamori_store *st, const struct purge_sql *q, const c
 int mamori_purge_table(struct mamori_store *st, enum mamori_purge_table table, const char *tenant, time_t cutoff,
                        int dry_run, int64_t *removed, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_purge_table(st, table, tenant, cutoff, dry_run, removed, err);
     const struct purge_sql *q;
     sqlite3_stmt *sel = NULL, *del = NULL;
     int64_t ids[BATCH];

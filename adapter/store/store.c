@@ -15,6 +15,7 @@
 #include "base/strv.h"
 #include "config/settings.h"
 #include "store/group_commit.h"
+#include "store/pg.h"
 #include "store/schema.h"
 
 static int db_error(struct mamori_store *st, struct mamori_error *err, const char *what)
@@ -27,6 +28,8 @@ static int db_error(struct mamori_store *st, struct mamori_error *err, const cha
 
 int mamori_store_exec(struct mamori_store *st, const char *sql, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_exec(st, sql, err);
     char *msg = NULL;
 
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -78,10 +81,32 @@ static int busy_wait(void *ctx, int count)
 
 int mamori_store_checkpoint(struct mamori_store *st, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return MAMORI_OK; /* PostgreSQL checkpoints by itself */
     int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         return mamori_error_set(err, MAMORI_EDB, "store %s: checkpoint: %s", st->path, sqlite3_errmsg(st->db));
     return MAMORI_OK;
+}
+
+int mamori_store_is_url(const char *location)
+{
+    return mamori_pg_is_url(location);
+}
+
+void mamori_store_display(const char *location, char *out, size_t cap)
+{
+    if (mamori_pg_is_url(location))
+        mamori_pg_display(location, out, cap);
+    else
+        snprintf(out, cap, "%s", location);
+}
+
+int mamori_store_lead(struct mamori_store *st, const char *role, struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_lead(st, role, err);
+    return 1; /* one node: the daemon's own processes decide */
 }
 
 int mamori_store_schema_version(void)
@@ -91,6 +116,8 @@ int mamori_store_schema_version(void)
 
 int mamori_store_file_version(struct mamori_store *st, int *version)
 {
+    if (st->pg != NULL)
+        return mamori_pg_file_version(st, version);
     sqlite3_stmt *s;
     int rc;
 
@@ -155,6 +182,18 @@ int mamori_store_open(struct mamori_store **out, const char *path, int sync_mode
     }
     memcpy(st->wal_path, path, strlen(path));
     memcpy(st->wal_path + strlen(path), "-wal", 5);
+    if (mamori_pg_is_url(path)) {
+        /* No group commit: PostgreSQL's COMMIT returns once durable. */
+        explicit_bzero(st->wal_path, strlen(st->wal_path)); /* holds the password */
+        free(st->wal_path);
+        st->wal_path = NULL;
+        if ((rc = mamori_pg_open(st, path, busy_timeout_ms, flags, err)) != 0) {
+            mamori_store_close(st);
+            return rc;
+        }
+        *out = st;
+        return MAMORI_OK;
+    }
     oflags = (flags & MAMORI_STORE_READONLY) ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     oflags |= SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
@@ -215,6 +254,8 @@ static int check_rw(const char *path, const char *what, struct mamori_error *err
 
 int mamori_store_check(const char *path, struct mamori_error *err)
 {
+    if (mamori_pg_is_url(path))
+        return mamori_pg_check(path, err);
     char *dir = mamori_strdup(path), *slash, *side = NULL;
     const char *d;
     unsigned char hdr[100];
@@ -297,6 +338,7 @@ void mamori_store_close(struct mamori_store *st)
 {
     if (st == NULL)
         return;
+    mamori_pg_close(st);
     for (int i = 0; i < MAMORI_STMT_COUNT; i++)
         sqlite3_finalize(st->stmts[i]);
     if (st->db != NULL) {
@@ -333,6 +375,8 @@ int mamori_store_set_audit_key(struct mamori_store *st, const unsigned char *key
 
 int mamori_store_begin(struct mamori_store *st, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_begin(st, err);
     int rc = mamori_store_exec(st, "BEGIN IMMEDIATE", err);
     if (rc == 0)
         st->in_tx = 1;
@@ -343,6 +387,8 @@ int mamori_store_begin(struct mamori_store *st, struct mamori_error *err)
  * commit. */
 static int commit_only(struct mamori_store *st, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_commit(st, err);
     int rc = mamori_store_exec(st, "COMMIT", err);
 
     if (rc != 0) {
@@ -420,6 +466,10 @@ int mamori_store_wait_ticket(struct mamori_store *st, uint32_t ticket, const str
 
 void mamori_store_rollback(struct mamori_store *st)
 {
+    if (st->pg != NULL) {
+        mamori_pg_rollback(st);
+        return;
+    }
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_tx = 0;
@@ -427,17 +477,25 @@ void mamori_store_rollback(struct mamori_store *st)
 
 int mamori_store_read_begin(struct mamori_store *st, struct mamori_error *err)
 {
+    /* PostgreSQL: each statement reads the newest committed data; a
+     * snapshot would cost two more round trips per webhook. */
+    if (st->pg != NULL)
+        return MAMORI_OK;
     return mamori_store_exec(st, "BEGIN", err);
 }
 
 void mamori_store_read_end(struct mamori_store *st)
 {
+    if (st->pg != NULL)
+        return;
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 }
 
 int mamori_store_writable(struct mamori_store *st, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_writable(st, err);
     int rc;
 
     if (sqlite3_db_readonly(st->db, "main") == 1)
@@ -454,6 +512,8 @@ int mamori_store_writable(struct mamori_store *st, struct mamori_error *err)
 int mamori_store_event_get(struct mamori_store *st, const char *tenant, const char *connector, const char *event_id,
                            char **response, int *status, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_event_get(st, tenant, connector, event_id, response, status, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -479,6 +539,8 @@ int mamori_store_event_get(struct mamori_store *st, const char *tenant, const ch
 
 int mamori_store_event_put(struct mamori_store *st, const struct mamori_event_row *row, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_event_put(st, row, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -513,6 +575,8 @@ int mamori_store_event_put(struct mamori_store *st, const struct mamori_event_ro
 int mamori_store_annotation_count(struct mamori_store *st, const char *tenant, const char *ticket_id, int64_t *out,
                                   struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_annotation_count(st, tenant, ticket_id, out, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -530,6 +594,8 @@ int mamori_store_annotation_count(struct mamori_store *st, const char *tenant, c
 int mamori_store_event_summary(struct mamori_store *st, time_t since, int64_t *total, int64_t *recent, time_t *last,
                                struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_event_summary(st, since, total, recent, last, err);
     sqlite3_stmt *s = NULL;
     int rc;
 

@@ -37,8 +37,11 @@ enum mamori_stmt {
     MAMORI_STMT_COUNT
 };
 
+struct mamori_pg;
+
 struct mamori_store {
-    sqlite3 *db;
+    sqlite3 *db;                       /* the sqlite backend; NULL when pg is set */
+    struct mamori_pg *pg;              /* the PostgreSQL backend (store/pg.h) for a postgresql:// URL, else NULL */
     char *path;
     int in_tx;
     int group_commit;                  /* durability through group_commit.h */
@@ -72,9 +75,23 @@ enum {
     MAMORI_STORE_NO_AUTOCHECKPOINT = 0x2, /* leave checkpoints to the housekeeper (workers) */
     MAMORI_STORE_GROUP_COMMIT = 0x4,      /* with synchronous=full: commit without syncing, then wait for
                                            * the syncer's fdatasync (group_commit.h) */
+    MAMORI_STORE_LAZY = 0x8,              /* PostgreSQL: open even while the server is unreachable and
+                                           * connect at first use (until then every call answers
+                                           * MAMORI_EBUSY: the daemon's children answer 503 instead of
+                                           * exiting); a refused login or a newer schema still fails */
 };
 
-/* Open (creating if needed) and migrate. sync_mode: enum mamori_sync_mode.
+/* Whether a [store] location is a PostgreSQL URL (postgresql:// or
+ * postgres://) rather than a sqlite file path. */
+int mamori_store_is_url(const char *location);
+
+/* The location for messages and logs: the path, or for a URL
+ * postgresql://user@host:port/db without the password. */
+void mamori_store_display(const char *location, char *out, size_t cap);
+
+/* Open (creating if needed) and migrate. path: a sqlite file, or a
+ * PostgreSQL URL (the PostgreSQL backend, store/pg.h; sync_mode and the
+ * group-commit flags do not apply to it). sync_mode: enum mamori_sync_mode.
  * *out is owned by the caller: mamori_store_close(). */
 int mamori_store_open(struct mamori_store **out, const char *path, int sync_mode, long busy_timeout_ms, int flags,
                       struct mamori_error *err);
@@ -92,7 +109,12 @@ void mamori_store_close(struct mamori_store *st);
  * runs as that user. Returns 0 or a negative MAMORI_E* code with err set. */
 int mamori_store_check(const char *path, struct mamori_error *err);
 
-/* The schema version this build creates, and the one in the file. */
+/* For a URL, --check-config connects (read only) and reports a broken URL,
+ * a refused connection, a refused login, or a schema newer than this build,
+ * each with what to do; nothing is created. */
+
+/* The schema version this build creates, and the one in the file (for a
+ * PostgreSQL store: its own numbering, pg_schema.c). */
 int mamori_store_schema_version(void);
 int mamori_store_file_version(struct mamori_store *st, int *version);
 
@@ -138,6 +160,16 @@ void mamori_store_read_end(struct mamori_store *st);
 
 /* Check the store can take a write lock right now (for /healthz). */
 int mamori_store_writable(struct mamori_store *st, struct mamori_error *err);
+
+/*
+ * Whether this process should run a task that exactly one node may run at
+ * a time (escalation deadlines, retention, pollers): 1 yes, 0 another node
+ * does, or a negative error. role names the task. On sqlite (one node) always
+ * 1; on PostgreSQL a session advisory lock, kept while this connection
+ * lives and taken over by another node when this one dies. Ask again
+ * before every round: after a reconnect the lock may be gone.
+ */
+int mamori_store_lead(struct mamori_store *st, const char *role, struct mamori_error *err);
 
 /* Run one statement with no result rows (maintenance, tests). */
 int mamori_store_exec(struct mamori_store *st, const char *sql, struct mamori_error *err);

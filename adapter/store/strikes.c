@@ -5,11 +5,15 @@
 
 #include "store/strikes.h"
 
+#include "store/pg.h"
+
 #include <sqlite3.h>
 
 int mamori_strikes_add(struct mamori_store *st, const char *tenant, const char *ticket_id, const char *event_id,
                        time_t now, int64_t *count, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_strikes_add(st, tenant, ticket_id, event_id, now, count, err);
     sqlite3_stmt *s;
     int rc = MAMORI_OK;
 
@@ -38,6 +42,8 @@ int mamori_strikes_add(struct mamori_store *st, const char *tenant, const char *
 int mamori_strikes_get(struct mamori_store *st, const char *tenant, const char *ticket_id, int64_t *count,
                        struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_strikes_get(st, tenant, ticket_id, count, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -60,6 +66,8 @@ int mamori_strikes_get(struct mamori_store *st, const char *tenant, const char *
 int mamori_strikes_release(struct mamori_store *st, const char *tenant, const char *ticket_id,
                            struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_strikes_release(st, tenant, ticket_id, err);
     sqlite3_stmt *s;
     int rc = MAMORI_OK;
 
@@ -81,6 +89,8 @@ int mamori_strikes_each(struct mamori_store *st, int64_t min,
                                   const char *last_event, time_t last_at),
                         void *ctx, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_strikes_each(st, min, fn, ctx, err);
     sqlite3_stmt *s;
     int rc, stop = 0;
 

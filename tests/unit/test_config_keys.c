@@ -243,8 +243,11 @@ static void test_settings_store_every_key(void)
             struct mamori_error err;
             char text[256], buf[64];
             /* A secret is named through its file, never inline. */
+            /* [store] url takes a PostgreSQL URL only (a path is [store] path). */
+            int pg_url = strcmp(s->name, "store") == 0 && strcmp(k->name, "url") == 0;
             snprintf(text, sizeof text, "[%s]\n%s%s = %s\n", s->name, k->name,
-                     k->type == MAMORI_KEY_SECRET ? "_file" : "", sample(k, buf, sizeof buf));
+                     k->type == MAMORI_KEY_SECRET ? "_file" : "",
+                     pg_url ? "postgresql://mamori@/mamori" : sample(k, buf, sizeof buf));
             if (mamori_settings_load(&st, write_file("every.conf", text), &err) != 0)
                 diag("[%s] %s: %s", s->name, k->name, err.message), bad++;
             mamori_settings_free(&st);

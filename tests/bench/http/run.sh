@@ -6,6 +6,8 @@
 #                       at the same durability (WAL, synchronous=FULL)
 #   (d) baseline     -- with BASELINE=OTHER-BUILDDIR: (a) built from other code, measured in the
 #                       same rounds (to compare two versions under the same drifting load)
+#   (e) pg, pg2      -- with PG=1: (a) on PostgreSQL (a throwaway cluster, tests/pg_cluster.sh):
+#                       one node, then two nodes behind one nginx upstream on the same PostgreSQL
 # at 16 and 64 connections. Prints requests/s, p50, p99 and the ratios.
 #
 #   tests/bench/http/run.sh [BUILDDIR]      (BUILDDIR: where mamori was built; default .)
@@ -27,7 +29,8 @@ WORKERS=${WORKERS:-$(nproc)}
 TENANTS=${TENANTS:-1}
 BASELINE=${BASELINE:-}
 CONNS=${CONNS:-16 64}
-TARGETS=${TARGETS:-mamori${BASELINE:+ baseline} minimal insert}
+PG=${PG:-}
+TARGETS=${TARGETS:-mamori${BASELINE:+ baseline}${PG:+ pg pg2} minimal insert}
 T=$(mktemp -d /tmp/mamori-bench.XXXXXX)
 chmod 755 "$T"
 cleanup() {
@@ -35,6 +38,7 @@ cleanup() {
     for p in $PIDS; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
     sleep 0.5
     for p in $PIDS; do kill -KILL -- "-$p" 2>/dev/null || true; done
+    [ -n "$PG" ] && pg_cluster_stop
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -58,8 +62,8 @@ listen_mode = 0666
 workers = $WORKERS
 log_level = warning
 [store]
-path = $D/mamori.db
-identity_key_file = $D/identity.key
+${STORE_LINE:-path = $D/mamori.db}
+identity_key_file = ${KEY_FILE:-$D/identity.key}
 [plugins]
 dir = $D/plugins
 [tenants]
@@ -96,6 +100,17 @@ if [ -n "$BASELINE" ]; then
     mkdir -p "$T/base"
     start_mamori "$T/base" "$(cd "$BASELINE" && pwd)" "${BASELINE_POLICY:-$POLICY}"
 fi
+if [ -n "$PG" ]; then
+    top_srcdir=$TOP
+    . "$TOP/tests/pg_cluster.sh"
+    pg_cluster_start || { echo "PostgreSQL: $PG_SKIP"; exit 1; }
+    # Each mamori process holds a connection: room for two nodes.
+    mkdir -p "$T/pg" "$T/pg2a" "$T/pg2b"
+    STORE_LINE="url = $(pg_cluster_newdb one)" start_mamori "$T/pg" "$B" "$POLICY"
+    url2=$(pg_cluster_newdb two)
+    STORE_LINE="url = $url2" KEY_FILE="$T/pg2-identity.key" start_mamori "$T/pg2a" "$B" "$POLICY"
+    STORE_LINE="url = $url2" KEY_FILE="$T/pg2-identity.key" start_mamori "$T/pg2b" "$B" "$POLICY"
+fi
 
 P=$((20000 + RANDOM % 20000))
 user_line=""; [ "$(id -u)" = 0 ] && user_line="user root root;"
@@ -113,6 +128,9 @@ http {
     server { listen 127.0.0.1:$((P+1)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/min.sock; } }
     server { listen 127.0.0.1:$((P+2)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/ins.sock; } }
     server { listen 127.0.0.1:$((P+3)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/base/mamori.sock; } }
+    server { listen 127.0.0.1:$((P+4)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass unix:$T/pg/mamori.sock; } }
+    upstream pg2 { server unix:$T/pg2a/mamori.sock; server unix:$T/pg2b/mamori.sock; }
+    server { listen 127.0.0.1:$((P+5)); location / { include /etc/nginx/fastcgi_params; fastcgi_pass pg2; } }
 }
 CONF
 nginx -p "$T" -c "$T/nginx.conf"
@@ -126,6 +144,7 @@ for round in $(seq "$ROUNDS"); do
             case $target in
                 mamori) port=$P; url="/hooks/bench/generic" ;; baseline) port=$((P+3)); url="/hooks/bench/generic" ;;
                 minimal) port=$((P+1)); url=/ ;; insert) port=$((P+2)); url=/ ;;
+                pg) port=$((P+4)); url="/hooks/bench/generic" ;; pg2) port=$((P+5)); url="/hooks/bench/generic" ;;
             esac
             python3 "$HERE/gen_requests.py" 400000 bench-secret "$T/requests.txt" "$TENANTS"
             out=$(REQUESTS="$T/requests.txt" WRK_THREADS=2 wrk -t2 -c$c -d"$DURATION" --latency -s "$HERE/post.lua" \
@@ -154,7 +173,8 @@ for c in conns:
         print("%-8s %5s %10s %9s %9s %7s   %s" % (t, c, r[3], r[4], r[5], r[6], " ".join("%.0f" % x for x in alls)))
 for c in conns:
     ratios = []
-    for a, b in (("mamori", "insert"), ("mamori", "minimal"), ("insert", "minimal"), ("mamori", "baseline")):
+    for a, b in (("mamori", "insert"), ("mamori", "minimal"), ("insert", "minimal"), ("mamori", "baseline"),
+                 ("pg", "mamori"), ("pg2", "pg")):
         if (a, c) in med and (b, c) in med:
             ratios.append("%s/%s = %.2f" % (a, b, med[a, c] / med[b, c]))
     print("ratio @%s conns: %s" % (c, "   ".join(ratios)))

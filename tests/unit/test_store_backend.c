@@ -1,0 +1,348 @@
+/* Unit tests run against either store backend: test_store_backend LOCATION,
+ * a sqlite file path or a postgresql:// URL (tests/store/backends.sh runs
+ * it on both, the second on a throwaway cluster). Besides what one
+ * connection sees, several processes share the store at once, as several
+ * nodes (or workers) do: each event recorded once, the audit chain without
+ * gaps or forks, every outbox job claimed by exactly one of them. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/settings.h"
+#include "store/audit.h"
+#include "store/outbox.h"
+#include "store/store.h"
+#include "tap.h"
+
+#define WRITERS 4
+#define EVENTS 40
+#define JOBS 40
+
+static const char *where;
+static const unsigned char audit_key[] = "audit-key-for-tests-0123456789ab";
+
+static int open_store(struct mamori_store **st, struct mamori_error *err)
+{
+    int rc = mamori_store_open(st, where, MAMORI_SYNC_FULL, 20000, 0, err);
+    if (rc == 0)
+        rc = mamori_store_set_audit_key(*st, audit_key, sizeof audit_key - 1);
+    return rc;
+}
+
+static int put(struct mamori_store *st, const char *tenant, const char *event_id, const char *response,
+               const char *requester, time_t at, struct mamori_error *err)
+{
+    struct mamori_event_row row;
+
+    memset(&row, 0, sizeof row);
+    row.tenant = tenant;
+    row.connector = "generic";
+    row.event_id = event_id;
+    row.ticket_id = "t1";
+    row.status = 200;
+    row.response = response;
+    row.requester = requester;
+    row.received_at = at;
+    return mamori_store_event_put(st, &row, err);
+}
+
+/* One webhook's commit, as ingest/commit.c does it: 1 recorded, 0 a
+ * duplicate, -1 failed. Busy answers (a 503 in the daemon) are retried. */
+static int webhook(struct mamori_store *st, const char *event_id, int with_job)
+{
+    struct mamori_error err;
+    char key[96];
+
+    for (int attempt = 0; attempt < 200; attempt++) {
+        int rc;
+        mamori_error_clear(&err);
+        if ((rc = mamori_store_begin(st, &err)) == 0 &&
+            (rc = put(st, "multi", event_id, "{\"ok\":1}", NULL, 5000, &err)) == 0) {
+            snprintf(key, sizeof key, "multi:generic:%s:note", event_id);
+            if ((!with_job ||
+                 (rc = mamori_outbox_enqueue(st, "multi", "generic", "note", key, "{}", 5000, NULL, &err)) == 0) &&
+                (rc = mamori_audit_append(st, "multi", "annotated", event_id, "{}", 5000, &err)) == 0 &&
+                (rc = mamori_store_commit(st, &err)) == 0)
+                return 1;
+        }
+        mamori_store_rollback(st);
+        if (rc == MAMORI_ECONFLICT)
+            return 0;
+        if (rc != MAMORI_EBUSY) {
+            fprintf(stderr, "webhook %s: %s\n", event_id, err.message);
+            return -1;
+        }
+        usleep(1000);
+    }
+    return -1;
+}
+
+/* Child: record every event (all children the same ones, in different
+ * orders); exit status: how many this child recorded, or 255. */
+static int writer(int n)
+{
+    struct mamori_store *st = NULL;
+    struct mamori_error err;
+    int mine = 0;
+
+    if (open_store(&st, &err) != 0) {
+        fprintf(stderr, "writer %d: %s\n", n, err.message);
+        return 255;
+    }
+    for (int i = 0; i < EVENTS; i++) {
+        char id[32];
+        int r;
+        snprintf(id, sizeof id, "ev-%d", (i * (n + 1) * 7 + n) % EVENTS);
+        if ((r = webhook(st, id, 1)) < 0) {
+            mamori_store_close(st);
+            return 255;
+        }
+        mine += r;
+    }
+    mamori_store_close(st);
+    return mine;
+}
+
+/* Child: claim what is due until nothing is left, writing each claimed
+ * job id as a line to fd. */
+static int claimer(int fd)
+{
+    struct mamori_store *st = NULL;
+    struct mamori_error err;
+    int empty = 0;
+
+    if (open_store(&st, &err) != 0)
+        return 1;
+    while (empty < 3) {
+        struct mamori_outbox_due due[8];
+        size_t n = 0;
+        if (mamori_outbox_due(st, "note", 6000, due, 8, &n, &err) != 0) {
+            mamori_store_close(st);
+            return 1;
+        }
+        empty = n == 0 ? empty + 1 : 0;
+        for (size_t i = 0; i < n; i++) {
+            struct mamori_outbox_job job;
+            int rc = mamori_outbox_claim(st, due[i].id, 6000, 9000, (long)getpid(), &job, &err);
+            if (rc == 0) {
+                char line[32];
+                int len = snprintf(line, sizeof line, "%" PRId64 "\n", job.id);
+                if (write(fd, line, (size_t)len) != len)
+                    rc = 1;
+                mamori_outbox_job_free(&job);
+                if (rc != 0 || mamori_outbox_done(st, due[i].id, 6001, &err) != 0) {
+                    mamori_store_close(st);
+                    return 1;
+                }
+            } else if (rc != MAMORI_ENOTFOUND && rc != MAMORI_EBUSY) {
+                mamori_store_close(st);
+                return 1;
+            }
+        }
+        usleep(2000);
+    }
+    mamori_store_close(st);
+    return 0;
+}
+
+static int count_in(const char *text, int64_t id)
+{
+    int n = 0;
+    for (const char *p = text; *p;) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end == p)
+            break;
+        n += v == id;
+        p = *end ? end + 1 : end;
+    }
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    struct mamori_store *st = NULL, *st2 = NULL;
+    struct mamori_audit_report rep;
+    struct mamori_outbox_job job;
+    struct mamori_error err;
+    const unsigned char key[] = "0123456789abcdef0123456789abcdef";
+    char *resp = NULL, h1[65], shown[256];
+    int64_t n, pending, dead, id, first_job;
+    int status, version, is_pg;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_store_backend PATH-OR-URL\n");
+        return 2;
+    }
+    where = argv[1];
+    is_pg = mamori_store_is_url(where);
+    plan(48);
+    mamori_store_display(where, shown, sizeof shown);
+    diag("backend: %s (%s)", is_pg ? "PostgreSQL" : "sqlite", shown);
+    ok(strstr(shown, "right") == NULL, "the location as shown has no password");
+
+    is_int(open_store(&st, &err), 0, "a new store opens and migrates");
+    if (st == NULL) {
+        diag("%s", err.message);
+        return done();
+    }
+    is_int(mamori_store_file_version(st, &version), 0, "its schema version is read");
+    ok(version >= 1, "... and is at least 1");
+    is_int(open_store(&st2, &err), 0, "a second connection opens it (no migration left to run)");
+    is_int(mamori_store_writable(st, &err), 0, "the store is writable");
+
+    /* Dedupe by the unique key. */
+    is_int(mamori_store_event_get(st, "acme", "generic", "e1", &resp, &status, &err), MAMORI_ENOTFOUND,
+           "an unknown event is not found");
+    is_int(put(st, "acme", "e1", "{\"a\":1}", NULL, 1000, &err), 0, "an event is recorded");
+    is_int(put(st2, "acme", "e1", "{\"a\":2}", NULL, 1001, &err), MAMORI_ECONFLICT,
+           "the same event through another connection conflicts");
+    is_int(mamori_store_event_get(st2, "acme", "generic", "e1", &resp, &status, &err), 0, "the event is found there");
+    is_str(resp, "{\"a\":1}", "... with the first answer");
+    free(resp);
+    resp = NULL;
+    is_int(status, 200, "... and its status");
+    is_int(put(st, "beta", "e1", "{}", NULL, 1000, &err), 0, "the same event id for another tenant is separate");
+    mamori_store_begin(st, &err);
+    is_int(put(st, "acme", "e1", "{}", NULL, 1000, &err), MAMORI_ECONFLICT, "a duplicate inside a transaction conflicts");
+    is_int(put(st, "acme", "e2", "{}", NULL, 1000, &err), 0, "... and the transaction goes on");
+    mamori_store_rollback(st);
+    is_int(mamori_store_event_get(st, "acme", "generic", "e2", &resp, &status, &err), MAMORI_ENOTFOUND,
+           "a rolled-back event is not recorded");
+
+    /* Contact history, seen from every connection. */
+    mamori_store_requester_hash(key, 32, "acme", "cust-1", h1);
+    put(st, "acme", "c1", "{}", h1, 1000, &err);
+    put(st2, "acme", "c2", "{}", h1, 2000, &err);
+    put(st, "acme", "c3", "{}", h1, 3000, &err);
+    mamori_store_contact_count(st2, "acme", h1, 1500, &n, &err);
+    is_int(n, 2, "contacts written through two connections are counted together, within the window");
+    mamori_store_annotation_count(st, "acme", "t1", &n, &err);
+    is_int(n, 4, "annotations of a ticket are counted");
+
+    /* Outbox: enqueue, claim with a lease, finish. */
+    is_int(mamori_outbox_enqueue(st, "acme", "generic", "note", "acme:e1:note", "{\"p\":1}", 1000, &first_job, &err),
+           0, "a job is enqueued");
+    ok(first_job > 0, "... with an id");
+    is_int(mamori_outbox_enqueue(st2, "acme", "generic", "note", "acme:e1:note", "{}", 1000, &id, &err), 0,
+           "the same dedupe key again is accepted");
+    is_int(id, 0, "... but not queued twice");
+    mamori_outbox_depth(st, &pending, &dead, &err);
+    is_int(pending, 1, "outbox depth counts pending jobs");
+    is_int(mamori_outbox_claim(st, first_job, 1000, 1100, 4242, &job, &err), 0, "a job is claimed");
+    is_str(job.payload, "{\"p\":1}", "... with its payload");
+    mamori_outbox_job_free(&job);
+    is_int(mamori_outbox_claim(st2, first_job, 1050, 1200, 4343, &job, &err), MAMORI_ENOTFOUND,
+           "a leased job cannot be claimed again before its lease ends");
+    is_int(mamori_outbox_claim(st2, first_job, 1101, 1200, 4343, &job, &err), 0,
+           "... and can once the lease has expired (its holder died)");
+    is_int(job.attempts, 2, "... counting both attempts");
+    mamori_outbox_job_free(&job);
+    is_int(mamori_outbox_fail(st2, first_job, 1101, 1500, 0, "try later", &err), 0, "a failure reschedules it");
+    is_int(mamori_outbox_claim(st, first_job, 1200, 1300, 4242, &job, &err), MAMORI_ENOTFOUND,
+           "... not before its next attempt");
+    is_int(mamori_outbox_done(st, first_job, 1600, &err), 0, "a job is finished");
+    mamori_outbox_depth(st, &pending, &dead, &err);
+    is_int(pending, 0, "... and no longer pending");
+
+    /* The audit chain. */
+    is_int(mamori_audit_append(st, "acme", "annotated", "t1", "{}", 1000, &err), MAMORI_EINVAL,
+           "audit records need a transaction");
+    mamori_store_begin(st, &err);
+    for (int i = 0; i < 3; i++)
+        mamori_audit_append(st, "acme", "annotated", "t1", "{\"n\":1}", 1000 + i, &err);
+    is_int(mamori_store_commit(st, &err), 0, "three audit records committed");
+    mamori_store_begin(st, &err);
+    mamori_audit_append(st, "acme", "annotated", "t1", "{}", 1000, &err);
+    mamori_store_rollback(st);
+    is_int(mamori_audit_verify(st2, NULL, &rep, &err), 0, "the chain verifies (a rolled-back append left no gap)");
+    is_int(rep.records, 3, "... three records");
+
+    /* Exactly one leader per role. */
+    is_int(mamori_store_lead(st, "retention", &err), 1, "a connection takes a role");
+    is_int(mamori_store_lead(st, "retention", &err), 1, "... and keeps it");
+    is_int(mamori_store_lead(st2, "retention", &err), is_pg ? 0 : 1,
+           is_pg ? "another node does not get it meanwhile" : "sqlite has one node: every process may lead");
+    mamori_store_close(st);
+    st = NULL;
+    {
+        /* The server drops the lock once it has seen the connection go:
+         * ask again as a node does at its next round. */
+        int led = 0;
+        for (int i = 0; i < 3000 && (led = mamori_store_lead(st2, "retention", &err)) == 0; i++)
+            usleep(10000);
+        is_int(led, 1, "once the holder is gone, another node takes over");
+    }
+
+    /* Several writers at once, every event delivered to each of them. */
+    {
+        int recorded = 0, failed = 0;
+        pid_t pids[WRITERS];
+        for (int i = 0; i < WRITERS; i++) {
+            if ((pids[i] = fork()) == 0)
+                _exit(writer(i));
+        }
+        for (int i = 0; i < WRITERS; i++) {
+            int ws = 0;
+            waitpid(pids[i], &ws, 0);
+            if (!WIFEXITED(ws) || WEXITSTATUS(ws) == 255)
+                failed++;
+            else
+                recorded += WEXITSTATUS(ws);
+        }
+        is_int(failed, 0, "concurrent writers all finished");
+        is_int(recorded, EVENTS, "each event was recorded by exactly one writer");
+        mamori_outbox_depth(st2, &pending, &dead, &err);
+        is_int(pending, JOBS, "... with one outbox job each");
+        mamori_error_clear(&err);
+        is_int(mamori_audit_verify(st2, NULL, &rep, &err), 0, "the audit chain has no gap and no fork");
+        if (err.message[0])
+            diag("%s", err.message);
+        is_int(rep.records, 3 + EVENTS, "... and a record per recorded event");
+    }
+
+    /* Several deliverers claiming at once. */
+    {
+        int fds[2], failed = 0, once = 1, total = 0;
+        char buf[8192];
+        size_t len = 0;
+        ssize_t got;
+        pid_t pids[WRITERS];
+        if (pipe(fds) != 0)
+            return 1;
+        for (int i = 0; i < WRITERS; i++) {
+            if ((pids[i] = fork()) == 0) {
+                close(fds[0]);
+                _exit(claimer(fds[1]));
+            }
+        }
+        close(fds[1]);
+        while ((got = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0)
+            len += (size_t)got;
+        buf[len] = '\0';
+        close(fds[0]);
+        for (int i = 0; i < WRITERS; i++) {
+            int ws = 0;
+            waitpid(pids[i], &ws, 0);
+            failed += !WIFEXITED(ws) || WEXITSTATUS(ws) != 0;
+        }
+        for (const char *p = buf; *p; p++)
+            total += *p == '\n';
+        for (int64_t j = first_job + 1; j <= first_job + 200; j++)
+            if (count_in(buf, j) > 1)
+                once = 0;
+        is_int(failed, 0, "concurrent claimers all finished");
+        is_int(total, JOBS, "every job was claimed");
+        ok(once, "... each by exactly one claimer");
+    }
+
+    mamori_store_close(st2);
+    return done();
+}
