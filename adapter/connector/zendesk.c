@@ -10,6 +10,9 @@
  * Write-back: PUT /api/v2/tickets/{id}.json with
  *   {"ticket": {"comment": {"body"|"html_body": note, "public": false},
  *               "additional_tags": [...]}}
+ * A note job carrying {"restrict": {"requester_id"}} (a person decided to
+ * restrict the customer, ingest/agent.h) then suspends the requester:
+ * PUT /api/v2/users/{id}.json {"user": {"suspended": true}}.
  * Basic auth from the credentials file ("agent@example.com/token:TOKEN").
  * additional_tags adds without replacing (no read needed). The request
  * carries Idempotency-Key (setting idempotency_key, default on: Zendesk
@@ -109,12 +112,24 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
         rc = MAMORI_OK;
         if (self != NULL && author != NULL && strcmp(self, author) == 0)
             rc = mamori_cx_ignore(t, "comment written by mamori's own API user");
-        else if (json_is_false(pub))
-            rc = mamori_cx_ignore(t, "internal note (not public)");
         else if (mamori_cx_is_own_note(body))
             rc = mamori_cx_ignore(t, "mamori's own note");
-        else if (json_is_true(mamori_cx_get(comment, "author.is_staff")))
-            rc = mamori_cx_ignore(t, "comment written by staff");
+        else if (json_is_false(pub) || json_is_true(mamori_cx_get(comment, "author.is_staff"))) {
+            /* An agent's note or reply: never customer text, but it may
+             * consult the lawyer or record a warning (ingest/agent.h). The
+             * ticket's description is the customer's text to quote. */
+            const char *d = mamori_cx_str(detail, "description");
+            rc = mamori_cx_ignore(t, json_is_false(pub) ? "internal note (not public)" : "comment written by staff");
+            t->agent_event = 1;
+            if (rc == 0 && body != NULL && (t->agent_note = strdup(body)) == NULL)
+                rc = MAMORI_ENOMEM;
+            if (rc == 0 && author != NULL) {
+                t->agent_id = author;
+                author = NULL;
+            }
+            if (rc == 0 && d != NULL)
+                rc = mamori_cx_set_body(t, d, strlen(d), 0);
+        }
         free(author);
         if (rc != 0 || t->ignore_reason != NULL)
             return rc;
@@ -122,7 +137,7 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
     }
 }
 
-enum { ZD_CHECK, ZD_UPDATE, ZD_TAGS };
+enum { ZD_CHECK, ZD_UPDATE, ZD_TAGS, ZD_SUSPEND };
 
 static int tags_via_endpoint(const struct mamori_wb *wb)
 {
@@ -194,6 +209,27 @@ static int zendesk_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_req
     } else if (step == ZD_TAGS) {
         rc = MAMORI_WB_SKIP;
         goto out;
+    } else if (step == ZD_SUSPEND) {
+        /* A person's decision to restrict the requester (ingest/agent.h):
+         * Update User with suspended = true. Setting it twice is harmless. */
+        const char *who = json_string_value(json_object_get(json_object_get(wb->job, "restrict"), "requester_id"));
+        char *uid;
+        if (who == NULL || json_is_true(json_object_get(wb->progress, "suspended"))) {
+            rc = MAMORI_WB_SKIP;
+            goto out;
+        }
+        if ((uid = mamori_wb_escape(who)) == NULL) {
+            rc = MAMORI_ENOMEM;
+            goto out;
+        }
+        req->method = "PUT";
+        req->path = mamori_cx_printf("/api/v2/users/%s.json", uid);
+        free(uid);
+        req->content_type = "application/json";
+        if (mamori_wb_json_body(req, json_pack("{s:{s:b}}", "user", "suspended", 1)) != 0) {
+            rc = MAMORI_ENOMEM;
+            goto out;
+        }
     } else {
         rc = MAMORI_WB_END;
         goto out;
@@ -215,6 +251,8 @@ static int zendesk_wb_result(struct mamori_wb *wb, int step, long status, const 
         mamori_wb_set_note_done(wb);
     if (step == ZD_UPDATE)
         mamori_wb_set_note_done(wb);
+    if (step == ZD_SUSPEND && json_object_set_new(wb->progress, "suspended", json_true()) != 0)
+        return MAMORI_ENOMEM;
     return MAMORI_OK;
 }
 
@@ -239,4 +277,5 @@ const struct mamori_connector mamori_connector_zendesk = {
     .note_format = MAMORI_NOTE_TEXT,
     .wb_build = zendesk_wb_build,
     .wb_result = zendesk_wb_result,
+    .restrict_action = "suspend",
 };

@@ -8,8 +8,10 @@
 
 #include "base/watchdog.h"
 #include "escalation/escalate.h"
+#include "ingest/agent.h"
 #include "ingest/commit.h"
 #include "ingest/history.h"
+#include "ingest/warned.h"
 #include "plugin/host_api.h"
 #include "store/strikes.h"
 
@@ -64,6 +66,13 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
     /* Should a plugin hang on this ticket, the supervisor's log names it. */
     mamori_watchdog_set_ticket(res->ticket.ticket_id, res->ticket.event_id);
     if (res->ticket.ignore_reason != NULL) {
+        /* An agent's note that consults the lawyer, records a warning or
+         * decides a restriction (agent.h); any other stays ignored. */
+        if (res->ticket.agent_event && mamori_agent_event_acts(t, &res->ticket)) {
+            if (ing->before_plugins != NULL)
+                ing->before_plugins(ing->before_plugins_ctx, t->id);
+            return mamori_agent_event(ing, t, now, res);
+        }
         res->outcome = MAMORI_INGEST_IGNORED;
         return res->outcome;
     }
@@ -118,6 +127,13 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
     req.history = &hist;
     req.now = now;
     if ((rc = mamori_chain_run(t, &req, &res->chain, ing->on_plugin_error)) != 0) {
+        fail(res, MAMORI_INGEST_AT_CHAIN, rc);
+        goto out;
+    }
+    /* A customer warned before: severity, the warnings' dates, and the
+     * policy's restriction advice (warned.h). */
+    if ((rc = mamori_warned_apply(ing->store, ing->gen->identity_key.data, ing->gen->identity_key.len, t, &res->ticket,
+                                  &res->annotation, &res->err)) != 0) {
         fail(res, MAMORI_INGEST_AT_CHAIN, rc);
         goto out;
     }

@@ -5,6 +5,7 @@
 adapter_libmamori_core_la_SOURCES += \
 	adapter/store/audit.c adapter/store/audit.h \
 	adapter/store/backup.c adapter/store/backup.h \
+	adapter/store/consultations.c adapter/store/consultations.h \
 	adapter/store/escalations.c adapter/store/escalations.h \
 	adapter/store/group_commit.c adapter/store/group_commit.h \
 	adapter/store/history.c \
@@ -14,4 +15,5 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/store/purge.c adapter/store/purge.h \
 	adapter/store/schema.c adapter/store/schema.h \
 	adapter/store/store.c adapter/store/store.h \
-	adapter/store/strikes.c adapter/store/strikes.h
+	adapter/store/strikes.c adapter/store/strikes.h \
+	adapter/store/warnings.c adapter/store/warnings.h
