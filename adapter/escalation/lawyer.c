@@ -194,6 +194,11 @@ int mamori_lawyer_note_render(const json_t *payload, const char *language, int u
         line(out, f, 0, status);
         if (tags != NULL && mamori_strv_push_unique(tags, MAMORI_TAG_LAWYER_RETAINED) != 0)
             rc = MAMORI_ENOMEM;
+    } else if (strcmp(kind, "ack") == 0 && consult > 0) {
+        mamori_buf_printf(&head, en ? "The lawyer (%s) acknowledged consultation #%lld (%s)"
+                                    : "弁護士（%s）が相談 #%lld を確認しました（%s）",
+                          name, consult, when);
+        line(out, f, 1, mamori_buf_str(&head));
     } else if (strcmp(kind, "ack") == 0) {
         mamori_buf_printf(&head, en ? "The lawyer (%s) acknowledged the escalation (%s)" : "弁護士（%s）がエスカレーションを確認しました（%s）",
                           name, when);

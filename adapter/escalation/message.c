@@ -551,7 +551,10 @@ int mamori_escalation_text(const json_t *model, int purpose, int style, int line
         mamori_buf_putc(out, '\n');
         mamori_buf_free(&tmp);
     }
-    mamori_buf_printf(out, "%s%s%s: ", style == MAMORI_ESC_STYLE_SLACK ? "*" : "", w == &en ? "[" : "【", w->title);
+    /* A consultation (consult.h) is an agent's question, not a detection. */
+    mamori_buf_printf(out, "%s%s%s: ", style == MAMORI_ESC_STYLE_SLACK ? "*" : "", w == &en ? "[" : "【",
+                      json_is_object(json_object_get(model, "consult")) ? (w == &en ? "Consultation" : "担当者からの相談")
+                                                                        : w->title);
     put(out, style, mamori_escalation_level_label(lang, level));
     mamori_buf_puts(out, w == &en ? "] " : "】");
     put(out, style, str(model, "company"));

@@ -360,7 +360,7 @@ enum mamori_ingest_outcome mamori_agent_event(const struct mamori_ingest *ing, c
         res->answer = NULL;
         return failed(res, MAMORI_INGEST_AT_COMMIT, rc);
     }
-    res->outcome = MAMORI_INGEST_ANNOTATED;
+    res->outcome = MAMORI_INGEST_AGENT;
     res->status = 200;
     return res->outcome;
 }

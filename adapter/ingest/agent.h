@@ -27,7 +27,7 @@
 /* Whether the parsed agent event asks for anything (no store access). */
 int mamori_agent_event_acts(const struct mamori_tenant *t, const struct mamori_ticket *ticket);
 
-/* Run it: res->ticket is parsed. Sets res->outcome (ANNOTATED with the
+/* Run it: res->ticket is parsed. Sets res->outcome (AGENT with the
  * answer, DUPLICATE, or FAILED) and returns it. */
 enum mamori_ingest_outcome mamori_agent_event(const struct mamori_ingest *ing, const struct mamori_tenant *t, time_t now,
                                               struct mamori_ingest_result *res);

@@ -44,7 +44,9 @@ enum mamori_ingest_outcome {
     MAMORI_INGEST_INVALID,     /* the payload does not parse: err says why; retrying cannot help */
     MAMORI_INGEST_QUARANTINED, /* the ticket hung the plugins [server] quarantine_strikes times (strikes.h):
                                 * nothing run, nothing recorded */
-    MAMORI_INGEST_FAILED       /* nothing recorded; may work later: stage and rc say where and why */
+    MAMORI_INGEST_FAILED,      /* nothing recorded; may work later: stage and rc say where and why */
+    MAMORI_INGEST_AGENT        /* an agent's note that asked for something (agent.h), recorded: answer is the
+                                * exact answer text; annotation holds only what a consultation quoted */
 };
 
 /* Where a FAILED event stopped. */

@@ -70,7 +70,7 @@ REDMINE_CF = 7
 LOCK = threading.Lock()
 STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0, "inflight": {}, "rm_issues": {},
          "max_inflight": {}, "hs_token": 1, "hs_expired": 0, "hs_token_requests": 0,
-         "ratelimit": {}, "over_limit": {}, "exhausted": {}}
+         "ratelimit": {}, "over_limit": {}, "exhausted": {}, "suspended": {}}
 ARGS = None
 
 
@@ -285,6 +285,17 @@ class Handler(BaseHTTPRequestHandler):
             need(method == "PUT" and isinstance(body.get("tags"), list), "PUT tags.json needs tags")
             self.set_tags("zendesk", m.group(1), sorted(set(self.tags("zendesk", m.group(1))) | set(body["tags"])))
             return 200, {"tags": self.tags("zendesk", m.group(1))}
+        m = re.fullmatch(r"/api/v2/users/([0-9]+)\.json", path)
+        if m:
+            # Update User: only suspending is expected from mamori (issue 16).
+            need(method == "PUT", "users/ID.json takes PUT")
+            self.json_ct()
+            u = body.get("user")
+            need(isinstance(u, dict) and u.get("suspended") is True and len(u) == 1,
+                 "user must be exactly {\"suspended\": true}")
+            with LOCK:
+                STATE["suspended"]["zendesk:" + m.group(1)] = STATE["suspended"].get("zendesk:" + m.group(1), 0) + 1
+            return 200, {"user": {"id": int(m.group(1)), "suspended": True}}
         m = re.fullmatch(r"/api/v2/tickets/([0-9]+)\.json", path)
         need(method == "PUT" and m, "unexpected %s %s" % (method, path))
         self.json_ct()
