@@ -11,7 +11,8 @@ tests_unit_test_escalation_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS) -DTOP_SRCDIR='
 tests_unit_test_escalation_LDADD = $(MAMORI_CORE)
 
 ESCALATION_IT_TESTS = tests/integration/escalation_channels.sh tests/integration/escalation_line.sh \
-	tests/integration/escalation_deadline.sh tests/integration/line_replay.sh tests/integration/consult_line.sh
+	tests/integration/escalation_deadline.sh tests/integration/line_replay.sh tests/integration/consult_line.sh \
+	tests/integration/warnings_restrict.sh
 TESTS += $(ESCALATION_IT_TESTS)
 EXTRA_DIST += $(ESCALATION_IT_TESTS) tests/integration/escalation_lib.sh tests/escalation/channels_standin.py \
 	tests/escalation/smtp_standin.py

@@ -21,7 +21,8 @@ seconds ("slow", to observe how many requests run at once). With "reads":
 true and "match": SUBSTRING the fault applies to the next N GETs whose path
 and query contain SUBSTRING instead (a poller's reads). GET /_state
 returns notes, tags and counters as JSON, including the largest number of
-requests in flight at once per platform ("max_inflight").
+requests in flight at once per platform ("max_inflight") and how often each
+requester was suspended ("suspended": {"zendesk:USER_ID": n}, issue 16).
 
 Rate limits in each platform's documented shape: POST /_control
 {"platform": P, "mode": "ratelimit", "limit": L, "window": S} gives P a
@@ -141,7 +142,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 return self.answer(200, {k: STATE[k] for k in ("notes", "tags", "writes", "requests", "max_inflight",
                                                                "hs_expired", "hs_token_requests", "over_limit", "inflight",
-                                                               "exhausted")})
+                                                               "exhausted", "suspended")})
         parts = url.path.split("/", 2)
         platform = parts[1] if len(parts) > 1 else ""
         with LOCK:
