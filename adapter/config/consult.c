@@ -17,8 +17,8 @@ static const struct mamori_key consult_keys[] = {
      .description = "An agent's internal note that starts with one of these words asks the lawyer: the rest of the "
                     "note is the question."},
     {.name = "route", .type = MAMORI_KEY_LIST, .def = "the [escalation] lawyer route",
-     .description = "Channels ([channel NAME]) a lawyer consultation is sent to. Empty: consultations are refused "
-                    "with a note saying so."},
+     .description = "Channels ([channel NAME]) a lawyer consultation is sent to. With no route here nor in "
+                    "[escalation], nothing is sent and the agent gets a note saying so."},
     {.name = "supervisor_prefix", .type = MAMORI_KEY_LIST, .def = "@上長 @supervisor",
      .description = "A note that starts with one of these asks a supervisor instead."},
     {.name = "supervisor_route", .type = MAMORI_KEY_LIST, .def = "the [escalation] supervisor route",
