@@ -38,22 +38,7 @@ const struct mamori_key_section mamori_consult_sections[] = {{"consult", consult
 
 static int parse_words(struct mamori_strv *out, const char *value, struct mamori_error *err)
 {
-    const char *p = value;
-
-    mamori_strv_free(out);
-    while (*p) {
-        size_t n = 0;
-        while (*p == ',' || isspace((unsigned char)*p))
-            p++;
-        while (p[n] && p[n] != ',' && !isspace((unsigned char)p[n]))
-            n++;
-        if (n == 0)
-            break;
-        if (mamori_strv_push(out, p, n) != 0)
-            return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-        p += n;
-    }
-    return MAMORI_OK;
+    return mamori_strv_split(out, value) == 0 ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
 }
 
 int mamori_consult_config_key(struct mamori_consult_config *c, const char *key, const char *value,

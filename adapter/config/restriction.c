@@ -16,18 +16,6 @@
 
 #define MAX_EXTENDS 4
 
-static char *resolve(const char *dir, const char *path)
-{
-    size_t n;
-    char *out;
-
-    if (path[0] == '/' || dir == NULL)
-        return mamori_strdup(path);
-    n = strlen(dir) + strlen(path) + 2;
-    if ((out = malloc(n)) != NULL)
-        snprintf(out, n, "%s/%s", dir, path);
-    return out;
-}
 
 static char *dir_of(const char *path)
 {
@@ -108,7 +96,7 @@ int mamori_restriction_policy_load(struct mamori_tenant *t, struct mamori_error 
         opt = mamori_option_get(&t->chain[i].options, "policy");
     if (opt == NULL)
         return MAMORI_OK;
-    if ((path = resolve(t->dir, opt)) == NULL)
+    if ((path = mamori_path_join(t->dir, opt)) == NULL)
         return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
     for (int depth = 0; path != NULL && depth <= MAX_EXTENDS; depth++) {
         json_t *root = load_policy(path), *b, *ext;
@@ -122,7 +110,7 @@ int mamori_restriction_policy_load(struct mamori_tenant *t, struct mamori_error 
                 mamori_error_prefix(err, "%s", path);
         } else if (json_is_string(ext)) {
             dir = dir_of(path);
-            next = dir ? resolve(dir, json_string_value(ext)) : NULL;
+            next = dir ? mamori_path_join(dir, json_string_value(ext)) : NULL;
             free(dir);
             if (next == NULL)
                 rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");

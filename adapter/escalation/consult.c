@@ -19,7 +19,7 @@
 #include "escalation/escalate.h"
 #include "escalation/info_note.h"
 #include "escalation/message.h"
-#include "store/audit.h"
+#include "store/audit_json.h"
 #include "store/consultations.h"
 #include "store/escalations.h"
 #include "store/outbox.h"
@@ -48,17 +48,6 @@ static int is_en(const struct mamori_tenant *t)
     return lang != NULL && strcmp(lang, "en") == 0;
 }
 
-static int audit_json(struct mamori_store *st, const struct mamori_tenant *t, const char *kind, const char *subject,
-                      json_t *data, time_t now, struct mamori_error *err)
-{
-    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-    int rc = text ? mamori_audit_append(st, t->id, kind, subject, text, now, err)
-                  : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    free(text);
-    json_decref(data);
-    return rc;
-}
-
 /* No route: the agent is told, the audit chain records it. */
 static int unrouted(struct mamori_store *st, const struct mamori_consult *c, const char *digest_hex, time_t now,
                     struct mamori_error *err)
@@ -72,7 +61,7 @@ static int unrouted(struct mamori_store *st, const struct mamori_consult *c, con
     mamori_log_warn("consult_unrouted", "tenant %s ticket %s: a %s consultation has no route; set [consult] %s (or "
                     "[escalation] %s)", t->id, c->ticket->ticket_id, mamori_consult_target_name(c->target),
                     sup ? "supervisor_route" : "route", sup ? "supervisor" : "lawyer");
-    rc = audit_json(st, t, "consultation_unrouted", c->ticket->ticket_id,
+    rc = mamori_audit_append_json(st, t->id, "consultation_unrouted", c->ticket->ticket_id,
                     json_pack("{s:s, s:s, s:s?, s:s}", "target", mamori_consult_target_name(c->target), "event_id",
                               c->event_id, "asked_by", c->asked_by, "question_sha256", digest_hex),
                     now, err);
@@ -263,7 +252,7 @@ int mamori_consult_commit(struct mamori_store *st, const struct mamori_consult *
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = audit_json(st, t, "consultation_opened", c->ticket->ticket_id,
+    if ((rc = mamori_audit_append_json(st, t->id, "consultation_opened", c->ticket->ticket_id,
                          json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s, s:s, s:O}", "consultation", (json_int_t)res->number,
                                    "target", row.target, "level", level, "event_id", c->event_id, "asked_by",
                                    c->asked_by, "question_sha256", digest_hex, "categories", cats, "told", told),

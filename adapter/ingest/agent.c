@@ -13,11 +13,8 @@
 #include "config/escalation.h"
 #include "escalation/consult.h"
 #include "escalation/info_note.h"
-#include "ingest/history.h"
-#include "plugin/host_api.h"
-#include "store/audit.h"
+#include "store/audit_json.h"
 #include "store/warnings.h"
-
 
 struct wants {
     int consult;                   /* -1, or enum mamori_consult_target */
@@ -67,17 +64,6 @@ static int is_en(const struct mamori_tenant *t)
     return t->language != NULL && strcmp(t->language, "en") == 0;
 }
 
-static int audit_json(struct mamori_store *st, const struct mamori_tenant *t, const char *kind, const char *subject,
-                      json_t *data, time_t now, struct mamori_error *err)
-{
-    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-    int rc = text ? mamori_audit_append(st, t->id, kind, subject, text, now, err)
-                  : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    free(text);
-    json_decref(data);
-    return rc;
-}
-
 static void local_date(const struct mamori_tenant *t, long long at, char out[16])
 {
     time_t tt = (time_t)(at + (long long)(t->escalation ? t->escalation->utc_offset : 9 * 60) * 60);
@@ -123,7 +109,7 @@ static int record_warning(struct mamori_store *st, const struct mamori_tenant *t
         goto out;
     if ((rc = mamori_warnings_list(st, t->id, requester, at, tickets, 0, &total, err)) != 0)
         goto out;
-    if ((rc = audit_json(st, t, "warning_recorded", tk->ticket_id,
+    if ((rc = mamori_audit_append_json(st, t->id, "warning_recorded", tk->ticket_id,
                          json_pack("{s:s, s:s, s:s?, s:s, s:I}", "source", w.source, "event_id", tk->event_id,
                                    "given_by", tk->agent_id, "requester", requester, "warnings", (json_int_t)total),
                          now, err)) != 0)
@@ -171,7 +157,7 @@ static int record_decision(struct mamori_store *st, const struct mamori_tenant *
     json_object_set_new(answer, "restriction", json_string(inserted ? (action ? "applying" : "recorded") : "known"));
     if (!inserted)
         return MAMORI_OK;
-    if ((rc = audit_json(st, t, "contact_restricted", tk->ticket_id,
+    if ((rc = mamori_audit_append_json(st, t->id, "contact_restricted", tk->ticket_id,
                          json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s}", "event_id", tk->event_id, "decided_by",
                                    tk->agent_id, "via", "tag", "requester", requester, "action", action, "connector",
                                    t->connector->name),
@@ -209,23 +195,9 @@ static int record_decision(struct mamori_store *st, const struct mamori_tenant *
 static int judge_customer_text(const struct mamori_ingest *ing, const struct mamori_tenant *t, time_t now,
                                struct mamori_ingest_result *res)
 {
-    struct mamori_store_history source;
-    struct mamori_history hist;
-    struct mamori_request req;
-
     if (res->ticket.body == NULL || res->ticket.body_len == 0)
         return MAMORI_OK;
-    source.store = ing->store;
-    source.identity_key = ing->gen->identity_key.data;
-    source.identity_key_len = ing->gen->identity_key.len;
-    mamori_history_from_store(&hist, &source);
-    memset(&req, 0, sizeof req);
-    mamori_chain_request(&req, t);
-    req.ticket = &res->ticket;
-    req.annotation = &res->annotation;
-    req.history = &hist;
-    req.now = now;
-    return mamori_chain_run(t, &req, &res->chain, ing->on_plugin_error);
+    return mamori_ingest_run_chain(ing, t, now, res);
 }
 
 static enum mamori_ingest_outcome failed(struct mamori_ingest_result *res, enum mamori_ingest_stage stage, int rc)
@@ -265,7 +237,7 @@ static int write_all(const struct mamori_ingest *ing, const struct mamori_tenant
     if ((w->warn_note || w->warn_tag || w->decide) && requester == NULL) {
         /* Nothing to key it on: say so rather than pretend. */
         json_object_set_new(answer, "warning", json_string("no_requester"));
-        return audit_json(st, t, "agent_event_unkeyed", tk->ticket_id,
+        return mamori_audit_append_json(st, t->id, "agent_event_unkeyed", tk->ticket_id,
                           json_pack("{s:s, s:s}", "event_id", tk->event_id, "reason", "the event names no requester"),
                           now, &res->err);
     }

@@ -35,13 +35,30 @@ static json_t *build_answer(const struct mamori_tenant *t, const struct mamori_i
                      mamori_annotation_verdict_json(&res->annotation, t->keep_evidence));
 }
 
+int mamori_ingest_run_chain(const struct mamori_ingest *ing, const struct mamori_tenant *t, time_t now,
+                            struct mamori_ingest_result *res)
+{
+    struct mamori_store_history source;
+    struct mamori_history hist;
+    struct mamori_request req;
+
+    source.store = ing->store;
+    source.identity_key = ing->gen->identity_key.data;
+    source.identity_key_len = ing->gen->identity_key.len;
+    mamori_history_from_store(&hist, &source);
+    memset(&req, 0, sizeof req);
+    mamori_chain_request(&req, t);
+    req.ticket = &res->ticket;
+    req.annotation = &res->annotation;
+    req.history = &hist;
+    req.now = now;
+    return mamori_chain_run(t, &req, &res->chain, ing->on_plugin_error);
+}
+
 enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, const struct mamori_webhook *in,
                                                json_t *root, time_t now, struct mamori_ingest_result *res)
 {
     const struct mamori_tenant *t = in->tenant;
-    struct mamori_store_history source;
-    struct mamori_history hist;
-    struct mamori_request req;
     struct mamori_escalation_plan plan;
     json_t *full = NULL, *ticket_json = NULL, *answer = NULL;
     char *stored = NULL;
@@ -116,17 +133,7 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
         }
     }
 
-    source.store = ing->store;
-    source.identity_key = ing->gen->identity_key.data;
-    source.identity_key_len = ing->gen->identity_key.len;
-    mamori_history_from_store(&hist, &source);
-    memset(&req, 0, sizeof req);
-    mamori_chain_request(&req, t);
-    req.ticket = &res->ticket;
-    req.annotation = &res->annotation;
-    req.history = &hist;
-    req.now = now;
-    if ((rc = mamori_chain_run(t, &req, &res->chain, ing->on_plugin_error)) != 0) {
+    if ((rc = mamori_ingest_run_chain(ing, t, now, res)) != 0) {
         fail(res, MAMORI_INGEST_AT_CHAIN, rc);
         goto out;
     }

@@ -82,4 +82,10 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
 
 void mamori_ingest_result_free(struct mamori_ingest_result *res);
 
+/* The tenant's plugin chain over res->ticket into res->annotation, with
+ * the store's history counters (inside the caller's read snapshot).
+ * Returns 0 or MAMORI_ENOMEM (mamori_chain_run). */
+int mamori_ingest_run_chain(const struct mamori_ingest *ing, const struct mamori_tenant *t, time_t now,
+                            struct mamori_ingest_result *res);
+
 #endif

@@ -4,6 +4,7 @@
 
 adapter_libmamori_core_la_SOURCES += \
 	adapter/store/audit.c adapter/store/audit.h \
+	adapter/store/audit_json.c adapter/store/audit_json.h \
 	adapter/store/backup.c adapter/store/backup.h \
 	adapter/store/consultations.c adapter/store/consultations.h \
 	adapter/store/escalations.c adapter/store/escalations.h \
