@@ -10,7 +10,7 @@
 #include "config/escalation.h"
 #include <mamori/plugin.h>
 
-enum { K_PREFIX, K_ROUTE, K_SUP_PREFIX, K_SUP_ROUTE, K_WARN_PREFIX, K_WARN_TAGS, K_RESTRICT_TAG };
+enum { K_PREFIX, K_ROUTE, K_SUP_PREFIX, K_SUP_ROUTE, K_WARN_PREFIX, K_WARN_TAGS, K_RESTRICT_TAG, K_TAG, K_SUP_TAG };
 
 static const struct mamori_key consult_keys[] = {
     {.name = "prefix", .type = MAMORI_KEY_LIST, .def = "@弁護士 @lawyer",
@@ -32,6 +32,11 @@ static const struct mamori_key consult_keys[] = {
     {.name = "restrict_tag", .type = MAMORI_KEY_STRING, .def = "mamori-restrict-contact",
      .description = "The decision tag: when a person puts it on a ticket, the connector suspends or blocks the "
                     "requester where the helpdesk can (Zendesk), once, and records who decided."},
+    {.name = "tag", .type = MAMORI_KEY_STRING,
+     .description = "A tag (set by a macro) that asks the lawyer about the ticket, once per ticket, with no "
+                    "question of its own: for helpdesks whose internal notes reach no webhook. Unset: none."},
+    {.name = "supervisor_tag", .type = MAMORI_KEY_STRING,
+     .description = "The same for a supervisor consultation. Unset: none."},
     {.name = NULL}};
 
 const struct mamori_key_section mamori_consult_sections[] = {{"consult", consult_keys}, {NULL, NULL}};
@@ -57,10 +62,10 @@ int mamori_consult_config_key(struct mamori_consult_config *c, const char *key, 
         if (c->set & (1u << i))
             return mamori_error_set(err, MAMORI_EINVAL, "\"%s\" is set twice", key);
         c->set |= 1u << i;
-        if (i == K_RESTRICT_TAG) {
-            free(c->restrict_tag);
-            return (c->restrict_tag = mamori_strdup(value)) ? MAMORI_OK
-                                                            : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+        if (i == K_RESTRICT_TAG || i == K_TAG || i == K_SUP_TAG) {
+            char **dst = i == K_TAG ? &c->tag : i == K_SUP_TAG ? &c->supervisor_tag : &c->restrict_tag;
+            free(*dst);
+            return (*dst = mamori_strdup(value)) ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         }
         return parse_words(lists[i], value, err);
     }
@@ -121,6 +126,8 @@ void mamori_consult_config_free(struct mamori_consult_config *c)
     mamori_strv_free(&c->warning_prefix);
     mamori_strv_free(&c->warning_tags);
     free(c->restrict_tag);
+    free(c->tag);
+    free(c->supervisor_tag);
     memset(c, 0, sizeof *c);
 }
 

@@ -10,6 +10,8 @@
  *   warning_prefix    a note starting with one of these records a warning
  *   warning_tags      a ticket carrying one of these records a warning (once per ticket)
  *   restrict_tag      the decision tag: the connector suspends or blocks the requester
+ *   tag / supervisor_tag  a ticket tag (a macro's) that asks the lawyer / a supervisor,
+ *                     once per ticket, for helpdesks whose notes reach no webhook
  *
  * Defaults apply without the section; routes default to the [escalation]
  * lawyer and supervisor routes. Ownership: embedded in struct
@@ -29,6 +31,7 @@ struct mamori_consult_config {
     struct mamori_strv supervisor_prefix, supervisor_route;
     struct mamori_strv warning_prefix, warning_tags;
     char *restrict_tag;
+    char *tag, *supervisor_tag;    /* NULL: none */
     unsigned set;                  /* bit per key set in the file (defaults fill the rest) */
 };
 

@@ -1,6 +1,8 @@
 /*
  * connector/zendesk.c -- Zendesk event webhooks (ticket.created,
- * ticket.comment_added) in, a private comment and tags out.
+ * ticket.comment_added; ticket.tags_changed and agents' comments only for
+ * what agents ask of mamori, ingest/agent.h) in, a private comment and
+ * tags out.
  *
  * Signature: X-Zendesk-Webhook-Signature = base64(HMAC-SHA256(secret,
  * <X-Zendesk-Webhook-Signature-Timestamp value> || raw body)); the secret is
@@ -59,7 +61,7 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
     const char *type = mamori_cx_str(root, "type");
     const char *self = mamori_cx_option(in->tenant, "api_user_id");
     json_t *detail = json_object_get(root, "detail"), *comment = mamori_cx_get(root, "event.comment"), *tags;
-    int created, rc;
+    int created, tags_changed, rc;
 
     if (!json_is_object(root) || type == NULL || !json_is_object(detail))
         return mamori_error_set(err, MAMORI_EINVAL, "not a Zendesk event webhook (expected type and detail)");
@@ -77,7 +79,8 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
     if (t->ticket_id == NULL)
         return mamori_error_set(err, MAMORI_EINVAL, "\"detail.id\" (the ticket id) is missing");
     created = strcmp(type, "zen:event-type:ticket.created") == 0;
-    if (!created && strcmp(type, "zen:event-type:ticket.comment_added") != 0)
+    tags_changed = strcmp(type, "zen:event-type:ticket.tags_changed") == 0;
+    if (!created && !tags_changed && strcmp(type, "zen:event-type:ticket.comment_added") != 0)
         return mamori_cx_ignore(t, "event type is neither ticket.created nor ticket.comment_added");
     if ((rc = mamori_cx_take_str(&t->subject, detail, "subject")) != 0)
         return rc;
@@ -100,6 +103,26 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
     if (created) {
         const char *d = mamori_cx_str(detail, "description");
         return mamori_cx_set_body(t, d, d ? strlen(d) : 0, 0);
+    }
+    if (tags_changed) {
+        /* An agent (detail.actor_id) tagged the ticket: a warning macro, the
+         * restriction decision, a consult tag (ingest/agent.h). Tags mamori
+         * wrote itself come back with its own API user as the actor. The
+         * event's own fields (tags added, removed) are not needed:
+         * detail.tags is the ticket's tags after the change. */
+        char *actor = NULL;
+        const char *d = mamori_cx_str(detail, "description");
+        if ((rc = mamori_ticket_take_id(&actor, json_object_get(detail, "actor_id"), "actor_id", err)) != 0)
+            return rc;
+        if (self != NULL && actor != NULL && strcmp(self, actor) == 0) {
+            free(actor);
+            return mamori_cx_ignore(t, "tags changed by mamori's own API user");
+        }
+        t->agent_event = 1;
+        t->agent_id = actor;
+        if ((rc = mamori_cx_ignore(t, "tags changed (an agent's action, never customer text)")) != 0)
+            return rc;
+        return d != NULL ? mamori_cx_set_body(t, d, strlen(d), 0) : MAMORI_OK;
     }
     if (!json_is_object(comment))
         return mamori_error_set(err, MAMORI_EINVAL, "comment_added without event.comment");

@@ -18,7 +18,8 @@
 
 struct wants {
     int consult;                   /* -1, or enum mamori_consult_target */
-    const char *question;          /* borrowed from the note */
+    int consult_by_tag;            /* asked by the consult tag: once per ticket */
+    const char *question;          /* borrowed from the note; NULL for a tag */
     int warn_note, warn_tag, decide;
 };
 
@@ -45,6 +46,13 @@ static void read_wants(const struct mamori_tenant *t, const struct mamori_ticket
     } else if (mamori_consult_has_prefix(&c->prefix, tk->agent_note, &rest)) {
         w->consult = MAMORI_CONSULT_LAWYER;
         w->question = rest;
+    }
+    if (w->consult < 0 && c->supervisor_tag != NULL && mamori_strv_contains(&tk->tags, c->supervisor_tag)) {
+        w->consult = MAMORI_CONSULT_SUPERVISOR;
+        w->consult_by_tag = 1;
+    } else if (w->consult < 0 && c->tag != NULL && mamori_strv_contains(&tk->tags, c->tag)) {
+        w->consult = MAMORI_CONSULT_LAWYER;
+        w->consult_by_tag = 1;
     }
     w->warn_note = mamori_consult_has_prefix(&c->warning_prefix, tk->agent_note, NULL);
     w->warn_tag = has_tag_of(tk, &c->warning_tags);
@@ -220,17 +228,29 @@ static int write_all(const struct mamori_ingest *ing, const struct mamori_tenant
     if (w->consult >= 0) {
         struct mamori_consult c;
         struct mamori_consult_result cr;
+        char tag_key[160];
         memset(&c, 0, sizeof c);
         c.tenant = t;
         c.ticket = tk;
         c.annotation = &res->annotation;
         c.target = w->consult;
         c.question = w->question && w->question[0] ? w->question : (en ? "(no question written)" : "（相談内容の記載なし）");
+        if (w->consult_by_tag)
+            c.question = en ? "(asked by the consult tag: please read the ticket)" : "（相談タグによる依頼：チケットをご確認ください）";
         c.asked_by = tk->agent_id;
         c.event_id = tk->event_id;
-        if ((rc = mamori_consult_commit(st, &c, now, &cr, &res->err)) != 0)
+        /* A tag stays on the ticket: it asks once per ticket. */
+        snprintf(tag_key, sizeof tag_key, "tag:%s:%s", mamori_consult_target_name(w->consult), tk->ticket_id);
+        if (w->consult_by_tag)
+            c.event_id = tag_key;
+        rc = mamori_consult_commit(st, &c, now, &cr, &res->err);
+        if (rc == MAMORI_ECONFLICT && w->consult_by_tag) {
+            mamori_error_clear(&res->err);
+            json_object_set_new(answer, "consult", json_string("known"));
+        } else if (rc != 0) {
             return rc;
-        json_object_set_new(answer, "consult", json_string(cr.number ? "sent" : "unrouted"));
+        } else
+            json_object_set_new(answer, "consult", json_string(cr.number ? "sent" : "unrouted"));
         if (cr.number)
             json_object_set_new(answer, "consultation", json_integer((json_int_t)cr.number));
     }

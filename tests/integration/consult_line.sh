@@ -14,13 +14,14 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 49
+it_init 51
 hd_standin_start
 esc_standins_start
 hd_tenant zd zendesk "api_user_id = 39011229999"
 ESC_ROUTES="police = teamlead, lawyer-line
 lawyer = lawyer-line
 supervisor = teamlead" esc_sections >> "$IT_DIR/tenants.d/zd.conf"
+printf '\n[consult]\ntag = ask-lawyer\n' >> "$IT_DIR/tenants.d/zd.conf"
 # A second tenant on the same helpdesk with nowhere to send consultations.
 hd_tenant noroute zendesk "api_user_id = 39011229999"
 it_start || { echo "Bail out! stack did not start"; exit 1; }
@@ -35,7 +36,8 @@ import json, sys
 f, ev, ticket, author, staff, public, body = sys.argv[1:8]
 desc = sys.argv[8] if len(sys.argv) > 8 else "ご連絡ありがとうございます。"
 tags = [t for t in (sys.argv[9] if len(sys.argv) > 9 else "").split(",") if t]
-d = {"account_id": 24681357, "type": "zen:event-type:ticket.comment_added", "id": ev,
+import os
+d = {"account_id": 24681357, "type": "zen:event-type:ticket." + os.environ.get("ZD_TYPE", "comment_added"), "id": ev,
      "subject": "zen:ticket:" + ticket, "time": "2026-01-10T01:00:00Z", "zendesk_event_version": "2022-11-06",
      "detail": {"id": ticket, "actor_id": author, "created_at": "2026-01-10T00:00:00Z", "description": desc,
                 "requester_id": "39011225" + ticket[-3:], "subject": "ご対応について", "tags": tags,
@@ -140,6 +142,13 @@ tap_is "$(esc_count slack '"相談番号" in json.dumps(e["body"], ensure_ascii=
     "... sent to the supervisor route (Slack)"
 tap_is "$(it_sql "select target from consultations where ticket_id='5003'")" supervisor "... recorded as a supervisor consultation"
 
+# ---- a consult tag (a macro), for helpdesks whose notes reach no webhook ----
+ZD_TYPE=tags_changed post_comment zd ev-tag-0000008 5004 "$AGENT" true false "" "$THREAT" "ask-lawyer"
+tap_is "$(echo "$HTTP_BODY" | json 'd["consult"]')" sent "the tenant's consult tag asks the lawyer"
+ZD_TYPE=tags_changed post_comment zd ev-tag-0000009 5004 "$AGENT" true false "" "$THREAT" "ask-lawyer,other"
+tap_is "$(echo "$HTTP_BODY" | json 'd["consult"]')/$(it_sql "select count(*) from consultations where ticket_id='5004'")" \
+    "known/1" "... once per ticket, however often the tag is seen"
+
 # ---- notes that ask nothing ----
 before="$(it_sql "select count(*) from consultations")/$(it_sql "select count(*) from outbox")/$(it_sql "select count(*) from audit")"
 post_comment zd ev-plain-0000004 5001 "$AGENT" true false "返金は規定どおりと回答済み。@弁護士 の助言に従う。" "$THREAT"
@@ -162,8 +171,8 @@ tap_is "$(esc_audit_count consultation_unrouted)" 1 "... and it is audited"
 # ---- mamori consult ----
 out=$(mam consult zd 5001 "追加の相談です。" 2>&1)
 tap_is "$?" 0 "mamori consult on the tenant's own ticket succeeds"
-tap_like "$out" "consultation #4 on ticket 5001 of tenant zd" "... and names the consultation"
-esc_wait line 1 'e["ok"] and "#4" in e["body"]["messages"][0]["text"] and "追加の相談です" in e["body"]["messages"][0]["text"]' 20
+tap_like "$out" "consultation #5 on ticket 5001 of tenant zd" "... and names the consultation"
+esc_wait line 1 'e["ok"] and "#5" in e["body"]["messages"][0]["text"] and "追加の相談です" in e["body"]["messages"][0]["text"]' 20
 tap_ok "$?" "... which reaches the lawyer"
 out=$(mam consult noroute 5001 "他社のチケット" 2>&1)
 tap_is "$?" 2 "mamori consult on another tenant's ticket is refused"

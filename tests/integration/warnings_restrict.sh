@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 32
+it_init 33
 hd_standin_start
 hd_tenant zd zendesk "api_user_id = 39011229999"
 it_start || { echo "Bail out! stack did not start"; exit 1; }
@@ -30,13 +30,16 @@ post() {
 import json, sys
 f, ev, ticket, requester, author, staff, public, body = sys.argv[1:9]
 tags = [t for t in (sys.argv[9] if len(sys.argv) > 9 else "").split(",") if t]
-d = {"account_id": 24681357, "type": "zen:event-type:ticket.comment_added", "id": ev,
+import os
+d = {"account_id": 24681357, "type": "zen:event-type:ticket." + os.environ.get("ZD_TYPE", "comment_added"), "id": ev,
      "subject": "zen:ticket:" + ticket, "time": "2026-01-10T01:00:00Z", "zendesk_event_version": "2022-11-06",
      "detail": {"id": ticket, "actor_id": author, "created_at": "2026-01-10T00:00:00Z", "description": "ご対応について",
                 "requester_id": requester, "subject": "ご対応について", "tags": tags, "via": {"channel": "email"},
                 "status": "OPEN"},
      "event": {"comment": {"id": "77" + ev[-8:], "body": body, "is_public": public == "true",
                            "author": {"id": author, "is_staff": staff == "true", "name": "x"}}}}
+if os.environ.get("ZD_TYPE") == "tags_changed":
+    d["event"] = {"tags_added": tags[-1:], "tags_removed": []}
 open(f, "w", encoding="utf-8").write(json.dumps(d, ensure_ascii=False))
 PY
     hd_post zd zendesk-comment_added "$IT_DIR/$1.json"
@@ -95,8 +98,10 @@ tap_like "$note" "決定は人が行います" "... and says a person decides"
 sleep 1
 tap_is "$(hd_state "s['suspended'].get('zendesk:$CUST', 0)")" 0 "nothing is suspended on a recommendation"
 
-# ---- the decision tag ----
-post ev-w-00000010 7105 "$CUST" "$BOSS" true false "上長判断で対応打ち切り。" "mamori-restriction-recommended,mamori-restrict-contact"
+# ---- the decision tag (a supervisor tags the ticket: ticket.tags_changed) ----
+ZD_TYPE=tags_changed post ev-w-00000012 7105 "$CUST" 39011229999 true false "" "mamori-restriction-recommended,mamori-restrict-contact"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')" ignored "the tag written by mamori's own API user decides nothing"
+ZD_TYPE=tags_changed post ev-w-00000010 7105 "$CUST" "$BOSS" true false "" "mamori-restriction-recommended,mamori-restrict-contact"
 tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" applying "the decision tag applies the restriction"
 suspended_once() { [ "$(hd_state "s['suspended'].get('zendesk:$CUST', 0)")" = 1 ]; }
 it_poll 20 suspended_once
