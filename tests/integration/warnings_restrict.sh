@@ -12,9 +12,10 @@
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 33
+it_init 37
 hd_standin_start
 hd_tenant zd zendesk "api_user_id = 39011229999"
+hd_tenant fd freshdesk
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 mam() { "$MAMORI" -c "$IT_DIR/mamori.conf" "$@"; }
 AGENT=39011220001
@@ -115,6 +116,28 @@ tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" known "a later event wit
 hd_wait_drained 20
 tap_is "$(hd_state "s['suspended'].get('zendesk:$CUST', 0)")/$(hd_state "s['suspended'].get('zendesk:$OTHER', 0)")" "1/0" \
     "... the requester was suspended once, and nobody else"
+
+# ---- Freshdesk: an @警告 private note; the decision is recorded, applied by hand ----
+fd_note() {  # fd_note FILE TICKET NOTE-HTML [TAGS]
+    python3 -c 'import json,sys
+f, ticket, note = sys.argv[1:4]
+tags = sys.argv[4] if len(sys.argv) > 4 else ""
+open(f, "w", encoding="utf-8").write(json.dumps({"freshdesk_webhook": {"triggered_event": "{note_type:private}",
+    "ticket_id": ticket, "ticket_subject": "請求について", "ticket_description": "<div>ふざけるな。</div>",
+    "ticket_latest_private_comment": note, "ticket_tags": tags, "ticket_source": "Email",
+    "requester_name": "田中", "requester_email": "tanaka@example.com"}}, ensure_ascii=False))' "$@"
+}
+fd_note "$IT_DIR/fd1.json" 8001 "<div>@警告 電話で警告しました。</div>"
+hd_post fd freshdesk-ticket_created "$IT_DIR/fd1.json"
+tap_is "$HTTP_STATUS/$(echo "$HTTP_BODY" | json 'd["warning"]')" "200/recorded" "a Freshdesk @警告 private note records a warning"
+fd_note "$IT_DIR/fd2.json" 8001 "<div>社内メモ：返金不可。</div>"
+hd_post fd freshdesk-ticket_created "$IT_DIR/fd2.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')" ignored "a Freshdesk private note without a prefix does nothing"
+fd_note "$IT_DIR/fd3.json" 8001 "<div>上長判断。</div>" "請求, mamori-restrict-contact"
+hd_post fd freshdesk-ticket_created "$IT_DIR/fd3.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" recorded "the Freshdesk decision is recorded (Freshdesk blocks are not applied by mamori)"
+hd_wait_notes freshdesk 8001 2 20
+tap_like "$(hd_state "s['notes']['freshdesk:8001'][1]['text']")" "管理画面で設定してください" "... and the agents are told to block by hand"
 
 mam audit verify >/dev/null 2>&1
 tap_is "$?" 0 "the audit chain verifies"
