@@ -11,7 +11,8 @@
  * where SET SECTION is "mamori.conf server" (any section of mamori.conf),
  * "tenant tenant", "tenant helpdesk" (the tenant's own [helpdesk] keys and
  * those every connector takes), "tenant connectors" (each connector's own),
- * or "escalation escalation" / "escalation line" / "escalation channel".
+ * "escalation escalation" / "escalation line" / "escalation channel", or
+ * "consult consult".
  * Everything outside the blocks is copied as it is, so the prose stays
  * hand-written and the lists cannot drift from what the loader checks:
  * tests/config/man_keys.sh fails when a committed page differs from this
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #include "base/ini_file.h"
+#include "config/consult.h"
 #include "config/escalation.h"
 #include "config/settings.h"
 #include "config/tenant.h"
@@ -127,6 +129,8 @@ static int put_block(FILE *out, const char *set, const char *section)
         keys = section_keys(mamori_settings_sections, section);
     else if (strcmp(set, "escalation") == 0)
         keys = section_keys(mamori_escalation_sections, section);
+    else if (strcmp(set, "consult") == 0)
+        keys = section_keys(mamori_consult_sections, section);
     else if (strcmp(set, "tenant") == 0 && strcmp(section, "connectors") == 0) {
         const struct mamori_key *common = common_keys();
         fputs("Besides these, each connector takes its own keys (none: ", out);

@@ -10,9 +10,16 @@ tests_unit_test_escalation_SOURCES = tests/unit/test_escalation.c
 tests_unit_test_escalation_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_escalation_LDADD = $(MAMORI_CORE)
 
+check_PROGRAMS += tests/unit/test_consult
+TESTS += tests/unit/test_consult
+tests_unit_test_consult_SOURCES = tests/unit/test_consult.c
+tests_unit_test_consult_CFLAGS = $(UNIT_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_consult_LDADD = $(MAMORI_CORE)
+
 ESCALATION_IT_TESTS = tests/integration/escalation_channels.sh tests/integration/escalation_line.sh \
 	tests/integration/escalation_stop.sh tests/integration/escalation_mail_lost.sh \
-	tests/integration/escalation_deadline.sh tests/integration/line_replay.sh
+	tests/integration/escalation_deadline.sh tests/integration/line_replay.sh tests/integration/consult_line.sh \
+	tests/integration/warnings_restrict.sh
 TESTS += $(ESCALATION_IT_TESTS)
 EXTRA_DIST += $(ESCALATION_IT_TESTS) tests/integration/escalation_lib.sh tests/escalation/channels_standin.py \
 	tests/escalation/smtp_standin.py

@@ -3,6 +3,7 @@
 
 #include "base/strv.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,4 +107,24 @@ char *mamori_path_join(const char *dir, const char *path)
     p[dl] = '/';
     memcpy(p + dl + 1, path, pl + 1);
     return p;
+}
+
+int mamori_strv_split(struct mamori_strv *v, const char *value)
+{
+    const char *p = value;
+
+    mamori_strv_free(v);
+    while (*p) {
+        size_t n = 0;
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        while (p[n] && p[n] != ',' && !isspace((unsigned char)p[n]))
+            n++;
+        if (n == 0)
+            break;
+        if (mamori_strv_push(v, p, n) != 0)
+            return MAMORI_ENOMEM;
+        p += n;
+    }
+    return MAMORI_OK;
 }

@@ -23,6 +23,10 @@ int mamori_strv_push(struct mamori_strv *v, const char *s, size_t len);
 int mamori_strv_push_unique(struct mamori_strv *v, const char *s);
 
 int mamori_strv_contains(const struct mamori_strv *v, const char *s);
+
+/* Replace v's contents with the words of value, separated by commas and
+ * white space (a configuration list). Returns 0 or MAMORI_ENOMEM. */
+int mamori_strv_split(struct mamori_strv *v, const char *value);
 void mamori_strv_free(struct mamori_strv *v);
 
 /* Make room for `need` elements of `elem` bytes in *array (capacity *cap),

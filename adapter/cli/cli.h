@@ -60,6 +60,8 @@ int mamori_cmd_poll(const struct mamori_cli *cli, int argc, char **argv);
  * the acknowledgement deadline check. */
 int mamori_cmd_lawyer(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_escalation(const struct mamori_cli *cli, int argc, char **argv);
+/* An agent's consultation from the command line (cmd_consult.c). */
+int mamori_cmd_consult(const struct mamori_cli *cli, int argc, char **argv);
 
 /* Policy tools (cmd_policy*.c) and offline annotation (cmd_annotate.c). */
 int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv);

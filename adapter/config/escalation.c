@@ -96,23 +96,7 @@ int mamori_escalation_parse_hours(const char *v, int *from, int *to)
 /* Split "a, b c" into names. */
 static int parse_list(struct mamori_strv *out, const char *value, struct mamori_error *err)
 {
-    const char *p = value;
-
-    mamori_strv_free(out);
-    while (*p) {
-        size_t n;
-        while (*p == ',' || isspace((unsigned char)*p))
-            p++;
-        n = 0;
-        while (p[n] && p[n] != ',' && !isspace((unsigned char)p[n]))
-            n++;
-        if (n == 0)
-            break;
-        if (mamori_strv_push(out, p, n) != 0)
-            return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-        p += n;
-    }
-    return MAMORI_OK;
+    return mamori_strv_split(out, value) == 0 ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
 }
 
 static int set_str(char **dst, const char *key, const char *value, struct mamori_error *err)

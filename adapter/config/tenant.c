@@ -427,6 +427,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
     }
     if (mamori_escalation_config_section(section))
         return mamori_escalation_config_key(&c->t->escalation, section, key, value, line, c->t->dir, err);
+    if (strcmp(section, "consult") == 0)
+        return mamori_consult_config_key(&c->t->consult, key, value, err);
     if (strncmp(section, "plugin ", 7) == 0) {
         const char *name = section + 7;
         while (*name == ' ')
@@ -435,7 +437,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
     }
     return mamori_error_set(err, MAMORI_EINVAL,
                             "unknown section [%s] (known: tenant, helpdesk, channel_map, plugin NAME, escalation, line, "
-                            "channel NAME)",
+                            "channel NAME, consult)",
                             section[0] ? section : "(none: keys must follow a [section])");
 }
 
@@ -489,6 +491,8 @@ int mamori_tenant_read(struct mamori_tenant *t, const char *path, const struct m
         return rc;
     if ((rc = mamori_escalation_config_finish(t->escalation, t, s, err)) != 0)
         return rc;
+    if ((rc = mamori_consult_config_finish(&t->consult, t->escalation, path, err)) != 0)
+        return rc;
     if (t->chain_count == 0)
         return mamori_error_set(err, MAMORI_EINVAL, "%s: no [plugin NAME] section: the tenant would annotate nothing",
                                 path);
@@ -524,6 +528,8 @@ int mamori_tenant_prepare(struct mamori_tenant *t, const struct mamori_settings 
         return mamori_error_prefix(err, "%s:%d", t->file, t->helpdesk_credentials_ref.line);
     if ((rc = mamori_escalation_config_activate(t->escalation, t->file, err)) != 0)
         return rc;
+    if ((rc = mamori_restriction_policy_load(t, err)) != 0)
+        return mamori_error_prefix(err, "%s: tenant %s", t->file, t->id);
 
     for (size_t i = 0; i < t->chain_count; i++) {
         struct mamori_chain_entry *e = &t->chain[i];
@@ -601,6 +607,8 @@ void mamori_tenant_free(struct mamori_tenant *t)
     mamori_secret_free(&t->helpdesk_credentials);
     option_list_free(&t->helpdesk_options);
     mamori_escalation_config_free(t->escalation);
+    mamori_consult_config_free(&t->consult);
+    mamori_restriction_policy_free(&t->restriction);
     free(t->failure);
     memset(t, 0, sizeof *t);
 }

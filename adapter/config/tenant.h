@@ -19,6 +19,8 @@
 
 #include "base/error.h"
 #include "base/ini_file.h"
+#include "config/consult.h"
+#include "config/restriction.h"
 #include "config/secret.h"
 #include "plugin/loader.h"
 
@@ -91,6 +93,13 @@ struct mamori_tenant {
     /* [escalation], [line], [channel NAME] (escalation_config.h); NULL when
      * the tenant escalates nowhere. Owned. */
     struct mamori_escalation_config *escalation;
+
+    /* [consult] (consult.h): consult prefixes and routes, warnings, the
+     * restriction decision tag; defaults when the section is absent. */
+    struct mamori_consult_config consult;
+    /* The policy's "contact_restriction" block (restriction.h), read from
+     * the first plugin's policy file at activation. */
+    struct mamori_restriction_policy restriction;
 
     struct mamori_chain_entry *chain;
     size_t chain_count, chain_cap;

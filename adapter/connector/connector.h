@@ -204,6 +204,12 @@ struct mamori_connector {
 
     /* ---- polling (see "Polling" above); NULL: webhooks only ---- */
     const struct mamori_poll_ops *poll;
+
+    /* What the write-back of a note job carrying {"restrict":
+     * {"requester_id"}} does to that requester (issue 16: a person decided
+     * to restrict the customer's contact), e.g. "suspend"; NULL when the
+     * connector cannot, and the agents are told to do it by hand. */
+    const char *restrict_action;
 };
 
 /* The connector called name, or NULL. */

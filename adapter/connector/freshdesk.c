@@ -9,7 +9,10 @@
  * ticket_subject, ticket_description, ticket_latest_public_comment,
  * ticket_source, ticket_tags, requester_name, requester_email, ...}}
  * (doc/helpdesks.md has it to paste). There is no delivery id, so the event
- * id is derived from ticket, trigger and text.
+ * id is derived from ticket, trigger and text. A private note's text, when
+ * the template carries ticket_latest_private_comment, is read only for what
+ * agents ask of mamori (ingest/agent.h); Freshdesk blocks are not applied
+ * from here (no restrict_action): agents are told to block by hand.
  *
  * Write-back: POST /api/v2/tickets/{id}/notes {"body": html, "private": true};
  * tags: PUT /api/v2/tickets/{id} {"tags": [...]} replaces the list, so the
@@ -63,7 +66,12 @@ static int freshdesk_parse(const struct mamori_webhook *in, json_t *root, struct
     body = mamori_cx_str(w, "ticket_latest_public_comment");
     if (body == NULL || body[0] == '\0')
         body = mamori_cx_str(w, "ticket_description");
-    if ((rc = mamori_cx_derived_id(&t->event_id, "fd", t->ticket_id, trig, body)) != 0 ||
+    /* Two private notes differ by their own text, not the customer's. */
+    if ((rc = mamori_cx_derived_id(&t->event_id, "fd", t->ticket_id, trig,
+                                   trig != NULL && strstr(trig, "note_type:private") != NULL &&
+                                           mamori_cx_str(w, "ticket_latest_private_comment") != NULL
+                                       ? mamori_cx_str(w, "ticket_latest_private_comment")
+                                       : body)) != 0 ||
         (rc = mamori_cx_take_str(&t->subject, w, "ticket_subject")) != 0 ||
         (rc = mamori_cx_take_str(&t->ticket_url, w, "ticket_url")) != 0 ||
         (rc = mamori_cx_take_str(&t->requester_name, w, "requester_name")) != 0 ||
@@ -86,8 +94,24 @@ static int freshdesk_parse(const struct mamori_webhook *in, json_t *root, struct
             break;
         p = e + 1;
     }
-    if (trig != NULL && strstr(trig, "note_type:private") != NULL)
-        return mamori_cx_ignore(t, "private note");
+    if (trig != NULL && strstr(trig, "note_type:private") != NULL) {
+        /* An agent's private note: never customer text, but it may consult
+         * the lawyer or record a warning (ingest/agent.h) when the rule's
+         * template carries its text (ticket_latest_private_comment). */
+        const char *note = mamori_cx_str(w, "ticket_latest_private_comment");
+        const char *desc = mamori_cx_str(w, "ticket_description");
+        if ((rc = mamori_cx_ignore(t, "private note")) != 0)
+            return rc;
+        t->agent_event = 1;
+        if (note != NULL && (t->agent_note = mamori_html_to_text(note, strlen(note), NULL)) == NULL)
+            return MAMORI_ENOMEM;
+        if (t->agent_note != NULL && mamori_cx_is_own_note(t->agent_note)) {
+            /* mamori's own note: nothing to look at. */
+            t->agent_event = 0;
+            return MAMORI_OK;
+        }
+        return desc != NULL ? mamori_cx_set_body(t, desc, strlen(desc), 1) : MAMORI_OK;
+    }
     if ((rc = mamori_cx_set_body(t, body, body ? strlen(body) : 0, 1)) != 0)
         return rc;
     if (mamori_cx_is_own_note(t->body))

@@ -1,6 +1,8 @@
 /*
  * connector/zendesk.c -- Zendesk event webhooks (ticket.created,
- * ticket.comment_added) in, a private comment and tags out.
+ * ticket.comment_added; ticket.tags_changed and agents' comments only for
+ * what agents ask of mamori, ingest/agent.h) in, a private comment and
+ * tags out.
  *
  * Signature: X-Zendesk-Webhook-Signature = base64(HMAC-SHA256(secret,
  * <X-Zendesk-Webhook-Signature-Timestamp value> || raw body)); the secret is
@@ -10,6 +12,9 @@
  * Write-back: PUT /api/v2/tickets/{id}.json with
  *   {"ticket": {"comment": {"body"|"html_body": note, "public": false},
  *               "additional_tags": [...]}}
+ * A note job carrying {"restrict": {"requester_id"}} (a person decided to
+ * restrict the customer, ingest/agent.h) then suspends the requester:
+ * PUT /api/v2/users/{id}.json {"user": {"suspended": true}}.
  * Basic auth from the credentials file ("agent@example.com/token:TOKEN").
  * additional_tags adds without replacing (no read needed). The request
  * carries Idempotency-Key (setting idempotency_key, default on: Zendesk
@@ -56,7 +61,7 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
     const char *type = mamori_cx_str(root, "type");
     const char *self = mamori_cx_option(in->tenant, "api_user_id");
     json_t *detail = json_object_get(root, "detail"), *comment = mamori_cx_get(root, "event.comment"), *tags;
-    int created, rc;
+    int created, tags_changed, rc;
 
     if (!json_is_object(root) || type == NULL || !json_is_object(detail))
         return mamori_error_set(err, MAMORI_EINVAL, "not a Zendesk event webhook (expected type and detail)");
@@ -74,7 +79,8 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
     if (t->ticket_id == NULL)
         return mamori_error_set(err, MAMORI_EINVAL, "\"detail.id\" (the ticket id) is missing");
     created = strcmp(type, "zen:event-type:ticket.created") == 0;
-    if (!created && strcmp(type, "zen:event-type:ticket.comment_added") != 0)
+    tags_changed = strcmp(type, "zen:event-type:ticket.tags_changed") == 0;
+    if (!created && !tags_changed && strcmp(type, "zen:event-type:ticket.comment_added") != 0)
         return mamori_cx_ignore(t, "event type is neither ticket.created nor ticket.comment_added");
     if ((rc = mamori_cx_take_str(&t->subject, detail, "subject")) != 0)
         return rc;
@@ -98,6 +104,26 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
         const char *d = mamori_cx_str(detail, "description");
         return mamori_cx_set_body(t, d, d ? strlen(d) : 0, 0);
     }
+    if (tags_changed) {
+        /* An agent (detail.actor_id) tagged the ticket: a warning macro, the
+         * restriction decision, a consult tag (ingest/agent.h). Tags mamori
+         * wrote itself come back with its own API user as the actor. The
+         * event's own fields (tags added, removed) are not needed:
+         * detail.tags is the ticket's tags after the change. */
+        char *actor = NULL;
+        const char *d = mamori_cx_str(detail, "description");
+        if ((rc = mamori_ticket_take_id(&actor, json_object_get(detail, "actor_id"), "actor_id", err)) != 0)
+            return rc;
+        if (self != NULL && actor != NULL && strcmp(self, actor) == 0) {
+            free(actor);
+            return mamori_cx_ignore(t, "tags changed by mamori's own API user");
+        }
+        t->agent_event = 1;
+        t->agent_id = actor;
+        if ((rc = mamori_cx_ignore(t, "tags changed (an agent's action, never customer text)")) != 0)
+            return rc;
+        return d != NULL ? mamori_cx_set_body(t, d, strlen(d), 0) : MAMORI_OK;
+    }
     if (!json_is_object(comment))
         return mamori_error_set(err, MAMORI_EINVAL, "comment_added without event.comment");
     {
@@ -109,17 +135,24 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
         rc = MAMORI_OK;
         if (self != NULL && author != NULL && strcmp(self, author) == 0)
             rc = mamori_cx_ignore(t, "comment written by mamori's own API user");
-        else if (json_is_false(pub)) {
-            rc = mamori_cx_ignore(t, "internal note (not public)");
-            /* An agent's internal note may carry `mamori:` command lines
-             * for the incident record (incident/agent.h). */
-            if (rc == 0 && body != NULL && !mamori_cx_is_own_note(body))
-                rc = mamori_ticket_set(&t->agent_note, body);
-        }
         else if (mamori_cx_is_own_note(body))
             rc = mamori_cx_ignore(t, "mamori's own note");
-        else if (json_is_true(mamori_cx_get(comment, "author.is_staff")))
-            rc = mamori_cx_ignore(t, "comment written by staff");
+        else if (json_is_false(pub) || json_is_true(mamori_cx_get(comment, "author.is_staff"))) {
+            /* An agent's note or reply: never customer text, but it may
+             * consult the lawyer or record a warning (ingest/agent.h). The
+             * ticket's description is the customer's text to quote. */
+            const char *d = mamori_cx_str(detail, "description");
+            rc = mamori_cx_ignore(t, json_is_false(pub) ? "internal note (not public)" : "comment written by staff");
+            t->agent_event = 1;
+            if (rc == 0 && body != NULL && (t->agent_note = strdup(body)) == NULL)
+                rc = MAMORI_ENOMEM;
+            if (rc == 0 && author != NULL) {
+                t->agent_id = author;
+                author = NULL;
+            }
+            if (rc == 0 && d != NULL)
+                rc = mamori_cx_set_body(t, d, strlen(d), 0);
+        }
         free(author);
         if (rc != 0 || t->ignore_reason != NULL)
             return rc;
@@ -127,7 +160,7 @@ static int zendesk_parse(const struct mamori_webhook *in, json_t *root, struct m
     }
 }
 
-enum { ZD_CHECK, ZD_UPDATE, ZD_TAGS };
+enum { ZD_CHECK, ZD_UPDATE, ZD_TAGS, ZD_SUSPEND };
 
 static int tags_via_endpoint(const struct mamori_wb *wb)
 {
@@ -199,6 +232,27 @@ static int zendesk_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_req
     } else if (step == ZD_TAGS) {
         rc = MAMORI_WB_SKIP;
         goto out;
+    } else if (step == ZD_SUSPEND) {
+        /* A person's decision to restrict the requester (ingest/agent.h):
+         * Update User with suspended = true. Setting it twice is harmless. */
+        const char *who = json_string_value(json_object_get(json_object_get(wb->job, "restrict"), "requester_id"));
+        char *uid;
+        if (who == NULL || json_is_true(json_object_get(wb->progress, "suspended"))) {
+            rc = MAMORI_WB_SKIP;
+            goto out;
+        }
+        if ((uid = mamori_wb_escape(who)) == NULL) {
+            rc = MAMORI_ENOMEM;
+            goto out;
+        }
+        req->method = "PUT";
+        req->path = mamori_cx_printf("/api/v2/users/%s.json", uid);
+        free(uid);
+        req->content_type = "application/json";
+        if (mamori_wb_json_body(req, json_pack("{s:{s:b}}", "user", "suspended", 1)) != 0) {
+            rc = MAMORI_ENOMEM;
+            goto out;
+        }
     } else {
         rc = MAMORI_WB_END;
         goto out;
@@ -220,6 +274,8 @@ static int zendesk_wb_result(struct mamori_wb *wb, int step, long status, const 
         mamori_wb_set_note_done(wb);
     if (step == ZD_UPDATE)
         mamori_wb_set_note_done(wb);
+    if (step == ZD_SUSPEND && json_object_set_new(wb->progress, "suspended", json_true()) != 0)
+        return MAMORI_ENOMEM;
     return MAMORI_OK;
 }
 
@@ -244,4 +300,5 @@ const struct mamori_connector mamori_connector_zendesk = {
     .note_format = MAMORI_NOTE_TEXT,
     .wb_build = zendesk_wb_build,
     .wb_result = zendesk_wb_result,
+    .restrict_action = "suspend",
 };

@@ -167,6 +167,11 @@ static int process(const struct mamori_ingest *ing, const struct mamori_tenant *
         break;
     case MAMORI_INGEST_DUPLICATE:
         break; /* seen before (the window overlaps the last one), or recorded meanwhile */
+    case MAMORI_INGEST_AGENT:
+        mamori_log_info("agent_event", "polled ticket %s (%s): an agent's note asked for something: %s",
+                        res.ticket.ticket_id, res.ticket.event_id, res.answer);
+        result = 1;
+        break;
     case MAMORI_INGEST_ANNOTATED:
         mamori_log_info("annotated", "polled ticket %s (%s): harassment=%s severity=%s", res.ticket.ticket_id,
                         res.ticket.event_id, mamori_annotation_is_harassment(a) ? "yes" : "no",

@@ -71,9 +71,7 @@ static void iso_time(long long t, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The ticket as the escalation row keeps it: ids and links for writing a
- * lawyer's note back, never the customer's words or identity. */
-static char *ticket_ids_json(const struct mamori_ticket *t)
+char *mamori_escalation_ticket_ids_json(const struct mamori_ticket *t)
 {
     json_t *o = json_object(), *tags = json_array();
     char *s = NULL;
@@ -291,7 +289,7 @@ int mamori_escalation_prepare(struct mamori_escalation_plan *p, struct mamori_st
     mamori_buf_puts(&chans, "");
     p->categories = mamori_buf_steal(&cats);
     p->channels = mamori_buf_steal(&chans);
-    p->ticket_json = ticket_ids_json(ticket);
+    p->ticket_json = mamori_escalation_ticket_ids_json(ticket);
     told = json_array();
     for (size_t i = 0; told != NULL && i < p->job_count; i++) {
         json_t *pl = json_loads(p->jobs[i].payload, 0, NULL);

@@ -86,6 +86,11 @@ int mamori_escalation_render_jobs(const struct mamori_tenant *t, const struct ma
                                   struct mamori_error *err);
 void mamori_escalation_jobs_free(struct mamori_escalation_job *jobs, size_t count);
 
+/* The ticket as an escalation row keeps it (JSON text, owned, NULL when
+ * out of memory): ids and links for writing a note back, never the
+ * customer's words or identity. */
+char *mamori_escalation_ticket_ids_json(const struct mamori_ticket *t);
+
 /* The deadline check: every escalation whose deadline is at or before
  * deadline_now and that nobody acknowledged gets its backup notices
  * enqueued (one transaction each, audited). now is the real time, for the

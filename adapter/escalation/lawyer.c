@@ -3,6 +3,8 @@
 
 #include "escalation/lawyer.h"
 
+#include "escalation/consult.h"
+
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -161,6 +163,9 @@ int mamori_lawyer_note_render(const json_t *payload, const char *language, int u
     int en = language && strcmp(language, "en") == 0;
     struct mamori_buf head = MAMORI_BUF_INIT, foot = MAMORI_BUF_INIT;
     char when[64], status[512];
+    const char *foot_text = en ? "recorded by mamori from LINE (internal only)" : "mamori が LINE から記録（社内限定）";
+    /* An answer to a consultation (consult.h) names its number. */
+    long long consult = (long long)mamori_consult_level_number(json_string_value(json_object_get(l, "level")));
     int rc = MAMORI_OK;
 
     if (kind == NULL)
@@ -169,7 +174,19 @@ int mamori_lawyer_note_render(const json_t *payload, const char *language, int u
         name = en ? "approved lawyer" : "登録弁護士";
     mamori_escalation_local_time(at, utc_offset, when, sizeof when);
     mamori_buf_puts(&head, MAMORI_NOTE_MARKER " ");
-    if (strcmp(kind, "retained") == 0) {
+    if (strcmp(kind, "mamori") == 0) {
+        /* mamori's own word to the agents (escalation/info_note.h). */
+        const json_t *tl = json_object_get(l, "tags");
+        size_t i;
+        json_t *v;
+        mamori_buf_puts(&head, json_string_value(json_object_get(l, "title")) ? json_string_value(json_object_get(l, "title")) : "");
+        line(out, f, 1, mamori_buf_str(&head));
+        if (text != NULL && text[0] != '\0')
+            line(out, f, 0, text);
+        json_array_foreach(tl, i, v) if (tags != NULL && json_is_string(v) &&
+                                         mamori_strv_push_unique(tags, json_string_value(v)) != 0) rc = MAMORI_ENOMEM;
+        foot_text = en ? "mamori (internal only)" : "mamori（社内限定）";
+    } else if (strcmp(kind, "retained") == 0) {
         mamori_buf_printf(&head, en ? "The lawyer (%s) has taken this case (%s)" : "弁護士（%s）が受任しました（%s）", name,
                           when);
         line(out, f, 1, mamori_buf_str(&head));
@@ -177,12 +194,21 @@ int mamori_lawyer_note_render(const json_t *payload, const char *language, int u
         line(out, f, 0, status);
         if (tags != NULL && mamori_strv_push_unique(tags, MAMORI_TAG_LAWYER_RETAINED) != 0)
             rc = MAMORI_ENOMEM;
+    } else if (strcmp(kind, "ack") == 0 && consult > 0) {
+        mamori_buf_printf(&head, en ? "The lawyer (%s) acknowledged consultation #%lld (%s)"
+                                    : "弁護士（%s）が相談 #%lld を確認しました（%s）",
+                          name, consult, when);
+        line(out, f, 1, mamori_buf_str(&head));
     } else if (strcmp(kind, "ack") == 0) {
         mamori_buf_printf(&head, en ? "The lawyer (%s) acknowledged the escalation (%s)" : "弁護士（%s）がエスカレーションを確認しました（%s）",
                           name, when);
         line(out, f, 1, mamori_buf_str(&head));
     } else {
-        mamori_buf_printf(&head, en ? "Lawyer's advice (%s, %s)" : "弁護士の助言（%s、%s）", name, when);
+        if (consult > 0)
+            mamori_buf_printf(&head, en ? "Lawyer's advice on consultation #%lld (%s, %s)" : "弁護士の助言（相談 #%lld への回答、%s、%s）",
+                              (long long)consult, name, when);
+        else
+            mamori_buf_printf(&head, en ? "Lawyer's advice (%s, %s)" : "弁護士の助言（%s、%s）", name, when);
         line(out, f, 1, mamori_buf_str(&head));
         quote(out, f, text ? text : "");
         line(out, f, 0, en ? "Follow this advice; it was sent from LINE by the lawyer and recorded by mamori."
@@ -190,7 +216,7 @@ int mamori_lawyer_note_render(const json_t *payload, const char *language, int u
         if (tags != NULL && mamori_strv_push_unique(tags, MAMORI_TAG_LAWYER_ADVICE) != 0)
             rc = MAMORI_ENOMEM;
     }
-    mamori_buf_printf(&foot, "— %s", en ? "recorded by mamori from LINE (internal only)" : "mamori が LINE から記録（社内限定）");
+    mamori_buf_printf(&foot, "— %s", foot_text);
     if (reference != NULL)
         mamori_buf_printf(&foot, " · %s", reference);
     if (f == MAMORI_NOTE_HTML) {
@@ -212,6 +238,8 @@ const char *mamori_lawyer_note_subject(const json_t *payload, const char *langua
     const char *kind = json_string_value(json_object_get(json_object_get(payload, "lawyer"), "kind"));
     int en = language && strcmp(language, "en") == 0;
 
+    if (kind != NULL && strcmp(kind, "mamori") == 0)
+        return en ? "[mamori] note to agents" : "[mamori] 担当者へのお知らせ";
     if (kind != NULL && strcmp(kind, "retained") == 0)
         return en ? "[mamori] lawyer retained" : "[mamori] 弁護士が受任";
     if (kind != NULL && strcmp(kind, "ack") == 0)

@@ -9,7 +9,9 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/escalation/channels/smtp.c \
 	adapter/escalation/channels/teams.c \
 	adapter/escalation/channels/webhook.c \
+	adapter/escalation/consult.c adapter/escalation/consult.h \
 	adapter/escalation/escalate.c adapter/escalation/escalate.h \
+	adapter/escalation/info_note.c adapter/escalation/info_note.h \
 	adapter/escalation/lawyer.c adapter/escalation/lawyer.h \
 	adapter/escalation/message.c adapter/escalation/message.h \
 	adapter/escalation/route.c adapter/escalation/route.h \

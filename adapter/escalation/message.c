@@ -495,11 +495,37 @@ int mamori_escalation_title(const json_t *model, int purpose, struct mamori_buf 
     const struct mamori_esc_labels *w = words_for(str(model, "language"));
     const char *level = str(model, "level");
 
+    if (json_is_object(json_object_get(model, "consult"))) {
+        mamori_buf_printf(out, "[mamori] %s #%lld: %s %s #%s", w == &ja ? "相談" : "Consultation",
+                          (long long)json_integer_value(json_object_get(json_object_get(model, "consult"), "number")),
+                          str(model, "company"), str(model, "helpdesk"), str(model, "ticket_id"));
+        return out->failed ? MAMORI_ENOMEM : MAMORI_OK;
+    }
     mamori_buf_printf(out, "[mamori] %s%s: %s %s #%s",
                       purpose == MAMORI_ESC_BACKUP ? (w == &ja ? "【未確認】" : "[NOT ACKNOWLEDGED] ") : "",
                       mamori_escalation_level_label(str(model, "language"), level), str(model, "company"),
                       str(model, "helpdesk"), str(model, "ticket_id"));
     return out->failed ? MAMORI_ENOMEM : MAMORI_OK;
+}
+
+/* A consultation (escalation/consult.h): its number and the agent's
+ * question, before the rest of the model. */
+static void consult_block(struct mamori_buf *out, int style, int english, const json_t *consult)
+{
+    struct mamori_buf tmp = MAMORI_BUF_INIT;
+    const char *target = str(consult, "target");
+
+    if (!json_is_object(consult))
+        return;
+    mamori_buf_printf(&tmp, "#%lld (%s)", (long long)json_integer_value(json_object_get(consult, "number")),
+                      english ? (strcmp(target, "supervisor") == 0 ? "an agent asks the supervisor"
+                                                                    : "an agent asks the lawyer")
+                              : (strcmp(target, "supervisor") == 0 ? "担当者から上長への相談" : "担当者から弁護士への相談"));
+    field(out, style, english ? "Consultation" : "相談番号", mamori_buf_str(&tmp));
+    mamori_buf_free(&tmp);
+    heading(out, style, english ? "Question" : "相談内容");
+    put(out, style, str(consult, "question"));
+    mamori_buf_putc(out, '\n');
 }
 
 int mamori_escalation_text(const json_t *model, int purpose, int style, int line_help,
@@ -525,7 +551,10 @@ int mamori_escalation_text(const json_t *model, int purpose, int style, int line
         mamori_buf_putc(out, '\n');
         mamori_buf_free(&tmp);
     }
-    mamori_buf_printf(out, "%s%s%s: ", style == MAMORI_ESC_STYLE_SLACK ? "*" : "", w == &en ? "[" : "【", w->title);
+    /* A consultation (consult.h) is an agent's question, not a detection. */
+    mamori_buf_printf(out, "%s%s%s: ", style == MAMORI_ESC_STYLE_SLACK ? "*" : "", w == &en ? "[" : "【",
+                      json_is_object(json_object_get(model, "consult")) ? (w == &en ? "Consultation" : "担当者からの相談")
+                                                                        : w->title);
     put(out, style, mamori_escalation_level_label(lang, level));
     mamori_buf_puts(out, w == &en ? "] " : "】");
     put(out, style, str(model, "company"));
@@ -546,6 +575,7 @@ int mamori_escalation_text(const json_t *model, int purpose, int style, int line
             mamori_buf_printf(out, "%s\n", str(model, "ticket_url"));
     }
     mamori_buf_free(&tmp);
+    consult_block(out, style, w == &en, json_object_get(model, "consult"));
     field(out, style, w->level_h, mamori_escalation_level_label(lang, level));
     arr = json_object_get(model, "categories");
     join(&tmp, arr, "label", w->sep);

@@ -36,7 +36,7 @@
 #include "connector/connector.h"
 #include "escalation/lawyer.h"
 #include "http/app.h"
-#include "store/audit.h"
+#include "store/audit_json.h"
 #include "store/escalations.h"
 #include "store/outbox.h"
 #include "note/job.h"
@@ -121,17 +121,6 @@ static int check_fresh(const struct mamori_tenant *t, struct mamori_http *h, jso
     return MAMORI_OK;
 }
 
-static int audit_json(struct mamori_store *st, const char *tenant, const char *kind, const char *subject, json_t *data,
-                      time_t now, struct mamori_error *err)
-{
-    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-    int rc = text ? mamori_audit_append(st, tenant, kind, subject, text, now, err)
-                  : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    free(text);
-    json_decref(data);
-    return rc;
-}
-
 struct counts {
     int handled, duplicates, ignored;
 };
@@ -161,7 +150,8 @@ static int on_follow(struct mamori_store *st, const struct mamori_tenant *t, con
         return rc;
     }
     n->handled++;
-    return audit_json(st, t->id, "line_follow", user, json_pack("{s:s, s:s}", "user", user, "state", state), now, err);
+    return mamori_audit_append_json(st, t->id, "line_follow", user,
+                                    json_pack("{s:s, s:s}", "user", user, "state", state), now, err);
 }
 
 /* The note job for a lawyer's message on escalation r. */
@@ -216,7 +206,7 @@ static int on_message(struct mamori_store *st, const struct mamori_tenant *t, co
     }
     if (user == NULL || !mamori_line_id_valid(user)) {
         n->ignored++;
-        return audit_json(st, t->id, "line_message_ignored", "-",
+        return mamori_audit_append_json(st, t->id, "line_message_ignored", "-",
                           json_pack("{s:s}", "reason", "no user id (the sender has not consented to share it)"), now, err);
     }
     rc = mamori_lawyer_get(st, t->id, user, &lw, err);
@@ -229,7 +219,7 @@ static int on_message(struct mamori_store *st, const struct mamori_tenant *t, co
         n->ignored++;
         mamori_log_notice("line_ignored", "LINE message from %s ignored: not an approved lawyer of tenant %s", user,
                           t->id);
-        return audit_json(st, t->id, "line_message_ignored", user,
+        return mamori_audit_append_json(st, t->id, "line_message_ignored", user,
                           json_pack("{s:s, s:s}", "user", user, "reason", "not an approved lawyer"), now, err);
     }
     recipients[0] = jstr(src, "groupId") ? jstr(src, "groupId") : jstr(src, "roomId") ? jstr(src, "roomId") : user;
@@ -241,7 +231,7 @@ static int on_message(struct mamori_store *st, const struct mamori_tenant *t, co
         n->ignored++;
         mamori_log_notice("line_unmatched", "LINE message %s from lawyer %s matches no escalation (no quote, no ticket "
                           "number, nothing sent to them in 30 days)", jstr(msg, "id") ? jstr(msg, "id") : "?", user);
-        rc = audit_json(st, t->id, "line_unmatched", user,
+        rc = mamori_audit_append_json(st, t->id, "line_unmatched", user,
                         json_pack("{s:s, s:s?}", "user", user, "line_message_id", jstr(msg, "id")), now, err);
         mamori_lawyer_row_free(&lw);
         return rc;
@@ -256,7 +246,7 @@ static int on_message(struct mamori_store *st, const struct mamori_tenant *t, co
     /* Any answer from the lawyer shows the escalation reached them. */
     rc = mamori_escalation_ack(st, t->id, r.ticket_id, user, (long long)now, &acked, err);
     if (rc == 0 && acked > 0)
-        rc = audit_json(st, t->id, "escalation_acknowledged", r.ticket_id,
+        rc = mamori_audit_append_json(st, t->id, "escalation_acknowledged", r.ticket_id,
                         json_pack("{s:I, s:s, s:s, s:s?, s:s, s:i, s:s?}", "escalation_id", (json_int_t)r.id, "level",
                                   r.level, "by", user, "name", lw.name, "via", "line", "escalations", acked,
                                   "line_message_id", jstr(msg, "id")),
@@ -264,13 +254,13 @@ static int on_message(struct mamori_store *st, const struct mamori_tenant *t, co
     if (rc == 0 && cmd == MAMORI_LAWYER_RETAIN) {
         rc = mamori_escalation_retain(st, r.id, user, (long long)now, err);
         if (rc == 0)
-            rc = audit_json(st, t->id, "lawyer_retained", r.ticket_id,
+            rc = mamori_audit_append_json(st, t->id, "lawyer_retained", r.ticket_id,
                             json_pack("{s:I, s:s, s:s, s:s?, s:s?}", "escalation_id", (json_int_t)r.id, "level", r.level,
                                       "by", user, "name", lw.name, "line_message_id", jstr(msg, "id")),
                             now, err);
     }
     if (rc == 0 && cmd == MAMORI_LAWYER_ADVICE)
-        rc = audit_json(st, t->id, "lawyer_note", r.ticket_id,
+        rc = mamori_audit_append_json(st, t->id, "lawyer_note", r.ticket_id,
                         json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s}", "escalation_id", (json_int_t)r.id, "level", r.level,
                                   "by", user, "name", lw.name, "line_message_id", jstr(msg, "id"), "text_sha256",
                                   digest_hex),
@@ -342,7 +332,7 @@ void mamori_handle_line(struct mamori_app *app, struct mamori_http *h, const str
             if (rc == 0 && strcmp(type, "follow") == 0)
                 rc = on_follow(app->store, t, ev, now, &n, &err);
             else if (rc == 0 && strcmp(type, "unfollow") == 0 && jstr(json_object_get(ev, "source"), "userId"))
-                rc = audit_json(app->store, t->id, "line_unfollow", jstr(json_object_get(ev, "source"), "userId"),
+                rc = mamori_audit_append_json(app->store, t->id, "line_unfollow", jstr(json_object_get(ev, "source"), "userId"),
                                 json_pack("{s:s}", "user", jstr(json_object_get(ev, "source"), "userId")), now, &err);
             else if (rc == 0 && strcmp(type, "message") == 0)
                 rc = on_message(app->store, t, ev, id, now, &n, &err);

@@ -191,6 +191,12 @@ void mamori_handle_webhook(struct mamori_app *app, struct mamori_http *h, const 
     case MAMORI_INGEST_FAILED:
         answer_failed(h, t, &res);
         break;
+    case MAMORI_INGEST_AGENT:
+        mamori_metrics_event("agent_event");
+        mamori_log_info("agent_event", "ticket %s: an agent's note asked for something: %s", res.ticket.ticket_id,
+                        res.answer);
+        mamori_http_respond(h, 200, "application/json; charset=utf-8", NULL, res.answer, strlen(res.answer));
+        break;
     case MAMORI_INGEST_ANNOTATED:
         mamori_metrics_event("annotated");
         for (size_t i = 0; i < a->category_count; i++)

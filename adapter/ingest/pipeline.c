@@ -10,8 +10,10 @@
 #include "escalation/escalate.h"
 #include "incident/record.h"
 #include "incident/training_token.h"
+#include "ingest/agent.h"
 #include "ingest/commit.h"
 #include "ingest/history.h"
+#include "ingest/warned.h"
 #include "plugin/host_api.h"
 #include "store/strikes.h"
 
@@ -66,13 +68,30 @@ static json_t *build_answer(const struct mamori_tenant *t, const struct mamori_i
                      mamori_annotation_verdict_json(&res->annotation, t->keep_evidence));
 }
 
+int mamori_ingest_run_chain(const struct mamori_ingest *ing, const struct mamori_tenant *t, time_t now,
+                            struct mamori_ingest_result *res)
+{
+    struct mamori_store_history source;
+    struct mamori_history hist;
+    struct mamori_request req;
+
+    source.store = ing->store;
+    source.identity_key = ing->gen->identity_key.data;
+    source.identity_key_len = ing->gen->identity_key.len;
+    mamori_history_from_store(&hist, &source);
+    memset(&req, 0, sizeof req);
+    mamori_chain_request(&req, t);
+    req.ticket = &res->ticket;
+    req.annotation = &res->annotation;
+    req.history = &hist;
+    req.now = now;
+    return mamori_chain_run(t, &req, &res->chain, ing->on_plugin_error);
+}
+
 enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, const struct mamori_webhook *in,
                                                json_t *root, time_t now, struct mamori_ingest_result *res)
 {
     const struct mamori_tenant *t = in->tenant;
-    struct mamori_store_history source;
-    struct mamori_history hist;
-    struct mamori_request req;
     struct mamori_escalation_plan plan;
     json_t *full = NULL, *ticket_json = NULL, *answer = NULL;
     char *stored = NULL;
@@ -101,6 +120,14 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
         /* An agent's note or tags may still speak to the incident record. */
         if ((rc = mamori_incident_on_agent(ing->store, t, &res->ticket, now, &changed, &res->err)) != 0)
             return fail(res, MAMORI_INGEST_AT_COMMIT, rc);
+        /* ... and one that consults the lawyer, records a warning or
+         * decides a restriction acts on it (agent.h); any other stays
+         * ignored. */
+        if (res->ticket.agent_event && mamori_agent_event_acts(t, &res->ticket)) {
+            if (ing->before_plugins != NULL)
+                ing->before_plugins(ing->before_plugins_ctx, t->id);
+            return mamori_agent_event(ing, t, now, res);
+        }
         res->outcome = MAMORI_INGEST_IGNORED;
         return res->outcome;
     }
@@ -144,17 +171,14 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
         }
     }
 
-    source.store = ing->store;
-    source.identity_key = ing->gen->identity_key.data;
-    source.identity_key_len = ing->gen->identity_key.len;
-    mamori_history_from_store(&hist, &source);
-    memset(&req, 0, sizeof req);
-    mamori_chain_request(&req, t);
-    req.ticket = &res->ticket;
-    req.annotation = &res->annotation;
-    req.history = &hist;
-    req.now = now;
-    if ((rc = mamori_chain_run(t, &req, &res->chain, ing->on_plugin_error)) != 0) {
+    if ((rc = mamori_ingest_run_chain(ing, t, now, res)) != 0) {
+        fail(res, MAMORI_INGEST_AT_CHAIN, rc);
+        goto out;
+    }
+    /* A customer warned before: severity, the warnings' dates, and the
+     * policy's restriction advice (warned.h). */
+    if ((rc = mamori_warned_apply(ing->store, ing->gen->identity_key.data, ing->gen->identity_key.len, t, &res->ticket,
+                                  &res->annotation, &res->err)) != 0) {
         fail(res, MAMORI_INGEST_AT_CHAIN, rc);
         goto out;
     }

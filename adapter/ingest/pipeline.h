@@ -44,7 +44,9 @@ enum mamori_ingest_outcome {
     MAMORI_INGEST_INVALID,     /* the payload does not parse: err says why; retrying cannot help */
     MAMORI_INGEST_QUARANTINED, /* the ticket hung the plugins [server] quarantine_strikes times (strikes.h):
                                 * nothing run, nothing recorded */
-    MAMORI_INGEST_FAILED       /* nothing recorded; may work later: stage and rc say where and why */
+    MAMORI_INGEST_FAILED,      /* nothing recorded; may work later: stage and rc say where and why */
+    MAMORI_INGEST_AGENT        /* an agent's note that asked for something (agent.h), recorded: answer is the
+                                * exact answer text; annotation holds only what a consultation quoted */
 };
 
 /* Where a FAILED event stopped. */
@@ -79,5 +81,11 @@ enum mamori_ingest_outcome mamori_ingest_event(const struct mamori_ingest *ing, 
                                                json_t *root, time_t now, struct mamori_ingest_result *res);
 
 void mamori_ingest_result_free(struct mamori_ingest_result *res);
+
+/* The tenant's plugin chain over res->ticket into res->annotation, with
+ * the store's history counters (inside the caller's read snapshot).
+ * Returns 0 or MAMORI_ENOMEM (mamori_chain_run). */
+int mamori_ingest_run_chain(const struct mamori_ingest *ing, const struct mamori_tenant *t, time_t now,
+                            struct mamori_ingest_result *res);
 
 #endif

@@ -36,6 +36,7 @@ void mamori_ticket_free(struct mamori_ticket *t)
     free(t->language);
     free(t->ignore_reason);
     free(t->agent_note);
+    free(t->agent_id);
     json_decref(t->connector_data);
     memset(t, 0, sizeof *t);
 }

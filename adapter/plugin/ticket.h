@@ -34,10 +34,18 @@ struct mamori_ticket {
     /* Set by connectors for events mamori must not annotate (its own notes,
      * internal comments, non-customer authors): the reason, or NULL. */
     char *ignore_reason;
-    /* An agent's internal note (ignored for annotation), kept so its
-     * `mamori:` command lines reach the incident record
-     * (incident/agent.h). Owned; NULL unless the event is one. */
+    /* An agent's own comment (an internal note or a staff reply), which is
+     * never judged as customer text: set by connectors that can tell,
+     * together with ignore_reason, so the pipeline can look for the
+     * tenant's consult and warning prefixes and its tags (ingest/agent.h)
+     * and the note's `mamori:` command lines reach the incident record
+     * (incident/agent.h). agent_note is its text, agent_id its author's
+     * helpdesk id; both owned, may be NULL. body then holds the customer's
+     * text of the ticket when the payload carries it (the evidence a
+     * consultation quotes). */
+    int agent_event;
     char *agent_note;
+    char *agent_id;
     /* Connector-specific data its write-back needs (platform ids, the
      * helpdesk account, ...). Owned; may be NULL. */
     json_t *connector_data;

@@ -5,8 +5,10 @@
 
 adapter_libmamori_core_la_SOURCES += \
 	adapter/store/audit.c adapter/store/audit.h \
+	adapter/store/audit_json.c adapter/store/audit_json.h \
 	adapter/store/backup.c adapter/store/backup.h \
 	adapter/store/copy.h adapter/store/pg_copy.c \
+	adapter/store/consultations.c adapter/store/consultations.h \
 	adapter/store/escalations.c adapter/store/escalations.h \
 	adapter/store/group_commit.c adapter/store/group_commit.h \
 	adapter/store/history.c \
@@ -21,3 +23,4 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/store/store.c adapter/store/store.h \
 	adapter/store/strikes.c adapter/store/strikes.h \
 	adapter/store/training_links.c adapter/store/training_links.h
+	adapter/store/warnings.c adapter/store/warnings.h

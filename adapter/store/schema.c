@@ -98,11 +98,28 @@ static const char *const migrations[] = {
     "CREATE TABLE strikes(tenant TEXT NOT NULL, ticket_id TEXT NOT NULL, strikes INTEGER NOT NULL,"
     "  last_event TEXT, last_at INTEGER NOT NULL, PRIMARY KEY(tenant, ticket_id));",
 
-    /* 6: reserved for issue 16 (consultations and warnings, branch h16),
-     * which brings its own migration 6; this placeholder keeps 7 in place
-     * until the two branches meet. */
-    "SELECT 1;",
-
+    /* 6: consultations, warnings and contact restrictions (issue 16).
+     * A consultation is an agent's question to the lawyer or supervisor
+     * (consultations.h); its number is the row id, and the message to the
+     * lawyer is an escalation row of level "consult-N", so a quoted LINE
+     * reply, 確認 and 受任 find it like any escalation. A warning is one
+     * given to a customer (warnings.h), kept against the keyed requester
+     * hash (never the id); a tag warns once per ticket, each @警告 note
+     * once per event. A restriction is a person's decision to suspend or
+     * block a requester, once per requester. */
+    "CREATE TABLE consultations("
+    "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, ticket_id TEXT NOT NULL, target TEXT NOT NULL,"
+    "  event_id TEXT NOT NULL, asked_by TEXT, question_sha256 TEXT NOT NULL, channels TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL, UNIQUE(tenant, event_id));"
+    "CREATE INDEX consultations_ticket ON consultations(tenant, ticket_id);"
+    "CREATE TABLE warnings("
+    "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, requester TEXT NOT NULL, ticket_id TEXT NOT NULL,"
+    "  source TEXT NOT NULL, source_key TEXT NOT NULL, given_by TEXT, given_at INTEGER NOT NULL,"
+    "  UNIQUE(tenant, source_key));"
+    "CREATE INDEX warnings_requester ON warnings(tenant, requester, given_at);"
+    "CREATE TABLE restrictions("
+    "  tenant TEXT NOT NULL, requester TEXT NOT NULL, ticket_id TEXT NOT NULL, decided_by TEXT,"
+    "  decided_at INTEGER NOT NULL, via TEXT NOT NULL, PRIMARY KEY(tenant, requester));",
     /* 7: incident records (incidents.h) and training links
      * (training_links.h). One incident per (tenant, ticket) that mamori
      * flagged or an agent marked: the columns reports count by, and

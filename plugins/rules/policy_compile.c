@@ -22,7 +22,7 @@ static void compile_meta(struct compile *c, json_t *root)
     static const char *const keys[] = {"mamori_policy", "id",          "version",   "title",      "company",
                                        "author",        "languages",   "effective_date", "extends", "tests",
                                        "quality",       "placeholders", "contacts", "normalization", "negation",
-                                       "quotation",
+                                       "quotation",     "contact_restriction",
                                        "benign",        "lexicon",     "categories", "rules",      "model",
                                        NULL};
     static const char *const qkeys[] = {"harassment_recall", "benign_fp_rate_max", "escalation_recall",
@@ -114,6 +114,23 @@ static void compile_meta(struct compile *c, json_t *root)
                 *dst[k] = compile_get_number(c, v, qkeys[k], 0, 0, 1, "quality");
                 p->quality.set |= 1u << k;
             }
+    }
+    /* Read by the host (adapter/config/restriction.h), not by this plugin;
+     * checked here so a typo is a lint error with its line. */
+    v = json_object_get(root, "contact_restriction");
+    if (v != NULL && !json_is_object(v))
+        ERR(v, root, "write {\"restrict_after\": 3, \"recommendation\": \"...\", \"caution\": \"...\"}",
+            "contact_restriction must be an object");
+    else if (v != NULL) {
+        static const char *const rkeys[] = {"raise_severity", "restrict_after", "recommendation", "caution", NULL};
+        compile_check_keys(c, v, "contact_restriction", rkeys);
+        compile_get_number(c, v, "raise_severity", 1, 0, 4, "contact_restriction");
+        compile_get_number(c, v, "restrict_after", 3, 0, 100, "contact_restriction");
+        for (int k = 2; rkeys[k]; k++) {
+            json_t *t = json_object_get(v, rkeys[k]);
+            if (t != NULL && !json_is_string(t))
+                ERR(t, v, NULL, "contact_restriction.%s must be a string", rkeys[k]);
+        }
     }
     v = json_object_get(root, "contacts");
     if (v != NULL && !json_is_object(v))

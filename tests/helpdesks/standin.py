@@ -24,7 +24,8 @@ however slow the machine). With "reads":
 true and "match": SUBSTRING the fault applies to the next N GETs whose path
 and query contain SUBSTRING instead (a poller's reads). GET /_state
 returns notes, tags and counters as JSON, including the largest number of
-requests in flight at once per platform ("max_inflight").
+requests in flight at once per platform ("max_inflight") and how often each
+requester was suspended ("suspended": {"zendesk:USER_ID": n}, issue 16).
 
 Rate limits in each platform's documented shape: POST /_control
 {"platform": P, "mode": "ratelimit", "limit": L, "window": S} gives P a
@@ -74,7 +75,7 @@ LOCK = threading.Lock()
 RELEASE = threading.Event()
 STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0, "inflight": {}, "rm_issues": {},
          "max_inflight": {}, "hs_token": 1, "hs_expired": 0, "hs_token_requests": 0,
-         "ratelimit": {}, "over_limit": {}, "exhausted": {}}
+         "ratelimit": {}, "over_limit": {}, "exhausted": {}, "suspended": {}}
 ARGS = None
 
 
@@ -147,7 +148,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 return self.answer(200, {k: STATE[k] for k in ("notes", "tags", "writes", "requests", "max_inflight",
                                                                "hs_expired", "hs_token_requests", "over_limit", "inflight",
-                                                               "exhausted")})
+                                                               "exhausted", "suspended")})
         parts = url.path.split("/", 2)
         platform = parts[1] if len(parts) > 1 else ""
         with LOCK:
@@ -293,6 +294,17 @@ class Handler(BaseHTTPRequestHandler):
             need(method == "PUT" and isinstance(body.get("tags"), list), "PUT tags.json needs tags")
             self.set_tags("zendesk", m.group(1), sorted(set(self.tags("zendesk", m.group(1))) | set(body["tags"])))
             return 200, {"tags": self.tags("zendesk", m.group(1))}
+        m = re.fullmatch(r"/api/v2/users/([0-9]+)\.json", path)
+        if m:
+            # Update User: only suspending is expected from mamori (issue 16).
+            need(method == "PUT", "users/ID.json takes PUT")
+            self.json_ct()
+            u = body.get("user")
+            need(isinstance(u, dict) and u.get("suspended") is True and len(u) == 1,
+                 "user must be exactly {\"suspended\": true}")
+            with LOCK:
+                STATE["suspended"]["zendesk:" + m.group(1)] = STATE["suspended"].get("zendesk:" + m.group(1), 0) + 1
+            return 200, {"user": {"id": int(m.group(1)), "suspended": True}}
         m = re.fullmatch(r"/api/v2/tickets/([0-9]+)\.json", path)
         need(method == "PUT" and m, "unexpected %s %s" % (method, path))
         self.json_ct()

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/ini_file.h"
+#include "config/consult.h"
 #include "config/escalation.h"
 #include "config/settings.h"
 #include "config/tenant.h"
@@ -210,6 +211,8 @@ static void test_tables(void)
     for (const struct mamori_key_section *s = mamori_tenant_sections; s->name != NULL; s++)
         check_table(s->name, s->keys);
     for (const struct mamori_key_section *s = mamori_escalation_sections; s->name != NULL; s++)
+        check_table(s->name, s->keys);
+    for (const struct mamori_key_section *s = mamori_consult_sections; s->name != NULL; s++)
         check_table(s->name, s->keys);
     for (const struct mamori_connector *const *c = mamori_connector_all(); *c != NULL; c++) {
         ok((*c)->keys != NULL && mamori_key_find((*c)->keys, "note_format") != NULL,

@@ -1,0 +1,145 @@
+#!/bin/bash
+# Warnings to a customer and what follows (issue 16), end to end through
+# nginx with the Zendesk stand-in: the tenant's warning tag (set by its
+# warning macro) or an "@警告" note records a warning against the
+# customer's pseudonymous id; a later harassing contact from that customer
+# is marked more severe and its note cites the warnings' dates; at the
+# policy's number of warnings the note recommends restricting contact in
+# the policy's words with its legal caution, and nothing is applied; only
+# the decision tag makes the connector suspend the requester in Zendesk,
+# once, recording who decided.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/helpdesk_lib.sh"
+[ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
+command -v openssl >/dev/null || skip_all "openssl not found"
+it_init 37
+hd_standin_start
+hd_tenant zd zendesk "api_user_id = 39011229999"
+hd_tenant fd freshdesk
+it_start || { echo "Bail out! stack did not start"; exit 1; }
+mam() { "$MAMORI" -c "$IT_DIR/mamori.conf" "$@"; }
+AGENT=39011220001
+BOSS=39011220002
+CUST=39011227777
+OTHER=39011227000
+ABUSE="ふざけるな。お前は無能だ。上司を出せ。"
+TODAY=$(TZ=Asia/Tokyo date +%Y-%m-%d)
+
+# post EVENT TICKET REQUESTER AUTHOR STAFF PUBLIC BODY [TAGS,...] -- a Zendesk comment_added event.
+post() {
+    python3 - "$IT_DIR/$1.json" "$@" <<'PY'
+import json, sys
+f, ev, ticket, requester, author, staff, public, body = sys.argv[1:9]
+tags = [t for t in (sys.argv[9] if len(sys.argv) > 9 else "").split(",") if t]
+import os
+d = {"account_id": 24681357, "type": "zen:event-type:ticket." + os.environ.get("ZD_TYPE", "comment_added"), "id": ev,
+     "subject": "zen:ticket:" + ticket, "time": "2026-01-10T01:00:00Z", "zendesk_event_version": "2022-11-06",
+     "detail": {"id": ticket, "actor_id": author, "created_at": "2026-01-10T00:00:00Z", "description": "ご対応について",
+                "requester_id": requester, "subject": "ご対応について", "tags": tags, "via": {"channel": "email"},
+                "status": "OPEN"},
+     "event": {"comment": {"id": "77" + ev[-8:], "body": body, "is_public": public == "true",
+                           "author": {"id": author, "is_staff": staff == "true", "name": "x"}}}}
+if os.environ.get("ZD_TYPE") == "tags_changed":
+    d["event"] = {"tags_added": tags[-1:], "tags_removed": []}
+open(f, "w", encoding="utf-8").write(json.dumps(d, ensure_ascii=False))
+PY
+    hd_post zd zendesk-comment_added "$IT_DIR/$1.json"
+}
+note_of() { hd_state "s['notes']['zendesk:$1'][${2:-0}]['text']"; }
+
+# ---- the same words from a customer never warned ----
+post ev-w-00000001 7000 "$OTHER" "$OTHER" false true "$ABUSE"
+base=$(echo "$HTTP_BODY" | json 'd["annotation"]["severity"]')
+tap_is "$base" medium "an unwarned customer's abuse is of medium severity (the baseline)"
+
+# ---- the warning macro's tag ----
+post ev-w-00000002 7101 "$CUST" "$AGENT" true true "これ以上の暴言が続く場合、対応をお断りすることがあります。" "mamori-warning,返金"
+tap_is "$HTTP_STATUS/$(echo "$HTTP_BODY" | json 'd["status"]+"/"+d["warning"]')" "200/agent_event/recorded" \
+    "the warning tag on an agent's reply records a warning"
+tap_is "$(it_sql "select ticket_id||'/'||source||'/'||given_by from warnings")" "7101/tag/$AGENT" \
+    "... with the ticket, the source and the agent"
+tap_is "$(it_sql "select count(*) from warnings where requester='$CUST'")" 0 "... against the pseudonymous id, never the customer's id"
+hd_wait_notes zendesk 7101 1 20
+tap_like "$(note_of 7101)" "警告を記録しました（$TODAY）：このお客様への警告 1 回目" "the agent is told on the ticket"
+post ev-w-00000003 7101 "$CUST" "$AGENT" true false "返答待ち" "mamori-warning,返金"
+tap_is "$(echo "$HTTP_BODY" | json 'd["warning"]')/$(it_sql "select count(*) from warnings")" "known/1" \
+    "a later event still carrying the tag warns nobody twice"
+tap_is "$(it_sql "select count(*) from audit where kind='warning_recorded'")" 1 "the warning is in the audit chain"
+
+# ---- a harassing contact after the warning ----
+post ev-w-00000004 7102 "$CUST" "$CUST" false true "$ABUSE"
+tap_is "$(echo "$HTTP_BODY" | json 'd["annotation"]["severity"]')" high "the warned customer's same words are more severe"
+tap_like "$(echo "$HTTP_BODY" | json 'd["annotation"]["tags"]')" "mamori-warned-customer" "... and the ticket is tagged"
+hd_wait_notes zendesk 7102 1 20
+tap_like "$(note_of 7102)" "このお客様には警告済みです（1 回：$TODAY #7101）" "the note cites the warning's date and ticket"
+tap_unlike "$(note_of 7102)" "対応打ち切り" "one warning: no restriction is recommended yet"
+post ev-w-00000005 7106 "$CUST" "$CUST" false true "配送状況を教えてください。"
+tap_is "$(echo "$HTTP_BODY" | json 'd["annotation"]["severity"]')" none "a warned customer's ordinary question is left alone"
+
+# ---- two @警告 notes: the policy's number ----
+post ev-w-00000006 7103 "$CUST" "$AGENT" true false "@警告 電話で、暴言が続けば対応を打ち切ると伝えた。"
+tap_is "$(echo "$HTTP_BODY" | json 'd["warning"]')" recorded "an @警告 note records a warning"
+post ev-w-00000007 7104 "$CUST" "$BOSS" true false "@警告 書面で警告済み。"
+post ev-w-00000007 7104 "$CUST" "$BOSS" true false "@警告 書面で警告済み。"
+tap_is "$(it_sql "select count(*) from warnings")" 3 "a redelivered @警告 note counts once: three warnings"
+post ev-w-00000008 7104 "$CUST" "$AGENT" true false "警告について上長と相談した。"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')" ignored "a note without the prefix records nothing"
+
+post ev-w-00000009 7105 "$CUST" "$CUST" false true "$ABUSE"
+tap_is "$(echo "$HTTP_BODY" | json 'd["annotation"]["severity"]')" high "the third warning's customer is still marked more severe"
+tap_like "$(echo "$HTTP_BODY" | json 'd["annotation"]["tags"]')" "mamori-restriction-recommended" \
+    "at the policy's number of warnings the ticket is tagged for a restriction decision"
+hd_wait_notes zendesk 7105 1 20
+note=$(note_of 7105)
+tap_like "$note" "このお客様には警告済みです（3 回：$TODAY #7101、$TODAY #7103、$TODAY #7104）" "the note cites all three warnings"
+tap_like "$note" "警告 3 回（方針の基準 3 回）" "it says the policy's number was reached"
+tap_like "$note" "対応打ち切り（以後の電話・メールには応じない旨の通知）または出入り禁止" "it recommends restricting contact in the policy's words"
+tap_like "$note" "障害者差別解消法に基づく合理的配慮" "... with the policy's legal caution"
+tap_like "$note" "決定は人が行います" "... and says a person decides"
+sleep 1
+tap_is "$(hd_state "s['suspended'].get('zendesk:$CUST', 0)")" 0 "nothing is suspended on a recommendation"
+
+# ---- the decision tag (a supervisor tags the ticket: ticket.tags_changed) ----
+ZD_TYPE=tags_changed post ev-w-00000012 7105 "$CUST" 39011229999 true false "" "mamori-restriction-recommended,mamori-restrict-contact"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')" ignored "the tag written by mamori's own API user decides nothing"
+ZD_TYPE=tags_changed post ev-w-00000010 7105 "$CUST" "$BOSS" true false "" "mamori-restriction-recommended,mamori-restrict-contact"
+tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" applying "the decision tag applies the restriction"
+suspended_once() { [ "$(hd_state "s['suspended'].get('zendesk:$CUST', 0)")" = 1 ]; }
+it_poll 20 suspended_once
+tap_is "$(hd_state "s['suspended'].get('zendesk:$CUST', 0)")" 1 "the requester is suspended in Zendesk (PUT /api/v2/users/ID.json)"
+tap_is "$(it_sql "select decided_by||'/'||via||'/'||ticket_id from restrictions")" "$BOSS/tag/7105" "who decided is recorded"
+tap_like "$(it_sql "select data from audit where kind='contact_restricted'")" "\"decided_by\":\"$BOSS\"" "... in the audit chain too"
+hd_wait_notes zendesk 7105 2 20
+tap_like "$(note_of 7105 1)" "対応制限が決定されました（決定者 $BOSS）" "the agents are told on the ticket"
+post ev-w-00000011 7105 "$CUST" "$AGENT" true false "記録のみ" "mamori-restrict-contact"
+tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" known "a later event with the tag does not decide again"
+hd_wait_drained 20
+tap_is "$(hd_state "s['suspended'].get('zendesk:$CUST', 0)")/$(hd_state "s['suspended'].get('zendesk:$OTHER', 0)")" "1/0" \
+    "... the requester was suspended once, and nobody else"
+
+# ---- Freshdesk: an @警告 private note; the decision is recorded, applied by hand ----
+fd_note() {  # fd_note FILE TICKET NOTE-HTML [TAGS]
+    python3 -c 'import json,sys
+f, ticket, note = sys.argv[1:4]
+tags = sys.argv[4] if len(sys.argv) > 4 else ""
+open(f, "w", encoding="utf-8").write(json.dumps({"freshdesk_webhook": {"triggered_event": "{note_type:private}",
+    "ticket_id": ticket, "ticket_subject": "請求について", "ticket_description": "<div>ふざけるな。</div>",
+    "ticket_latest_private_comment": note, "ticket_tags": tags, "ticket_source": "Email",
+    "requester_name": "田中", "requester_email": "tanaka@example.com"}}, ensure_ascii=False))' "$@"
+}
+fd_note "$IT_DIR/fd1.json" 8001 "<div>@警告 電話で警告しました。</div>"
+hd_post fd freshdesk-ticket_created "$IT_DIR/fd1.json"
+tap_is "$HTTP_STATUS/$(echo "$HTTP_BODY" | json 'd["warning"]')" "200/recorded" "a Freshdesk @警告 private note records a warning"
+fd_note "$IT_DIR/fd2.json" 8001 "<div>社内メモ：返金不可。</div>"
+hd_post fd freshdesk-ticket_created "$IT_DIR/fd2.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')" ignored "a Freshdesk private note without a prefix does nothing"
+fd_note "$IT_DIR/fd3.json" 8001 "<div>上長判断。</div>" "請求, mamori-restrict-contact"
+hd_post fd freshdesk-ticket_created "$IT_DIR/fd3.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" recorded "the Freshdesk decision is recorded (Freshdesk blocks are not applied by mamori)"
+hd_wait_notes freshdesk 8001 2 20
+tap_like "$(hd_state "s['notes']['freshdesk:8001'][1]['text']")" "管理画面で設定してください" "... and the agents are told to block by hand"
+
+mam audit verify >/dev/null 2>&1
+tap_is "$?" 0 "the audit chain verifies"
+tap_is "$(hd_bad_requests)" 0 "the helpdesk stand-in found no malformed request"
+it_done
