@@ -11,6 +11,7 @@
 
 #include "incident/record.h"
 #include "report/chart.h"
+#include "report/report_data.h"
 #include "store/audit.h"
 #include "store/escalations.h"
 #include "store/incidents.h"
@@ -94,7 +95,7 @@ static int on_kind(void *ctx, int ncol, const char *const *names, const char *co
 int mamori_incident_export_json(struct mamori_store *st, const char *tenant, const char *ticket_id, json_t **out,
                                 struct mamori_error *err)
 {
-    static const char *const kinds[] = {"consultations", "warnings"};
+    static const char *const kinds[MAMORI_REPORT_KINDS] = {"consultations", "warnings", "restrictions"};
     struct mamori_incident_row r;
     struct audit_ctx a = {NULL, ""};
     json_t *doc = NULL, *esc = json_array(), *links = json_array(), *told = json_array();
@@ -139,7 +140,7 @@ int mamori_incident_export_json(struct mamori_store *st, const char *tenant, con
         if (doc == NULL)
             rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
     }
-    for (int k = 0; rc == 0 && k < 2; k++) {
+    for (int k = 0; rc == 0 && k < MAMORI_REPORT_KINDS; k++) {
         json_t *rows = json_array();
         int present = 0;
         if (rows == NULL) {
@@ -281,6 +282,7 @@ int mamori_incident_export_pdf(json_t *doc, struct mamori_buf *out)
     section(&p, "連絡した相手 Who was told", json_object_get(doc, "escalation_messages"));
     section(&p, "相談 Consultations", json_object_get(doc, "consultations"));
     section(&p, "警告 Warnings", json_object_get(doc, "warnings"));
+    section(&p, "制限 Restrictions", json_object_get(doc, "restrictions"));
     section(&p, "研修リンク Training links", json_object_get(doc, "training_links"));
     p.y += 6;
     line(&p, 13, 1, "監査記録 Audit entries (HMAC-SHA256 chain)");

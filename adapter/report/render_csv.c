@@ -64,7 +64,7 @@ int mamori_report_render_csv(const struct mamori_report *r, struct mamori_buf *o
     table(out, "escalation_level", &r->escalation_levels, 1);
     line(out, "training", "total", r->training_issued, r->training_opened, 1, -1);
     table(out, "training_category", &r->training, 1);
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < MAMORI_REPORT_KINDS; k++)
         if (r->kinds[k].present)
             line(out, "records", r->kinds[k].name, r->kinds[k].count, 0, 0, -1);
     return out->failed ? MAMORI_ENOMEM : 0;

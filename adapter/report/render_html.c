@@ -154,9 +154,9 @@ int mamori_report_render_html(const struct mamori_report *r, struct mamori_buf *
                 &r->escalation_levels);
 
     mamori_buf_puts(out, "<h2>相談と警告 Consultations and warnings</h2>\n");
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < MAMORI_REPORT_KINDS; k++) {
         mamori_buf_printf(out, "<p id=\"kind-%s\">%s: ", r->kinds[k].name,
-                          k == 0 ? "相談 consultations" : "警告 warnings");
+                          k == 0 ? "相談 consultations" : k == 1 ? "警告 warnings" : "接触制限 restrictions");
         if (r->kinds[k].present)
             mamori_buf_printf(out, "%lld</p>\n", (long long)r->kinds[k].count);
         else

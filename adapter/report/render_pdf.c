@@ -97,7 +97,7 @@ int mamori_report_render_pdf(const struct mamori_report *r, struct mamori_buf *o
     text(&p, 10, 0, line);
     p.y += 6;
     text(&p, 13, 1, "相談と警告 Consultations and warnings");
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < MAMORI_REPORT_KINDS; k++) {
         if (r->kinds[k].present)
             snprintf(line, sizeof line, "  %s: %lld", r->kinds[k].name, (long long)r->kinds[k].count);
         else

@@ -299,6 +299,7 @@ int mamori_report_build(struct mamori_store *st, const char *tenant, const char 
     out->ack_median_minutes = -1;
     out->kinds[0].name = "consultations";
     out->kinds[1].name = "warnings";
+    out->kinds[2].name = "restrictions";
     if ((rc = mamori_report_parse_day(from, &f, err)) != 0)
         return mamori_error_prefix(err, "--from");
     if ((rc = mamori_report_parse_day(to, &t, err)) != 0)
@@ -341,7 +342,7 @@ int mamori_report_build(struct mamori_store *st, const char *tenant, const char 
         rc = mamori_escalation_list(st, tenant, 0, (size_t)-1, on_escalation, &b, err);
     if (rc == 0)
         rc = mamori_training_link_each(st, tenant, NULL, out->from, out->to, on_link, &b, err);
-    for (int k = 0; rc == 0 && k < 2; k++)
+    for (int k = 0; rc == 0 && k < MAMORI_REPORT_KINDS; k++)
         rc = mamori_incident_kind_each(st, out->kinds[k].name, tenant, NULL, out->from, out->to,
                                        &out->kinds[k].present, count_kind, &out->kinds[k], err);
     mamori_store_read_end(st);
@@ -430,7 +431,7 @@ json_t *mamori_report_to_json(const struct mamori_report *r)
     for (size_t i = 0; rep != NULL && i < r->repeaters.count; i++)
         json_array_append_new(rep, json_pack("{s:s, s:I}", "customer", r->repeaters.rows[i].key, "incidents",
                                              (json_int_t)r->repeaters.rows[i].n));
-    for (int k = 0; kinds != NULL && k < 2; k++)
+    for (int k = 0; kinds != NULL && k < MAMORI_REPORT_KINDS; k++)
         json_object_set_new(kinds, r->kinds[k].name,
                             r->kinds[k].present ? json_integer((json_int_t)r->kinds[k].count) : json_null());
     return json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:o,"

@@ -39,6 +39,10 @@ struct mamori_report_kind {
     int64_t count;
 };
 
+/* The kinds of issue 16's records a report counts (store/incidents.h,
+ * mamori_incident_kind_each). */
+#define MAMORI_REPORT_KINDS 3
+
 struct mamori_report {
     char *tenant;
     long long from, to;              /* [from, to) Unix seconds, UTC days */
@@ -51,7 +55,8 @@ struct mamori_report {
     struct mamori_report_table escalation_levels; /* n opened, m acknowledged, minutes median */
     int64_t training_issued, training_opened;
     struct mamori_report_table training;          /* per category: n issued, m opened, minutes median */
-    struct mamori_report_kind kinds[2];
+    /* consultations, warnings, restrictions (issue 16's records) */
+    struct mamori_report_kind kinds[MAMORI_REPORT_KINDS];
 };
 
 /* Parse "YYYY-MM-DD" (a real calendar day) into Unix seconds at 00:00 UTC.

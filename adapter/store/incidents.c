@@ -302,7 +302,8 @@ int mamori_incident_kind_each(struct mamori_store *st, const char *kind, const c
                               int (*cb)(void *ctx, int ncol, const char *const *names, const char *const *values),
                               void *ctx, struct mamori_error *err)
 {
-    static const char *const time_columns[] = {"created_at", "issued_at", "at", NULL};
+    /* consultations.created_at, warnings.given_at, restrictions.decided_at */
+    static const char *const time_columns[] = {"created_at", "given_at", "decided_at", "issued_at", "at", NULL};
     struct mamori_buf sql = MAMORI_BUF_INIT;
     const char *time_col = NULL;
     const char *names[64], *values[64];
@@ -310,7 +311,7 @@ int mamori_incident_kind_each(struct mamori_store *st, const char *kind, const c
     int rc, n;
 
     *present = 0;
-    if (strcmp(kind, "consultations") != 0 && strcmp(kind, "warnings") != 0)
+    if (strcmp(kind, "consultations") != 0 && strcmp(kind, "warnings") != 0 && strcmp(kind, "restrictions") != 0)
         return mamori_error_set(err, MAMORI_EINVAL, "unknown record kind %s", kind);
     if (!has_column(st, kind, "tenant") || !has_column(st, kind, "ticket_id"))
         return MAMORI_OK;

@@ -22,5 +22,5 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/store/schema.c adapter/store/schema.h \
 	adapter/store/store.c adapter/store/store.h \
 	adapter/store/strikes.c adapter/store/strikes.h \
-	adapter/store/training_links.c adapter/store/training_links.h
+	adapter/store/training_links.c adapter/store/training_links.h \
 	adapter/store/warnings.c adapter/store/warnings.h

@@ -82,6 +82,7 @@ tap_like "$out" "none of the" "... saying none is keyed"
 # is keyed from the next start. (Later migrations' tables go too, or the
 # restart's migrations would find them already there.)
 db_exec "ALTER TABLE audit DROP COLUMN keyed" "DROP TABLE strikes" "DROP TABLE incidents" "DROP TABLE training_links" \
+    "DROP TABLE consultations" "DROP TABLE warnings" "DROP TABLE restrictions" \
     "PRAGMA user_version = 3"
 rewrite_plain 0
 plain=$(it_sql "select count(*) from audit")

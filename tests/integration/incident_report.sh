@@ -74,8 +74,8 @@ tap_is "$(echo "$show" | json 'd["record_matches_audit"]')" true "... and its ha
 tap_is "$(echo "$show" | json '[a["kind"] for a in d["audit"]]')" \
     '["annotated", "incident_recorded", "annotated", "incident_updated", "incident_updated"]' \
     "... with every audit entry of the ticket"
-tap_is "$(echo "$show" | json 'd["consultations"]')" null \
-    "consultations are null while this store has no such table (issue 16)"
+tap_is "$(echo "$show" | json 'd["consultations"]')" "[]" \
+    "consultations (issue 16's table): none on this ticket, an empty list, not null"
 
 # Reports.
 M report --tenant acme --from "$today" --to "$today" > "$IT_DIR/r.json"; rc=$?
