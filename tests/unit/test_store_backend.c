@@ -333,7 +333,7 @@ int main(int argc, char **argv)
     }
     where = argv[1];
     is_pg = mamori_store_is_url(where);
-    plan(80);
+    plan(78);
     mamori_store_display(where, shown, sizeof shown);
     diag("backend: %s (%s)", is_pg ? "PostgreSQL" : "sqlite", shown);
     ok(strstr(shown, "right") == NULL, "the location as shown has no password");
