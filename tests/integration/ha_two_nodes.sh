@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/pg_cluster.sh"
 
 COUNT=${HA_COUNT:-120}
-it_init 15
+it_init 16
 trap 'pg_cluster_stop; it_cleanup' EXIT
 pg_cluster_start || { pg_cluster_stop; skip_all "$PG_SKIP"; }
 hd_standin_start
@@ -117,6 +117,10 @@ tap_ok $? "node 2 restarted"
 psql_n() { pg_cluster_psql mamori "$1"; }
 tap_is "$(psql_n "SELECT count(*) FROM events WHERE event_id LIKE 'ha-%'")" "$COUNT" \
     "each event is stored exactly once across both nodes"
+# Every event was flagged: its incident record was written in the same
+# commit, one per ticket (the burst's tickets are all different).
+tap_is "$(psql_n "SELECT count(*) FROM incidents WHERE ticket_id LIKE 'ha-T%' AND is_harassment = 1")" "$COUNT" \
+    "each flagged ticket has its incident record on PostgreSQL"
 all_done() { [ "$(psql_n "SELECT count(*) FROM outbox WHERE state <> 'done'")" = 0 ]; }
 it_poll 120 all_done
 tap_is "$(psql_n "SELECT count(*) FROM outbox WHERE state <> 'done'")" 0 "every note job is done"
