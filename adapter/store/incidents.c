@@ -35,6 +35,11 @@ void mamori_incident_row_free(struct mamori_incident_row *r)
     memset(r, 0, sizeof *r);
 }
 
+int mamori_incident_schema(const struct mamori_store *st)
+{
+    return st->pg != NULL ? 2 : 7;
+}
+
 static const char *col(sqlite3_stmt *s, int i)
 {
     return (const char *)sqlite3_column_text(s, i);
