@@ -132,17 +132,23 @@ static void release(struct worker *w, struct slot *s, const struct mamori_error 
         FCGX_PutStr(overloaded, (int)sizeof overloaded - 1, s->req.out);
     else
         FCGX_PutStr(s->out.data, (int)s->out.len, s->req.out);
+    /* Whether the whole request body was read: only then may the
+     * connection close at once (below). */
+    int body_read = s->h.content_length <= 0 || (s->h.body != NULL && (long long)s->h.body_len == s->h.content_length);
     if (s->h.status != 0)
         mamori_app_finish(&w->app, &s->h);
     mamori_http_free(&s->h);
     clear_out(s);
     /* libfcgi ends a connection with a lingering close: shutdown, then
      * wait (select, up to 2 s) until the web server has closed its end,
-     * so that a TCP reset cannot destroy the answer in flight. The worker
+     * so that a reset cannot destroy the answer in flight. The worker
      * sits idle for that round trip on every request. On a Unix socket
-     * what was written is already in the peer's queue and no reset
-     * exists: a detached request is closed at once. */
-    if (w->unix_listen)
+     * what was written is already in the peer's queue, so a request whose
+     * body was read is closed at once. One answered before its body was
+     * read (413, a bad signature's early answer, a stalled body) keeps
+     * the lingering close: closing a Unix socket with unread data resets
+     * the peer, and nginx then answers 502 instead of ours. */
+    if (w->unix_listen && body_read)
         FCGX_Detach(&s->req);
     FCGX_Finish_r(&s->req);
     if (s->busy == 2)
