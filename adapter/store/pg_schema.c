@@ -76,6 +76,25 @@ static const char *const migrations[] = {
     "    PERFORM pg_advisory_xact_lock(1835889257, 1);"
     "    SELECT a.seq, a.hash, a.keyed INTO seq, hash, keyed FROM audit a ORDER BY a.seq DESC LIMIT 1;"
     "  END $f$;",
+
+    /* 2: sqlite's migration 6 (consultations.h, warnings.h): an agent's
+     * consultations, warnings given to customers and contact
+     * restrictions, with the same unique keys (the statements' ON
+     * CONFLICT DO NOTHING relies on them). The consultation number is the
+     * bigserial id. */
+    "CREATE TABLE consultations("
+    "  id bigserial PRIMARY KEY, tenant text NOT NULL, ticket_id text NOT NULL, target text NOT NULL,"
+    "  event_id text NOT NULL, asked_by text, question_sha256 text NOT NULL, channels text NOT NULL DEFAULT '',"
+    "  created_at bigint NOT NULL, UNIQUE(tenant, event_id));"
+    "CREATE INDEX consultations_ticket ON consultations(tenant, ticket_id);"
+    "CREATE TABLE warnings("
+    "  id bigserial PRIMARY KEY, tenant text NOT NULL, requester text NOT NULL, ticket_id text NOT NULL,"
+    "  source text NOT NULL, source_key text NOT NULL, given_by text, given_at bigint NOT NULL,"
+    "  UNIQUE(tenant, source_key));"
+    "CREATE INDEX warnings_requester ON warnings(tenant, requester, given_at);"
+    "CREATE TABLE restrictions("
+    "  tenant text NOT NULL, requester text NOT NULL, ticket_id text NOT NULL, decided_by text,"
+    "  decided_at bigint NOT NULL, via text NOT NULL, PRIMARY KEY(tenant, requester));",
 };
 
 int mamori_pg_schema_count(void)
