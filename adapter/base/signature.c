@@ -29,20 +29,55 @@ static EVP_MD *sha256_alg(void)
     return md;
 }
 
+/* One MAC context per digest, kept for the process: a fresh context per
+ * call costs an allocation, a digest fetch (a locked name lookup) and a
+ * free, and a webhook computes several HMACs (the signature, the
+ * requester's keyed hash, the audit chain). EVP_MAC_init with a new key
+ * resets the kept context. `busy` makes concurrent or re-entrant callers
+ * (none today: the adapter's processes are single-threaded) fall back to a
+ * context of their own instead of sharing this one. */
+struct kept_mac {
+    EVP_MAC_CTX *ctx;
+    int busy;
+};
+
+static EVP_MAC_CTX *hmac_ctx_new(enum mamori_hmac_alg alg)
+{
+    EVP_MAC *mac = hmac_alg();
+    EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+    char sha1[] = "SHA1", sha256[] = "SHA256";
+    OSSL_PARAM params[2];
+
+    if (ctx == NULL)
+        return NULL;
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, alg == MAMORI_HMAC_SHA1 ? sha1 : sha256, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (!EVP_MAC_CTX_set_params(ctx, params)) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 int mamori_hmac(enum mamori_hmac_alg alg, const void *key, size_t key_len, const struct mamori_bytes *parts,
                 size_t nparts, unsigned char *out, size_t *out_len)
 {
-    EVP_MAC *mac = hmac_alg();
-    EVP_MAC_CTX *ctx = NULL;
-    OSSL_PARAM params[2];
-    char sha1[] = "SHA1", sha256[] = "SHA256";
-    int rc = MAMORI_EINVAL;
+    static struct kept_mac kept[2];
+    struct kept_mac *k = &kept[alg == MAMORI_HMAC_SHA1 ? 0 : 1];
+    EVP_MAC_CTX *ctx = NULL, *own = NULL;
+    int rc = MAMORI_EINVAL, mine = 0;
 
-    if (mac == NULL || (ctx = EVP_MAC_CTX_new(mac)) == NULL)
-        goto out;
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, alg == MAMORI_HMAC_SHA1 ? sha1 : sha256, 0);
-    params[1] = OSSL_PARAM_construct_end();
-    if (!EVP_MAC_init(ctx, key, key_len, params))
+    /* Without a key EVP_MAC_init would keep the previous caller's key in
+     * the kept context: such a call gets a fresh one, as before. */
+    if (key != NULL && key_len > 0 && !__atomic_exchange_n(&k->busy, 1, __ATOMIC_ACQUIRE)) {
+        mine = 1;
+        if (k->ctx == NULL)
+            k->ctx = hmac_ctx_new(alg);
+        ctx = k->ctx;
+    }
+    if (ctx == NULL)
+        ctx = own = hmac_ctx_new(alg);
+    if (ctx == NULL || !EVP_MAC_init(ctx, key, key_len, NULL))
         goto out;
     for (size_t i = 0; i < nparts; i++)
         if (parts[i].len && !EVP_MAC_update(ctx, parts[i].data, parts[i].len))
@@ -51,7 +86,9 @@ int mamori_hmac(enum mamori_hmac_alg alg, const void *key, size_t key_len, const
         goto out;
     rc = 0;
 out:
-    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_CTX_free(own);
+    if (mine)
+        __atomic_store_n(&k->busy, 0, __ATOMIC_RELEASE);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "config/generation.h"
 #include "report/export.h"
 #include "store/audit.h"
+#include "store/incidents.h"
 
 static int usage(FILE *out)
 {
@@ -90,7 +91,8 @@ int mamori_cmd_incident(const struct mamori_cli *cli, int argc, char **argv)
         return usage(stderr);
     if (tenant == NULL && (tenant = owned_tenant = only_tenant(cli)) == NULL)
         return 2;
-    if (mamori_cli_open_store(cli, MAMORI_STORE_READONLY, &st) != 0 || mamori_cli_need_schema(st, 7) != 0)
+    if (mamori_cli_open_store(cli, MAMORI_STORE_READONLY, &st) != 0 ||
+        mamori_cli_need_schema(st, mamori_incident_schema(st)) != 0)
         goto out;
     if (export) {
         if (mamori_cli_settings(cli, &s) != 0)

@@ -128,7 +128,7 @@ int mamori_cmd_report(const struct mamori_cli *cli, int argc, char **argv)
     }
     if (mamori_cli_open_store(cli, MAMORI_STORE_READONLY, &st) != 0)
         return 1;
-    if (mamori_cli_need_schema(st, 7) != 0) {
+    if (mamori_cli_need_schema(st, mamori_incident_schema(st)) != 0) {
         mamori_store_close(st);
         return 1;
     }

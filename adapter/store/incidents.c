@@ -10,6 +10,8 @@
 
 #include <sqlite3.h>
 
+#include "store/pg.h"
+
 #include "base/buf.h"
 #include "base/strv.h"
 
@@ -31,6 +33,11 @@ void mamori_incident_row_free(struct mamori_incident_row *r)
     free(r->outcome);
     free(r->detail);
     memset(r, 0, sizeof *r);
+}
+
+int mamori_incident_schema(const struct mamori_store *st)
+{
+    return st->pg != NULL ? 2 : 7;
 }
 
 static const char *col(sqlite3_stmt *s, int i)
@@ -72,6 +79,8 @@ static int dup_field(char **dst, const char *src)
 int mamori_incident_get(struct mamori_store *st, const char *tenant, const char *ticket_id,
                         struct mamori_incident_row *r, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_incident_get(st, tenant, ticket_id, r, err);
     struct mamori_incident_row b;
     sqlite3_stmt *s;
     int rc;
@@ -111,6 +120,8 @@ int mamori_incident_get(struct mamori_store *st, const char *tenant, const char 
 
 int mamori_incident_put(struct mamori_store *st, const struct mamori_incident_row *r, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_incident_put(st, r, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -152,6 +163,8 @@ int mamori_incident_each(struct mamori_store *st, const char *tenant, long long 
                          int (*cb)(void *ctx, const struct mamori_incident_row *r), void *ctx,
                          struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_incident_each(st, tenant, from, to, with_detail, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -180,6 +193,8 @@ int mamori_incident_each(struct mamori_store *st, const char *tenant, long long 
 
 int mamori_incident_tenant_known(struct mamori_store *st, const char *tenant, int *known, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_incident_tenant_known(st, tenant, known, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -201,6 +216,8 @@ int mamori_incident_tenant_known(struct mamori_store *st, const char *tenant, in
 int mamori_incident_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
                           int64_t *removed, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_incident_purge(st, tenant, cutoff, dry_run, removed, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -228,6 +245,8 @@ int mamori_incident_audit_each(struct mamori_store *st, const char *tenant, cons
                                int (*cb)(void *ctx, const struct mamori_audit_entry *e), void *ctx,
                                struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_incident_audit_each(st, tenant, ticket_id, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -259,6 +278,8 @@ int mamori_incident_messages_each(struct mamori_store *st, const char *tenant, c
                                             long long sent_at),
                                   void *ctx, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_incident_messages_each(st, tenant, ticket_id, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -302,6 +323,8 @@ int mamori_incident_kind_each(struct mamori_store *st, const char *kind, const c
                               int (*cb)(void *ctx, int ncol, const char *const *names, const char *const *values),
                               void *ctx, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_incident_kind_each(st, kind, tenant, ticket_id, from, to, present, cb, ctx, err);
     /* consultations.created_at, warnings.given_at, restrictions.decided_at */
     static const char *const time_columns[] = {"created_at", "given_at", "decided_at", "issued_at", "at", NULL};
     struct mamori_buf sql = MAMORI_BUF_INIT;

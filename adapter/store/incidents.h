@@ -33,6 +33,12 @@ struct mamori_incident_row {
 
 void mamori_incident_row_free(struct mamori_incident_row *r);
 
+/* The schema version that holds incidents and training links on st's
+ * backend: sqlite migration 7, PostgreSQL migration 2 (pg_schema.c has its
+ * own numbering). For commands that must not migrate: compare it with
+ * mamori_store_file_version(). */
+int mamori_incident_schema(const struct mamori_store *st);
+
 /* The record of a ticket: MAMORI_OK with *r (owned by the caller), or
  * MAMORI_ENOTFOUND. */
 int mamori_incident_get(struct mamori_store *st, const char *tenant, const char *ticket_id,

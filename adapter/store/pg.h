@@ -225,4 +225,45 @@ int mamori_pg_poll_cursor_each(struct mamori_store *st,
                                int (*fn)(void *ctx, const char *tenant, const char *cursor, time_t ok_at), void *ctx,
                                struct mamori_error *err);
 
+/* ---- incidents.h, training_links.h ---- */
+struct mamori_incident_row;
+struct mamori_audit_entry;
+int mamori_pg_incident_get(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                           struct mamori_incident_row *r, struct mamori_error *err);
+int mamori_pg_incident_put(struct mamori_store *st, const struct mamori_incident_row *r, struct mamori_error *err);
+int mamori_pg_incident_each(struct mamori_store *st, const char *tenant, long long from, long long to,
+                            int with_detail, int (*cb)(void *ctx, const struct mamori_incident_row *r), void *ctx,
+                            struct mamori_error *err);
+int mamori_pg_incident_tenant_known(struct mamori_store *st, const char *tenant, int *known,
+                                    struct mamori_error *err);
+int mamori_pg_incident_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
+                             int64_t *removed, struct mamori_error *err);
+int mamori_pg_incident_audit_each(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                                  int (*cb)(void *ctx, const struct mamori_audit_entry *e), void *ctx,
+                                  struct mamori_error *err);
+int mamori_pg_incident_messages_each(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                                     int (*cb)(void *ctx, const char *level, const char *channel,
+                                               const char *recipient, long long sent_at),
+                                     void *ctx, struct mamori_error *err);
+/* Tables that may not exist on PostgreSQL (*present 0): found through
+ * information_schema instead of sqlite's pragma_table_info. */
+int mamori_pg_incident_kind_each(struct mamori_store *st, const char *kind, const char *tenant,
+                                 const char *ticket_id, long long from, long long to, int *present,
+                                 int (*cb)(void *ctx, int ncol, const char *const *names,
+                                           const char *const *values),
+                                 void *ctx, struct mamori_error *err);
+int mamori_pg_training_link_issue(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                                  const char *url, const char *category, const char *title, long long now,
+                                  struct mamori_error *err);
+int mamori_pg_training_link_open(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                                 const char *url, const char *category, long long issued_at, long long now,
+                                 int *first, struct mamori_error *err);
+int mamori_pg_training_link_each(struct mamori_store *st, const char *tenant, const char *ticket_id, long long from,
+                                 long long to,
+                                 int (*cb)(void *ctx, const char *ticket_id, const char *url, const char *category,
+                                           const char *title, long long issued_at, long long opened_at),
+                                 void *ctx, struct mamori_error *err);
+int mamori_pg_training_link_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
+                                  int64_t *removed, struct mamori_error *err);
+
 #endif

@@ -12,8 +12,9 @@
 #include "store/pg.h"
 
 /* The sqlite schema whose tables are listed below; a store at another
- * version is refused rather than copied in part. */
-#define COPY_SQLITE_SCHEMA 5
+ * version is refused rather than copied in part. 6: consultations,
+ * warnings, restrictions; 7: incidents and training_links. */
+#define COPY_SQLITE_SCHEMA 7
 
 struct table {
     const char *name, *columns;
@@ -36,11 +37,18 @@ static const struct table tables[MAMORI_COPY_TABLES] = {
     {"line_events", "tenant, event_id, received_at", 3, NULL},
     {"audit", "seq, at, tenant, kind, subject, data, prev_hash, hash, keyed", 9, NULL},
     {"strikes", "tenant, ticket_id, strikes, last_event, last_at", 5, NULL},
+    {"incidents", "id, tenant, ticket_id, connector, channel, requester, marked_by, is_harassment, severity,"
+                  " categories, escalation, care_requested, outcome, detail, first_at, updated_at", 16, "id"},
+    {"training_links", "tenant, ticket_id, url, category, title, issued_at, opened_at", 7, NULL},
+    {"consultations", "id, tenant, ticket_id, target, event_id, asked_by, question_sha256, channels, created_at", 9,
+     "id"},
+    {"warnings", "id, tenant, requester, ticket_id, source, source_key, given_by, given_at", 8, "id"},
+    {"restrictions", "tenant, requester, ticket_id, decided_by, decided_at, via", 6, NULL},
 };
 
 const char *const mamori_copy_table_names[MAMORI_COPY_TABLES] = {
     "meta", "events", "outbox", "poll_cursor", "escalations", "escalation_messages", "lawyers", "line_events",
-    "audit", "strikes",
+    "audit", "strikes", "incidents", "training_links", "consultations", "warnings", "restrictions",
 };
 
 static int copy_table(struct mamori_store *from, struct mamori_store *to, const struct table *t, int64_t *rows,

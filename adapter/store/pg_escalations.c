@@ -5,6 +5,7 @@
 
 #include "store/pg.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,10 +361,15 @@ int mamori_pg_escalation_list(struct mamori_store *st, const char *tenant, int o
 
     mamori_pg_text(&p, tenant);
     mamori_pg_int(&p, open_only != 0);
-    mamori_pg_int(&p, (long long)max);
+    /* (size_t)-1 asks for every row (the report does): sqlite reads it as
+     * LIMIT -1, PostgreSQL refuses a negative LIMIT; LIMIT NULL is none. */
+    if (max > (size_t)LLONG_MAX)
+        mamori_pg_text(&p, NULL);
+    else
+        mamori_pg_int(&p, (long long)max);
     if ((rc = mamori_pg_run(st, "escalations",
                             "SELECT " ROW_COLUMNS " FROM escalations WHERE ($1::text IS NULL OR tenant = $1)"
-                            " AND ($2::int = 0 OR acked_at IS NULL) ORDER BY id DESC LIMIT $3",
+                            " AND ($2::int = 0 OR acked_at IS NULL) ORDER BY id DESC LIMIT $3::bigint",
                             &p, &res, err)) != 0)
         return rc;
     for (int i = 0; i < PQntuples(res) && rc == 0; i++) {

@@ -77,7 +77,24 @@ static const char *const migrations[] = {
     "    SELECT a.seq, a.hash, a.keyed INTO seq, hash, keyed FROM audit a ORDER BY a.seq DESC LIMIT 1;"
     "  END $f$;",
 
-    /* 2: sqlite's migration 6 (consultations.h, warnings.h): an agent's
+    /* 2: sqlite's migration 7, incident records (incidents.h) and training
+     * links (training_links.h); same columns, so `store copy` moves rows
+     * unchanged. sqlite's 6 is migration 3 here. */
+    "CREATE TABLE incidents("
+    "  id bigserial PRIMARY KEY, tenant text NOT NULL, ticket_id text NOT NULL, connector text NOT NULL,"
+    "  channel text NOT NULL DEFAULT 'other', requester text, marked_by text NOT NULL DEFAULT 'mamori',"
+    "  is_harassment integer NOT NULL DEFAULT 0, severity text NOT NULL DEFAULT 'none',"
+    "  categories text NOT NULL DEFAULT '', escalation text NOT NULL DEFAULT 'none',"
+    "  care_requested integer NOT NULL DEFAULT 0, outcome text, detail text NOT NULL DEFAULT '{}',"
+    "  first_at bigint NOT NULL, updated_at bigint NOT NULL, UNIQUE(tenant, ticket_id));"
+    "CREATE INDEX incidents_period ON incidents(tenant, first_at);"
+    "CREATE INDEX incidents_updated ON incidents(tenant, updated_at);"
+    "CREATE TABLE training_links("
+    "  tenant text NOT NULL, ticket_id text NOT NULL, url text NOT NULL, category text NOT NULL DEFAULT '',"
+    "  title text, issued_at bigint NOT NULL, opened_at bigint, PRIMARY KEY(tenant, ticket_id, url));"
+    "CREATE INDEX training_links_period ON training_links(tenant, issued_at);",
+
+    /* 3: sqlite's migration 6 (consultations.h, warnings.h): an agent's
      * consultations, warnings given to customers and contact
      * restrictions, with the same unique keys (the statements' ON
      * CONFLICT DO NOTHING relies on them). The consultation number is the

@@ -373,11 +373,33 @@ int mamori_store_set_audit_key(struct mamori_store *st, const unsigned char *key
     return MAMORI_OK;
 }
 
+/* A transaction statement through the statement cache: sqlite3_exec
+ * would parse and free it each time, four times per webhook. Errors as
+ * mamori_store_exec's. */
+static int exec_cached(struct mamori_store *st, enum mamori_stmt which, const char *sql, struct mamori_error *err)
+{
+    sqlite3_stmt *s = mamori_store_stmt(st, which, sql);
+    int rc;
+
+    if (s == NULL)
+        return mamori_store_exec(st, sql, err); /* reports why it cannot be prepared */
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        int status = sqlite3_errcode(st->db) == SQLITE_BUSY ? MAMORI_EBUSY : MAMORI_EDB;
+        if (err != NULL)
+            mamori_error_set(err, status, "store %s: %s", st->path, sqlite3_errmsg(st->db));
+        sqlite3_reset(s);
+        return status;
+    }
+    sqlite3_reset(s);
+    return MAMORI_OK;
+}
+
 int mamori_store_begin(struct mamori_store *st, struct mamori_error *err)
 {
     if (st->pg != NULL)
         return mamori_pg_begin(st, err);
-    int rc = mamori_store_exec(st, "BEGIN IMMEDIATE", err);
+    int rc = exec_cached(st, MAMORI_STMT_BEGIN_WRITE, "BEGIN IMMEDIATE", err);
     if (rc == 0)
         st->in_tx = 1;
     return rc;
@@ -389,7 +411,7 @@ static int commit_only(struct mamori_store *st, struct mamori_error *err)
 {
     if (st->pg != NULL)
         return mamori_pg_commit(st, err);
-    int rc = mamori_store_exec(st, "COMMIT", err);
+    int rc = exec_cached(st, MAMORI_STMT_COMMIT, "COMMIT", err);
 
     if (rc != 0) {
         /* A failed COMMIT may leave the transaction open: end it. */
@@ -481,7 +503,7 @@ int mamori_store_read_begin(struct mamori_store *st, struct mamori_error *err)
      * snapshot would cost two more round trips per webhook. */
     if (st->pg != NULL)
         return MAMORI_OK;
-    return mamori_store_exec(st, "BEGIN", err);
+    return exec_cached(st, MAMORI_STMT_BEGIN_READ, "BEGIN", err);
 }
 
 void mamori_store_read_end(struct mamori_store *st)
@@ -489,7 +511,7 @@ void mamori_store_read_end(struct mamori_store *st)
     if (st->pg != NULL)
         return;
     if (!sqlite3_get_autocommit(st->db))
-        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+        exec_cached(st, MAMORI_STMT_COMMIT, "COMMIT", NULL);
 }
 
 int mamori_store_writable(struct mamori_store *st, struct mamori_error *err)

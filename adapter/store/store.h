@@ -34,6 +34,9 @@ enum mamori_stmt {
     MAMORI_STMT_AUDIT_LAST,
     MAMORI_STMT_AUDIT_INSERT,
     MAMORI_STMT_STRIKES_GET,
+    MAMORI_STMT_BEGIN_READ,            /* the transaction statements of every webhook */
+    MAMORI_STMT_BEGIN_WRITE,
+    MAMORI_STMT_COMMIT,
     MAMORI_STMT_COUNT
 };
 

@@ -5,9 +5,13 @@
 
 #include <sqlite3.h>
 
+#include "store/pg.h"
+
 int mamori_training_link_issue(struct mamori_store *st, const char *tenant, const char *ticket_id, const char *url,
                                const char *category, const char *title, long long now, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_training_link_issue(st, tenant, ticket_id, url, category, title, now, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -34,6 +38,8 @@ int mamori_training_link_open(struct mamori_store *st, const char *tenant, const
                               const char *category, long long issued_at, long long now, int *first,
                               struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_training_link_open(st, tenant, ticket_id, url, category, issued_at, now, first, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -69,6 +75,8 @@ int mamori_training_link_each(struct mamori_store *st, const char *tenant, const
                                         const char *title, long long issued_at, long long opened_at),
                               void *ctx, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_training_link_each(st, tenant, ticket_id, from, to, cb, ctx, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -102,6 +110,8 @@ int mamori_training_link_each(struct mamori_store *st, const char *tenant, const
 int mamori_training_link_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
                                int64_t *removed, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_training_link_purge(st, tenant, cutoff, dry_run, removed, err);
     sqlite3_stmt *s;
     int rc;
 

@@ -119,6 +119,10 @@ struct rules_scratch {
 
 /* Push an occurrence; 0 or RULES_ENOMEM. */
 int rules_occ_push(struct rules_scratch *s, const struct rules_occ *o);
+/* 1 and *out: the contact count over `days` that the last evaluation on s
+ * already asked the host for (as its `contacts` conditions read it); 0:
+ * not asked. */
+int rules_contacts_cached(const struct rules_scratch *s, uint32_t days, int64_t *out);
 
 /* Mark quoted spans of field f (history, staff lines, reported speech) and
  * fill fc->excl / fc->xcount. notes: the ticket is a staff note, where

@@ -743,6 +743,16 @@ static int push_ev(struct rules_scratch *s, uint32_t occ)
     return RULES_OK;
 }
 
+int rules_contacts_cached(const struct rules_scratch *s, uint32_t days, int64_t *out)
+{
+    for (size_t i = 0; i < s->nccache; i++)
+        if (s->ccache[i].days == days) {
+            *out = s->ccache[i].n;
+            return 1;
+        }
+    return 0;
+}
+
 static int contacts(struct rules_scratch *s, uint32_t days, int64_t *out)
 {
     const struct rules_input *in = s->in;

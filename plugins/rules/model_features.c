@@ -426,7 +426,12 @@ int mamori_features_extract(const struct rules_policy *p, struct rules_scratch *
     {
         int64_t contacts = in->fixed_contacts;
         static const int64_t steps[] = {2, 3, 5, 10};
-        if (in->contacts != NULL && in->contacts(in->contacts_ctx, 30, &contacts) != 0)
+        /* The rules asked the host already when a `contacts` condition
+         * over 30 days was evaluated: one store query (and keyed hash of
+         * the requester) less. Where the two differ (no count: the rules
+         * read 1, this 0 or fixed_contacts) neither reaches a step. */
+        if (!rules_contacts_cached(s, 30, &contacts) && in->contacts != NULL &&
+            in->contacts(in->contacts_ctx, 30, &contacts) != 0)
             contacts = 0;
         for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
             char key[16];

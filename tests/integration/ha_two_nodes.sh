@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/pg_cluster.sh"
 
 COUNT=${HA_COUNT:-120}
-it_init 15
+it_init 19
 trap 'pg_cluster_stop; it_cleanup' EXIT
 pg_cluster_start || { pg_cluster_stop; skip_all "$PG_SKIP"; }
 hd_standin_start
@@ -117,6 +117,21 @@ tap_ok $? "node 2 restarted"
 psql_n() { pg_cluster_psql mamori "$1"; }
 tap_is "$(psql_n "SELECT count(*) FROM events WHERE event_id LIKE 'ha-%'")" "$COUNT" \
     "each event is stored exactly once across both nodes"
+# Every event was flagged: its incident record was written in the same
+# commit, one per ticket (the burst's tickets are all different).
+tap_is "$(psql_n "SELECT count(*) FROM incidents WHERE ticket_id LIKE 'ha-T%' AND is_harassment = 1")" "$COUNT" \
+    "each flagged ticket has its incident record on PostgreSQL"
+# The report and an incident's record read the same tables on PostgreSQL.
+today=$(date -u +%F)
+"$MAMORI" -c "$IT_DIR/node1.conf" report --tenant gen --from "$today" --to "$today" > "$IT_DIR/r.json" 2>&1
+rc=$?
+tap_is "$rc" 0 "mamori report succeeds on PostgreSQL"
+[ "$rc" = 0 ] || head -c 600 "$IT_DIR/r.json" | tap_diag
+tap_is "$(json 'd["incidents"]["harassment"] >= '"$COUNT" < "$IT_DIR/r.json")" true "... counting the flagged tickets"
+"$MAMORI" -c "$IT_DIR/node1.conf" incident show --tenant gen ha-T1 > "$IT_DIR/show.json" 2>&1 ||
+    head -c 600 "$IT_DIR/show.json" | tap_diag
+tap_is "$(json '[d["record_matches_audit"], d["consultations"]]' < "$IT_DIR/show.json")" "[true, null]" \
+    "mamori incident show matches the record to its audit entry (no consultations table on PostgreSQL)"
 all_done() { [ "$(psql_n "SELECT count(*) FROM outbox WHERE state <> 'done'")" = 0 ]; }
 it_poll 120 all_done
 tap_is "$(psql_n "SELECT count(*) FROM outbox WHERE state <> 'done'")" 0 "every note job is done"

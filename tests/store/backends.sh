@@ -33,8 +33,8 @@ like() {  # like TEXT SUBSTRING MESSAGE
     case "$1" in *"$2"*) check 0 "$3" ;; *) check 1 "$3"; echo "#   '$1' does not contain '$2'" ;; esac
 }
 
-SUB=73           # assertions in test_store_backend
-PLAN=$((SUB * 2 + 19))
+SUB=103          # assertions in test_store_backend
+PLAN=$((SUB * 2 + 21))
 echo "1..$PLAN"
 
 "$T" "$W/sqlite.db" > "$W/sqlite.tap" 2>&1
@@ -105,7 +105,7 @@ check $? "store copy copies the sqlite store into an empty database"
 echo "$OUT" | sed 's/^/#   /'
 like "$OUT" "audit chain copied and verified: $((3 + 40)) records" "... and verifies the copied audit chain"
 sq() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$W/sqlite.db" "$1"; }
-for t in events outbox audit; do
+for t in events outbox audit incidents training_links; do
     a=$(sq "SELECT count(*) FROM $t"); b=$(pg_cluster_psql copied "SELECT count(*) FROM $t")
     check $([ "$a" = "$b" ] && [ "$a" -gt 0 ]; echo $?) "$t: $b of $a rows copied"
 done

@@ -54,7 +54,7 @@ int main(void)
     const char *body = "{\"event_id\":\"e1\"}";
     size_t n;
 
-    plan(22);
+    plan(24);
 
     /* RFC 4231 test case 2 and RFC 2202 test case 2. */
     part.data = "what do ya want for nothing?";
@@ -65,6 +65,21 @@ int main(void)
     mamori_hmac(MAMORI_HMAC_SHA1, "Jefe", 4, &part, 1, mac, &n);
     mamori_hex_encode(mac, n, hex);
     is_str(hex, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79", "HMAC-SHA1 matches RFC 2202");
+    /* The MAC context is kept between calls: each call's key must replace
+     * the last one's (RFC 4231 test case 1, then case 2 again). */
+    {
+        unsigned char key1[20];
+        struct mamori_bytes hi = {"Hi There", 8};
+        memset(key1, 0x0b, sizeof key1);
+        mamori_hmac(MAMORI_HMAC_SHA256, key1, sizeof key1, &hi, 1, mac, &n);
+        mamori_hex_encode(mac, n, hex);
+        is_str(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+               "HMAC-SHA256 with another key after the first matches RFC 4231 case 1");
+        mamori_hmac(MAMORI_HMAC_SHA256, "Jefe", 4, &part, 1, mac, &n);
+        mamori_hex_encode(mac, n, hex);
+        is_str(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+               "and the first key again gives RFC 4231 case 2 again");
+    }
     mamori_base64_encode((const unsigned char *)"hello", 5, b64);
     is_str(b64, "aGVsbG8=", "base64 with padding");
     ok(mamori_signature_equal("abcDEF", 6, "abcdef", 1), "hex comparison ignores case");

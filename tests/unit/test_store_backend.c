@@ -18,8 +18,10 @@
 #include "config/settings.h"
 #include "store/audit.h"
 #include "store/consultations.h"
+#include "store/incidents.h"
 #include "store/outbox.h"
 #include "store/store.h"
+#include "store/training_links.h"
 #include "store/warnings.h"
 #include "tap.h"
 
@@ -302,6 +304,154 @@ static void issue16_tables(struct mamori_store *st, struct mamori_store *st2, co
     ok(rc == 0 && inserted == 0, "... once per requester, whichever connection asks");
 }
 
+/* Incident and training link callbacks: count rows, keep the last one's
+ * values that the assertions look at. */
+struct seen {
+    int rows;
+    char severity[32], detail[64], title[64];
+    long long opened_at, issued_at;
+};
+
+static int on_incident(void *ctx, const struct mamori_incident_row *r)
+{
+    struct seen *s = ctx;
+    s->rows++;
+    snprintf(s->severity, sizeof s->severity, "%s", r->severity ? r->severity : "(null)");
+    snprintf(s->detail, sizeof s->detail, "%s", r->detail ? r->detail : "(null)");
+    return 0;
+}
+
+static int on_link(void *ctx, const char *ticket_id, const char *url, const char *category, const char *title,
+                   long long issued_at, long long opened_at)
+{
+    struct seen *s = ctx;
+    (void)ticket_id;
+    (void)url;
+    (void)category;
+    s->rows++;
+    snprintf(s->title, sizeof s->title, "%s", title ? title : "(null)");
+    s->issued_at = issued_at;
+    s->opened_at = opened_at;
+    return 0;
+}
+
+static int on_kind(void *ctx, int ncol, const char *const *names, const char *const *values)
+{
+    (void)names;
+    (void)values;
+    (void)ncol;
+    ((struct seen *)ctx)->rows++;
+    return 0;
+}
+
+/* One incident write in its own transaction, as ingest/commit.c does. */
+static int incident_put(struct mamori_store *st, const char *ticket, int harassment, const char *severity,
+                        const char *outcome, long long at, struct mamori_error *err)
+{
+    struct mamori_incident_row r;
+    int rc;
+
+    memset(&r, 0, sizeof r);
+    r.tenant = (char *)"acme";
+    r.ticket_id = (char *)ticket;
+    r.connector = (char *)"generic";
+    r.is_harassment = harassment;
+    r.severity = (char *)severity;
+    r.categories = (char *)"abuse";
+    r.outcome = (char *)outcome;
+    r.detail = (char *)"{\"quotes\":[]}";
+    r.first_at = 1000;
+    r.updated_at = at;
+    if ((rc = mamori_store_begin(st, err)) != 0)
+        return rc;
+    if ((rc = mamori_incident_put(st, &r, err)) != 0) {
+        mamori_store_rollback(st);
+        return rc;
+    }
+    return mamori_store_commit(st, err);
+}
+
+static void incident_tests(struct mamori_store *st, struct mamori_store *st2)
+{
+    struct mamori_incident_row r;
+    struct mamori_error err;
+    struct seen seen;
+    int64_t removed;
+    int known, first, present;
+
+    is_int(mamori_incident_get(st, "acme", "inc-1", &r, &err), MAMORI_ENOTFOUND, "an unknown incident is not found");
+    is_int(incident_put(st, "inc-1", 1, "high", NULL, 1000, &err), 0, "an incident is recorded");
+    is_int(mamori_incident_get(st2, "acme", "inc-1", &r, &err), 0, "... and read through another connection");
+    is_str(r.severity, "high", "... with its severity");
+    is_str(r.channel, "other", "... the default channel");
+    ok(r.requester == NULL && r.outcome == NULL, "... and no requester or outcome");
+    mamori_incident_row_free(&r);
+    is_int(incident_put(st2, "inc-1", 0, "low", "resolved", 2000, &err), 0, "the same ticket's incident again");
+    mamori_incident_get(st, "acme", "inc-1", &r, &err);
+    ok(r.is_harassment == 0 && r.outcome != NULL && strcmp(r.outcome, "resolved") == 0 && r.updated_at == 2000,
+       "... replaces the record");
+    mamori_incident_row_free(&r);
+    memset(&seen, 0, sizeof seen);
+    is_int(mamori_incident_each(st, "acme", 1000, 1001, 1, on_incident, &seen, &err), 0, "incidents of a period");
+    ok(seen.rows == 1 && strcmp(seen.severity, "low") == 0 && strcmp(seen.detail, "{\"quotes\":[]}") == 0,
+       "... one, with its detail");
+    memset(&seen, 0, sizeof seen);
+    mamori_incident_each(st, "acme", 1001, 5000, 0, on_incident, &seen, &err);
+    ok(seen.rows == 0, "... none first seen in a later period");
+    mamori_incident_tenant_known(st, "acme", &known, &err);
+    is_int(known, 1, "a tenant with records is known");
+    mamori_incident_tenant_known(st, "nobody", &known, &err);
+    is_int(known, 0, "... another one is not");
+    mamori_store_begin(st, &err);
+    mamori_incident_purge(st, "acme", 2001, 1, &removed, &err);
+    is_int(removed, 1, "a dry-run purge counts the incident due");
+    mamori_incident_purge(st, "acme", 2000, 0, &removed, &err);
+    is_int(removed, 0, "... a purge keeps one changed since the cutoff");
+    mamori_incident_purge(st, "acme", 2001, 0, &removed, &err);
+    is_int(removed, 1, "... and removes one that was not");
+    mamori_store_commit(st, &err);
+    is_int(mamori_incident_get(st2, "acme", "inc-1", &r, &err), MAMORI_ENOTFOUND, "a purged incident is gone");
+    /* One left for `store copy` (tests/store/backends.sh) to carry over. */
+    incident_put(st, "inc-2", 1, "medium", NULL, 3000, &err);
+    memset(&seen, 0, sizeof seen);
+    is_int(mamori_incident_kind_each(st, "consultations", "acme", NULL, 0, 5000, &present, on_kind, &seen, &err), 0,
+           "records of a kind this schema may lack are read without an error");
+    ok(present || seen.rows == 0, "... and none come from a missing table");
+
+    /* Training links: issued once, the first open counted once. */
+    mamori_store_begin(st, &err);
+    is_int(mamori_training_link_issue(st, "acme", "inc-2", "https://t/1", "abuse", "Calm replies", 1000, &err), 0,
+           "a training link is issued");
+    mamori_training_link_issue(st, "acme", "inc-2", "https://t/1", "abuse", "Other title", 1500, &err);
+    mamori_store_commit(st, &err);
+    memset(&seen, 0, sizeof seen);
+    mamori_training_link_each(st2, "acme", "inc-2", 0, 0, on_link, &seen, &err);
+    ok(seen.rows == 1 && strcmp(seen.title, "Calm replies") == 0 && seen.issued_at == 1000 && seen.opened_at == 0,
+       "issuing it again keeps it as first issued, unopened");
+    mamori_store_begin(st2, &err);
+    is_int(mamori_training_link_open(st2, "acme", "inc-2", "https://t/1", "abuse", 1000, 2000, &first, &err), 0,
+           "a link is opened");
+    is_int(first, 1, "... the first open");
+    mamori_training_link_open(st2, "acme", "inc-2", "https://t/1", "abuse", 1000, 2100, &first, &err);
+    is_int(first, 0, "... opening it again is not");
+    mamori_training_link_open(st2, "acme", "inc-2", "https://t/2", "abuse", 1200, 2200, &first, &err);
+    is_int(first, 1, "a link unknown to the store (purged) counts as a first open");
+    mamori_store_commit(st2, &err);
+    memset(&seen, 0, sizeof seen);
+    is_int(mamori_training_link_each(st, "acme", NULL, 1100, 1300, on_link, &seen, &err), 0, "links of a period");
+    ok(seen.rows == 1 && seen.issued_at == 1200 && seen.opened_at == 2200,
+       "... the one issued then, remembered with its open");
+    mamori_store_begin(st, &err);
+    mamori_training_link_purge(st, "acme", 1100, 1, &removed, &err);
+    is_int(removed, 1, "a dry-run purge counts the links issued before the cutoff");
+    mamori_training_link_purge(st, "acme", 1100, 0, &removed, &err);
+    is_int(removed, 1, "... a purge removes them");
+    mamori_store_commit(st, &err);
+    memset(&seen, 0, sizeof seen);
+    mamori_training_link_each(st, "acme", "inc-2", 0, 0, on_link, &seen, &err);
+    is_int(seen.rows, 1, "... and keeps the later one");
+}
+
 int main(int argc, char **argv)
 {
     struct mamori_store *st = NULL, *st2 = NULL;
@@ -319,7 +469,7 @@ int main(int argc, char **argv)
     }
     where = argv[1];
     is_pg = mamori_store_is_url(where);
-    plan(48 + 25);
+    plan(78 + 25);
     mamori_store_display(where, shown, sizeof shown);
     diag("backend: %s (%s)", is_pg ? "PostgreSQL" : "sqlite", shown);
     ok(strstr(shown, "right") == NULL, "the location as shown has no password");
@@ -401,6 +551,8 @@ int main(int argc, char **argv)
     mamori_store_rollback(st);
     is_int(mamori_audit_verify(st2, NULL, &rep, &err), 0, "the chain verifies (a rolled-back append left no gap)");
     is_int(rep.records, 3, "... three records");
+
+    incident_tests(st, st2);
 
     /* Exactly one leader per role. */
     is_int(mamori_store_lead(st, "retention", &err), 1, "a connection takes a role");
