@@ -1,8 +1,11 @@
-/* consultations.c -- see consultations.h. None of this is on the
- * customer webhook path, so statements are prepared per call. */
+/* consultations.c -- see consultations.h (sqlite; PostgreSQL in
+ * pg_consultations.c). None of this is on the customer webhook path, so
+ * statements are prepared per call. */
 #include "config.h"
 
 #include "store/consultations.h"
+
+#include "store/pg.h"
 
 #include <stdlib.h>
 
@@ -18,6 +21,8 @@ static int db_error(struct mamori_store *st, struct mamori_error *err, const cha
 int mamori_consultation_insert(struct mamori_store *st, const struct mamori_consultation_row *r, int64_t *number,
                                struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_consultation_insert(st, r, number, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -58,6 +63,8 @@ static char *column_dup(sqlite3_stmt *s, int i)
 int mamori_consultation_ticket_facts(struct mamori_store *st, const char *tenant, const char *ticket_id, int *known,
                                      char **categories, char **response, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_consultation_ticket_facts(st, tenant, ticket_id, known, categories, response, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -96,6 +103,8 @@ int mamori_consultation_ticket_facts(struct mamori_store *st, const char *tenant
 int mamori_consultation_ticket_elsewhere(struct mamori_store *st, const char *tenant, const char *ticket_id,
                                          int *found, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_consultation_ticket_elsewhere(st, tenant, ticket_id, found, err);
     sqlite3_stmt *s;
     int rc;
 

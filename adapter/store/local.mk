@@ -15,9 +15,9 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/store/incidents.c adapter/store/incidents.h \
 	adapter/store/meta.c adapter/store/meta.h \
 	adapter/store/outbox.c adapter/store/outbox.h \
-	adapter/store/pg.h adapter/store/pg_audit.c adapter/store/pg_conn.c adapter/store/pg_escalations.c \
-	adapter/store/pg_events.c adapter/store/pg_incidents.c adapter/store/pg_outbox.c adapter/store/pg_purge.c \
-	adapter/store/pg_schema.c adapter/store/pg_training_links.c \
+	adapter/store/pg.h adapter/store/pg_audit.c adapter/store/pg_conn.c adapter/store/pg_consultations.c \
+	adapter/store/pg_escalations.c adapter/store/pg_events.c adapter/store/pg_incidents.c adapter/store/pg_outbox.c \
+	adapter/store/pg_purge.c adapter/store/pg_schema.c adapter/store/pg_training_links.c adapter/store/pg_warnings.c \
 	adapter/store/poll_cursor.c adapter/store/poll_cursor.h \
 	adapter/store/purge.c adapter/store/purge.h \
 	adapter/store/schema.c adapter/store/schema.h \

@@ -32,10 +32,12 @@
 
 #include "base/error.h"
 #include "store/audit.h"
+#include "store/consultations.h"
 #include "store/escalations.h"
 #include "store/outbox.h"
 #include "store/purge.h"
 #include "store/store.h"
+#include "store/warnings.h"
 
 struct mamori_pg {
     PGconn *conn;
@@ -195,6 +197,20 @@ int mamori_pg_lawyer_list(struct mamori_store *st, const char *tenant,
 int mamori_pg_line_event_put(struct mamori_store *st, const char *tenant, const char *event_id, long long now,
                              struct mamori_error *err);
 int mamori_pg_line_events_purge(struct mamori_store *st, long long before, struct mamori_error *err);
+
+/* ---- consultations.h, warnings.h ---- */
+int mamori_pg_consultation_insert(struct mamori_store *st, const struct mamori_consultation_row *r, int64_t *number,
+                                  struct mamori_error *err);
+int mamori_pg_consultation_ticket_facts(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                                        int *known, char **categories, char **response, struct mamori_error *err);
+int mamori_pg_consultation_ticket_elsewhere(struct mamori_store *st, const char *tenant, const char *ticket_id,
+                                            int *found, struct mamori_error *err);
+int mamori_pg_warning_put(struct mamori_store *st, const struct mamori_warning_row *r, int *inserted,
+                          struct mamori_error *err);
+int mamori_pg_warnings_list(struct mamori_store *st, const char *tenant, const char *requester, long long *at,
+                            char **tickets, size_t max, size_t *total, struct mamori_error *err);
+int mamori_pg_restriction_put(struct mamori_store *st, const struct mamori_restriction_row *r, int *inserted,
+                              struct mamori_error *err);
 
 /* ---- purge.h ---- */
 int mamori_pg_purge_list_tenants(struct mamori_store *st, struct mamori_strv *out, struct mamori_error *err);

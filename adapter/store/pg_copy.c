@@ -12,8 +12,8 @@
 #include "store/pg.h"
 
 /* The sqlite schema whose tables are listed below; a store at another
- * version is refused rather than copied in part. 7: incidents and
- * training_links (6 is a placeholder without tables). */
+ * version is refused rather than copied in part. 6: consultations,
+ * warnings, restrictions; 7: incidents and training_links. */
 #define COPY_SQLITE_SCHEMA 7
 
 struct table {
@@ -40,11 +40,15 @@ static const struct table tables[MAMORI_COPY_TABLES] = {
     {"incidents", "id, tenant, ticket_id, connector, channel, requester, marked_by, is_harassment, severity,"
                   " categories, escalation, care_requested, outcome, detail, first_at, updated_at", 16, "id"},
     {"training_links", "tenant, ticket_id, url, category, title, issued_at, opened_at", 7, NULL},
+    {"consultations", "id, tenant, ticket_id, target, event_id, asked_by, question_sha256, channels, created_at", 9,
+     "id"},
+    {"warnings", "id, tenant, requester, ticket_id, source, source_key, given_by, given_at", 8, "id"},
+    {"restrictions", "tenant, requester, ticket_id, decided_by, decided_at, via", 6, NULL},
 };
 
 const char *const mamori_copy_table_names[MAMORI_COPY_TABLES] = {
     "meta", "events", "outbox", "poll_cursor", "escalations", "escalation_messages", "lawyers", "line_events",
-    "audit", "strikes", "incidents", "training_links",
+    "audit", "strikes", "incidents", "training_links", "consultations", "warnings", "restrictions",
 };
 
 static int copy_table(struct mamori_store *from, struct mamori_store *to, const struct table *t, int64_t *rows,

@@ -79,7 +79,7 @@ static const char *const migrations[] = {
 
     /* 2: sqlite's migration 7, incident records (incidents.h) and training
      * links (training_links.h); same columns, so `store copy` moves rows
-     * unchanged. sqlite's 6 is a placeholder with nothing to carry over. */
+     * unchanged. sqlite's 6 is migration 3 here. */
     "CREATE TABLE incidents("
     "  id bigserial PRIMARY KEY, tenant text NOT NULL, ticket_id text NOT NULL, connector text NOT NULL,"
     "  channel text NOT NULL DEFAULT 'other', requester text, marked_by text NOT NULL DEFAULT 'mamori',"
@@ -93,6 +93,25 @@ static const char *const migrations[] = {
     "  tenant text NOT NULL, ticket_id text NOT NULL, url text NOT NULL, category text NOT NULL DEFAULT '',"
     "  title text, issued_at bigint NOT NULL, opened_at bigint, PRIMARY KEY(tenant, ticket_id, url));"
     "CREATE INDEX training_links_period ON training_links(tenant, issued_at);",
+
+    /* 3: sqlite's migration 6 (consultations.h, warnings.h): an agent's
+     * consultations, warnings given to customers and contact
+     * restrictions, with the same unique keys (the statements' ON
+     * CONFLICT DO NOTHING relies on them). The consultation number is the
+     * bigserial id. */
+    "CREATE TABLE consultations("
+    "  id bigserial PRIMARY KEY, tenant text NOT NULL, ticket_id text NOT NULL, target text NOT NULL,"
+    "  event_id text NOT NULL, asked_by text, question_sha256 text NOT NULL, channels text NOT NULL DEFAULT '',"
+    "  created_at bigint NOT NULL, UNIQUE(tenant, event_id));"
+    "CREATE INDEX consultations_ticket ON consultations(tenant, ticket_id);"
+    "CREATE TABLE warnings("
+    "  id bigserial PRIMARY KEY, tenant text NOT NULL, requester text NOT NULL, ticket_id text NOT NULL,"
+    "  source text NOT NULL, source_key text NOT NULL, given_by text, given_at bigint NOT NULL,"
+    "  UNIQUE(tenant, source_key));"
+    "CREATE INDEX warnings_requester ON warnings(tenant, requester, given_at);"
+    "CREATE TABLE restrictions("
+    "  tenant text NOT NULL, requester text NOT NULL, ticket_id text NOT NULL, decided_by text,"
+    "  decided_at bigint NOT NULL, via text NOT NULL, PRIMARY KEY(tenant, requester));",
 };
 
 int mamori_pg_schema_count(void)

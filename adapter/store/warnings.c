@@ -1,8 +1,11 @@
-/* warnings.c -- see warnings.h. The list runs on the webhook path only
- * for requesters with a hash; the rest run on agents' events. */
+/* warnings.c -- see warnings.h (sqlite; PostgreSQL in pg_warnings.c).
+ * The list runs on the webhook path only for requesters with a hash; the
+ * rest run on agents' events. */
 #include "config.h"
 
 #include "store/warnings.h"
+
+#include "store/pg.h"
 
 #include <stdlib.h>
 
@@ -18,6 +21,8 @@ static int db_error(struct mamori_store *st, struct mamori_error *err, const cha
 int mamori_warning_put(struct mamori_store *st, const struct mamori_warning_row *r, int *inserted,
                        struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_warning_put(st, r, inserted, err);
     sqlite3_stmt *s;
     int rc;
 
@@ -45,6 +50,8 @@ int mamori_warning_put(struct mamori_store *st, const struct mamori_warning_row 
 int mamori_warnings_list(struct mamori_store *st, const char *tenant, const char *requester, long long *at,
                          char **tickets, size_t max, size_t *total, struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_warnings_list(st, tenant, requester, at, tickets, max, total, err);
     sqlite3_stmt *s;
     size_t n = 0;
     int rc;
@@ -82,6 +89,8 @@ int mamori_warnings_list(struct mamori_store *st, const char *tenant, const char
 int mamori_restriction_put(struct mamori_store *st, const struct mamori_restriction_row *r, int *inserted,
                            struct mamori_error *err)
 {
+    if (st->pg != NULL)
+        return mamori_pg_restriction_put(st, r, inserted, err);
     sqlite3_stmt *s;
     int rc;
 

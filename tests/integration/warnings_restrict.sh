@@ -7,15 +7,23 @@
 # policy's number of warnings the note recommends restricting contact in
 # the policy's words with its legal caution, and nothing is applied; only
 # the decision tag makes the connector suspend the requester in Zendesk,
-# once, recording who decided.
+# once, recording who decided. With WR_STORE=pg (warnings_restrict_pg.sh)
+# the same on a PostgreSQL store, a throwaway cluster.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
 it_init 37
+if [ "${WR_STORE:-sqlite}" = pg ]; then
+    . "$top_srcdir/tests/pg_cluster.sh"
+    trap 'pg_cluster_stop; it_cleanup' EXIT
+    pg_cluster_start || { pg_cluster_stop; skip_all "$PG_SKIP"; }
+    it_sql() { pg_cluster_psql mamori "$1"; }   # psql -A: columns joined by |, as lib.sh's
+fi
 hd_standin_start
 hd_tenant zd zendesk "api_user_id = 39011229999"
 hd_tenant fd freshdesk
+[ "${WR_STORE:-sqlite}" = pg ] && sed -i -e "s#^path = $IT_DIR/mamori.db\$#url = $PG_URL#" "$IT_DIR/mamori.conf"
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 mam() { "$MAMORI" -c "$IT_DIR/mamori.conf" "$@"; }
 AGENT=39011220001

@@ -17,10 +17,12 @@
 
 #include "config/settings.h"
 #include "store/audit.h"
+#include "store/consultations.h"
 #include "store/incidents.h"
 #include "store/outbox.h"
 #include "store/store.h"
 #include "store/training_links.h"
+#include "store/warnings.h"
 #include "tap.h"
 
 #define WRITERS 4
@@ -166,6 +168,140 @@ static int count_in(const char *text, int64_t id)
         p = *end ? end + 1 : end;
     }
     return n;
+}
+
+/* A harassing event of ticket t9 (what a consultation's facts come from). */
+static int put_harassing(struct mamori_store *st, const char *event_id, const char *categories, const char *response,
+                         time_t at, struct mamori_error *err)
+{
+    struct mamori_event_row row;
+
+    memset(&row, 0, sizeof row);
+    row.tenant = "acme";
+    row.connector = "generic";
+    row.event_id = event_id;
+    row.ticket_id = "t9";
+    row.status = 200;
+    row.response = response;
+    row.is_harassment = categories != NULL;
+    row.severity = categories != NULL ? "high" : "none";
+    row.categories = categories != NULL ? categories : "";
+    row.escalation = "none";
+    row.received_at = at;
+    return mamori_store_event_put(st, &row, err);
+}
+
+/* Consultations, warnings and restrictions (issue 16's tables), written
+ * through one connection and read through the other. Expects the events
+ * main() recorded: acme's and beta's ticket t1, none of t9 yet. 25
+ * assertions. */
+static void issue16_tables(struct mamori_store *st, struct mamori_store *st2, const char *requester)
+{
+    struct mamori_consultation_row c;
+    struct mamori_warning_row w;
+    struct mamori_restriction_row r;
+    struct mamori_error err;
+    char *cats = NULL, *resp = NULL, *tickets[4] = {NULL};
+    long long at[4] = {0};
+    int64_t first = 0, second = 0;
+    int known = -1, found = -1, inserted = -1, rc;
+    size_t total = 99;
+
+    /* What a consultation knows of its ticket. */
+    put_harassing(st, "h1", "abuse", "{\"h\":1}", 4000, &err);
+    put_harassing(st, "h2", "threat", "{\"h\":2}", 4001, &err);
+    put_harassing(st, "h3", NULL, "{\"h\":3}", 4002, &err);
+    is_int(mamori_consultation_ticket_facts(st2, "acme", "t9", &known, &cats, &resp, &err), 0,
+           "a ticket's facts are read");
+    is_int(known, 1, "... the ticket is known");
+    is_str(cats, "threat", "... with the categories of its latest harassing event");
+    is_str(resp, "{\"h\":2}", "... and that event's answer");
+    free(cats);
+    free(resp);
+    cats = resp = NULL;
+    mamori_consultation_ticket_facts(st2, "acme", "t1", &known, &cats, &resp, &err);
+    ok(known == 1 && cats == NULL && resp == NULL, "a ticket without harassing events is known, without categories");
+    mamori_consultation_ticket_facts(st2, "acme", "nope", &known, &cats, &resp, &err);
+    ok(known == 0 && cats == NULL && resp == NULL, "an unknown ticket is not known");
+    is_int(mamori_consultation_ticket_elsewhere(st2, "beta", "t9", &found, &err), 0,
+           "whether another tenant has a ticket is read");
+    is_int(found, 1, "... another tenant has it");
+    mamori_consultation_ticket_elsewhere(st2, "acme", "t9", &found, &err);
+    is_int(found, 0, "... its own tenant does not count");
+
+    /* Consultation numbers; one per asking event. */
+    memset(&c, 0, sizeof c);
+    c.tenant = "acme";
+    c.ticket_id = "t9";
+    c.target = "lawyer";
+    c.event_id = "n1";
+    c.asked_by = NULL;
+    c.question_sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
+    c.channels = "line,email";
+    c.created_at = 4100;
+    mamori_store_begin(st, &err);
+    is_int(mamori_consultation_insert(st, &c, &first, &err), 0, "a consultation is recorded");
+    ok(first > 0, "... with a number");
+    is_int(mamori_consultation_insert(st, &c, &second, &err), MAMORI_ECONFLICT,
+           "the same event asking again conflicts");
+    is_int(second, 0, "... and gets no number");
+    c.event_id = "n2";
+    c.asked_by = "agent-7";
+    c.target = "supervisor";
+    is_int(mamori_consultation_insert(st, &c, &second, &err), 0, "... and the transaction goes on");
+    is_int(mamori_store_commit(st, &err), 0, "... to its commit");
+    is_int(second, first + 1, "the next consultation gets the next number");
+
+    /* Warnings: once per source key, listed oldest first per requester. */
+    memset(&w, 0, sizeof w);
+    w.tenant = "acme";
+    w.requester = requester;
+    w.ticket_id = "t9";
+    w.source = "tag";
+    w.source_key = "tag:t9";
+    w.given_at = 5000;
+    mamori_store_begin(st, &err);
+    rc = mamori_warning_put(st, &w, &inserted, &err);
+    ok(rc == 0 && inserted == 1, "a warning is recorded");
+    w.given_at = 5100;
+    rc = mamori_warning_put(st, &w, &inserted, &err);
+    ok(rc == 0 && inserted == 0, "... once per source key");
+    w.ticket_id = "t8";
+    w.source = "note";
+    w.source_key = "note:h0";
+    w.given_by = "agent-7";
+    w.given_at = 3000;
+    mamori_warning_put(st, &w, &inserted, &err);
+    w.tenant = "beta";
+    mamori_warning_put(st, &w, &inserted, &err);
+    is_int(mamori_store_commit(st, &err), 0, "warnings committed");
+    is_int(mamori_warnings_list(st2, "acme", requester, at, tickets, 1, &total, &err), 0, "a requester's warnings are listed");
+    is_int(total, 2, "... all of them counted (another tenant's apart)");
+    ok(at[0] == 3000 && tickets[0] != NULL && strcmp(tickets[0], "t8") == 0 && tickets[1] == NULL,
+       "... the oldest first, no more than asked for");
+    free(tickets[0]);
+    tickets[0] = NULL;
+    mamori_warnings_list(st2, "acme", "no-such-hash", at, tickets, 4, &total, &err);
+    is_int(total, 0, "a requester never warned has no warnings");
+
+    /* A restriction is decided once per requester. */
+    memset(&r, 0, sizeof r);
+    r.tenant = "acme";
+    r.requester = requester;
+    r.ticket_id = "t9";
+    r.via = "tag";
+    r.decided_at = 6000;
+    mamori_store_begin(st, &err);
+    rc = mamori_restriction_put(st, &r, &inserted, &err);
+    ok(rc == 0 && inserted == 1, "a restriction is recorded");
+    r.ticket_id = "t8";
+    r.decided_by = "admin";
+    r.via = "cli";
+    mamori_store_commit(st, &err);
+    mamori_store_begin(st2, &err);
+    rc = mamori_restriction_put(st2, &r, &inserted, &err);
+    mamori_store_commit(st2, &err);
+    ok(rc == 0 && inserted == 0, "... once per requester, whichever connection asks");
 }
 
 /* Incident and training link callbacks: count rows, keep the last one's
@@ -333,7 +469,7 @@ int main(int argc, char **argv)
     }
     where = argv[1];
     is_pg = mamori_store_is_url(where);
-    plan(78);
+    plan(78 + 25);
     mamori_store_display(where, shown, sizeof shown);
     diag("backend: %s (%s)", is_pg ? "PostgreSQL" : "sqlite", shown);
     ok(strstr(shown, "right") == NULL, "the location as shown has no password");
@@ -376,6 +512,7 @@ int main(int argc, char **argv)
     is_int(n, 2, "contacts written through two connections are counted together, within the window");
     mamori_store_annotation_count(st, "acme", "t1", &n, &err);
     is_int(n, 4, "annotations of a ticket are counted");
+    issue16_tables(st, st2, h1);
 
     /* Outbox: enqueue, claim with a lease, finish. */
     is_int(mamori_outbox_enqueue(st, "acme", "generic", "note", "acme:e1:note", "{\"p\":1}", 1000, &first_job, &err),
