@@ -68,7 +68,8 @@ done
 z=$(section Zendesk)
 has "$z" "trigger" && has "$z" "400"; ok $? "zendesk: a trigger webhook is named as what gets 400"
 
-# Every key freshdesk.c reads from the rule's body is in the template.
+# Every key freshdesk.c reads from the rule's body is in the template (the
+# body, or the key the private-note rule adds).
 fd=$(section Freshdesk)
 tmpl=$(awk '/^```json/ { on = 1; next } /^```/ { on = 0 } on' <<<"$fd")
 keys=$(grep -oE '\(w, "[a-z_]+"\)|, w, "[a-z_]+"\)' "$CX/freshdesk.c" | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u)
@@ -76,7 +77,10 @@ missing=""
 for k in $keys; do has "$tmpl" "\"$k\": \"{{" || missing="$missing $k"; done
 [ -n "$keys" ] && [ -z "$missing" ]; ok $? "freshdesk: the template carries every key the connector reads (${keys//$'\n'/ })${missing:+ -- missing:$missing}"
 if command -v python3 >/dev/null; then
-    printf '%s' "$tmpl" | python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null
+    # The first block is the whole body; a later one adds a key for the
+    # private-note rule.
+    awk '/^```json/ { n++; on = n == 1; next } /^```/ { on = 0 } on' <<<"$fd" |
+        python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null
     ok $? "freshdesk: the template is JSON"
 fi
 
