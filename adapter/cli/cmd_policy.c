@@ -161,8 +161,22 @@ static void print_caused_diag(const struct rules_diag *g, const char *own_path)
                  "in %s: drop or narrow the entry of yours that causes it (benign, negation, lexicon_add), or "
                  "override the parent's rule that uses it by id (FORMAT.md, \"Overriding one rule by id\")",
                  own_path);
-    shown.hint = hint;
-    print_diag(&shown, " (in an inherited file, because of this policy's changes)", 0);
+    /* Said at the lawyer's file, which is the one to change; where it
+     * shows in the parent follows in parentheses. */
+    {
+        char where[4096 + 64], pfile[4096];
+        display_path(g->file, pfile, sizeof pfile);
+        if (g->line > 0)
+            snprintf(where, sizeof where, " (shows at %s:%d:%d, an inherited file, because of this policy's changes)",
+                     pfile, g->line, g->col);
+        else
+            snprintf(where, sizeof where, " (shows in %s, an inherited file, because of this policy's changes)", pfile);
+        shown.file = (char *)own_path;
+        shown.line = 0;
+        shown.col = 0;
+        shown.hint = hint;
+        print_diag(&shown, where, 1);
+    }
 }
 
 /* Whether the parent, linted on its own, reports the same warning. */

@@ -256,8 +256,8 @@ check "lint: \"no test case\" points at the company's \"tests\" member" \
 # phrase masks a parent rule) is shown, and says so.
 printf '{"mamori_policy": 1, "id": "co", "version": "1", "extends": "%s/tests/rules/basic/policy.json",\n "benign": ["しぬほど", "訴える"]}\n' "$ABS" >"$T/co-basic.json"
 "$MAMORI" policy lint "$T/co-basic.json" >"$T/lint-cob.out" 2>&1
-check "lint: a parent warning caused by the company's changes is shown, marked as such" \
-    sh -c "grep -q 'basic/policy.json:72:[0-9]*: warning: rule threat.sue can never match.*because of this policy.s changes' '$T/lint-cob.out' && grep -q '^[0-9]* warnings in inherited files' '$T/lint-cob.out' && ! grep -q 'abuse_ja\|\"かす\" is two kana' '$T/lint-cob.out'"
+check "lint: a parent warning caused by the company's changes is shown at the company's file, with where it shows in the parent" \
+    sh -c "grep -q '^$T/co-basic.json: warning: rule threat.sue can never match.*(shows at .*basic/policy.json:72:[0-9]*, an inherited file, because of this policy.s changes)' '$T/lint-cob.out' && grep -q '^[0-9]* warnings in inherited files' '$T/lint-cob.out' && ! grep -q 'abuse_ja\|\"かす\" is two kana' '$T/lint-cob.out'"
 check "lint: ... and its hint is about the company's file: the entry of theirs, or an override by id" \
     sh -c "grep 'rule threat.sue can never match' '$T/lint-cob.out' | grep -q -F -- '-- in $T/co-basic.json: drop or narrow the benign, negation or lexicon entry of yours that causes it, or override the rule by id: {\"id\": \"threat.sue\", \"match\": ...}' && ! grep 'rule threat.sue can never match' '$T/lint-cob.out' | grep -q 'fix the match'"
 
