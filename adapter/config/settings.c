@@ -160,8 +160,9 @@ static const struct mamori_key store_keys[] = {
      "Losing it leaves the keyed records unverifiable.", NULL},
     {"retention_days", MAMORI_KEY_INTEGER, 0, 36500, NULL, NULL, "days", "0",
      "Events, annotations and finished outbox jobs (which hold the customer text and evidence excerpts), "
-     "escalations and incident records with no activity for this long, training links issued before it "
-     "and the ids of handled LINE events older than this are removed "
+     "escalations and incident records with no activity for this long, training links, consultations, "
+     "warnings and contact restrictions made before it, and the ids of handled LINE events older than this are "
+     "removed "
      "by the housekeeper every hour and by mamori purge; a tenant's own retention_days overrides it. The audit "
      "chain is kept and records each purge. 0 keeps everything (the shipped file sets 365).", NULL},
     KEY_END};

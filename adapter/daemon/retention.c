@@ -82,7 +82,6 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
         const char *t = tenants.items[i];
         long days = mamori_retention_days(gen, t);
         struct mamori_retention_report one = {0, 0, 0, 0, 0};
-        int64_t links = 0;
         int64_t removed[MAMORI_PURGE_TABLE_COUNT] = {0}, others = 0;
         time_t cutoff, dedupe_cutoff;
 
@@ -106,17 +105,16 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
             }
         }
         /* Incident records (対応記録) go once nothing happened to them for
-         * the retention period; training links by when they were issued. */
-        if ((rc = mamori_incident_purge(st, t, (long long)cutoff, dry_run, &one.incidents, err)) != 0 ||
-            (rc = mamori_training_link_purge(st, t, (long long)cutoff, dry_run, &links, err)) != 0) {
-            mamori_error_prefix(err, "tenant %s", t);
-            goto out;
-        }
+         * the retention period; training links, consultations, warnings
+         * and restrictions by when they were made. */
+        one.incidents = removed[MAMORI_PURGE_INCIDENTS];
         report->incidents += one.incidents;
         one.events = removed[MAMORI_PURGE_EVENTS];
         one.outbox = removed[MAMORI_PURGE_OUTBOX];
         one.escalations = removed[MAMORI_PURGE_ESCALATIONS];
-        others = removed[MAMORI_PURGE_ESCALATION_MESSAGES] + removed[MAMORI_PURGE_LINE_EVENTS] + links;
+        others = removed[MAMORI_PURGE_ESCALATION_MESSAGES] + removed[MAMORI_PURGE_LINE_EVENTS] +
+                 removed[MAMORI_PURGE_TRAINING_LINKS] + removed[MAMORI_PURGE_CONSULTATIONS] +
+                 removed[MAMORI_PURGE_WARNINGS] + removed[MAMORI_PURGE_RESTRICTIONS];
         report->events += one.events;
         report->outbox += one.outbox;
         report->escalations += one.escalations;

@@ -41,7 +41,7 @@ struct mamori_retention_report {
     int64_t outbox;     /* finished outbox jobs removed (or due) */
     int64_t escalations; /* escalations removed (or due), with their messages */
     int64_t tenants;    /* tenants that had something to remove */
-    int64_t incidents;  /* incident records not changed since the cutoff, with training links issued before it */
+    int64_t incidents;  /* incident records not changed since the cutoff */
 };
 
 /* The retention period in days for tenant id under gen (0: keep forever). */

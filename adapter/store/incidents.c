@@ -213,33 +213,6 @@ int mamori_incident_tenant_known(struct mamori_store *st, const char *tenant, in
     return rc;
 }
 
-int mamori_incident_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
-                          int64_t *removed, struct mamori_error *err)
-{
-    if (st->pg != NULL)
-        return mamori_pg_incident_purge(st, tenant, cutoff, dry_run, removed, err);
-    sqlite3_stmt *s;
-    int rc;
-
-    *removed = 0;
-    if (sqlite3_prepare_v2(st->db,
-                           dry_run ? "SELECT count(*) FROM incidents WHERE tenant = ?1 AND updated_at < ?2"
-                                   : "DELETE FROM incidents WHERE tenant = ?1 AND updated_at < ?2",
-                           -1, &s, NULL) != SQLITE_OK)
-        return mamori_error_set(err, MAMORI_EDB, "purging incidents: %s", sqlite3_errmsg(st->db));
-    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, cutoff);
-    rc = sqlite3_step(s);
-    if (dry_run && rc == SQLITE_ROW)
-        *removed = sqlite3_column_int64(s, 0);
-    else if (!dry_run && rc == SQLITE_DONE)
-        *removed = sqlite3_changes(st->db);
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE
-             ? MAMORI_OK
-             : mamori_error_set(err, MAMORI_EDB, "purging incidents: %s", sqlite3_errmsg(st->db));
-    sqlite3_finalize(s);
-    return rc;
-}
 
 int mamori_incident_audit_each(struct mamori_store *st, const char *tenant, const char *ticket_id,
                                int (*cb)(void *ctx, const struct mamori_audit_entry *e), void *ctx,

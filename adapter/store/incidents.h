@@ -60,11 +60,6 @@ int mamori_incident_each(struct mamori_store *st, const char *tenant, long long 
  * tenant mamori never saw). */
 int mamori_incident_tenant_known(struct mamori_store *st, const char *tenant, int *known, struct mamori_error *err);
 
-/* Retention: remove tenant's records not changed since before cutoff (or
- * count them with dry_run). */
-int mamori_incident_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
-                          int64_t *removed, struct mamori_error *err);
-
 /* Audit records about one ticket (subject = ticket_id), oldest first,
  * through cb (strings borrowed for the call). */
 struct mamori_audit_entry {
@@ -92,7 +87,7 @@ int mamori_incident_messages_each(struct mamori_store *st, const char *tenant, c
  * created_at / issued_at / at that exists, is in [from, to)) is passed to
  * cb as column names and text values. *present says whether the table
  * exists. kind must be one of the names this file knows (it is spliced
- * into SQL): "consultations", "warnings".
+ * into SQL): "consultations", "warnings", "restrictions".
  */
 int mamori_incident_kind_each(struct mamori_store *st, const char *kind, const char *tenant, const char *ticket_id,
                               long long from, long long to, int *present,

@@ -236,8 +236,6 @@ int mamori_pg_incident_each(struct mamori_store *st, const char *tenant, long lo
                             struct mamori_error *err);
 int mamori_pg_incident_tenant_known(struct mamori_store *st, const char *tenant, int *known,
                                     struct mamori_error *err);
-int mamori_pg_incident_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
-                             int64_t *removed, struct mamori_error *err);
 int mamori_pg_incident_audit_each(struct mamori_store *st, const char *tenant, const char *ticket_id,
                                   int (*cb)(void *ctx, const struct mamori_audit_entry *e), void *ctx,
                                   struct mamori_error *err);
@@ -263,7 +261,5 @@ int mamori_pg_training_link_each(struct mamori_store *st, const char *tenant, co
                                  int (*cb)(void *ctx, const char *ticket_id, const char *url, const char *category,
                                            const char *title, long long issued_at, long long opened_at),
                                  void *ctx, struct mamori_error *err);
-int mamori_pg_training_link_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
-                                  int64_t *removed, struct mamori_error *err);
 
 #endif

@@ -168,25 +168,6 @@ int mamori_pg_incident_tenant_known(struct mamori_store *st, const char *tenant,
     return MAMORI_OK;
 }
 
-int mamori_pg_incident_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
-                             int64_t *removed, struct mamori_error *err)
-{
-    struct mamori_pg_params p = {0};
-    PGresult *res;
-    int rc;
-
-    *removed = 0;
-    mamori_pg_text(&p, tenant);
-    mamori_pg_int(&p, cutoff);
-    if ((rc = mamori_pg_run(st, "purging incidents",
-                            dry_run ? "SELECT count(*) FROM incidents WHERE tenant = $1 AND updated_at < $2"
-                                    : "DELETE FROM incidents WHERE tenant = $1 AND updated_at < $2",
-                            &p, &res, err)) != 0)
-        return rc;
-    *removed = dry_run ? mamori_pg_ll(res, 0, 0) : mamori_pg_changed(res);
-    PQclear(res);
-    return MAMORI_OK;
-}
 
 int mamori_pg_incident_audit_each(struct mamori_store *st, const char *tenant, const char *ticket_id,
                                   int (*cb)(void *ctx, const struct mamori_audit_entry *e), void *ctx,

@@ -18,6 +18,11 @@ static const char *const due_where[MAMORI_PURGE_TABLE_COUNT] = {
     [MAMORI_PURGE_ESCALATION_MESSAGES] = "tenant = $1 AND sent_at < $2 AND NOT EXISTS(SELECT 1 FROM escalations e"
                                          " WHERE e.id = escalation_messages.escalation_id)",
     [MAMORI_PURGE_LINE_EVENTS] = "tenant = $1 AND received_at < $2",
+    [MAMORI_PURGE_INCIDENTS] = "tenant = $1 AND updated_at < $2",
+    [MAMORI_PURGE_TRAINING_LINKS] = "tenant = $1 AND issued_at < $2",
+    [MAMORI_PURGE_CONSULTATIONS] = "tenant = $1 AND created_at < $2",
+    [MAMORI_PURGE_WARNINGS] = "tenant = $1 AND given_at < $2",
+    [MAMORI_PURGE_RESTRICTIONS] = "tenant = $1 AND decided_at < $2",
 };
 static const char *const table_sql[MAMORI_PURGE_TABLE_COUNT] = {
     [MAMORI_PURGE_EVENTS] = "events",
@@ -25,6 +30,11 @@ static const char *const table_sql[MAMORI_PURGE_TABLE_COUNT] = {
     [MAMORI_PURGE_ESCALATIONS] = "escalations",
     [MAMORI_PURGE_ESCALATION_MESSAGES] = "escalation_messages",
     [MAMORI_PURGE_LINE_EVENTS] = "line_events",
+    [MAMORI_PURGE_INCIDENTS] = "incidents",
+    [MAMORI_PURGE_TRAINING_LINKS] = "training_links",
+    [MAMORI_PURGE_CONSULTATIONS] = "consultations",
+    [MAMORI_PURGE_WARNINGS] = "warnings",
+    [MAMORI_PURGE_RESTRICTIONS] = "restrictions",
 };
 
 int mamori_pg_purge_list_tenants(struct mamori_store *st, struct mamori_strv *out, struct mamori_error *err)

@@ -86,22 +86,3 @@ int mamori_pg_training_link_each(struct mamori_store *st, const char *tenant, co
     return rc;
 }
 
-int mamori_pg_training_link_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
-                                  int64_t *removed, struct mamori_error *err)
-{
-    struct mamori_pg_params p = {0};
-    PGresult *res;
-    int rc;
-
-    *removed = 0;
-    mamori_pg_text(&p, tenant);
-    mamori_pg_int(&p, cutoff);
-    if ((rc = mamori_pg_run(st, "purging training links",
-                            dry_run ? "SELECT count(*) FROM training_links WHERE tenant = $1 AND issued_at < $2"
-                                    : "DELETE FROM training_links WHERE tenant = $1 AND issued_at < $2",
-                            &p, &res, err)) != 0)
-        return rc;
-    *removed = dry_run ? mamori_pg_ll(res, 0, 0) : mamori_pg_changed(res);
-    PQclear(res);
-    return MAMORI_OK;
-}

@@ -58,6 +58,16 @@ static const struct purge_sql purge_sql[MAMORI_PURGE_TABLE_COUNT] = {
                                   "SELECT rowid FROM line_events WHERE tenant=?1 AND received_at<?2 "
                                   "ORDER BY rowid LIMIT ?3",
                                   "DELETE FROM line_events WHERE rowid=?1 AND tenant=?2 AND received_at<?3"},
+#define PURGE_BY(name, table, col)                                                                                 \
+    {name, "SELECT count(*) FROM " table " WHERE tenant=?1 AND " col "<?2",                                        \
+     "SELECT rowid FROM " table " WHERE tenant=?1 AND " col "<?2 ORDER BY rowid LIMIT ?3",                         \
+     "DELETE FROM " table " WHERE rowid=?1 AND tenant=?2 AND " col "<?3"}
+    [MAMORI_PURGE_INCIDENTS] = PURGE_BY("incidents", "incidents", "updated_at"),
+    [MAMORI_PURGE_TRAINING_LINKS] = PURGE_BY("training links", "training_links", "issued_at"),
+    [MAMORI_PURGE_CONSULTATIONS] = PURGE_BY("consultations", "consultations", "created_at"),
+    [MAMORI_PURGE_WARNINGS] = PURGE_BY("warnings", "warnings", "given_at"),
+    [MAMORI_PURGE_RESTRICTIONS] = PURGE_BY("restrictions", "restrictions", "decided_at"),
+#undef PURGE_BY
 };
 
 const char *mamori_purge_table_name(enum mamori_purge_table table)

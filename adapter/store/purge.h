@@ -31,6 +31,11 @@ enum mamori_purge_table {
     MAMORI_PURGE_ESCALATIONS,
     MAMORI_PURGE_ESCALATION_MESSAGES, /* after MAMORI_PURGE_ESCALATIONS: those it left orphaned */
     MAMORI_PURGE_LINE_EVENTS,
+    MAMORI_PURGE_INCIDENTS,       /* incident records nothing happened to since the cutoff */
+    MAMORI_PURGE_TRAINING_LINKS,  /* training links issued before the cutoff */
+    MAMORI_PURGE_CONSULTATIONS,
+    MAMORI_PURGE_WARNINGS,
+    MAMORI_PURGE_RESTRICTIONS,
     MAMORI_PURGE_TABLE_COUNT
 };
 

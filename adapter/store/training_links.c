@@ -107,30 +107,3 @@ int mamori_training_link_each(struct mamori_store *st, const char *tenant, const
     return rc;
 }
 
-int mamori_training_link_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
-                               int64_t *removed, struct mamori_error *err)
-{
-    if (st->pg != NULL)
-        return mamori_pg_training_link_purge(st, tenant, cutoff, dry_run, removed, err);
-    sqlite3_stmt *s;
-    int rc;
-
-    *removed = 0;
-    if (sqlite3_prepare_v2(st->db,
-                           dry_run ? "SELECT count(*) FROM training_links WHERE tenant = ?1 AND issued_at < ?2"
-                                   : "DELETE FROM training_links WHERE tenant = ?1 AND issued_at < ?2",
-                           -1, &s, NULL) != SQLITE_OK)
-        return mamori_error_set(err, MAMORI_EDB, "purging training links: %s", sqlite3_errmsg(st->db));
-    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, cutoff);
-    rc = sqlite3_step(s);
-    if (dry_run && rc == SQLITE_ROW)
-        *removed = sqlite3_column_int64(s, 0);
-    else if (!dry_run && rc == SQLITE_DONE)
-        *removed = sqlite3_changes(st->db);
-    rc = rc == SQLITE_ROW || rc == SQLITE_DONE
-             ? MAMORI_OK
-             : mamori_error_set(err, MAMORI_EDB, "purging training links: %s", sqlite3_errmsg(st->db));
-    sqlite3_finalize(s);
-    return rc;
-}

@@ -33,8 +33,4 @@ int mamori_training_link_each(struct mamori_store *st, const char *tenant, const
                                         const char *title, long long issued_at, long long opened_at),
                               void *ctx, struct mamori_error *err);
 
-/* Retention: remove tenant's links issued before cutoff. */
-int mamori_training_link_purge(struct mamori_store *st, const char *tenant, long long cutoff, int dry_run,
-                               int64_t *removed, struct mamori_error *err);
-
 #endif

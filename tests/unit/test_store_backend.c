@@ -19,6 +19,7 @@
 #include "store/audit.h"
 #include "store/consultations.h"
 #include "store/incidents.h"
+#include "store/purge.h"
 #include "store/outbox.h"
 #include "store/store.h"
 #include "store/training_links.h"
@@ -283,6 +284,15 @@ static void issue16_tables(struct mamori_store *st, struct mamori_store *st2, co
     tickets[0] = NULL;
     mamori_warnings_list(st2, "acme", "no-such-hash", at, tickets, 4, &total, &err);
     is_int(total, 0, "a requester never warned has no warnings");
+    {
+        int64_t due = 0;
+        /* Retention (purge.h): warnings given before the cutoff go, by tenant. */
+        mamori_purge_table(st, MAMORI_PURGE_WARNINGS, "acme", 4000, 0, &due, &err);
+        mamori_warnings_list(st2, "acme", requester, at, tickets, 1, &total, &err);
+        ok(due == 1 && total == 1, "retention removes a warning given before the cutoff, and only that one");
+        free(tickets[0]);
+        tickets[0] = NULL;
+    }
 
     /* A restriction is decided once per requester. */
     memset(&r, 0, sizeof r);
@@ -402,14 +412,13 @@ static void incident_tests(struct mamori_store *st, struct mamori_store *st2)
     is_int(known, 1, "a tenant with records is known");
     mamori_incident_tenant_known(st, "nobody", &known, &err);
     is_int(known, 0, "... another one is not");
-    mamori_store_begin(st, &err);
-    mamori_incident_purge(st, "acme", 2001, 1, &removed, &err);
+    /* retention's own purge (purge.h), which commits its batches itself */
+    mamori_purge_table(st, MAMORI_PURGE_INCIDENTS, "acme", 2001, 1, &removed, &err);
     is_int(removed, 1, "a dry-run purge counts the incident due");
-    mamori_incident_purge(st, "acme", 2000, 0, &removed, &err);
+    mamori_purge_table(st, MAMORI_PURGE_INCIDENTS, "acme", 2000, 0, &removed, &err);
     is_int(removed, 0, "... a purge keeps one changed since the cutoff");
-    mamori_incident_purge(st, "acme", 2001, 0, &removed, &err);
+    mamori_purge_table(st, MAMORI_PURGE_INCIDENTS, "acme", 2001, 0, &removed, &err);
     is_int(removed, 1, "... and removes one that was not");
-    mamori_store_commit(st, &err);
     is_int(mamori_incident_get(st2, "acme", "inc-1", &r, &err), MAMORI_ENOTFOUND, "a purged incident is gone");
     /* One left for `store copy` (tests/store/backends.sh) to carry over. */
     incident_put(st, "inc-2", 1, "medium", NULL, 3000, &err);
@@ -441,12 +450,10 @@ static void incident_tests(struct mamori_store *st, struct mamori_store *st2)
     is_int(mamori_training_link_each(st, "acme", NULL, 1100, 1300, on_link, &seen, &err), 0, "links of a period");
     ok(seen.rows == 1 && seen.issued_at == 1200 && seen.opened_at == 2200,
        "... the one issued then, remembered with its open");
-    mamori_store_begin(st, &err);
-    mamori_training_link_purge(st, "acme", 1100, 1, &removed, &err);
+    mamori_purge_table(st, MAMORI_PURGE_TRAINING_LINKS, "acme", 1100, 1, &removed, &err);
     is_int(removed, 1, "a dry-run purge counts the links issued before the cutoff");
-    mamori_training_link_purge(st, "acme", 1100, 0, &removed, &err);
+    mamori_purge_table(st, MAMORI_PURGE_TRAINING_LINKS, "acme", 1100, 0, &removed, &err);
     is_int(removed, 1, "... a purge removes them");
-    mamori_store_commit(st, &err);
     memset(&seen, 0, sizeof seen);
     mamori_training_link_each(st, "acme", "inc-2", 0, 0, on_link, &seen, &err);
     is_int(seen.rows, 1, "... and keeps the later one");
@@ -469,7 +476,7 @@ int main(int argc, char **argv)
     }
     where = argv[1];
     is_pg = mamori_store_is_url(where);
-    plan(78 + 25);
+    plan(78 + 26);
     mamori_store_display(where, shown, sizeof shown);
     diag("backend: %s (%s)", is_pg ? "PostgreSQL" : "sqlite", shown);
     ok(strstr(shown, "right") == NULL, "the location as shown has no password");
