@@ -11,6 +11,7 @@ INTEGRATION_TESTS = tests/integration/routes.sh tests/integration/workers.sh tes
 	tests/integration/incident_zendesk.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/loadgen.py tests/integration/stalled_body.py tests/integration/mixed_load.py tests/integration/pngcheck.py tests/integration/loadtime.html tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/lsan.supp
 
 # Plugins for the tests: one helper and one broken plugin per refusal case.
 TEST_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath /nowhere $(AM_LDFLAGS)

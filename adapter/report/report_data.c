@@ -268,7 +268,8 @@ static int find_repeaters(struct builder *b)
     struct mamori_strv *v = &b->requesters;
     struct mamori_report_table *t = &b->r->repeaters;
 
-    qsort(v->items, v->count, sizeof *v->items, cmp_str);
+    if (v->count > 1) /* items is NULL when nothing was added */
+        qsort(v->items, v->count, sizeof *v->items, cmp_str);
     for (size_t i = 0; i < v->count;) {
         size_t j = i;
         while (j < v->count && strcmp(v->items[j], v->items[i]) == 0)

@@ -10,6 +10,12 @@ APACHE_BIN=$(command -v apache2 || echo /usr/sbin/apache2)
 LIGHTTPD_BIN=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 
 web_stop() {
+    # A failure may be the server's own (a proxy error, a refused socket):
+    # its error log says which.
+    if [ "$TAP_FAILED" -gt 0 ]; then
+        echo "# $WEB_SERVER error log (last 30 lines):"
+        tail -n 30 "$IT_DIR/$WEB_SERVER-error.log" "$IT_DIR/nginx-error.log" 2>/dev/null | tap_diag
+    fi
     case "$WEB_SERVER" in
     apache) [ -f "$IT_DIR/apache.pid" ] && kill -TERM "$(cat "$IT_DIR/apache.pid")" 2>/dev/null ;;
     lighttpd) [ -f "$IT_DIR/lighttpd.pid" ] && kill -TERM "$(cat "$IT_DIR/lighttpd.pid")" 2>/dev/null ;;
