@@ -46,6 +46,14 @@ int rules_origin_get(const struct rules_loadctx *ctx, const json_t *v, struct ru
 void rules_diag_at(struct rules_loadctx *ctx, const json_t *v, const json_t *container, int use_key, int severity,
                    const char *hint, const char *fmt, ...) RULES_PRINTF(7, 8);
 
+/* The same, for a finding that an entry written elsewhere causes: when
+ * cause (a value of another file of the extends chain than the finding's)
+ * has a position, the diagnostic carries it as cause_file:line:col, so
+ * lint can point a company's lawyer at the entry of theirs that made the
+ * parent's rule or phrase a problem. */
+void rules_diag_caused(struct rules_loadctx *ctx, const json_t *v, const json_t *container, const json_t *cause,
+                       int severity, const char *hint, const char *fmt, ...) RULES_PRINTF(7, 8);
+
 /* Merge child onto parent per FORMAT.md "Inheritance"; parent may be NULL
  * (a root file: `remove` entries and `lexicon_add` are still applied).
  * *out is a new reference. */
