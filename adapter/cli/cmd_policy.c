@@ -167,10 +167,12 @@ static void print_caused_diag(const struct rules_diag *g, const char *own_path)
                  "drop or narrow this entry, or override the rule by id: {\"id\": \"%s\", \"match\": ...} or "
                  "{\"id\": \"%s\", \"remove\": true} (FORMAT.md, \"Overriding one rule by id\")",
                  rule_id, rule_id);
+    else if (at_entry && g->hint != NULL)
+        /* a phrase or a category: the parent's hint says what would fix
+         * it, which the lawyer does in their entry */
+        snprintf(hint, sizeof hint, "change or drop this entry, or: %s", g->hint);
     else if (at_entry)
-        snprintf(hint, sizeof hint,
-                 "drop or narrow this entry, or override the parent's rule that uses it by id "
-                 "(FORMAT.md, \"Overriding one rule by id\")");
+        snprintf(hint, sizeof hint, "change or drop this entry");
     else if (rule_id[0] != '\0')
         snprintf(hint, sizeof hint,
                  "in %s: drop or narrow the benign, negation or lexicon entry of yours that causes it, or "

@@ -291,11 +291,12 @@ static void check_draft(struct rules_loadctx *ctx, json_t *g, const struct rules
 
 static void check_categories(struct rules_loadctx *ctx, json_t *root, const struct rules_policy *p, const uint8_t *dead)
 {
-    json_t *cats = json_object_get(root, "categories");
+    json_t *cats = json_object_get(root, "categories"), *rules = json_object_get(root, "rules");
 
     for (size_t i = 0; i < p->ncats; i++) {
         const struct rules_category *k = &p->cats[i];
         json_t *obj = find_by_id(cats, k->id), *idv = json_object_get(obj, "id"), *g = json_object_get(obj, "guidance");
+        json_t *cause = NULL;
         size_t nrules = 0;
         double reachable = 0;
 
@@ -304,15 +305,20 @@ static void check_categories(struct rules_loadctx *ctx, json_t *root, const stru
                 nrules++;
                 if (!dead[r] && p->rules[r].weight > 0)
                     reachable += p->rules[r].weight;
+                /* an override's lower weight (a veto copy has its entry's id) */
+                if (!p->rules[r].veto_copy)
+                    closer(ctx, &cause, json_object_get(find_by_id(rules, p->rules[r].id), "weight"));
             }
         if (nrules == 0)
             WARN(idv, obj, "add rules with this category, or remove it",
                  "category %s has no rules, so it can never fire", k->id);
-        else if (reachable + 1e-9 < k->threshold)
-            WARN(json_object_get(obj, "threshold") ? json_object_get(obj, "threshold") : idv, obj,
-                 "raise rule weights or lower the threshold",
-                 "category %s can never fire: its rules add up to at most %g, below its threshold %g", k->id,
-                 reachable, k->threshold);
+        else if (reachable + 1e-9 < k->threshold) {
+            closer(ctx, &cause, obj);
+            WARN_CAUSED(json_object_get(obj, "threshold") ? json_object_get(obj, "threshold") : idv, obj, cause,
+                        "raise rule weights or lower the threshold",
+                        "category %s can never fire: its rules add up to at most %g, below its threshold %g", k->id,
+                        reachable, k->threshold);
+        }
         if (!k->has_guidance) {
             WARN(idv, obj, "add \"guidance\" with first_response, reply_draft and training",
                  "category %s has no guidance: agents get no first response, draft or training for it", k->id);

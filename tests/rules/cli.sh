@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..77"
+echo "1..78"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -268,7 +268,7 @@ check "lint: ... and its hint is about that entry: drop or narrow it, or overrid
 "$MAMORI" policy lint "$R/caused/lexicon_add.json" >"$T/lint-cla.out" 2>&1
 check "lint: a parent rule masked by the company's lexicon_add entry is reported at that entry's line and column" \
     sh -c "test \$(grep -c ': warning: rule threat.sue' '$T/lint-cla.out') = 1 && grep -q '^$R/caused/lexicon_add.json:8:19: warning: rule threat.sue can never match: every phrase of it is also a benign look-alike.* (shows at [^ ]*tests/rules/caused/parent.json:21:72, an inherited file, because of this policy.s changes) -- drop or narrow this entry' '$T/lint-cla.out'"
-# Two overrides by id: "unless" on threat.kill masks its only phrase (the
+# Overrides by id: "unless" on threat.kill masks its only phrase (the
 # unless entry, line 7 column 38), and a "match" that uses the parent's
 # list "@short_ja" alone (line 9 column 15) makes its two-kana phrase
 # "くず" (the parent's line 10, column 18) fire by itself.
@@ -277,8 +277,12 @@ check "lint: a parent rule masked by the company's override is reported at the o
     sh -c "grep -q '^$R/caused/override.json:7:38: warning: rule threat.kill can never match: every phrase .* (shows at [^ ]*tests/rules/caused/parent.json:22:73, an inherited file, ' '$T/lint-cov.out'"
 check "lint: a parent phrase made unsafe by the company's override is reported at the override's \"@list\"" \
     sh -c "grep -q '^$R/caused/override.json:9:15: warning: phrase \"くず\" is two kana and fires its rule .* (shows at [^ ]*tests/rules/caused/parent.json:10:18, an inherited file, ' '$T/lint-cov.out'"
+# ... and a "weight" lowered by the override (line 10, column 16) leaves
+# the parent's category abuse (line 16, column 12) below its threshold.
+check "lint: a parent category that can no longer fire is reported at the override's lowered weight" \
+    sh -c "grep -q '^$R/caused/override.json:10:16: warning: category abuse can never fire: .* (shows at [^ ]*tests/rules/caused/parent.json:16:12, an inherited file, .* -- change or drop this entry, or: raise rule weights or lower the threshold\$' '$T/lint-cov.out'"
 check "lint: the company's findings are printed top to bottom of its file, then the counts" \
-    sh -c "grep -o '^$R/caused/override.json:[0-9]*:[0-9]*' '$T/lint-cov.out' | tr '\\n' ' ' | grep -q -x '$R/caused/override.json:1:1 $R/caused/override.json:7:38 $R/caused/override.json:9:15 ' && grep -q '^0 errors, 3 warnings\$' '$T/lint-cov.out'"
+    sh -c "grep -o '^$R/caused/override.json:[0-9]*:[0-9]*' '$T/lint-cov.out' | tr '\\n' ' ' | grep -q -x '$R/caused/override.json:1:1 $R/caused/override.json:7:38 $R/caused/override.json:9:15 $R/caused/override.json:10:16 ' && grep -q '^0 errors, 4 warnings\$' '$T/lint-cov.out'"
 "$MAMORI" policy lint --all "$R/caused/override.json" >"$T/lint-cov-all.out" 2>&1
 check "lint --all: the same findings at the parent's lines, as the parent's" \
     sh -c "grep -q '^[^ ]*tests/rules/caused/parent.json:10:18: warning: phrase \"くず\" is two kana' '$T/lint-cov-all.out' && grep -q '^[^ ]*tests/rules/caused/parent.json:22:73: warning: rule threat.kill' '$T/lint-cov-all.out'"
