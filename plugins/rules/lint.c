@@ -18,7 +18,7 @@
  * it keeps (its "match") stay where the parent wrote them. */
 #define WARN(v, cont, hint, ...) WARN_CAUSED((v), (cont), (cont), (hint), __VA_ARGS__)
 #define WARN_CAUSED(v, cont, cause, hint, ...) \
-    rules_diag_caused(ctx, (v), (cont), (cause), RULES_DIAG_WARNING, (hint), __VA_ARGS__)
+    rules_diag_caused(ctx, (v), (cont), 0, (cause), RULES_DIAG_WARNING, (hint), __VA_ARGS__)
 
 /* What the checks share to find the entry that causes a finding: the
  * merged JSON (which keeps every value's file and position, see
@@ -114,6 +114,31 @@ static json_t *mask_source(const struct lint *L, json_t *rule_obj, uint32_t key)
             closer(L->ctx, &best, n->value);
     }
     return best;
+}
+
+/* The child's value or entry that replaced or removed a parent's value
+ * holding the string s (a "@list" reference), or NULL: why the parent's
+ * list is no longer used. The innermost replacement comes first. */
+static const json_t *replaced_holding(const struct rules_loadctx *ctx, const char *s)
+{
+    for (size_t i = 0; i < ctx->nreplaced; i++)
+        if (find_string(ctx->replaced[i].old, s) != NULL)
+            return ctx->replaced[i].by;
+    return NULL;
+}
+
+/* The child's entry that removed a parent's rule of category cat, or
+ * overrode its "category", or NULL: why the category has no rules left. */
+static const json_t *replaced_rule_of(const struct rules_loadctx *ctx, const char *cat)
+{
+    for (size_t i = 0; i < ctx->nreplaced; i++) {
+        const json_t *old = ctx->replaced[i].old, *c = json_object_get(old, "category");
+        /* a rule removed, or its "category" overridden */
+        if ((json_is_string(json_object_get(old, "id")) && json_is_string(c) && strcmp(json_string_value(c), cat) == 0) ||
+            (json_is_string(old) && strcmp(json_string_value(old), cat) == 0))
+            return ctx->replaced[i].by;
+    }
+    return NULL;
 }
 
 static int key_has_use(const struct rules_policy *p, uint32_t key, int kind, uint32_t target, int any_target)
@@ -309,9 +334,11 @@ static void check_categories(struct rules_loadctx *ctx, json_t *root, const stru
                 if (!p->rules[r].veto_copy)
                     closer(ctx, &cause, json_object_get(find_by_id(rules, p->rules[r].id), "weight"));
             }
-        if (nrules == 0)
-            WARN(idv, obj, "add rules with this category, or remove it",
-                 "category %s has no rules, so it can never fire", k->id);
+        if (nrules == 0) {
+            const json_t *removed = replaced_rule_of(ctx, k->id);
+            WARN_CAUSED(idv, obj, removed ? removed : obj, "add rules with this category, or remove it",
+                        "category %s has no rules, so it can never fire", k->id);
+        }
         else if (reachable + 1e-9 < k->threshold) {
             closer(ctx, &cause, obj);
             WARN_CAUSED(json_object_get(obj, "threshold") ? json_object_get(obj, "threshold") : idv, obj, cause,
@@ -710,10 +737,13 @@ void rules_lint_checks(struct rules_loadctx *ctx, json_t *root, const struct rul
         return;
     }
     for (size_t i = 0; i < nlex; i++)
-        if (!lex_used[i])
-            rules_diag_at(ctx, lex_values[i], lex, 1, RULES_DIAG_WARNING,
-                          "reference it as \"@name\" in a rule, benign, negation or unless, or remove it",
-                          "lexicon list \"%s\" is not used", lex_names[i]);
+        if (!lex_used[i]) {
+            char ref[256];
+            snprintf(ref, sizeof ref, "@%s", lex_names[i]);
+            rules_diag_caused(ctx, lex_values[i], lex, 1, replaced_holding(ctx, ref), RULES_DIAG_WARNING,
+                              "reference it as \"@name\" in a rule, benign, negation or unless, or remove it",
+                              "lexicon list \"%s\" is not used", lex_names[i]);
+        }
     check_rules(&L, dead);
     check_categories(ctx, root, p, dead);
     check_tests(ctx, root, p);

@@ -243,6 +243,19 @@ int rules_origin_copy(struct rules_loadctx *ctx, const json_t *to, const json_t 
     return rules_origin_put(ctx, to, o.file, &o.pos);
 }
 
+void rules_replaced_put(struct rules_loadctx *ctx, json_t *old, const json_t *by)
+{
+    if (!ctx->lint || old == NULL || old == by)
+        return;
+    if (RULES_GROW(ctx->replaced, ctx->replaced_cap, ctx->nreplaced + 1) != 0) {
+        ctx->oom = 1;
+        return;
+    }
+    ctx->replaced[ctx->nreplaced].old = json_incref(old);
+    ctx->replaced[ctx->nreplaced].by = by;
+    ctx->nreplaced++;
+}
+
 static int is_singleton(const json_t *v)
 {
     return v == NULL || json_is_true(v) || json_is_false(v) || json_is_null(v);
@@ -308,12 +321,12 @@ void rules_diag_at(struct rules_loadctx *ctx, const json_t *v, const json_t *con
     va_end(ap);
 }
 
-void rules_diag_caused(struct rules_loadctx *ctx, const json_t *v, const json_t *container, const json_t *cause,
-                       int severity, const char *hint, const char *fmt, ...)
+void rules_diag_caused(struct rules_loadctx *ctx, const json_t *v, const json_t *container, int use_key,
+                       const json_t *cause, int severity, const char *hint, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    diag_vat(ctx, v, container, 0, cause, severity, hint, fmt, ap);
+    diag_vat(ctx, v, container, use_key, cause, severity, hint, fmt, ap);
     va_end(ap);
 }

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..78"
+echo "1..79"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -283,6 +283,11 @@ check "lint: a parent category that can no longer fire is reported at the overri
     sh -c "grep -q '^$R/caused/override.json:10:16: warning: category abuse can never fire: .* (shows at [^ ]*tests/rules/caused/parent.json:16:12, an inherited file, .* -- change or drop this entry, or: raise rule weights or lower the threshold\$' '$T/lint-cov.out'"
 check "lint: the company's findings are printed top to bottom of its file, then the counts" \
     sh -c "grep -o '^$R/caused/override.json:[0-9]*:[0-9]*' '$T/lint-cov.out' | tr '\\n' ' ' | grep -q -x '$R/caused/override.json:1:1 $R/caused/override.json:7:38 $R/caused/override.json:9:15 $R/caused/override.json:10:16 ' && grep -q '^0 errors, 4 warnings\$' '$T/lint-cov.out'"
+# A rule removed by id (line 7, column 5) leaves the parent's list
+# short_ja unused and its category abuse without rules.
+"$MAMORI" policy lint "$R/caused/remove.json" >"$T/lint-crm.out" 2>&1
+check "lint: a parent list and category emptied by the company's \"remove\" are reported at that entry" \
+    sh -c "grep -q '^$R/caused/remove.json:7:5: warning: lexicon list \"short_ja\" is not used (shows at [^ ]*tests/rules/caused/parent.json:10:5, ' '$T/lint-crm.out' && grep -q '^$R/caused/remove.json:7:5: warning: category abuse has no rules, so it can never fire (shows at [^ ]*tests/rules/caused/parent.json:16:12, ' '$T/lint-crm.out'"
 "$MAMORI" policy lint --all "$R/caused/override.json" >"$T/lint-cov-all.out" 2>&1
 check "lint --all: the same findings at the parent's lines, as the parent's" \
     sh -c "grep -q '^[^ ]*tests/rules/caused/parent.json:10:18: warning: phrase \"くず\" is two kana' '$T/lint-cov-all.out' && grep -q '^[^ ]*tests/rules/caused/parent.json:22:73: warning: rule threat.kill' '$T/lint-cov-all.out'"

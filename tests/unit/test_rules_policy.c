@@ -336,6 +336,16 @@ static void test_caused(void)
     mamori_rules_policy_free(p);
     p = NULL;
 
+    is_int(mamori_rules_policy_load(path_of("caused/remove.json"), &opt, &p, &d, &err), 0,
+           "caused/remove.json loads under lint");
+    ok(has_cause(&d, "caused/parent.json", 10, 5, "lexicon list \"short_ja\" is not used", "caused/remove.json", 7, 5),
+       "a parent list no rule uses any more: caused by the child's \"remove\" of the rule that did (7:5)");
+    ok(has_cause(&d, "caused/parent.json", 16, 12, "category abuse has no rules", "caused/remove.json", 7, 5),
+       "a parent category without rules: caused by the same \"remove\"");
+    mamori_rules_diags_free(&d);
+    mamori_rules_policy_free(p);
+    p = NULL;
+
     is_int(mamori_rules_policy_load(path_of("caused/parent.json"), &opt, &p, &d, &err), 0,
            "caused/parent.json loads under lint");
     ok(d.n == 1 && d.v[0].cause_file == NULL, "the parent alone: one finding of its own, without a cause");
@@ -363,7 +373,7 @@ int main(void)
     top = getenv("top_srcdir");
     if (top == NULL)
         top = ".";
-    plan(75);
+    plan(78);
     test_merge();
     test_limits();
     test_lint();
