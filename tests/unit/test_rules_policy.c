@@ -305,26 +305,32 @@ static int has_cause(const struct rules_diags *d, const char *file, int line, in
 
 /* A finding in a parent that an entry of the child causes carries that
  * entry's position (lint prints it there, cmd_policy.c). */
-static void test_caused(void)
+/* Load tests/rules/caused/NAME under lint into *d (freed first). */
+static void load_caused(const char *name, struct rules_diags *d)
 {
     struct rules_load_options opt = {NULL, 1, 0, NULL, NULL, 0, 0};
     struct rules_policy *p = NULL;
-    struct rules_diags d = {0};
     struct rules_error err = {0, ""};
+    char rel[128];
 
-    is_int(mamori_rules_policy_load(path_of("caused/lexicon_add.json"), &opt, &p, &d, &err), 0,
-           "caused/lexicon_add.json loads under lint");
+    mamori_rules_diags_free(d);
+    snprintf(rel, sizeof rel, "caused/%s", name);
+    is_int(mamori_rules_policy_load(path_of(rel), &opt, &p, d, &err), 0, rel);
+    mamori_rules_policy_free(p);
+}
+
+static void test_caused(void)
+{
+    struct rules_diags d = {0};
+
+    load_caused("lexicon_add.json", &d);
     ok(has_cause(&d, "caused/parent.json", 21, 72, "rule threat.sue can never match", "caused/lexicon_add.json", 8,
                  19),
        "a parent rule masked through \"@benign_ja\": caused by the child's lexicon_add entry (8:19)");
     ok(has_cause(&d, "caused/lexicon_add.json", 1, 1, "no \"tests\" file", NULL, 0, 0),
        "a finding in the child's own file has no cause");
-    mamori_rules_diags_free(&d);
-    mamori_rules_policy_free(p);
-    p = NULL;
 
-    is_int(mamori_rules_policy_load(path_of("caused/override.json"), &opt, &p, &d, &err), 0,
-           "caused/override.json loads under lint");
+    load_caused("override.json", &d);
     ok(has_cause(&d, "caused/parent.json", 22, 73, "rule threat.kill can never match", "caused/override.json", 7, 38),
        "a parent rule masked by the override's unless: caused by that unless entry (7:38)");
     ok(has_cause(&d, "caused/parent.json", 10, 18, "phrase \"くず\" is two kana and fires", "caused/override.json", 9,
@@ -332,25 +338,16 @@ static void test_caused(void)
        "a parent phrase that fires by itself through the override's match: caused by its \"@short_ja\" (9:15)");
     ok(has_cause(&d, "caused/parent.json", 16, 12, "category abuse can never fire", "caused/override.json", 10, 16),
        "a parent category below its threshold: caused by the override's lowered weight (10:16)");
-    mamori_rules_diags_free(&d);
-    mamori_rules_policy_free(p);
-    p = NULL;
 
-    is_int(mamori_rules_policy_load(path_of("caused/remove.json"), &opt, &p, &d, &err), 0,
-           "caused/remove.json loads under lint");
+    load_caused("remove.json", &d);
     ok(has_cause(&d, "caused/parent.json", 10, 5, "lexicon list \"short_ja\" is not used", "caused/remove.json", 7, 5),
        "a parent list no rule uses any more: caused by the child's \"remove\" of the rule that did (7:5)");
     ok(has_cause(&d, "caused/parent.json", 16, 12, "category abuse has no rules", "caused/remove.json", 7, 5),
        "a parent category without rules: caused by the same \"remove\"");
-    mamori_rules_diags_free(&d);
-    mamori_rules_policy_free(p);
-    p = NULL;
 
-    is_int(mamori_rules_policy_load(path_of("caused/parent.json"), &opt, &p, &d, &err), 0,
-           "caused/parent.json loads under lint");
+    load_caused("parent.json", &d);
     ok(d.n == 1 && d.v[0].cause_file == NULL, "the parent alone: one finding of its own, without a cause");
     mamori_rules_diags_free(&d);
-    mamori_rules_policy_free(p);
 }
 
 static void test_json_pos(void)
