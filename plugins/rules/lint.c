@@ -3,6 +3,12 @@
  * but almost certainly not what the lawyer meant (a list nobody uses, a
  * rule that can never match, a category agents get no guidance for, a
  * category no test case covers).
+ *
+ * A warning located in a parent of the extends chain may be the child's
+ * doing (its benign phrase masks the parent's rule, its override uses the
+ * parent's short phrase alone); each check also names the value written
+ * closest to the loaded file that makes it so, and the diagnostic carries
+ * that entry's position as its cause (rules.h), where lint prints it.
  */
 #include "config.h"
 
