@@ -45,7 +45,9 @@ EXTRA_DIST += tests/rules/cli.sh \
 	tests/rules/keys/test.pub \
 	tests/rules/lint/errors.json tests/rules/lint/warnings.json tests/rules/lint/syntax.json \
 	tests/rules/lint/phrases.json tests/rules/lint/veto.json \
-	tests/rules/veto/policy.json tests/rules/veto/cases.jsonl
+	tests/rules/veto/policy.json tests/rules/veto/cases.jsonl \
+	tests/rules/caused/parent.json tests/rules/caused/lexicon_add.json tests/rules/caused/override.json \
+	tests/rules/caused/remove.json
 
 # The matcher benchmark is not part of `make check`; run it with
 #   make bench-matcher

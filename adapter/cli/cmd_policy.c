@@ -33,7 +33,8 @@ static int usage(FILE *out, int rc)
             "      check the policy (and its extends chain); every problem is printed as\n"
             "      FILE:LINE:COLUMN: error|warning: message -- what to do. Exit 1 on errors.\n"
             "      Warnings in inherited files (the policy's parents) are counted in one\n"
-            "      line; --all prints them too.\n"
+            "      line; --all prints them too. One that this policy's changes cause is\n"
+            "      printed at the line of the policy's entry that causes it.\n"
             "  test POLICY [CASES.jsonl] [--json] [--quiet]\n"
             "      run labelled cases (default: the policy's \"tests\" file) and report\n"
             "      per-category precision/recall/F1, macro-F1, harassment recall, escalation\n"
@@ -133,16 +134,28 @@ static void print_diag(const struct rules_diag *g, const char *note, int own)
     putchar('\n');
 }
 
+/* Whether the loader knows the entry of the loaded file (path) that
+ * causes finding g (rules.h, cause_file). */
+static int cause_in(const struct rules_diag *g, const char *path)
+{
+    return g->cause_file != NULL && g->cause_line > 0 && strcmp(g->cause_file, path) == 0;
+}
+
 /* A warning located in a parent file that this policy's changes caused.
- * The parent's own hint ("fix the match") is about a file the lawyer
- * cannot change, so the hint says what to do in the lawyer's file: drop
- * or narrow the entry of theirs that causes it, or override the parent's
- * rule by id (FORMAT.md, "Overriding one rule by id"). */
+ * It is printed, like a compiler's primary location, at the lawyer's
+ * entry that causes it (the loader's cause_file:line:col: the benign or
+ * lexicon_add phrase, the override by id), or at the lawyer's file when
+ * no single entry is known. The parent's own hint ("fix the match") is
+ * about a file the lawyer cannot change, so the hint says what to do in
+ * the lawyer's file: drop or narrow the entry of theirs that causes it,
+ * or override the parent's rule by id (FORMAT.md, "Overriding one rule by
+ * id"). */
 static void print_caused_diag(const struct rules_diag *g, const char *own_path)
 {
     struct rules_diag shown = *g;
     char rule_id[128] = "", hint[640];
     const char *m = g->message;
+    int at_entry = cause_in(g, own_path);
 
     /* Rule findings start "rule ID ...". */
     if (strncmp(m, "rule ", 5) == 0) {
@@ -150,7 +163,18 @@ static void print_caused_diag(const struct rules_diag *g, const char *own_path)
         if (n > 0 && n < sizeof rule_id)
             snprintf(rule_id, sizeof rule_id, "%.*s", (int)n, m + 5);
     }
-    if (rule_id[0] != '\0')
+    if (at_entry && rule_id[0] != '\0')
+        snprintf(hint, sizeof hint,
+                 "drop or narrow this entry, or override the rule by id: {\"id\": \"%s\", \"match\": ...} or "
+                 "{\"id\": \"%s\", \"remove\": true} (FORMAT.md, \"Overriding one rule by id\")",
+                 rule_id, rule_id);
+    else if (at_entry && g->hint != NULL)
+        /* a phrase or a category: the parent's hint says what would fix
+         * it, which the lawyer does in their entry */
+        snprintf(hint, sizeof hint, "change or drop this entry, or: %s", g->hint);
+    else if (at_entry)
+        snprintf(hint, sizeof hint, "change or drop this entry");
+    else if (rule_id[0] != '\0')
         snprintf(hint, sizeof hint,
                  "in %s: drop or narrow the benign, negation or lexicon entry of yours that causes it, or "
                  "override the rule by id: {\"id\": \"%s\", \"match\": ...} or {\"id\": \"%s\", \"remove\": true} "
@@ -172,11 +196,49 @@ static void print_caused_diag(const struct rules_diag *g, const char *own_path)
         else
             snprintf(where, sizeof where, " (shows in %s, an inherited file, because of this policy's changes)", pfile);
         shown.file = (char *)own_path;
-        shown.line = 0;
-        shown.col = 0;
+        shown.line = at_entry ? g->cause_line : 0;
+        shown.col = at_entry ? g->cause_col : 0;
         shown.hint = hint;
         print_diag(&shown, where, 1);
     }
+}
+
+/* Where a finding is printed: a parent warning this policy caused at the
+ * lawyer's entry that causes it, when known (print_caused_diag). */
+struct shown_at {
+    const char *file;
+    int line, col;
+    size_t index;
+};
+
+static void shown_at(const struct rules_diag *g, int caused, const char *path, size_t i, struct shown_at *out)
+{
+    out->index = i;
+    if (caused) {
+        int at_entry = cause_in(g, path);
+        out->file = path;
+        out->line = at_entry ? g->cause_line : 0;
+        out->col = at_entry ? g->cause_col : 0;
+    } else {
+        out->file = g->file[0] != '\0' ? g->file : path;
+        out->line = g->line;
+        out->col = g->col;
+    }
+}
+
+/* Order of the loader's sort (file, line, column; stable), by where each
+ * finding is printed, so the lawyer reads their file top to bottom. */
+static int shown_before(const struct shown_at *a, const struct shown_at *b)
+{
+    int c = strcmp(a->file, b->file);
+
+    if (c != 0)
+        return c < 0;
+    if (a->line != b->line)
+        return a->line < b->line;
+    if (a->col != b->col)
+        return a->col < b->col;
+    return a->index < b->index;
 }
 
 /* Whether the parent, linted on its own, reports the same warning. */
@@ -206,6 +268,7 @@ static int cmd_lint(int argc, char **argv)
     size_t errors, shown = 0, hidden = 0;
     const char *hidden_files[LINT_MAX_FILES_SHOWN];
     size_t nhidden_files = 0;
+    struct shown_at *order;
     int all = 0, parent_ok = 0, rc;
 
     for (int i = 1; i < argc; i++) {
@@ -237,8 +300,30 @@ static int cmd_lint(int argc, char **argv)
             mamori_rules_policy_free(pp);
             break; /* one inherited warning is enough to need the parent's own list */
         }
+    order = calloc(d.n + 1, sizeof *order);
+    if (order == NULL) {
+        fprintf(stderr, "mamori policy lint: out of memory\n");
+        mamori_rules_diags_free(&d);
+        mamori_rules_diags_free(&pd);
+        mamori_rules_policy_free(p);
+        return 1;
+    }
     for (size_t i = 0; i < d.n; i++) {
         const struct rules_diag *g = &d.v[i];
+        int own = g->file[0] == '\0' || strcmp(g->file, path) == 0;
+        struct shown_at t;
+        size_t j = i;
+
+        shown_at(g, !all && !own && g->severity == RULES_DIAG_WARNING && parent_ok && !parent_has(&pd, g), path, i,
+                 &t);
+        while (j > 0 && shown_before(&t, &order[j - 1])) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = t;
+    }
+    for (size_t o = 0; o < d.n; o++) {
+        const struct rules_diag *g = &d.v[order[o].index];
         /* diagnostics of the loaded file carry its path exactly as given */
         int own = g->file[0] == '\0' || strcmp(g->file, path) == 0;
 
@@ -281,6 +366,7 @@ static int cmd_lint(int argc, char **argv)
                p->load_ms);
     }
     printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", shown, shown == 1 ? "" : "s");
+    free(order);
     mamori_rules_diags_free(&d);
     mamori_rules_diags_free(&pd);
     mamori_rules_policy_free(p);

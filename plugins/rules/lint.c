@@ -3,6 +3,12 @@
  * but almost certainly not what the lawyer meant (a list nobody uses, a
  * rule that can never match, a category agents get no guidance for, a
  * category no test case covers).
+ *
+ * A warning located in a parent of the extends chain may be the child's
+ * doing (its benign phrase masks the parent's rule, its override uses the
+ * parent's short phrase alone); each check also names the value written
+ * closest to the loaded file that makes it so, and the diagnostic carries
+ * that entry's position as its cause (rules.h), where lint prints it.
  */
 #include "config.h"
 
@@ -12,7 +18,25 @@
 
 #include "policy_compile.h"
 
-#define WARN(v, cont, hint, ...) rules_diag_at(ctx, (v), (cont), 0, RULES_DIAG_WARNING, (hint), __VA_ARGS__)
+/* A finding at v. Its container is its cause when written in another
+ * file: a company's override of a parent's rule by id merges into an
+ * object positioned at the company's entry, while the parent's members
+ * it keeps (its "match") stay where the parent wrote them. */
+#define WARN(v, cont, hint, ...) WARN_CAUSED((v), (cont), (cont), (hint), __VA_ARGS__)
+#define WARN_CAUSED(v, cont, cause, hint, ...) \
+    rules_diag_caused(ctx, (v), (cont), 0, (cause), RULES_DIAG_WARNING, (hint), __VA_ARGS__)
+
+/* What the checks share to find the entry that causes a finding: the
+ * merged JSON (which keeps every value's file and position, see
+ * policy_internal.h) and the phrases as written. */
+struct lint {
+    struct rules_loadctx *ctx;
+    json_t *root;
+    const struct rules_policy *p;
+    const struct rules_phrase_note *notes;
+    size_t nnotes;
+    const uint8_t *leaf;       /* check_phrases: ROLE_* of each rule leaf */
+};
 
 static json_t *find_by_id(json_t *arr, const char *id)
 {
@@ -26,6 +50,103 @@ static json_t *find_by_id(json_t *arr, const char *id)
     return NULL;
 }
 
+/* The file of the extends chain v is written in (0: the loaded file), or
+ * past the chain when not known: the lower, the closer to the lawyer. */
+static int origin_file(const struct rules_loadctx *ctx, const json_t *v)
+{
+    struct rules_origin o;
+
+    return v != NULL && rules_origin_get(ctx, v, &o) == 0 ? o.file : RULES_MAX_EXTENDS + 2;
+}
+
+/* Keep in *best whichever of it and v is written closer to the loaded
+ * file; on a tie the one found first. */
+static void closer(const struct rules_loadctx *ctx, json_t **best, json_t *v)
+{
+    if (v != NULL && (*best == NULL || origin_file(ctx, v) < origin_file(ctx, *best)))
+        *best = v;
+}
+
+/* The element of arr (benign, unless, negation cues) that references the
+ * lexicon list `list` as "@name", or NULL. */
+static json_t *list_ref(json_t *arr, json_t *lex, const json_t *list)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(arr, i, e)
+        if (json_is_string(e) && json_string_value(e)[0] == '@' && json_object_get(lex, json_string_value(e) + 1) == list)
+            return e;
+    return NULL;
+}
+
+/* The first string equal to s in v's tree (a rule's match), or NULL. */
+static json_t *find_string(json_t *v, const char *s)
+{
+    const char *k;
+    json_t *m, *f;
+    size_t i;
+
+    if (json_is_string(v))
+        return strcmp(json_string_value(v), s) == 0 ? v : NULL;
+    if (json_is_object(v)) {
+        json_object_foreach(v, k, m)
+            if ((f = find_string(m, s)) != NULL)
+                return f;
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m)
+            if ((f = find_string(m, s)) != NULL)
+                return f;
+    }
+    return NULL;
+}
+
+/* The phrase as written that makes key a mask of the rule written as
+ * rule_obj: a benign or unless phrase, or an entry of a lexicon list one
+ * of them references ("benign": ["@benign_ja"] with the company's
+ * lexicon_add to benign_ja). The one closest to the loaded file. */
+static json_t *mask_source(const struct lint *L, json_t *rule_obj, uint32_t key)
+{
+    json_t *benign = json_object_get(L->root, "benign"), *unless = json_object_get(rule_obj, "unless");
+    json_t *lex = json_object_get(L->root, "lexicon"), *best = NULL;
+
+    for (size_t i = 0; i < L->nnotes; i++) {
+        const struct rules_phrase_note *n = &L->notes[i];
+        if (n->key != key)
+            continue;
+        if ((n->cue == 2 && (n->container == benign || (unless != NULL && n->container == unless))) ||
+            (n->cue == 0 && n->leaf == UINT32_MAX &&
+             (list_ref(benign, lex, n->container) != NULL || list_ref(unless, lex, n->container) != NULL)))
+            closer(L->ctx, &best, n->value);
+    }
+    return best;
+}
+
+/* The child's value or entry that replaced or removed a parent's value
+ * holding the string s (a "@list" reference), or NULL: why the parent's
+ * list is no longer used. The innermost replacement comes first. */
+static const json_t *replaced_holding(const struct rules_loadctx *ctx, const char *s)
+{
+    for (size_t i = 0; i < ctx->nreplaced; i++)
+        if (find_string(ctx->replaced[i].old, s) != NULL)
+            return ctx->replaced[i].by;
+    return NULL;
+}
+
+/* The child's entry that removed a parent's rule of category cat, or
+ * overrode its "category", or NULL: why the category has no rules left. */
+static const json_t *replaced_rule_of(const struct rules_loadctx *ctx, const char *cat)
+{
+    for (size_t i = 0; i < ctx->nreplaced; i++) {
+        const json_t *old = ctx->replaced[i].old, *c = json_object_get(old, "category");
+        /* a rule removed, or its "category" overridden */
+        if ((json_is_string(json_object_get(old, "id")) && json_is_string(c) && strcmp(json_string_value(c), cat) == 0) ||
+            (json_is_string(old) && strcmp(json_string_value(old), cat) == 0))
+            return ctx->replaced[i].by;
+    }
+    return NULL;
+}
+
 static int key_has_use(const struct rules_policy *p, uint32_t key, int kind, uint32_t target, int any_target)
 {
     const struct rules_key *k = &p->keys[key];
@@ -36,9 +157,13 @@ static int key_has_use(const struct rules_policy *p, uint32_t key, int kind, uin
     return 0;
 }
 
-/* Why expression x of rule r can never be true, or NULL. */
-static const char *dead_reason(const struct rules_policy *p, uint32_t r, uint32_t x)
+/* Why expression x of rule r (written as rule_obj) can never be true, or
+ * NULL; *cause: the value written closest to the loaded file that makes
+ * it so, when one is known (a company's benign phrase, its override's
+ * "channels"). */
+static const char *dead_reason(const struct lint *L, json_t *rule_obj, uint32_t r, uint32_t x, json_t **cause)
 {
+    const struct rules_policy *p = L->p;
     const struct rules_expr *e = &p->exprs[x];
     const struct rules_rule *rule = &p->rules[r];
     const char *why;
@@ -61,23 +186,37 @@ static const char *dead_reason(const struct rules_policy *p, uint32_t r, uint32_
                 key_has_use(p, (uint32_t)k, RULES_USE_UNLESS, r, 0))
                 masked++;
         }
-        if (nkeys == 0)
+        if (nkeys == 0) {
+            if (e->label != NULL && e->label[0] == '@')
+                closer(L->ctx, cause, json_object_get(json_object_get(L->root, "lexicon"), e->label + 1));
             return "it refers to an empty lexicon list";
-        if (masked == nkeys)
+        }
+        if (masked == nkeys) {
+            for (size_t k = 0; k < p->nkeys; k++)
+                for (uint32_t u = p->keys[k].uses; u < p->keys[k].uses + p->keys[k].nuses; u++)
+                    if (p->uses[u].kind == RULES_USE_LEAF && p->uses[u].target == x) {
+                        closer(L->ctx, cause, mask_source(L, rule_obj, (uint32_t)k));
+                        break;
+                    }
             return "every phrase of it is also a benign look-alike (or in the rule's unless), so it is always masked";
+        }
         return NULL;
     }
-    case RULES_EX_ANY:
+    case RULES_EX_ANY: {
+        /* dead when every alternative is: the cause is any one's */
+        json_t *any = NULL;
         why = NULL;
         for (uint32_t i = 0; i < e->nkids; i++) {
-            why = dead_reason(p, r, p->kids[e->kids + i]);
+            why = dead_reason(L, rule_obj, r, p->kids[e->kids + i], &any);
             if (why == NULL)
                 return NULL;
         }
+        closer(L->ctx, cause, any);
         return why;
+    }
     case RULES_EX_ALL:
         for (uint32_t i = 0; i < e->nkids; i++)
-            if ((why = dead_reason(p, r, p->kids[e->kids + i])) != NULL)
+            if ((why = dead_reason(L, rule_obj, r, p->kids[e->kids + i], cause)) != NULL)
                 return why;
         /* all: [x, {not: x}] */
         for (uint32_t i = 0; i < e->nkids; i++) {
@@ -95,24 +234,28 @@ static const char *dead_reason(const struct rules_policy *p, uint32_t r, uint32_
         return NULL;
     case RULES_EX_NEAR:
         for (uint32_t i = 0; i < e->nkids; i++)
-            if ((why = dead_reason(p, r, p->kids[e->kids + i])) != NULL)
+            if ((why = dead_reason(L, rule_obj, r, p->kids[e->kids + i], cause)) != NULL)
                 return why;
         return NULL;
     case RULES_EX_NOT_NEAR:
         /* only the first operand gives occurrences; the second only vetoes */
-        return dead_reason(p, r, p->kids[e->kids]);
+        return dead_reason(L, rule_obj, r, p->kids[e->kids], cause);
     case RULES_EX_CHANNEL:
-        if (rule->channels != 0 && (rule->channels & e->channels) == 0)
+        if (rule->channels != 0 && (rule->channels & e->channels) == 0) {
+            closer(L->ctx, cause, json_object_get(rule_obj, "channels"));
             return "its \"channel\" condition and the rule's \"channels\" have no channel in common";
+        }
         return NULL;
     default:
         return NULL;
     }
 }
 
-static void check_rules(struct rules_loadctx *ctx, json_t *root, const struct rules_policy *p, uint8_t *dead)
+static void check_rules(const struct lint *L, uint8_t *dead)
 {
-    json_t *rules = json_object_get(root, "rules");
+    struct rules_loadctx *ctx = L->ctx;
+    const struct rules_policy *p = L->p;
+    json_t *rules = json_object_get(L->root, "rules");
     int has_neg = 0;
 
     for (size_t k = 0; k < p->nkeys; k++)
@@ -121,7 +264,7 @@ static void check_rules(struct rules_loadctx *ctx, json_t *root, const struct ru
             has_neg = 1;
     for (size_t r = 0; r < p->nrules; r++) {
         const struct rules_rule *rule = &p->rules[r];
-        json_t *obj;
+        json_t *obj, *cause = NULL;
         const char *why;
 
         if (rule->veto_copy) {
@@ -129,14 +272,18 @@ static void check_rules(struct rules_loadctx *ctx, json_t *root, const struct ru
             continue;
         }
         obj = find_by_id(rules, rule->id);
-        why = dead_reason(p, (uint32_t)r, rule->root);
+        why = dead_reason(L, obj, (uint32_t)r, rule->root, &cause);
 
-        if (why == NULL && rule->negation == RULES_NEG_ONLY && !has_neg)
+        if (why == NULL && rule->negation == RULES_NEG_ONLY && !has_neg) {
             why = "it fires only on negated matches, and the policy has no negation cues";
+            closer(ctx, &cause, json_object_get(obj, "negation"));
+            closer(ctx, &cause, json_object_get(L->root, "negation"));
+        }
         if (why != NULL) {
             dead[r] = 1;
-            WARN(json_object_get(obj, "match"), obj, "fix the match, or remove the rule",
-                 "rule %s can never match: %s", rule->id, why);
+            closer(ctx, &cause, obj); /* an override by id, when nothing closer is known */
+            WARN_CAUSED(json_object_get(obj, "match"), obj, cause, "fix the match, or remove the rule",
+                        "rule %s can never match: %s", rule->id, why);
             continue;
         }
         if (rule->weight == 0)
@@ -175,11 +322,12 @@ static void check_draft(struct rules_loadctx *ctx, json_t *g, const struct rules
 
 static void check_categories(struct rules_loadctx *ctx, json_t *root, const struct rules_policy *p, const uint8_t *dead)
 {
-    json_t *cats = json_object_get(root, "categories");
+    json_t *cats = json_object_get(root, "categories"), *rules = json_object_get(root, "rules");
 
     for (size_t i = 0; i < p->ncats; i++) {
         const struct rules_category *k = &p->cats[i];
         json_t *obj = find_by_id(cats, k->id), *idv = json_object_get(obj, "id"), *g = json_object_get(obj, "guidance");
+        json_t *cause = NULL;
         size_t nrules = 0;
         double reachable = 0;
 
@@ -188,15 +336,22 @@ static void check_categories(struct rules_loadctx *ctx, json_t *root, const stru
                 nrules++;
                 if (!dead[r] && p->rules[r].weight > 0)
                     reachable += p->rules[r].weight;
+                /* an override's lower weight (a veto copy has its entry's id) */
+                if (!p->rules[r].veto_copy)
+                    closer(ctx, &cause, json_object_get(find_by_id(rules, p->rules[r].id), "weight"));
             }
-        if (nrules == 0)
-            WARN(idv, obj, "add rules with this category, or remove it",
-                 "category %s has no rules, so it can never fire", k->id);
-        else if (reachable + 1e-9 < k->threshold)
-            WARN(json_object_get(obj, "threshold") ? json_object_get(obj, "threshold") : idv, obj,
-                 "raise rule weights or lower the threshold",
-                 "category %s can never fire: its rules add up to at most %g, below its threshold %g", k->id,
-                 reachable, k->threshold);
+        if (nrules == 0) {
+            const json_t *removed = replaced_rule_of(ctx, k->id);
+            WARN_CAUSED(idv, obj, removed ? removed : obj, "add rules with this category, or remove it",
+                        "category %s has no rules, so it can never fire", k->id);
+        }
+        else if (reachable + 1e-9 < k->threshold) {
+            closer(ctx, &cause, obj);
+            WARN_CAUSED(json_object_get(obj, "threshold") ? json_object_get(obj, "threshold") : idv, obj, cause,
+                        "raise rule weights or lower the threshold",
+                        "category %s can never fire: its rules add up to at most %g, below its threshold %g", k->id,
+                        reachable, k->threshold);
+        }
         if (!k->has_guidance) {
             WARN(idv, obj, "add \"guidance\" with first_response, reply_draft and training",
                  "category %s has no guidance: agents get no first response, draft or training for it", k->id);
@@ -378,9 +533,59 @@ static int is_pictograph(uint32_t c)
            c == '$' || c == 0xA5 || c == 0xA3 || c == 0x20AC;
 }
 
-static void check_phrase(struct rules_loadctx *ctx, const struct rules_policy *p, const struct rules_phrase_note *n,
-                         int role, struct rules_ntext *nt)
+/* The entry that gives a lexicon entry's phrase the role `bit` (ROLE_*):
+ * a rule leaf "@list" (the company's override may use alone a list the
+ * parent used only as one part of an "all"), a benign or unless reference
+ * to its list, a negation cue list. The one closest to the loaded file,
+ * or NULL. */
+static json_t *role_source(const struct lint *L, const struct rules_phrase_note *n, int bit)
 {
+    const struct rules_policy *p = L->p;
+    const struct rules_key *k = &p->keys[n->key];
+    json_t *rules = json_object_get(L->root, "rules"), *lex = json_object_get(L->root, "lexicon");
+    json_t *neg = json_object_get(L->root, "negation"), *best = NULL;
+
+    for (uint32_t u = k->uses; u < k->uses + k->nuses; u++) {
+        const struct rules_use *use = &p->uses[u];
+        json_t *obj, *v = NULL;
+
+        switch (use->kind) {
+        case RULES_USE_LEAF:
+            if (!(L->leaf[use->target] & bit))
+                continue;
+            obj = find_by_id(rules, p->rules[p->exprs[use->target].rule].id);
+            if (p->exprs[use->target].label != NULL)
+                v = find_string(json_object_get(obj, "match"), p->exprs[use->target].label);
+            closer(L->ctx, &best, v ? v : obj);
+            break;
+        case RULES_USE_BENIGN:
+            if (bit == ROLE_VETO)
+                closer(L->ctx, &best, list_ref(json_object_get(L->root, "benign"), lex, n->container));
+            break;
+        case RULES_USE_UNLESS:
+            if (bit == ROLE_VETO && use->target < p->nrules)
+                closer(L->ctx, &best,
+                       list_ref(json_object_get(find_by_id(rules, p->rules[use->target].id), "unless"), lex,
+                                n->container));
+            break;
+        case RULES_USE_NEG_AFTER:
+        case RULES_USE_NEG_BEFORE:
+            if (bit == ROLE_CUE) {
+                closer(L->ctx, &best, list_ref(json_object_get(neg, "after"), lex, n->container));
+                closer(L->ctx, &best, list_ref(json_object_get(neg, "before"), lex, n->container));
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return best;
+}
+
+static void check_phrase(const struct lint *L, const struct rules_phrase_note *n, int role, struct rules_ntext *nt)
+{
+    struct rules_loadctx *ctx = L->ctx;
+    const struct rules_policy *p = L->p;
     const struct rules_key *k = &p->keys[n->key];
     const char *raw = json_string_value(n->value), *s = raw;
     size_t len = strlen(raw), kept = 0, written = 0, i;
@@ -456,28 +661,39 @@ static void check_phrase(struct rules_loadctx *ctx, const struct rules_policy *p
         }
     }
     if (role & (ROLE_FIRE | ROLE_VETO | ROLE_CUE)) {
-        const char *what = role & ROLE_FIRE ? "fires its rule" : role & ROLE_VETO ? "masks matches" : "acts as a cue";
+        int bit = role & ROLE_FIRE ? ROLE_FIRE : role & ROLE_VETO ? ROLE_VETO : ROLE_CUE;
+        const char *what = bit == ROLE_FIRE ? "fires its rule" : bit == ROLE_VETO ? "masks matches" : "acts as a cue";
+        /* A lexicon entry gets its role from where its list is used, which
+         * may be another file than the entry's. */
+        json_t *cause = n->leaf == UINT32_MAX && n->cue == 0 ? role_source(L, n, bit) : NULL;
+
+        if (cause == NULL)
+            cause = n->container;
         if (!alnum && k->clen == 1 && !pict) {
-            WARN(n->value, n->container, "use it inside near/all with a word, or a longer phrase",
-                 "phrase \"%s\" is one symbol and %s wherever \"%s\" appears", raw, what, shown);
+            WARN_CAUSED(n->value, n->container, cause, "use it inside near/all with a word, or a longer phrase",
+                        "phrase \"%s\" is one symbol and %s wherever \"%s\" appears", raw, what, shown);
             return;
         }
         if (alnum && k->clen == 1) {
-            WARN(n->value, n->container, "use it inside near/all with a word, or a longer phrase",
-                 "phrase \"%s\" is one character and %s wherever it appears, also inside longer words", raw, what);
+            WARN_CAUSED(n->value, n->container, cause, "use it inside near/all with a word, or a longer phrase",
+                        "phrase \"%s\" is one character and %s wherever it appears, also inside longer words", raw,
+                        what);
             return;
         }
         if (alnum && k->clen == 2 && kana && !n->exact) {
-            WARN(n->value, n->container, "use a longer phrase, or put it inside near/all with a word",
-                 "phrase \"%s\" is two kana and %s wherever they appear, also inside longer words", raw, what);
+            WARN_CAUSED(n->value, n->container, cause, "use a longer phrase, or put it inside near/all with a word",
+                        "phrase \"%s\" is two kana and %s wherever they appear, also inside longer words", raw, what);
             return;
         }
     }
 }
 
-static void check_phrases(struct rules_loadctx *ctx, const struct rules_policy *p,
-                          const struct rules_phrase_note *notes, size_t nnotes)
+static void check_phrases(struct lint *L)
 {
+    struct rules_loadctx *ctx = L->ctx;
+    const struct rules_policy *p = L->p;
+    const struct rules_phrase_note *notes = L->notes;
+    size_t nnotes = L->nnotes;
     uint8_t *leaf = calloc(p->nexprs + 1, 1), *role = calloc(p->nkeys + 1, 1);
     struct rules_ntext nt;
 
@@ -500,14 +716,16 @@ static void check_phrases(struct rules_loadctx *ctx, const struct rules_policy *
             else
                 role[k] |= ROLE_CUE;
         }
+    L->leaf = leaf;
     rules_ntext_init(&nt);
     for (size_t i = 0; i < nnotes && !ctx->oom; i++) {
         /* where the phrase was written decides, when we know it */
         const struct rules_phrase_note *n = &notes[i];
         int r = n->leaf != UINT32_MAX ? leaf[n->leaf] : n->cue == 2 ? ROLE_VETO : n->cue == 1 ? ROLE_CUE : role[n->key];
-        check_phrase(ctx, p, n, r, &nt);
+        check_phrase(L, n, r, &nt);
     }
     rules_ntext_free(&nt);
+    L->leaf = NULL;
     free(leaf);
     free(role);
 }
@@ -518,19 +736,23 @@ void rules_lint_checks(struct rules_loadctx *ctx, json_t *root, const struct rul
 {
     json_t *lex = json_object_get(root, "lexicon");
     uint8_t *dead = calloc(p->nrules + 1, 1);
+    struct lint L = {ctx, root, p, notes, nnotes, NULL};
 
     if (dead == NULL) {
         ctx->oom = 1;
         return;
     }
     for (size_t i = 0; i < nlex; i++)
-        if (!lex_used[i])
-            rules_diag_at(ctx, lex_values[i], lex, 1, RULES_DIAG_WARNING,
-                          "reference it as \"@name\" in a rule, benign, negation or unless, or remove it",
-                          "lexicon list \"%s\" is not used", lex_names[i]);
-    check_rules(ctx, root, p, dead);
+        if (!lex_used[i]) {
+            char ref[256];
+            snprintf(ref, sizeof ref, "@%s", lex_names[i]);
+            rules_diag_caused(ctx, lex_values[i], lex, 1, replaced_holding(ctx, ref), RULES_DIAG_WARNING,
+                              "reference it as \"@name\" in a rule, benign, negation or unless, or remove it",
+                              "lexicon list \"%s\" is not used", lex_names[i]);
+        }
+    check_rules(&L, dead);
     check_categories(ctx, root, p, dead);
     check_tests(ctx, root, p);
-    check_phrases(ctx, p, notes, nnotes);
+    check_phrases(&L);
     free(dead);
 }

@@ -139,6 +139,7 @@ void mamori_rules_diags_free(struct rules_diags *d)
         free(d->v[i].file);
         free(d->v[i].message);
         free(d->v[i].hint);
+        free(d->v[i].cause_file);
     }
     free(d->v);
     memset(d, 0, sizeof *d);
@@ -242,34 +243,90 @@ int rules_origin_copy(struct rules_loadctx *ctx, const json_t *to, const json_t 
     return rules_origin_put(ctx, to, o.file, &o.pos);
 }
 
+void rules_replaced_put(struct rules_loadctx *ctx, json_t *old, const json_t *by)
+{
+    if (!ctx->lint || old == NULL || old == by)
+        return;
+    if (RULES_GROW(ctx->replaced, ctx->replaced_cap, ctx->nreplaced + 1) != 0) {
+        ctx->oom = 1;
+        return;
+    }
+    ctx->replaced[ctx->nreplaced].old = json_incref(old);
+    ctx->replaced[ctx->nreplaced].by = by;
+    ctx->nreplaced++;
+}
+
 static int is_singleton(const json_t *v)
 {
     return v == NULL || json_is_true(v) || json_is_false(v) || json_is_null(v);
 }
 
+/* Where v is, as rules_diag_at finds it: v's own position (its key's
+ * with use_key), else its container's. 0, or RULES_ENOTFOUND. */
+static int diag_origin(const struct rules_loadctx *ctx, const json_t *v, const json_t *container, int use_key,
+                       int *file, int *line, int *col)
+{
+    struct rules_origin o;
+
+    if ((!is_singleton(v) && rules_origin_get(ctx, v, &o) == 0) ||
+        (container != NULL && rules_origin_get(ctx, container, &o) == 0)) {
+        *file = o.file;
+        if (use_key && o.pos.key_line > 0 && !is_singleton(v)) {
+            *line = o.pos.key_line;
+            *col = o.pos.key_col;
+        } else {
+            *line = o.pos.line;
+            *col = o.pos.col;
+        }
+        return RULES_OK;
+    }
+    return RULES_ENOTFOUND;
+}
+
+static void diag_vat(struct rules_loadctx *ctx, const json_t *v, const json_t *container, int use_key,
+                     const json_t *cause, int severity, const char *hint, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    const char *file = ctx->nfiles ? ctx->files[0] : "";
+    int fi = -1, line = 0, col = 0, cfi, cline, ccol;
+    struct rules_diag *g;
+
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (diag_origin(ctx, v, container, use_key, &fi, &line, &col) == 0)
+        file = ctx->files[fi];
+    if (mamori_rules_diag_add(ctx->diags, file, line, col, severity, hint, "%s", msg) != 0) {
+        ctx->oom = 1;
+        return;
+    }
+    /* A cause in the same file as the finding says nothing new. */
+    if (cause == NULL || diag_origin(ctx, cause, NULL, 0, &cfi, &cline, &ccol) != 0 || cfi == fi)
+        return;
+    g = &ctx->diags->v[ctx->diags->n - 1];
+    g->cause_file = rules_strdup(ctx->files[cfi]);
+    if (g->cause_file == NULL) {
+        ctx->oom = 1;
+        return;
+    }
+    g->cause_line = cline;
+    g->cause_col = ccol;
+}
+
 void rules_diag_at(struct rules_loadctx *ctx, const json_t *v, const json_t *container, int use_key, int severity,
                    const char *hint, const char *fmt, ...)
 {
-    struct rules_origin o;
-    char msg[1024];
-    const char *file = ctx->nfiles ? ctx->files[0] : "";
-    int line = 0, col = 0;
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    diag_vat(ctx, v, container, use_key, NULL, severity, hint, fmt, ap);
     va_end(ap);
-    if ((!is_singleton(v) && rules_origin_get(ctx, v, &o) == 0) ||
-        (container != NULL && rules_origin_get(ctx, container, &o) == 0)) {
-        file = ctx->files[o.file];
-        if (use_key && o.pos.key_line > 0 && !is_singleton(v)) {
-            line = o.pos.key_line;
-            col = o.pos.key_col;
-        } else {
-            line = o.pos.line;
-            col = o.pos.col;
-        }
-    }
-    if (mamori_rules_diag_add(ctx->diags, file, line, col, severity, hint, "%s", msg) != 0)
-        ctx->oom = 1;
+}
+
+void rules_diag_caused(struct rules_loadctx *ctx, const json_t *v, const json_t *container, int use_key,
+                       const json_t *cause, int severity, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    diag_vat(ctx, v, container, use_key, cause, severity, hint, fmt, ap);
+    va_end(ap);
 }

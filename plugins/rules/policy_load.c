@@ -352,6 +352,9 @@ done:
     }
     free(cur);
     free(ctx.origins);
+    for (size_t k = 0; k < ctx.nreplaced; k++)
+        json_decref(ctx.replaced[k].old);
+    free(ctx.replaced);
     mamori_rules_diags_free(&ctx.own);
     return rc;
 }

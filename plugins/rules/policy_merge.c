@@ -46,6 +46,7 @@ static json_t *merge_object(struct rules_loadctx *ctx, json_t *parent, json_t *c
         m = merge_value(ctx, pv, v, by_id);
         if (m == NULL || json_object_set_new(out, k, m) != 0)
             goto oom;
+        rules_replaced_put(ctx, pv, v);
     }
     add = top ? json_object_get(child, "lexicon_add") : NULL;
     if (add != NULL) {
@@ -210,6 +211,7 @@ static json_t *merge_by_id(struct rules_loadctx *ctx, json_t *parent, json_t *ch
                               "check the id against the parent policy, or delete this entry",
                               "\"remove\": nothing to remove, the parent has no entry \"%s\"", id);
             else {
+                rules_replaced_put(ctx, slot[json_integer_value(at)], e);
                 json_decref(slot[json_integer_value(at)]);
                 slot[json_integer_value(at)] = NULL;
             }

@@ -31,6 +31,12 @@ struct rules_diag {
     int severity;              /* RULES_DIAG_* */
     char *message;
     char *hint;                /* what to do; may be NULL */
+    /* A lint finding located in one file of the extends chain that an
+     * entry of another file causes (the company's benign phrase masks the
+     * parent's rule, its override changes the parent's rule): where that
+     * entry is written. NULL and 0 when the finding has no such cause. */
+    char *cause_file;
+    int cause_line, cause_col;
 };
 
 struct rules_diags {

@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 }
 has() { grep -F -q -- "$1" "$2"; }
 
-echo "1..72"
+echo "1..79"
 
 # lint
 "$MAMORI" policy lint "$R/lint/errors.json" >"$T/lint.out" 2>&1
@@ -253,13 +253,44 @@ check "lint: \"no test case\" points at the company's \"tests\" member" \
     sh -c "grep -q '^$T/co/policy.json:$tline:[0-9]*: warning: category coercion has no test case in ' '$T/lint-co.out' && ! grep 'has no test case' '$T/lint-co.out' | grep -q default-ja"
 
 # ... but a warning in the parent that this policy causes (its benign
-# phrase masks a parent rule) is shown, and says so.
+# phrase masks a parent rule) is shown, says so, and is printed like a
+# compiler's primary location at the entry of the company's that causes it
+# (here "訴える", line 2 column 21), with where it shows in the parent.
 printf '{"mamori_policy": 1, "id": "co", "version": "1", "extends": "%s/tests/rules/basic/policy.json",\n "benign": ["しぬほど", "訴える"]}\n' "$ABS" >"$T/co-basic.json"
 "$MAMORI" policy lint "$T/co-basic.json" >"$T/lint-cob.out" 2>&1
-check "lint: a parent warning caused by the company's changes is shown at the company's file, with where it shows in the parent" \
-    sh -c "grep -q '^$T/co-basic.json: warning: rule threat.sue can never match.*(shows at .*basic/policy.json:72:[0-9]*, an inherited file, because of this policy.s changes)' '$T/lint-cob.out' && grep -q '^[0-9]* warnings in inherited files' '$T/lint-cob.out' && ! grep -q 'abuse_ja\|\"かす\" is two kana' '$T/lint-cob.out'"
-check "lint: ... and its hint is about the company's file: the entry of theirs, or an override by id" \
-    sh -c "grep 'rule threat.sue can never match' '$T/lint-cob.out' | grep -q -F -- '-- in $T/co-basic.json: drop or narrow the benign, negation or lexicon entry of yours that causes it, or override the rule by id: {\"id\": \"threat.sue\", \"match\": ...}' && ! grep 'rule threat.sue can never match' '$T/lint-cob.out' | grep -q 'fix the match'"
+check "lint: a parent warning caused by the company's changes is shown at the company's entry that causes it, with where it shows in the parent" \
+    sh -c "grep -q '^$T/co-basic.json:2:21: warning: rule threat.sue can never match.*(shows at .*basic/policy.json:72:[0-9]*, an inherited file, because of this policy.s changes)' '$T/lint-cob.out' && grep -q '^[0-9]* warnings in inherited files' '$T/lint-cob.out' && ! grep -q 'abuse_ja\|\"かす\" is two kana' '$T/lint-cob.out'"
+check "lint: ... and its hint is about that entry: drop or narrow it, or override the rule by id" \
+    sh -c "grep 'rule threat.sue can never match' '$T/lint-cob.out' | grep -q -F -- '-- drop or narrow this entry, or override the rule by id: {\"id\": \"threat.sue\", \"match\": ...}' && ! grep 'rule threat.sue can never match' '$T/lint-cob.out' | grep -q 'fix the match'"
+# The lawyer's lexicon_add entry "訴えてやる" (line 8, column 19) joins the
+# parent's benign list "@benign_ja" and so masks the parent's rule
+# threat.sue, whose match is at the parent's line 21, column 72.
+"$MAMORI" policy lint "$R/caused/lexicon_add.json" >"$T/lint-cla.out" 2>&1
+check "lint: a parent rule masked by the company's lexicon_add entry is reported at that entry's line and column" \
+    sh -c "test \$(grep -c ': warning: rule threat.sue' '$T/lint-cla.out') = 1 && grep -q '^$R/caused/lexicon_add.json:8:19: warning: rule threat.sue can never match: every phrase of it is also a benign look-alike.* (shows at [^ ]*tests/rules/caused/parent.json:21:72, an inherited file, because of this policy.s changes) -- drop or narrow this entry' '$T/lint-cla.out'"
+# Overrides by id: "unless" on threat.kill masks its only phrase (the
+# unless entry, line 7 column 38), and a "match" that uses the parent's
+# list "@short_ja" alone (line 9 column 15) makes its two-kana phrase
+# "くず" (the parent's line 10, column 18) fire by itself.
+"$MAMORI" policy lint "$R/caused/override.json" >"$T/lint-cov.out" 2>&1
+check "lint: a parent rule masked by the company's override is reported at the override's unless entry" \
+    sh -c "grep -q '^$R/caused/override.json:7:38: warning: rule threat.kill can never match: every phrase .* (shows at [^ ]*tests/rules/caused/parent.json:22:73, an inherited file, ' '$T/lint-cov.out'"
+check "lint: a parent phrase made unsafe by the company's override is reported at the override's \"@list\"" \
+    sh -c "grep -q '^$R/caused/override.json:9:15: warning: phrase \"くず\" is two kana and fires its rule .* (shows at [^ ]*tests/rules/caused/parent.json:10:18, an inherited file, ' '$T/lint-cov.out'"
+# ... and a "weight" lowered by the override (line 10, column 16) leaves
+# the parent's category abuse (line 16, column 12) below its threshold.
+check "lint: a parent category that can no longer fire is reported at the override's lowered weight" \
+    sh -c "grep -q '^$R/caused/override.json:10:16: warning: category abuse can never fire: .* (shows at [^ ]*tests/rules/caused/parent.json:16:12, an inherited file, .* -- change or drop this entry, or: raise rule weights or lower the threshold\$' '$T/lint-cov.out'"
+check "lint: the company's findings are printed top to bottom of its file, then the counts" \
+    sh -c "grep -o '^$R/caused/override.json:[0-9]*:[0-9]*' '$T/lint-cov.out' | tr '\\n' ' ' | grep -q -x '$R/caused/override.json:1:1 $R/caused/override.json:7:38 $R/caused/override.json:9:15 $R/caused/override.json:10:16 ' && grep -q '^0 errors, 4 warnings\$' '$T/lint-cov.out'"
+# A rule removed by id (line 7, column 5) leaves the parent's list
+# short_ja unused and its category abuse without rules.
+"$MAMORI" policy lint "$R/caused/remove.json" >"$T/lint-crm.out" 2>&1
+check "lint: a parent list and category emptied by the company's \"remove\" are reported at that entry" \
+    sh -c "grep -q '^$R/caused/remove.json:7:5: warning: lexicon list \"short_ja\" is not used (shows at [^ ]*tests/rules/caused/parent.json:10:5, ' '$T/lint-crm.out' && grep -q '^$R/caused/remove.json:7:5: warning: category abuse has no rules, so it can never fire (shows at [^ ]*tests/rules/caused/parent.json:16:12, ' '$T/lint-crm.out'"
+"$MAMORI" policy lint --all "$R/caused/override.json" >"$T/lint-cov-all.out" 2>&1
+check "lint --all: the same findings at the parent's lines, as the parent's" \
+    sh -c "grep -q '^[^ ]*tests/rules/caused/parent.json:10:18: warning: phrase \"くず\" is two kana' '$T/lint-cov-all.out' && grep -q '^[^ ]*tests/rules/caused/parent.json:22:73: warning: rule threat.kill' '$T/lint-cov-all.out'"
 
 # Issue 14: policy lists -- the lexicon lists and where they are used.
 "$MAMORI" policy lists "$top_srcdir/policies/default-ja/policy.json" >"$T/lists.out" 2>&1

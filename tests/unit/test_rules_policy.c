@@ -1,7 +1,8 @@
 /*
  * test_rules_policy.c -- loading policies: extends/override/remove merge,
  * lexicon_add, metadata from the child, depth and cycle limits, and lint
- * diagnostics at exact FILE:LINE:COLUMN positions.
+ * diagnostics at exact FILE:LINE:COLUMN positions, with the child's entry
+ * that causes a finding in its parent.
  */
 #include "config.h"
 
@@ -276,6 +277,79 @@ static void test_lint(void)
     mamori_rules_diags_free(&d);
 }
 
+/* The finding at file:line:col whose message contains `what` has its
+ * cause at cause:cline:ccol (cause NULL: has none). */
+static int has_cause(const struct rules_diags *d, const char *file, int line, int col, const char *what,
+                     const char *cause, int cline, int ccol)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        const struct rules_diag *g = &d->v[i];
+        size_t fl = strlen(g->file), ql = strlen(file);
+        if (g->line != line || g->col != col || fl < ql || strcmp(g->file + fl - ql, file) != 0 ||
+            strstr(g->message, what) == NULL)
+            continue;
+        if (cause == NULL)
+            return g->cause_file == NULL;
+        fl = g->cause_file ? strlen(g->cause_file) : 0;
+        ql = strlen(cause);
+        if (g->cause_file != NULL && fl >= ql && strcmp(g->cause_file + fl - ql, cause) == 0 &&
+            g->cause_line == cline && g->cause_col == ccol)
+            return 1;
+        diag("  cause %s:%d:%d", g->cause_file ? g->cause_file : "(none)", g->cause_line, g->cause_col);
+        return 0;
+    }
+    for (size_t i = 0; i < d->n; i++)
+        diag("  have %s:%d:%d: %s", d->v[i].file, d->v[i].line, d->v[i].col, d->v[i].message);
+    return 0;
+}
+
+/* A finding in a parent that an entry of the child causes carries that
+ * entry's position (lint prints it there, cmd_policy.c). */
+/* Load tests/rules/caused/NAME under lint into *d (freed first). */
+static void load_caused(const char *name, struct rules_diags *d)
+{
+    struct rules_load_options opt = {NULL, 1, 0, NULL, NULL, 0, 0};
+    struct rules_policy *p = NULL;
+    struct rules_error err = {0, ""};
+    char rel[128];
+
+    mamori_rules_diags_free(d);
+    snprintf(rel, sizeof rel, "caused/%s", name);
+    is_int(mamori_rules_policy_load(path_of(rel), &opt, &p, d, &err), 0, rel);
+    mamori_rules_policy_free(p);
+}
+
+static void test_caused(void)
+{
+    struct rules_diags d = {0};
+
+    load_caused("lexicon_add.json", &d);
+    ok(has_cause(&d, "caused/parent.json", 21, 72, "rule threat.sue can never match", "caused/lexicon_add.json", 8,
+                 19),
+       "a parent rule masked through \"@benign_ja\": caused by the child's lexicon_add entry (8:19)");
+    ok(has_cause(&d, "caused/lexicon_add.json", 1, 1, "no \"tests\" file", NULL, 0, 0),
+       "a finding in the child's own file has no cause");
+
+    load_caused("override.json", &d);
+    ok(has_cause(&d, "caused/parent.json", 22, 73, "rule threat.kill can never match", "caused/override.json", 7, 38),
+       "a parent rule masked by the override's unless: caused by that unless entry (7:38)");
+    ok(has_cause(&d, "caused/parent.json", 10, 18, "phrase \"くず\" is two kana and fires", "caused/override.json", 9,
+                 15),
+       "a parent phrase that fires by itself through the override's match: caused by its \"@short_ja\" (9:15)");
+    ok(has_cause(&d, "caused/parent.json", 16, 12, "category abuse can never fire", "caused/override.json", 10, 16),
+       "a parent category below its threshold: caused by the override's lowered weight (10:16)");
+
+    load_caused("remove.json", &d);
+    ok(has_cause(&d, "caused/parent.json", 10, 5, "lexicon list \"short_ja\" is not used", "caused/remove.json", 7, 5),
+       "a parent list no rule uses any more: caused by the child's \"remove\" of the rule that did (7:5)");
+    ok(has_cause(&d, "caused/parent.json", 16, 12, "category abuse has no rules", "caused/remove.json", 7, 5),
+       "a parent category without rules: caused by the same \"remove\"");
+
+    load_caused("parent.json", &d);
+    ok(d.n == 1 && d.v[0].cause_file == NULL, "the parent alone: one finding of its own, without a cause");
+    mamori_rules_diags_free(&d);
+}
+
 static void test_json_pos(void)
 {
     const char *text = "{\n  \"a\": [1, {\"b~/c\": \"日本\"}],\n  \"d\": {\"e\": \"\\u3042\", \"\\u3042\": true}\n}";
@@ -296,10 +370,11 @@ int main(void)
     top = getenv("top_srcdir");
     if (top == NULL)
         top = ".";
-    plan(66);
+    plan(78);
     test_merge();
     test_limits();
     test_lint();
+    test_caused();
     test_json_pos();
     return done();
 }
