@@ -9,8 +9,10 @@ MAMORI_BUILD_DEPS="build-essential autoconf automake libtool pkg-config
 # To run the quick start (the daemon behind nginx, signed samples).
 MAMORI_RUN_DEPS="nginx curl openssl ca-certificates fonts-ipafont-gothic"
 # To run the whole test suite.
-# chromium: the report page's browser test (tests/integration/report_browser.sh).
-MAMORI_TEST_DEPS="python3 valgrind sqlite3 postgresql-15 procps strace wrk clang libclang-rt-14-dev chromium bc"
+# chromium: the report page's browser test (tests/integration/report_browser.sh);
+# poppler-utils: pdftotext reads the reports' PDFs back (tests/integration/incident_flow.sh).
+MAMORI_TEST_DEPS="python3 valgrind sqlite3 postgresql-15 procps strace wrk clang libclang-rt-14-dev chromium bc
+  poppler-utils"
 
 # To build the Debian package (packaging/build-deb.sh), besides the
 # Build-Depends of packaging/debian/control (mamori_deb_build_deps).

@@ -8,7 +8,7 @@ INTEGRATION_TESTS = tests/integration/routes.sh tests/integration/workers.sh tes
 	tests/integration/plugin_hang.sh tests/integration/plugin_quarantine.sh tests/integration/poller_hang.sh \
 	tests/integration/audit_chain.sh tests/integration/plugin_crash.sh tests/integration/proctitle.sh \
 	tests/integration/incident_report.sh tests/integration/training_admin.sh tests/integration/report_browser.sh \
-	tests/integration/incident_zendesk.sh
+	tests/integration/incident_zendesk.sh tests/integration/incident_flow.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/loadgen.py tests/integration/stalled_body.py tests/integration/mixed_load.py tests/integration/pngcheck.py tests/integration/loadtime.html tests/integration/data/ticket-refund.json $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/lsan.supp

@@ -87,11 +87,39 @@ malformed:
     return mamori_error_set(err, MAMORI_EAUTH, "malformed " HEADER " header (expected t=<unix seconds>,v1=<hex>)");
 }
 
+/* An internal note ("internal": true) is an agent's event, as a Zendesk
+ * private comment is: its [consult] prefixes (@弁護士, @警告) and the
+ * tenant's warning, consult and restriction tags act on it
+ * (ingest/agent.h). "agent": {"id"} names who wrote it (recorded as who
+ * asked, warned or decided). The note itself is never customer text: the
+ * body the plugin chain may read for a consultation's evidence becomes the
+ * customer's text the sender put in "description", or nothing. mamori's own
+ * note sent back is only ignored. */
+static int agent_note(json_t *root, struct mamori_ticket *out, struct mamori_error *err)
+{
+    const char *d = mamori_cx_str(root, "description");
+    int rc;
+
+    if (out->agent_note != NULL && mamori_cx_is_own_note(out->agent_note))
+        return MAMORI_OK;
+    out->agent_event = 1;
+    if ((rc = mamori_ticket_take_id(&out->agent_id, mamori_cx_get(root, "agent.id"), "agent.id", err)) != 0)
+        return rc;
+    free(out->body);
+    out->body = NULL;
+    out->body_len = 0;
+    return d != NULL && *d ? mamori_cx_set_body(out, d, strlen(d), 0) : MAMORI_OK;
+}
+
 static int generic_parse(const struct mamori_webhook *in, json_t *root, struct mamori_ticket *out,
                          struct mamori_error *err)
 {
+    int rc;
+
     (void)in;
-    return mamori_ticket_from_json(out, root, 1, err);
+    if ((rc = mamori_ticket_from_json(out, root, 1, err)) != 0)
+        return rc;
+    return json_is_true(json_object_get(root, "internal")) ? agent_note(root, out, err) : MAMORI_OK;
 }
 
 static int generic_wb_build(struct mamori_wb *wb, int step, struct mamori_wb_request *req, struct mamori_error *err)

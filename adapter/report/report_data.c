@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/strv.h"
+#include "escalation/consult.h"
 #include "plugin/annotation.h"
 #include "store/escalations.h"
 #include "store/incidents.h"
@@ -188,7 +189,11 @@ static int on_escalation(void *ctx, const struct mamori_escalation_row *e)
         return 0;
     r->escalations++;
     r->retained += e->retained_at > 0;
-    if ((row = row_of(&r->escalation_levels, e->level, &i)) == NULL ||
+    /* A consultation is an escalation row of level "consult-N" (its
+     * number, so a quoted LINE reply finds it): one row "consult" for all
+     * of them, not one per consultation. */
+    if ((row = row_of(&r->escalation_levels, mamori_consult_level_number(e->level) > 0 ? "consult" : e->level, &i)) ==
+            NULL ||
         (s = samples_at(&b->level_samples, &b->level_cap, i)) == NULL)
         goto oom;
     row->n++;

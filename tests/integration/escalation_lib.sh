@@ -266,3 +266,15 @@ esc_outbox_drained() { [ "$(it_sql "select count(*) from outbox where state='pen
 esc_wait_drained() {
     it_poll "${1:-$IT_TIMEOUT}" esc_outbox_drained
 }
+
+# esc_lawyer_msg_id [PY-CONDITION on text] -- the LINE message id of the
+# first push to the lawyer ($ESC_LAWYER) whose text meets the condition
+# (empty when none has one yet): what a lawyer's reply quotes.
+esc_lawyer_msg_id() {
+    python3 -c 'import json,sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    e=json.loads(l)
+    if e["service"]!="line" or e["body"].get("to")!=sys.argv[2] or not e.get("message_id"): continue
+    text=e["body"]["messages"][0]["text"]
+    if eval(sys.argv[3]): print(e["message_id"]); break' "$IT_DIR/channels.log" "$ESC_LAWYER" "${1:-True}"
+}

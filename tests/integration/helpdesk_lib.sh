@@ -202,3 +202,32 @@ hd_outbox_drained() { [ "$(it_sql "select count(*) from outbox where state='pend
 hd_wait_drained() {
     it_poll "${1:-$IT_TIMEOUT}" hd_outbox_drained
 }
+
+# hd_zendesk_comment FILE EVENT TICKET REQUESTER AUTHOR STAFF PUBLIC BODY [DESCRIPTION] [TAGS,...]
+# -- a Zendesk ticket.comment_added event as the helpdesk sends it (STAFF
+# and PUBLIC: true or false); DESCRIPTION is the ticket's first message,
+# the customer's text an agent's note is about. Post it with
+# `hd_post TENANT zendesk-comment_added FILE`.
+hd_zendesk_comment() {
+    python3 - "$@" <<'PY'
+import json, sys
+f, ev, ticket, requester, author, staff, public, body = sys.argv[1:9]
+desc = sys.argv[9] if len(sys.argv) > 9 and sys.argv[9] else "ご連絡ありがとうございます。"
+tags = [t for t in (sys.argv[10] if len(sys.argv) > 10 else "").split(",") if t]
+d = {"account_id": 24681357, "type": "zen:event-type:ticket.comment_added", "id": ev,
+     "subject": "zen:ticket:" + ticket, "time": "2026-01-10T01:00:00Z", "zendesk_event_version": "2022-11-06",
+     "detail": {"id": ticket, "actor_id": author, "created_at": "2026-01-10T00:00:00Z", "description": desc,
+                "requester_id": requester, "subject": "ご対応について", "tags": tags,
+                "via": {"channel": "email"}, "status": "OPEN"},
+     "event": {"comment": {"id": "88" + ev[-8:], "body": body, "is_public": public == "true",
+                           "author": {"id": author, "is_staff": staff == "true", "name": "x"}}}}
+open(f, "w", encoding="utf-8").write(json.dumps(d, ensure_ascii=False))
+PY
+}
+
+# hd_note_texts PLATFORM TICKET -- every note on the ticket at the stand-in, one after another.
+hd_note_texts() { hd_state "'\\n'.join(n['text'] for n in s['notes'].get('$1:$2', []))"; }
+
+# hd_wait_note_with PLATFORM TICKET TEXT -- until a note on the ticket contains TEXT (IT_TIMEOUT).
+hd_has_note_with() { case "$(hd_note_texts "$1" "$2")" in *"$3"*) return 0 ;; *) return 1 ;; esac; }
+hd_wait_note_with() { it_poll "$IT_TIMEOUT" hd_has_note_with "$1" "$2" "$3"; }

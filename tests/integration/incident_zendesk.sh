@@ -4,33 +4,21 @@
 # whose training links are signed redirects; the agent's internal
 # (non-public) comment with `mamori:` lines and a mamori-action- tag adds to
 # the record, never annotated; opening the link from the note records the
-# first open; the lawyer's 受任 (written to the escalation as the LINE
-# handler does) shows in the record and the report.
+# first open; the lawyer's 受任, a LINE reply quoting the escalation's
+# message (the LINE stand-in), shows in the record and the report.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
+. "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
-it_init 15
+command -v openssl >/dev/null || skip_all "openssl not found"
+it_init 17
 hd_standin_start
-key=$(it_secret training.key "$(openssl rand -hex 32)")
-IT_EXTRA_CONFIG="$IT_EXTRA_CONFIG
-[server]
-training_key_file = $key
-public_url = $IT_URL"
-it_write_config
+esc_standins_start
+it_training_links
 hd_tenant zd zendesk "api_user_id = 39011229999"
-it_secret hook.secret "hook-secret-zd" >/dev/null
-cat >> "$IT_DIR/tenants.d/zd.conf" <<CONF
-
-[escalation]
-police = ops-hook
-lawyer = ops-hook
-supervisor = ops-hook
-
-[channel ops-hook]
-type = webhook
-url = $HD_STANDIN/hook
-secret_file = $IT_DIR/secrets/hook.secret
-CONF
+ESC_ROUTES="police = teamlead, lawyer-line
+lawyer = lawyer-line
+supervisor = teamlead" esc_sections >> "$IT_DIR/tenants.d/zd.conf"
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 M() { "$MAMORI" -c "$IT_DIR/mamori.conf" "$@"; }
 today=$(date -u +%F)
@@ -80,9 +68,18 @@ tap_is "$(it_sql "SELECT count(*) FROM training_links WHERE ticket_id='4799' AND
 
 esc=$(it_sql "SELECT count(*) FROM escalations WHERE ticket_id='4799'")
 tap_ok "$([ "$esc" -ge 1 ]; echo $?)" "the threat was escalated ($esc escalations)"
-# 受任 as the LINE handler records it (escalation/lawyer.c): retained_at/by.
-python3 -c 'import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE escalations SET acked_at=?, acked_by=?, retained_at=?, retained_by=? WHERE ticket_id=?", (int(time.time()), "U-lawyer", int(time.time()), "U-lawyer", "4799")); c.commit()' "$IT_DIR/mamori.db"
-tap_is "$(M incident show --tenant zd 4799 | json '[e["retained_by"] for e in d["escalations"]][:1]')" '["U-lawyer"]' \
+# The lawyer takes the case: 「受任」 on LINE, quoting the escalation's message.
+has_msg_id() { [ -n "$(esc_lawyer_msg_id)" ]; }
+it_poll "$IT_TIMEOUT" has_msg_id
+msg=$(esc_lawyer_msg_id)
+esc_wait_drained
+M lawyer approve zd "$ESC_LAWYER" --name "木村" >/dev/null
+esc_line_body "$IT_DIR/retain.json" message "$ESC_LAWYER" 01JXZDRETA1N00000000000000 "受任" "$msg"
+esc_line_post zd "$IT_DIR/retain.json"
+tap_is "$HTTP_STATUS/$(echo "$HTTP_BODY" | json 'd["handled"]')" 200/1 "the lawyer's 「受任」 on LINE, quoting the escalation, is handled"
+hd_wait_note_with zendesk 4799 "弁護士（木村）が受任しました"
+tap_like "$(hd_note_texts zendesk 4799)" "弁護士（木村）が受任しました" "... and the agents are told on the ticket"
+tap_is "$(M incident show --tenant zd 4799 | json '[e["retained_by"] for e in d["escalations"] if e["retained_by"]]')" "[\"$ESC_LAWYER\"]" \
     "the incident record shows the lawyer's 受任"
 r=$(M report --tenant zd --from "$today" --to "$today")
 tap_is "$(echo "$r" | json '[d["escalations"]["retained_by_lawyer"] >= 1, d["training"]["opened"], d["incidents"]["care_requested"]]')" \

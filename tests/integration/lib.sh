@@ -177,6 +177,19 @@ it_secret() {  # it_secret NAME VALUE -> path
     echo "$IT_DIR/secrets/$1"
 }
 
+# it_training_links -- the notes' training links become signed redirects
+# to this stack (a fresh [server] training_key_file, public_url = IT_URL).
+# Call it after anything that sets IT_EXTRA_CONFIG (the stand-ins' starts).
+it_training_links() {
+    local key
+    key=$(it_secret training.key "$(openssl rand -hex 32)")
+    IT_EXTRA_CONFIG="${IT_EXTRA_CONFIG:-}
+[server]
+training_key_file = $key
+public_url = $IT_URL"
+    it_write_config
+}
+
 # it_tenant ID [CONNECTOR] [PLUGIN-SECTION-TEXT] -- writes tenants.d/ID.conf
 # with webhook secret "secret-ID" and API token "token-ID".
 it_tenant() {

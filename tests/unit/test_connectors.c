@@ -355,6 +355,43 @@ static void channel_map_tests(void)
     rmdir(dir);
 }
 
+/* The generic webhook's "internal": true note is an agent's event
+ * (ingest/agent.h), as a Zendesk private comment is: by agent.id, with the
+ * customer's text from "description" as the body (never the note itself);
+ * mamori's own note sent back is not one. 8 assertions. */
+static void generic_internal_tests(void)
+{
+    static const char *const bodies[] = {
+        "{\"event_id\":\"n1\",\"ticket_id\":\"G-1\",\"body\":\"@警告 電話で警告した\",\"internal\":true,"
+        "\"agent\":{\"id\":7},\"description\":\"殺すぞ\"}",
+        "{\"event_id\":\"n2\",\"ticket_id\":\"G-1\",\"body\":\"@弁護士 相談\",\"internal\":true}",
+        "{\"event_id\":\"n3\",\"ticket_id\":\"G-1\",\"body\":\"[mamori] 注記\\nmamori-ref:abc\",\"internal\":true}",
+    };
+    const struct mamori_connector *c = mamori_connector_find("generic");
+    struct mamori_ticket tk[3];
+    struct mamori_webhook in;
+    struct mamori_error err;
+    int rc[3];
+
+    memset(&in, 0, sizeof in);
+    for (int i = 0; i < 3; i++) {
+        json_t *root = json_loads(bodies[i], 0, NULL);
+        mamori_ticket_init(&tk[i]);
+        rc[i] = c != NULL && root != NULL ? c->parse(&in, root, &tk[i], &err) : -1;
+        json_decref(root);
+    }
+    ok(rc[0] == 0 && rc[1] == 0 && rc[2] == 0, "generic internal notes parse");
+    ok(tk[0].agent_event && tk[0].ignore_reason != NULL, "... an internal note is an agent's event, never annotated");
+    is_str(tk[0].agent_id ? tk[0].agent_id : "(none)", "7", "... by agent.id (an integer kept as a string)");
+    is_str(tk[0].agent_note ? tk[0].agent_note : "(none)", "@警告 電話で警告した", "... the note is the agent's");
+    is_str(tk[0].body ? tk[0].body : "(none)", "殺すぞ", "... the body is the customer's text from description");
+    ok(tk[1].agent_event && tk[1].agent_id == NULL, "without agent.id: still an agent's event, nobody named");
+    ok(tk[1].body == NULL, "... and without description no body: the note is never judged as customer text");
+    ok(!tk[2].agent_event && tk[2].ignore_reason != NULL, "mamori's own note sent back is only ignored");
+    for (int i = 0; i < 3; i++)
+        mamori_ticket_free(&tk[i]);
+}
+
 int main(void)
 {
     const size_t ncases = sizeof cases / sizeof cases[0];
@@ -363,10 +400,11 @@ int main(void)
     size_t n;
     long long t;
 
-    plan((int)ncases * 10 + 28 + 12);
+    plan((int)ncases * 10 + 28 + 12 + 8);
     for (size_t i = 0; i < ncases; i++)
         run_case(&cases[i]);
     channel_map_tests();
+    generic_internal_tests();
 
     {
         static const char html[] = "<div>a&amp;b&nbsp;c</div><div>次&#x884C;</div><br><p>x&lt;y</p><!-- c --><script>evil()</script>";
