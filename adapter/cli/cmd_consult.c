@@ -28,10 +28,10 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/tenant_ticket.h"
 #include "config/escalation.h"
-#include "config/generation.h"
+#include "config/tenant.h"
 #include "escalation/consult.h"
-#include "store/consultations.h"
 #include "store/escalations.h"
 
 static void usage(FILE *out)
@@ -142,44 +142,26 @@ static int escalation_evidence(struct mamori_store *st, const struct mamori_tena
 static int consult(const struct mamori_cli *cli, const char *tenant, const char *ticket_id, const char *question,
                    int target, const char *by)
 {
-    struct mamori_generation *g = NULL;
-    struct mamori_store *st = NULL;
+    struct mamori_cli_ticket x;
     struct mamori_error err;
     const struct mamori_tenant *t;
     struct mamori_ticket tk;
     struct mamori_annotation a;
     struct mamori_consult c;
     struct mamori_consult_result res;
-    char *cats = NULL, *response = NULL, event_id[96], who[64];
+    char event_id[96], who[64];
     time_t now = time(NULL);
-    int known = 0, elsewhere = 0, rc = 1;
+    int rc;
 
     mamori_ticket_init(&tk);
     mamori_annotation_init(&a);
-    if (mamori_generation_load(&g, cli->config_path, 0, MAMORI_GEN_NO_PLUGINS, &err) != 0) {
-        mamori_cli_config_error(cli, err.message);
-        return 1;
-    }
-    if ((t = mamori_generation_tenant(g, tenant)) == NULL) {
-        fprintf(stderr, "mamori: no tenant \"%s\" is configured\n", tenant);
+    if ((rc = mamori_cli_ticket_open(cli, tenant, ticket_id, "sent", &x)) != 0)
         goto out;
-    }
-    if (mamori_cli_open_store(cli, 0, &st) != 0)
-        goto out;
-    if (mamori_consultation_ticket_facts(st, t->id, ticket_id, &known, &cats, &response, &err) != 0 ||
-        (!known && mamori_consultation_ticket_elsewhere(st, t->id, ticket_id, &elsewhere, &err) != 0)) {
-        fprintf(stderr, "mamori: %s\n", err.message);
-        goto out;
-    }
-    if (!known) {
-        fprintf(stderr, "mamori: refused: ticket %s is not a ticket of tenant %s%s; nothing was sent\n", ticket_id,
-                t->id, elsewhere ? " (another tenant's webhooks brought it)" : " (no event of it was received)");
-        rc = 2;
-        goto out;
-    }
-    stored_categories(response, &a);
+    rc = 1;
+    t = x.tenant;
+    stored_categories(x.response, &a);
     drop_evidence(&a, 0);
-    if (escalation_evidence(st, t, ticket_id, &a, &err) != 0) {
+    if (escalation_evidence(x.store, t, ticket_id, &a, &err) != 0) {
         fprintf(stderr, "mamori: %s\n", err.message);
         goto out;
     }
@@ -199,9 +181,9 @@ static int consult(const struct mamori_cli *cli, const char *tenant, const char 
     c.question = question;
     c.asked_by = who;
     c.event_id = event_id;
-    if ((rc = mamori_store_begin(st, &err)) == 0) {
-        rc = mamori_consult_commit(st, &c, now, &res, &err);
-        rc = rc == 0 ? mamori_store_commit(st, &err) : (mamori_store_rollback(st), rc);
+    if ((rc = mamori_store_begin(x.store, &err)) == 0) {
+        rc = mamori_consult_commit(x.store, &c, now, &res, &err);
+        rc = rc == 0 ? mamori_store_commit(x.store, &err) : (mamori_store_rollback(x.store), rc);
     }
     if (rc != 0) {
         fprintf(stderr, "mamori: %s\n", err.message);
@@ -215,12 +197,9 @@ static int consult(const struct mamori_cli *cli, const char *tenant, const char 
                ticket_id, t->id, res.messages, res.channels);
     }
 out:
-    free(cats);
-    free(response);
     mamori_ticket_free(&tk);
     mamori_annotation_free(&a);
-    mamori_store_close(st);
-    mamori_generation_free(g);
+    mamori_cli_ticket_close(&x);
     return rc;
 }
 

@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 50
+it_init 63
 if [ "${WR_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
     trap 'pg_cluster_stop; it_cleanup' EXIT
@@ -215,6 +215,44 @@ hs_convo "$IT_DIR/hs6.json" 2391950001 "$ABUSE" "<div>再確認</div>" "$HS_AGEN
 HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs6.json"
 tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" known "a later note with the tag does not decide again"
 hd_wait_drained 20
+
+# ---- the decision by command: mamori restrict ----
+out=$(mam restrict zd 7000 --by 佐藤部長 2>&1)
+tap_is "$?/$(it_sql "select count(*) from restrictions where tenant='zd'")" "2/1" \
+    "mamori restrict on Zendesk without --requester is refused, nothing recorded"
+tap_like "$out" "give --requester ID" "... saying Zendesk needs the requester id"
+out=$(mam restrict zd 7000 --by 佐藤部長 --requester "$CUST" 2>&1)
+tap_is "$?/$(it_sql "select count(*) from restrictions where tenant='zd'")" "2/1" \
+    "a --requester who is not the ticket's customer is refused"
+out=$(mam restrict fd 7000 --by 佐藤部長 2>&1)
+tap_is "$?" 2 "a ticket of another tenant is refused"
+out=$(mam restrict zd 7000 --by 佐藤部長 --requester "$OTHER" 2>&1)
+tap_is "$?" 0 "mamori restrict with the ticket's requester records the decision"
+tap_like "$out" "decided by 佐藤部長: the helpdesk applies it" "... and says Zendesk applies it"
+tap_is "$(it_sql "select decided_by||'/'||via from restrictions where tenant='zd' and ticket_id='7000'")" "佐藤部長/cli" \
+    "... with who decided, by command"
+tap_like "$(it_sql "select data from audit where kind='contact_restricted' and subject='7000'")" '"decided_by":"佐藤部長"' \
+    "... in the audit chain too"
+hd_wait_drained 20
+tap_is "$(hd_state "s['suspended'].get('zendesk:$OTHER', 0)")" 1 "... and the Zendesk requester is suspended"
+out=$(mam restrict zd 7000 --by 佐藤部長 --requester "$OTHER" 2>&1)
+tap_like "$?:$out" "0:the contact of ticket 7000's customer (tenant zd) was restricted before" \
+    "a second decision records nothing new"
+# Freshdesk: recorded, applied by hand.
+python3 -c 'import json,sys
+open(sys.argv[1], "w", encoding="utf-8").write(json.dumps({"freshdesk_webhook": {"triggered_event": "{ticket_action:created}",
+    "ticket_id": "8002", "ticket_subject": "請求について", "ticket_description": "<div>" + sys.argv[2] + "</div>",
+    "ticket_tags": "", "ticket_source": "Email", "requester_name": "鈴木", "requester_email": "suzuki@example.com"}},
+    ensure_ascii=False))' "$IT_DIR/fd4.json" "$ABUSE"
+hd_post fd freshdesk-ticket_created "$IT_DIR/fd4.json"
+out=$(mam restrict fd 8002 --by 佐藤部長 2>&1)
+tap_like "$?:$out" "0:contact restriction of ticket 8002's customer (tenant fd) decided by 佐藤部長: recorded; the agents are told to apply it by hand" \
+    "mamori restrict on Freshdesk records the decision to be applied by hand"
+tap_is "$(it_sql "select decided_by||'/'||via from restrictions where tenant='fd' and ticket_id='8002'")" "佐藤部長/cli" \
+    "... with who decided"
+fd_told() { [ "$(hd_state "len([n for n in s['notes'].get('freshdesk:8002', []) if '決定者 佐藤部長' in n['text']])")" = 1 ]; }
+it_poll "$IT_TIMEOUT" fd_told
+tap_ok "$?" "... and the agents are told on the ticket who decided"
 tap_is "$(hd_state "len(s['blocked'])")" 0 "mamori wrote to no Freshdesk contact and no Help Scout customer"
 
 mam audit verify >/dev/null 2>&1
