@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 63
+it_init 64
 if [ "${WR_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
     trap 'pg_cluster_stop; it_cleanup' EXIT
@@ -185,6 +185,10 @@ HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs2.j
 tap_is "$HTTP_STATUS/$(echo "$HTTP_BODY" | json 'd["status"]+"/"+d["warning"]')" "200/agent_event/recorded" \
     "a Help Scout @警告 note (convo.note.created) records a warning"
 tap_is "$(it_sql "select given_by from warnings where tenant='hs'")" "$HS_AGENT" "... with the note's author"
+hs_convo "$IT_DIR/hs2b.json" 2391950001 "$ABUSE" "<div>@弁護士 念書を求められています。</div>" "$HS_AGENT" 7712000009
+HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs2b.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]+"/"+d["consult"]')" "agent_event/unrouted" \
+    "a Help Scout @弁護士 note consults (this tenant has no route: the agent is told)"
 hs_convo "$IT_DIR/hs3.json" 2391950001 "$ABUSE" "<div>社内メモ：対応を検討中。</div>" "$HS_BOSS" 7712000002 "mamori-restriction-recommended"
 HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs3.json"
 tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')" ignored "a Help Scout note without a prefix or the decision tag does nothing"
