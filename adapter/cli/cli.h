@@ -63,6 +63,9 @@ int mamori_cmd_escalation(const struct mamori_cli *cli, int argc, char **argv);
 /* An agent's consultation from the command line (cmd_consult.c). */
 int mamori_cmd_consult(const struct mamori_cli *cli, int argc, char **argv);
 
+/* A person's decision to restrict a ticket's customer (cmd_restrict.c). */
+int mamori_cmd_restrict(const struct mamori_cli *cli, int argc, char **argv);
+
 /* Policy tools (cmd_policy*.c) and offline annotation (cmd_annotate.c). */
 int mamori_cmd_policy(const struct mamori_cli *cli, int argc, char **argv);
 int mamori_cmd_policy_test(const struct mamori_cli *cli, int argc, char **argv);

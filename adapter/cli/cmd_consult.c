@@ -7,9 +7,15 @@
  *
  * The ticket must be one the tenant's webhooks brought (an event of it is
  * in the store); a ticket only another tenant knows is refused, never
- * sent. The message carries the categories of the ticket's latest
- * harassing event; the customer's words are not stored, so the lawyer
- * opens the ticket for the evidence.
+ * sent. The message carries what an agent's note would (consult.h): the
+ * categories of the ticket's latest harassing event and the quoted
+ * evidence, redacted as escalations are. The customer's words are kept
+ * only where they already are: the message of the ticket's escalation
+ * still awaiting acknowledgement (quoted and redacted when it was sent),
+ * else the evidence of the stored answer when the tenant keeps evidence
+ * ([tenant] keep_evidence; redacted again here, without the customer's
+ * name, which is not stored). With neither the message has no quotes and
+ * the lawyer opens the ticket.
  */
 #include "config.h"
 
@@ -22,16 +28,18 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/tenant_ticket.h"
 #include "config/escalation.h"
-#include "config/generation.h"
+#include "config/tenant.h"
 #include "escalation/consult.h"
-#include "store/consultations.h"
+#include "store/escalations.h"
 
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: mamori consult TENANT TICKET QUESTION [--supervisor] [--by NAME]\n"
                  "Send QUESTION about TICKET to the tenant's consult route ([consult] route, or supervisor_route\n"
-                 "with --supervisor), with the ticket link and its categories, and a consultation number. The\n"
+                 "with --supervisor), with the ticket link, its categories, the quoted evidence the store still holds\n"
+                 "(an escalation awaiting acknowledgement, or keep_evidence) and a consultation number. The\n"
                  "lawyer's LINE reply comes back to the ticket as an internal note.\n");
 }
 
@@ -48,45 +56,115 @@ static void stored_categories(const char *response, struct mamori_annotation *a)
     json_decref(root);
 }
 
+/* Drop the evidence items without words (all of them with `all`): the
+ * stored answer of a tenant that does not keep evidence has only where and
+ * which rule. */
+static void drop_evidence(struct mamori_annotation *a, int all)
+{
+    for (size_t i = 0; i < a->category_count; i++) {
+        struct mamori_category_item *c = &a->categories[i];
+        size_t n = 0;
+        for (size_t k = 0; k < c->evidence_count; k++) {
+            struct mamori_evidence_item *e = &c->evidence[k];
+            if (!all && e->text != NULL && e->text[0] != '\0') {
+                c->evidence[n++] = *e;
+                continue;
+            }
+            free(e->field);
+            free(e->text);
+            free(e->rule_id);
+        }
+        c->evidence_count = n;
+    }
+}
+
+/* The newest escalation of the ticket that still holds its message. */
+static int newest_message(void *ctx, const struct mamori_escalation_row *r)
+{
+    char **msg = ctx;
+
+    if (r->message == NULL)
+        return 0;
+    free(*msg);
+    return (*msg = strdup(r->message)) == NULL ? MAMORI_ENOMEM : 0;
+}
+
+/* When an escalation of the ticket still holds its message, its quotes
+ * (redacted with the customer's name when it was sent) replace whatever
+ * evidence a has, as evidence of the first harassing category (made from
+ * the message's categories when the stored answer has none). The quotes
+ * are words without positions: evidence_array() (message.c) quotes
+ * e->text when the ticket carries no text, which it does not here. */
+static int escalation_evidence(struct mamori_store *st, const struct mamori_tenant *t, const char *ticket_id,
+                               struct mamori_annotation *a, struct mamori_error *err)
+{
+    char *msg = NULL;
+    json_t *m, *q;
+    struct mamori_category_item *cat = NULL;
+    size_t i;
+    int rc;
+
+    rc = mamori_escalation_rows_for_ticket(st, t->id, ticket_id, newest_message, &msg, err);
+    if (rc != 0 || msg == NULL) {
+        free(msg);
+        return rc != 0 && err->message[0] == '\0' ? mamori_error_set(err, rc, "out of memory") : rc;
+    }
+    m = json_loads(msg, 0, NULL);
+    free(msg);
+    if (json_array_size(json_object_get(m, "evidence")) == 0) {
+        json_decref(m);
+        return MAMORI_OK;
+    }
+    drop_evidence(a, 1);
+    for (i = 0; i < a->category_count && cat == NULL; i++)
+        if (a->categories[i].harassment)
+            cat = &a->categories[i];
+    if (cat == NULL) {
+        json_t *c0 = json_array_get(json_object_get(m, "categories"), 0);
+        const char *id = json_string_value(json_object_get(c0, "id")), *label = json_string_value(json_object_get(c0, "label"));
+        if (id != NULL && mamori_annotation_add_category(a, id, label ? label : id, 1.0,
+                                                         MAMORI_SEVERITY_MEDIUM, 1, &cat) != 0)
+            rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    }
+    json_array_foreach(json_object_get(m, "evidence"), i, q) {
+        const char *text = json_string_value(q);
+        if (rc != 0 || cat == NULL || text == NULL)
+            continue;
+        /* Positions no stored item has (add_evidence dedupes by them). */
+        if (mamori_annotation_add_evidence(cat, "body", (size_t)-1 - i, (size_t)-1 - i, text, strlen(text), NULL,
+                                           0.0) != 0)
+            rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    }
+    json_decref(m);
+    return rc;
+}
+
 static int consult(const struct mamori_cli *cli, const char *tenant, const char *ticket_id, const char *question,
                    int target, const char *by)
 {
-    struct mamori_generation *g = NULL;
-    struct mamori_store *st = NULL;
+    struct mamori_cli_ticket x;
     struct mamori_error err;
     const struct mamori_tenant *t;
     struct mamori_ticket tk;
     struct mamori_annotation a;
     struct mamori_consult c;
     struct mamori_consult_result res;
-    char *cats = NULL, *response = NULL, event_id[96], who[64];
+    char event_id[96], who[64];
     time_t now = time(NULL);
-    int known = 0, elsewhere = 0, rc = 1;
+    int rc;
 
     mamori_ticket_init(&tk);
     mamori_annotation_init(&a);
-    if (mamori_generation_load(&g, cli->config_path, 0, MAMORI_GEN_NO_PLUGINS, &err) != 0) {
-        mamori_cli_config_error(cli, err.message);
-        return 1;
-    }
-    if ((t = mamori_generation_tenant(g, tenant)) == NULL) {
-        fprintf(stderr, "mamori: no tenant \"%s\" is configured\n", tenant);
+    if ((rc = mamori_cli_ticket_open(cli, tenant, ticket_id, "sent", &x)) != 0)
         goto out;
-    }
-    if (mamori_cli_open_store(cli, 0, &st) != 0)
-        goto out;
-    if (mamori_consultation_ticket_facts(st, t->id, ticket_id, &known, &cats, &response, &err) != 0 ||
-        (!known && mamori_consultation_ticket_elsewhere(st, t->id, ticket_id, &elsewhere, &err) != 0)) {
+    rc = 1;
+    t = x.tenant;
+    stored_categories(x.response, &a);
+    drop_evidence(&a, 0);
+    if (escalation_evidence(x.store, t, ticket_id, &a, &err) != 0) {
         fprintf(stderr, "mamori: %s\n", err.message);
         goto out;
     }
-    if (!known) {
-        fprintf(stderr, "mamori: refused: ticket %s is not a ticket of tenant %s%s; nothing was sent\n", ticket_id,
-                t->id, elsewhere ? " (another tenant's webhooks brought it)" : " (no event of it was received)");
-        rc = 2;
-        goto out;
-    }
-    stored_categories(response, &a);
     snprintf(who, sizeof who, "%s", by ? by : "");
     if (by == NULL)
         snprintf(who, sizeof who, "uid %ld", (long)getuid());
@@ -103,9 +181,9 @@ static int consult(const struct mamori_cli *cli, const char *tenant, const char 
     c.question = question;
     c.asked_by = who;
     c.event_id = event_id;
-    if ((rc = mamori_store_begin(st, &err)) == 0) {
-        rc = mamori_consult_commit(st, &c, now, &res, &err);
-        rc = rc == 0 ? mamori_store_commit(st, &err) : (mamori_store_rollback(st), rc);
+    if ((rc = mamori_store_begin(x.store, &err)) == 0) {
+        rc = mamori_consult_commit(x.store, &c, now, &res, &err);
+        rc = rc == 0 ? mamori_store_commit(x.store, &err) : (mamori_store_rollback(x.store), rc);
     }
     if (rc != 0) {
         fprintf(stderr, "mamori: %s\n", err.message);
@@ -119,12 +197,9 @@ static int consult(const struct mamori_cli *cli, const char *tenant, const char 
                ticket_id, t->id, res.messages, res.channels);
     }
 out:
-    free(cats);
-    free(response);
     mamori_ticket_free(&tk);
     mamori_annotation_free(&a);
-    mamori_store_close(st);
-    mamori_generation_free(g);
+    mamori_cli_ticket_close(&x);
     return rc;
 }
 

@@ -13,7 +13,8 @@ adapter_mamori_SOURCES = \
 	adapter/cli/cmd_policy_cases.c adapter/cli/cmd_policy_cases.h \
 	adapter/cli/case_runner.c adapter/cli/case_runner.h \
 	adapter/cli/cmd_annotate.c \
-	adapter/cli/cmd_lawyer.c adapter/cli/cmd_escalation.c adapter/cli/cmd_consult.c \
+	adapter/cli/cmd_lawyer.c adapter/cli/cmd_escalation.c adapter/cli/cmd_consult.c adapter/cli/cmd_restrict.c \
+	adapter/cli/tenant_ticket.c adapter/cli/tenant_ticket.h \
 	adapter/cli/cmd_quarantine.c \
 	adapter/cli/cmd_report.c adapter/cli/cmd_incident.c adapter/cli/cmd_store.c
 adapter_mamori_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CAIRO_CFLAGS) -I$(top_srcdir)/plugins/rules

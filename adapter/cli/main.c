@@ -31,6 +31,7 @@ static const struct command commands[] = {
     {"quarantine", mamori_cmd_quarantine, "list tickets quarantined after request_deadline kills; release one"},
     {"poll", mamori_cmd_poll, "one polling round now for the polled helpdesks (Redmine)"},
     {"consult", mamori_cmd_consult, "send an agent's question about a ticket to the tenant's lawyer or supervisor"},
+    {"restrict", mamori_cmd_restrict, "record a person's decision to restrict a ticket's customer (suspend where the helpdesk can)"},
     {"lawyer", mamori_cmd_lawyer, "list, approve and revoke the LINE users who are a tenant's lawyers"},
     {"escalation", mamori_cmd_escalation, "list, show and acknowledge escalations; run the deadline check"},
     {"policy", mamori_cmd_policy, "lint, test, explain, sign and verify policies (policy --help)"},

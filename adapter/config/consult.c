@@ -31,7 +31,8 @@ static const struct mamori_key consult_keys[] = {
                     "warning, once per ticket."},
     {.name = "restrict_tag", .type = MAMORI_KEY_STRING, .def = "mamori-restrict-contact",
      .description = "The decision tag: when a person puts it on a ticket, the connector suspends or blocks the "
-                    "requester where the helpdesk can (Zendesk), once, and records who decided."},
+                    "requester where the helpdesk can (Zendesk), once, and records who decided; elsewhere "
+                    "(Freshdesk, Help Scout) it records the decision and tells the agents to apply it by hand."},
     {.name = "tag", .type = MAMORI_KEY_STRING,
      .description = "A tag (set by a macro) that asks the lawyer about the ticket, once per ticket, with no "
                     "question of its own: for helpdesks whose internal notes reach no webhook. Unset: none."},

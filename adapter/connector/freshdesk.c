@@ -11,8 +11,11 @@
  * (doc/helpdesks.md has it to paste). There is no delivery id, so the event
  * id is derived from ticket, trigger and text. A private note's text, when
  * the template carries ticket_latest_private_comment, is read only for what
- * agents ask of mamori (ingest/agent.h); Freshdesk blocks are not applied
- * from here (no restrict_action): agents are told to block by hand.
+ * agents ask of mamori (ingest/agent.h). Freshdesk's API v2 has no call
+ * that blocks a contact ("blocked" is only a state contacts are listed
+ * by), so there is no restrict_action: a restriction decision is recorded
+ * and the agents are told to block by hand. Deleting the contact is no
+ * substitute and is never done.
  *
  * Write-back: POST /api/v2/tickets/{id}/notes {"body": html, "private": true};
  * tags: PUT /api/v2/tickets/{id} {"tags": [...]} replaces the list, so the

@@ -3,10 +3,21 @@
  * convo.customer.reply.created) in, a note and tags out.
  *
  * Signature: X-HelpScout-Signature = base64(HMAC-SHA1(secret, raw body)).
- * The event name is in X-HelpScout-Event; everything else (our own notes'
- * convo.note.created, convo.tags, helpscout.test) is ignored. There is no
+ * The event name is in X-HelpScout-Event; everything else (convo.tags,
+ * helpscout.test, ...) is ignored. convo.note.created, an agent's note, is
+ * never judged as customer text: it is read only for what agents ask of
+ * mamori (ingest/agent.h) -- a consultation, a warning, or, with the
+ * decision tag on the conversation, the decision to restrict the customer,
+ * recorded with the note's author (its thread's createdBy). mamori's own
+ * notes come back as convo.note.created too and are ignored. There is no
  * delivery id: the event id is event + conversation + newest customer
- * thread.
+ * thread (+ the note's thread for a note).
+ *
+ * Help Scout's block list (Manage -> Company -> spam settings, Allow and
+ * Block) has no endpoint in the Mailbox API 2.0, so there is no
+ * restrict_action: a decision is recorded and the agents are told to add
+ * the address by hand. Marking the conversation as spam is not used: it
+ * hides the conversation and only trains the filter.
  *
  * Write-back (Mailbox API 2.0), with an OAuth2 client-credentials token
  * (POST /v2/oauth2/token; credentials file "client_id:client_secret"; the
@@ -34,14 +45,49 @@ static int helpscout_verify(const struct mamori_webhook *in, struct mamori_error
                                  err);
 }
 
+/* The newest thread of type `type` in threads, or NULL. */
+static json_t *newest_thread(json_t *threads, const char *type)
+{
+    json_t *newest = NULL, *th;
+    size_t i;
+
+    json_array_foreach(threads, i, th) {
+        const char *ty = mamori_cx_str(th, "type"), *at = mamori_cx_str(th, "createdAt");
+        if (ty == NULL || strcmp(ty, type) != 0)
+            continue;
+        if (newest == NULL || (at && mamori_cx_str(newest, "createdAt") && strcmp(at, mamori_cx_str(newest, "createdAt")) > 0))
+            newest = th;
+    }
+    return newest;
+}
+
+/* convo.note.created: an agent's note (agent.h), never customer text. The
+ * customer's newest thread is the text a consultation quotes. */
+static int helpscout_note(struct mamori_ticket *t, json_t *note, json_t *customer, struct mamori_error *err)
+{
+    const char *html = mamori_cx_str(note, "body"), *body = mamori_cx_str(customer, "body");
+    int rc;
+
+    if ((rc = mamori_cx_ignore(t, "internal note")) != 0)
+        return rc;
+    if (html != NULL && (t->agent_note = mamori_html_to_text(html, strlen(html), NULL)) == NULL)
+        return MAMORI_ENOMEM;
+    if (t->agent_note == NULL || mamori_cx_is_own_note(t->agent_note))
+        return MAMORI_OK; /* mamori's own note (or an empty one): nothing to look at */
+    t->agent_event = 1;
+    if ((rc = mamori_ticket_take_id(&t->agent_id, mamori_cx_get(note, "createdBy.id"), "createdBy.id", err)) != 0)
+        return rc;
+    return body != NULL ? mamori_cx_set_body(t, body, strlen(body), 1) : MAMORI_OK;
+}
+
 static int helpscout_parse(const struct mamori_webhook *in, json_t *root, struct mamori_ticket *t,
                            struct mamori_error *err)
 {
     const char *event = mamori_webhook_header(in, "X-HelpScout-Event"), *body, *when;
-    json_t *threads = mamori_cx_get(root, "_embedded.threads"), *newest = NULL, *th, *tags;
-    char *thread_id = NULL;
+    json_t *threads = mamori_cx_get(root, "_embedded.threads"), *newest, *note, *th, *tags;
+    char *thread_id = NULL, *note_id = NULL;
     size_t i;
-    int rc;
+    int rc, is_note;
 
     if (!json_is_object(root))
         return mamori_error_set(err, MAMORI_EINVAL, "not a Help Scout conversation");
@@ -51,18 +97,21 @@ static int helpscout_parse(const struct mamori_webhook *in, json_t *root, struct
         return mamori_error_set(err, MAMORI_EINVAL, "\"id\" (the conversation id) is missing");
     if (event == NULL)
         return mamori_error_set(err, MAMORI_EINVAL, "missing X-HelpScout-Event header");
-    json_array_foreach(threads, i, th) {
-        const char *type = mamori_cx_str(th, "type"), *at = mamori_cx_str(th, "createdAt");
-        if (type == NULL || strcmp(type, "customer") != 0)
-            continue;
-        if (newest == NULL || (at && mamori_cx_str(newest, "createdAt") &&
-                               strcmp(at, mamori_cx_str(newest, "createdAt")) > 0))
-            newest = th;
-    }
+    newest = newest_thread(threads, "customer");
+    is_note = strcmp(event, "convo.note.created") == 0;
+    note = is_note ? newest_thread(threads, "note") : NULL;
     if (newest != NULL && (rc = mamori_ticket_take_id(&thread_id, json_object_get(newest, "id"), "thread id", err)) != 0)
         return rc;
-    t->event_id = mamori_cx_printf("%s:%s:%s", event, t->ticket_id, thread_id ? thread_id : "-");
+    if (note != NULL && (rc = mamori_ticket_take_id(&note_id, json_object_get(note, "id"), "note thread id", err)) != 0) {
+        free(thread_id);
+        return rc;
+    }
+    if (note_id != NULL)
+        t->event_id = mamori_cx_printf("%s:%s:%s:%s", event, t->ticket_id, thread_id ? thread_id : "-", note_id);
+    else
+        t->event_id = mamori_cx_printf("%s:%s:%s", event, t->ticket_id, thread_id ? thread_id : "-");
     free(thread_id);
+    free(note_id);
     if (t->event_id == NULL)
         return MAMORI_ENOMEM;
     if ((rc = mamori_cx_take_str(&t->subject, root, "subject")) != 0 ||
@@ -84,6 +133,8 @@ static int helpscout_parse(const struct mamori_webhook *in, json_t *root, struct
         if (tag != NULL && mamori_strv_push(&t->tags, tag, (size_t)-1) != 0)
             return MAMORI_ENOMEM;
     }
+    if (is_note)
+        return note != NULL ? helpscout_note(t, note, newest, err) : mamori_cx_ignore(t, "no note thread in the conversation");
     if (strcmp(event, "convo.created") != 0 && strcmp(event, "convo.customer.reply.created") != 0)
         return mamori_cx_ignore(t, "event is neither convo.created nor convo.customer.reply.created");
     if (newest == NULL)

@@ -14,5 +14,6 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/escalation/info_note.c adapter/escalation/info_note.h \
 	adapter/escalation/lawyer.c adapter/escalation/lawyer.h \
 	adapter/escalation/message.c adapter/escalation/message.h \
+	adapter/escalation/restrict.c adapter/escalation/restrict.h \
 	adapter/escalation/route.c adapter/escalation/route.h \
 	adapter/escalation/send.c adapter/escalation/send.h

@@ -13,6 +13,7 @@
 #include "config/escalation.h"
 #include "escalation/consult.h"
 #include "escalation/info_note.h"
+#include "escalation/restrict.h"
 #include "store/audit_json.h"
 #include "store/warnings.h"
 
@@ -147,54 +148,17 @@ out:
 static int record_decision(struct mamori_store *st, const struct mamori_tenant *t, const struct mamori_ticket *tk,
                            const char *requester, time_t now, json_t *answer, struct mamori_error *err)
 {
-    const char *action = t->connector->restrict_action;
-    struct mamori_restriction_row r;
-    struct mamori_buf src = MAMORI_BUF_INIT, title = MAMORI_BUF_INIT;
-    struct mamori_info_note n;
-    int inserted = 0, rc, en = is_en(t);
+    struct mamori_restrict_decision d;
+    const char *state = NULL;
+    int rc;
 
-    memset(&r, 0, sizeof r);
-    r.tenant = t->id;
-    r.requester = requester;
-    r.ticket_id = tk->ticket_id;
-    r.decided_by = tk->agent_id;
-    r.via = "tag";
-    r.decided_at = (long long)now;
-    if ((rc = mamori_restriction_put(st, &r, &inserted, err)) != 0)
-        return rc;
-    json_object_set_new(answer, "restriction", json_string(inserted ? (action ? "applying" : "recorded") : "known"));
-    if (!inserted)
-        return MAMORI_OK;
-    if ((rc = mamori_audit_append_json(st, t->id, "contact_restricted", tk->ticket_id,
-                         json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s}", "event_id", tk->event_id, "decided_by",
-                                   tk->agent_id, "via", "tag", "requester", requester, "action", action, "connector",
-                                   t->connector->name),
-                         now, err)) != 0)
-        return rc;
-    mamori_log_notice("contact_restricted", "tenant %s ticket %s: contact restriction decided by %s (%s)", t->id,
-                      tk->ticket_id, tk->agent_id ? tk->agent_id : "an agent",
-                      action ? action : "to be applied by hand");
-    mamori_buf_printf(&src, "restrict:%s", tk->event_id);
-    if (action != NULL)
-        mamori_buf_printf(&title, en ? "Contact restriction decided by %s: the requester is being %s in %s"
-                                     : "対応制限が決定されました（決定者 %s）：%s でこのお客様を停止（%s）します",
-                          tk->agent_id ? tk->agent_id : "?", en ? action : t->connector->display_name,
-                          en ? t->connector->display_name : action);
-    else
-        mamori_buf_printf(&title, en ? "Contact restriction decided by %s: apply it in %s by hand"
-                                     : "対応制限が決定されました（決定者 %s）：%s では mamori から停止できないため、管理画面で設定してください",
-                          tk->agent_id ? tk->agent_id : "?", t->connector->display_name);
-    memset(&n, 0, sizeof n);
-    n.source = mamori_buf_str(&src);
-    n.title = mamori_buf_str(&title);
-    n.text = en ? "Recorded in the audit chain with who decided and when."
-                : "誰がいつ決定したかを監査記録に残しました。";
-    n.tag = "mamori-contact-restricted";
-    n.restrict_requester = action != NULL ? tk->requester_id : NULL;
-    rc = src.failed || title.failed ? mamori_error_set(err, MAMORI_ENOMEM, "out of memory")
-                                    : mamori_info_note_enqueue(st, t, tk, &n, now, err);
-    mamori_buf_free(&src);
-    mamori_buf_free(&title);
+    memset(&d, 0, sizeof d);
+    d.tenant = t;
+    d.ticket = tk;
+    d.requester = requester;
+    d.via = "tag";
+    if ((rc = mamori_restrict_decide(st, &d, now, &state, err)) == 0)
+        json_object_set_new(answer, "restriction", json_string(state));
     return rc;
 }
 

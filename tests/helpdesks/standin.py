@@ -26,6 +26,10 @@ and query contain SUBSTRING instead (a poller's reads). GET /_state
 returns notes, tags and counters as JSON, including the largest number of
 requests in flight at once per platform ("max_inflight") and how often each
 requester was suspended ("suspended": {"zendesk:USER_ID": n}, issue 16).
+Freshdesk's API v2 has no call that blocks a contact and Help Scout's
+Mailbox API 2.0 none for its block list, so any request of mamori to
+Freshdesk contacts or Help Scout customers is malformed; it is counted in
+"blocked" ({"freshdesk:PATH": n}) as well.
 
 Rate limits in each platform's documented shape: POST /_control
 {"platform": P, "mode": "ratelimit", "limit": L, "window": S} gives P a
@@ -75,7 +79,7 @@ LOCK = threading.Lock()
 RELEASE = threading.Event()
 STATE = {"notes": {}, "tags": {}, "writes": {}, "faults": {}, "idem": {}, "requests": 0, "inflight": {}, "rm_issues": {},
          "max_inflight": {}, "hs_token": 1, "hs_expired": 0, "hs_token_requests": 0,
-         "ratelimit": {}, "over_limit": {}, "exhausted": {}, "suspended": {}}
+         "ratelimit": {}, "over_limit": {}, "exhausted": {}, "suspended": {}, "blocked": {}}
 ARGS = None
 
 
@@ -148,7 +152,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 return self.answer(200, {k: STATE[k] for k in ("notes", "tags", "writes", "requests", "max_inflight",
                                                                "hs_expired", "hs_token_requests", "over_limit", "inflight",
-                                                               "exhausted", "suspended")})
+                                                               "exhausted", "suspended", "blocked")})
         parts = url.path.split("/", 2)
         platform = parts[1] if len(parts) > 1 else ""
         with LOCK:
@@ -326,8 +330,17 @@ class Handler(BaseHTTPRequestHandler):
             self.set_tags("zendesk", m.group(1), sorted(set(self.tags("zendesk", m.group(1))) | set(t["additional_tags"])))
         return 200, {"ticket": {"id": int(m.group(1))}, "audit": {}}
 
+    def no_block_api(self, platform, path, prefix):
+        # Issue 16: no documented call blocks a requester here; mamori must
+        # record the decision and tell the agents, never touch the person.
+        if path.startswith(prefix):
+            with LOCK:
+                STATE["blocked"][platform + ":" + path] = STATE["blocked"].get(platform + ":" + path, 0) + 1
+            need(False, "%s has no block call: mamori must not write to %s" % (platform, path))
+
     def api_freshdesk(self, method, path, query, body):
         self.auth("freshdesk")
+        self.no_block_api("freshdesk", path, "/api/v2/contacts")
         m = re.fullmatch(r"/api/v2/tickets/([0-9]+)(/notes|/conversations)?", path)
         need(m, "unexpected path " + path)
         tid, sub = m.group(1), m.group(2)
@@ -379,6 +392,7 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["hs_expired"] += 1
                 return 401, {"error": "expired token"}
         need(got == current, "bad or missing Authorization for helpscout")
+        self.no_block_api("helpscout", path, "/v2/customers")
         m = re.fullmatch(r"/v2/conversations/([0-9]+)(/notes|/threads|/tags)?", path)
         need(m, "unexpected path " + path)
         cid, sub = m.group(1), m.group(2)

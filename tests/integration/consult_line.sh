@@ -7,14 +7,16 @@
 # note marked as the lawyer's advice on that consultation; 「確認」 and
 # 「受任」 work as for escalations; "@上長" asks the supervisor's route; a
 # tenant without a route gets a note saying so; a note without the prefix,
-# mamori's own notes and redeliveries do nothing; `mamori consult` refuses a
-# ticket of another tenant; every step is in the audit chain.
+# mamori's own notes and redeliveries do nothing; `mamori consult` sends the
+# question with the ticket's categories and the quoted evidence of its open
+# escalation, and refuses a ticket of another tenant; every step is in the
+# audit chain.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 51
+it_init 63
 hd_standin_start
 esc_standins_start
 hd_tenant zd zendesk "api_user_id = 39011229999"
@@ -22,6 +24,11 @@ ESC_ROUTES="police = teamlead, lawyer-line
 lawyer = lawyer-line
 supervisor = teamlead" esc_sections >> "$IT_DIR/tenants.d/zd.conf"
 printf '\n[consult]\ntag = ask-lawyer\n' >> "$IT_DIR/tenants.d/zd.conf"
+# A tenant that keeps the quoted evidence ([tenant] keep_evidence).
+HD_TENANT_EXTRA="keep_evidence = yes" hd_tenant ke zendesk "api_user_id = 39011229999"
+ESC_ROUTES="police = teamlead, lawyer-line
+lawyer = lawyer-line
+supervisor = teamlead" esc_sections >> "$IT_DIR/tenants.d/ke.conf"
 # A second tenant on the same helpdesk with nowhere to send consultations.
 hd_tenant noroute zendesk "api_user_id = 39011229999"
 it_start || { echo "Bail out! stack did not start"; exit 1; }
@@ -174,6 +181,54 @@ tap_is "$?" 0 "mamori consult on the tenant's own ticket succeeds"
 tap_like "$out" "consultation #5 on ticket 5001 of tenant zd" "... and names the consultation"
 esc_wait line 1 'e["ok"] and "#5" in e["body"]["messages"][0]["text"] and "追加の相談です" in e["body"]["messages"][0]["text"]' 20
 tap_ok "$?" "... which reaches the lawyer"
+# ... with the quoted evidence as in the escalation: the customer's threat on
+# 5002 opened an escalation still awaiting acknowledgement, whose message
+# holds the quotes (redacted when it was sent).
+THREAT2="今日中に全額返金しろ。できないなら明日お前の会社の前で待ってるからな。連絡は090-8765-4321まで。"
+post_comment zd ev-cust-0000009 5002 39011225002 false true "$THREAT2" "$THREAT2"
+tap_is "$(it_sql "select count(*) from escalations where ticket_id='5002' and message is not null")" 1 \
+    "the customer's threat on 5002 opened an escalation awaiting acknowledgement"
+out=$(mam consult zd 5002 "念書を求められています。どう答えるべきでしょうか。" 2>&1)
+tap_like "$out" "consultation #6 on ticket 5002 of tenant zd" "mamori consult on a ticket with an open escalation"
+esc_wait line 1 'e["ok"] and "#6" in e["body"]["messages"][0]["text"]' 20
+cli_text=$(python3 -c 'import json,sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    e=json.loads(l)
+    if e["service"]=="line" and e["ok"] and "#6" in e["body"]["messages"][0]["text"]:
+        print(e["body"]["messages"][0]["text"]); break' "$IT_DIR/channels.log")
+tap_like "$cli_text" "念書を求められています" "... its message carries the question"
+tap_like "$cli_text" "分類: 威嚇・脅迫" "... the ticket's categories"
+tap_like "$cli_text" "会社の前で待って" "... and the quoted evidence of the customer's threat"
+tap_unlike "$cli_text" "090-8765-4321" "... redacted as the escalation was"
+# line_with WORDS -- the text of the first LINE message that contains WORDS.
+line_with() {
+    python3 -c 'import json,sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    e=json.loads(l)
+    if e["service"]=="line" and e["ok"] and sys.argv[2] in e["body"]["messages"][0]["text"]:
+        print(e["body"]["messages"][0]["text"]); break' "$IT_DIR/channels.log" "$1"
+}
+# Once the escalation is acknowledged its message is gone: a tenant that
+# does not keep evidence has no customer words left to quote.
+mam escalation ack "$(it_sql "select id from escalations where ticket_id='5002' and message is not null")" --by 電話 >/dev/null
+tap_is "$(it_sql "select count(*) from escalations where ticket_id='5002' and message is not null")" 0 \
+    "an acknowledged escalation keeps no message"
+mam consult zd 5002 "受領後の追加相談です。" >/dev/null 2>&1
+esc_wait line 1 'e["ok"] and "受領後の追加相談です" in e["body"]["messages"][0]["text"]' 20
+cli_text=$(line_with "受領後の追加相談です")
+tap_like "$cli_text" "分類: 威嚇・脅迫" "mamori consult after the acknowledgement still carries the categories"
+tap_unlike "$cli_text" "会社の前で待って" "... but no customer words: the tenant keeps no evidence"
+# A tenant that keeps evidence: the stored answer's quotes, redacted.
+post_comment ke ev-ke-0000010 7001 39011227001 false true "$THREAT2" "$THREAT2"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')" annotated "the threat on the keep_evidence tenant's ticket is annotated"
+for id in $(it_sql "select id from escalations where tenant='ke' and message is not null"); do
+    mam escalation ack "$id" --by 電話 >/dev/null
+done
+mam consult ke 7001 "証拠を保存している会社からの相談です。" >/dev/null 2>&1
+esc_wait line 1 'e["ok"] and "証拠を保存している会社からの相談です" in e["body"]["messages"][0]["text"]' 20
+cli_text=$(line_with "証拠を保存している会社からの相談です")
+tap_like "$cli_text" "会社の前で待って" "with keep_evidence, mamori consult quotes the stored evidence"
+tap_unlike "$cli_text" "090-8765-4321" "... redacted as escalations are"
 out=$(mam consult noroute 5001 "他社のチケット" 2>&1)
 tap_is "$?" 2 "mamori consult on another tenant's ticket is refused"
 tap_like "$out" "is not a ticket of tenant noroute (another tenant's webhooks brought it)" "... saying why"

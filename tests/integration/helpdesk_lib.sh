@@ -128,6 +128,7 @@ hd_post() {
             sha1=*) value="sha1=$(openssl dgst -sha1 -hmac "$secret" -r < "$body" | cut -d' ' -f1)" ;;
             *) value="sha256=$(openssl dgst -sha256 -hmac "$secret" -r < "$body" | cut -d' ' -f1)" ;;
             esac ;;
+        X-HelpScout-Event) value=${HD_HS_EVENT:-$value} ;;  # e.g. convo.note.created for an agent's note
         X-HelpScout-Signature) value=$(openssl dgst -sha1 -hmac "$secret" -binary < "$body" | openssl base64 -A) ;;
         X-Redmine-Signature-256) value="sha256=$(openssl dgst -sha256 -hmac "$secret" -r < "$body" | cut -d' ' -f1)" ;;
         esac

@@ -7,13 +7,16 @@
 # policy's number of warnings the note recommends restricting contact in
 # the policy's words with its legal caution, and nothing is applied; only
 # the decision tag makes the connector suspend the requester in Zendesk,
-# once, recording who decided. With WR_STORE=pg (warnings_restrict_pg.sh)
+# once, recording who decided. Freshdesk and Help Scout have no API that
+# blocks a requester: there the decision is recorded with who decided and
+# the agents are told to block by hand, and mamori never writes to their
+# contacts or customers. With WR_STORE=pg (warnings_restrict_pg.sh)
 # the same on a PostgreSQL store, a throwaway cluster.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 37
+it_init 64
 if [ "${WR_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
     trap 'pg_cluster_stop; it_cleanup' EXIT
@@ -23,6 +26,7 @@ fi
 hd_standin_start
 hd_tenant zd zendesk "api_user_id = 39011229999"
 hd_tenant fd freshdesk
+hd_tenant hs helpscout
 [ "${WR_STORE:-sqlite}" = pg ] && sed -i -e "s#^path = $IT_DIR/mamori.db\$#url = $PG_URL#" "$IT_DIR/mamori.conf"
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 mam() { "$MAMORI" -c "$IT_DIR/mamori.conf" "$@"; }
@@ -146,6 +150,114 @@ hd_post fd freshdesk-ticket_created "$IT_DIR/fd3.json"
 tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" recorded "the Freshdesk decision is recorded (Freshdesk blocks are not applied by mamori)"
 hd_wait_notes freshdesk 8001 2 20
 tap_like "$(hd_state "s['notes']['freshdesk:8001'][1]['text']")" "管理画面で設定してください" "... and the agents are told to block by hand"
+
+# ---- Help Scout: agents' notes (convo.note.created); no block-list API ----
+HS_CUST=472611333
+HS_AGENT=256
+HS_BOSS=300
+# hs_convo FILE CONVERSATION CUSTOMER-TEXT [NOTE-HTML NOTE-AUTHOR NOTE-THREAD] [TAGS,...] -- a Help Scout
+# conversation as its webhooks send it: the customer's thread, and the agent's note thread when given.
+hs_convo() {
+    python3 - "$@" <<'PY'
+import json, sys
+f, cid, text = sys.argv[1:4]
+note, author, nid = (sys.argv[4:7] + ["", "", ""])[:3]
+tags = [t for t in (sys.argv[7] if len(sys.argv) > 7 else "").split(",") if t]
+cust = {"id": 472611333, "type": "customer", "first": "Jiro", "last": "Suzuki", "email": "jiro@example.com"}
+threads = [{"id": 7711000001, "type": "customer", "status": "active", "state": "published", "body": "<div>" + text + "</div>",
+            "createdBy": cust, "customer": cust, "createdAt": "2026-01-10T00:00:00Z"}]
+if note:
+    threads.append({"id": int(nid), "type": "note", "status": "active", "state": "published", "body": note,
+                    "createdBy": {"id": int(author), "type": "user", "first": "Aoi", "last": "Kobayashi",
+                                  "email": "aoi@acme.example.jp"}, "createdAt": "2026-01-10T01:%02d:00Z" % (int(nid) % 60)})
+d = {"id": int(cid), "number": 501, "threads": len(threads), "type": "email", "status": "active", "state": "published",
+     "subject": "ご対応について", "mailboxId": 85123, "createdBy": cust, "primaryCustomer": cust,
+     "createdAt": "2026-01-10T00:00:00Z", "tags": [{"id": i, "tag": t} for i, t in enumerate(tags)],
+     "_links": {"web": {"href": "https://secure.helpscout.net/conversation/" + cid}}, "_embedded": {"threads": threads}}
+open(f, "w", encoding="utf-8").write(json.dumps(d, ensure_ascii=False))
+PY
+}
+hs_convo "$IT_DIR/hs1.json" 2391950001 "$ABUSE"
+hd_post hs helpscout-convo.created "$IT_DIR/hs1.json"
+tap_is "$HTTP_STATUS/$(echo "$HTTP_BODY" | json 'd["status"]')" "200/annotated" "a Help Scout customer's abuse is annotated"
+hs_convo "$IT_DIR/hs2.json" 2391950001 "$ABUSE" "<div>@警告 電話で警告しました。</div>" "$HS_AGENT" 7712000001
+HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs2.json"
+tap_is "$HTTP_STATUS/$(echo "$HTTP_BODY" | json 'd["status"]+"/"+d["warning"]')" "200/agent_event/recorded" \
+    "a Help Scout @警告 note (convo.note.created) records a warning"
+tap_is "$(it_sql "select given_by from warnings where tenant='hs'")" "$HS_AGENT" "... with the note's author"
+hs_convo "$IT_DIR/hs2b.json" 2391950001 "$ABUSE" "<div>@弁護士 念書を求められています。</div>" "$HS_AGENT" 7712000009
+HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs2b.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]+"/"+d["consult"]')" "agent_event/unrouted" \
+    "a Help Scout @弁護士 note consults (this tenant has no route: the agent is told)"
+hs_convo "$IT_DIR/hs3.json" 2391950001 "$ABUSE" "<div>社内メモ：対応を検討中。</div>" "$HS_BOSS" 7712000002 "mamori-restriction-recommended"
+HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs3.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')" ignored "a Help Scout note without a prefix or the decision tag does nothing"
+tap_is "$(it_sql "select count(*) from restrictions where tenant='hs'")/$(it_sql "select count(*) from audit where tenant='hs' and kind='contact_restricted'")" \
+    "0/0" "... nothing is decided before the decision tag"
+hs_convo "$IT_DIR/hs4.json" 2391950001 "$ABUSE" "<div>上長判断：以後の対応を打ち切ります。</div>" "$HS_BOSS" 7712000003 \
+    "mamori-restriction-recommended,mamori-restrict-contact"
+HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs4.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" recorded "the decision tag on a Help Scout conversation records the decision"
+tap_is "$(it_sql "select decided_by||'/'||via||'/'||ticket_id from restrictions where tenant='hs'")" "$HS_BOSS/tag/2391950001" \
+    "... with who decided (the note's author)"
+tap_like "$(it_sql "select data from audit where tenant='hs' and kind='contact_restricted'")" "\"decided_by\":\"$HS_BOSS\"" \
+    "... in the audit chain too"
+tap_like "$(it_sql "select data from audit where tenant='hs' and kind='contact_restricted'")" '"action":null' \
+    "... with no action mamori applies (Help Scout has no block-list API)"
+hs_has_told() { [ "$(hd_state "len([n for n in s['notes'].get('helpscout:2391950001', []) if '対応制限' in n['text']])")" = 1 ]; }
+it_poll "$IT_TIMEOUT" hs_has_told
+hs_told=$(hd_state "[n['text'] for n in s['notes']['helpscout:2391950001'] if '対応制限' in n['text']][0]")
+tap_like "$hs_told" "対応制限が決定されました（決定者 $HS_BOSS）：Help Scout では mamori から停止できないため" \
+    "... and the agents are told to add the address to the block list by hand"
+# mamori's own note comes back as convo.note.created: nothing happens.
+before="$(it_sql "select count(*) from outbox")/$(it_sql "select count(*) from audit")"
+hs_convo "$IT_DIR/hs5.json" 2391950001 "$ABUSE" "$hs_told" 99 7712000004 "mamori-restrict-contact"
+HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs5.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["status"]')/$(it_sql "select count(*) from outbox")/$(it_sql "select count(*) from audit")" \
+    "ignored/$before" "mamori's own Help Scout note coming back does nothing"
+hs_convo "$IT_DIR/hs6.json" 2391950001 "$ABUSE" "<div>再確認</div>" "$HS_AGENT" 7712000005 "mamori-restrict-contact"
+HD_HS_EVENT=convo.note.created hd_post hs helpscout-convo.created "$IT_DIR/hs6.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["restriction"]')" known "a later note with the tag does not decide again"
+hd_wait_drained 20
+
+# ---- the decision by command: mamori restrict ----
+out=$(mam restrict zd 7000 --by 佐藤部長 2>&1)
+tap_is "$?/$(it_sql "select count(*) from restrictions where tenant='zd'")" "2/1" \
+    "mamori restrict on Zendesk without --requester is refused, nothing recorded"
+tap_like "$out" "give --requester ID" "... saying Zendesk needs the requester id"
+out=$(mam restrict zd 7000 --by 佐藤部長 --requester "$CUST" 2>&1)
+tap_is "$?/$(it_sql "select count(*) from restrictions where tenant='zd'")" "2/1" \
+    "a --requester who is not the ticket's customer is refused"
+out=$(mam restrict fd 7000 --by 佐藤部長 2>&1)
+tap_is "$?" 2 "a ticket of another tenant is refused"
+out=$(mam restrict zd 7000 --by 佐藤部長 --requester "$OTHER" 2>&1)
+tap_is "$?" 0 "mamori restrict with the ticket's requester records the decision"
+tap_like "$out" "decided by 佐藤部長: the helpdesk applies it" "... and says Zendesk applies it"
+tap_is "$(it_sql "select decided_by||'/'||via from restrictions where tenant='zd' and ticket_id='7000'")" "佐藤部長/cli" \
+    "... with who decided, by command"
+tap_like "$(it_sql "select data from audit where kind='contact_restricted' and subject='7000'")" '"decided_by":"佐藤部長"' \
+    "... in the audit chain too"
+hd_wait_drained 20
+tap_is "$(hd_state "s['suspended'].get('zendesk:$OTHER', 0)")" 1 "... and the Zendesk requester is suspended"
+out=$(mam restrict zd 7000 --by 佐藤部長 --requester "$OTHER" 2>&1)
+tap_like "$?:$out" "0:the contact of ticket 7000's customer (tenant zd) was restricted before" \
+    "a second decision records nothing new"
+# Freshdesk: recorded, applied by hand.
+python3 -c 'import json,sys
+open(sys.argv[1], "w", encoding="utf-8").write(json.dumps({"freshdesk_webhook": {"triggered_event": "{ticket_action:created}",
+    "ticket_id": "8002", "ticket_subject": "請求について", "ticket_description": "<div>" + sys.argv[2] + "</div>",
+    "ticket_tags": "", "ticket_source": "Email", "requester_name": "鈴木", "requester_email": "suzuki@example.com"}},
+    ensure_ascii=False))' "$IT_DIR/fd4.json" "$ABUSE"
+hd_post fd freshdesk-ticket_created "$IT_DIR/fd4.json"
+out=$(mam restrict fd 8002 --by 佐藤部長 2>&1)
+tap_like "$?:$out" "0:contact restriction of ticket 8002's customer (tenant fd) decided by 佐藤部長: recorded; the agents are told to apply it by hand" \
+    "mamori restrict on Freshdesk records the decision to be applied by hand"
+tap_is "$(it_sql "select decided_by||'/'||via from restrictions where tenant='fd' and ticket_id='8002'")" "佐藤部長/cli" \
+    "... with who decided"
+fd_told() { [ "$(hd_state "len([n for n in s['notes'].get('freshdesk:8002', []) if '決定者 佐藤部長' in n['text']])")" = 1 ]; }
+it_poll "$IT_TIMEOUT" fd_told
+tap_ok "$?" "... and the agents are told on the ticket who decided"
+tap_is "$(hd_state "len(s['blocked'])")" 0 "mamori wrote to no Freshdesk contact and no Help Scout customer"
 
 mam audit verify >/dev/null 2>&1
 tap_is "$?" 0 "the audit chain verifies"
