@@ -476,7 +476,7 @@ int main(int argc, char **argv)
     }
     where = argv[1];
     is_pg = mamori_store_is_url(where);
-    plan(78 + 26);
+    plan(80 + 26);
     mamori_store_display(where, shown, sizeof shown);
     diag("backend: %s (%s)", is_pg ? "PostgreSQL" : "sqlite", shown);
     ok(strstr(shown, "right") == NULL, "the location as shown has no password");
@@ -566,6 +566,17 @@ int main(int argc, char **argv)
     is_int(mamori_store_lead(st, "retention", &err), 1, "... and keeps it");
     is_int(mamori_store_lead(st2, "retention", &err), is_pg ? 0 : 1,
            is_pg ? "another node does not get it meanwhile" : "sqlite has one node: every process may lead");
+    {
+        /* mamori status names the holder by its application_name. */
+        char holder[160] = "";
+        int rc = mamori_store_role_holder(st2, "retention", holder, sizeof holder, &err);
+        is_int(rc, is_pg ? 1 : MAMORI_EUNSUPPORTED,
+               is_pg ? "the holder of a role can be told" : "sqlite has no role holders to tell");
+        ok(is_pg ? strncmp(holder, "mamori@", 7) == 0 && mamori_store_role_holder(st2, "poller", holder, sizeof holder,
+                                                                                  &err) == 0
+                 : holder[0] == '\0',
+           is_pg ? "... as mamori@HOST by default; a role nobody took has none" : "... and names nobody");
+    }
     mamori_store_close(st);
     st = NULL;
     {
