@@ -332,7 +332,8 @@ int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv)
                     "Copy the store into FILE (mode 0600) while mamori-fcgi keeps serving, with\n"
                     "sqlite's online backup API: one consistent snapshot, integrity-checked before\n"
                     "it is renamed into place. --force replaces an existing FILE. Restore: stop\n"
-                    "mamori-fcgi, copy FILE over [store] path, remove the -wal and -shm files, start.\n");
+                    "mamori-fcgi, copy FILE over [store] path, remove the -wal and -shm files, start.\n"
+                    "A PostgreSQL store is refused: back it up with pg_dump or pg_basebackup.\n");
             return mamori_cli_is_help(argv[i]) ? 0 : 2;
         }
     }

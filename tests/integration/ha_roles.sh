@@ -21,9 +21,9 @@
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
 
+pg_cluster_or_skip
 it_init 28
 trap 'pg_cluster_stop; it_cleanup' EXIT
-pg_cluster_start || { pg_cluster_stop; skip_all "$PG_SKIP"; }
 hd_standin_start
 esc_standins_start
 # A two-second acknowledgement deadline (the deliverer checks every 5 s);

@@ -13,9 +13,9 @@
 . "$top_srcdir/tests/integration/ha_lib.sh"
 
 COUNT=${HA_COUNT:-120}
+pg_cluster_or_skip
 it_init 19
 trap 'pg_cluster_stop; it_cleanup' EXIT
-pg_cluster_start || { pg_cluster_stop; skip_all "$PG_SKIP"; }
 hd_standin_start
 HD_LEGIT=calm hd_tenant gen generic
 
