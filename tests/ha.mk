@@ -6,7 +6,7 @@
 
 check_PROGRAMS += tests/unit/test_store_backend
 tests_unit_test_store_backend_SOURCES = tests/unit/test_store_backend.c tests/tap.h
-tests_unit_test_store_backend_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_backend_CFLAGS = $(UNIT_CFLAGS) $(PQ_CFLAGS)
 tests_unit_test_store_backend_LDADD = $(MAMORI_CORE)
 
 HA_TESTS = tests/store/backends.sh tests/integration/ha_two_nodes.sh tests/integration/ha_reload.sh \

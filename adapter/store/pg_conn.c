@@ -142,14 +142,23 @@ static int connect_error(PGconn *conn, const char *shown, struct mamori_error *e
 
 static int session_setup(PGconn *conn, long lock_timeout_ms)
 {
-    char sql[160];
+    char sql[400];
     PGresult *res;
     int ok;
 
     /* synchronous_commit on: a COMMIT returns only once it is on disk,
      * which the 2xx relies on. lock_timeout: [store] busy_timeout, as
-     * sqlite's busy handler, so a stuck lock turns into a 503. */
-    snprintf(sql, sizeof sql, "SET synchronous_commit = on; SET lock_timeout = %ld; SET client_min_messages = warning",
+     * sqlite's busy handler, so a stuck lock turns into a 503.
+     * tcp_keepalives_*: the server probes this connection when it is idle.
+     * A node that loses power or its network sends no FIN, and its idle
+     * connection would stay open on the server, holding the node's role
+     * locks, for the system's keepalive time (two hours on Linux): no
+     * node would check escalation deadlines meanwhile. With these the
+     * server drops it after 15 s idle + 3 unanswered probes 5 s apart.
+     * (Ignored on a unix socket, where a dead client is seen at once.) */
+    snprintf(sql, sizeof sql,
+             "SET synchronous_commit = on; SET lock_timeout = %ld; SET client_min_messages = warning; "
+             "SET tcp_keepalives_idle = 15; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3",
              lock_timeout_ms > 0 ? lock_timeout_ms : 5000);
     res = PQexec(conn, sql);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
