@@ -22,7 +22,7 @@
 command -v openssl >/dev/null || skip_all "openssl not found"
 
 pg_cluster_or_skip
-it_init 28
+it_init 29
 trap 'pg_cluster_stop; it_cleanup' EXIT
 hd_standin_start
 esc_standins_start
@@ -107,6 +107,9 @@ tap_is "$(esc_count line 'e["body"]["to"] == "'$ESC_BACKUP'"')" 4 "four backup p
 "$MAMORI" -c "$IT_DIR/node1.conf" status > "$IT_DIR/status.out" 2>&1
 tap_like "$(cat "$IT_DIR/status.out")" "escalation_deadlines: node2" "mamori status says which node holds each role"
 tap_diag < "$IT_DIR/status.out"
+"$MAMORI" -c "$IT_DIR/node1.conf" status --json > "$IT_DIR/status.json" 2>&1
+tap_is "$(json 'sorted(d["roles"].items())' < "$IT_DIR/status.json")" \
+    '[["escalation_deadlines", "node2"], ["poller", "node2"], ["retention", "node2"]]' "... and so does status --json"
 "$MAMORI" -c "$IT_DIR/node1.conf" backup "$IT_DIR/copy.db" > "$IT_DIR/backup.out" 2>&1
 tap_is "$?" 1 "mamori backup on a PostgreSQL store exits 1"
 out=$(cat "$IT_DIR/backup.out")
