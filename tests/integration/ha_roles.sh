@@ -49,8 +49,9 @@ backup_logged() { grep -c "escalation_backup.*ticket $2:" "$IT_DIR/node$1.log" |
 
 ha_start_node 1
 tap_ok $? "node 1 started on the PostgreSQL store"
-it_poll -p "$NODE1_PID" "$IT_TIMEOUT" all_roles_on node1
-tap_ok $? "node 1 alone takes every role ($(holders))"
+one_round() { all_roles_on node1 && [ "$(listings)" -ge 1 ]; }
+it_poll -p "$NODE1_PID" "$IT_TIMEOUT" one_round
+tap_ok $? "node 1 alone takes every role ($(holders)) and polls Redmine once"
 ha_start_node 2
 tap_ok $? "node 2 started on the same store"
 ha_start_nginx
