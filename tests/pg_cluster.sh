@@ -2,6 +2,7 @@
 #
 #   . "$top_srcdir/tests/pg_cluster.sh"
 #   pg_cluster_start || skip_all "$PG_SKIP"   # sets PG_URL, PG_DIR
+#   pg_cluster_or_skip                         # the same, before lib.sh's it_init
 #   ...  mamori_store_open(PG_URL) ...
 #   pg_cluster_restart                         # stop, then start again
 #   pg_cluster_stop                            # also run at exit by the caller's trap
@@ -61,6 +62,14 @@ EOF"
         return 1
     }
     return 0
+}
+
+# For a test on lib.sh: start the cluster before it_init, so that without
+# PostgreSQL the test skips before printing its plan (a TAP stream has one
+# plan); stopped at exit until the caller sets its own trap.
+pg_cluster_or_skip() {
+    trap pg_cluster_stop EXIT
+    pg_cluster_start || skip_all "$PG_SKIP"
 }
 
 pg_cluster_up() {

@@ -103,11 +103,49 @@ static void print_tenants(json_t *tenants)
     }
 }
 
+/* On a PostgreSQL store: which node holds each role (*out stays NULL on
+ * sqlite, where the one node runs them all). */
+static int role_holders(struct mamori_store *st, json_t **out, struct mamori_error *err)
+{
+    static const char *const roles[] = {MAMORI_ROLE_DEADLINES, MAMORI_ROLE_POLLER, MAMORI_ROLE_RETENTION};
+    char holder[160];
+
+    *out = NULL;
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        int rc = mamori_store_role_holder(st, roles[i], holder, sizeof holder, err);
+        if (rc == MAMORI_EUNSUPPORTED)
+            return MAMORI_OK;
+        if (rc < 0)
+            return rc;
+        if (*out == NULL && (*out = json_object()) == NULL)
+            return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+        if (json_object_set_new(*out, roles[i], rc == 1 ? json_string(holder) : json_null()) != 0)
+            return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    }
+    return MAMORI_OK;
+}
+
+static void print_roles(json_t *roles)
+{
+    const char *name;
+    json_t *v;
+
+    if (roles == NULL)
+        return;
+    printf("roles (each run by one node; the nodes connect as their application_name, by default mamori@HOST):\n");
+    json_object_foreach(roles, name, v) {
+        if (json_is_string(v))
+            printf("  %s: %s\n", name, json_string_value(v));
+        else
+            printf("  %s: no node holds it now (a starting node takes it within seconds)\n", name);
+    }
+}
+
 int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
 {
     struct mamori_store *st = NULL;
     struct mamori_error err;
-    json_t *doc = NULL, *out = NULL, *pollers = NULL;
+    json_t *doc = NULL, *out = NULL, *pollers = NULL, *roles = NULL;
     int64_t pending = 0, dead = 0, total = 0, recent = 0, audit_seq = 0;
     time_t last = 0;
     char audit_hash[65];
@@ -154,7 +192,7 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
     if (mamori_outbox_depth(st, &pending, &dead, &err) != 0 ||
         mamori_store_event_summary(st, now - 86400, &total, &recent, &last, &err) != 0 ||
         mamori_poll_cursor_each(st, add_poller, pollers, &err) != 0 ||
-        mamori_audit_head(st, &audit_seq, audit_hash, &err) != 0) {
+        mamori_audit_head(st, &audit_seq, audit_hash, &err) != 0 || role_holders(st, &roles, &err) != 0) {
         fprintf(stderr, "mamori: cannot read the store %s: %s\n", st->path, err.message);
         rc = 1;
         goto out;
@@ -166,7 +204,9 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
                         "total", (json_int_t)total, "last_24h", (json_int_t)recent, "last_at", (json_int_t)last,
                         "pollers", pollers, "audit", "head_seq", (json_int_t)audit_seq, "head_hash",
                         audit_seq ? audit_hash : NULL);
-        if (out == NULL || json_object_update(out, doc) != 0 || json_dumpf(out, stdout, JSON_INDENT(2)) != 0) {
+        if (out == NULL || json_object_update(out, doc) != 0 ||
+            (roles != NULL && json_object_set(out, "roles", roles) != 0) ||
+            json_dumpf(out, stdout, JSON_INDENT(2)) != 0) {
             fprintf(stderr, "mamori: out of memory\n");
             rc = 1;
             goto out;
@@ -184,6 +224,9 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
                (long long)json_integer_value(json_object_get(doc, "generation")), when,
                json_string_value(json_object_get(doc, "version")));
         printf("config: %s\n", json_string_value(json_object_get(doc, "config")));
+        if (roles != NULL)
+            printf("  (with several nodes on one PostgreSQL store: the node that started or reloaded last, and\n"
+                   "  \"running\" judged by its pid on this host; the roles below name the nodes)\n");
     }
     printf("store: %s\n", st->path);
     printf("outbox: %" PRId64 " pending, %" PRId64 " dead letters%s\n", pending, dead,
@@ -199,10 +242,12 @@ int mamori_cmd_status(const struct mamori_cli *cli, int argc, char **argv)
         printf("audit: no records yet\n");
     print_tenants(json_object_get(doc, "tenants"));
     print_pollers(pollers, now);
+    print_roles(roles);
 out:
     json_decref(doc);
     json_decref(out);
     json_decref(pollers);
+    json_decref(roles);
     mamori_store_close(st);
     return rc;
 }
@@ -287,7 +332,8 @@ int mamori_cmd_backup(const struct mamori_cli *cli, int argc, char **argv)
                     "Copy the store into FILE (mode 0600) while mamori-fcgi keeps serving, with\n"
                     "sqlite's online backup API: one consistent snapshot, integrity-checked before\n"
                     "it is renamed into place. --force replaces an existing FILE. Restore: stop\n"
-                    "mamori-fcgi, copy FILE over [store] path, remove the -wal and -shm files, start.\n");
+                    "mamori-fcgi, copy FILE over [store] path, remove the -wal and -shm files, start.\n"
+                    "A PostgreSQL store is refused: back it up with pg_dump or pg_basebackup.\n");
             return mamori_cli_is_help(argv[i]) ? 0 : 2;
         }
     }

@@ -20,6 +20,10 @@
  * takes effect on reload) and then every hour: a day's backlog is small,
  * and the purge deletes in short batches between webhooks. */
 #define PURGE_INTERVAL 3600
+/* A node that does not hold the retention role (several nodes on one
+ * PostgreSQL store) asks again this often, so it takes the role within
+ * seconds of its holder dying, not an hour later; one round trip each. */
+#define ROLE_RETRY 5
 
 /* The chain's head on the log, when it moved since the last line. */
 static void log_audit_head(struct mamori_store *st)
@@ -54,7 +58,7 @@ int mamori_housekeeper_run(const struct mamori_generation *gen)
     struct mamori_store *st = NULL;
     struct mamori_error err;
     pid_t parent = getppid();
-    time_t next_purge = 0;
+    time_t next_purge = 0, next_head = 0;
 
     mamori_process_child_init();
     if (mamori_store_open(&st, gen->settings.store_path, gen->settings.sync_mode, gen->settings.busy_timeout_ms,
@@ -82,11 +86,18 @@ int mamori_housekeeper_run(const struct mamori_generation *gen)
         struct timespec tick = {1, 0}, now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (next_purge == 0 || now.tv_sec >= next_purge) {
-            /* One node purges (several nodes on one PostgreSQL store). */
-            if (mamori_store_lead(st, "retention", NULL) == 1)
+            /* One node purges (several nodes on one PostgreSQL store); the
+             * others keep asking for the role. */
+            if (mamori_store_lead(st, MAMORI_ROLE_RETENTION, NULL) == 1) {
                 purge(st, gen);
+                next_purge = now.tv_sec + PURGE_INTERVAL;
+            } else {
+                next_purge = now.tv_sec + ROLE_RETRY;
+            }
+        }
+        if (next_head == 0 || now.tv_sec >= next_head) {
             log_audit_head(st);
-            next_purge = now.tv_sec + PURGE_INTERVAL;
+            next_head = now.tv_sec + PURGE_INTERVAL;
         }
         if (mamori_store_checkpoint(st, &err) != 0)
             mamori_log_warn("checkpoint_failed", "%s", err.message);

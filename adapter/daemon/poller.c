@@ -335,7 +335,7 @@ int mamori_poller_run(const struct mamori_generation *gen)
         /* With several nodes on one PostgreSQL store, one of them polls
          * (the others would fetch the same tickets); another takes over
          * when that node dies. */
-        if (mamori_store_lead(ing.store, "poller", NULL) != 1) {
+        if (mamori_store_lead(ing.store, MAMORI_ROLE_POLLER, NULL) != 1) {
             nanosleep(&tick, NULL);
             continue;
         }

@@ -653,14 +653,14 @@ void mamori_channel_sender_poll(struct mamori_channel_sender *s)
         s->last_tick = now_m;
         /* One node checks the deadlines (several would each notify the
          * backup); another takes over when it dies. */
-        if (mamori_store_lead(s->st, "escalation_deadlines", NULL) == 1 &&
+        if (mamori_store_lead(s->st, MAMORI_ROLE_DEADLINES, NULL) == 1 &&
             mamori_escalation_tick(s->st, s->gen, now, now, NULL, &err) != 0)
             mamori_log_warn("escalation_tick", "the acknowledgement deadline check failed (retrying in %.0f s): %s",
                             TICK_INTERVAL, err.message);
     }
     if (now_m - s->last_purge >= PURGE_INTERVAL || s->last_purge == 0) {
         s->last_purge = now_m;
-        if (mamori_store_lead(s->st, "escalation_deadlines", NULL) == 1 &&
+        if (mamori_store_lead(s->st, MAMORI_ROLE_DEADLINES, NULL) == 1 &&
             mamori_line_events_purge(s->st, (long long)time(NULL) - LINE_EVENT_KEEP, &err) != 0)
             mamori_log_warn("line_events_purge", "%s", err.message);
     }

@@ -94,6 +94,8 @@ void mamori_pg_rollback(struct mamori_store *st);
 int mamori_pg_writable(struct mamori_store *st, struct mamori_error *err);
 int mamori_pg_exec(struct mamori_store *st, const char *sql, struct mamori_error *err);
 int mamori_pg_lead(struct mamori_store *st, const char *role, struct mamori_error *err);
+int mamori_pg_role_holder(struct mamori_store *st, const char *role, char *holder, size_t cap,
+                          struct mamori_error *err);
 int mamori_pg_event_get(struct mamori_store *st, const char *tenant, const char *connector, const char *event_id,
                         char **response, int *status, struct mamori_error *err);
 int mamori_pg_event_put(struct mamori_store *st, const struct mamori_event_row *row, struct mamori_error *err);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/strv.h"
 
 /* The first key of every advisory lock mamori takes ("mmri"), so they
@@ -141,14 +142,23 @@ static int connect_error(PGconn *conn, const char *shown, struct mamori_error *e
 
 static int session_setup(PGconn *conn, long lock_timeout_ms)
 {
-    char sql[160];
+    char sql[400];
     PGresult *res;
     int ok;
 
     /* synchronous_commit on: a COMMIT returns only once it is on disk,
      * which the 2xx relies on. lock_timeout: [store] busy_timeout, as
-     * sqlite's busy handler, so a stuck lock turns into a 503. */
-    snprintf(sql, sizeof sql, "SET synchronous_commit = on; SET lock_timeout = %ld; SET client_min_messages = warning",
+     * sqlite's busy handler, so a stuck lock turns into a 503.
+     * tcp_keepalives_*: the server probes this connection when it is idle.
+     * A node that loses power or its network sends no FIN, and its idle
+     * connection would stay open on the server, holding the node's role
+     * locks, for the system's keepalive time (two hours on Linux): no
+     * node would check escalation deadlines meanwhile. With these the
+     * server drops it after 15 s idle + 3 unanswered probes 5 s apart.
+     * (Ignored on a unix socket, where a dead client is seen at once.) */
+    snprintf(sql, sizeof sql,
+             "SET synchronous_commit = on; SET lock_timeout = %ld; SET client_min_messages = warning; "
+             "SET tcp_keepalives_idle = 15; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3",
              lock_timeout_ms > 0 ? lock_timeout_ms : 5000);
     res = PQexec(conn, sql);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -161,14 +171,20 @@ static int pg_connect(const char *url, const char *shown, long lock_timeout_ms, 
 {
     /* connect_timeout first: one given in the URL (expanded from dbname,
      * which comes later) overrides it. */
+    /* application_name says which node a connection (and the role locks
+     * it holds: mamori status, pg_locks) belongs to; the URL may set its own. */
+    char host[64] = "", app[80];
     const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *const vals[] = {"5", "mamori", url, NULL};
+    const char *const vals[] = {"5", app, url, NULL};
     char *parse_err = NULL;
     PQconninfoOption *opts;
     PGconn *conn;
     int rc;
 
     *out = NULL;
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    snprintf(app, sizeof app, "mamori%s%s", host[0] ? "@" : "", host);
     if ((opts = PQconninfoParse(url, &parse_err)) == NULL) {
         char msg[300];
         one_line(parse_err ? parse_err : "out of memory", msg, sizeof msg);
@@ -584,6 +600,36 @@ int mamori_pg_lead(struct mamori_store *st, const char *role, struct mamori_erro
     if (rc) {
         snprintf(r->names[slot], sizeof r->names[slot], "%s", role);
         r->held_generation[slot] = r->generation + 1;
+        /* Where a role runs is worth a line: after a node died, the
+         * survivor's log says when it took over. */
+        mamori_log_notice("role_taken", "this node now runs %s for the store %s (a PostgreSQL advisory lock: "
+                          "another node takes it over if this one dies)", role, st->path);
     }
+    return rc;
+}
+
+int mamori_pg_role_holder(struct mamori_store *st, const char *role, char *holder, size_t cap,
+                          struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+    PGresult *res;
+    int rc;
+
+    mamori_pg_text(&p, role);
+    /* The lock mamori_pg_lead takes: (class, hashtext(role)) on this
+     * database; pg_stat_activity names the connection holding it. */
+    if ((rc = mamori_pg_run(st, "reading the role locks",
+                            "SELECT a.application_name, coalesce(host(a.client_addr), '') FROM pg_locks l"
+                            " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
+                            " AND l.classid = " LOCK_CLASS " AND l.objid = hashtext($1)::oid AND l.objsubid = 2"
+                            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                            &p, &res, err)) != 0)
+        return rc;
+    rc = PQntuples(res) > 0;
+    if (rc) {
+        const char *addr = PQgetvalue(res, 0, 1);
+        snprintf(holder, cap, "%s%s%s", PQgetvalue(res, 0, 0), *addr ? " at " : "", addr);
+    }
+    PQclear(res);
     return rc;
 }

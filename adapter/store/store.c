@@ -109,6 +109,14 @@ int mamori_store_lead(struct mamori_store *st, const char *role, struct mamori_e
     return 1; /* one node: the daemon's own processes decide */
 }
 
+int mamori_store_role_holder(struct mamori_store *st, const char *role, char *holder, size_t cap,
+                             struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_role_holder(st, role, holder, cap, err);
+    return mamori_error_set(err, MAMORI_EUNSUPPORTED, "store %s is sqlite: one node runs every role", st->path);
+}
+
 int mamori_store_schema_version(void)
 {
     return mamori_schema_count();

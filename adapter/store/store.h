@@ -174,6 +174,21 @@ int mamori_store_writable(struct mamori_store *st, struct mamori_error *err);
  */
 int mamori_store_lead(struct mamori_store *st, const char *role, struct mamori_error *err);
 
+/* The roles, one name each (the lock key is derived from it). */
+#define MAMORI_ROLE_DEADLINES "escalation_deadlines" /* acknowledgement deadlines, the LINE event purge */
+#define MAMORI_ROLE_POLLER "poller"
+#define MAMORI_ROLE_RETENTION "retention"
+
+/*
+ * Who holds a role now, for mamori status: 1 and the holder's description
+ * in holder (the connection's application_name, by default
+ * "mamori@HOSTNAME", with its client address when it connected over TCP),
+ * 0 when no node holds it, MAMORI_EUNSUPPORTED on sqlite (one node), or a
+ * negative error.
+ */
+int mamori_store_role_holder(struct mamori_store *st, const char *role, char *holder, size_t cap,
+                             struct mamori_error *err);
+
 /* Run one statement with no result rows (maintenance, tests). */
 int mamori_store_exec(struct mamori_store *st, const char *sql, struct mamori_error *err);
 

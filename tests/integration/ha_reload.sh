@@ -5,9 +5,9 @@
 # generation keeps serving from sqlite; the good URL then switches it.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/pg_cluster.sh"
+pg_cluster_or_skip
 it_init 11
 trap 'pg_cluster_stop; it_cleanup' EXIT
-pg_cluster_start || { pg_cluster_stop; skip_all "$PG_SKIP"; }
 it_tenant acme
 it_start || { echo "Bail out! stack did not start"; exit 1; }
 D="$top_srcdir/tests/integration/data"

@@ -10,70 +10,21 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 . "$top_srcdir/tests/pg_cluster.sh"
+. "$top_srcdir/tests/integration/ha_lib.sh"
 
 COUNT=${HA_COUNT:-120}
+pg_cluster_or_skip
 it_init 19
 trap 'pg_cluster_stop; it_cleanup' EXIT
-pg_cluster_start || { pg_cluster_stop; skip_all "$PG_SKIP"; }
 hd_standin_start
 HD_LEGIT=calm hd_tenant gen generic
 
-# Two configs: same store, same identity and audit keys (every node must
-# hash requesters and extend the audit chain with the same keys), own socket.
-node_conf() {  # node_conf N
-    sed -e "s#^listen = .*#listen = $IT_DIR/node$1.sock#" \
-        -e "s#^path = .*#url = $PG_URL#" \
-        -e "s#^identity_key_file = .*#identity_key_file = $IT_DIR/identity.key#" \
-        "$IT_DIR/mamori.conf" > "$IT_DIR/node$1.conf"
-}
-node_conf 1
-node_conf 2
-start_node() {  # start_node N: NODE<N>_PID
-    rm -f "$IT_DIR/node$1.sock"
-    "$MAMORI_FCGI" -c "$IT_DIR/node$1.conf" >>"$IT_DIR/node$1.log" 2>&1 &
-    eval "NODE$1_PID=$!"
-    IT_PIDS="$IT_PIDS $!"
-    it_poll -p "$!" "$IT_TIMEOUT" test -S "$IT_DIR/node$1.sock" || {
-        echo "# node $1 did not start:"; tail -20 "$IT_DIR/node$1.log" | tap_diag; return 1; }
-}
-start_node 1 && start_node 2
+ha_node_conf 1
+ha_node_conf 2
+ha_start_node 1 && ha_start_node 2
 tap_ok $? "two nodes started on one PostgreSQL store"
 
-# nginx: one upstream, both nodes.
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root root;"
-sed -e "s#fastcgi_pass unix:/run/mamori/mamori.sock;#fastcgi_pass mamori_nodes;#g" \
-    -e "s#include fastcgi_params;#include $IT_DIR/fastcgi_params;#" \
-    "$top_srcdir/packaging/web/nginx/mamori.conf" > "$IT_DIR/mamori-snippet.conf"
-cp /etc/nginx/fastcgi_params "$IT_DIR/fastcgi_params"
-cat > "$IT_DIR/nginx.conf" <<CONF
-$user_line
-worker_processes 1;
-daemon on;
-pid $IT_DIR/nginx.pid;
-error_log $IT_DIR/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-    log_format up '\$upstream_addr \$status';
-    access_log $IT_DIR/nginx-access.log up;
-    client_body_temp_path $IT_DIR/nginx-tmp/body;
-    fastcgi_temp_path $IT_DIR/nginx-tmp/fastcgi;
-    proxy_temp_path $IT_DIR/nginx-tmp/proxy;
-    uwsgi_temp_path $IT_DIR/nginx-tmp/uwsgi;
-    scgi_temp_path $IT_DIR/nginx-tmp/scgi;
-    upstream mamori_nodes {
-        server unix:$IT_DIR/node1.sock;
-        server unix:$IT_DIR/node2.sock;
-    }
-    server {
-        listen 127.0.0.1:$IT_PORT;
-        server_name localhost;
-        include $IT_DIR/mamori-snippet.conf;
-    }
-}
-CONF
-"$NGINX" -p "$IT_DIR" -c "$IT_DIR/nginx.conf" 2>>"$IT_DIR/nginx-error.log"
-it_poll "$IT_TIMEOUT" it_healthz_answers
+ha_start_nginx
 tap_ok $? "nginx answers through the upstream of two nodes"
 
 # PostgreSQL down: a webhook is refused with 503 (nothing acknowledged
@@ -95,8 +46,7 @@ BURST=$!
 IT_PIDS="$IT_PIDS $BURST"
 progress_at_least() { [ "$(cat "$IT_DIR/progress" 2>/dev/null || echo 0)" -ge "$1" ]; }
 it_poll -p "$BURST" "$IT_TIMEOUT" progress_at_least $((COUNT / 4))
-kids=$(ps -o pid= --ppid "$NODE2_PID" 2>/dev/null)
-kill -KILL "$NODE2_PID" $kids 2>/dev/null
+ha_kill_node 2
 tap_ok $? "node 2 killed with SIGKILL at $(cat "$IT_DIR/progress" 2>/dev/null) of $COUNT events acknowledged"
 it_poll -p "$BURST" "$IT_TIMEOUT" progress_at_least $((COUNT / 2))
 at=$(cat "$IT_DIR/progress" 2>/dev/null)
@@ -111,7 +61,7 @@ tap_ok $([ "$n" -ge 1 ]; echo $?) "second deliveries were answered as duplicates
 
 # Restart node 2: the jobs its killed deliverer had leased are released
 # (same host, dead pid) or expire; either way they are delivered.
-start_node 2
+ha_start_node 2
 tap_ok $? "node 2 restarted"
 
 psql_n() { pg_cluster_psql mamori "$1"; }

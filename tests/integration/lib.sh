@@ -230,11 +230,12 @@ it_healthz_answers() {
     curl -s -o /dev/null --max-time 10 "$IT_URL/healthz"
 }
 
-it_start_nginx() {
+# it_nginx_conf [HTTP-LINES] -- nginx.conf: one server on IT_PORT including
+# mamori-snippet.conf; HTTP-LINES (an access_log format, an upstream) go
+# into the http block in place of the default access log.
+it_nginx_conf() {
     local user_line=""
     [ "$(id -u)" = 0 ] && user_line="user root root;"
-    sed "s#unix:/run/mamori/mamori.sock#unix:$IT_SOCK#g" "$top_srcdir/packaging/web/nginx/mamori.conf" \
-        > "$IT_DIR/mamori-snippet.conf"
     cat > "$IT_DIR/nginx.conf" <<CONF
 $user_line
 worker_processes 1;
@@ -243,7 +244,7 @@ pid $IT_DIR/nginx.pid;
 error_log $IT_DIR/nginx-error.log warn;
 events { worker_connections 1024; }
 http {
-    access_log $IT_DIR/nginx-access.log;
+    ${1:-access_log $IT_DIR/nginx-access.log;}
     client_body_temp_path $IT_DIR/nginx-tmp/body;
     fastcgi_temp_path $IT_DIR/nginx-tmp/fastcgi;
     proxy_temp_path $IT_DIR/nginx-tmp/proxy;
@@ -256,6 +257,12 @@ http {
     }
 }
 CONF
+}
+
+it_start_nginx() {
+    sed "s#unix:/run/mamori/mamori.sock#unix:$IT_SOCK#g" "$top_srcdir/packaging/web/nginx/mamori.conf" \
+        > "$IT_DIR/mamori-snippet.conf"
+    it_nginx_conf
     # fastcgi_params lives next to the system nginx.conf.
     cp /etc/nginx/fastcgi_params "$IT_DIR/fastcgi_params"
     sed -i "s#include fastcgi_params;#include $IT_DIR/fastcgi_params;#" "$IT_DIR/mamori-snippet.conf"

@@ -16,11 +16,13 @@
 . "$top_srcdir/tests/integration/helpdesk_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 64
 if [ "${WR_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
+    pg_cluster_or_skip
+fi
+it_init 64
+if [ "${WR_STORE:-sqlite}" = pg ]; then
     trap 'pg_cluster_stop; it_cleanup' EXIT
-    pg_cluster_start || { pg_cluster_stop; skip_all "$PG_SKIP"; }
     it_sql() { pg_cluster_psql mamori "$1"; }   # psql -A: columns joined by |, as lib.sh's
 fi
 hd_standin_start

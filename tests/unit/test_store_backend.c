@@ -21,6 +21,7 @@
 #include "store/incidents.h"
 #include "store/purge.h"
 #include "store/outbox.h"
+#include "store/pg.h"
 #include "store/store.h"
 #include "store/training_links.h"
 #include "store/warnings.h"
@@ -476,7 +477,7 @@ int main(int argc, char **argv)
     }
     where = argv[1];
     is_pg = mamori_store_is_url(where);
-    plan(78 + 26);
+    plan(81 + 26);
     mamori_store_display(where, shown, sizeof shown);
     diag("backend: %s (%s)", is_pg ? "PostgreSQL" : "sqlite", shown);
     ok(strstr(shown, "right") == NULL, "the location as shown has no password");
@@ -566,6 +567,32 @@ int main(int argc, char **argv)
     is_int(mamori_store_lead(st, "retention", &err), 1, "... and keeps it");
     is_int(mamori_store_lead(st2, "retention", &err), is_pg ? 0 : 1,
            is_pg ? "another node does not get it meanwhile" : "sqlite has one node: every process may lead");
+    if (is_pg) {
+        /* The server is told to probe an idle connection, so the locks of
+         * a node that lost power are freed in seconds (pg_conn.c). Over
+         * the tests' unix socket the probe itself does not apply, but the
+         * session settings must be there. */
+        PGresult *res = NULL;
+        int set = mamori_pg_run(st, "test", "SELECT string_agg(name || '=' || source, ',' ORDER BY name) FROM "
+                                "pg_settings WHERE name LIKE 'tcp_keepalives_%'", NULL, &res, &err) == 0;
+        is_str(set ? PQgetvalue(res, 0, 0) : err.message,
+               "tcp_keepalives_count=session,tcp_keepalives_idle=session,tcp_keepalives_interval=session",
+               "the server probes each node's idle connection (tcp_keepalives_* set for the session)");
+        PQclear(res);
+    } else {
+        ok(1, "sqlite has no connection to probe");
+    }
+    {
+        /* mamori status names the holder by its application_name. */
+        char holder[160] = "";
+        int rc = mamori_store_role_holder(st2, "retention", holder, sizeof holder, &err);
+        is_int(rc, is_pg ? 1 : MAMORI_EUNSUPPORTED,
+               is_pg ? "the holder of a role can be told" : "sqlite has no role holders to tell");
+        ok(is_pg ? strncmp(holder, "mamori@", 7) == 0 && mamori_store_role_holder(st2, "poller", holder, sizeof holder,
+                                                                                  &err) == 0
+                 : holder[0] == '\0',
+           is_pg ? "... as mamori@HOST by default; a role nobody took has none" : "... and names nobody");
+    }
     mamori_store_close(st);
     st = NULL;
     {
