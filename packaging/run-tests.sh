@@ -209,7 +209,7 @@ fi
 #    ran above on the same sources).
 if [ -f "$OUT/release/Makefile" ]; then
     if run_step "make distcheck" "$OUT/distcheck.log" \
-            sh -c "cd '$OUT/release' && make -j$JOBS distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror TESTS=\"\$(make -s print-distcheck-tests | tr '\n' ' ')\""; then
+            sh -c "cd '$OUT/release' && make -j$JOBS distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror TESTS=\"\$(make -s print-distcheck-tests | grep '^tests/' | tr '\n' ' ')\""; then
         PASSED=$((PASSED + 1))
     else
         FAILED=$((FAILED + 1))
