@@ -145,7 +145,9 @@ static const struct mamori_key store_keys[] = {
     {"url", MAMORI_KEY_STRING, 0, 0, NULL, NULL, NULL, NULL,
      "A PostgreSQL store instead of the sqlite file, for several nodes sharing one store: "
      "postgresql://USER@HOST:PORT/DATABASE (or ?host=/socket/dir). Overrides path. Keep the password out of this "
-     "file: libpq reads it from the service user's ~/.pgpass (or PGPASSFILE). See doc/ha.md.", NULL},
+     "file: libpq reads it from the service user's ~/.pgpass (or PGPASSFILE). Each connection names itself to "
+     "PostgreSQL as application_name mamori@HOSTNAME unless the URL sets its own (&application_name=node1), so "
+     "pg_stat_activity, pg_locks and mamori status tell the nodes apart. See doc/ha.md.", NULL},
     {"synchronous", MAMORI_KEY_ENUM, 0, 0, "full|normal", NULL, NULL, "full",
      "full: a webhook is acknowledged only once its transaction is on disk. normal is faster and may lose the "
      "last acknowledged webhooks on a power cut (never on a crash of mamori itself).", NULL},
