@@ -17,6 +17,7 @@
 #include "config/tenant.h"
 #include "connector/connector.h"
 #include "escalation/channel.h"
+#include "escalation/digest.h"
 #include "escalation/lawyer.h"
 #include "escalation/message.h"
 #include "escalation/route.h"
@@ -106,7 +107,9 @@ int mamori_escalation_render_jobs(const struct mamori_tenant *t, const struct ma
                                   struct mamori_error *err)
 {
     const struct mamori_escalation_config *c = t->escalation;
-    const char *purpose_name = purpose == MAMORI_ESC_BACKUP ? "backup" : "notify";
+    const char *purpose_name = purpose == MAMORI_ESC_BACKUP   ? "backup"
+                               : purpose == MAMORI_ESC_DIGEST ? "digest"
+                                                              : "notify";
 
     for (size_t i = 0; i < channels->count; i++) {
         const struct mamori_channel *ch = mamori_escalation_channel(c, channels->items[i]);
@@ -268,15 +271,20 @@ int mamori_escalation_prepare(struct mamori_escalation_plan *p, struct mamori_st
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = mamori_escalation_render_jobs(t, &names, model, MAMORI_ESC_NOTIFY, ticket->ticket_id,
+    /* During a burst the escalation may wait for the period's digest
+     * (digest.h): no message now, and no deadline until the digest. */
+    if ((rc = mamori_escalation_digest_hold(st, c, t->id, p->level, (long long)now, &p->held_until, err)) != 0)
+        goto out;
+    if (p->held_until == 0 &&
+        (rc = mamori_escalation_render_jobs(t, &names, model, MAMORI_ESC_NOTIFY, ticket->ticket_id,
                                             mamori_escalation_name(p->level), &p->jobs, &p->job_count, &p->job_cap,
                                             err)) != 0)
         goto out;
     ack = c->ack_deadline > 0 && (c->ack_levels & (1u << p->level));
-    p->ack_due_at = ack ? (long long)now + c->ack_deadline : 0;
+    p->ack_due_at = ack && p->held_until == 0 ? (long long)now + c->ack_deadline : 0;
     /* The model (with the quoted evidence) is kept only while a backup
-     * notice may still need it. */
-    if (ack && (p->message_json = json_dumps(model, JSON_COMPACT)) == NULL) {
+     * notice or the digest may still need it. */
+    if ((ack || p->held_until) && (p->message_json = json_dumps(model, JSON_COMPACT)) == NULL) {
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         goto out;
     }
@@ -299,12 +307,15 @@ int mamori_escalation_prepare(struct mamori_escalation_plan *p, struct mamori_st
         json_decref(pl);
     }
     {
-        char due[32] = "";
+        char due[32] = "", held[32] = "";
         if (p->ack_due_at)
             iso_time(p->ack_due_at, due);
-        audit = json_pack("{s:s, s:s, s:s, s:O, s:s?, s:b}", "level", mamori_escalation_name(p->level), "event_id",
-                          p->event_id, "categories", p->categories ? p->categories : "", "told", told,
-                          "ack_due_at", p->ack_due_at ? due : NULL, "quiet_hours", p->quiet);
+        if (p->held_until)
+            iso_time(p->held_until, held);
+        audit = json_pack("{s:s, s:s, s:s, s:O, s:s?, s:b, s:s?, s:s?}", "level", mamori_escalation_name(p->level),
+                          "event_id", p->event_id, "categories", p->categories ? p->categories : "", "told", told,
+                          "ack_due_at", p->ack_due_at ? due : NULL, "quiet_hours", p->quiet, "held_until",
+                          p->held_until ? held : NULL, "held_for", p->held_until ? p->channels : NULL);
     }
     if (p->categories == NULL || p->channels == NULL || p->ticket_json == NULL || told == NULL || audit == NULL ||
         (p->audit = json_dumps(audit, JSON_COMPACT)) == NULL) {
@@ -313,6 +324,15 @@ int mamori_escalation_prepare(struct mamori_escalation_plan *p, struct mamori_st
     }
     if (p->status[0] == '\0')
         channels_status(p, c, &names);
+    if (p->held_until) {
+        char when[64];
+        size_t n = strlen(p->status);
+        mamori_escalation_local_time(p->held_until, c->utc_offset, when, sizeof when);
+        snprintf(p->status + n, sizeof p->status - n,
+                 strcmp(c->language, "en") == 0 ? " (many escalations at once: in the digest sent at %s)"
+                                                : "（多数のため %s にまとめて通知）",
+                 when);
+    }
 out:
     free(sc.retained_by);
     mamori_strv_free(&names);
@@ -365,6 +385,7 @@ int mamori_escalation_commit(struct mamori_escalation_plan *p, struct mamori_sto
         row.message = p->message_json;
         row.created_at = (long long)now;
         row.ack_due_at = p->ack_due_at;
+        row.held_until = p->held_until;
         if ((rc = mamori_escalation_insert(st, &row, &id, err)) != 0)
             return rc;
         if (id != 0) {
