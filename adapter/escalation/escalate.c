@@ -312,10 +312,16 @@ int mamori_escalation_prepare(struct mamori_escalation_plan *p, struct mamori_st
             iso_time(p->ack_due_at, due);
         if (p->held_until)
             iso_time(p->held_until, held);
-        audit = json_pack("{s:s, s:s, s:s, s:O, s:s?, s:b, s:s?, s:s?}", "level", mamori_escalation_name(p->level),
-                          "event_id", p->event_id, "categories", p->categories ? p->categories : "", "told", told,
-                          "ack_due_at", p->ack_due_at ? due : NULL, "quiet_hours", p->quiet, "held_until",
-                          p->held_until ? held : NULL, "held_for", p->held_until ? p->channels : NULL);
+        audit = json_pack("{s:s, s:s, s:s, s:O, s:s?, s:b}", "level", mamori_escalation_name(p->level), "event_id",
+                          p->event_id, "categories", p->categories ? p->categories : "", "told", told,
+                          "ack_due_at", p->ack_due_at ? due : NULL, "quiet_hours", p->quiet);
+        /* Held for a digest: when it is due, and the channels it will tell. */
+        if (audit != NULL && p->held_until &&
+            (json_object_set_new(audit, "held_until", json_string(held)) != 0 ||
+             json_object_set_new(audit, "held_for", json_string(p->channels ? p->channels : "")) != 0)) {
+            json_decref(audit);
+            audit = NULL;
+        }
     }
     if (p->categories == NULL || p->channels == NULL || p->ticket_json == NULL || told == NULL || audit == NULL ||
         (p->audit = json_dumps(audit, JSON_COMPACT)) == NULL) {
