@@ -53,8 +53,9 @@ int mamori_pg_schema_count(void);
 const char *mamori_pg_schema_migration(int version);
 
 /* Text parameters for one statement ($1 ...). Numbers are formatted into
- * the struct itself: nothing is allocated. */
-#define MAMORI_PG_MAX_PARAMS 20
+ * the struct itself: nothing is allocated. The widest statement is store
+ * copy's INSERT into escalations (21 columns). */
+#define MAMORI_PG_MAX_PARAMS 24
 struct mamori_pg_params {
     int n;
     const char *v[MAMORI_PG_MAX_PARAMS];
