@@ -139,7 +139,7 @@ static json_t *item_of(const struct mamori_escalation_row *r)
 }
 
 /* The model of digest id for one channel: the held escalations routed
- * to it (see message.h). */
+ * to it (see message.h); channel NULL: all of them. */
 static json_t *digest_model(const struct mamori_tenant *t, const struct rows *rs, const char *channel, int64_t id,
                             long long now)
 {
@@ -154,7 +154,7 @@ static json_t *digest_model(const struct mamori_tenant *t, const struct rows *rs
     for (size_t i = 0; i < rs->n; i++) {
         const struct mamori_escalation_row *r = &rs->v[i];
         int lv = mamori_escalation_parse(r->level);
-        if (!listed(r->channels, channel))
+        if (channel != NULL && !listed(r->channels, channel))
             continue;
         if (json_array_append_new(items, item_of(r)) != 0) {
             json_decref(items);
@@ -341,6 +341,104 @@ int mamori_escalation_digest_tick(struct mamori_store *st, const struct mamori_g
         if ((rc = digest_one(st, gen, due[i].tenant, due[i].window_end, now, err)) == 0 && sent != NULL)
             (*sent)++;
     mamori_digest_due_free(due, n);
+    return rc;
+}
+
+/* Overdue: a deadline at or before deadline_now, nobody acknowledged,
+ * the backup not told yet. */
+static int overdue_only(struct rows *rs, long long deadline_now)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct mamori_escalation_row *r = &rs->v[i];
+        if (r->ack_due_at != 0 && r->ack_due_at <= deadline_now && r->acked_at == 0 && r->backup_at == 0)
+            rs->v[k++] = rs->v[i];
+        else
+            mamori_escalation_row_free(&rs->v[i]);
+    }
+    rs->n = k;
+    return (int)k;
+}
+
+int mamori_escalation_digest_backup(struct mamori_store *st, const struct mamori_generation *gen, int64_t id,
+                                    long long deadline_now, long long now, int *fired, struct mamori_error *err)
+{
+    const struct mamori_tenant *t;
+    const struct mamori_escalation_config *c;
+    struct mamori_escalation_job *jobs = NULL;
+    struct rows rs = {0};
+    size_t count = 0, cap = 0;
+    json_t *escs = json_array(), *model = NULL;
+    char number[48];
+    int rc;
+
+    *fired = 0;
+    snprintf(number, sizeof number, "digest-%lld", (long long)id);
+    if (escs == NULL)
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    if ((rc = mamori_digest_escalations(st, id, collect, &rs, err)) != 0 || overdue_only(&rs, deadline_now) == 0)
+        goto out;
+    t = mamori_generation_tenant(gen, rs.v[0].tenant);
+    c = t ? t->escalation : NULL;
+    if (c != NULL && c->backup.count > 0) {
+        if ((model = digest_model(t, &rs, NULL, id, now)) == NULL) {
+            rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((rc = mamori_escalation_render_jobs(t, &c->backup, model, MAMORI_ESC_DIGEST_BACKUP, number, "digest",
+                                                &jobs, &count, &cap, err)) != 0)
+            goto out;
+        if (mark_jobs(jobs, count, id) != 0) {
+            rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    if ((rc = mamori_store_begin(st, err)) != 0)
+        goto out;
+    for (size_t i = 0; rc == 0 && i < rs.n; i++) {
+        rc = mamori_escalation_mark_backup(st, rs.v[i].id, now, err);
+        if (rc == MAMORI_ENOTFOUND) { /* acknowledged meanwhile */
+            rc = MAMORI_OK;
+            continue;
+        }
+        if (rc == 0) {
+            (*fired)++;
+            if (json_array_append_new(escs, json_pack("{s:I, s:s, s:s}", "escalation_id", (json_int_t)rs.v[i].id,
+                                                      "ticket_id", rs.v[i].ticket_id, "level", rs.v[i].level)) != 0)
+                rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+        }
+    }
+    /* Nothing left to tell when all were acknowledged meanwhile. */
+    for (size_t i = 0; rc == 0 && *fired > 0 && i < count; i++)
+        rc = mamori_outbox_enqueue(st, rs.v[0].tenant, jobs[i].kind, "escalation", jobs[i].key, jobs[i].payload,
+                                   (time_t)now, NULL, err);
+    if (rc == 0 && *fired > 0)
+        rc = mamori_audit_append_json(st, rs.v[0].tenant, count ? "escalation_backup" : "escalation_unacknowledged",
+                                      number,
+                                      json_pack("{s:I, s:O, s:o}", "digest", (json_int_t)id, "escalations", escs,
+                                                "told", told_of(jobs, count)),
+                                      (time_t)now, err);
+    if (rc != 0) {
+        mamori_store_rollback(st);
+        *fired = 0;
+        goto out;
+    }
+    if ((rc = mamori_store_commit(st, err)) != 0) {
+        *fired = 0;
+        goto out;
+    }
+    if (*fired > 0 && count > 0)
+        mamori_log_notice("escalation_backup", "tenant %s digest #%lld: %d escalation(s) not acknowledged in time; "
+                          "%zu backup message(s) queued, one digest", rs.v[0].tenant, (long long)id, *fired, count);
+    else if (*fired > 0)
+        mamori_log_warn("escalation_unacknowledged", "tenant %s digest #%lld: %d escalation(s) not acknowledged in "
+                        "time and no [escalation] backup to tell", rs.v[0].tenant, (long long)id, *fired);
+out:
+    mamori_escalation_jobs_free(jobs, count);
+    json_decref(model);
+    json_decref(escs);
+    rows_free(&rs);
     return rc;
 }
 

@@ -22,7 +22,9 @@
  *            routed there (ticket link, level, categories: no quotes), an
  *            audit record "escalation_digest". Each escalation in it gets
  *            its acknowledgement deadline from now (the digest's sending),
- *            as a single message would at its sending.
+ *            as a single message would at its sending. When they are
+ *            overdue, the backup gets one digest of the unacknowledged
+ *            ones, marked as such, not one message each.
  *   ack      one acknowledgement of the digest -- a LINE reply quoting it
  *            (or, unquoted, when the digest was the last message sent to
  *            the lawyer), or `mamori escalation ack --digest N` --
@@ -56,6 +58,14 @@ int mamori_escalation_digest_hold(struct mamori_store *st, const struct mamori_e
  * be NULL) receives how many digests were made. */
 int mamori_escalation_digest_tick(struct mamori_store *st, const struct mamori_generation *gen, long long now,
                                   int *sent, struct mamori_error *err);
+
+/* The deadline check for a digest's escalations (escalate.c's tick calls
+ * it for an overdue escalation that came in digest id): every escalation
+ * of the digest overdue at deadline_now is marked as handed to the backup,
+ * and the backup gets ONE message listing them (a digest marked "not
+ * acknowledged"), not one per escalation. *fired receives how many. */
+int mamori_escalation_digest_backup(struct mamori_store *st, const struct mamori_generation *gen, int64_t id,
+                                    long long deadline_now, long long now, int *fired, struct mamori_error *err);
 
 /* Acknowledge digest id of tenant for `by` (inside the caller's
  * transaction): the digest, and every open escalation in it through

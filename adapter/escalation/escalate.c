@@ -109,6 +109,7 @@ int mamori_escalation_render_jobs(const struct mamori_tenant *t, const struct ma
     const struct mamori_escalation_config *c = t->escalation;
     const char *purpose_name = purpose == MAMORI_ESC_BACKUP   ? "backup"
                                : purpose == MAMORI_ESC_DIGEST ? "digest"
+                               : purpose == MAMORI_ESC_DIGEST_BACKUP ? "digest_backup"
                                                               : "notify";
 
     for (size_t i = 0; i < channels->count; i++) {
@@ -413,7 +414,7 @@ int mamori_escalation_commit(struct mamori_escalation_plan *p, struct mamori_sto
 /* ---- the deadline ---- */
 
 static int backup_one(struct mamori_store *st, const struct mamori_generation *gen, int64_t id, long long deadline_now,
-                      long long now, struct mamori_error *err)
+                      long long now, int *fired, struct mamori_error *err)
 {
     struct mamori_escalation_row r;
     const struct mamori_tenant *t;
@@ -424,9 +425,15 @@ static int backup_one(struct mamori_store *st, const struct mamori_generation *g
     char *audit_text = NULL, due[32];
     int rc;
 
-    (void)deadline_now;
+    *fired = 0;
     if ((rc = mamori_escalation_get(st, id, &r, err)) != 0)
         return rc;
+    /* Told in a digest: the backup gets the digest's overdue ones at once. */
+    if (r.digest_id != 0) {
+        rc = mamori_escalation_digest_backup(st, gen, r.digest_id, deadline_now, now, fired, err);
+        mamori_escalation_row_free(&r);
+        return rc;
+    }
     t = mamori_generation_tenant(gen, r.tenant);
     c = t ? t->escalation : NULL;
     model = r.message ? json_loads(r.message, 0, NULL) : NULL;
@@ -469,6 +476,7 @@ static int backup_one(struct mamori_store *st, const struct mamori_generation *g
     }
     if ((rc = mamori_store_commit(st, err)) != 0)
         goto out;
+    *fired = 1;
     if (count)
         mamori_log_notice("escalation_backup", "tenant %s ticket %s: no acknowledgement of the %s escalation by %s; "
                           "%zu backup message(s) queued", r.tenant, r.ticket_id, r.level, due, count);
@@ -497,10 +505,11 @@ int mamori_escalation_tick(struct mamori_store *st, const struct mamori_generati
     if ((rc = mamori_escalation_overdue(st, deadline_now, ids, OVERDUE_BATCH, &n, err)) != 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
-        if ((rc = backup_one(st, gen, ids[i], deadline_now, now, err)) != 0)
+        int one = 0;
+        if ((rc = backup_one(st, gen, ids[i], deadline_now, now, &one, err)) != 0)
             return rc;
         if (fired != NULL)
-            (*fired)++;
+            *fired += one;
     }
     return MAMORI_OK;
 }

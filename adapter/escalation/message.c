@@ -496,13 +496,15 @@ int mamori_escalation_title(const json_t *model, int purpose, struct mamori_buf 
     const char *level = str(model, "level");
     const json_t *digest = json_object_get(model, "digest");
 
-    if (purpose == MAMORI_ESC_DIGEST) {
+    if (MAMORI_ESC_IS_DIGEST(purpose)) {
+        const char *unacked = purpose == MAMORI_ESC_DIGEST_BACKUP ? (w == &ja ? "【未確認】" : "[NOT ACKNOWLEDGED] ") : "";
         long long n = (long long)json_integer_value(json_object_get(digest, "number"));
         long long k = (long long)json_integer_value(json_object_get(digest, "count"));
         if (w == &ja)
-            mamori_buf_printf(out, "[mamori] まとめ #%lld: エスカレーション %lld 件 (%s)", n, k, str(model, "company"));
+            mamori_buf_printf(out, "[mamori] %sまとめ #%lld: エスカレーション %lld 件 (%s)", unacked, n, k,
+                              str(model, "company"));
         else
-            mamori_buf_printf(out, "[mamori] Digest #%lld: %lld escalations (%s)", n, k, str(model, "company"));
+            mamori_buf_printf(out, "[mamori] %sDigest #%lld: %lld escalations (%s)", unacked, n, k, str(model, "company"));
         return out->failed ? MAMORI_ENOMEM : MAMORI_OK;
     }
 
@@ -544,7 +546,8 @@ static void consult_block(struct mamori_buf *out, int style, int english, const 
  * them (a LINE message holds 5,000 characters), then how many more. */
 #define DIGEST_LINES 30
 
-static int digest_text(const json_t *model, int style, int line_help, struct mamori_buf *out)
+static int digest_text(const json_t *model, int purpose, int style, int line_help,
+                       const struct mamori_escalation_config *c, struct mamori_buf *out)
 {
     const char *lang = str(model, "language");
     const struct mamori_esc_labels *w = words_for(lang);
@@ -558,6 +561,13 @@ static int digest_text(const json_t *model, int style, int line_help, struct mam
 
     mamori_escalation_local_time(json_integer_value(json_object_get(d, "from")), utc, from, sizeof from);
     mamori_escalation_local_time(json_integer_value(json_object_get(d, "to")), utc, to, sizeof to);
+    /* The backup's copy: first that nobody acknowledged these in time. */
+    if (purpose == MAMORI_ESC_DIGEST_BACKUP) {
+        mamori_buf_printf(&tmp, "%s%ld%s", w->backup_a, c ? c->ack_deadline / 60 : 0L, w->backup_b);
+        put(out, style, mamori_buf_str(&tmp));
+        mamori_buf_putc(out, '\n');
+        mamori_buf_free(&tmp);
+    }
     if (style == MAMORI_ESC_STYLE_SLACK)
         mamori_buf_putc(out, '*');
     if (w == &ja)
@@ -648,8 +658,8 @@ int mamori_escalation_text(const json_t *model, int purpose, int style, int line
     size_t i;
     json_t *v;
 
-    if (purpose == MAMORI_ESC_DIGEST)
-        return digest_text(model, style, line_help, out);
+    if (MAMORI_ESC_IS_DIGEST(purpose))
+        return digest_text(model, purpose, style, line_help, c, out);
     /* First the one thing to do now: call the police, or take over. */
     if (strcmp(level, "police") == 0) {
         put(out, style, w->police_first);

@@ -39,8 +39,12 @@ struct mamori_tenant;
 enum mamori_esc_purpose {
     MAMORI_ESC_NOTIFY = 0,     /* a new escalation */
     MAMORI_ESC_BACKUP,         /* nobody acknowledged in time: the backup contact */
-    MAMORI_ESC_DIGEST          /* the escalations held during a burst, in one message (digest.h) */
+    MAMORI_ESC_DIGEST,         /* the escalations held during a burst, in one message (digest.h) */
+    MAMORI_ESC_DIGEST_BACKUP   /* a digest's escalations nobody acknowledged in time, in one message */
 };
+
+/* Whether purpose renders a digest (a list of escalations). */
+#define MAMORI_ESC_IS_DIGEST(purpose) ((purpose) == MAMORI_ESC_DIGEST || (purpose) == MAMORI_ESC_DIGEST_BACKUP)
 
 /* Text styles for mamori_escalation_text(). */
 enum mamori_esc_style {

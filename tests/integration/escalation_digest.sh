@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 33
+it_init 36
 if [ "${DIGEST_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
     trap 'pg_cluster_stop; it_cleanup' EXIT
@@ -121,6 +121,17 @@ tap_like "$text" "https://acme.example/tickets/D-" "the digest links each ticket
 tap_like "$text" "謝罪文等の強要" "the digest names each ticket's categories"
 tap_unlike "$text" "念書を書け" "the digest quotes nothing the customer wrote"
 tap_is "$(esc_audit_count escalation_digest)" "$DIGESTS" "every digest is audited"
+
+# ---- nobody acknowledges in time: the backup gets the digest's escalations
+# in one message per digest too, besides the four sent on their own ----
+mam escalation tick --now +31m > /dev/null
+esc_wait line $((4 + DIGESTS)) "e[\"ok\"] and e[\"body\"][\"to\"] == \"$ESC_BACKUP\""
+esc_wait_drained 60
+t=$(tally line "$ESC_BACKUP")
+tap_is "$(echo "$t" | cut -d'|' -f1,2)" "3|$DIGESTS" "backup: the singles one by one, the digested ones in one digest each"
+tap_is "$(echo "$t" | cut -d'|' -f3,4,5)" "$((BURST - 4))|-|single" "backup: every held ticket listed once"
+tap_is "$(esc_count line "e[\"ok\"] and e[\"body\"][\"to\"] == \"$ESC_BACKUP\" and \"まとめ #\" in e[\"body\"][\"messages\"][0][\"text\"] and \"未確認・至急\" in e[\"body\"][\"messages\"][0][\"text\"]")" \
+    "$DIGESTS" "backup: the digest says nobody acknowledged in time"
 
 # ---- one 確認 quoting the digest acknowledges every escalation in it ----
 esc_line_body "$IT_DIR/follow.json" follow "$ESC_LAWYER" 01JXD1GF0LL0W0000000000000

@@ -180,7 +180,7 @@ static void digest_tests(struct mamori_tenant *t, long long day)
     struct mamori_buf b = MAMORI_BUF_INIT;
     json_t *model, *items, *req = NULL;
     char *s;
-    int sent = -1, acked = 0, blocks_ok = 1;
+    int sent = -1, acked = 0, blocks_ok = 1, fired = -1;
 
     c->digest_period = 600;
     c->digest_after = 2;
@@ -232,6 +232,29 @@ static void digest_tests(struct mamori_tenant *t, long long day)
        "... and nothing else: no ticket sent on its own, no quote");
     contains_str(s, "\"digest\":1", "the job is marked as the digest's");
     free(s);
+
+    /* The deadline: the single ones are overdue first; the digest's two
+     * go to the backup together, in one message. */
+    mamori_escalation_tick(st, &gen, day + 602 + 1799, day + 650, &fired, &err);
+    is_int(fired, 3, "at the singles' deadlines, the three sent on their own go to the backup");
+    is_int(mamori_escalation_tick(st, &gen, day + 602 + 1800, day + 651, &fired, &err), 0,
+           "the tick runs at the digest's deadline");
+    is_int(fired, 2, "... handing both escalations of the digest to the backup");
+    is_int(count_rows(st, "SELECT count(*) FROM outbox WHERE dedupe_key LIKE '%:backup-line:%'"), 4,
+           "... in ONE backup message (besides the singles' three)");
+    {
+        sqlite3_stmt *q;
+        s = NULL;
+        if (sqlite3_prepare_v2(st->db, "SELECT payload FROM outbox WHERE dedupe_key LIKE '%digest-1%:digest_backup'",
+                               -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+            s = strdup((const char *)sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+    }
+    contains_str(s, "未確認・至急", "the backup's digest says nobody acknowledged in time");
+    contains_str(s, "#T5", "... and lists them");
+    free(s);
+    mamori_escalation_tick(st, &gen, day + 99999, day + 652, &fired, &err);
+    is_int(fired, 0, "the backup is told once");
 
     mamori_store_begin(st, &err);
     is_int(mamori_escalation_digest_ack(st, "acme", 1, LAWYER_U, "木村", "line", "555", day + 700, NULL, NULL, &acked,

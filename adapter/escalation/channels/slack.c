@@ -61,7 +61,7 @@ static int slack_render(const struct mamori_escalation_config *c, const struct m
     rc = mamori_escalation_text(model, purpose, MAMORI_ESC_STYLE_SLACK, 0, c, &text);
     if (rc == 0)
         rc = mamori_escalation_title(model, purpose, &title);
-    if (rc == 0 && purpose == MAMORI_ESC_DIGEST) {
+    if (rc == 0 && MAMORI_ESC_IS_DIGEST(purpose)) {
         json_t *blocks = json_array();
         rc = blocks != NULL ? digest_blocks(mamori_buf_str(&text), blocks) : MAMORI_ENOMEM;
         *request = rc == 0 ? json_pack("{s:s, s:O}", "text", mamori_buf_str(&title), "blocks", blocks) : NULL;

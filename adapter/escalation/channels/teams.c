@@ -89,7 +89,7 @@ static int teams_render(const struct mamori_escalation_config *c, const struct m
     *request = NULL;
     if (body == NULL || facts == NULL)
         goto out;
-    if (purpose == MAMORI_ESC_DIGEST) {
+    if (MAMORI_ESC_IS_DIGEST(purpose)) {
         /* A digest is a list: its title and the text, as LINE and mail show it. */
         if (mamori_escalation_title(model, purpose, &b) != 0 || add(body, text_block(b.data, "bolder", "large", NULL)) != 0)
             goto out;
