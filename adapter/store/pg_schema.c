@@ -120,6 +120,7 @@ static const char *const migrations[] = {
     "CREATE INDEX escalations_held ON escalations(held_until)"
     "  WHERE held_until IS NOT NULL AND digest_id IS NULL;"
     "CREATE INDEX escalations_digest ON escalations(digest_id) WHERE digest_id IS NOT NULL;"
+    "CREATE INDEX escalations_opened ON escalations(tenant, created_at);"
     "ALTER TABLE escalation_messages ADD COLUMN digest_id bigint;"
     "CREATE TABLE escalation_digests("
     "  id bigserial PRIMARY KEY, tenant text NOT NULL, window_end bigint NOT NULL, escalations integer NOT NULL,"

@@ -150,12 +150,14 @@ static const char *const migrations[] = {
      * and window one digest (digest_id) and one message per channel. A
      * digest message's LINE id is kept in escalation_messages with
      * digest_id (escalation_id 0), so a quoted 確認 finds the digest. The
-     * partial index keeps the runner to the held, undigested rows. */
+     * partial index keeps the runner to the held, undigested rows;
+     * escalations_opened counts a tenant's recent escalations (digest_after). */
     "ALTER TABLE escalations ADD COLUMN held_until INTEGER;"
     "ALTER TABLE escalations ADD COLUMN digest_id INTEGER;"
     "CREATE INDEX escalations_held ON escalations(held_until)"
     "  WHERE held_until IS NOT NULL AND digest_id IS NULL;"
     "CREATE INDEX escalations_digest ON escalations(digest_id) WHERE digest_id IS NOT NULL;"
+    "CREATE INDEX escalations_opened ON escalations(tenant, created_at);"
     "ALTER TABLE escalation_messages ADD COLUMN digest_id INTEGER;"
     "CREATE TABLE escalation_digests("
     "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, window_end INTEGER NOT NULL, escalations INTEGER NOT NULL,"
