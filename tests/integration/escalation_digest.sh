@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 36
+it_init 39
 if [ "${DIGEST_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
     trap 'pg_cluster_stop; it_cleanup' EXIT
@@ -154,6 +154,15 @@ tap_is "$(it_sql "select count(*) from escalation_digests where id=$first and ac
     "the digest itself is recorded as acknowledged"
 tap_is "$(it_sql "select count(*) from escalations where tenant='acme' and held_until is null and acked_at is not null")" 0 \
     "the escalations sent on their own are not acknowledged by the digest's 確認"
+tap_is "$(mam escalation list --tenant acme --limit 100 | grep -c "\[digest $first\]")" "$in_first" \
+    "mamori escalation list shows each escalation's digest"
+tap_like "$(mam escalation ack --digest "$first")" "0 open escalation(s) acknowledged (the digest was acknowledged already)" \
+    "mamori escalation ack --digest on an acknowledged digest changes nothing"
+for d in $(it_sql "select id from escalation_digests where tenant='acme' and id <> $first"); do
+    mam escalation ack --digest "$d" --by "木村 (phone)" > /dev/null
+done
+tap_is "$(it_sql "select count(*) from escalations where digest_id is not null and acked_at is null")" 0 \
+    "mamori escalation ack --digest acknowledges any other digest's escalations ($((DIGESTS - 1)) more digest(s))"
 tap_is "$(mam audit verify 2>&1 >/dev/null; echo $?)" 0 "the audit chain verifies"
 
 # ---- the same tenant setting off: one message per escalation ----
