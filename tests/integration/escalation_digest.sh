@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 39
+it_init 40
 if [ "${DIGEST_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
     trap 'pg_cluster_stop; it_cleanup' EXIT
@@ -121,6 +121,9 @@ tap_like "$text" "https://acme.example/tickets/D-" "the digest links each ticket
 tap_like "$text" "謝罪文等の強要" "the digest names each ticket's categories"
 tap_unlike "$text" "念書を書け" "the digest quotes nothing the customer wrote"
 tap_is "$(esc_audit_count escalation_digest)" "$DIGESTS" "every digest is audited"
+held1=$(it_sql "select ticket_id from escalations where digest_id is not null order by id limit 1")
+tap_is "$(mam incident show --tenant acme "$held1" | json '" ".join(sorted(m["channel"] for m in d["escalation_messages"]))')" \
+    "lawyer-line lawyer-line teamlead" "the incident record of a digested ticket shows who was told (by the digest)"
 
 # ---- nobody acknowledges in time: the backup gets the digest's escalations
 # in one message per digest too, besides the four sent on their own ----
