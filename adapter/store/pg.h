@@ -15,7 +15,7 @@
  *    records get consecutive seq numbers from one writer at a time;
  *  - outbox: a claim is one UPDATE over a FOR UPDATE SKIP LOCKED subquery
  *    that sets a lease (lease_until, lease_owner = pid, lease_node = host);
- *  - roles that must run on one node (escalation deadlines, retention,
+ *  - roles that must run on one node (escalation deadlines and digests, retention,
  *    pollers): session advisory locks, released by PostgreSQL when the
  *    holder's connection dies (mamori_store_lead).
  * Commits use synchronous_commit = on: COMMIT returns once the WAL is
