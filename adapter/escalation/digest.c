@@ -229,8 +229,12 @@ static int render_all(const struct mamori_tenant *t, const struct mamori_strv *c
     return rc;
 }
 
+/* The digest of one window, in one transaction: the held rows are read
+ * (and on PostgreSQL locked) inside it, so a second runner -- `mamori
+ * escalation tick` beside the deliverer -- finds them digested and makes
+ * nothing. *made: 1 when a digest was made. */
 static int digest_one(struct mamori_store *st, const struct mamori_generation *gen, const char *tenant_id,
-                      long long window_end, long long now, struct mamori_error *err)
+                      long long window_end, long long now, int *made, struct mamori_error *err)
 {
     const struct mamori_tenant *t = mamori_generation_tenant(gen, tenant_id);
     const struct mamori_escalation_config *c = t ? t->escalation : NULL;
@@ -244,10 +248,15 @@ static int digest_one(struct mamori_store *st, const struct mamori_generation *g
     char subject[48];
     int rc;
 
+    *made = 0;
     if (escs == NULL)
         return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-    if ((rc = mamori_digest_held(st, tenant_id, window_end, collect, &rs, err)) != 0 || rs.n == 0)
+    if ((rc = mamori_store_begin(st, err)) != 0)
         goto out;
+    if ((rc = mamori_digest_held(st, tenant_id, window_end, collect, &rs, err)) != 0 || rs.n == 0) {
+        mamori_store_rollback(st);
+        goto out;
+    }
     /* The channels, in the order the escalations were routed; a channel
      * no longer configured is left out (its escalations are still in the
      * digest for the others, and in the audit record). */
@@ -263,13 +272,10 @@ static int digest_one(struct mamori_store *st, const struct mamori_generation *g
     for (size_t i = 0; i < chans.count; i++)
         mamori_buf_printf(&list, "%s%s", i ? "," : "", chans.items[i]);
     mamori_buf_puts(&list, "");
-    if (rc != 0 || list.failed) {
-        rc = rc ? rc : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = mamori_store_begin(st, err)) != 0)
-        goto out;
-    rc = mamori_digest_create(st, tenant_id, window_end, (long)rs.n, mamori_buf_str(&list), now, &id, err);
+    if (rc == 0 && list.failed)
+        rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = mamori_digest_create(st, tenant_id, window_end, (long)rs.n, mamori_buf_str(&list), now, &id, err);
     if (rc == 0 && t != NULL && chans.count > 0)
         rc = render_all(t, &chans, &rs, id, now, &jobs, &count, &cap, err);
     for (size_t i = 0; rc == 0 && i < rs.n; i++) {
@@ -308,6 +314,7 @@ static int digest_one(struct mamori_store *st, const struct mamori_generation *g
     }
     if ((rc = mamori_store_commit(st, err)) != 0)
         goto out;
+    *made = 1;
     if (count > 0)
         mamori_log_notice("escalation_digest", "tenant %s: digest #%lld of %zu held escalation(s), %zu message(s) "
                           "queued to %s", tenant_id, (long long)id, assigned, count, mamori_buf_str(&list));
@@ -337,9 +344,11 @@ int mamori_escalation_digest_tick(struct mamori_store *st, const struct mamori_g
         *sent = 0;
     if ((rc = mamori_digest_due(st, now, due, DUE_BATCH, &n, err)) != 0)
         return rc;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if ((rc = digest_one(st, gen, due[i].tenant, due[i].window_end, now, err)) == 0 && sent != NULL)
-            (*sent)++;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int made = 0;
+        if ((rc = digest_one(st, gen, due[i].tenant, due[i].window_end, now, &made, err)) == 0 && sent != NULL)
+            *sent += made;
+    }
     mamori_digest_due_free(due, n);
     return rc;
 }

@@ -122,7 +122,9 @@ void mamori_digest_due_free(struct mamori_digest_due *d, size_t n);
 int mamori_digest_due(struct mamori_store *st, long long now, struct mamori_digest_due *out, size_t max, size_t *n,
                       struct mamori_error *err);
 
-/* The held, undigested escalations of one window, by id, through cb. */
+/* The held, undigested escalations of one window, by id, through cb. In a
+ * transaction (the digest's): on PostgreSQL the rows stay locked until it
+ * ends; sqlite's write transaction excludes other writers already. */
 int mamori_digest_held(struct mamori_store *st, const char *tenant, long long window_end,
                        int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
                        struct mamori_error *err);

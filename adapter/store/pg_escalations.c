@@ -585,8 +585,9 @@ int mamori_pg_digest_held(struct mamori_store *st, const char *tenant, long long
 
     mamori_pg_text(&p, tenant);
     mamori_pg_int(&p, window_end);
+    /* Locked: a second runner waits, then finds them digested. */
     return each_row(st, "SELECT " ROW_COLUMNS " FROM escalations WHERE tenant = $1 AND held_until = $2"
-                        " AND digest_id IS NULL ORDER BY id", &p, cb, ctx, err);
+                        " AND digest_id IS NULL ORDER BY id FOR UPDATE", &p, cb, ctx, err);
 }
 
 int mamori_pg_digest_escalations(struct mamori_store *st, int64_t digest_id,
