@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 40
+it_init 42
 if [ "${DIGEST_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
     trap 'pg_cluster_stop; it_cleanup' EXIT
@@ -157,6 +157,17 @@ tap_is "$(it_sql "select count(*) from escalation_digests where id=$first and ac
     "the digest itself is recorded as acknowledged"
 tap_is "$(it_sql "select count(*) from escalations where tenant='acme' and held_until is null and acked_at is not null")" 0 \
     "the escalations sent on their own are not acknowledged by the digest's 確認"
+# Advice to the digest without a ticket number is not posted anywhere
+# (a digest is about many tickets): the record says so. With a number it
+# is that ticket's advice.
+esc_line_body "$IT_DIR/advice.json" message "$ESC_LAWYER" 01JXD1GADV0000000000000001 "返金には応じないでください。" "$msg_id"
+esc_line_post acme "$IT_DIR/advice.json"
+tap_is "$(echo "$HTTP_BODY" | json 'd["handled"]')/$(esc_audit_count line_digest_text_not_posted)" "1/1" \
+    "advice quoting the digest without a ticket number is recorded as not posted"
+esc_line_body "$IT_DIR/advice2.json" message "$ESC_LAWYER" 01JXD1GADV0000000000000002 "#$held1 返金には応じないでください。" "$msg_id"
+esc_line_post acme "$IT_DIR/advice2.json"
+tap_is "$(it_sql "select count(*) from audit where kind='lawyer_note' and subject='$held1'")" 1 \
+    "advice quoting the digest with a ticket number is that ticket's"
 tap_is "$(mam escalation list --tenant acme --limit 100 | grep -c "\[digest $first\]")" "$in_first" \
     "mamori escalation list shows each escalation's digest"
 tap_like "$(mam escalation ack --digest "$first")" "0 open escalation(s) acknowledged (the digest was acknowledged already)" \
