@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 42
+it_init 43
 if [ "${DIGEST_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
     trap 'pg_cluster_stop; it_cleanup' EXIT
@@ -125,6 +125,8 @@ tap_is "$(esc_audit_count escalation_digest)" "$DIGESTS" "every digest is audite
 held1=$(it_sql "select ticket_id from escalations where digest_id is not null order by id limit 1")
 tap_is "$(mam incident show --tenant acme "$held1" | json '" ".join(sorted(m["channel"] for m in d["escalation_messages"]))')" \
     "lawyer-line lawyer-line teamlead" "the incident record of a digested ticket shows who was told (by the digest)"
+tap_is "$(mam incident show --tenant acme "$held1" | json 'd["escalations"][0]["digest"]')" \
+    "$(it_sql "select digest_id from escalations where ticket_id='$held1'")" "... and which digest told it"
 
 # ---- nobody acknowledges in time: the backup gets the digest's escalations
 # in one message per digest too, besides the four sent on their own ----
