@@ -624,10 +624,11 @@ static int digest_text(const json_t *model, int purpose, int style, int line_hel
     if (line_help) {
         if (w == &ja)
             mamori_buf_printf(&tmp, "このまとめを引用して「確認」と返信すると、%zu 件すべてを確認済みにします。個別のチケット"
-                                    "への助言・受任は「#番号」を添えて返信してください。", count);
+                                    "への助言・受任は番号を添えて返信してください（例：「#4821 受任」）。", count);
         else
             mamori_buf_printf(&tmp, "Reply \"ack\" quoting this digest to acknowledge all %zu escalations. For advice on "
-                                    "one ticket, or to take a case, reply with its number (#4821).", count);
+                                    "one ticket, or to take a case, reply with its number (e.g. \"#4821 retained\").",
+                              count);
         put(out, style, mamori_buf_str(&tmp));
         mamori_buf_putc(out, '\n');
         mamori_buf_free(&tmp);

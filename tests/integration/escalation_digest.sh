@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/integration/escalation_lib.sh"
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || skip_all "rules plugin not built"
 command -v openssl >/dev/null || skip_all "openssl not found"
-it_init 43
+it_init 44
 if [ "${DIGEST_STORE:-sqlite}" = pg ]; then
     . "$top_srcdir/tests/pg_cluster.sh"
     trap 'pg_cluster_stop; it_cleanup' EXIT
@@ -171,6 +171,10 @@ esc_line_body "$IT_DIR/advice2.json" message "$ESC_LAWYER" 01JXD1GADV00000000000
 esc_line_post acme "$IT_DIR/advice2.json"
 tap_is "$(it_sql "select count(*) from audit where kind='lawyer_note' and subject='$held1'")" 1 \
     "advice quoting the digest with a ticket number is that ticket's"
+esc_line_body "$IT_DIR/retain.json" message "$ESC_LAWYER" 01JXD1GRET0000000000000001 "#$held1 受任" "$msg_id"
+esc_line_post acme "$IT_DIR/retain.json"
+tap_is "$(it_sql "select count(*) from escalations where ticket_id='$held1' and retained_by='$ESC_LAWYER'")" 1 \
+    "「#$held1 受任」 quoting the digest records the retainer on that ticket"
 tap_is "$(mam escalation list --tenant acme --limit 100 | grep -c "\[digest $first\]")" "$in_first" \
     "mamori escalation list shows each escalation's digest"
 tap_like "$(mam escalation ack --digest "$first")" "0 open escalation(s) acknowledged (the digest was acknowledged already)" \

@@ -530,6 +530,12 @@ int main(void)
     is_int(mamori_lawyer_command("確認"), MAMORI_LAWYER_ACK, "「確認」 acknowledges");
     is_int(mamori_lawyer_command(" 受任。"), MAMORI_LAWYER_RETAIN, "「受任。」 with spaces records the retainer");
     is_int(mamori_lawyer_command("Retained"), MAMORI_LAWYER_RETAIN, "English 'retained' too");
+    is_int(mamori_lawyer_command("#4821 受任"), MAMORI_LAWYER_RETAIN, "a command may name its ticket first");
+    is_int(mamori_lawyer_command("確認 #CS-42"), MAMORI_LAWYER_ACK, "... or last");
+    is_int(mamori_lawyer_command("＃4821\xE3\x80\x80受任。"), MAMORI_LAWYER_RETAIN, "... with ＃ and an ideographic space");
+    is_int(mamori_lawyer_command("#4821 返金に応じないでください"), MAMORI_LAWYER_ADVICE, "advice naming a ticket stays advice");
+    is_int(mamori_lawyer_command("受任 #4821 です"), MAMORI_LAWYER_ADVICE, "... and so does more than the word and the number");
+    is_int(mamori_lawyer_command("#4821"), MAMORI_LAWYER_ADVICE, "a ticket number alone is not a command");
     is_int(mamori_lawyer_command("確認しました。受任するかは明日判断します"), MAMORI_LAWYER_ADVICE,
            "a sentence that contains a command word is advice");
     {
