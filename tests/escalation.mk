@@ -19,7 +19,8 @@ tests_unit_test_consult_LDADD = $(MAMORI_CORE)
 ESCALATION_IT_TESTS = tests/integration/escalation_channels.sh tests/integration/escalation_line.sh \
 	tests/integration/escalation_stop.sh tests/integration/escalation_mail_lost.sh \
 	tests/integration/escalation_deadline.sh tests/integration/line_replay.sh tests/integration/consult_line.sh \
-	tests/integration/warnings_restrict.sh tests/integration/warnings_restrict_pg.sh
+	tests/integration/warnings_restrict.sh tests/integration/warnings_restrict_pg.sh \
+	tests/integration/escalation_digest.sh tests/integration/escalation_digest_pg.sh
 TESTS += $(ESCALATION_IT_TESTS)
 EXTRA_DIST += $(ESCALATION_IT_TESTS) tests/integration/escalation_lib.sh tests/escalation/channels_standin.py \
 	tests/escalation/smtp_standin.py

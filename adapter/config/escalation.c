@@ -158,6 +158,18 @@ static const struct mamori_key escalation_keys[] = {
                     "checks every few seconds; mamori escalation tick runs the same check on demand."},
     {.name = "ack_levels", .type = MAMORI_KEY_LIST, .check = check_levels, .def = "lawyer police",
      .description = "Levels that wait for an acknowledgement."},
+    {.name = "digest_period", .type = MAMORI_KEY_DURATION, .min = 0, .max = 86400, .unit = "seconds",
+     .word = "none", .def = "none",
+     .description = "During a burst (a flame war), hold escalations for a digest instead of one message each: once "
+                    "digest_after escalations were opened within this period, the next ones are held, and when the "
+                    "period since the first held one ends every channel gets ONE digest listing them (ticket link, "
+                    "level, categories; no quotes), with a number. One acknowledgement of the digest (LINE 確認 "
+                    "quoting it, or mamori escalation ack --digest N) acknowledges every escalation in it; their "
+                    "ack_deadline runs from the digest. Police-level escalations are never held. none: every "
+                    "escalation is its own message."},
+    {.name = "digest_after", .type = MAMORI_KEY_INTEGER, .min = 0, .max = 1000, .def = "3",
+     .description = "With digest_period: how many escalations within the period are still sent one by one before "
+                    "the rest are held for the digest."},
     {.name = "quiet_hours", .type = MAMORI_KEY_STRING, .check = check_hours, .word = "none", .def = "none",
      .description = "HH:MM-HH:MM, local time (see utc_offset), when the route is replaced by quiet_route (which "
                     "is then required); may wrap midnight, e.g. 22:00-07:00. Police-level escalations go to their "
@@ -241,6 +253,7 @@ static struct mamori_escalation_config *config_new(void)
     c->utc_offset = 9 * 60;
     c->ack_deadline = 30 * 60;
     c->line_replay_window = 300;
+    c->digest_after = 3;
     c->ack_levels = (1u << MAMORI_ESCALATE_LAWYER) | (1u << MAMORI_ESCALATE_POLICE);
     c->redact_customer = 1;
     c->evidence_chars = 200;
@@ -293,6 +306,14 @@ static int escalation_key(struct mamori_escalation_config *c, const char *key, c
     }
     if (strcmp(key, "ack_deadline") == 0) {
         c->ack_deadline = v.is_word ? 0 : (long)v.number;
+        return MAMORI_OK;
+    }
+    if (strcmp(key, "digest_period") == 0) {
+        c->digest_period = v.is_word ? 0 : (long)v.number;
+        return MAMORI_OK;
+    }
+    if (strcmp(key, "digest_after") == 0) {
+        c->digest_after = (long)v.number;
         return MAMORI_OK;
     }
     if (strcmp(key, "ack_levels") == 0) {

@@ -72,6 +72,8 @@ struct mamori_escalation_config {
     int utc_offset;                    /* minutes east of UTC; default +540 (Japan) */
     long ack_deadline;                 /* seconds; 0: no deadline */
     unsigned ack_levels;               /* bit (1 << level) for levels that wait for an acknowledgement */
+    long digest_period;                /* seconds; 0: no digest (escalation/digest.h) */
+    long digest_after;                 /* escalations per period sent one by one before holding */
     int redact_customer;               /* remove the customer's name and contact details (default yes) */
     long evidence_chars;               /* per quote, in characters */
     long evidence_items;               /* quotes per message */

@@ -114,7 +114,7 @@ int mamori_retention_purge(struct mamori_store *st, const struct mamori_generati
         one.escalations = removed[MAMORI_PURGE_ESCALATIONS];
         others = removed[MAMORI_PURGE_ESCALATION_MESSAGES] + removed[MAMORI_PURGE_LINE_EVENTS] +
                  removed[MAMORI_PURGE_TRAINING_LINKS] + removed[MAMORI_PURGE_CONSULTATIONS] +
-                 removed[MAMORI_PURGE_WARNINGS] + removed[MAMORI_PURGE_RESTRICTIONS];
+                 removed[MAMORI_PURGE_WARNINGS] + removed[MAMORI_PURGE_RESTRICTIONS] + removed[MAMORI_PURGE_DIGESTS];
         report->events += one.events;
         report->outbox += one.outbox;
         report->escalations += one.escalations;

@@ -17,6 +17,7 @@
 #include "config/tenant.h"
 #include "connector/connector.h"
 #include "escalation/channel.h"
+#include "escalation/digest.h"
 #include "escalation/lawyer.h"
 #include "escalation/message.h"
 #include "escalation/route.h"
@@ -106,7 +107,10 @@ int mamori_escalation_render_jobs(const struct mamori_tenant *t, const struct ma
                                   struct mamori_error *err)
 {
     const struct mamori_escalation_config *c = t->escalation;
-    const char *purpose_name = purpose == MAMORI_ESC_BACKUP ? "backup" : "notify";
+    const char *purpose_name = purpose == MAMORI_ESC_BACKUP   ? "backup"
+                               : purpose == MAMORI_ESC_DIGEST ? "digest"
+                               : purpose == MAMORI_ESC_DIGEST_BACKUP ? "digest_backup"
+                                                              : "notify";
 
     for (size_t i = 0; i < channels->count; i++) {
         const struct mamori_channel *ch = mamori_escalation_channel(c, channels->items[i]);
@@ -268,15 +272,20 @@ int mamori_escalation_prepare(struct mamori_escalation_plan *p, struct mamori_st
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = mamori_escalation_render_jobs(t, &names, model, MAMORI_ESC_NOTIFY, ticket->ticket_id,
+    /* During a burst the escalation may wait for the period's digest
+     * (digest.h): no message now, and no deadline until the digest. */
+    if ((rc = mamori_escalation_digest_hold(st, c, t->id, p->level, (long long)now, &p->held_until, err)) != 0)
+        goto out;
+    if (p->held_until == 0 &&
+        (rc = mamori_escalation_render_jobs(t, &names, model, MAMORI_ESC_NOTIFY, ticket->ticket_id,
                                             mamori_escalation_name(p->level), &p->jobs, &p->job_count, &p->job_cap,
                                             err)) != 0)
         goto out;
     ack = c->ack_deadline > 0 && (c->ack_levels & (1u << p->level));
-    p->ack_due_at = ack ? (long long)now + c->ack_deadline : 0;
+    p->ack_due_at = ack && p->held_until == 0 ? (long long)now + c->ack_deadline : 0;
     /* The model (with the quoted evidence) is kept only while a backup
-     * notice may still need it. */
-    if (ack && (p->message_json = json_dumps(model, JSON_COMPACT)) == NULL) {
+     * notice or the digest may still need it. */
+    if ((ack || p->held_until) && (p->message_json = json_dumps(model, JSON_COMPACT)) == NULL) {
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         goto out;
     }
@@ -299,12 +308,21 @@ int mamori_escalation_prepare(struct mamori_escalation_plan *p, struct mamori_st
         json_decref(pl);
     }
     {
-        char due[32] = "";
+        char due[32] = "", held[32] = "";
         if (p->ack_due_at)
             iso_time(p->ack_due_at, due);
+        if (p->held_until)
+            iso_time(p->held_until, held);
         audit = json_pack("{s:s, s:s, s:s, s:O, s:s?, s:b}", "level", mamori_escalation_name(p->level), "event_id",
                           p->event_id, "categories", p->categories ? p->categories : "", "told", told,
                           "ack_due_at", p->ack_due_at ? due : NULL, "quiet_hours", p->quiet);
+        /* Held for a digest: when it is due, and the channels it will tell. */
+        if (audit != NULL && p->held_until &&
+            (json_object_set_new(audit, "held_until", json_string(held)) != 0 ||
+             json_object_set_new(audit, "held_for", json_string(p->channels ? p->channels : "")) != 0)) {
+            json_decref(audit);
+            audit = NULL;
+        }
     }
     if (p->categories == NULL || p->channels == NULL || p->ticket_json == NULL || told == NULL || audit == NULL ||
         (p->audit = json_dumps(audit, JSON_COMPACT)) == NULL) {
@@ -313,6 +331,15 @@ int mamori_escalation_prepare(struct mamori_escalation_plan *p, struct mamori_st
     }
     if (p->status[0] == '\0')
         channels_status(p, c, &names);
+    if (p->held_until) {
+        char when[64];
+        size_t n = strlen(p->status);
+        mamori_escalation_local_time(p->held_until, c->utc_offset, when, sizeof when);
+        snprintf(p->status + n, sizeof p->status - n,
+                 strcmp(c->language, "en") == 0 ? " (many escalations at once: in the digest sent at %s)"
+                                                : "（多数のため %s にまとめて通知）",
+                 when);
+    }
 out:
     free(sc.retained_by);
     mamori_strv_free(&names);
@@ -365,6 +392,7 @@ int mamori_escalation_commit(struct mamori_escalation_plan *p, struct mamori_sto
         row.message = p->message_json;
         row.created_at = (long long)now;
         row.ack_due_at = p->ack_due_at;
+        row.held_until = p->held_until;
         if ((rc = mamori_escalation_insert(st, &row, &id, err)) != 0)
             return rc;
         if (id != 0) {
@@ -386,7 +414,7 @@ int mamori_escalation_commit(struct mamori_escalation_plan *p, struct mamori_sto
 /* ---- the deadline ---- */
 
 static int backup_one(struct mamori_store *st, const struct mamori_generation *gen, int64_t id, long long deadline_now,
-                      long long now, struct mamori_error *err)
+                      long long now, int *fired, struct mamori_error *err)
 {
     struct mamori_escalation_row r;
     const struct mamori_tenant *t;
@@ -397,9 +425,15 @@ static int backup_one(struct mamori_store *st, const struct mamori_generation *g
     char *audit_text = NULL, due[32];
     int rc;
 
-    (void)deadline_now;
+    *fired = 0;
     if ((rc = mamori_escalation_get(st, id, &r, err)) != 0)
         return rc;
+    /* Told in a digest: the backup gets the digest's overdue ones at once. */
+    if (r.digest_id != 0) {
+        rc = mamori_escalation_digest_backup(st, gen, r.digest_id, deadline_now, now, fired, err);
+        mamori_escalation_row_free(&r);
+        return rc;
+    }
     t = mamori_generation_tenant(gen, r.tenant);
     c = t ? t->escalation : NULL;
     model = r.message ? json_loads(r.message, 0, NULL) : NULL;
@@ -442,6 +476,7 @@ static int backup_one(struct mamori_store *st, const struct mamori_generation *g
     }
     if ((rc = mamori_store_commit(st, err)) != 0)
         goto out;
+    *fired = 1;
     if (count)
         mamori_log_notice("escalation_backup", "tenant %s ticket %s: no acknowledgement of the %s escalation by %s; "
                           "%zu backup message(s) queued", r.tenant, r.ticket_id, r.level, due, count);
@@ -470,10 +505,11 @@ int mamori_escalation_tick(struct mamori_store *st, const struct mamori_generati
     if ((rc = mamori_escalation_overdue(st, deadline_now, ids, OVERDUE_BATCH, &n, err)) != 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
-        if ((rc = backup_one(st, gen, ids[i], deadline_now, now, err)) != 0)
+        int one = 0;
+        if ((rc = backup_one(st, gen, ids[i], deadline_now, now, &one, err)) != 0)
             return rc;
         if (fired != NULL)
-            (*fired)++;
+            *fired += one;
     }
     return MAMORI_OK;
 }

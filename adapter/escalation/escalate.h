@@ -54,6 +54,7 @@ struct mamori_escalation_plan {
     char *message_json;            /* the model, kept until acknowledged (only with a deadline) */
     char *categories, *channels;   /* comma-separated */
     long long ack_due_at;
+    long long held_until;          /* held for a digest due then (digest.h); 0: sent now */
     int quiet;
     struct mamori_escalation_job *jobs;
     size_t job_count, job_cap;

@@ -44,13 +44,8 @@ static void normalize(const char *text, char *out, size_t cap)
     out[k] = '\0';
 }
 
-int mamori_lawyer_command(const char *text)
+static int word_command(const char *n)
 {
-    char n[64];
-
-    if (text == NULL || strlen(text) >= sizeof n)
-        return MAMORI_LAWYER_ADVICE;
-    normalize(text, n, sizeof n);
     for (size_t i = 0; ack_words[i]; i++)
         if (strcmp(n, ack_words[i]) == 0)
             return MAMORI_LAWYER_ACK;
@@ -58,6 +53,64 @@ int mamori_lawyer_command(const char *text)
         if (strcmp(n, retain_words[i]) == 0)
             return MAMORI_LAWYER_RETAIN;
     return MAMORI_LAWYER_ADVICE;
+}
+
+static int id_char(unsigned char c);
+
+/* Length of a ticket reference "#ID" / "＃ID" at s (0: none). */
+static size_t ref_len(const char *s)
+{
+    size_t m = s[0] == '#' ? 1 : strncmp(s, "\xEF\xBC\x83", 3) == 0 ? 3 : 0, k = m;
+
+    if (m == 0)
+        return 0;
+    while (id_char((unsigned char)s[k]))
+        k++;
+    return k > m ? k : 0;
+}
+
+/* Length of a space (ASCII or ideographic) at s, 0: none. */
+static size_t space_len(const char *s)
+{
+    return isspace((unsigned char)*s) ? 1 : strncmp(s, "\xE3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+/* n without a leading "#4821 " or a trailing " #4821", into out: a
+ * command that names its ticket (a digest is about many, so the lawyer
+ * says which one: "#4821 受任"). 1 when there was one. */
+static int without_ref(const char *n, char *out, size_t cap)
+{
+    size_t len = strlen(n), r = ref_len(n);
+
+    if (r > 0 && space_len(n + r) > 0) {
+        normalize(n + r, out, cap);
+        return 1;
+    }
+    for (size_t i = 1; i < len; i++) {
+        size_t sp = space_len(n + i - 1) ? 1 : (i >= 3 && strncmp(n + i - 3, "\xE3\x80\x80", 3) == 0) ? 3 : 0;
+        if (sp > 0 && (r = ref_len(n + i)) > 0 && i + r == len) {
+            char head[64];
+            size_t hl = i - sp < sizeof head ? i - sp : sizeof head - 1;
+            memcpy(head, n, hl);
+            head[hl] = '\0';
+            normalize(head, out, cap);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int mamori_lawyer_command(const char *text)
+{
+    char n[64], m[64];
+    int c;
+
+    if (text == NULL || strlen(text) >= sizeof n)
+        return MAMORI_LAWYER_ADVICE;
+    normalize(text, n, sizeof n);
+    if ((c = word_command(n)) != MAMORI_LAWYER_ADVICE)
+        return c;
+    return without_ref(n, m, sizeof m) ? word_command(m) : MAMORI_LAWYER_ADVICE;
 }
 
 const char *mamori_lawyer_command_name(int c)

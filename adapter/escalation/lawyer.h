@@ -12,7 +12,9 @@
  *                                 marked as the lawyer's (and it counts
  *                                 as an acknowledgement too)
  * Commands are the whole message (spaces and a final 。.! ignored), so
- * advice that merely contains the word is never mistaken for one.
+ * advice that merely contains the word is never mistaken for one; the
+ * message may name its ticket before or after the word ("#4821 受任",
+ * "確認 #4821"), as an answer to a digest of many tickets must.
  *
  * The note job is an ordinary outbox "note" job whose payload carries
  * {"lawyer": {kind, name, user, text, at, level}} instead of an

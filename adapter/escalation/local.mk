@@ -10,6 +10,7 @@ adapter_libmamori_core_la_SOURCES += \
 	adapter/escalation/channels/teams.c \
 	adapter/escalation/channels/webhook.c \
 	adapter/escalation/consult.c adapter/escalation/consult.h \
+	adapter/escalation/digest.c adapter/escalation/digest.h \
 	adapter/escalation/escalate.c adapter/escalation/escalate.h \
 	adapter/escalation/info_note.c adapter/escalation/info_note.h \
 	adapter/escalation/lawyer.c adapter/escalation/lawyer.h \

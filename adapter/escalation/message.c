@@ -494,6 +494,19 @@ int mamori_escalation_title(const json_t *model, int purpose, struct mamori_buf 
 {
     const struct mamori_esc_labels *w = words_for(str(model, "language"));
     const char *level = str(model, "level");
+    const json_t *digest = json_object_get(model, "digest");
+
+    if (MAMORI_ESC_IS_DIGEST(purpose)) {
+        const char *unacked = purpose == MAMORI_ESC_DIGEST_BACKUP ? (w == &ja ? "【未確認】" : "[NOT ACKNOWLEDGED] ") : "";
+        long long n = (long long)json_integer_value(json_object_get(digest, "number"));
+        long long k = (long long)json_integer_value(json_object_get(digest, "count"));
+        if (w == &ja)
+            mamori_buf_printf(out, "[mamori] %sまとめ #%lld: エスカレーション %lld 件 (%s)", unacked, n, k,
+                              str(model, "company"));
+        else
+            mamori_buf_printf(out, "[mamori] %sDigest #%lld: %lld escalations (%s)", unacked, n, k, str(model, "company"));
+        return out->failed ? MAMORI_ENOMEM : MAMORI_OK;
+    }
 
     if (json_is_object(json_object_get(model, "consult"))) {
         mamori_buf_printf(out, "[mamori] %s #%lld: %s %s #%s", w == &ja ? "相談" : "Consultation",
@@ -528,6 +541,112 @@ static void consult_block(struct mamori_buf *out, int style, int english, const 
     mamori_buf_putc(out, '\n');
 }
 
+/* A digest (escalation/digest.h): one line per held escalation, its
+ * level, ticket and categories, and the link; at most DIGEST_LINES of
+ * them (a LINE message holds 5,000 characters), then how many more. */
+#define DIGEST_LINES 30
+
+static int digest_text(const json_t *model, int purpose, int style, int line_help,
+                       const struct mamori_escalation_config *c, struct mamori_buf *out)
+{
+    const char *lang = str(model, "language");
+    const struct mamori_esc_labels *w = words_for(lang);
+    const json_t *d = json_object_get(model, "digest"), *items = json_object_get(d, "items");
+    long long n = (long long)json_integer_value(json_object_get(d, "number"));
+    size_t count = json_array_size(items), i;
+    int utc = (int)json_integer_value(json_object_get(model, "utc_offset"));
+    struct mamori_buf tmp = MAMORI_BUF_INIT;
+    char from[64], to[64];
+    json_t *v;
+
+    mamori_escalation_local_time(json_integer_value(json_object_get(d, "from")), utc, from, sizeof from);
+    mamori_escalation_local_time(json_integer_value(json_object_get(d, "to")), utc, to, sizeof to);
+    /* The backup's copy: first that nobody acknowledged these in time. */
+    if (purpose == MAMORI_ESC_DIGEST_BACKUP) {
+        mamori_buf_printf(&tmp, "%s%ld%s", w->backup_a, c ? c->ack_deadline / 60 : 0L, w->backup_b);
+        put(out, style, mamori_buf_str(&tmp));
+        mamori_buf_putc(out, '\n');
+        mamori_buf_free(&tmp);
+    }
+    if (style == MAMORI_ESC_STYLE_SLACK)
+        mamori_buf_putc(out, '*');
+    if (w == &ja)
+        mamori_buf_printf(out, "【%s まとめ #%lld】", w->title, n);
+    else
+        mamori_buf_printf(out, "[%s digest #%lld] ", w->title, n);
+    put(out, style, str(model, "company"));
+    if (style == MAMORI_ESC_STYLE_SLACK)
+        mamori_buf_putc(out, '*');
+    mamori_buf_putc(out, '\n');
+    if (w == &ja)
+        mamori_buf_printf(&tmp, "%s から %s までのエスカレーション %zu 件です（多数のため個別の通知は送っていません）。",
+                          from, to, count);
+    else
+        mamori_buf_printf(&tmp, "%zu escalations from %s to %s, sent together because there were many (no separate "
+                                "message was sent for them).", count, from, to);
+    put(out, style, mamori_buf_str(&tmp));
+    mamori_buf_putc(out, '\n');
+    mamori_buf_free(&tmp);
+    json_array_foreach(items, i, v)
+    {
+        const char *url = json_string_value(json_object_get(v, "ticket_url"));
+        if (i >= DIGEST_LINES)
+            break;
+        mamori_buf_printf(&tmp, "%zu. [%s] %s #%s", i + 1, mamori_escalation_level_label(lang, str(v, "level")),
+                          str(model, "helpdesk"), str(v, "ticket_id"));
+        if (json_array_size(json_object_get(v, "categories")) > 0) {
+            mamori_buf_puts(&tmp, w == &ja ? "：" : ": ");
+            join(&tmp, json_object_get(v, "categories"), "label", w->sep);
+        }
+        if (style == MAMORI_ESC_STYLE_SLACK && url != NULL) {
+            put(out, style, mamori_buf_str(&tmp));
+            mamori_buf_puts(out, " <");
+            put(out, style, url);
+            mamori_buf_puts(out, w == &ja ? "|開く>\n" : "|open>\n");
+        } else {
+            put(out, style, mamori_buf_str(&tmp));
+            mamori_buf_putc(out, '\n');
+            if (url != NULL)
+                mamori_buf_printf(out, "   %s\n", url);
+        }
+        mamori_buf_free(&tmp);
+    }
+    if (count > DIGEST_LINES) {
+        if (w == &ja)
+            mamori_buf_printf(&tmp, "ほか %zu 件（mamori escalation list で確認できます）", count - DIGEST_LINES);
+        else
+            mamori_buf_printf(&tmp, "and %zu more (mamori escalation list shows them)", count - DIGEST_LINES);
+        put(out, style, mamori_buf_str(&tmp));
+        mamori_buf_putc(out, '\n');
+        mamori_buf_free(&tmp);
+    }
+    mamori_buf_putc(out, '\n');
+    if (line_help) {
+        if (w == &ja)
+            mamori_buf_printf(&tmp, "このまとめを引用して「確認」と返信すると、%zu 件すべてを確認済みにします。個別のチケット"
+                                    "への助言・受任は番号を添えて返信してください（例：「#4821 受任」）。", count);
+        else
+            mamori_buf_printf(&tmp, "Reply \"ack\" quoting this digest to acknowledge all %zu escalations. For advice on "
+                                    "one ticket, or to take a case, reply with its number (e.g. \"#4821 retained\").",
+                              count);
+        put(out, style, mamori_buf_str(&tmp));
+        mamori_buf_putc(out, '\n');
+        mamori_buf_free(&tmp);
+    } else {
+        if (w == &ja)
+            mamori_buf_printf(&tmp, "まとめ #%lld の確認は LINE の「確認」または mamori escalation ack --digest %lld で"
+                                    "記録します。", n, n);
+        else
+            mamori_buf_printf(&tmp, "Acknowledge digest #%lld with \"ack\" on LINE or mamori escalation ack --digest %lld.",
+                              n, n);
+        put(out, style, mamori_buf_str(&tmp));
+        mamori_buf_putc(out, '\n');
+        mamori_buf_free(&tmp);
+    }
+    put(out, style, w->footer);
+    return out->failed || tmp.failed ? MAMORI_ENOMEM : MAMORI_OK;
+}
+
 int mamori_escalation_text(const json_t *model, int purpose, int style, int line_help,
                            const struct mamori_escalation_config *c, struct mamori_buf *out)
 {
@@ -540,6 +659,8 @@ int mamori_escalation_text(const json_t *model, int purpose, int style, int line
     size_t i;
     json_t *v;
 
+    if (MAMORI_ESC_IS_DIGEST(purpose))
+        return digest_text(model, purpose, style, line_help, c, out);
     /* First the one thing to do now: call the police, or take over. */
     if (strcmp(level, "police") == 0) {
         put(out, style, w->police_first);

@@ -11,6 +11,12 @@
  *   customer {name, email} (only when the tenant does not redact),
  *   language, utc_offset (minutes)
  *
+ * A digest's model (escalation/digest.h) has the same company, tenant,
+ * helpdesk, language and utc_offset, ticket_id "digest-N", the highest
+ * level in it, and digest {number, count, from, to, items [{ticket_id,
+ * ticket_url, level, categories [{id,label}]}]}: links and categories
+ * only, never quotes, so nothing of the customer's words is in it.
+ *
  * Evidence is the sentence around each match, at most evidence_chars
  * characters and evidence_items quotes. With redact_customer (the default)
  * the customer's name, e-mail address and phone numbers are replaced in
@@ -32,8 +38,13 @@ struct mamori_tenant;
 /* Why a message is sent. */
 enum mamori_esc_purpose {
     MAMORI_ESC_NOTIFY = 0,     /* a new escalation */
-    MAMORI_ESC_BACKUP          /* nobody acknowledged in time: the backup contact */
+    MAMORI_ESC_BACKUP,         /* nobody acknowledged in time: the backup contact */
+    MAMORI_ESC_DIGEST,         /* the escalations held during a burst, in one message (digest.h) */
+    MAMORI_ESC_DIGEST_BACKUP   /* a digest's escalations nobody acknowledged in time, in one message */
 };
+
+/* Whether purpose renders a digest (a list of escalations). */
+#define MAMORI_ESC_IS_DIGEST(purpose) ((purpose) == MAMORI_ESC_DIGEST || (purpose) == MAMORI_ESC_DIGEST_BACKUP)
 
 /* Text styles for mamori_escalation_text(). */
 enum mamori_esc_style {
@@ -47,7 +58,8 @@ json_t *mamori_escalation_model(const struct mamori_escalation_config *c, const 
                                 long long now);
 
 /* Append the message text for purpose to out. line_help adds how to answer
- * from LINE (quote to advise, 確認, 受任). Returns 0 or MAMORI_ENOMEM. */
+ * from LINE (quote to advise, 確認, 受任; for a digest: 確認 acknowledges
+ * all of it). Returns 0 or MAMORI_ENOMEM. */
 int mamori_escalation_text(const json_t *model, int purpose, int style, int line_help,
                            const struct mamori_escalation_config *c, struct mamori_buf *out);
 

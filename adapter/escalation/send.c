@@ -20,6 +20,7 @@
 #include "config/tenant.h"
 #include "deliver/outbound.h"
 #include "escalation/channel.h"
+#include "escalation/digest.h"
 #include "escalation/escalate.h"
 #include "store/audit.h"
 #include "store/escalations.h"
@@ -182,6 +183,8 @@ static int audit_job(struct mamori_channel_sender *s, struct cjob *j, const char
 
     if (o != NULL && escalation_id > 0)
         json_object_set_new(o, "escalation_id", json_integer(escalation_id));
+    if (o != NULL && json_integer_value(json_object_get(j->payload, "digest")) > 0)
+        json_object_set(o, "digest", json_object_get(j->payload, "digest"));
     /* A mail's recipients are addresses, not the channel: name them. */
     if (o != NULL && json_is_array(json_object_get(json_object_get(j->payload, "request"), "to")))
         json_object_set(o, "to", json_object_get(json_object_get(j->payload, "request"), "to"));
@@ -209,23 +212,28 @@ static void finish_done(struct mamori_channel_sender *s, struct cjob *j, json_t 
     struct mamori_escalation_row row;
     struct mamori_error err;
     json_t *ids = json_object_get(facts, "message_ids");
-    int64_t esc = 0;
+    /* A digest's message (digest.h) is recorded against the digest. */
+    int64_t esc = 0, digest = (int64_t)json_integer_value(json_object_get(j->payload, "digest"));
     int rc;
 
     mamori_error_clear(&err);
-    if (mamori_escalation_get_level(s->st, j->row.tenant, ticket_of(j->payload), pstr(j->payload, "level"), &row,
+    if (digest == 0 &&
+        mamori_escalation_get_level(s->st, j->row.tenant, ticket_of(j->payload), pstr(j->payload, "level"), &row,
                                     NULL) == 0) {
         esc = row.id;
         mamori_escalation_row_free(&row);
     }
     if ((rc = mamori_store_begin(s->st, &err)) == 0) {
         rc = mamori_outbox_done(s->st, j->row.id, now, &err);
-        if (rc == 0 && esc > 0) {
+        if (rc == 0 && (esc > 0 || digest > 0)) {
             size_t i, n = json_array_size(ids);
-            for (i = 0; rc == 0 && i < (n ? n : 1); i++)
-                rc = mamori_escalation_message_put(s->st, esc, j->row.tenant, pstr(j->payload, "channel"),
-                                                   pstr(j->payload, "recipient"),
-                                                   n ? json_string_value(json_array_get(ids, i)) : NULL, now, &err);
+            for (i = 0; rc == 0 && i < (n ? n : 1); i++) {
+                const char *pid = n ? json_string_value(json_array_get(ids, i)) : NULL;
+                rc = digest > 0 ? mamori_digest_message_put(s->st, digest, j->row.tenant, pstr(j->payload, "channel"),
+                                                            pstr(j->payload, "recipient"), pid, now, &err)
+                                : mamori_escalation_message_put(s->st, esc, j->row.tenant, pstr(j->payload, "channel"),
+                                                                pstr(j->payload, "recipient"), pid, now, &err);
+            }
         }
         if (rc == 0)
             rc = audit_job(s, j, "escalation_notified", esc, ids, NULL, now, &err);
@@ -653,10 +661,15 @@ void mamori_channel_sender_poll(struct mamori_channel_sender *s)
         s->last_tick = now_m;
         /* One node checks the deadlines (several would each notify the
          * backup); another takes over when it dies. */
-        if (mamori_store_lead(s->st, MAMORI_ROLE_DEADLINES, NULL) == 1 &&
-            mamori_escalation_tick(s->st, s->gen, now, now, NULL, &err) != 0)
-            mamori_log_warn("escalation_tick", "the acknowledgement deadline check failed (retrying in %.0f s): %s",
-                            TICK_INTERVAL, err.message);
+        if (mamori_store_lead(s->st, MAMORI_ROLE_DEADLINES, NULL) == 1) {
+            if (mamori_escalation_tick(s->st, s->gen, now, now, NULL, &err) != 0)
+                mamori_log_warn("escalation_tick", "the acknowledgement deadline check failed (retrying in %.0f s): %s",
+                                TICK_INTERVAL, err.message);
+            /* The digests (digest.h) go from the same one node. */
+            if (mamori_escalation_digest_tick(s->st, s->gen, now, NULL, &err) != 0)
+                mamori_log_warn("escalation_digest", "sending the due escalation digests failed (retrying in %.0f s): "
+                                "%s", TICK_INTERVAL, err.message);
+        }
     }
     if (now_m - s->last_purge >= PURGE_INTERVAL || s->last_purge == 0) {
         s->last_purge = now_m;

@@ -20,8 +20,9 @@
  * Unfinished jobs go back to the outbox on stop; a restarted deliverer
  * resumes them (the LINE retry key makes a resend safe).
  *
- * It also runs the acknowledgement deadline check (escalate.h) every
- * few seconds.
+ * It also runs the acknowledgement deadline check (escalate.h) and sends
+ * the due escalation digests (digest.h) every few seconds, on the one
+ * node holding the "escalation_deadlines" lease.
  */
 #ifndef MAMORI_CHANNEL_SEND_H
 #define MAMORI_CHANNEL_SEND_H

@@ -34,6 +34,7 @@
 #include "config/escalation.h"
 #include "config/tenant.h"
 #include "connector/connector.h"
+#include "escalation/digest.h"
 #include "escalation/lawyer.h"
 #include "http/app.h"
 #include "store/audit_json.h"
@@ -186,6 +187,59 @@ static int enqueue_note(struct mamori_store *st, const struct mamori_tenant *t, 
     return rc;
 }
 
+/* Per escalation acknowledged through a digest: the acknowledgement
+ * note on its ticket, as a single 確認 writes one. */
+struct digest_note {
+    struct mamori_store *st;
+    const struct mamori_tenant *t;
+    const char *event_id, *user, *name;
+    long long at;
+    time_t now;
+    struct mamori_error *err;
+};
+
+static int digest_note(void *ctx, const struct mamori_escalation_row *r)
+{
+    struct digest_note *d = ctx;
+    char eid[200];
+
+    /* One note job per escalation: the event id alone would dedupe them into one. */
+    snprintf(eid, sizeof eid, "%s:esc-%lld", d->event_id, (long long)r->id);
+    return enqueue_note(d->st, d->t, r, eid, "ack", d->user, d->name, NULL, d->at, d->now, d->err);
+}
+
+/* A lawyer's answer to a digest (escalation/digest.h): acknowledges every
+ * escalation in it. Advice or 受任 needs a ticket (#4821): a digest is
+ * about many, so the text is not posted anywhere; the record says so. */
+static int on_digest(struct mamori_store *st, const struct mamori_tenant *t, const json_t *msg, const char *event_id,
+                     int64_t digest, int cmd, const char *user, const char *name, long long at, time_t now,
+                     struct counts *n, struct mamori_error *err)
+{
+    struct digest_note d = {st, t, event_id, user, name, at, now, err};
+    int acked = 0, rc;
+
+    rc = mamori_escalation_digest_ack(st, t->id, digest, user, name, "line", jstr(msg, "id"), (long long)now,
+                                      digest_note, &d, &acked, err);
+    if (rc == 0 && cmd != MAMORI_LAWYER_ACK) {
+        char subject[48];
+        snprintf(subject, sizeof subject, "digest-%lld", (long long)digest);
+        mamori_log_notice("line_digest_text", "tenant %s: lawyer %s answered digest #%lld with %s: acknowledged, but "
+                          "the text is not posted to any ticket (reply with the ticket number, e.g. #4821)", t->id,
+                          user, (long long)digest, mamori_lawyer_command_name(cmd));
+        rc = mamori_audit_append_json(st, t->id, "line_digest_text_not_posted", subject,
+                                      json_pack("{s:I, s:s, s:s, s:s?}", "digest", (json_int_t)digest, "by", user,
+                                                "command", mamori_lawyer_command_name(cmd), "line_message_id",
+                                                jstr(msg, "id")),
+                                      now, err);
+    }
+    if (rc == 0) {
+        n->handled++;
+        mamori_log_info("lawyer_message", "tenant %s digest #%lld: ack from lawyer %s (%d escalation(s))", t->id,
+                        (long long)digest, user, acked);
+    }
+    return rc;
+}
+
 static int on_message(struct mamori_store *st, const struct mamori_tenant *t, const json_t *ev, const char *event_id,
                       time_t now, struct counts *n, struct mamori_error *err)
 {
@@ -224,6 +278,23 @@ static int on_message(struct mamori_store *st, const struct mamori_tenant *t, co
     }
     recipients[0] = jstr(src, "groupId") ? jstr(src, "groupId") : jstr(src, "roomId") ? jstr(src, "roomId") : user;
     recipients[1] = recipients[0] == user ? NULL : user;
+    /* A reply naming a ticket is about that ticket; else a quoted digest,
+     * or an unquoted answer when a digest was the last message sent. */
+    if (!mamori_lawyer_ticket_ref(text, ref, sizeof ref)) {
+        int64_t digest_id = 0;
+        rc = mamori_digest_match(st, t->id, jstr(msg, "quotedMessageId"), recipients, (long long)now - MATCH_WINDOW,
+                                 &digest_id, err);
+        if (rc == MAMORI_OK) {
+            rc = on_digest(st, t, msg, event_id, digest_id, mamori_lawyer_command(text), user, lw.name, at, now, n,
+                           err);
+            mamori_lawyer_row_free(&lw);
+            return rc;
+        }
+        if (rc != MAMORI_ENOTFOUND) {
+            mamori_lawyer_row_free(&lw);
+            return rc;
+        }
+    }
     rc = mamori_escalation_match(st, t->id, jstr(msg, "quotedMessageId"),
                                  mamori_lawyer_ticket_ref(text, ref, sizeof ref) ? ref : NULL, recipients,
                                  (long long)now - MATCH_WINDOW, &r, err);

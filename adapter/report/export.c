@@ -29,16 +29,22 @@ static json_t *str_or_null(const char *s)
 
 static int on_escalation(void *ctx, const struct mamori_escalation_row *e)
 {
-    return json_array_append_new(
-               (json_t *)ctx,
-               json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "level", e->level, "channels",
-                         e->channels ? e->channels : "", "categories", str_or_null(e->categories), "created_at",
-                         (json_int_t)e->created_at, "ack_due_at", num_or_null(e->ack_due_at), "acked_at",
-                         num_or_null(e->acked_at), "acked_by", str_or_null(e->acked_by), "backup_at",
-                         num_or_null(e->backup_at), "retained_at", num_or_null(e->retained_at), "retained_by",
-                         str_or_null(e->retained_by), "followups", (int)e->followups)) != 0
-               ? MAMORI_ENOMEM
-               : 0;
+    json_t *o = json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "level", e->level, "channels",
+                          e->channels ? e->channels : "", "categories", str_or_null(e->categories), "created_at",
+                          (json_int_t)e->created_at, "ack_due_at", num_or_null(e->ack_due_at), "acked_at",
+                          num_or_null(e->acked_at), "acked_by", str_or_null(e->acked_by), "backup_at",
+                          num_or_null(e->backup_at), "retained_at", num_or_null(e->retained_at), "retained_by",
+                          str_or_null(e->retained_by), "followups", (int)e->followups);
+
+    /* Told in a digest during a burst (escalation/digest.h): which one,
+     * and until when it was held. */
+    if (o != NULL && e->held_until != 0 &&
+        (json_object_set_new(o, "held_until", json_integer(e->held_until)) != 0 ||
+         json_object_set_new(o, "digest", num_or_null(e->digest_id)) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    return json_array_append_new((json_t *)ctx, o) != 0 ? MAMORI_ENOMEM : 0;
 }
 
 static int on_link(void *ctx, const char *ticket_id, const char *url, const char *category, const char *title,

@@ -14,7 +14,7 @@
 #include "store/store.h"
 
 /* The tables copied, in this order; rows per table in the report. */
-#define MAMORI_COPY_TABLES 15
+#define MAMORI_COPY_TABLES 16
 extern const char *const mamori_copy_table_names[MAMORI_COPY_TABLES];
 
 struct mamori_copy_report {

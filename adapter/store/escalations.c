@@ -14,7 +14,8 @@
 #define ROW_COLUMNS                                                                                                  \
     "id, tenant, ticket_id, level, connector, event_id, ticket, categories, channels, message, acked_by,"         \
     " retained_by, created_at, coalesce(ack_due_at,0), coalesce(acked_at,0), coalesce(backup_at,0),"               \
-    " coalesce(retained_at,0), coalesce(last_followup_at,0), followups"
+    " coalesce(retained_at,0), coalesce(last_followup_at,0), followups, coalesce(held_until,0),"                   \
+    " coalesce(digest_id,0)"
 
 static int prep(struct mamori_store *st, const char *sql, sqlite3_stmt **s, struct mamori_error *err)
 {
@@ -80,6 +81,8 @@ static int read_row(sqlite3_stmt *s, struct mamori_escalation_row *r)
     r->retained_at = sqlite3_column_int64(s, 16);
     r->last_followup_at = sqlite3_column_int64(s, 17);
     r->followups = (long)sqlite3_column_int64(s, 18);
+    r->held_until = sqlite3_column_int64(s, 19);
+    r->digest_id = sqlite3_column_int64(s, 20);
     if (bad || r->tenant == NULL || r->ticket_id == NULL || r->level == NULL) {
         mamori_escalation_row_free(r);
         return MAMORI_ENOMEM;
@@ -159,8 +162,8 @@ int mamori_escalation_insert(struct mamori_store *st, const struct mamori_escala
 
     *id = 0;
     if ((rc = prep(st, "INSERT OR IGNORE INTO escalations(tenant, ticket_id, level, connector, event_id, ticket,"
-                       " categories, channels, message, created_at, ack_due_at)"
-                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, nullif(?11, 0))", &s, err)) != 0)
+                       " categories, channels, message, created_at, ack_due_at, held_until)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, nullif(?11, 0), nullif(?12, 0))", &s, err)) != 0)
         return rc;
     sqlite3_bind_text(s, 1, r->tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, r->ticket_id, -1, SQLITE_STATIC);
@@ -174,6 +177,7 @@ int mamori_escalation_insert(struct mamori_store *st, const struct mamori_escala
         sqlite3_bind_text(s, 9, r->message, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 10, r->created_at);
     sqlite3_bind_int64(s, 11, r->ack_due_at);
+    sqlite3_bind_int64(s, 12, r->held_until);
     rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
         *id = sqlite3_changes(st->db) ? sqlite3_last_insert_rowid(st->db) : 0;
@@ -583,4 +587,290 @@ int mamori_line_events_purge(struct mamori_store *st, long long before, struct m
         return rc;
     sqlite3_bind_int64(s, 1, before);
     return run(st, s, err);
+}
+
+/* ---- digests ---- */
+
+/* Step s for one integer: *v (0 when no row), *found. */
+static int one_int(struct mamori_store *st, sqlite3_stmt *s, long long *v, int *found, struct mamori_error *err)
+{
+    int rc = sqlite3_step(s);
+
+    *v = 0;
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) {
+        *v = sqlite3_column_int64(s, 0);
+        rc = MAMORI_OK;
+    } else {
+        rc = rc == SQLITE_DONE ? MAMORI_OK : db_error(st, err);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int mamori_digest_window(struct mamori_store *st, const char *tenant, long long since, long long now,
+                         long long *window_end, long *opened, struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_window(st, tenant, since, now, window_end, opened, err);
+    sqlite3_stmt *s;
+    long long v;
+    int rc, found;
+
+    *window_end = 0;
+    *opened = 0;
+    if ((rc = prep(st, "SELECT max(held_until) FROM escalations WHERE tenant = ?1 AND held_until > ?2"
+                       " AND digest_id IS NULL", &s, err)) != 0)
+        return rc;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, now);
+    if ((rc = one_int(st, s, window_end, &found, err)) != 0)
+        return rc;
+    if ((rc = prep(st, "SELECT count(*) FROM escalations WHERE tenant = ?1 AND created_at >= ?2"
+                       " AND level NOT LIKE 'consult-%'", &s, err)) != 0)
+        return rc;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, since);
+    rc = one_int(st, s, &v, &found, err);
+    *opened = (long)v;
+    return rc;
+}
+
+void mamori_digest_due_free(struct mamori_digest_due *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(d[i].tenant);
+}
+
+int mamori_digest_due(struct mamori_store *st, long long now, struct mamori_digest_due *out, size_t max, size_t *n,
+                      struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_due(st, now, out, max, n, err);
+    sqlite3_stmt *s;
+    int rc;
+
+    *n = 0;
+    if ((rc = prep(st, "SELECT tenant, held_until FROM escalations WHERE held_until IS NOT NULL AND digest_id IS NULL"
+                       " AND held_until <= ?1 GROUP BY tenant, held_until ORDER BY held_until, tenant LIMIT ?2",
+                   &s, err)) != 0)
+        return rc;
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+        int bad = 0;
+        out[*n].tenant = col(s, 0, &bad);
+        out[*n].window_end = sqlite3_column_int64(s, 1);
+        if (bad || out[*n].tenant == NULL) {
+            sqlite3_finalize(s);
+            mamori_digest_due_free(out, *n);
+            *n = 0;
+            return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+        }
+        (*n)++;
+    }
+    rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? MAMORI_OK : db_error(st, err);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int mamori_digest_held(struct mamori_store *st, const char *tenant, long long window_end,
+                       int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
+                       struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_held(st, tenant, window_end, cb, ctx, err);
+    sqlite3_stmt *s;
+    int rc;
+
+    if ((rc = prep(st, "SELECT " ROW_COLUMNS " FROM escalations WHERE tenant = ?1 AND held_until = ?2"
+                       " AND digest_id IS NULL ORDER BY id", &s, err)) != 0)
+        return rc;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, window_end);
+    return each_row(st, s, cb, ctx, err);
+}
+
+int mamori_digest_escalations(struct mamori_store *st, int64_t digest_id,
+                              int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
+                              struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_escalations(st, digest_id, cb, ctx, err);
+    sqlite3_stmt *s;
+    int rc;
+
+    if ((rc = prep(st, "SELECT " ROW_COLUMNS " FROM escalations WHERE digest_id = ?1 ORDER BY id", &s, err)) != 0)
+        return rc;
+    sqlite3_bind_int64(s, 1, digest_id);
+    return each_row(st, s, cb, ctx, err);
+}
+
+int mamori_digest_create(struct mamori_store *st, const char *tenant, long long window_end, long escalations,
+                         const char *channels, long long now, int64_t *id, struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_create(st, tenant, window_end, escalations, channels, now, id, err);
+    sqlite3_stmt *s;
+    int rc;
+
+    *id = 0;
+    if ((rc = prep(st, "INSERT INTO escalation_digests(tenant, window_end, escalations, channels, created_at)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5)", &s, err)) != 0)
+        return rc;
+    sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, window_end);
+    sqlite3_bind_int64(s, 3, escalations);
+    sqlite3_bind_text(s, 4, channels ? channels : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, now);
+    if ((rc = run(st, s, err)) == 0)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int mamori_digest_assign(struct mamori_store *st, int64_t id, int64_t digest_id, long long ack_due_at,
+                         int keep_message, int *changed, struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_assign(st, id, digest_id, ack_due_at, keep_message, changed, err);
+    sqlite3_stmt *s;
+    int rc;
+
+    *changed = 0;
+    if ((rc = prep(st, "UPDATE escalations SET digest_id = ?2, ack_due_at = nullif(?3, 0),"
+                       " message = CASE WHEN ?4 THEN message END WHERE id = ?1 AND digest_id IS NULL", &s, err)) != 0)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, digest_id);
+    sqlite3_bind_int64(s, 3, ack_due_at);
+    sqlite3_bind_int(s, 4, keep_message != 0);
+    if ((rc = run(st, s, err)) == 0)
+        *changed = sqlite3_changes(st->db);
+    return rc;
+}
+
+int mamori_digest_message_put(struct mamori_store *st, int64_t digest_id, const char *tenant, const char *channel,
+                              const char *recipient, const char *platform_id, long long now,
+                              struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_message_put(st, digest_id, tenant, channel, recipient, platform_id, now, err);
+    sqlite3_stmt *s;
+    int rc;
+
+    if ((rc = prep(st, "INSERT INTO escalation_messages(escalation_id, tenant, channel, recipient, platform_id,"
+                       " sent_at, digest_id) VALUES(0, ?2, ?3, ?4, ?5, ?6, ?1)", &s, err)) != 0)
+        return rc;
+    sqlite3_bind_int64(s, 1, digest_id);
+    sqlite3_bind_text(s, 2, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, recipient, -1, SQLITE_STATIC);
+    if (platform_id != NULL)
+        sqlite3_bind_text(s, 5, platform_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, now);
+    return run(st, s, err);
+}
+
+int mamori_digest_match(struct mamori_store *st, const char *tenant, const char *message_id,
+                        const char *const *recipients, long long since, int64_t *digest_id,
+                        struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_match(st, tenant, message_id, recipients, since, digest_id, err);
+    sqlite3_stmt *s;
+    long long v;
+    int rc, found;
+
+    *digest_id = 0;
+    if (message_id != NULL) {
+        if ((rc = prep(st, "SELECT coalesce(digest_id, 0) FROM escalation_messages WHERE tenant = ?1"
+                           " AND platform_id = ?2 ORDER BY id DESC LIMIT 1", &s, err)) != 0)
+            return rc;
+        sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, message_id, -1, SQLITE_STATIC);
+        if ((rc = one_int(st, s, &v, &found, err)) != 0)
+            return rc;
+        if (found) {
+            *digest_id = v;
+            return v > 0 ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOTFOUND, "a reply to an escalation");
+        }
+    }
+    for (size_t i = 0; recipients != NULL && recipients[i] != NULL; i++) {
+        if ((rc = prep(st, "SELECT coalesce(digest_id, 0) FROM escalation_messages WHERE tenant = ?1"
+                           " AND recipient = ?2 AND sent_at >= ?3 ORDER BY sent_at DESC, id DESC LIMIT 1", &s,
+                       err)) != 0)
+            return rc;
+        sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, recipients[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, since);
+        if ((rc = one_int(st, s, &v, &found, err)) != 0)
+            return rc;
+        if (found) {
+            *digest_id = v;
+            return v > 0 ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOTFOUND, "a reply to an escalation");
+        }
+    }
+    return mamori_error_set(err, MAMORI_ENOTFOUND, "no digest matches");
+}
+
+void mamori_digest_row_free(struct mamori_digest_row *d)
+{
+    free(d->tenant);
+    free(d->channels);
+    free(d->acked_by);
+    memset(d, 0, sizeof *d);
+}
+
+int mamori_digest_get(struct mamori_store *st, int64_t id, struct mamori_digest_row *d, struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_get(st, id, d, err);
+    sqlite3_stmt *s;
+    int rc, bad = 0;
+
+    memset(d, 0, sizeof *d);
+    if ((rc = prep(st, "SELECT id, tenant, channels, acked_by, window_end, created_at, coalesce(acked_at, 0),"
+                       " escalations FROM escalation_digests WHERE id = ?1", &s, err)) != 0)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        d->id = sqlite3_column_int64(s, 0);
+        d->tenant = col(s, 1, &bad);
+        d->channels = col(s, 2, &bad);
+        d->acked_by = col(s, 3, &bad);
+        d->window_end = sqlite3_column_int64(s, 4);
+        d->created_at = sqlite3_column_int64(s, 5);
+        d->acked_at = sqlite3_column_int64(s, 6);
+        d->escalations = (long)sqlite3_column_int64(s, 7);
+        rc = bad || d->tenant == NULL ? mamori_error_set(err, MAMORI_ENOMEM, "out of memory") : MAMORI_OK;
+    } else {
+        rc = rc == SQLITE_DONE ? mamori_error_set(err, MAMORI_ENOTFOUND, "no digest %lld", (long long)id)
+                               : db_error(st, err);
+    }
+    sqlite3_finalize(s);
+    if (rc != 0)
+        mamori_digest_row_free(d);
+    return rc;
+}
+
+int mamori_digest_ack(struct mamori_store *st, const char *tenant, int64_t id, const char *by, long long now,
+                      int *changed, struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_digest_ack(st, tenant, id, by, now, changed, err);
+    sqlite3_stmt *s;
+    int rc;
+
+    *changed = 0;
+    if ((rc = prep(st, "UPDATE escalation_digests SET acked_at = ?3, acked_by = ?4"
+                       " WHERE id = ?1 AND tenant = ?2 AND acked_at IS NULL", &s, err)) != 0)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_text(s, 4, by, -1, SQLITE_STATIC);
+    if ((rc = run(st, s, err)) == 0)
+        *changed = sqlite3_changes(st->db);
+    return rc;
 }

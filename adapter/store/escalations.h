@@ -33,6 +33,8 @@ struct mamori_escalation_row {
     char *acked_by, *retained_by;
     long long created_at, ack_due_at, acked_at, backup_at, retained_at, last_followup_at;
     long followups;
+    long long held_until;          /* held for a digest due then (0: sent on its own) */
+    int64_t digest_id;             /* the digest that told it (0: none) */
 };
 
 void mamori_escalation_row_free(struct mamori_escalation_row *r);
@@ -95,6 +97,83 @@ int mamori_escalation_mark_backup(struct mamori_store *st, int64_t id, long long
 int mamori_escalation_list(struct mamori_store *st, const char *tenant, int open_only, size_t max,
                            int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
                            struct mamori_error *err);
+
+/* ---- digests (escalation/digest.h; schema migration 8) ----
+ *
+ * A held escalation has held_until (when its window's digest is due) and
+ * no digest_id until the digest runner gives it one. */
+
+/* For a new escalation of tenant at now: *window_end receives the end of
+ * the tenant's open window (a held, undigested escalation whose
+ * held_until is after now; 0: none), *opened how many escalations (not
+ * consultations) were opened since `since`. */
+int mamori_digest_window(struct mamori_store *st, const char *tenant, long long since, long long now,
+                         long long *window_end, long *opened, struct mamori_error *err);
+
+struct mamori_digest_due {
+    char *tenant;
+    long long window_end;
+};
+
+void mamori_digest_due_free(struct mamori_digest_due *d, size_t n);
+
+/* Windows whose digest is due (held, undigested escalations with
+ * held_until at or before now), oldest first: at most max into out. */
+int mamori_digest_due(struct mamori_store *st, long long now, struct mamori_digest_due *out, size_t max, size_t *n,
+                      struct mamori_error *err);
+
+/* The held, undigested escalations of one window, by id, through cb. In a
+ * transaction (the digest's): on PostgreSQL the rows stay locked until it
+ * ends; sqlite's write transaction excludes other writers already. */
+int mamori_digest_held(struct mamori_store *st, const char *tenant, long long window_end,
+                       int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
+                       struct mamori_error *err);
+
+/* The escalations a digest told, by id, through cb. */
+int mamori_digest_escalations(struct mamori_store *st, int64_t digest_id,
+                              int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
+                              struct mamori_error *err);
+
+/* A new digest (in a transaction); *id receives its number. */
+int mamori_digest_create(struct mamori_store *st, const char *tenant, long long window_end, long escalations,
+                         const char *channels, long long now, int64_t *id, struct mamori_error *err);
+
+/* Put escalation id into digest_id (in a transaction): its deadline
+ * becomes ack_due_at (0: none) and, unless keep_message, its message
+ * model is dropped. *changed: 0 when it was digested meanwhile. */
+int mamori_digest_assign(struct mamori_store *st, int64_t id, int64_t digest_id, long long ack_due_at,
+                         int keep_message, int *changed, struct mamori_error *err);
+
+/* Record a delivered digest message (in a transaction). */
+int mamori_digest_message_put(struct mamori_store *st, int64_t digest_id, const char *tenant, const char *channel,
+                              const char *recipient, const char *platform_id, long long now,
+                              struct mamori_error *err);
+
+/* The digest a LINE reply is about: the one whose message has platform
+ * id message_id; else, when message_id names no message at all and
+ * recipients is not NULL, the one whose message was the last sent to a
+ * recipient since `since`. MAMORI_ENOTFOUND when the reply is about an
+ * escalation (or nothing). */
+int mamori_digest_match(struct mamori_store *st, const char *tenant, const char *message_id,
+                        const char *const *recipients, long long since, int64_t *digest_id,
+                        struct mamori_error *err);
+
+struct mamori_digest_row {
+    int64_t id;
+    char *tenant, *channels, *acked_by;
+    long long window_end, created_at, acked_at;
+    long escalations;
+};
+
+void mamori_digest_row_free(struct mamori_digest_row *d);
+
+int mamori_digest_get(struct mamori_store *st, int64_t id, struct mamori_digest_row *d, struct mamori_error *err);
+
+/* Mark digest id of tenant acknowledged (in a transaction); *changed 0
+ * when it was already. Its escalations are acknowledged by the caller
+ * (mamori_escalation_ack per ticket). */
+int mamori_digest_ack(struct mamori_store *st, const char *tenant, int64_t id, const char *by, long long now,
+                      int *changed, struct mamori_error *err);
 
 /* ---- lawyers ---- */
 

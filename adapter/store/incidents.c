@@ -257,9 +257,12 @@ int mamori_incident_messages_each(struct mamori_store *st, const char *tenant, c
     int rc;
 
     if (sqlite3_prepare_v2(st->db,
+                           /* A digest's message (escalation/digest.h) told every
+                            * escalation in it that was routed to its channel. */
                            "SELECT e.level, m.channel, m.recipient, m.sent_at FROM escalation_messages m"
-                           " JOIN escalations e ON e.id = m.escalation_id WHERE e.tenant = ?1 AND e.ticket_id = ?2"
-                           " ORDER BY m.sent_at, m.id",
+                           " JOIN escalations e ON e.id = m.escalation_id OR (m.digest_id = e.digest_id AND"
+                           " instr(',' || e.channels || ',', ',' || m.channel || ',') > 0)"
+                           " WHERE e.tenant = ?1 AND e.ticket_id = ?2 ORDER BY m.sent_at, m.id",
                            -1, &s, NULL) != SQLITE_OK)
         return mamori_error_set(err, MAMORI_EDB, "reading escalation messages: %s", sqlite3_errmsg(st->db));
     sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);

@@ -15,7 +15,7 @@
  *    records get consecutive seq numbers from one writer at a time;
  *  - outbox: a claim is one UPDATE over a FOR UPDATE SKIP LOCKED subquery
  *    that sets a lease (lease_until, lease_owner = pid, lease_node = host);
- *  - roles that must run on one node (escalation deadlines, retention,
+ *  - roles that must run on one node (escalation deadlines and digests, retention,
  *    pollers): session advisory locks, released by PostgreSQL when the
  *    holder's connection dies (mamori_store_lead).
  * Commits use synchronous_commit = on: COMMIT returns once the WAL is
@@ -53,8 +53,9 @@ int mamori_pg_schema_count(void);
 const char *mamori_pg_schema_migration(int version);
 
 /* Text parameters for one statement ($1 ...). Numbers are formatted into
- * the struct itself: nothing is allocated. */
-#define MAMORI_PG_MAX_PARAMS 20
+ * the struct itself: nothing is allocated. The widest statement is store
+ * copy's INSERT into escalations (21 columns). */
+#define MAMORI_PG_MAX_PARAMS 24
 struct mamori_pg_params {
     int n;
     const char *v[MAMORI_PG_MAX_PARAMS];
@@ -199,6 +200,29 @@ int mamori_pg_lawyer_list(struct mamori_store *st, const char *tenant,
 int mamori_pg_line_event_put(struct mamori_store *st, const char *tenant, const char *event_id, long long now,
                              struct mamori_error *err);
 int mamori_pg_line_events_purge(struct mamori_store *st, long long before, struct mamori_error *err);
+int mamori_pg_digest_window(struct mamori_store *st, const char *tenant, long long since, long long now,
+                            long long *window_end, long *opened, struct mamori_error *err);
+int mamori_pg_digest_due(struct mamori_store *st, long long now, struct mamori_digest_due *out, size_t max, size_t *n,
+                         struct mamori_error *err);
+int mamori_pg_digest_held(struct mamori_store *st, const char *tenant, long long window_end,
+                          int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
+                          struct mamori_error *err);
+int mamori_pg_digest_escalations(struct mamori_store *st, int64_t digest_id,
+                                 int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
+                                 struct mamori_error *err);
+int mamori_pg_digest_create(struct mamori_store *st, const char *tenant, long long window_end, long escalations,
+                            const char *channels, long long now, int64_t *id, struct mamori_error *err);
+int mamori_pg_digest_assign(struct mamori_store *st, int64_t id, int64_t digest_id, long long ack_due_at,
+                            int keep_message, int *changed, struct mamori_error *err);
+int mamori_pg_digest_message_put(struct mamori_store *st, int64_t digest_id, const char *tenant, const char *channel,
+                                 const char *recipient, const char *platform_id, long long now,
+                                 struct mamori_error *err);
+int mamori_pg_digest_match(struct mamori_store *st, const char *tenant, const char *message_id,
+                           const char *const *recipients, long long since, int64_t *digest_id,
+                           struct mamori_error *err);
+int mamori_pg_digest_get(struct mamori_store *st, int64_t id, struct mamori_digest_row *d, struct mamori_error *err);
+int mamori_pg_digest_ack(struct mamori_store *st, const char *tenant, int64_t id, const char *by, long long now,
+                         int *changed, struct mamori_error *err);
 
 /* ---- consultations.h, warnings.h ---- */
 int mamori_pg_consultation_insert(struct mamori_store *st, const struct mamori_consultation_row *r, int64_t *number,

@@ -13,8 +13,9 @@
 
 /* The sqlite schema whose tables are listed below; a store at another
  * version is refused rather than copied in part. 6: consultations,
- * warnings, restrictions; 7: incidents and training_links. */
-#define COPY_SQLITE_SCHEMA 7
+ * warnings, restrictions; 7: incidents and training_links; 8: escalation
+ * digests. */
+#define COPY_SQLITE_SCHEMA 8
 
 struct table {
     const char *name, *columns;
@@ -31,8 +32,8 @@ static const struct table tables[MAMORI_COPY_TABLES] = {
     {"poll_cursor", "tenant, cursor, updated_at", 3, NULL},
     {"escalations", "id, tenant, ticket_id, level, connector, event_id, ticket, categories, channels, message,"
                     " created_at, ack_due_at, acked_at, acked_by, backup_at, retained_at, retained_by, followups,"
-                    " last_followup_at", 19, "id"},
-    {"escalation_messages", "id, escalation_id, tenant, channel, recipient, platform_id, sent_at", 7, "id"},
+                    " last_followup_at, held_until, digest_id", 21, "id"},
+    {"escalation_messages", "id, escalation_id, tenant, channel, recipient, platform_id, sent_at, digest_id", 8, "id"},
     {"lawyers", "tenant, line_user_id, name, state, first_seen_at, approved_at, updated_at", 7, NULL},
     {"line_events", "tenant, event_id, received_at", 3, NULL},
     {"audit", "seq, at, tenant, kind, subject, data, prev_hash, hash, keyed", 9, NULL},
@@ -44,11 +45,13 @@ static const struct table tables[MAMORI_COPY_TABLES] = {
      "id"},
     {"warnings", "id, tenant, requester, ticket_id, source, source_key, given_by, given_at", 8, "id"},
     {"restrictions", "tenant, requester, ticket_id, decided_by, decided_at, via", 6, NULL},
+    {"escalation_digests", "id, tenant, window_end, escalations, channels, created_at, acked_at, acked_by", 8, "id"},
 };
 
 const char *const mamori_copy_table_names[MAMORI_COPY_TABLES] = {
     "meta", "events", "outbox", "poll_cursor", "escalations", "escalation_messages", "lawyers", "line_events",
     "audit", "strikes", "incidents", "training_links", "consultations", "warnings", "restrictions",
+    "escalation_digests",
 };
 
 static int copy_table(struct mamori_store *from, struct mamori_store *to, const struct table *t, int64_t *rows,

@@ -12,7 +12,8 @@
 #define ROW_COLUMNS                                                                                                  \
     "id, tenant, ticket_id, level, connector, event_id, ticket, categories, channels, message, acked_by,"         \
     " retained_by, created_at, coalesce(ack_due_at,0), coalesce(acked_at,0), coalesce(backup_at,0),"               \
-    " coalesce(retained_at,0), coalesce(last_followup_at,0), followups"
+    " coalesce(retained_at,0), coalesce(last_followup_at,0), followups, coalesce(held_until,0),"                   \
+    " coalesce(digest_id,0)"
 
 static char *col(PGresult *res, int r, int c, int *bad)
 {
@@ -47,6 +48,8 @@ static int read_row(PGresult *res, int i, struct mamori_escalation_row *r)
     r->retained_at = mamori_pg_ll(res, i, 16);
     r->last_followup_at = mamori_pg_ll(res, i, 17);
     r->followups = (long)mamori_pg_ll(res, i, 18);
+    r->held_until = mamori_pg_ll(res, i, 19);
+    r->digest_id = mamori_pg_ll(res, i, 20);
     if (bad || r->tenant == NULL || r->ticket_id == NULL || r->level == NULL) {
         mamori_escalation_row_free(r);
         return MAMORI_ENOMEM;
@@ -100,10 +103,12 @@ int mamori_pg_escalation_insert(struct mamori_store *st, const struct mamori_esc
     mamori_pg_text(&p, r->message);
     mamori_pg_int(&p, r->created_at);
     mamori_pg_int(&p, r->ack_due_at);
+    mamori_pg_int(&p, r->held_until);
     if ((rc = mamori_pg_run(st, "escalations",
                             "INSERT INTO escalations(tenant, ticket_id, level, connector, event_id, ticket,"
-                            " categories, channels, message, created_at, ack_due_at)"
-                            " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11::bigint, 0))"
+                            " categories, channels, message, created_at, ack_due_at, held_until)"
+                            " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11::bigint, 0),"
+                            " nullif($12::bigint, 0))"
                             " ON CONFLICT (tenant, ticket_id, level) DO NOTHING RETURNING id",
                             &p, &res, err)) != 0)
         return rc;
@@ -478,4 +483,262 @@ int mamori_pg_line_events_purge(struct mamori_store *st, long long before, struc
 
     mamori_pg_int(&p, before);
     return update(st, "DELETE FROM line_events WHERE received_at < $1", &p, NULL, err);
+}
+
+/* ---- digests ---- */
+
+static int each_row(struct mamori_store *st, const char *sql, const struct mamori_pg_params *p,
+                    int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx, struct mamori_error *err)
+{
+    PGresult *res;
+    int rc;
+
+    if ((rc = mamori_pg_run(st, "escalation digests", sql, p, &res, err)) != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+        struct mamori_escalation_row r;
+        if (read_row(res, i, &r) != 0) {
+            rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+            break;
+        }
+        rc = cb(ctx, &r);
+        mamori_escalation_row_free(&r);
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* One integer: *v (0 when no row or NULL), *found. */
+static int one_int(struct mamori_store *st, const char *sql, const struct mamori_pg_params *p, long long *v,
+                   int *found, struct mamori_error *err)
+{
+    PGresult *res;
+    int rc;
+
+    *v = 0;
+    *found = 0;
+    if ((rc = mamori_pg_run(st, "escalation digests", sql, p, &res, err)) != 0)
+        return rc;
+    if (PQntuples(res) > 0) {
+        *found = 1;
+        *v = PQgetisnull(res, 0, 0) ? 0 : mamori_pg_ll(res, 0, 0);
+    }
+    PQclear(res);
+    return MAMORI_OK;
+}
+
+int mamori_pg_digest_window(struct mamori_store *st, const char *tenant, long long since, long long now,
+                            long long *window_end, long *opened, struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0}, q = {0};
+    long long v;
+    int rc, found;
+
+    *opened = 0;
+    mamori_pg_text(&p, tenant);
+    mamori_pg_int(&p, now);
+    if ((rc = one_int(st, "SELECT max(held_until) FROM escalations WHERE tenant = $1 AND held_until > $2"
+                          " AND digest_id IS NULL", &p, window_end, &found, err)) != 0)
+        return rc;
+    mamori_pg_text(&q, tenant);
+    mamori_pg_int(&q, since);
+    rc = one_int(st, "SELECT count(*) FROM escalations WHERE tenant = $1 AND created_at >= $2"
+                     " AND level NOT LIKE 'consult-%'", &q, &v, &found, err);
+    *opened = (long)v;
+    return rc;
+}
+
+int mamori_pg_digest_due(struct mamori_store *st, long long now, struct mamori_digest_due *out, size_t max, size_t *n,
+                         struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+    PGresult *res;
+    int rc;
+
+    *n = 0;
+    mamori_pg_int(&p, now);
+    mamori_pg_int(&p, (long long)max);
+    if ((rc = mamori_pg_run(st, "escalation digests",
+                            "SELECT tenant, held_until FROM escalations WHERE held_until IS NOT NULL"
+                            " AND digest_id IS NULL AND held_until <= $1 GROUP BY tenant, held_until"
+                            " ORDER BY held_until, tenant LIMIT $2",
+                            &p, &res, err)) != 0)
+        return rc;
+    for (int i = 0; i < PQntuples(res) && *n < max; i++) {
+        if ((out[*n].tenant = mamori_pg_dup(res, i, 0)) == NULL) {
+            PQclear(res);
+            mamori_digest_due_free(out, *n);
+            *n = 0;
+            return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+        }
+        out[(*n)++].window_end = mamori_pg_ll(res, i, 1);
+    }
+    PQclear(res);
+    return MAMORI_OK;
+}
+
+int mamori_pg_digest_held(struct mamori_store *st, const char *tenant, long long window_end,
+                          int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
+                          struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+
+    mamori_pg_text(&p, tenant);
+    mamori_pg_int(&p, window_end);
+    /* Locked: a second runner waits, then finds them digested. */
+    return each_row(st, "SELECT " ROW_COLUMNS " FROM escalations WHERE tenant = $1 AND held_until = $2"
+                        " AND digest_id IS NULL ORDER BY id FOR UPDATE", &p, cb, ctx, err);
+}
+
+int mamori_pg_digest_escalations(struct mamori_store *st, int64_t digest_id,
+                                 int (*cb)(void *ctx, const struct mamori_escalation_row *r), void *ctx,
+                                 struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+
+    mamori_pg_int(&p, digest_id);
+    return each_row(st, "SELECT " ROW_COLUMNS " FROM escalations WHERE digest_id = $1 ORDER BY id", &p, cb, ctx,
+                    err);
+}
+
+int mamori_pg_digest_create(struct mamori_store *st, const char *tenant, long long window_end, long escalations,
+                            const char *channels, long long now, int64_t *id, struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+    long long v;
+    int rc, found;
+
+    mamori_pg_text(&p, tenant);
+    mamori_pg_int(&p, window_end);
+    mamori_pg_int(&p, escalations);
+    mamori_pg_text(&p, channels ? channels : "");
+    mamori_pg_int(&p, now);
+    rc = one_int(st, "INSERT INTO escalation_digests(tenant, window_end, escalations, channels, created_at)"
+                     " VALUES($1, $2, $3, $4, $5) RETURNING id", &p, &v, &found, err);
+    *id = (int64_t)v;
+    return rc;
+}
+
+int mamori_pg_digest_assign(struct mamori_store *st, int64_t id, int64_t digest_id, long long ack_due_at,
+                            int keep_message, int *changed, struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+    long long n = 0;
+    int rc;
+
+    mamori_pg_int(&p, id);
+    mamori_pg_int(&p, digest_id);
+    mamori_pg_int(&p, ack_due_at);
+    mamori_pg_int(&p, keep_message != 0);
+    rc = update(st, "UPDATE escalations SET digest_id = $2, ack_due_at = nullif($3::bigint, 0),"
+                    " message = CASE WHEN $4::integer <> 0 THEN message END WHERE id = $1 AND digest_id IS NULL",
+                &p, &n, err);
+    *changed = (int)n;
+    return rc;
+}
+
+int mamori_pg_digest_message_put(struct mamori_store *st, int64_t digest_id, const char *tenant, const char *channel,
+                                 const char *recipient, const char *platform_id, long long now,
+                                 struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+
+    mamori_pg_int(&p, digest_id);
+    mamori_pg_text(&p, tenant);
+    mamori_pg_text(&p, channel);
+    mamori_pg_text(&p, recipient);
+    mamori_pg_text(&p, platform_id);
+    mamori_pg_int(&p, now);
+    return mamori_pg_run(st, "escalation digests",
+                         "INSERT INTO escalation_messages(escalation_id, tenant, channel, recipient, platform_id,"
+                         " sent_at, digest_id) VALUES(0, $2, $3, $4, $5, $6, $1)",
+                         &p, NULL, err);
+}
+
+int mamori_pg_digest_match(struct mamori_store *st, const char *tenant, const char *message_id,
+                           const char *const *recipients, long long since, int64_t *digest_id,
+                           struct mamori_error *err)
+{
+    long long v;
+    int rc, found;
+
+    *digest_id = 0;
+    if (message_id != NULL) {
+        struct mamori_pg_params p = {0};
+        mamori_pg_text(&p, tenant);
+        mamori_pg_text(&p, message_id);
+        if ((rc = one_int(st, "SELECT coalesce(digest_id, 0) FROM escalation_messages WHERE tenant = $1"
+                              " AND platform_id = $2 ORDER BY id DESC LIMIT 1", &p, &v, &found, err)) != 0)
+            return rc;
+        if (found) {
+            *digest_id = v;
+            return v > 0 ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOTFOUND, "a reply to an escalation");
+        }
+    }
+    for (size_t i = 0; recipients != NULL && recipients[i] != NULL; i++) {
+        struct mamori_pg_params p = {0};
+        mamori_pg_text(&p, tenant);
+        mamori_pg_text(&p, recipients[i]);
+        mamori_pg_int(&p, since);
+        if ((rc = one_int(st, "SELECT coalesce(digest_id, 0) FROM escalation_messages WHERE tenant = $1"
+                              " AND recipient = $2 AND sent_at >= $3 ORDER BY sent_at DESC, id DESC LIMIT 1", &p, &v,
+                          &found, err)) != 0)
+            return rc;
+        if (found) {
+            *digest_id = v;
+            return v > 0 ? MAMORI_OK : mamori_error_set(err, MAMORI_ENOTFOUND, "a reply to an escalation");
+        }
+    }
+    return mamori_error_set(err, MAMORI_ENOTFOUND, "no digest matches");
+}
+
+int mamori_pg_digest_get(struct mamori_store *st, int64_t id, struct mamori_digest_row *d, struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+    PGresult *res;
+    int rc, bad = 0;
+
+    memset(d, 0, sizeof *d);
+    mamori_pg_int(&p, id);
+    if ((rc = mamori_pg_run(st, "escalation digests",
+                            "SELECT id, tenant, channels, acked_by, window_end, created_at, coalesce(acked_at, 0),"
+                            " escalations FROM escalation_digests WHERE id = $1",
+                            &p, &res, err)) != 0)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return mamori_error_set(err, MAMORI_ENOTFOUND, "no digest %lld", (long long)id);
+    }
+    d->id = mamori_pg_ll(res, 0, 0);
+    d->tenant = col(res, 0, 1, &bad);
+    d->channels = col(res, 0, 2, &bad);
+    d->acked_by = col(res, 0, 3, &bad);
+    d->window_end = mamori_pg_ll(res, 0, 4);
+    d->created_at = mamori_pg_ll(res, 0, 5);
+    d->acked_at = mamori_pg_ll(res, 0, 6);
+    d->escalations = (long)mamori_pg_ll(res, 0, 7);
+    PQclear(res);
+    if (bad || d->tenant == NULL) {
+        mamori_digest_row_free(d);
+        return mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
+    }
+    return MAMORI_OK;
+}
+
+int mamori_pg_digest_ack(struct mamori_store *st, const char *tenant, int64_t id, const char *by, long long now,
+                         int *changed, struct mamori_error *err)
+{
+    struct mamori_pg_params p = {0};
+    long long n = 0;
+    int rc;
+
+    mamori_pg_int(&p, id);
+    mamori_pg_text(&p, tenant);
+    mamori_pg_int(&p, now);
+    mamori_pg_text(&p, by);
+    rc = update(st, "UPDATE escalation_digests SET acked_at = $3, acked_by = $4"
+                    " WHERE id = $1 AND tenant = $2 AND acked_at IS NULL",
+                &p, &n, err);
+    *changed = (int)n;
+    return rc;
 }

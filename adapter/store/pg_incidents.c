@@ -207,9 +207,12 @@ int mamori_pg_incident_messages_each(struct mamori_store *st, const char *tenant
     mamori_pg_text(&p, tenant);
     mamori_pg_text(&p, ticket_id);
     if ((rc = mamori_pg_run(st, "reading escalation messages",
+                            /* A digest's message (escalation/digest.h) told every
+                             * escalation in it that was routed to its channel. */
                             "SELECT e.level, m.channel, m.recipient, m.sent_at FROM escalation_messages m"
-                            " JOIN escalations e ON e.id = m.escalation_id WHERE e.tenant = $1 AND e.ticket_id = $2"
-                            " ORDER BY m.sent_at, m.id",
+                            " JOIN escalations e ON e.id = m.escalation_id OR (m.digest_id = e.digest_id AND"
+                            " strpos(',' || e.channels || ',', ',' || m.channel || ',') > 0)"
+                            " WHERE e.tenant = $1 AND e.ticket_id = $2 ORDER BY m.sent_at, m.id",
                             &p, &res, err)) != 0)
         return rc;
     for (int i = 0; i < PQntuples(res) && rc == 0; i++)

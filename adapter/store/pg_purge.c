@@ -23,6 +23,7 @@ static const char *const due_where[MAMORI_PURGE_TABLE_COUNT] = {
     [MAMORI_PURGE_CONSULTATIONS] = "tenant = $1 AND created_at < $2",
     [MAMORI_PURGE_WARNINGS] = "tenant = $1 AND given_at < $2",
     [MAMORI_PURGE_RESTRICTIONS] = "tenant = $1 AND decided_at < $2",
+    [MAMORI_PURGE_DIGESTS] = "tenant = $1 AND created_at < $2",
 };
 static const char *const table_sql[MAMORI_PURGE_TABLE_COUNT] = {
     [MAMORI_PURGE_EVENTS] = "events",
@@ -35,6 +36,7 @@ static const char *const table_sql[MAMORI_PURGE_TABLE_COUNT] = {
     [MAMORI_PURGE_CONSULTATIONS] = "consultations",
     [MAMORI_PURGE_WARNINGS] = "warnings",
     [MAMORI_PURGE_RESTRICTIONS] = "restrictions",
+    [MAMORI_PURGE_DIGESTS] = "escalation_digests",
 };
 
 int mamori_pg_purge_list_tenants(struct mamori_store *st, struct mamori_strv *out, struct mamori_error *err)

@@ -112,6 +112,20 @@ static const char *const migrations[] = {
     "CREATE TABLE restrictions("
     "  tenant text NOT NULL, requester text NOT NULL, ticket_id text NOT NULL, decided_by text,"
     "  decided_at bigint NOT NULL, via text NOT NULL, PRIMARY KEY(tenant, requester));",
+
+    /* 4: sqlite's migration 8, escalation digests (escalation/digest.h):
+     * the same columns and indexes. */
+    "ALTER TABLE escalations ADD COLUMN held_until bigint;"
+    "ALTER TABLE escalations ADD COLUMN digest_id bigint;"
+    "CREATE INDEX escalations_held ON escalations(held_until)"
+    "  WHERE held_until IS NOT NULL AND digest_id IS NULL;"
+    "CREATE INDEX escalations_digest ON escalations(digest_id) WHERE digest_id IS NOT NULL;"
+    "CREATE INDEX escalations_opened ON escalations(tenant, created_at);"
+    "ALTER TABLE escalation_messages ADD COLUMN digest_id bigint;"
+    "CREATE TABLE escalation_digests("
+    "  id bigserial PRIMARY KEY, tenant text NOT NULL, window_end bigint NOT NULL, escalations integer NOT NULL,"
+    "  channels text NOT NULL DEFAULT '', created_at bigint NOT NULL, acked_at bigint, acked_by text);"
+    "CREATE INDEX escalation_digests_created ON escalation_digests(tenant, created_at);",
 };
 
 int mamori_pg_schema_count(void)

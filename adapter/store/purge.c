@@ -67,6 +67,7 @@ static const struct purge_sql purge_sql[MAMORI_PURGE_TABLE_COUNT] = {
     [MAMORI_PURGE_CONSULTATIONS] = PURGE_BY("consultations", "consultations", "created_at"),
     [MAMORI_PURGE_WARNINGS] = PURGE_BY("warnings", "warnings", "given_at"),
     [MAMORI_PURGE_RESTRICTIONS] = PURGE_BY("restrictions", "restrictions", "decided_at"),
+    [MAMORI_PURGE_DIGESTS] = PURGE_BY("escalation digests", "escalation_digests", "created_at"),
 #undef PURGE_BY
 };
 

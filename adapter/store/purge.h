@@ -36,6 +36,7 @@ enum mamori_purge_table {
     MAMORI_PURGE_CONSULTATIONS,
     MAMORI_PURGE_WARNINGS,
     MAMORI_PURGE_RESTRICTIONS,
+    MAMORI_PURGE_DIGESTS,         /* escalation digests created before the cutoff */
     MAMORI_PURGE_TABLE_COUNT
 };
 

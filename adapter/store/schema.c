@@ -143,6 +143,26 @@ static const char *const migrations[] = {
     "  tenant TEXT NOT NULL, ticket_id TEXT NOT NULL, url TEXT NOT NULL, category TEXT NOT NULL DEFAULT '',"
     "  title TEXT, issued_at INTEGER NOT NULL, opened_at INTEGER, PRIMARY KEY(tenant, ticket_id, url));"
     "CREATE INDEX training_links_period ON training_links(tenant, issued_at);",
+
+    /* 8: escalation digests (escalation/digest.h). During a burst an
+     * escalation may be held (held_until: when its digest is due) instead
+     * of sent; the digest runner gives every held escalation of a tenant
+     * and window one digest (digest_id) and one message per channel. A
+     * digest message's LINE id is kept in escalation_messages with
+     * digest_id (escalation_id 0), so a quoted 確認 finds the digest. The
+     * partial index keeps the runner to the held, undigested rows;
+     * escalations_opened counts a tenant's recent escalations (digest_after). */
+    "ALTER TABLE escalations ADD COLUMN held_until INTEGER;"
+    "ALTER TABLE escalations ADD COLUMN digest_id INTEGER;"
+    "CREATE INDEX escalations_held ON escalations(held_until)"
+    "  WHERE held_until IS NOT NULL AND digest_id IS NULL;"
+    "CREATE INDEX escalations_digest ON escalations(digest_id) WHERE digest_id IS NOT NULL;"
+    "CREATE INDEX escalations_opened ON escalations(tenant, created_at);"
+    "ALTER TABLE escalation_messages ADD COLUMN digest_id INTEGER;"
+    "CREATE TABLE escalation_digests("
+    "  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, window_end INTEGER NOT NULL, escalations INTEGER NOT NULL,"
+    "  channels TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, acked_at INTEGER, acked_by TEXT);"
+    "CREATE INDEX escalation_digests_created ON escalation_digests(tenant, created_at);",
 };
 
 int mamori_schema_count(void)

@@ -33,7 +33,7 @@ like() {  # like TEXT SUBSTRING MESSAGE
     case "$1" in *"$2"*) check 0 "$3" ;; *) check 1 "$3"; echo "#   '$1' does not contain '$2'" ;; esac
 }
 
-SUB=107          # assertions in test_store_backend
+SUB=136          # assertions in test_store_backend
 PLAN=$((SUB * 2 + 21))
 echo "1..$PLAN"
 

@@ -337,7 +337,8 @@ static void test_escalation_defaults(void)
         } else if (a->quiet_from != b->quiet_from || a->quiet_to != b->quiet_to || a->utc_offset != b->utc_offset ||
                    a->ack_deadline != b->ack_deadline || a->ack_levels != b->ack_levels ||
                    a->redact_customer != b->redact_customer || a->evidence_chars != b->evidence_chars ||
-                   a->evidence_items != b->evidence_items) {
+                   a->evidence_items != b->evidence_items || a->digest_period != b->digest_period ||
+                   a->digest_after != b->digest_after) {
             diag("[escalation] %s is not the code's default", line), bad++;
         }
         mamori_tenant_free(&t);

@@ -1,7 +1,8 @@
 /* Unit tests for escalation (issue 5): config, routing and quiet hours,
  * quoting and redaction, each channel's request shape, lawyer commands
  * and notes, the LINE signature, the escalation store and the deadline
- * check. */
+ * check; digests (holding during a burst, the digest, its acknowledgement,
+ * its rendering). */
 #include "config.h"
 
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "config/tenant.h"
 #include "connector/connector.h"
 #include "escalation/channel.h"
+#include "escalation/digest.h"
 #include "escalation/escalate.h"
 #include "escalation/lawyer.h"
 #include "escalation/message.h"
@@ -139,6 +141,170 @@ static int count_rows(struct mamori_store *st, const char *sql)
         n = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
     return n;
+}
+
+/* One escalation of ticket id at level, at time `at`, prepared and
+ * committed as the webhook does; the plan is returned for checks. */
+static void escalate_one(struct mamori_store *st, const struct mamori_tenant *t, const char *id, int level,
+                         long long at, struct mamori_escalation_plan *plan)
+{
+    struct mamori_annotation a;
+    struct mamori_ticket tk;
+    struct mamori_error err;
+
+    ticket_fill(&tk);
+    mamori_ticket_set(&tk.ticket_id, id);
+    fill_annotation(&a, body_text, level);
+    if (mamori_escalation_prepare(plan, st, t, &tk, &a, (time_t)at, &err) != 0)
+        diag("prepare: %s", err.message);
+    mamori_store_begin(st, &err);
+    if (mamori_escalation_commit(plan, st, (time_t)at, &err) != 0)
+        diag("commit: %s", err.message);
+    mamori_store_commit(st, &err);
+    mamori_annotation_free(&a);
+    mamori_ticket_free(&tk);
+}
+
+/* Digests (digest.h): with digest_period 10m and digest_after 2, a burst
+ * of lawyer-level escalations is held after the second; a police-level one
+ * is not; the window's digest goes to each channel once, with the
+ * deadlines from then; one acknowledgement covers all of it. */
+static void digest_tests(struct mamori_tenant *t, long long day)
+{
+    struct mamori_escalation_config *c = t->escalation;
+    struct mamori_store *st = NULL;
+    struct mamori_escalation_plan plan;
+    struct mamori_generation gen;
+    struct mamori_audit_report rep;
+    struct mamori_error err;
+    struct mamori_buf b = MAMORI_BUF_INIT;
+    json_t *model, *items, *req = NULL;
+    char *s;
+    int sent = -1, acked = 0, blocks_ok = 1, fired = -1;
+
+    c->digest_period = 600;
+    c->digest_after = 2;
+    is_int(mamori_store_open(&st, path_of("d.db"), MAMORI_SYNC_NORMAL, 1000, 0, &err), 0, "digests: a store opens");
+    mamori_store_set_audit_key(st, (const unsigned char *)"test-audit-key", 14);
+    escalate_one(st, t, "T1", MAMORI_ESCALATE_LAWYER, day, &plan);
+    ok(plan.held_until == 0 && plan.job_count == 3, "the first escalation of a period is sent");
+    mamori_escalation_plan_free(&plan);
+    escalate_one(st, t, "T2", MAMORI_ESCALATE_LAWYER, day + 1, &plan);
+    ok(plan.held_until == 0 && plan.job_count == 3, "... and the second (digest_after = 2)");
+    mamori_escalation_plan_free(&plan);
+    escalate_one(st, t, "T3", MAMORI_ESCALATE_LAWYER, day + 2, &plan);
+    ok(plan.held_until == day + 2 + 600 && plan.job_count == 0 && plan.ack_due_at == 0 && plan.message_json != NULL,
+       "the third is held for the digest, with no message and no deadline yet");
+    contains_str(plan.status, "まとめて通知", "the agent's note says it goes in the digest");
+    mamori_escalation_plan_free(&plan);
+    escalate_one(st, t, "T4", MAMORI_ESCALATE_POLICE, day + 3, &plan);
+    ok(plan.held_until == 0 && plan.job_count > 0, "a police-level escalation is never held");
+    mamori_escalation_plan_free(&plan);
+    escalate_one(st, t, "T5", MAMORI_ESCALATE_LAWYER, day + 300, &plan);
+    is_int(plan.held_until, day + 2 + 600, "a later one joins the open window");
+    mamori_escalation_plan_free(&plan);
+
+    memset(&gen, 0, sizeof gen);
+    gen.tenants = t;
+    gen.tenant_count = 1;
+    mamori_escalation_digest_tick(st, &gen, day + 601, &sent, &err);
+    is_int(sent, 0, "no digest before the window ends");
+    is_int(mamori_escalation_digest_tick(st, &gen, day + 602, &sent, &err), 0, "the digest runner runs");
+    is_int(sent, 1, "one digest when it ends");
+    is_int(count_rows(st, "SELECT count(*) FROM outbox WHERE dedupe_key LIKE 'acme:esc:digest-1:digest:%:digest'"), 3,
+           "one message per channel and LINE recipient (two LINE ids, one mail)");
+    is_int(count_rows(st, "SELECT count(*) FROM escalations WHERE digest_id = 1 AND ack_due_at = 1749517200 + 602 + 1800"),
+           2, "both held escalations are in it, their deadline running from the digest");
+    mamori_escalation_digest_tick(st, &gen, day + 99999, &sent, &err);
+    is_int(sent, 0, "a window's digest is made once");
+    s = NULL;
+    {
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(st->db, "SELECT payload FROM outbox WHERE dedupe_key LIKE '%digest-1%' AND connector = 'line'"
+                                       " LIMIT 1", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+            s = strdup((const char *)sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+    }
+    contains_str(s, "まとめ #1", "the LINE digest is numbered");
+    contains_str(s, "#T3", "... lists the held tickets");
+    contains_str(s, "https://acme.example/tickets/T5", "... with their links");
+    ok(s != NULL && strstr(s, "#T1") == NULL && strstr(s, "#T4") == NULL && strstr(s, "殺すぞ") == NULL,
+       "... and nothing else: no ticket sent on its own, no quote");
+    contains_str(s, "\"digest\":1", "the job is marked as the digest's");
+    free(s);
+
+    /* The deadline: the single ones are overdue first; the digest's two
+     * go to the backup together, in one message. */
+    mamori_escalation_tick(st, &gen, day + 602 + 1799, day + 650, &fired, &err);
+    is_int(fired, 3, "at the singles' deadlines, the three sent on their own go to the backup");
+    is_int(mamori_escalation_tick(st, &gen, day + 602 + 1800, day + 651, &fired, &err), 0,
+           "the tick runs at the digest's deadline");
+    is_int(fired, 2, "... handing both escalations of the digest to the backup");
+    is_int(count_rows(st, "SELECT count(*) FROM outbox WHERE dedupe_key LIKE '%:backup-line:%'"), 4,
+           "... in ONE backup message (besides the singles' three)");
+    {
+        sqlite3_stmt *q;
+        s = NULL;
+        if (sqlite3_prepare_v2(st->db, "SELECT payload FROM outbox WHERE dedupe_key LIKE '%digest-1%:digest_backup'",
+                               -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+            s = strdup((const char *)sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+    }
+    contains_str(s, "未確認・至急", "the backup's digest says nobody acknowledged in time");
+    contains_str(s, "#T5", "... and lists them");
+    free(s);
+    mamori_escalation_tick(st, &gen, day + 99999, day + 652, &fired, &err);
+    is_int(fired, 0, "the backup is told once");
+
+    mamori_store_begin(st, &err);
+    is_int(mamori_escalation_digest_ack(st, "acme", 1, LAWYER_U, "木村", "line", "555", day + 700, NULL, NULL, &acked,
+                                        &err),
+           0, "the digest is acknowledged");
+    mamori_store_commit(st, &err);
+    is_int(acked, 2, "... and with it both its escalations");
+    is_int(count_rows(st, "SELECT count(*) FROM escalations WHERE acked_at IS NOT NULL"), 2,
+           "... and nothing else");
+    is_int(count_rows(st, "SELECT count(*) FROM audit WHERE kind = 'escalation_acknowledged' AND data LIKE '%\"digest\":1,%'"),
+           2, "each acknowledgement is audited with the digest");
+    is_int(mamori_audit_verify(st, NULL, &rep, &err), 0, "the audit chain is intact");
+    mamori_store_close(st);
+
+    /* Rendering: a long list is cut at 30 lines and says how many more;
+     * Slack takes it in several sections. */
+    items = json_array();
+    for (int i = 1; i <= 35; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "D-%d", i);
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}]}", "ticket_id", id, "ticket_url",
+                                               "https://acme.example/tickets/0123456789", "level", "lawyer",
+                                               "categories", "id", "threat", "label", "威嚇・脅迫"));
+    }
+    model = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:{s:i, s:i, s:I, s:I, s:o}}", "company", "Acme", "tenant",
+                      "acme", "helpdesk", "Zendesk", "ticket_id", "digest-7", "level", "lawyer", "utc_offset", 540,
+                      "language", "ja", "digest", "number", 7, "count", 35, "from", (json_int_t)day, "to",
+                      (json_int_t)day + 60, "items", items);
+    mamori_escalation_text(model, MAMORI_ESC_DIGEST, MAMORI_ESC_STYLE_TEXT, 1, c, &b);
+    contains_str(mamori_buf_str(&b), "#D-30：威嚇・脅迫", "a digest line: level, ticket, categories");
+    ok(strstr(mamori_buf_str(&b), "#D-31") == NULL, "at most 30 lines");
+    contains_str(mamori_buf_str(&b), "ほか 5 件", "... then how many more");
+    contains_str(mamori_buf_str(&b), "35 件すべてを確認済み", "LINE: how one 確認 acknowledges all of it");
+    mamori_buf_free(&b);
+    mamori_channel_type_of(MAMORI_CHANNEL_SLACK)->render(c, &c->channels[3], "teamlead", model, MAMORI_ESC_DIGEST, &req);
+    for (size_t i = 0; i < json_array_size(json_object_get(req, "blocks")); i++)
+        blocks_ok &= strlen(json_string_value(json_object_get(
+                         json_object_get(json_array_get(json_object_get(req, "blocks"), i), "text"), "text"))) <= 2900;
+    ok(json_array_size(json_object_get(req, "blocks")) >= 2 && blocks_ok,
+       "Slack: a long digest in several sections, each within Slack's limit");
+    contains_str(json_string_value(json_object_get(req, "text")), "まとめ #7", "Slack: the notification names the digest");
+    json_decref(req);
+    mamori_channel_type_of(MAMORI_CHANNEL_TEAMS)->render(c, &c->channels[4], "hr", model, MAMORI_ESC_DIGEST, &req);
+    s = req ? json_dumps(req, 0) : NULL;
+    contains_str(s, "AdaptiveCard", "Teams: the digest is a card");
+    contains_str(s, "#D-12", "... listing the tickets");
+    free(s);
+    json_decref(req);
+    json_decref(model);
+    c->digest_period = 0;
 }
 
 int main(void)
@@ -364,6 +530,12 @@ int main(void)
     is_int(mamori_lawyer_command("確認"), MAMORI_LAWYER_ACK, "「確認」 acknowledges");
     is_int(mamori_lawyer_command(" 受任。"), MAMORI_LAWYER_RETAIN, "「受任。」 with spaces records the retainer");
     is_int(mamori_lawyer_command("Retained"), MAMORI_LAWYER_RETAIN, "English 'retained' too");
+    is_int(mamori_lawyer_command("#4821 受任"), MAMORI_LAWYER_RETAIN, "a command may name its ticket first");
+    is_int(mamori_lawyer_command("確認 #CS-42"), MAMORI_LAWYER_ACK, "... or last");
+    is_int(mamori_lawyer_command("＃4821\xE3\x80\x80受任。"), MAMORI_LAWYER_RETAIN, "... with ＃ and an ideographic space");
+    is_int(mamori_lawyer_command("#4821 返金に応じないでください"), MAMORI_LAWYER_ADVICE, "advice naming a ticket stays advice");
+    is_int(mamori_lawyer_command("受任 #4821 です"), MAMORI_LAWYER_ADVICE, "... and so does more than the word and the number");
+    is_int(mamori_lawyer_command("#4821"), MAMORI_LAWYER_ADVICE, "a ticket number alone is not a command");
     is_int(mamori_lawyer_command("確認しました。受任するかは明日判断します"), MAMORI_LAWYER_ADVICE,
            "a sentence that contains a command word is advice");
     {
@@ -514,6 +686,7 @@ int main(void)
         mamori_ticket_free(&tk);
         mamori_store_close(st);
     }
+    digest_tests(&t, day);
 
     mamori_tenant_free(&t);
     return done();

@@ -18,6 +18,7 @@
 #include "config/settings.h"
 #include "store/audit.h"
 #include "store/consultations.h"
+#include "store/escalations.h"
 #include "store/incidents.h"
 #include "store/purge.h"
 #include "store/outbox.h"
@@ -460,6 +461,121 @@ static void incident_tests(struct mamori_store *st, struct mamori_store *st2)
     is_int(seen.rows, 1, "... and keeps the later one");
 }
 
+/* Escalation digests (escalation/digest.h): held rows, the window, the
+ * runner's queries, a digest's messages and its acknowledgement. */
+static int count_row(void *ctx, const struct mamori_escalation_row *r)
+{
+    (void)r;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int64_t held_escalation(struct mamori_store *st, const char *ticket, const char *level, long long at,
+                               long long held_until)
+{
+    struct mamori_escalation_row r;
+    struct mamori_error err;
+    int64_t id = 0;
+
+    memset(&r, 0, sizeof r);
+    r.tenant = "dg";
+    r.ticket_id = (char *)ticket;
+    r.level = (char *)level;
+    r.connector = "generic";
+    r.event_id = "e";
+    r.ticket = "{}";
+    r.categories = "threat";
+    r.channels = "lawyer-line";
+    r.message = "{\"evidence\":[\"quote\"]}";
+    r.created_at = at;
+    r.held_until = held_until;
+    mamori_store_begin(st, &err);
+    mamori_escalation_insert(st, &r, &id, &err);
+    mamori_store_commit(st, &err);
+    return id;
+}
+
+static void digest_tests(struct mamori_store *st, struct mamori_store *st2)
+{
+    const char *recipients[] = {"Ulawyer", NULL};
+    struct mamori_digest_due due[4];
+    struct mamori_digest_row d;
+    struct mamori_escalation_row r;
+    struct mamori_error err;
+    long long end = -1;
+    long opened = -1;
+    int64_t a, b, dg = 0, found = 0;
+    size_t n = 0;
+    int held = 0, changed = 0, in = 0;
+
+    held_escalation(st, "d1", "lawyer", 5000, 0);
+    held_escalation(st, "d2", "consult-9", 5001, 0);
+    is_int(mamori_digest_window(st2, "dg", 4000, 5002, &end, &opened, &err), 0, "digest window: read");
+    ok(end == 0 && opened == 1, "... no open window; one escalation opened (a consultation does not count)");
+    a = held_escalation(st, "d3", "lawyer", 5010, 5040);
+    b = held_escalation(st, "d4", "legal", 5011, 5040);
+    mamori_digest_window(st2, "dg", 4000, 5012, &end, &opened, &err);
+    ok(end == 5040 && opened == 3, "... a held escalation opens the window until its held_until");
+    mamori_digest_window(st2, "dg", 4000, 5040, &end, &opened, &err);
+    is_int(end, 0, "... which is closed at its end");
+    is_int(mamori_digest_due(st2, 5039, due, 4, &n, &err), 0, "due digests: read");
+    is_int((long long)n, 0, "... none before the window ends");
+    mamori_digest_due(st2, 5040, due, 4, &n, &err);
+    ok(n == 1 && strcmp(due[0].tenant, "dg") == 0 && due[0].window_end == 5040, "... one when it ends");
+    mamori_digest_due_free(due, n);
+    mamori_digest_held(st2, "dg", 5040, count_row, &held, &err);
+    is_int(held, 2, "the window's held escalations are listed");
+
+    mamori_store_begin(st, &err);
+    is_int(mamori_digest_create(st, "dg", 5040, 2, "lawyer-line", 5041, &dg, &err), 0, "a digest is created");
+    ok(dg > 0, "... with a number");
+    mamori_digest_assign(st, a, dg, 5041 + 1800, 1, &changed, &err);
+    is_int(changed, 1, "an escalation is put into it");
+    mamori_digest_assign(st, b, dg, 0, 0, &changed, &err);
+    mamori_digest_assign(st, b, dg, 0, 0, &changed, &err);
+    is_int(changed, 0, "... once");
+    is_int(mamori_digest_message_put(st, dg, "dg", "lawyer-line", "Ulawyer", "777", 5042, &err), 0,
+           "a digest's LINE message is recorded");
+    is_int(mamori_store_commit(st, &err), 0, "... committed");
+    mamori_digest_due(st2, 6000, due, 4, &n, &err);
+    is_int((long long)n, 0, "nothing is due once digested");
+    is_int(mamori_escalation_get(st2, a, &r, &err), 0, "a digested escalation is read");
+    ok(r.digest_id == dg && r.held_until == 5040 && r.ack_due_at == 5041 + 1800 && r.message != NULL,
+       "... with its digest, window and deadline from the digest; the model kept for the backup");
+    mamori_escalation_row_free(&r);
+    mamori_escalation_get(st2, b, &r, &err);
+    ok(r.ack_due_at == 0 && r.message == NULL, "... without a deadline its model is dropped");
+    mamori_escalation_row_free(&r);
+    mamori_digest_escalations(st2, dg, count_row, &in, &err);
+    is_int(in, 2, "the digest's escalations are listed");
+
+    is_int(mamori_digest_match(st2, "dg", "777", NULL, 0, &found, &err), 0, "a quoted digest message matches");
+    is_int(found, dg, "... its digest");
+    found = 0;
+    is_int(mamori_digest_match(st2, "dg", NULL, recipients, 5000, &found, &err), 0,
+           "an unquoted reply matches the digest last sent to the lawyer");
+    mamori_store_begin(st, &err);
+    mamori_escalation_message_put(st, a, "dg", "lawyer-line", "Ulawyer", "888", 5050, &err);
+    mamori_store_commit(st, &err);
+    is_int(mamori_digest_match(st2, "dg", "888", recipients, 5000, &found, &err), MAMORI_ENOTFOUND,
+           "a reply quoting an escalation's message is not about a digest");
+    is_int(mamori_digest_match(st2, "dg", NULL, recipients, 5000, &found, &err), MAMORI_ENOTFOUND,
+           "... nor an unquoted one after a single message");
+
+    mamori_store_begin(st, &err);
+    mamori_digest_ack(st, "dg", dg, "Ulawyer", 5100, &changed, &err);
+    is_int(changed, 1, "a digest is acknowledged");
+    mamori_digest_ack(st, "dg", dg, "Ulawyer", 5101, &changed, &err);
+    is_int(changed, 0, "... once");
+    mamori_store_commit(st, &err);
+    is_int(mamori_digest_get(st2, dg, &d, &err), 0, "a digest is read");
+    ok(strcmp(d.tenant, "dg") == 0 && d.escalations == 2 && d.acked_at == 5100 && d.window_end == 5040 &&
+           strcmp(d.acked_by, "Ulawyer") == 0,
+       "... with its tenant, size, window and acknowledgement");
+    mamori_digest_row_free(&d);
+    is_int(mamori_digest_get(st2, dg + 1000, &d, &err), MAMORI_ENOTFOUND, "an unknown digest is not found");
+}
+
 int main(int argc, char **argv)
 {
     struct mamori_store *st = NULL, *st2 = NULL;
@@ -477,7 +593,7 @@ int main(int argc, char **argv)
     }
     where = argv[1];
     is_pg = mamori_store_is_url(where);
-    plan(81 + 26);
+    plan(81 + 26 + 29);
     mamori_store_display(where, shown, sizeof shown);
     diag("backend: %s (%s)", is_pg ? "PostgreSQL" : "sqlite", shown);
     ok(strstr(shown, "right") == NULL, "the location as shown has no password");
@@ -521,6 +637,7 @@ int main(int argc, char **argv)
     mamori_store_annotation_count(st, "acme", "t1", &n, &err);
     is_int(n, 4, "annotations of a ticket are counted");
     issue16_tables(st, st2, h1);
+    digest_tests(st, st2);
 
     /* Outbox: enqueue, claim with a lease, finish. */
     is_int(mamori_outbox_enqueue(st, "acme", "generic", "note", "acme:e1:note", "{\"p\":1}", 1000, &first_job, &err),

@@ -89,6 +89,16 @@ static int teams_render(const struct mamori_escalation_config *c, const struct m
     *request = NULL;
     if (body == NULL || facts == NULL)
         goto out;
+    if (MAMORI_ESC_IS_DIGEST(purpose)) {
+        /* A digest is a list: its title and the text, as LINE and mail show it. */
+        if (mamori_escalation_title(model, purpose, &b) != 0 || add(body, text_block(b.data, "bolder", "large", NULL)) != 0)
+            goto out;
+        mamori_buf_reset(&b);
+        if (mamori_escalation_text(model, purpose, MAMORI_ESC_STYLE_TEXT, 0, c, &b) != 0 ||
+            add(body, json_pack("{s:s, s:s, s:b}", "type", "TextBlock", "text", b.data, "wrap", 1)) != 0)
+            goto out;
+        goto card;
+    }
     if (strcmp(level, "police") == 0 && add(body, text_block(w->police_first, "bolder", "medium", "attention")) != 0)
         goto out;
     if (purpose == MAMORI_ESC_BACKUP) {
@@ -141,6 +151,7 @@ static int teams_render(const struct mamori_escalation_config *c, const struct m
         add(body, json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "type", "ActionSet", "actions", "type", "Action.OpenUrl",
                             "title", w->open_ticket, "url", str(model, "ticket_url"))) != 0)
         goto out;
+card:
     card = json_pack("{s:s, s:s, s:s, s:O}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "type",
                      "AdaptiveCard", "version", "1.4", "body", body);
     if (card == NULL)

@@ -5,7 +5,7 @@
  *
  *   X-Mamori-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
  *   Idempotency-Key: mamori-esc-<24 hex>     (the same on every retry)
- *   {"type": "mamori.escalation/1", "purpose": "notify"|"backup",
+ *   {"type": "mamori.escalation/1", "purpose": "notify"|"backup"|"digest"|"digest_backup",
  *    "text": <the message as plain text>, "escalation": <the model>}
  *
  * The signature scheme is the generic connector's (doc/generic-webhook.md),
@@ -32,7 +32,10 @@ static int webhook_render(const struct mamori_escalation_config *c, const struct
         return MAMORI_ENOMEM;
     }
     *request = json_pack("{s:s, s:s, s:s, s:O}", "type", "mamori.escalation/1", "purpose",
-                         purpose == MAMORI_ESC_BACKUP ? "backup" : "notify", "text", mamori_buf_str(&text),
+                         purpose == MAMORI_ESC_BACKUP          ? "backup"
+                         : purpose == MAMORI_ESC_DIGEST        ? "digest"
+                         : purpose == MAMORI_ESC_DIGEST_BACKUP ? "digest_backup"
+                                                               : "notify", "text", mamori_buf_str(&text),
                          "escalation", model);
     mamori_buf_free(&text);
     return *request ? MAMORI_OK : MAMORI_ENOMEM;
