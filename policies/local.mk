@@ -39,6 +39,8 @@ EXTRA_DIST += policies/corpus/train-default-model.sh policies/corpus/score-test-
 	policies/default-ja/policy.model.batches
 
 # Remake the default model; then pin its sha256 in default-ja and default-en.
+# The model records default-ja's version: set the new version in
+# policy.json first, then train and pin.
 policy-model: adapter/mamori
 	$(srcdir)/policies/corpus/train-default-model.sh $(abs_builddir)/adapter/mamori $(srcdir)/policies/default-ja/policy.model $(abs_srcdir)
 	@echo "now pin it: sha256 $$(sha256sum $(srcdir)/policies/default-ja/policy.model | cut -d' ' -f1) in policies/default-{ja,en}/policy.json"
