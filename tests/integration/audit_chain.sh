@@ -83,6 +83,9 @@ tap_like "$out" "none of the" "... saying none is keyed"
 # restart's migrations would find them already there.)
 db_exec "ALTER TABLE audit DROP COLUMN keyed" "DROP TABLE strikes" "DROP TABLE incidents" "DROP TABLE training_links" \
     "DROP TABLE consultations" "DROP TABLE warnings" "DROP TABLE restrictions" \
+    "DROP INDEX escalations_held" "DROP INDEX escalations_digest" "DROP INDEX escalations_opened" \
+    "ALTER TABLE escalations DROP COLUMN held_until" "ALTER TABLE escalations DROP COLUMN digest_id" \
+    "ALTER TABLE escalation_messages DROP COLUMN digest_id" "DROP TABLE escalation_digests" \
     "PRAGMA user_version = 3"
 rewrite_plain 0
 plain=$(it_sql "select count(*) from audit")

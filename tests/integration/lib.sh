@@ -224,6 +224,20 @@ it_start_mamori() {
     return 1
 }
 
+# it_nginx_reload: nginx re-reads its configuration (-s reload) and this
+# returns once the workers that served the old one have exited. Until then
+# a new connection may still reach an old worker and get the old answer,
+# so polling for one new answer is not enough on a busy machine.
+it_pids_gone() { local p; for p; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
+it_nginx_reload() {
+    local master old
+    master=$(cat "$IT_DIR/nginx.pid" 2>/dev/null) || return 1
+    old=$(ps -o pid= --ppid "$master" | tr -d ' ' | tr '\n' ' ')
+    "$NGINX" -p "$IT_DIR" -c "$IT_DIR/nginx.conf" -s reload 2>/dev/null || return 1
+    # shellcheck disable=SC2086 # one pid per word
+    it_poll "$IT_TIMEOUT" it_pids_gone $old
+}
+
 # The health answer through nginx: any HTTP answer will do (a 503 of a
 # degraded daemon too); curl fails only without one.
 it_healthz_answers() {

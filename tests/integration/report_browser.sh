@@ -23,7 +23,7 @@ PNG="$top_srcdir/tests/integration/pngcheck.py"
 # send a header from the command line).
 sed -i '/^#location \^~ \/admin\//,/^#}/ s/^#//' "$IT_DIR/mamori-snippet.conf"
 sed -i "s|^    fastcgi_param HTTP_X_REQUEST_ID \$request_id;\$|&\n    fastcgi_param HTTP_AUTHORIZATION \"Bearer $(cat "$rtok")\";|" "$IT_DIR/mamori-snippet.conf"
-"$NGINX" -p "$IT_DIR" -c "$IT_DIR/nginx.conf" -s reload 2>/dev/null
+it_nginx_reload || echo "# nginx reload: the old workers did not exit"
 it_poll "$IT_TIMEOUT" sh -c "curl -s -o /dev/null -w '%{http_code}' '$IT_URL/admin/acme/report' | grep -q 200"
 
 for n in 1 2 3 4 5; do

@@ -87,7 +87,7 @@ tap_is "$HTTP_STATUS" 404 "the shipped nginx snippet does not expose /admin/"
 tap_unlike "$HTTP_BODY" "カスタマーハラスメント" "... (nginx's own 404, not the page)"
 # Enable the commented block, as an admin would.
 sed -i '/^#location \^~ \/admin\//,/^#}/ s/^#//' "$IT_DIR/mamori-snippet.conf"
-"$NGINX" -p "$IT_DIR" -c "$IT_DIR/nginx.conf" -s reload 2>/dev/null
+it_nginx_reload || echo "# nginx reload: the old workers did not exit"
 it_poll "$IT_TIMEOUT" sh -c "curl -s -o /dev/null -w '%{http_code}' '$IT_URL/admin/beta/report' | grep -q 401"
 http GET "/admin/beta/report"
 tap_is "$HTTP_STATUS" 401 "enabled: without the bearer token, 401"
