@@ -87,7 +87,7 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 modes = sys.argv[2].split()
 keys = ("p50", "p90", "p99", "max", "total")
 print("2xx -> note arrival, seconds: median of the rounds (all rounds)")
-print("%-8s %s" % ("mode", "  ".join("%-22s" % k for k in keys)))
+print("%-8s %s" % ("mode", "  ".join("%-26s" % k for k in keys)))
 med = {}
 for m in modes:
     rs = [r for r in rows if r["label"] == m and "total" in r]
@@ -97,7 +97,7 @@ for m in modes:
     for k in keys:
         v = sorted(r[k] for r in rs)
         med[m, k] = v[len(v) // 2]
-        cells.append("%-22s" % ("%.2f (%s)" % (med[m, k], " ".join("%.2f" % r[k] for r in rs))))
+        cells.append("%-26s" % ("%.2f (%s)" % (med[m, k], " ".join("%.2f" % r[k] for r in rs))))
     print("%-8s %s" % (m, "  ".join(cells)))
 if "default" in modes and "old60" in modes and ("default", "total") in med and ("old60", "total") in med:
     print("ratio old60/default: total %.1f, p99 %.1f" % (med["old60", "total"] / med["default", "total"],
