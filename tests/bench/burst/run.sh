@@ -24,7 +24,11 @@
 #      (connections the burst is posted on, default 16), ZD_LIMIT (the
 #      stand-in's Zendesk window, requests a minute, default 700 as in
 #      tests/integration/helpdesk_ratelimit.sh), MODES (default
-#      "default old60"), MAMORI_TEST_START_TIMEOUT (starts, default 60).
+#      "default old60"), SLOW (seconds the stand-in takes to answer each
+#      write, e.g. 0.25 for a real helpdesk's latency; default: at once),
+#      DELIVER_EXTRA (lines added to [deliver] in every mode, for
+#      experiments, e.g. "concurrency = 8"; default none),
+#      MAMORI_TEST_START_TIMEOUT (starts, default 60).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=$(cd "$HERE/../../.." && pwd)
@@ -35,6 +39,8 @@ N=${N:-85}
 CONNS=${CONNS:-16}
 ZD_LIMIT=${ZD_LIMIT:-700}
 MODES=${MODES:-default old60}
+SLOW=${SLOW:-}
+DELIVER_EXTRA=${DELIVER_EXTRA:-}
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "nginx not found: apt-get install nginx"; exit 1; }
 [ -x "$top_builddir/adapter/mamori-fcgi" ] || { echo "no $top_builddir/adapter/mamori-fcgi: build first"; exit 1; }
 [ -f "$top_builddir/plugins/rules/.libs/rules.so" ] || { echo "no rules plugin in $top_builddir: build first"; exit 1; }
@@ -52,7 +58,8 @@ one_run() (
     # Default deliverer settings: only plain http to the loopback stand-in
     # (hd_standin_start's fast retries and short timeouts are dropped).
     IT_EXTRA_CONFIG="[deliver]
-allow_http = yes"
+allow_http = yes
+$DELIVER_EXTRA"
     [ "$1" = old60 ] && IT_EXTRA_CONFIG="$IT_EXTRA_CONFIG
 rate_per_minute = 60"
     it_write_config
@@ -60,6 +67,7 @@ rate_per_minute = 60"
     it_start >/dev/null || { echo "$1: the stack did not start"; tail -n 20 "$IT_DIR/mamori.log"; exit 1; }
     curl -s -o /dev/null -X POST "$HD_STANDIN/_control" -H 'Content-Type: application/json' \
         -d "{\"platform\": \"zendesk\", \"mode\": \"ratelimit\", \"limit\": $ZD_LIMIT, \"window\": 60}"
+    [ -n "$SLOW" ] && hd_fault zendesk slow 100000 1 "$SLOW"
     python3 "$HERE/burst.py" "$IT_URL" zd "$HD_FIX" "$N" "$2" "$IT_DIR/standin.log" "$1" "$RESULTS" "$CONNS"
     rc=$?
     over=$(hd_state "s['over_limit'].get('zendesk', 0)")
@@ -72,7 +80,7 @@ rate_per_minute = 60"
 )
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $N Zendesk ticket.created webhooks on $CONNS connections," \
-    "stand-in window $ZD_LIMIT/min, $ROUNDS interleaved rounds of: $MODES, build $top_builddir"
+    "stand-in window $ZD_LIMIT/min${SLOW:+, answering writes after ${SLOW} s}${DELIVER_EXTRA:+, [deliver] $DELIVER_EXTRA}, $ROUNDS interleaved rounds of: $MODES, build $top_builddir"
 failed=0
 ticket=7000
 for round in $(seq "$ROUNDS"); do
