@@ -76,6 +76,7 @@ struct deliverer {
     struct job *jobs;
     long owner;
     struct mamori_channel_sender *chan; /* escalation messages (channel_send.h) */
+    int slot_freed;                     /* a write-back finished: scan the outbox now */
 };
 
 static double mono(void)
@@ -366,6 +367,11 @@ static void on_done(struct deliverer *d, struct job *j, CURLcode cc)
     char reason[700];
     struct mamori_error err;
 
+    /* A job is taken from the outbox only when its tenant has a free
+     * slot; waiting for the next timed scan would leave the slot idle
+     * for up to a quarter second per write-back (a burst to a helpdesk
+     * answering in 0.25 s went at half the speed the slots allow). */
+    d->slot_freed = 1;
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
     curl_multi_remove_handle(d->multi, j->easy);
     curl_easy_cleanup(j->easy);
@@ -717,7 +723,7 @@ int mamori_deliverer_run(const struct mamori_generation *gen)
                 mamori_log_notice("outbox_orphans", "%d job(s) leased by a deliverer that died are due again", released);
             last_orphans = now_m;
         }
-        if (now_m - last_scan >= 0.25) {
+        if (now_m - last_scan >= 0.25 || d.slot_freed) {
             struct mamori_outbox_due due[DUE_BATCH];
             struct mamori_error err;
             size_t n = 0;
@@ -731,6 +737,7 @@ int mamori_deliverer_run(const struct mamori_generation *gen)
                     start_job(&d, &due[i]);
             }
             last_scan = now_m;
+            d.slot_freed = 0;
         }
         mamori_channel_sender_poll(d.chan);
         send_ready(&d, 0);
