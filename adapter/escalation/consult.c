@@ -164,23 +164,6 @@ static int sent_note(struct mamori_store *st, const struct mamori_consult *c, co
     return rc;
 }
 
-static int told_array(json_t *told, const struct mamori_escalation_job *jobs, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        json_t *pl = json_loads(jobs[i].payload, 0, NULL);
-        int bad = pl == NULL ||
-                  json_array_append_new(told, json_pack("{s:O?, s:O?, s:O?, s:O?}", "channel",
-                                                        json_object_get(pl, "channel"), "type",
-                                                        json_object_get(pl, "type"), "recipient",
-                                                        json_object_get(pl, "recipient"), "sha256",
-                                                        json_object_get(pl, "sha256"))) != 0;
-        json_decref(pl);
-        if (bad)
-            return MAMORI_ENOMEM;
-    }
-    return MAMORI_OK;
-}
-
 int mamori_consult_commit(struct mamori_store *st, const struct mamori_consult *c, time_t now,
                           struct mamori_consult_result *res, struct mamori_error *err)
 {
@@ -224,7 +207,7 @@ int mamori_consult_commit(struct mamori_store *st, const struct mamori_consult *
     snprintf(level, sizeof level, LEVEL_PREFIX "%lld", (long long)res->number);
     describe_channels(t->escalation, route, res->channels, sizeof res->channels);
     if ((model = consult_model(c, res->number, (long long)now)) == NULL || (ids = mamori_escalation_ticket_ids_json(c->ticket)) == NULL ||
-        (cats = join_categories(c->annotation)) == NULL || (told = json_array()) == NULL) {
+        (cats = join_categories(c->annotation)) == NULL) {
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         goto out;
     }
@@ -248,7 +231,7 @@ int mamori_consult_commit(struct mamori_store *st, const struct mamori_consult *
                                         err)) != 0)
             goto out;
     res->messages = count;
-    if (told_array(told, jobs, count) != 0) {
+    if ((told = mamori_escalation_told(jobs, count)) == NULL) {
         rc = mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
         goto out;
     }

@@ -193,20 +193,6 @@ static int mark_jobs(struct mamori_escalation_job *jobs, size_t count, int64_t i
     return MAMORI_OK;
 }
 
-static json_t *told_of(const struct mamori_escalation_job *jobs, size_t count)
-{
-    json_t *told = json_array();
-
-    for (size_t i = 0; told != NULL && i < count; i++) {
-        json_t *pl = json_loads(jobs[i].payload, 0, NULL);
-        json_array_append_new(told, json_pack("{s:O?, s:O?, s:O?, s:O?}", "channel", json_object_get(pl, "channel"),
-                                              "type", json_object_get(pl, "type"), "recipient",
-                                              json_object_get(pl, "recipient"), "sha256", json_object_get(pl, "sha256")));
-        json_decref(pl);
-    }
-    return told;
-}
-
 /* Inside the transaction: the jobs for every channel of the digest. */
 static int render_all(const struct mamori_tenant *t, const struct mamori_strv *chans, const struct rows *rs, int64_t id,
                       long long now, struct mamori_escalation_job **jobs, size_t *count, size_t *cap,
@@ -303,7 +289,7 @@ static int digest_one(struct mamori_store *st, const struct mamori_generation *g
         gmtime_r(&te, &tm);
         strftime(end, sizeof end, "%Y-%m-%dT%H:%M:%SZ", &tm);
         audit = json_pack("{s:I, s:s, s:O, s:o}", "digest", (json_int_t)id, "window_end", end, "escalations", escs,
-                          "told", told_of(jobs, count));
+                          "told", mamori_escalation_told(jobs, count));
         rc = audit ? mamori_audit_append_json(st, tenant_id, "escalation_digest", subject, json_incref(audit),
                                               (time_t)now, err)
                    : mamori_error_set(err, MAMORI_ENOMEM, "out of memory");
@@ -426,7 +412,7 @@ int mamori_escalation_digest_backup(struct mamori_store *st, const struct mamori
         rc = mamori_audit_append_json(st, rs.v[0].tenant, count ? "escalation_backup" : "escalation_unacknowledged",
                                       number,
                                       json_pack("{s:I, s:O, s:o}", "digest", (json_int_t)id, "escalations", escs,
-                                                "told", told_of(jobs, count)),
+                                                "told", mamori_escalation_told(jobs, count)),
                                       (time_t)now, err);
     if (rc != 0) {
         mamori_store_rollback(st);

@@ -32,6 +32,20 @@ void mamori_escalation_plan_init(struct mamori_escalation_plan *p)
     memset(p, 0, sizeof *p);
 }
 
+json_t *mamori_escalation_told(const struct mamori_escalation_job *jobs, size_t count)
+{
+    json_t *told = json_array();
+
+    for (size_t i = 0; told != NULL && i < count; i++) {
+        json_t *pl = json_loads(jobs[i].payload, 0, NULL);
+        json_array_append_new(told, json_pack("{s:O?, s:O?, s:O?, s:O?}", "channel", json_object_get(pl, "channel"),
+                                              "type", json_object_get(pl, "type"), "recipient",
+                                              json_object_get(pl, "recipient"), "sha256", json_object_get(pl, "sha256")));
+        json_decref(pl);
+    }
+    return told;
+}
+
 void mamori_escalation_jobs_free(struct mamori_escalation_job *jobs, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
@@ -299,14 +313,7 @@ int mamori_escalation_prepare(struct mamori_escalation_plan *p, struct mamori_st
     p->categories = mamori_buf_steal(&cats);
     p->channels = mamori_buf_steal(&chans);
     p->ticket_json = mamori_escalation_ticket_ids_json(ticket);
-    told = json_array();
-    for (size_t i = 0; told != NULL && i < p->job_count; i++) {
-        json_t *pl = json_loads(p->jobs[i].payload, 0, NULL);
-        json_array_append_new(told, json_pack("{s:O?, s:O?, s:O?, s:O?}", "channel", json_object_get(pl, "channel"),
-                                              "type", json_object_get(pl, "type"), "recipient",
-                                              json_object_get(pl, "recipient"), "sha256", json_object_get(pl, "sha256")));
-        json_decref(pl);
-    }
+    told = mamori_escalation_told(p->jobs, p->job_count);
     {
         char due[32] = "", held[32] = "";
         if (p->ack_due_at)
@@ -441,14 +448,7 @@ static int backup_one(struct mamori_store *st, const struct mamori_generation *g
         (rc = mamori_escalation_render_jobs(t, &c->backup, model, MAMORI_ESC_BACKUP, r.ticket_id, r.level, &jobs,
                                             &count, &cap, err)) != 0)
         goto out;
-    told = json_array();
-    for (size_t i = 0; told != NULL && i < count; i++) {
-        json_t *pl = json_loads(jobs[i].payload, 0, NULL);
-        json_array_append_new(told, json_pack("{s:O?, s:O?, s:O?, s:O?}", "channel", json_object_get(pl, "channel"),
-                                              "type", json_object_get(pl, "type"), "recipient",
-                                              json_object_get(pl, "recipient"), "sha256", json_object_get(pl, "sha256")));
-        json_decref(pl);
-    }
+    told = mamori_escalation_told(jobs, count);
     iso_time(r.ack_due_at, due);
     audit = json_pack("{s:I, s:s, s:s, s:O}", "escalation_id", (json_int_t)r.id, "level", r.level, "ack_due_at", due,
                       "told", told);

@@ -86,6 +86,10 @@ int mamori_escalation_render_jobs(const struct mamori_tenant *t, const struct ma
                                   struct mamori_escalation_job **jobs, size_t *count, size_t *cap,
                                   struct mamori_error *err);
 void mamori_escalation_jobs_free(struct mamori_escalation_job *jobs, size_t count);
+/* The audit's "told" list for jobs: per message its channel, type,
+ * recipient and the payload's sha256 (never the text). A new array the
+ * caller owns; NULL when out of memory. */
+json_t *mamori_escalation_told(const struct mamori_escalation_job *jobs, size_t count);
 
 /* The ticket as an escalation row keeps it (JSON text, owned, NULL when
  * out of memory): ids and links for writing a note back, never the

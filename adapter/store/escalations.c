@@ -289,17 +289,17 @@ int mamori_escalation_match(struct mamori_store *st, const char *tenant, const c
     return mamori_error_set(err, MAMORI_ENOTFOUND, "no escalation matches");
 }
 
-int mamori_escalation_message_put(struct mamori_store *st, int64_t escalation_id, const char *tenant,
-                                  const char *channel, const char *recipient, const char *platform_id, long long now,
-                                  struct mamori_error *err)
+/* One message sent about an escalation, or (escalation_id 0) about a
+ * digest: the sqlite side of both message_put functions. */
+static int message_insert(struct mamori_store *st, int64_t escalation_id, int64_t digest_id, const char *tenant,
+                          const char *channel, const char *recipient, const char *platform_id, long long now,
+                          struct mamori_error *err)
 {
-    if (st->pg != NULL)
-        return mamori_pg_escalation_message_put(st, escalation_id, tenant, channel, recipient, platform_id, now, err);
     sqlite3_stmt *s;
     int rc;
 
-    if ((rc = prep(st, "INSERT INTO escalation_messages(escalation_id, tenant, channel, recipient, platform_id, sent_at)"
-                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &s, err)) != 0)
+    if ((rc = prep(st, "INSERT INTO escalation_messages(escalation_id, tenant, channel, recipient, platform_id,"
+                       " sent_at, digest_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s, err)) != 0)
         return rc;
     sqlite3_bind_int64(s, 1, escalation_id);
     sqlite3_bind_text(s, 2, tenant, -1, SQLITE_STATIC);
@@ -308,7 +308,18 @@ int mamori_escalation_message_put(struct mamori_store *st, int64_t escalation_id
     if (platform_id != NULL)
         sqlite3_bind_text(s, 5, platform_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 6, now);
+    if (digest_id != 0)
+        sqlite3_bind_int64(s, 7, digest_id);
     return run(st, s, err);
+}
+
+int mamori_escalation_message_put(struct mamori_store *st, int64_t escalation_id, const char *tenant,
+                                  const char *channel, const char *recipient, const char *platform_id, long long now,
+                                  struct mamori_error *err)
+{
+    if (st->pg != NULL)
+        return mamori_pg_escalation_message_put(st, escalation_id, tenant, channel, recipient, platform_id, now, err);
+    return message_insert(st, escalation_id, 0, tenant, channel, recipient, platform_id, now, err);
 }
 
 int mamori_escalation_ack(struct mamori_store *st, const char *tenant, const char *ticket_id, const char *by,
@@ -755,20 +766,7 @@ int mamori_digest_message_put(struct mamori_store *st, int64_t digest_id, const 
 {
     if (st->pg != NULL)
         return mamori_pg_digest_message_put(st, digest_id, tenant, channel, recipient, platform_id, now, err);
-    sqlite3_stmt *s;
-    int rc;
-
-    if ((rc = prep(st, "INSERT INTO escalation_messages(escalation_id, tenant, channel, recipient, platform_id,"
-                       " sent_at, digest_id) VALUES(0, ?2, ?3, ?4, ?5, ?6, ?1)", &s, err)) != 0)
-        return rc;
-    sqlite3_bind_int64(s, 1, digest_id);
-    sqlite3_bind_text(s, 2, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, recipient, -1, SQLITE_STATIC);
-    if (platform_id != NULL)
-        sqlite3_bind_text(s, 5, platform_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 6, now);
-    return run(st, s, err);
+    return message_insert(st, 0, digest_id, tenant, channel, recipient, platform_id, now, err);
 }
 
 int mamori_digest_match(struct mamori_store *st, const char *tenant, const char *message_id,

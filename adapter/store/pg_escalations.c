@@ -254,9 +254,11 @@ int mamori_pg_escalation_match(struct mamori_store *st, const char *tenant, cons
     return mamori_error_set(err, MAMORI_ENOTFOUND, "no escalation matches");
 }
 
-int mamori_pg_escalation_message_put(struct mamori_store *st, int64_t escalation_id, const char *tenant,
-                                     const char *channel, const char *recipient, const char *platform_id,
-                                     long long now, struct mamori_error *err)
+/* One message sent about an escalation, or (escalation_id 0) about a
+ * digest (digest_id 0: none). */
+static int message_insert(struct mamori_store *st, int64_t escalation_id, int64_t digest_id, const char *tenant,
+                          const char *channel, const char *recipient, const char *platform_id, long long now,
+                          struct mamori_error *err)
 {
     struct mamori_pg_params p = {0};
 
@@ -266,10 +268,18 @@ int mamori_pg_escalation_message_put(struct mamori_store *st, int64_t escalation
     mamori_pg_text(&p, recipient);
     mamori_pg_text(&p, platform_id);
     mamori_pg_int(&p, now);
-    return mamori_pg_run(st, "escalations",
+    mamori_pg_int(&p, digest_id);
+    return mamori_pg_run(st, "escalation messages",
                          "INSERT INTO escalation_messages(escalation_id, tenant, channel, recipient, platform_id,"
-                         " sent_at) VALUES($1, $2, $3, $4, $5, $6)",
+                         " sent_at, digest_id) VALUES($1, $2, $3, $4, $5, $6, NULLIF($7::bigint, 0))",
                          &p, NULL, err);
+}
+
+int mamori_pg_escalation_message_put(struct mamori_store *st, int64_t escalation_id, const char *tenant,
+                                     const char *channel, const char *recipient, const char *platform_id,
+                                     long long now, struct mamori_error *err)
+{
+    return message_insert(st, escalation_id, 0, tenant, channel, recipient, platform_id, now, err);
 }
 
 /* An UPDATE; *changed rows (may be NULL). */
@@ -641,18 +651,7 @@ int mamori_pg_digest_message_put(struct mamori_store *st, int64_t digest_id, con
                                  const char *recipient, const char *platform_id, long long now,
                                  struct mamori_error *err)
 {
-    struct mamori_pg_params p = {0};
-
-    mamori_pg_int(&p, digest_id);
-    mamori_pg_text(&p, tenant);
-    mamori_pg_text(&p, channel);
-    mamori_pg_text(&p, recipient);
-    mamori_pg_text(&p, platform_id);
-    mamori_pg_int(&p, now);
-    return mamori_pg_run(st, "escalation digests",
-                         "INSERT INTO escalation_messages(escalation_id, tenant, channel, recipient, platform_id,"
-                         " sent_at, digest_id) VALUES(0, $2, $3, $4, $5, $6, $1)",
-                         &p, NULL, err);
+    return message_insert(st, 0, digest_id, tenant, channel, recipient, platform_id, now, err);
 }
 
 int mamori_pg_digest_match(struct mamori_store *st, const char *tenant, const char *message_id,
